@@ -1,0 +1,46 @@
+//! The built-in demo: vertical episodes generated on this machine with
+//! GStreamer, cached on disk, served from an in-process loopback server.
+
+pub mod fmp4;
+pub mod media;
+pub mod server;
+
+use std::path::{Path, PathBuf};
+
+pub use media::{Container, EpisodeSpec, Generated, MediaError};
+pub use server::DemoServer;
+
+/// Patterns that tell the demo episodes apart at a glance.
+const PATTERNS: [&str; 5] = ["ball", "smpte", "pinwheel", "spokes", "circular"];
+
+/// Makes sure `count` demo episodes exist under `dir` (generating the
+/// missing ones) and returns their paths relative to `dir`.
+///
+/// Each episode is encoded into a temporary folder and renamed into place,
+/// so an interrupted run never leaves a half-written episode behind.
+pub fn prepare(dir: &Path, count: usize, seconds: u32) -> Result<Vec<String>, MediaError> {
+    std::fs::create_dir_all(dir).map_err(|source| MediaError::Io {
+        path: dir.to_owned(),
+        source,
+    })?;
+    let mut entries = Vec::new();
+    for n in 1..=count {
+        let name = format!("ep{n:02}");
+        let final_dir = dir.join(&name);
+        if !final_dir.join("index.m3u8").exists() {
+            let tmp: PathBuf = dir.join(format!(".{name}.partial"));
+            let _ = std::fs::remove_dir_all(&tmp);
+            let mut spec = EpisodeSpec::vertical(Container::HlsTs, seconds);
+            spec.pattern = PATTERNS[(n - 1) % PATTERNS.len()].into();
+            spec.label = Some(format!("EP {n}"));
+            tracing::info!(episode = n, "generating demo episode");
+            media::generate(&spec, &tmp)?;
+            std::fs::rename(&tmp, &final_dir).map_err(|source| MediaError::Io {
+                path: final_dir.clone(),
+                source,
+            })?;
+        }
+        entries.push(format!("{name}/index.m3u8"));
+    }
+    Ok(entries)
+}

@@ -1,0 +1,4 @@
+//! pillarbox: a micro-drama player for smart TVs and set-top boxes.
+
+pub mod demo;
+pub mod playback;

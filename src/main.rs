@@ -1,0 +1,309 @@
+//! The `pillarbox` command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use pillarbox::demo::{self, DemoServer};
+use pillarbox::playback::{
+    AudioOutput, NullFrameSink, PlaybackError, Player, PlayerConfig, PlayerEvent, Qoe, UrlPolicy,
+};
+use serde::Serialize;
+
+#[derive(Parser)]
+#[command(
+    name = "pillarbox",
+    version,
+    about = "Micro-drama player for TVs and set-top boxes"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Play episode URLs (HLS or MP4) back to back.
+    Play(PlayArgs),
+    /// Play the built-in demo episodes from a loopback server (the default).
+    Demo(DemoArgs),
+}
+
+#[derive(Args, Clone)]
+struct PlaybackOptions {
+    /// No display and no sound device: video frames and audio are decoded
+    /// and discarded, still in real time unless --fast.
+    #[arg(long)]
+    headless: bool,
+    /// One JSON object per episode on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Decode as fast as possible, with no clock sync.
+    #[arg(long)]
+    fast: bool,
+    /// Scale video to WIDTHxHEIGHT (e.g. 608x1080, the pillarbox on a 1080p screen).
+    #[arg(long, value_parser = parse_size)]
+    size: Option<(u32, u32)>,
+    /// Allow plain http to any host (by default only to loopback).
+    #[arg(long)]
+    allow_http: bool,
+    /// Highest HLS variant bandwidth to pick, in bit/s.
+    #[arg(long)]
+    max_bitrate: Option<u64>,
+    /// Give up on an episode that makes no progress for this many seconds.
+    #[arg(long, default_value_t = 120)]
+    stuck_timeout: u64,
+}
+
+#[derive(Args)]
+struct PlayArgs {
+    #[command(flatten)]
+    options: PlaybackOptions,
+    /// Episode URLs: HLS playlists (.m3u8) or MP4 files, https (or http to loopback).
+    #[arg(required = true)]
+    urls: Vec<String>,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    #[command(flatten)]
+    options: PlaybackOptions,
+    /// How many demo episodes to play.
+    #[arg(long, default_value_t = 3)]
+    episodes: usize,
+    /// Where generated demo media is kept.
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("expected WIDTHxHEIGHT, got {s:?}"))?;
+    let w: u32 = w.parse().map_err(|_| format!("bad width in {s:?}"))?;
+    let h: u32 = h.parse().map_err(|_| format!("bad height in {s:?}"))?;
+    if w == 0 || h == 0 || w > 8192 || h > 8192 {
+        return Err(format!("size {s:?} out of range (1..8192)"));
+    }
+    Ok((w, h))
+}
+
+/// The line printed per episode with --json.
+#[derive(Serialize)]
+struct EpisodeReport<'a> {
+    url: &'a str,
+    result: &'static str,
+    error: Option<String>,
+    error_kind: Option<&'static str>,
+    first_frame_ms: Option<u64>,
+    frames: u64,
+    dropped_frames: u64,
+    rebuffer_count: u64,
+    rebuffer_ms: u64,
+    width: Option<u32>,
+    height: Option<u32>,
+    position_ms: u64,
+    bytes: u64,
+    retries: u64,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match cli.command {
+        Some(Command::Play(args)) => play(&args.options, &args.urls),
+        Some(Command::Demo(args)) => run_demo(&args),
+        None => run_demo(&DemoArgs {
+            options: PlaybackOptions {
+                headless: false,
+                json: false,
+                fast: false,
+                size: None,
+                allow_http: false,
+                max_bitrate: None,
+                stuck_timeout: 120,
+            },
+            episodes: 3,
+            cache_dir: None,
+        }),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("pillarbox: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn config_for(options: &PlaybackOptions) -> PlayerConfig {
+    let mut config = PlayerConfig::default();
+    config.net.policy = UrlPolicy {
+        allow_http: options.allow_http,
+        allow_loopback_http: true,
+    };
+    config.video_size = options.size;
+    config.fast = options.fast;
+    config.max_bitrate = options.max_bitrate;
+    config.audio = if options.headless {
+        AudioOutput::Discard
+    } else {
+        AudioOutput::Default
+    };
+    config
+}
+
+/// Plays `urls` back to back. Exit 0: all ended; 1: one failed in playback;
+/// 2: bad arguments or a refused URL (nothing is played then).
+fn play(options: &PlaybackOptions, urls: &[String]) -> anyhow::Result<ExitCode> {
+    let config = config_for(options);
+    for url in urls {
+        if let Err(e) = config.net.policy.parse(url) {
+            eprintln!("pillarbox: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    }
+    let (mut player, events) =
+        Player::new(config, Arc::new(NullFrameSink)).context("cannot start the player")?;
+    let mut failed = false;
+    for url in urls {
+        let outcome = play_one(&mut player, &events, url, options)?;
+        report(url, &outcome, options.json);
+        failed |= outcome.is_err();
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+type Outcome = Result<Qoe, (PlaybackError, Qoe)>;
+
+fn play_one(
+    player: &mut Player,
+    events: &Receiver<PlayerEvent>,
+    url: &str,
+    options: &PlaybackOptions,
+) -> anyhow::Result<Outcome> {
+    let id = player.play(url)?;
+    let stuck_after = Duration::from_secs(options.stuck_timeout.max(1));
+    let mut last_progress = Instant::now();
+    let mut last_position = None;
+    loop {
+        match events.recv_timeout(Duration::from_millis(500)) {
+            Ok(ev) if ev.episode() != id => {}
+            Ok(PlayerEvent::Ended { qoe, .. }) => return Ok(Ok(qoe)),
+            Ok(PlayerEvent::Error { error, qoe, .. }) => return Ok(Err((error, qoe))),
+            Ok(PlayerEvent::Position { position, .. }) => {
+                if last_position != Some(position) {
+                    last_position = Some(position);
+                    last_progress = Instant::now();
+                }
+            }
+            Ok(PlayerEvent::FirstFrame { .. } | PlayerEvent::Buffering { .. }) => {
+                last_progress = Instant::now();
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => anyhow::bail!("player stopped"),
+        }
+        if last_progress.elapsed() > stuck_after {
+            player.stop();
+            let error = PlaybackError::Decode(format!(
+                "no progress for {} s, gave up",
+                stuck_after.as_secs()
+            ));
+            return Ok(Err((error, Qoe::default())));
+        }
+    }
+}
+
+fn report(url: &str, outcome: &Outcome, json: bool) {
+    let (qoe, error) = match outcome {
+        Ok(q) => (q, None),
+        Err((e, q)) => (q, Some(e)),
+    };
+    if json {
+        let line = EpisodeReport {
+            url,
+            result: if error.is_none() { "eos" } else { "error" },
+            error: error.map(|e| e.to_string()),
+            error_kind: error.map(|e| e.kind()),
+            first_frame_ms: qoe.first_frame_ms,
+            frames: qoe.frames,
+            dropped_frames: qoe.dropped_frames,
+            rebuffer_count: qoe.rebuffer_count,
+            rebuffer_ms: qoe.rebuffer_ms,
+            width: qoe.width,
+            height: qoe.height,
+            position_ms: qoe.position_ms,
+            bytes: qoe.bytes,
+            retries: qoe.retries,
+        };
+        match serde_json::to_string(&line) {
+            Ok(s) => println!("{s}"),
+            Err(e) => eprintln!("pillarbox: cannot encode report: {e}"),
+        }
+    } else {
+        match error {
+            None => println!(
+                "ended  {url}: {} frames {}x{}, first frame {} ms, {} dropped, {} rebuffers ({} ms)",
+                qoe.frames,
+                qoe.width.unwrap_or(0),
+                qoe.height.unwrap_or(0),
+                qoe.first_frame_ms.unwrap_or(0),
+                qoe.dropped_frames,
+                qoe.rebuffer_count,
+                qoe.rebuffer_ms
+            ),
+            Some(e) => println!("error  {url}: {e} (after {} frames)", qoe.frames),
+        }
+    }
+}
+
+fn default_cache_dir() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("pillarbox")
+}
+
+fn run_demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
+    let dir = args
+        .cache_dir
+        .clone()
+        .unwrap_or_else(default_cache_dir)
+        .join("demo-media");
+    if !args.options.json {
+        eprintln!("pillarbox: preparing demo episodes in {}", dir.display());
+    }
+    let entries = demo::prepare(&dir, args.episodes.max(1), 8).context("demo media")?;
+    let server = DemoServer::start(&dir).context("demo server")?;
+    let urls: Vec<String> = entries
+        .iter()
+        .map(|e| server.base().join(e).map(|u| u.to_string()))
+        .collect::<Result<_, _>>()
+        .context("demo URLs")?;
+    play(&args.options, &urls)
+}

@@ -1,0 +1,503 @@
+//! Feeds one episode's bytes into appsrc.
+//!
+//! - HLS: playlist(s) first, then the init segment and segments in order,
+//!   pushed as whole segments (stream mode), so a failed segment is retried
+//!   whole and nothing half-fetched reaches the demuxer.
+//! - Progressive with byte ranges: appsrc in random-access (pull) mode so
+//!   qtdemux can read a moov at the end; a read-ahead cache of aligned chunks
+//!   is filled by range requests and served from `need-data`.
+//! - Progressive without byte ranges: the one response streamed as it comes.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+use tokio::sync::Notify;
+use url::Url;
+
+use super::PlaybackError;
+use super::fetch::{FetchStats, Fetcher, Opened};
+use super::hls::{self, MediaPlan, Parsed};
+
+/// How many bytes of the episode URL the first request asks for.
+const HEAD_BYTES: usize = 64 << 10;
+
+/// Name of the application message that tells the bus thread the feeder failed.
+pub const FEED_ERROR_MESSAGE: &str = "pillarbox-feed-error";
+
+/// State shared between the feeder task, appsrc callbacks and the bus thread.
+#[derive(Default)]
+pub struct FeedState {
+    pub stats: FetchStats,
+    /// Bytes handed to appsrc so far.
+    pub pushed_bytes: AtomicU64,
+    /// Everything was handed over and EOS signalled.
+    pub done: AtomicBool,
+    pub error: Mutex<Option<PlaybackError>>,
+    /// Bandwidth of the HLS variant played.
+    pub variant_bandwidth: AtomicU64,
+    /// Content duration in ms, when the playlist tells it.
+    pub duration_ms: AtomicU64,
+    /// Set on teardown; blocking waits return.
+    pub cancelled: AtomicBool,
+    /// Random-access mode: appsrc is blocked waiting for bytes not yet fetched.
+    pub waiting: AtomicBool,
+    // Stream-mode backpressure: set by enough-data, cleared by need-data.
+    full: AtomicBool,
+    room: Notify,
+}
+
+impl FeedState {
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+        self.room.notify_waiters();
+    }
+
+    async fn wait_room(&self) {
+        while self.full.load(Ordering::SeqCst) && !self.cancelled.load(Ordering::SeqCst) {
+            // Bounded wait: need-data may race with the check above.
+            let _ = tokio::time::timeout(Duration::from_millis(50), self.room.notified()).await;
+        }
+    }
+}
+
+pub struct FeedConfig {
+    pub max_bitrate: Option<u64>,
+    pub chunk_bytes: u64,
+    pub buffer_bytes: u64,
+}
+
+/// Runs the feeder for one episode. On failure, records the error and posts
+/// an application message so the bus thread ends the episode.
+pub async fn run(
+    fetcher: Arc<Fetcher>,
+    url: Url,
+    appsrc: gst_app::AppSrc,
+    pipeline: gst::Pipeline,
+    start_paused: Arc<AtomicBool>,
+    state: Arc<FeedState>,
+    config: FeedConfig,
+) {
+    let result = feed(
+        &fetcher,
+        &url,
+        &appsrc,
+        &pipeline,
+        &start_paused,
+        &state,
+        &config,
+    )
+    .await;
+    if let Err(error) = result {
+        if state.cancelled.load(Ordering::SeqCst) {
+            return;
+        }
+        tracing::warn!(%url, %error, "episode feed failed");
+        *state.error.lock().unwrap_or_else(|e| e.into_inner()) = Some(error);
+        let msg = gst::message::Application::builder(gst::Structure::new_empty(FEED_ERROR_MESSAGE))
+            .src(&appsrc)
+            .build();
+        let _ = appsrc.post_message(msg);
+    }
+}
+
+/// Links appsrc to the decoder once the scheduling mode is known, then
+/// starts the pipeline. decodebin3 (1.22) decides at link time between pull
+/// mode and waiting for caps: random access links directly (pull, so qtdemux
+/// can read a moov at the end); stream mode goes through typefind, whose caps
+/// tell decodebin3 what arrives.
+fn start_pipeline(
+    pipeline: &gst::Pipeline,
+    appsrc: &gst_app::AppSrc,
+    paused: &AtomicBool,
+    random_access: bool,
+) -> Result<(), PlaybackError> {
+    let fail = |what: String| PlaybackError::Decode(format!("cannot start the pipeline: {what}"));
+    let decoder = pipeline
+        .by_name("decoder")
+        .ok_or_else(|| fail("no decoder".into()))?;
+    if random_access {
+        appsrc.link(&decoder).map_err(|e| fail(e.to_string()))?;
+    } else {
+        let typefind = gst::ElementFactory::make("typefind")
+            .build()
+            .map_err(|e| fail(e.to_string()))?;
+        pipeline.add(&typefind).map_err(|e| fail(e.to_string()))?;
+        gst::Element::link_many([appsrc.upcast_ref(), &typefind, &decoder])
+            .map_err(|e| fail(e.to_string()))?;
+        typefind
+            .sync_state_with_parent()
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    let target = if paused.load(Ordering::SeqCst) {
+        gst::State::Paused
+    } else {
+        gst::State::Playing
+    };
+    pipeline
+        .set_state(target)
+        .map(|_| ())
+        .map_err(|_| fail("state change refused".into()))
+}
+
+async fn feed(
+    fetcher: &Arc<Fetcher>,
+    url: &Url,
+    appsrc: &gst_app::AppSrc,
+    pipeline: &gst::Pipeline,
+    paused: &AtomicBool,
+    state: &Arc<FeedState>,
+    config: &FeedConfig,
+) -> Result<(), PlaybackError> {
+    let opened = fetcher.open(url, HEAD_BYTES, &state.stats).await?;
+    let (head, complete) = match &opened {
+        Opened::Ranged { head, total } => (head, *total == Some(head.len() as u64)),
+        Opened::Whole { head, rest, .. } => (head, rest.is_none()),
+    };
+    if hls::looks_like_playlist(head) {
+        let text = if complete {
+            head.clone()
+        } else {
+            drop(opened);
+            fetcher
+                .get(
+                    "playlist",
+                    url,
+                    None,
+                    fetcher.limits().playlist_bytes,
+                    &state.stats,
+                )
+                .await?
+        };
+        let plan = load_media_plan(fetcher, url, &text, state, config).await?;
+        state
+            .duration_ms
+            .store(plan.duration().as_millis() as u64, Ordering::Relaxed);
+        appsrc.set_stream_type(gst_app::AppStreamType::Stream);
+        install_stream_callbacks(appsrc, state);
+        start_pipeline(pipeline, appsrc, paused, false)?;
+        return feed_hls(fetcher, appsrc, state, &plan).await;
+    }
+    match opened {
+        Opened::Ranged {
+            head,
+            total: Some(total),
+        } => {
+            appsrc.set_stream_type(gst_app::AppStreamType::RandomAccess);
+            appsrc.set_size(total as i64);
+            let cache = Arc::new(RangeCache::new(
+                total,
+                config.chunk_bytes,
+                config.buffer_bytes,
+                head,
+            ));
+            install_random_access_callbacks(appsrc, state, &cache);
+            start_pipeline(pipeline, appsrc, paused, true)?;
+            let result = fill_range_cache(fetcher, url, state, &cache).await;
+            if let Err(e) = &result {
+                cache.fail(e.clone());
+            }
+            result
+        }
+        Opened::Ranged { total: None, .. } => Err(PlaybackError::Unsupported(format!(
+            "{url}: the server answered a Range request without the total size"
+        ))),
+        Opened::Whole {
+            head,
+            rest,
+            content_length,
+        } => {
+            appsrc.set_stream_type(gst_app::AppStreamType::Stream);
+            if let Some(n) = content_length {
+                appsrc.set_size(n as i64);
+            }
+            install_stream_callbacks(appsrc, state);
+            start_pipeline(pipeline, appsrc, paused, false)?;
+            push(appsrc, state, head, None)?;
+            if let Some(mut body) = rest {
+                while let Some(chunk) = body.chunk().await? {
+                    state
+                        .stats
+                        .bytes
+                        .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                    state.wait_room().await;
+                    push(appsrc, state, chunk, None)?;
+                }
+            }
+            finish(appsrc, state);
+            Ok(())
+        }
+    }
+}
+
+async fn load_media_plan(
+    fetcher: &Fetcher,
+    url: &Url,
+    text: &[u8],
+    state: &FeedState,
+    config: &FeedConfig,
+) -> Result<MediaPlan, PlaybackError> {
+    match hls::parse(text, url, fetcher.policy())? {
+        Parsed::Media(plan) => Ok(plan),
+        Parsed::Master(variants) => {
+            let variant = hls::pick_variant(&variants, config.max_bitrate);
+            state
+                .variant_bandwidth
+                .store(variant.bandwidth, Ordering::Relaxed);
+            let text = fetcher
+                .get(
+                    "variant playlist",
+                    &variant.url,
+                    None,
+                    fetcher.limits().playlist_bytes,
+                    &state.stats,
+                )
+                .await?;
+            match hls::parse(&text, &variant.url, fetcher.policy())? {
+                Parsed::Media(plan) => Ok(plan),
+                Parsed::Master(_) => Err(PlaybackError::Malformed {
+                    url: variant.url.to_string(),
+                    reason: "a variant of a master playlist is itself a master playlist".into(),
+                }),
+            }
+        }
+    }
+}
+
+async fn feed_hls(
+    fetcher: &Fetcher,
+    appsrc: &gst_app::AppSrc,
+    state: &FeedState,
+    plan: &MediaPlan,
+) -> Result<(), PlaybackError> {
+    let max = fetcher.limits().segment_bytes;
+    let mut current_init = None;
+    for (i, seg) in plan.segments.iter().enumerate() {
+        if seg.init != current_init {
+            if let Some(idx) = seg.init {
+                let init = &plan.inits[idx];
+                let data = fetcher
+                    .get("init segment", &init.url, init.range, max, &state.stats)
+                    .await?;
+                state.wait_room().await;
+                push(appsrc, state, data, None)?;
+            }
+            current_init = seg.init;
+        }
+        let what = format!("segment {} of {}", i + 1, plan.segments.len());
+        let data = fetcher
+            .get(&what, &seg.source.url, seg.source.range, max, &state.stats)
+            .await?;
+        state.wait_room().await;
+        push(appsrc, state, data, None)?;
+    }
+    finish(appsrc, state);
+    Ok(())
+}
+
+fn push(
+    appsrc: &gst_app::AppSrc,
+    state: &FeedState,
+    data: Bytes,
+    offset: Option<u64>,
+) -> Result<(), PlaybackError> {
+    if state.cancelled.load(Ordering::SeqCst) {
+        return Err(PlaybackError::Decode("cancelled".into()));
+    }
+    let len = data.len() as u64;
+    let mut buffer = gst::Buffer::from_slice(data);
+    if let Some(off) = offset
+        && let Some(b) = buffer.get_mut()
+    {
+        b.set_offset(off);
+        b.set_offset_end(off + len);
+    }
+    match appsrc.push_buffer(buffer) {
+        Ok(_) => {
+            state.pushed_bytes.fetch_add(len, Ordering::Relaxed);
+            Ok(())
+        }
+        // Flushing or EOS: the pipeline is going away; the bus thread reports why.
+        Err(flow) => Err(PlaybackError::Decode(format!(
+            "appsrc refused data: {flow:?}"
+        ))),
+    }
+}
+
+fn finish(appsrc: &gst_app::AppSrc, state: &FeedState) {
+    let _ = appsrc.end_of_stream();
+    state.done.store(true, Ordering::SeqCst);
+}
+
+fn install_stream_callbacks(appsrc: &gst_app::AppSrc, state: &Arc<FeedState>) {
+    let s_need = state.clone();
+    let s_enough = state.clone();
+    appsrc.set_callbacks(
+        gst_app::AppSrcCallbacks::builder()
+            .need_data(move |_, _| {
+                s_need.full.store(false, Ordering::SeqCst);
+                s_need.room.notify_waiters();
+            })
+            .enough_data(move |_| s_enough.full.store(true, Ordering::SeqCst))
+            .build(),
+    );
+}
+
+/// Aligned chunks of a progressive file, filled ahead of the read position.
+struct RangeCache {
+    total: u64,
+    chunk: u64,
+    /// How many chunks ahead of the reader to keep.
+    ahead: u64,
+    inner: Mutex<CacheInner>,
+    changed: Condvar,
+    wake_fetcher: Notify,
+}
+
+struct CacheInner {
+    chunks: BTreeMap<u64, Bytes>,
+    /// Where appsrc reads next.
+    read_pos: u64,
+    error: Option<PlaybackError>,
+}
+
+impl RangeCache {
+    fn new(total: u64, chunk: u64, budget: u64, head: Bytes) -> RangeCache {
+        let chunk = chunk.max(64 << 10);
+        let mut chunks = BTreeMap::new();
+        // The head request doubles as the first chunk when it covers it.
+        if head.len() as u64 >= chunk.min(total) {
+            chunks.insert(0, head.slice(..chunk.min(total) as usize));
+        }
+        RangeCache {
+            total,
+            chunk,
+            ahead: (budget / chunk).max(2),
+            inner: Mutex::new(CacheInner {
+                chunks,
+                read_pos: 0,
+                error: None,
+            }),
+            changed: Condvar::new(),
+            wake_fetcher: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn fail(&self, e: PlaybackError) {
+        self.lock().error = Some(e);
+        self.changed.notify_all();
+    }
+
+    /// The next chunk index the fetcher should get, if any, evicting chunks
+    /// behind the reader so memory stays within budget.
+    fn next_missing(&self) -> Option<u64> {
+        let mut inner = self.lock();
+        let first = inner.read_pos / self.chunk;
+        let last_chunk = (self.total.saturating_sub(1)) / self.chunk;
+        // Keep the chunk before the reader: demuxers step back a little.
+        inner
+            .chunks
+            .retain(|&k, _| k + 1 >= first && k <= first + self.ahead);
+        (first..=(first + self.ahead).min(last_chunk)).find(|k| !inner.chunks.contains_key(k))
+    }
+
+    /// Blocks the streaming thread until bytes at the read position arrive.
+    fn read(&self, state: &FeedState, max_len: u64) -> Option<(u64, Bytes)> {
+        let mut inner = self.lock();
+        loop {
+            let pos = inner.read_pos;
+            if state.cancelled.load(Ordering::SeqCst) || inner.error.is_some() || pos >= self.total
+            {
+                state.waiting.store(false, Ordering::SeqCst);
+                return None;
+            }
+            let k = pos / self.chunk;
+            if let Some(data) = inner.chunks.get(&k) {
+                let start = (pos - k * self.chunk) as usize;
+                let end = (start as u64 + max_len).min(data.len() as u64) as usize;
+                let slice = data.slice(start..end);
+                inner.read_pos += slice.len() as u64;
+                drop(inner);
+                state.waiting.store(false, Ordering::SeqCst);
+                self.wake_fetcher.notify_one();
+                return Some((pos, slice));
+            }
+            state.waiting.store(true, Ordering::SeqCst);
+            self.wake_fetcher.notify_one();
+            inner = self
+                .changed
+                .wait_timeout(inner, Duration::from_millis(100))
+                .map(|(g, _)| g)
+                .unwrap_or_else(|e| e.into_inner().0);
+        }
+    }
+}
+
+fn install_random_access_callbacks(
+    appsrc: &gst_app::AppSrc,
+    state: &Arc<FeedState>,
+    cache: &Arc<RangeCache>,
+) {
+    let (c_seek, c_need, s_need) = (cache.clone(), cache.clone(), state.clone());
+    appsrc.set_callbacks(
+        gst_app::AppSrcCallbacks::builder()
+            .seek_data(move |_, offset| {
+                c_seek.lock().read_pos = offset;
+                c_seek.wake_fetcher.notify_one();
+                offset <= c_seek.total
+            })
+            .need_data(move |src, len| {
+                let len = if len == 0 { 4096 } else { len as u64 };
+                match c_need.read(&s_need, len) {
+                    Some((offset, data)) => {
+                        let _ = push(src, &s_need, data, Some(offset));
+                    }
+                    None => {
+                        let at_end = c_need.lock().read_pos >= c_need.total;
+                        if at_end {
+                            let _ = src.end_of_stream();
+                            s_need.done.store(true, Ordering::SeqCst);
+                        }
+                    }
+                }
+            })
+            .build(),
+    );
+}
+
+async fn fill_range_cache(
+    fetcher: &Fetcher,
+    url: &Url,
+    state: &FeedState,
+    cache: &RangeCache,
+) -> Result<(), PlaybackError> {
+    let max = fetcher.limits().segment_bytes;
+    loop {
+        if state.cancelled.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        let Some(k) = cache.next_missing() else {
+            // Nothing to fetch until the reader moves or seeks.
+            let _ = tokio::time::timeout(Duration::from_millis(200), cache.wake_fetcher.notified())
+                .await;
+            continue;
+        };
+        let offset = k * cache.chunk;
+        let len = cache.chunk.min(cache.total - offset);
+        let what = format!("bytes {}-{}", offset, offset + len - 1);
+        let data = fetcher
+            .get(&what, url, Some((offset, len)), max, &state.stats)
+            .await?;
+        cache.lock().chunks.insert(k, data);
+        cache.changed.notify_all();
+    }
+}

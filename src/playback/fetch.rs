@@ -1,0 +1,492 @@
+//! Our own HTTP(S) fetcher for playlists, segments and byte ranges:
+//! reqwest + rustls, the URL policy on every request and redirect, size
+//! caps, stall detection between body chunks, retries with backoff and jitter.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, RANGE};
+use url::Url;
+
+use super::PlaybackError;
+use super::uri_policy::UrlPolicy;
+
+/// Size and time limits on what the fetcher accepts.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub playlist_bytes: usize,
+    pub segment_bytes: usize,
+    pub connect_timeout: Duration,
+    /// No body bytes for this long mid-response counts as a stall.
+    pub stall_timeout: Duration,
+    /// Deadline for one request, headers and body.
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            playlist_bytes: 2 << 20,
+            segment_bytes: 64 << 20,
+            connect_timeout: Duration::from_secs(5),
+            stall_timeout: Duration::from_secs(8),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// How failed requests are retried.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts per request, the first one included.
+    pub attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 4,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(4),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Exponential backoff with ±50 % jitter, so that boxes behind one
+    /// failing CDN node do not retry in lockstep.
+    pub fn delay(&self, failed_attempt: u32) -> Duration {
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32 << failed_attempt.saturating_sub(1).min(16));
+        exp.min(self.max_delay).mul_f64(0.5 + fastrand::f64())
+    }
+}
+
+/// Everything the network side is configured with.
+#[derive(Debug, Clone, Default)]
+pub struct NetConfig {
+    pub policy: UrlPolicy,
+    pub limits: Limits,
+    pub retry: RetryPolicy,
+    /// Extra trusted CA certificates, PEM (a partner's private CA, test CAs).
+    pub extra_roots_pem: Vec<Vec<u8>>,
+}
+
+/// Per-episode network counters.
+#[derive(Debug, Default)]
+pub struct FetchStats {
+    pub requests: AtomicU64,
+    pub retries: AtomicU64,
+    pub bytes: AtomicU64,
+}
+
+/// What the first request of an episode found.
+pub enum Opened {
+    /// The server honoured the Range request.
+    Ranged { head: Bytes, total: Option<u64> },
+    /// The server sent the whole resource; `rest` streams what follows `head`.
+    Whole {
+        head: Bytes,
+        rest: Option<Box<Body>>,
+        content_length: Option<u64>,
+    },
+}
+
+/// A response body still being received.
+pub struct Body {
+    response: reqwest::Response,
+    stall_timeout: Duration,
+    url: Url,
+}
+
+impl Body {
+    /// The next chunk, `None` at the end. No retry: the caller cannot resume.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, PlaybackError> {
+        match tokio::time::timeout(self.stall_timeout, self.response.chunk()).await {
+            Ok(Ok(c)) => Ok(c),
+            Ok(Err(e)) => Err(PlaybackError::Network {
+                what: "media".into(),
+                url: self.url.to_string(),
+                attempts: 1,
+                cause: format!("connection broken: {}", error_chain(&e)),
+            }),
+            Err(_) => Err(PlaybackError::Network {
+                what: "media".into(),
+                url: self.url.to_string(),
+                attempts: 1,
+                cause: format!("stalled: no data for {:?}", self.stall_timeout),
+            }),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Attempt {
+    Status(StatusCode),
+    Failed(String),
+    TooLarge,
+    Refused(String),
+    RangeIgnored,
+}
+
+impl Attempt {
+    fn retryable(&self) -> bool {
+        match self {
+            Attempt::Status(s) => {
+                s.is_server_error() || matches!(s.as_u16(), 404 | 408 | 425 | 429)
+            }
+            Attempt::Failed(_) => true,
+            Attempt::TooLarge | Attempt::Refused(_) | Attempt::RangeIgnored => false,
+        }
+    }
+}
+
+pub struct Fetcher {
+    client: reqwest::Client,
+    config: NetConfig,
+}
+
+impl Fetcher {
+    pub fn new(config: NetConfig) -> Result<Fetcher, PlaybackError> {
+        let policy = config.policy;
+        let mut builder = reqwest::Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(config.limits.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(60))
+            .user_agent(concat!("pillarbox/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                if attempt.previous().len() >= 8 {
+                    attempt.error("more than 8 redirects")
+                } else if let Err(e) = policy.check(attempt.url()) {
+                    attempt.error(e)
+                } else {
+                    attempt.follow()
+                }
+            }));
+        for pem in &config.extra_roots_pem {
+            let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
+                PlaybackError::Config(format!("extra CA certificate is not valid PEM: {e}"))
+            })?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let client = builder
+            .build()
+            .map_err(|e| PlaybackError::Config(format!("HTTP client: {}", error_chain(&e))))?;
+        Ok(Fetcher { client, config })
+    }
+
+    pub fn policy(&self) -> &UrlPolicy {
+        &self.config.policy
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.config.limits
+    }
+
+    /// Fetches a whole resource or one byte range of it, with retries.
+    pub async fn get(
+        &self,
+        what: &str,
+        url: &Url,
+        range: Option<(u64, u64)>,
+        max_bytes: usize,
+        stats: &FetchStats,
+    ) -> Result<Bytes, PlaybackError> {
+        self.config.policy.check(url)?;
+        if let Some((_, len)) = range
+            && len > max_bytes as u64
+        {
+            return Err(self.too_large(what, url, max_bytes));
+        }
+        let mut attempt = 1;
+        loop {
+            stats.requests.fetch_add(1, Ordering::Relaxed);
+            let result = tokio::time::timeout(
+                self.config.limits.request_timeout,
+                self.get_once(url, range, max_bytes, stats),
+            )
+            .await
+            .unwrap_or_else(|_| {
+                Err(Attempt::Failed(format!(
+                    "no complete response within {:?}",
+                    self.config.limits.request_timeout
+                )))
+            });
+            match result {
+                Ok(bytes) => return Ok(bytes),
+                Err(e) if e.retryable() && attempt < self.config.retry.attempts => {
+                    let delay = self.config.retry.delay(attempt);
+                    tracing::warn!(what, %url, attempt, ?delay, error = ?e, "retrying");
+                    stats.retries.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(self.final_error(what, url, attempt, e, max_bytes)),
+            }
+        }
+    }
+
+    async fn get_once(
+        &self,
+        url: &Url,
+        range: Option<(u64, u64)>,
+        max_bytes: usize,
+        stats: &FetchStats,
+    ) -> Result<Bytes, Attempt> {
+        let mut req = self.client.get(url.clone());
+        if let Some((offset, len)) = range {
+            req = req.header(RANGE, format!("bytes={}-{}", offset, offset + len - 1));
+        }
+        let mut resp = req.send().await.map_err(send_error)?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(Attempt::Status(status));
+        }
+        if let Some((offset, len)) = range
+            && status != StatusCode::PARTIAL_CONTENT
+        {
+            // A server that ignores Range sends the whole file: usable only
+            // when the range was the whole file from the start.
+            if offset != 0 || resp.content_length() != Some(len) {
+                return Err(Attempt::RangeIgnored);
+            }
+        }
+        let expected = resp.content_length();
+        if expected.is_some_and(|n| n > max_bytes as u64) {
+            return Err(Attempt::TooLarge);
+        }
+        let mut buf =
+            BytesMut::with_capacity(expected.unwrap_or(64 << 10).min(max_bytes as u64) as usize);
+        loop {
+            let chunk = tokio::time::timeout(self.config.limits.stall_timeout, resp.chunk())
+                .await
+                .map_err(|_| {
+                    Attempt::Failed(format!(
+                        "stalled: no data for {:?} after {} bytes",
+                        self.config.limits.stall_timeout,
+                        buf.len()
+                    ))
+                })?
+                .map_err(|e| Attempt::Failed(format!("connection broken: {}", error_chain(&e))))?;
+            let Some(chunk) = chunk else { break };
+            stats.bytes.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            if buf.len() + chunk.len() > max_bytes {
+                return Err(Attempt::TooLarge);
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        if let Some(n) = expected
+            && n != buf.len() as u64
+        {
+            return Err(Attempt::Failed(format!(
+                "truncated: {} of {} bytes",
+                buf.len(),
+                n
+            )));
+        }
+        Ok(buf.freeze())
+    }
+
+    /// The first request of an episode: asks for the first `head_len` bytes
+    /// with a Range header, so that one request both sniffs the format and,
+    /// for progressive files, learns whether ranges work and the total size.
+    pub async fn open(
+        &self,
+        url: &Url,
+        head_len: usize,
+        stats: &FetchStats,
+    ) -> Result<Opened, PlaybackError> {
+        self.config.policy.check(url)?;
+        let what = "episode";
+        let mut attempt = 1;
+        loop {
+            stats.requests.fetch_add(1, Ordering::Relaxed);
+            let result = tokio::time::timeout(
+                self.config.limits.request_timeout,
+                self.open_once(url, head_len, stats),
+            )
+            .await
+            .unwrap_or_else(|_| Err(Attempt::Failed("no response in time".into())));
+            match result {
+                Ok(o) => return Ok(o),
+                Err(e) if e.retryable() && attempt < self.config.retry.attempts => {
+                    let delay = self.config.retry.delay(attempt);
+                    tracing::warn!(what, %url, attempt, ?delay, error = ?e, "retrying");
+                    stats.retries.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(self.final_error(what, url, attempt, e, head_len)),
+            }
+        }
+    }
+
+    async fn open_once(
+        &self,
+        url: &Url,
+        head_len: usize,
+        stats: &FetchStats,
+    ) -> Result<Opened, Attempt> {
+        let mut resp = self
+            .client
+            .get(url.clone())
+            .header(RANGE, format!("bytes=0-{}", head_len - 1))
+            .send()
+            .await
+            .map_err(send_error)?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(Attempt::Status(status));
+        }
+        let stall = self.config.limits.stall_timeout;
+        let partial = status == StatusCode::PARTIAL_CONTENT;
+        let total = if partial {
+            resp.headers()
+                .get(CONTENT_RANGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.rsplit('/').next())
+                .and_then(|t| t.trim().parse::<u64>().ok())
+        } else {
+            resp.headers()
+                .get(CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|t| t.parse::<u64>().ok())
+        };
+        let mut head = BytesMut::new();
+        let mut ended = false;
+        while head.len() < head_len {
+            let chunk = tokio::time::timeout(stall, resp.chunk())
+                .await
+                .map_err(|_| Attempt::Failed(format!("stalled: no data for {stall:?}")))?
+                .map_err(|e| Attempt::Failed(format!("connection broken: {}", error_chain(&e))))?;
+            match chunk {
+                Some(c) => {
+                    stats.bytes.fetch_add(c.len() as u64, Ordering::Relaxed);
+                    head.extend_from_slice(&c);
+                }
+                None => {
+                    ended = true;
+                    break;
+                }
+            }
+        }
+        if partial {
+            if head.len() > head_len {
+                return Err(Attempt::Failed(
+                    "server sent more than the range asked".into(),
+                ));
+            }
+            return Ok(Opened::Ranged {
+                head: head.freeze(),
+                total,
+            });
+        }
+        Ok(Opened::Whole {
+            head: head.freeze(),
+            rest: (!ended).then(|| {
+                Box::new(Body {
+                    response: resp,
+                    stall_timeout: stall,
+                    url: url.clone(),
+                })
+            }),
+            content_length: total,
+        })
+    }
+
+    fn too_large(&self, what: &str, url: &Url, limit: usize) -> PlaybackError {
+        PlaybackError::TooLarge {
+            what: what.to_owned(),
+            url: url.to_string(),
+            limit,
+        }
+    }
+
+    fn final_error(
+        &self,
+        what: &str,
+        url: &Url,
+        attempts: u32,
+        e: Attempt,
+        max_bytes: usize,
+    ) -> PlaybackError {
+        match e {
+            Attempt::Status(status) => PlaybackError::Http {
+                what: what.to_owned(),
+                url: url.to_string(),
+                status: status.as_u16(),
+                attempts,
+            },
+            Attempt::Failed(cause) => PlaybackError::Network {
+                what: what.to_owned(),
+                url: url.to_string(),
+                attempts,
+                cause,
+            },
+            Attempt::TooLarge => self.too_large(what, url, max_bytes),
+            Attempt::Refused(reason) => PlaybackError::RefusedRedirect {
+                url: url.to_string(),
+                reason,
+            },
+            Attempt::RangeIgnored => PlaybackError::Unsupported(format!(
+                "{url}: the server ignored a Range request (byte ranges are needed here)"
+            )),
+        }
+    }
+}
+
+fn send_error(e: reqwest::Error) -> Attempt {
+    if e.is_redirect() {
+        Attempt::Refused(error_chain(&e))
+    } else if e.is_connect() {
+        Attempt::Failed(format!("cannot connect: {}", error_chain(&e)))
+    } else {
+        Attempt::Failed(error_chain(&e))
+    }
+}
+
+/// An error with its causes, which reqwest keeps in `source()`.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let cs = c.to_string();
+        if !s.contains(&cs) {
+            s.push_str(": ");
+            s.push_str(&cs);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+/// Shared handle, cheap to clone into tasks.
+pub type SharedFetcher = Arc<Fetcher>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_caps_and_jitters() {
+        let r = RetryPolicy {
+            attempts: 5,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(350),
+        };
+        for _ in 0..50 {
+            let d1 = r.delay(1);
+            assert!(d1 >= Duration::from_millis(50) && d1 < Duration::from_millis(150));
+            let d2 = r.delay(2);
+            assert!(d2 >= Duration::from_millis(100) && d2 < Duration::from_millis(300));
+            let d9 = r.delay(9);
+            assert!(d9 < Duration::from_millis(525), "{d9:?}");
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! HLS playlists: parsed with m3u8-rs, turned into a flat plan of byte
+//! fetches, with every URL inside checked by the URL policy.
+
+use std::time::Duration;
+
+use m3u8_rs::{KeyMethod, Playlist};
+use url::Url;
+
+use super::PlaybackError;
+use super::uri_policy::UrlPolicy;
+
+/// One variant of a master playlist.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub url: Url,
+    pub bandwidth: u64,
+    pub resolution: Option<(u64, u64)>,
+    pub codecs: Option<String>,
+}
+
+/// A resource, or a byte range of one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ByteSource {
+    pub url: Url,
+    /// (offset, length) for EXT-X-BYTERANGE.
+    pub range: Option<(u64, u64)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub source: ByteSource,
+    pub duration: Duration,
+    /// Index into [`MediaPlan::inits`] of the EXT-X-MAP in force.
+    pub init: Option<usize>,
+    pub discontinuity: bool,
+}
+
+/// Everything needed to play a VOD media playlist, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MediaPlan {
+    pub inits: Vec<ByteSource>,
+    pub segments: Vec<Segment>,
+}
+
+impl MediaPlan {
+    pub fn duration(&self) -> Duration {
+        self.segments.iter().map(|s| s.duration).sum()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Parsed {
+    Master(Vec<Variant>),
+    Media(MediaPlan),
+}
+
+/// True when `bytes` look like an m3u8 playlist (BOM and leading blanks allowed).
+pub fn looks_like_playlist(bytes: &[u8]) -> bool {
+    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    b[start..].starts_with(b"#EXTM3U")
+}
+
+pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, PlaybackError> {
+    let malformed = |reason: String| PlaybackError::Malformed {
+        url: url.to_string(),
+        reason,
+    };
+    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let b = &b[start..];
+    if !b.starts_with(b"#EXTM3U") {
+        return Err(malformed("does not start with #EXTM3U".into()));
+    }
+    if std::str::from_utf8(b).is_err() {
+        return Err(malformed("not valid UTF-8".into()));
+    }
+    let playlist = m3u8_rs::parse_playlist_res(b).map_err(|e| {
+        let at = match &e {
+            nom::Err::Error(e) | nom::Err::Failure(e) => line_of(b, e.input),
+            nom::Err::Incomplete(_) => None,
+        };
+        match at {
+            Some(line) => malformed(format!("syntax error at line {line}")),
+            None => malformed("syntax error".into()),
+        }
+    })?;
+    match playlist {
+        Playlist::MasterPlaylist(master) => {
+            let mut variants = Vec::new();
+            for v in master.variants.iter().filter(|v| !v.is_i_frame) {
+                let url = policy.join(url, &v.uri)?;
+                variants.push(Variant {
+                    url,
+                    bandwidth: v.bandwidth,
+                    resolution: v.resolution.map(|r| (r.width, r.height)),
+                    codecs: v.codecs.clone(),
+                });
+            }
+            if variants.is_empty() {
+                return Err(malformed(
+                    "master playlist lists no playable variant".into(),
+                ));
+            }
+            Ok(Parsed::Master(variants))
+        }
+        Playlist::MediaPlaylist(media) => {
+            // m3u8-rs is lenient; check what it glosses over, with line numbers.
+            check_media_lines(b).map_err(malformed)?;
+            if media.segments.is_empty() {
+                return Err(malformed("media playlist lists no segments".into()));
+            }
+            if !media.end_list && media.playlist_type != Some(m3u8_rs::MediaPlaylistType::Vod) {
+                return Err(PlaybackError::Unsupported(format!(
+                    "{url} is a live playlist (no #EXT-X-ENDLIST): episodes must be VOD"
+                )));
+            }
+            if media.segments.is_empty() {
+                return Err(malformed("media playlist lists no segments".into()));
+            }
+            let mut plan = MediaPlan {
+                inits: Vec::new(),
+                segments: Vec::new(),
+            };
+            let mut current_init = None;
+            let mut encrypted = false;
+            // EXT-X-BYTERANGE without an offset continues where the previous
+            // range of the same resource ended.
+            let mut last_end: Option<(Url, u64)> = None;
+            for (i, seg) in media.segments.iter().enumerate() {
+                let n = i + 1;
+                if let Some(key) = &seg.key {
+                    encrypted = key.method != KeyMethod::None;
+                }
+                if encrypted {
+                    return Err(PlaybackError::Unsupported(format!(
+                        "{url}: segment {n} is encrypted (EXT-X-KEY); encrypted HLS is not supported"
+                    )));
+                }
+                if let Some(map) = &seg.map {
+                    let src = ByteSource {
+                        url: policy.join(url, &map.uri)?,
+                        range: map
+                            .byte_range
+                            .as_ref()
+                            .map(|r| (r.offset.unwrap_or(0), r.length)),
+                    };
+                    current_init = Some(match plan.inits.iter().position(|s| *s == src) {
+                        Some(idx) => idx,
+                        None => {
+                            plan.inits.push(src);
+                            plan.inits.len() - 1
+                        }
+                    });
+                }
+                if !seg.duration.is_finite() || seg.duration < 0.0 {
+                    return Err(malformed(format!(
+                        "segment {n} has an invalid duration {}",
+                        seg.duration
+                    )));
+                }
+                if seg.uri.trim().is_empty() {
+                    return Err(malformed(format!("segment {n} has no URI")));
+                }
+                let seg_url = policy.join(url, seg.uri.trim())?;
+                let range = match &seg.byte_range {
+                    None => None,
+                    Some(r) => {
+                        let offset = match r.offset {
+                            Some(o) => o,
+                            None => match &last_end {
+                                Some((u, end)) if *u == seg_url => *end,
+                                _ => {
+                                    return Err(malformed(format!(
+                                        "segment {n}: EXT-X-BYTERANGE without offset does not follow a range of the same URI"
+                                    )));
+                                }
+                            },
+                        };
+                        last_end = Some((seg_url.clone(), offset + r.length));
+                        Some((offset, r.length))
+                    }
+                };
+                plan.segments.push(Segment {
+                    source: ByteSource {
+                        url: seg_url,
+                        range,
+                    },
+                    duration: Duration::from_secs_f32(seg.duration),
+                    init: current_init,
+                    discontinuity: seg.discontinuity,
+                });
+            }
+            Ok(Parsed::Media(plan))
+        }
+    }
+}
+
+/// Every segment URI must follow an #EXTINF with a numeric duration.
+fn check_media_lines(text: &[u8]) -> Result<(), String> {
+    let text = String::from_utf8_lossy(text);
+    let mut have_extinf = false;
+    for (i, line) in text.lines().enumerate() {
+        let n = i + 1;
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("#EXTINF:") {
+            let duration = rest.split(',').next().unwrap_or("").trim();
+            match duration.parse::<f64>() {
+                Ok(d) if d.is_finite() && d >= 0.0 => have_extinf = true,
+                _ => {
+                    return Err(format!(
+                        "line {n}: #EXTINF duration {duration:?} is not a number of seconds"
+                    ));
+                }
+            }
+        } else if !line.is_empty() && !line.starts_with('#') {
+            if !have_extinf {
+                return Err(format!(
+                    "line {n}: segment {line:?} has no #EXTINF before it"
+                ));
+            }
+            have_extinf = false;
+        }
+    }
+    Ok(())
+}
+
+fn line_of(all: &[u8], rest: &[u8]) -> Option<usize> {
+    let offset = (rest.as_ptr() as usize).checked_sub(all.as_ptr() as usize)?;
+    let prefix = all.get(..offset)?;
+    Some(prefix.iter().filter(|&&c| c == b'\n').count() + 1)
+}
+
+/// Picks the variant to start with: the best one within `max_bitrate`
+/// (when set), else the lowest.
+pub fn pick_variant(variants: &[Variant], max_bitrate: Option<u64>) -> &Variant {
+    let mut sorted: Vec<&Variant> = variants.iter().collect();
+    sorted.sort_by_key(|v| v.bandwidth);
+    match max_bitrate {
+        None => sorted[sorted.len() - 1],
+        Some(max) => sorted
+            .iter()
+            .rev()
+            .find(|v| v.bandwidth <= max)
+            .copied()
+            .unwrap_or(sorted[0]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> Url {
+        Url::parse("https://cdn.example.com/show/ep1/index.m3u8").unwrap()
+    }
+
+    fn parse_str(s: &str) -> Result<Parsed, PlaybackError> {
+        parse(s.as_bytes(), &base(), &UrlPolicy::default())
+    }
+
+    #[test]
+    fn media_playlist_with_map_and_byteranges() {
+        let p = parse_str(
+            "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-TARGETDURATION:2\n#EXT-X-MAP:URI=\"init.mp4\"\n\
+             #EXTINF:2.0,\n#EXT-X-BYTERANGE:1000@0\nall.m4s\n\
+             #EXTINF:1.5,\n#EXT-X-BYTERANGE:500\nall.m4s\n#EXT-X-ENDLIST\n",
+        )
+        .unwrap();
+        let Parsed::Media(plan) = p else { panic!() };
+        assert_eq!(plan.inits.len(), 1);
+        assert_eq!(
+            plan.inits[0].url.as_str(),
+            "https://cdn.example.com/show/ep1/init.mp4"
+        );
+        assert_eq!(plan.segments.len(), 2);
+        assert_eq!(plan.segments[0].source.range, Some((0, 1000)));
+        assert_eq!(plan.segments[1].source.range, Some((1000, 500)));
+        // The map carries forward to segments after the one it precedes.
+        assert_eq!(plan.segments[1].init, Some(0));
+        assert_eq!(plan.duration(), Duration::from_millis(3500));
+    }
+
+    #[test]
+    fn master_playlist_variants() {
+        let p = parse_str(
+            "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=800000,RESOLUTION=360x640\nlow/index.m3u8\n\
+             #EXT-X-STREAM-INF:BANDWIDTH=3000000,RESOLUTION=1080x1920\nhigh/index.m3u8\n",
+        )
+        .unwrap();
+        let Parsed::Master(v) = p else { panic!() };
+        assert_eq!(v.len(), 2);
+        assert_eq!(pick_variant(&v, None).bandwidth, 3_000_000);
+        assert_eq!(pick_variant(&v, Some(1_000_000)).bandwidth, 800_000);
+        assert_eq!(pick_variant(&v, Some(1)).bandwidth, 800_000);
+    }
+
+    #[test]
+    fn refused_and_malformed() {
+        let e = parse_str("#EXTM3U\n#EXTINF:2,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n").unwrap_err();
+        assert_eq!(e.kind(), "refused", "{e}");
+        let e = parse_str("<html>nope</html>").unwrap_err();
+        assert_eq!(e.kind(), "malformed");
+        assert!(e.to_string().contains("#EXTM3U"), "{e}");
+        let e = parse_str("#EXTM3U\n#EXT-X-ENDLIST\n").unwrap_err();
+        assert!(e.to_string().contains("no segments"), "{e}");
+        let e = parse_str("#EXTM3U\n#EXTINF:x,\na.ts\n#EXT-X-ENDLIST\n").unwrap_err();
+        assert!(e.to_string().contains("line 2"), "{e}");
+        let e = parse_str("#EXTM3U\na.ts\n#EXT-X-ENDLIST\n").unwrap_err();
+        assert!(e.to_string().contains("no #EXTINF"), "{e}");
+        let e = parse_str("#EXTM3U\n#EXTINF:2,\na.ts\n").unwrap_err();
+        assert_eq!(e.kind(), "unsupported", "{e}");
+        let e = parse_str(
+            "#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI=\"k\"\n#EXTINF:2,\na.ts\n#EXT-X-ENDLIST\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("encrypted"), "{e}");
+    }
+
+    #[test]
+    fn sniffing() {
+        assert!(looks_like_playlist(b"\xEF\xBB\xBF\n #EXTM3U\n"));
+        assert!(!looks_like_playlist(b"\0\0\0\x20ftypisom"));
+    }
+}

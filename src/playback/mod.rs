@@ -1,0 +1,201 @@
+//! The playback core: our own fetcher feeds bytes into
+//! `appsrc ! decodebin3`, video comes out scaled, as RGBA, to a [`FrameSink`],
+//! and everything that happens is reported as [`PlayerEvent`]s.
+
+mod feeder;
+pub mod fetch;
+pub mod hls;
+mod pipeline;
+mod player;
+pub mod uri_policy;
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+pub use fetch::{Limits, NetConfig, RetryPolicy};
+pub use player::Player;
+pub use uri_policy::{PolicyError, UrlPolicy};
+
+/// Identifies one `play` call; events of an episode that was replaced carry
+/// the old id, so that a listener can drop them.
+pub type EpisodeId = u64;
+
+/// How the player is set up. The defaults suit a TV box.
+#[derive(Debug, Clone)]
+pub struct PlayerConfig {
+    pub net: NetConfig,
+    /// Size to scale video frames to, in pixels; `None` keeps the episode's own.
+    /// The aspect ratio is kept, with borders where it does not match.
+    pub video_size: Option<(u32, u32)>,
+    /// Where audio goes.
+    pub audio: AudioOutput,
+    /// Decode as fast as possible with no clock sync (QA and tests).
+    pub fast: bool,
+    /// Upper bound on the variant picked from an HLS master playlist.
+    pub max_bitrate: Option<u64>,
+    /// How many bytes may wait in appsrc before the fetcher pauses.
+    pub buffer_bytes: u64,
+    /// Byte-range request size for progressive files.
+    pub chunk_bytes: u64,
+    /// No new frame for this long while data is missing counts as a rebuffer.
+    pub stall_threshold: Duration,
+    /// How often Position events are sent.
+    pub position_interval: Duration,
+}
+
+impl Default for PlayerConfig {
+    fn default() -> Self {
+        PlayerConfig {
+            net: NetConfig::default(),
+            video_size: None,
+            audio: AudioOutput::Default,
+            fast: false,
+            max_bitrate: None,
+            buffer_bytes: 8 << 20,
+            chunk_bytes: 1 << 20,
+            stall_threshold: Duration::from_millis(250),
+            position_interval: Duration::from_millis(250),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AudioOutput {
+    /// The system's default audio output (autoaudiosink).
+    Default,
+    /// Decoded and discarded, still clocked unless `fast` is set (headless).
+    Discard,
+}
+
+/// A decoded, scaled video frame, borrowed for the duration of the call.
+pub struct RgbaFrame<'a> {
+    pub width: u32,
+    pub height: u32,
+    /// Bytes per row; may exceed `width * 4`.
+    pub stride: usize,
+    pub pts: Option<Duration>,
+    pub data: &'a [u8],
+}
+
+/// Receives video frames on GStreamer's streaming thread. Implementations
+/// copy at most once (into a UI image) and return quickly.
+pub trait FrameSink: Send + Sync + 'static {
+    fn frame(&self, episode: EpisodeId, frame: &RgbaFrame<'_>);
+}
+
+/// Drops every frame: headless playback and QA.
+pub struct NullFrameSink;
+
+impl FrameSink for NullFrameSink {
+    fn frame(&self, _: EpisodeId, _: &RgbaFrame<'_>) {}
+}
+
+/// Quality-of-experience counters of one episode.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Qoe {
+    /// From the play request to the first frame handed to the frame sink.
+    pub first_frame_ms: Option<u64>,
+    pub frames: u64,
+    pub dropped_frames: u64,
+    pub rebuffer_count: u64,
+    pub rebuffer_ms: u64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// Media position reached.
+    pub position_ms: u64,
+    pub bytes: u64,
+    pub requests: u64,
+    pub retries: u64,
+    /// Bandwidth of the HLS variant played, from the master playlist.
+    pub variant_bandwidth: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
+pub enum PlayerEvent {
+    FirstFrame {
+        episode: EpisodeId,
+        since_play: Duration,
+        width: u32,
+        height: u32,
+    },
+    /// 0 when playback stalls for lack of data, 100 when it resumes.
+    Buffering { episode: EpisodeId, percent: u8 },
+    Position {
+        episode: EpisodeId,
+        position: Duration,
+        duration: Option<Duration>,
+    },
+    /// The episode played to its end.
+    Ended { episode: EpisodeId, qoe: Qoe },
+    /// The episode stopped on an error; the player is ready for the next one.
+    Error {
+        episode: EpisodeId,
+        error: PlaybackError,
+        qoe: Qoe,
+    },
+}
+
+impl PlayerEvent {
+    pub fn episode(&self) -> EpisodeId {
+        match self {
+            PlayerEvent::FirstFrame { episode, .. }
+            | PlayerEvent::Buffering { episode, .. }
+            | PlayerEvent::Position { episode, .. }
+            | PlayerEvent::Ended { episode, .. }
+            | PlayerEvent::Error { episode, .. } => *episode,
+        }
+    }
+}
+
+/// Why an episode could not be played. Messages name the resource and URL.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlaybackError {
+    #[error("refused: {0}")]
+    Refused(#[from] PolicyError),
+    #[error("refused: redirect from {url}: {reason}")]
+    RefusedRedirect { url: String, reason: String },
+    #[error("network: {what} {url}: HTTP {status} after {attempts} attempt(s)")]
+    Http {
+        what: String,
+        url: String,
+        status: u16,
+        attempts: u32,
+    },
+    #[error("network: {what} {url}: {cause} (after {attempts} attempt(s))")]
+    Network {
+        what: String,
+        url: String,
+        attempts: u32,
+        cause: String,
+    },
+    #[error("too large: {what} {url} exceeds the limit of {limit} bytes")]
+    TooLarge {
+        what: String,
+        url: String,
+        limit: usize,
+    },
+    #[error("malformed playlist {url}: {reason}")]
+    Malformed { url: String, reason: String },
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    #[error("decode: {0}")]
+    Decode(String),
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+impl PlaybackError {
+    /// A short stable name for the kind of error, for JSON and logs.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PlaybackError::Refused(_) | PlaybackError::RefusedRedirect { .. } => "refused",
+            PlaybackError::Http { .. } | PlaybackError::Network { .. } => "network",
+            PlaybackError::TooLarge { .. } => "too_large",
+            PlaybackError::Malformed { .. } => "malformed",
+            PlaybackError::Unsupported(_) => "unsupported",
+            PlaybackError::Decode(_) => "decode",
+            PlaybackError::Config(_) => "config",
+        }
+    }
+}

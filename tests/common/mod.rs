@@ -1,0 +1,282 @@
+//! Shared test fixtures: vertical episodes generated with GStreamer once per
+//! test binary, and a fault-injecting HTTP server on 127.0.0.1.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures_util::StreamExt;
+use pillarbox::demo::media::{self, Container, EpisodeSpec};
+use pillarbox::playback::{
+    AudioOutput, NullFrameSink, PlaybackError, Player, PlayerConfig, PlayerEvent, Qoe,
+};
+use tower::ServiceExt;
+use tower_http::services::ServeDir;
+
+/// Frames in every generated test episode (2 s at 25 fps).
+pub const FRAMES: u64 = 50;
+
+pub struct Media {
+    pub root: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// Paths (relative to the served root) of the generated episodes.
+pub const HLS_TS: &str = "ts/index.m3u8";
+pub const HLS_FMP4: &str = "fmp4/index.m3u8";
+pub const MP4_FASTSTART: &str = "mp4fast/episode.mp4";
+pub const MP4_MOOV_AT_END: &str = "mp4end/episode.mp4";
+
+/// Generates the test episodes once per test binary: 1080x1920 H.264 + AAC.
+pub fn media() -> &'static Media {
+    static MEDIA: OnceLock<Media> = OnceLock::new();
+    MEDIA.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path().to_owned();
+        let variants = [
+            ("ts", Container::HlsTs),
+            ("fmp4", Container::HlsFmp4),
+            ("mp4fast", Container::Mp4 { faststart: true }),
+            ("mp4end", Container::Mp4 { faststart: false }),
+        ];
+        for (name, container) in variants {
+            let mut spec = EpisodeSpec::vertical(container, 2);
+            spec.segment_seconds = 1;
+            let g = media::generate(&spec, &root.join(name)).expect("generate test media");
+            assert_eq!(g.frames as u64, FRAMES);
+        }
+        // A playlist whose second segment points at a local file.
+        let ts = std::fs::read_to_string(root.join(HLS_TS)).expect("ts playlist");
+        let evil = ts.replacen("seg00001.ts", "file:///etc/passwd", 1);
+        assert_ne!(ts, evil);
+        std::fs::write(root.join("ts/evil.m3u8"), evil).expect("write");
+        std::fs::write(
+            root.join("ts/malformed.m3u8"),
+            "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:oops,\nseg00000.ts\n#EXT-X-ENDLIST\n",
+        )
+        .expect("write");
+        // A master playlist over the TS and fMP4 renditions.
+        std::fs::write(
+            root.join("master.m3u8"),
+            "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=900000,RESOLUTION=1080x1920\nts/index.m3u8\n\
+             #EXT-X-STREAM-INF:BANDWIDTH=3000000,RESOLUTION=1080x1920\nfmp4/index.m3u8\n",
+        )
+        .expect("write");
+        Media { root, _dir: dir }
+    })
+}
+
+/// What the server does to a matching request.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    Status(u16),
+    /// Send the full Content-Length but only this many bytes, then reset.
+    Truncate(usize),
+    /// Send this many bytes, then nothing, ever.
+    Stall(usize),
+    /// Wait before answering normally.
+    Delay(Duration),
+}
+
+#[derive(Clone, Debug)]
+struct Rule {
+    path_suffix: String,
+    fault: Fault,
+    /// Applies to the first `times` matching requests; `None`: always.
+    times: Option<u32>,
+}
+
+#[derive(Default)]
+struct ServerState {
+    root: PathBuf,
+    rules: Mutex<Vec<Rule>>,
+    hits: Mutex<HashMap<String, u32>>,
+}
+
+pub struct TestServer {
+    pub base: String,
+    state: Arc<ServerState>,
+    // Owns the server task; dropping it stops the server.
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl TestServer {
+    pub fn start(root: &Path) -> TestServer {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let state = Arc::new(ServerState {
+            root: root.to_owned(),
+            ..Default::default()
+        });
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind(SocketAddr::from((
+                [127, 0, 0, 1],
+                0,
+            ))))
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(state.clone());
+        runtime.spawn(async move {
+            axum::serve(listener, app).await.expect("serve");
+        });
+        TestServer {
+            base: format!("http://{addr}/"),
+            state,
+            _runtime: runtime,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Injects `fault` into requests whose path ends with `path_suffix`.
+    pub fn fault(&self, path_suffix: &str, fault: Fault, times: Option<u32>) {
+        self.state.rules.lock().unwrap().push(Rule {
+            path_suffix: path_suffix.to_owned(),
+            fault,
+            times,
+        });
+    }
+
+    /// How many requests reached paths ending with `path_suffix`.
+    pub fn hits(&self, path_suffix: &str) -> u32 {
+        self.state
+            .hits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(p, _)| p.ends_with(path_suffix))
+            .map(|(_, n)| *n)
+            .sum()
+    }
+}
+
+async fn handle(State(state): State<Arc<ServerState>>, req: Request) -> Response {
+    let path = req.uri().path().to_owned();
+    *state.hits.lock().unwrap().entry(path.clone()).or_default() += 1;
+    let fault = {
+        let mut rules = state.rules.lock().unwrap();
+        rules
+            .iter_mut()
+            .find(|r| path.ends_with(&r.path_suffix) && r.times != Some(0))
+            .map(|r| {
+                if let Some(t) = r.times.as_mut() {
+                    *t -= 1;
+                }
+                r.fault.clone()
+            })
+    };
+    match fault {
+        None => serve(&state.root, req).await,
+        Some(Fault::Status(code)) => StatusCode::from_u16(code)
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            .into_response(),
+        Some(Fault::Delay(d)) => {
+            tokio::time::sleep(d).await;
+            serve(&state.root, req).await
+        }
+        Some(Fault::Truncate(keep)) => {
+            let data = read(&state.root, &path).await;
+            let len = data.len();
+            let head = data.slice(..keep.min(len));
+            let stream = futures_util::stream::iter([
+                Ok::<Bytes, std::io::Error>(head),
+                Err(std::io::Error::other("injected truncation")),
+            ]);
+            with_length(Body::from_stream(stream), len)
+        }
+        Some(Fault::Stall(after)) => {
+            let data = read(&state.root, &path).await;
+            let len = data.len();
+            let head = data.slice(..after.min(len));
+            let stream = futures_util::stream::iter([Ok::<Bytes, std::io::Error>(head)])
+                .chain(futures_util::stream::pending());
+            with_length(Body::from_stream(stream), len)
+        }
+    }
+}
+
+async fn serve(root: &Path, req: Request) -> Response {
+    match ServeDir::new(root).oneshot(req).await {
+        Ok(r) => r.into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+async fn read(root: &Path, path: &str) -> Bytes {
+    let file = root.join(path.trim_start_matches('/'));
+    Bytes::from(tokio::fs::read(&file).await.unwrap_or_default())
+}
+
+fn with_length(body: Body, len: usize) -> Response {
+    let mut resp = Response::new(body);
+    resp.headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    resp
+}
+
+/// A player configured for tests: quick retries, short stall timeout.
+pub fn test_config(fast: bool, size: Option<(u32, u32)>) -> PlayerConfig {
+    let mut c = PlayerConfig {
+        fast,
+        video_size: size,
+        audio: AudioOutput::Discard,
+        ..PlayerConfig::default()
+    };
+    c.net.retry.attempts = 3;
+    c.net.retry.base_delay = Duration::from_millis(20);
+    c.net.retry.max_delay = Duration::from_millis(100);
+    c.net.limits.stall_timeout = Duration::from_millis(800);
+    c.net.limits.request_timeout = Duration::from_secs(10);
+    c
+}
+
+pub fn player(config: PlayerConfig) -> (Player, Receiver<PlayerEvent>) {
+    Player::new(config, Arc::new(NullFrameSink)).expect("player")
+}
+
+/// Plays `url` and waits for its end or error, collecting the events.
+pub fn play_to_end(
+    player: &mut Player,
+    events: &Receiver<PlayerEvent>,
+    url: &str,
+) -> (Result<Qoe, (PlaybackError, Qoe)>, Vec<PlayerEvent>) {
+    let id = player.play(url).expect("play accepted");
+    let mut seen = Vec::new();
+    loop {
+        let ev = events
+            .recv_timeout(Duration::from_secs(60))
+            .expect("an event within 60 s");
+        if ev.episode() != id {
+            continue;
+        }
+        match &ev {
+            PlayerEvent::Ended { qoe, .. } => {
+                let q = qoe.clone();
+                seen.push(ev);
+                return (Ok(q), seen);
+            }
+            PlayerEvent::Error { error, qoe, .. } => {
+                let r = Err((error.clone(), qoe.clone()));
+                seen.push(ev);
+                return (r, seen);
+            }
+            _ => seen.push(ev),
+        }
+    }
+}

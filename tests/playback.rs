@@ -1,0 +1,381 @@
+//! Playback core against generated media on a real loopback HTTP server.
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+use pillarbox::playback::PlayerEvent;
+
+fn server() -> TestServer {
+    TestServer::start(&media().root)
+}
+
+#[test]
+fn hls_ts_plays_to_end_with_every_frame_at_native_size() {
+    let s = server();
+    let (mut p, ev) = player(test_config(true, None));
+    let (r, events) = play_to_end(&mut p, &ev, &s.url(HLS_TS));
+    let q = r.expect("episode ends");
+    assert_eq!(q.frames, FRAMES);
+    assert_eq!((q.width, q.height), (Some(1080), Some(1920)));
+    assert!(q.first_frame_ms.is_some());
+    let first = events
+        .iter()
+        .position(|e| matches!(e, PlayerEvent::FirstFrame { .. }))
+        .expect("a first-frame event");
+    assert!(matches!(
+        events[first],
+        PlayerEvent::FirstFrame {
+            width: 1080,
+            height: 1920,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn hls_fmp4_plays_to_end_scaled_to_the_pillarbox() {
+    let s = server();
+    let (mut p, ev) = player(test_config(true, Some((608, 1080))));
+    let q = play_to_end(&mut p, &ev, &s.url(HLS_FMP4))
+        .0
+        .expect("episode ends");
+    assert_eq!(q.frames, FRAMES);
+    assert_eq!((q.width, q.height), (Some(608), Some(1080)));
+}
+
+#[test]
+fn progressive_mp4_plays_with_moov_first_and_moov_last() {
+    let s = server();
+    let (mut p, ev) = player(test_config(true, Some((608, 1080))));
+    for path in [MP4_FASTSTART, MP4_MOOV_AT_END] {
+        let q = play_to_end(&mut p, &ev, &s.url(path))
+            .0
+            .unwrap_or_else(|(e, _)| panic!("{path}: {e}"));
+        assert_eq!(q.frames, FRAMES, "{path}");
+        assert_eq!((q.width, q.height), (Some(608), Some(1080)), "{path}");
+        // Byte ranges, not one whole download.
+        assert!(q.requests >= 2, "{path}: {} requests", q.requests);
+    }
+}
+
+#[test]
+fn master_playlist_picks_a_variant_within_the_cap() {
+    let s = server();
+    let mut config = test_config(true, None);
+    config.max_bitrate = Some(1_000_000);
+    let (mut p, ev) = player(config);
+    let q = play_to_end(&mut p, &ev, &s.url("master.m3u8"))
+        .0
+        .expect("ends");
+    assert_eq!(q.variant_bandwidth, Some(900_000));
+    assert_eq!(q.frames, FRAMES);
+    assert!(s.hits("ts/seg00000.ts") >= 1);
+    assert_eq!(s.hits("fmp4/init.mp4"), 0);
+}
+
+#[test]
+fn real_time_playback_accounts_for_every_frame() {
+    let s = server();
+    let (mut p, ev) = player(test_config(false, Some((608, 1080))));
+    let (r, events) = play_to_end(&mut p, &ev, &s.url(HLS_TS));
+    let q = r.expect("episode ends");
+    assert_eq!(q.frames + q.dropped_frames, FRAMES, "{q:?}");
+    assert!(q.frames > FRAMES / 2, "{q:?}");
+    assert!(
+        q.position_ms >= 1800,
+        "played to the end in real time: {q:?}"
+    );
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, PlayerEvent::Position { .. })),
+        "position events while playing"
+    );
+}
+
+#[test]
+fn refused_scheme_inside_a_playlist_ends_the_episode_with_an_error() {
+    let s = server();
+    let (mut p, ev) = player(test_config(true, None));
+    let (e, _) = play_to_end(&mut p, &ev, &s.url("ts/evil.m3u8"))
+        .0
+        .expect_err("refused");
+    assert_eq!(e.kind(), "refused", "{e}");
+    assert!(e.to_string().contains("file"), "{e}");
+    // No segment was fetched: the whole playlist is checked first.
+    assert_eq!(s.hits("seg00000.ts"), 0);
+    // The player is still usable.
+    let q = play_to_end(&mut p, &ev, &s.url(HLS_TS))
+        .0
+        .expect("next plays");
+    assert_eq!(q.frames, FRAMES);
+}
+
+#[test]
+fn refused_episode_url_is_an_error_at_once() {
+    let (mut p, _ev) = player(test_config(true, None));
+    for url in [
+        "file:///etc/passwd",
+        "data:video/mp4;base64,AAAA",
+        "v4l2:///dev/video0",
+        "http://example.com/a.m3u8",
+    ] {
+        let e = p.play(url).expect_err(url);
+        assert_eq!(e.kind(), "refused", "{url}: {e}");
+    }
+}
+
+#[test]
+fn segment_404_is_retried_then_reported_and_the_player_survives() {
+    let s = server();
+    s.fault("ts/seg00001.ts", Fault::Status(404), None);
+    let (mut p, ev) = player(test_config(true, None));
+    let (e, q) = play_to_end(&mut p, &ev, &s.url(HLS_TS))
+        .0
+        .expect_err("404 ends the episode");
+    assert_eq!(e.kind(), "network", "{e}");
+    let msg = e.to_string();
+    assert!(
+        msg.contains("HTTP 404") && msg.contains("seg00001.ts"),
+        "{msg}"
+    );
+    assert!(msg.contains("segment 2 of 2"), "{msg}");
+    assert_eq!(s.hits("ts/seg00001.ts"), 3, "three attempts");
+    assert_eq!(q.retries, 2);
+    let q = play_to_end(&mut p, &ev, &s.url(HLS_FMP4))
+        .0
+        .expect("next plays");
+    assert_eq!(q.frames, FRAMES);
+}
+
+#[test]
+fn transient_500_is_retried_and_playback_completes() {
+    let s = server();
+    s.fault("ts/seg00000.ts", Fault::Status(500), Some(1));
+    s.fault("ts/seg00001.ts", Fault::Status(503), Some(1));
+    let (mut p, ev) = player(test_config(true, None));
+    let q = play_to_end(&mut p, &ev, &s.url(HLS_TS))
+        .0
+        .expect("recovers");
+    assert_eq!(q.frames, FRAMES);
+    assert_eq!(q.retries, 2);
+}
+
+#[test]
+fn persistent_500_ends_with_an_error() {
+    let s = server();
+    s.fault("fmp4/seg00000.m4s", Fault::Status(500), None);
+    let (mut p, ev) = player(test_config(true, None));
+    let (e, _) = play_to_end(&mut p, &ev, &s.url(HLS_FMP4))
+        .0
+        .expect_err("fails");
+    assert!(e.to_string().contains("HTTP 500"), "{e}");
+}
+
+#[test]
+fn truncated_segment_is_retried_then_reported() {
+    let s = server();
+    s.fault("ts/seg00000.ts", Fault::Truncate(1000), None);
+    let (mut p, ev) = player(test_config(true, None));
+    let (e, q) = play_to_end(&mut p, &ev, &s.url(HLS_TS))
+        .0
+        .expect_err("fails");
+    assert_eq!(e.kind(), "network", "{e}");
+    assert_eq!(q.retries, 2, "{e}");
+    assert_eq!(q.frames, 0, "nothing half-fetched was decoded");
+    // Truncated once only: the retry recovers.
+    let s2 = server();
+    s2.fault("ts/seg00001.ts", Fault::Truncate(5000), Some(1));
+    let q = play_to_end(&mut p, &ev, &s2.url(HLS_TS))
+        .0
+        .expect("recovers");
+    assert_eq!(q.frames, FRAMES);
+    assert_eq!(q.retries, 1);
+}
+
+#[test]
+fn truncated_mp4_range_is_retried() {
+    let s = server();
+    s.fault("mp4end/episode.mp4", Fault::Truncate(2000), Some(2));
+    let (mut p, ev) = player(test_config(true, None));
+    let q = play_to_end(&mut p, &ev, &s.url(MP4_MOOV_AT_END))
+        .0
+        .expect("recovers");
+    assert_eq!(q.frames, FRAMES);
+    assert_eq!(q.retries, 2);
+}
+
+#[test]
+fn stalled_server_is_detected_and_reported() {
+    let s = server();
+    s.fault("ts/seg00001.ts", Fault::Stall(4096), None);
+    let (mut p, ev) = player(test_config(true, None));
+    let (e, _) = play_to_end(&mut p, &ev, &s.url(HLS_TS))
+        .0
+        .expect_err("stall");
+    assert_eq!(e.kind(), "network", "{e}");
+    assert!(e.to_string().contains("stalled"), "{e}");
+    let q = play_to_end(&mut p, &ev, &s.url(MP4_FASTSTART))
+        .0
+        .expect("next plays");
+    assert_eq!(q.frames, FRAMES);
+}
+
+#[test]
+fn malformed_playlist_is_a_clear_error() {
+    let s = server();
+    let (mut p, ev) = player(test_config(true, None));
+    let (e, _) = play_to_end(&mut p, &ev, &s.url("ts/malformed.m3u8"))
+        .0
+        .expect_err("malformed");
+    assert_eq!(e.kind(), "malformed", "{e}");
+    assert!(e.to_string().contains("ts/malformed.m3u8"), "{e}");
+    assert!(e.to_string().contains("line 3"), "{e}");
+}
+
+#[test]
+fn missing_episode_is_a_clear_error() {
+    let s = server();
+    let (mut p, ev) = player(test_config(true, None));
+    let (e, _) = play_to_end(&mut p, &ev, &s.url("nope/index.m3u8"))
+        .0
+        .expect_err("404");
+    assert!(e.to_string().contains("HTTP 404"), "{e}");
+}
+
+#[test]
+fn stop_mid_episode_then_play_again() {
+    let s = server();
+    s.fault(
+        "ts/seg00001.ts",
+        Fault::Delay(std::time::Duration::from_secs(3)),
+        Some(1),
+    );
+    let (mut p, ev) = player(test_config(true, None));
+    let first = p.play(&s.url(HLS_TS)).expect("play");
+    // Wait for the first frame, then switch away mid-episode.
+    loop {
+        match ev
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("event")
+        {
+            PlayerEvent::FirstFrame { episode, .. } if episode == first => break,
+            _ => {}
+        }
+    }
+    p.stop();
+    assert_eq!(p.current(), None);
+    let (r, _) = play_to_end(&mut p, &ev, &s.url(MP4_FASTSTART));
+    assert_eq!(r.expect("plays").frames, FRAMES);
+}
+
+fn cli() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_pillarbox"))
+}
+
+#[test]
+fn cli_plays_hls_ts_fmp4_and_mp4_back_to_back_as_json() {
+    let s = server();
+    let out = cli()
+        .args(["play", "--headless", "--json", "--fast"])
+        .args([HLS_TS, HLS_FMP4, MP4_FASTSTART, MP4_MOOV_AT_END].map(|p| s.url(p)))
+        .output()
+        .expect("run pillarbox");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 4);
+    for l in &lines {
+        assert_eq!(l["result"], "eos", "{l}");
+        assert_eq!(l["frames"], FRAMES, "{l}");
+        assert_eq!(l["width"], 1080, "{l}");
+        assert_eq!(l["height"], 1920, "{l}");
+        assert!(l["error"].is_null(), "{l}");
+        for key in [
+            "url",
+            "first_frame_ms",
+            "dropped_frames",
+            "rebuffer_count",
+            "rebuffer_ms",
+        ] {
+            assert!(l.get(key).is_some(), "{key} missing in {l}");
+        }
+    }
+}
+
+#[test]
+fn cli_exit_codes() {
+    let s = server();
+    // A refused URL: exit 2, nothing played.
+    let out = cli()
+        .args([
+            "play",
+            "--headless",
+            "--json",
+            &s.url(HLS_TS),
+            "file:///etc/passwd",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("file"));
+    // Bad arguments: exit 2.
+    let out = cli()
+        .args(["play", "--size", "wide", "x"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    // One episode fails in playback, the next still plays: exit 1.
+    let out = cli()
+        .args(["play", "--headless", "--json", "--fast"])
+        .args([s.url("ts/evil.m3u8"), s.url(HLS_TS)])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON"))
+        .collect();
+    assert_eq!(lines[0]["result"], "error");
+    assert_eq!(lines[0]["error_kind"], "refused");
+    assert_eq!(lines[1]["result"], "eos");
+}
+
+#[test]
+fn slow_segment_in_real_time_is_a_counted_rebuffer() {
+    let s = server();
+    s.fault(
+        "ts/seg00001.ts",
+        Fault::Delay(std::time::Duration::from_millis(1500)),
+        Some(1),
+    );
+    let mut config = test_config(false, Some((608, 1080)));
+    // Keep only one segment ahead so the delay is felt.
+    config.buffer_bytes = 64 << 10;
+    let (mut p, ev) = player(config);
+    let (r, events) = play_to_end(&mut p, &ev, &s.url(HLS_TS));
+    let q = r.expect("ends after the stall");
+    assert_eq!(q.rebuffer_count, 1, "{q:?}");
+    assert!(q.rebuffer_ms >= 200, "{q:?}");
+    assert_eq!(q.frames + q.dropped_frames, FRAMES, "{q:?}");
+    let buffering: Vec<u8> = events
+        .iter()
+        .filter_map(|e| match e {
+            PlayerEvent::Buffering { percent, .. } => Some(*percent),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(buffering, vec![0, 100]);
+}
