@@ -379,3 +379,31 @@ fn slow_segment_in_real_time_is_a_counted_rebuffer() {
         .collect();
     assert_eq!(buffering, vec![0, 100]);
 }
+
+#[test]
+fn https_with_a_trusted_ca_plays_and_an_unknown_ca_is_refused() {
+    let ca = TestCa::new("pillarbox");
+    let s = TestServer::start_tls(&media().root, &ca);
+    assert!(s.base.starts_with("https://127.0.0.1:"));
+    let mut config = test_config(true, None);
+    config.net.extra_roots_pem = vec![ca.ca_pem.clone().into_bytes()];
+    let (mut p, ev) = player(config);
+    for path in [HLS_FMP4, MP4_MOOV_AT_END] {
+        let q = play_to_end(&mut p, &ev, &s.url(path))
+            .0
+            .unwrap_or_else(|(e, _)| panic!("{path}: {e}"));
+        assert_eq!(q.frames, FRAMES, "{path}");
+    }
+    // Without the CA the certificate is refused: not retried, a clear error.
+    let (mut p, ev) = player(test_config(true, None));
+    let (e, q) = play_to_end(&mut p, &ev, &s.url(HLS_TS))
+        .0
+        .expect_err("untrusted");
+    assert_eq!(e.kind(), "network", "{e}");
+    assert!(
+        e.to_string().contains("TLS: invalid peer certificate"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("after 1 attempt"), "{e}");
+    assert_eq!(q.frames, 0);
+}

@@ -114,7 +114,7 @@ impl Body {
                 what: "media".into(),
                 url: self.url.to_string(),
                 attempts: 1,
-                cause: format!("connection broken: {}", error_chain(&e)),
+                cause: format!("connection broken: {}", error_chain(&e.without_url())),
             }),
             Err(_) => Err(PlaybackError::Network {
                 what: "media".into(),
@@ -133,6 +133,8 @@ enum Attempt {
     TooLarge,
     Refused(String),
     RangeIgnored,
+    /// The peer's certificate was refused: retrying cannot help.
+    Tls(String),
 }
 
 impl Attempt {
@@ -142,7 +144,9 @@ impl Attempt {
                 s.is_server_error() || matches!(s.as_u16(), 404 | 408 | 425 | 429)
             }
             Attempt::Failed(_) => true,
-            Attempt::TooLarge | Attempt::Refused(_) | Attempt::RangeIgnored => false,
+            Attempt::TooLarge | Attempt::Refused(_) | Attempt::RangeIgnored | Attempt::Tls(_) => {
+                false
+            }
         }
     }
 }
@@ -273,7 +277,12 @@ impl Fetcher {
                         buf.len()
                     ))
                 })?
-                .map_err(|e| Attempt::Failed(format!("connection broken: {}", error_chain(&e))))?;
+                .map_err(|e| {
+                    Attempt::Failed(format!(
+                        "connection broken: {}",
+                        error_chain(&e.without_url())
+                    ))
+                })?;
             let Some(chunk) = chunk else { break };
             stats.bytes.fetch_add(chunk.len() as u64, Ordering::Relaxed);
             if buf.len() + chunk.len() > max_bytes {
@@ -364,7 +373,12 @@ impl Fetcher {
             let chunk = tokio::time::timeout(stall, resp.chunk())
                 .await
                 .map_err(|_| Attempt::Failed(format!("stalled: no data for {stall:?}")))?
-                .map_err(|e| Attempt::Failed(format!("connection broken: {}", error_chain(&e))))?;
+                .map_err(|e| {
+                    Attempt::Failed(format!(
+                        "connection broken: {}",
+                        error_chain(&e.without_url())
+                    ))
+                })?;
             match chunk {
                 Some(c) => {
                     stats.bytes.fetch_add(c.len() as u64, Ordering::Relaxed);
@@ -434,6 +448,12 @@ impl Fetcher {
                 url: url.to_string(),
                 reason,
             },
+            Attempt::Tls(cause) => PlaybackError::Network {
+                what: what.to_owned(),
+                url: url.to_string(),
+                attempts,
+                cause,
+            },
             Attempt::RangeIgnored => PlaybackError::Unsupported(format!(
                 "{url}: the server ignored a Range request (byte ranges are needed here)"
             )),
@@ -442,13 +462,36 @@ impl Fetcher {
 }
 
 fn send_error(e: reqwest::Error) -> Attempt {
+    // Our messages name the URL already.
+    let e = e.without_url();
     if e.is_redirect() {
         Attempt::Refused(error_chain(&e))
+    } else if let Some(tls) = tls_error(&e) {
+        Attempt::Tls(format!("TLS: {tls}"))
     } else if e.is_connect() {
         Attempt::Failed(format!("cannot connect: {}", error_chain(&e)))
     } else {
         Attempt::Failed(error_chain(&e))
     }
+}
+
+/// The rustls error behind a failed connection, if any. hyper wraps it in
+/// an io::Error, whose `source()` skips the wrapped error itself.
+fn tls_error<'a>(e: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if let Some(t) = err.downcast_ref::<rustls::Error>() {
+            return Some(t);
+        }
+        cur = match err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+        {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    None
 }
 
 /// An error with its causes, which reqwest keeps in `source()`.

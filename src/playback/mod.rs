@@ -7,6 +7,7 @@ pub mod fetch;
 pub mod hls;
 mod pipeline;
 mod player;
+mod prewarm;
 pub mod uri_policy;
 
 use std::time::Duration;
@@ -15,6 +16,7 @@ use serde::Serialize;
 
 pub use fetch::{Limits, NetConfig, RetryPolicy};
 pub use player::Player;
+pub use prewarm::prewarm;
 pub use uri_policy::{PolicyError, UrlPolicy};
 
 /// Identifies one `play` call; events of an episode that was replaced carry

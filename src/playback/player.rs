@@ -19,6 +19,7 @@ pub struct Player {
     frames: Arc<dyn FrameSink>,
     events: Sender<PlayerEvent>,
     next_id: EpisodeId,
+    prewarm: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Player {
@@ -39,6 +40,11 @@ impl Player {
             let _guard = runtime.enter();
             Arc::new(Fetcher::new(config.net.clone())?)
         };
+        // Plugin loading overlaps whatever the caller does before the first play.
+        let prewarm = std::thread::Builder::new()
+            .name("pillarbox-prewarm".into())
+            .spawn(super::prewarm)
+            .ok();
         let (tx, rx) = mpsc::channel();
         Ok((
             Player {
@@ -49,6 +55,7 @@ impl Player {
                 frames,
                 events: tx,
                 next_id: 1,
+                prewarm,
             },
             rx,
         ))
@@ -64,6 +71,9 @@ impl Player {
     pub fn play(&mut self, url: &str) -> Result<EpisodeId, PlaybackError> {
         let requested_at = Instant::now();
         let url = self.config.net.policy.parse(url)?;
+        if let Some(warming) = self.prewarm.take() {
+            let _ = warming.join();
+        }
         self.stop();
         let id = self.next_id;
         self.next_id += 1;

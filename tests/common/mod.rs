@@ -140,6 +140,67 @@ impl TestServer {
         }
     }
 
+    /// The same server over HTTPS with a certificate for 127.0.0.1 and
+    /// localhost issued by `ca`.
+    pub fn start_tls(root: &Path, ca: &TestCa) -> TestServer {
+        use hyper_util::rt::{TokioExecutor, TokioIo};
+        use tokio_rustls::rustls;
+
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let state = Arc::new(ServerState {
+            root: root.to_owned(),
+            ..Default::default()
+        });
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind(SocketAddr::from((
+                [127, 0, 0, 1],
+                0,
+            ))))
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("protocols")
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![ca.server_cert_der.clone().into()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(ca.server_key_der.clone().into()),
+            )
+            .expect("server cert");
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls));
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(state.clone());
+        runtime.spawn(async move {
+            loop {
+                let Ok((tcp, _)) = listener.accept().await else {
+                    return;
+                };
+                let (acceptor, app) = (acceptor.clone(), app.clone());
+                tokio::spawn(async move {
+                    // A client that refuses our certificate ends the handshake.
+                    let Ok(stream) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let service = hyper_util::service::TowerToHyperService::new(app);
+                    let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        TestServer {
+            base: format!("https://{addr}/"),
+            state,
+            _runtime: runtime,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -228,6 +289,36 @@ fn with_length(body: Body, len: usize) -> Response {
     resp.headers_mut()
         .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     resp
+}
+
+/// A certificate authority made for one test run, and a server
+/// certificate it issued for 127.0.0.1 and localhost.
+pub struct TestCa {
+    pub ca_pem: String,
+    pub server_cert_der: Vec<u8>,
+    pub server_key_der: Vec<u8>,
+}
+
+impl TestCa {
+    pub fn new(name: &str) -> TestCa {
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).expect("ca params");
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(rcgen::DnType::CommonName, format!("{name} test CA"));
+        let ca_key = rcgen::KeyPair::generate().expect("ca key");
+        let ca_cert = ca.self_signed(&ca_key).expect("ca cert");
+        let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".into(), "localhost".into()])
+            .expect("leaf params");
+        let leaf_key = rcgen::KeyPair::generate().expect("leaf key");
+        let leaf_cert = leaf
+            .signed_by(&leaf_key, &ca_cert, &ca_key)
+            .expect("leaf cert");
+        TestCa {
+            ca_pem: ca_cert.pem(),
+            server_cert_der: leaf_cert.der().to_vec(),
+            server_key_der: leaf_key.serialize_der(),
+        }
+    }
 }
 
 /// A player configured for tests: quick retries, short stall timeout.

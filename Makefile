@@ -1,0 +1,44 @@
+# pillarbox — every target installs what it needs first.
+#   make run    the player on its built-in demo
+#   make test   the test suite (what CI runs)
+
+SHELL := /bin/bash
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+ARCH := $(shell dpkg --print-architecture 2>/dev/null)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Host packages, named with the host architecture so that a multiarch
+# setup (cross/) never swaps in another architecture's -dev package.
+DEB_PACKAGES := build-essential pkg-config ca-certificates curl \
+	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
+	gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly \
+	gstreamer1.0-libav gstreamer1.0-tools
+
+.PHONY: deps run test lint fmt
+
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}\n' "$$p:$(ARCH)" 2>/dev/null | grep -q "install ok installed" \
+	    || dpkg-query -W -f='$${Status}\n' "$$p:all" 2>/dev/null | grep -q "install ok installed" \
+	    || missing="$$missing $$p:$(ARCH)"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@command -v cargo >/dev/null || { \
+	  echo "installing the Rust toolchain with rustup"; \
+	  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt; }
+
+run: deps
+	cargo run --release --
+
+test: deps
+	cargo test
+
+lint: deps
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
