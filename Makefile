@@ -15,7 +15,7 @@ DEB_PACKAGES := build-essential pkg-config ca-certificates curl \
 	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly \
 	gstreamer1.0-libav gstreamer1.0-tools
 
-.PHONY: deps run test lint fmt
+.PHONY: deps run test lint bench
 
 deps:
 	@missing=""; \
@@ -38,6 +38,10 @@ run: deps
 
 test: deps
 	cargo test
+
+# pillarbox against gst-play-1.0 and mpv (installed if missing); minutes.
+bench: deps
+	cargo bench --bench switching
 
 lint: deps
 	cargo fmt --check

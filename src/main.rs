@@ -54,6 +54,9 @@ struct PlaybackOptions {
     /// Highest HLS variant bandwidth to pick, in bit/s.
     #[arg(long)]
     max_bitrate: Option<u64>,
+    /// Do not preload the next episode while one plays.
+    #[arg(long)]
+    no_preload: bool,
     /// Give up on an episode that makes no progress for this many seconds.
     #[arg(long, default_value_t = 120)]
     stuck_timeout: u64,
@@ -109,6 +112,9 @@ struct EpisodeReport<'a> {
     position_ms: u64,
     bytes: u64,
     retries: u64,
+    switch_gap_ms: Option<f64>,
+    bitrate_kbps: Option<u64>,
+    variant_switches: u64,
 }
 
 fn main() -> ExitCode {
@@ -141,6 +147,7 @@ fn main() -> ExitCode {
                 size: None,
                 allow_http: false,
                 max_bitrate: None,
+                no_preload: false,
                 stuck_timeout: 120,
             },
             episodes: 3,
@@ -186,8 +193,9 @@ fn play(options: &PlaybackOptions, urls: &[String]) -> anyhow::Result<ExitCode> 
     let (mut player, events) =
         Player::new(config, Arc::new(NullFrameSink)).context("cannot start the player")?;
     let mut failed = false;
-    for url in urls {
-        let outcome = play_one(&mut player, &events, url, options)?;
+    for (i, url) in urls.iter().enumerate() {
+        let next = urls.get(i + 1).filter(|_| !options.no_preload);
+        let outcome = play_one(&mut player, &events, url, next, options)?;
         report(url, &outcome, options.json);
         failed |= outcome.is_err();
     }
@@ -204,6 +212,7 @@ fn play_one(
     player: &mut Player,
     events: &Receiver<PlayerEvent>,
     url: &str,
+    next: Option<&String>,
     options: &PlaybackOptions,
 ) -> anyhow::Result<Outcome> {
     let id = player.play(url)?;
@@ -221,9 +230,15 @@ fn play_one(
                     last_progress = Instant::now();
                 }
             }
-            Ok(PlayerEvent::FirstFrame { .. } | PlayerEvent::Buffering { .. }) => {
+            Ok(PlayerEvent::FirstFrame { since_play, .. }) => {
+                tracing::info!(url, ms = since_play.as_millis() as u64, "first frame");
                 last_progress = Instant::now();
+                // Preload once this one shows, so both do not compete at its start.
+                if let Some(next) = next {
+                    player.preload(next)?;
+                }
             }
+            Ok(PlayerEvent::Buffering { .. }) => last_progress = Instant::now(),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => anyhow::bail!("player stopped"),
         }
@@ -259,6 +274,9 @@ fn report(url: &str, outcome: &Outcome, json: bool) {
             position_ms: qoe.position_ms,
             bytes: qoe.bytes,
             retries: qoe.retries,
+            switch_gap_ms: qoe.switch_gap_ms,
+            bitrate_kbps: qoe.bitrate_kbps,
+            variant_switches: qoe.variant_switches,
         };
         match serde_json::to_string(&line) {
             Ok(s) => println!("{s}"),

@@ -124,9 +124,11 @@ pub fn generate(spec: &EpisodeSpec, dir: &Path) -> Result<Generated, MediaError>
         fps = spec.fps,
         kbps = spec.bitrate_kbps,
     );
-    let audio_buffers = (spec.frames as u64 * 48_000).div_ceil(spec.fps as u64 * 1024);
+    // One audio buffer per video frame, so both streams end together.
+    let samples_per_frame = 48_000 / spec.fps.max(1);
+    let audio_buffers = spec.frames;
     let audio = format!(
-        "audiotestsrc num-buffers={audio_buffers} samplesperbuffer=1024 wave=sine freq=440 volume=0.2 ! \
+        "audiotestsrc num-buffers={audio_buffers} samplesperbuffer={samples_per_frame} wave=sine freq=440 volume=0.2 ! \
          audio/x-raw,rate=48000,channels=2 ! audioconvert ! {enc} ! aacparse ! ",
         enc = aac_encoder()
     );

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use gstreamer as gst;
@@ -21,8 +21,11 @@ use tokio::sync::Notify;
 use url::Url;
 
 use super::PlaybackError;
+use super::abr::{self, BandwidthEstimator};
+use super::cmcd::{CmcdData, ObjectType};
+use super::control::Control;
 use super::fetch::{FetchStats, Fetcher, Opened};
-use super::hls::{self, MediaPlan, Parsed};
+use super::hls::{self, ByteSource, MediaPlan, Parsed, Variant};
 
 /// How many bytes of the episode URL the first request asks for.
 const HEAD_BYTES: usize = 64 << 10;
@@ -39,8 +42,13 @@ pub struct FeedState {
     /// Everything was handed over and EOS signalled.
     pub done: AtomicBool,
     pub error: Mutex<Option<PlaybackError>>,
-    /// Bandwidth of the HLS variant played.
+    /// Bandwidth of the HLS variant played last, and the average over
+    /// the segments played, weighted by duration.
     pub variant_bandwidth: AtomicU64,
+    pub average_bandwidth: AtomicU64,
+    pub variant_switches: AtomicU64,
+    /// Playback position, kept current by the monitor (for buffer levels).
+    pub position_ms: AtomicU64,
     /// Content duration in ms, when the playlist tells it.
     pub duration_ms: AtomicU64,
     /// Set on teardown; blocking waits return.
@@ -70,6 +78,48 @@ pub struct FeedConfig {
     pub max_bitrate: Option<u64>,
     pub chunk_bytes: u64,
     pub buffer_bytes: u64,
+    /// What a preload may download before it is activated.
+    pub preload_bytes: u64,
+    /// Set while the playing episode rebuffers: preloads wait then.
+    pub starving: Arc<AtomicBool>,
+    /// Throughput estimate, shared by the player's episodes.
+    pub bandwidth: Arc<Mutex<BandwidthEstimator>>,
+    /// Media buffered ahead needed before stepping up a variant.
+    pub min_buffer_up: Duration,
+    /// CMCD session id (the player's) and content id (the episode's).
+    pub cmcd_session: String,
+    pub cmcd_content: String,
+}
+
+impl FeedConfig {
+    fn cmcd(&self, ot: ObjectType) -> CmcdData {
+        CmcdData {
+            br: None,
+            bl: None,
+            cid: Some(self.cmcd_content.clone()),
+            d: None,
+            mtp: self.bandwidth.lock().ok().map(|e| e.estimate() / 1000),
+            ot,
+            sf: None,
+            sid: self.cmcd_session.clone(),
+            su: false,
+        }
+    }
+}
+
+/// Holds a preload back once it used its budget, or while the playing
+/// episode starves; returns at once for the playing episode.
+async fn wait_preload(control: &Control, state: &FeedState, config: &FeedConfig) {
+    loop {
+        if control.is_active() || state.cancelled.load(Ordering::SeqCst) {
+            return;
+        }
+        let spent = state.stats.bytes.load(Ordering::Relaxed);
+        if spent < config.preload_bytes && !config.starving.load(Ordering::SeqCst) {
+            return;
+        }
+        let _ = tokio::time::timeout(Duration::from_millis(50), control.activated.notified()).await;
+    }
 }
 
 /// Runs the feeder for one episode. On failure, records the error and posts
@@ -78,21 +128,11 @@ pub async fn run(
     fetcher: Arc<Fetcher>,
     url: Url,
     appsrc: gst_app::AppSrc,
-    pipeline: gst::Pipeline,
-    start_paused: Arc<AtomicBool>,
+    control: Arc<Control>,
     state: Arc<FeedState>,
     config: FeedConfig,
 ) {
-    let result = feed(
-        &fetcher,
-        &url,
-        &appsrc,
-        &pipeline,
-        &start_paused,
-        &state,
-        &config,
-    )
-    .await;
+    let result = feed(&fetcher, &url, &appsrc, &control, &state, &config).await;
     if let Err(error) = result {
         if state.cancelled.load(Ordering::SeqCst) {
             return;
@@ -112,12 +152,12 @@ pub async fn run(
 /// can read a moov at the end); stream mode goes through typefind, whose caps
 /// tell decodebin3 what arrives.
 fn start_pipeline(
-    pipeline: &gst::Pipeline,
+    control: &Control,
     appsrc: &gst_app::AppSrc,
-    paused: &AtomicBool,
     random_access: bool,
 ) -> Result<(), PlaybackError> {
     let fail = |what: String| PlaybackError::Decode(format!("cannot start the pipeline: {what}"));
+    let pipeline = control.pipeline();
     let decoder = pipeline
         .by_name("decoder")
         .ok_or_else(|| fail("no decoder".into()))?;
@@ -134,23 +174,18 @@ fn start_pipeline(
             .sync_state_with_parent()
             .map_err(|e| fail(e.to_string()))?;
     }
-    let target = if paused.load(Ordering::SeqCst) {
-        gst::State::Paused
+    if control.start() {
+        Ok(())
     } else {
-        gst::State::Playing
-    };
-    pipeline
-        .set_state(target)
-        .map(|_| ())
-        .map_err(|_| fail("state change refused".into()))
+        Err(fail("state change refused".into()))
+    }
 }
 
 async fn feed(
     fetcher: &Arc<Fetcher>,
     url: &Url,
     appsrc: &gst_app::AppSrc,
-    pipeline: &gst::Pipeline,
-    paused: &AtomicBool,
+    control: &Control,
     state: &Arc<FeedState>,
     config: &FeedConfig,
 ) -> Result<(), PlaybackError> {
@@ -174,14 +209,11 @@ async fn feed(
                 )
                 .await?
         };
-        let plan = load_media_plan(fetcher, url, &text, state, config).await?;
-        state
-            .duration_ms
-            .store(plan.duration().as_millis() as u64, Ordering::Relaxed);
+        let ladder = load_ladder(url, &text, fetcher.policy(), config)?;
         appsrc.set_stream_type(gst_app::AppStreamType::Stream);
         install_stream_callbacks(appsrc, state);
-        start_pipeline(pipeline, appsrc, paused, false)?;
-        return feed_hls(fetcher, appsrc, state, &plan).await;
+        start_pipeline(control, appsrc, false)?;
+        return feed_hls(fetcher, appsrc, control, state, config, ladder).await;
     }
     match opened {
         Opened::Ranged {
@@ -197,8 +229,8 @@ async fn feed(
                 head,
             ));
             install_random_access_callbacks(appsrc, state, &cache);
-            start_pipeline(pipeline, appsrc, paused, true)?;
-            let result = fill_range_cache(fetcher, url, state, &cache).await;
+            start_pipeline(control, appsrc, true)?;
+            let result = fill_range_cache(fetcher, url, control, state, config, &cache).await;
             if let Err(e) = &result {
                 cache.fail(e.clone());
             }
@@ -217,7 +249,7 @@ async fn feed(
                 appsrc.set_size(n as i64);
             }
             install_stream_callbacks(appsrc, state);
-            start_pipeline(pipeline, appsrc, paused, false)?;
+            start_pipeline(control, appsrc, false)?;
             push(appsrc, state, head, None)?;
             if let Some(mut body) = rest {
                 while let Some(chunk) = body.chunk().await? {
@@ -235,66 +267,222 @@ async fn feed(
     }
 }
 
-async fn load_media_plan(
-    fetcher: &Fetcher,
+/// The renditions an HLS episode can play from, lowest bandwidth first.
+struct Rendition {
+    variant: Option<Variant>,
+    plan: Option<MediaPlan>,
+}
+
+fn load_ladder(
     url: &Url,
     text: &[u8],
-    state: &FeedState,
+    policy: &super::UrlPolicy,
     config: &FeedConfig,
-) -> Result<MediaPlan, PlaybackError> {
-    match hls::parse(text, url, fetcher.policy())? {
-        Parsed::Media(plan) => Ok(plan),
-        Parsed::Master(variants) => {
-            let variant = hls::pick_variant(&variants, config.max_bitrate);
-            state
-                .variant_bandwidth
-                .store(variant.bandwidth, Ordering::Relaxed);
-            let text = fetcher
-                .get(
-                    "variant playlist",
-                    &variant.url,
-                    None,
-                    fetcher.limits().playlist_bytes,
-                    &state.stats,
-                )
-                .await?;
-            match hls::parse(&text, &variant.url, fetcher.policy())? {
-                Parsed::Media(plan) => Ok(plan),
-                Parsed::Master(_) => Err(PlaybackError::Malformed {
-                    url: variant.url.to_string(),
-                    reason: "a variant of a master playlist is itself a master playlist".into(),
-                }),
+) -> Result<Vec<Rendition>, PlaybackError> {
+    Ok(match hls::parse(text, url, policy)? {
+        Parsed::Media(plan) => vec![Rendition {
+            variant: None,
+            plan: Some(plan),
+        }],
+        Parsed::Master(mut variants) => {
+            variants.sort_by_key(|v| v.bandwidth);
+            // --max-bitrate caps the ladder; the lowest rung always stays.
+            if let Some(max) = config.max_bitrate {
+                let keep = variants
+                    .iter()
+                    .filter(|v| v.bandwidth <= max)
+                    .count()
+                    .max(1);
+                variants.truncate(keep);
             }
+            variants
+                .into_iter()
+                .map(|v| Rendition {
+                    variant: Some(v),
+                    plan: None,
+                })
+                .collect()
         }
+    })
+}
+
+async fn load_plan(
+    fetcher: &Fetcher,
+    state: &FeedState,
+    rendition: &mut Rendition,
+) -> Result<(), PlaybackError> {
+    if rendition.plan.is_some() {
+        return Ok(());
     }
+    let Some(variant) = &rendition.variant else {
+        return Ok(());
+    };
+    let text = fetcher
+        .get(
+            "variant playlist",
+            &variant.url,
+            None,
+            fetcher.limits().playlist_bytes,
+            &state.stats,
+        )
+        .await?;
+    match hls::parse(&text, &variant.url, fetcher.policy())? {
+        Parsed::Media(plan) => {
+            rendition.plan = Some(plan);
+            Ok(())
+        }
+        Parsed::Master(_) => Err(PlaybackError::Malformed {
+            url: variant.url.to_string(),
+            reason: "a variant of a master playlist is itself a master playlist".into(),
+        }),
+    }
+}
+
+/// Index of the segment of `plan` that continues playback at `at` seconds
+/// (segment `index` of the rendition played so far, when counts match:
+/// aligned ladders, the norm).
+fn next_segment(plan: &MediaPlan, index: usize, at: f64, aligned: bool) -> Option<usize> {
+    if aligned {
+        return (index < plan.segments.len()).then_some(index);
+    }
+    let mut start = 0.0;
+    for (i, seg) in plan.segments.iter().enumerate() {
+        let d = seg.duration.as_secs_f64();
+        if start + d / 2.0 > at {
+            return Some(i);
+        }
+        start += d;
+    }
+    None
 }
 
 async fn feed_hls(
     fetcher: &Fetcher,
     appsrc: &gst_app::AppSrc,
+    control: &Control,
     state: &FeedState,
-    plan: &MediaPlan,
+    config: &FeedConfig,
+    mut ladder: Vec<Rendition>,
 ) -> Result<(), PlaybackError> {
     let max = fetcher.limits().segment_bytes;
-    let mut current_init = None;
-    for (i, seg) in plan.segments.iter().enumerate() {
-        if seg.init != current_init {
-            if let Some(idx) = seg.init {
-                let init = &plan.inits[idx];
+    let bandwidths: Vec<u64> = ladder
+        .iter()
+        .map(|r| r.variant.as_ref().map_or(0, |v| v.bandwidth))
+        .collect();
+    let mut current: Option<usize> = None;
+    let mut current_init: Option<ByteSource> = None;
+    let mut index = 0usize;
+    let mut at = 0.0f64;
+    let mut weighted_bits = 0.0f64;
+    loop {
+        let buffered = Duration::from_secs_f64(
+            (at - state.position_ms.load(Ordering::Relaxed) as f64 / 1000.0).max(0.0),
+        );
+        let estimate = config.bandwidth.lock().map(|e| e.estimate()).unwrap_or(0);
+        let pick = abr::choose(
+            &bandwidths,
+            estimate,
+            current,
+            buffered,
+            config.min_buffer_up,
+        );
+        load_plan(fetcher, state, &mut ladder[pick]).await?;
+        let counts: Vec<Option<usize>> = ladder
+            .iter()
+            .map(|r| r.plan.as_ref().map(|p| p.segments.len()))
+            .collect();
+        let aligned = counts.iter().flatten().all(|&n| Some(n) == counts[pick]);
+        let Some(plan) = ladder[pick].plan.as_ref() else {
+            break;
+        };
+        if index == 0 && current.is_none() {
+            state
+                .duration_ms
+                .store(plan.duration().as_millis() as u64, Ordering::Relaxed);
+        }
+        let Some(i) = next_segment(plan, index, at, aligned) else {
+            break;
+        };
+        if current.is_some_and(|c| c != pick) {
+            state.variant_switches.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(from = ?current.map(|c| bandwidths[c]), to = bandwidths[pick], estimate, "variant switch");
+        }
+        current = Some(pick);
+        if bandwidths[pick] > 0 {
+            state
+                .variant_bandwidth
+                .store(bandwidths[pick], Ordering::Relaxed);
+        }
+        let seg = &plan.segments[i];
+        let init = seg.init.map(|k| plan.inits[k].clone());
+        if init.is_some() && init != current_init {
+            let src = init.as_ref().map(|s| (s.url.clone(), s.range));
+            if let Some((init_url, range)) = src {
+                let cmcd = CmcdData {
+                    sf: Some('h'),
+                    su: index == 0,
+                    ..config.cmcd(ObjectType::Init)
+                };
                 let data = fetcher
-                    .get("init segment", &init.url, init.range, max, &state.stats)
+                    .get_with_cmcd(
+                        "init segment",
+                        &init_url,
+                        range,
+                        max,
+                        &state.stats,
+                        Some(&cmcd),
+                    )
                     .await?;
                 state.wait_room().await;
                 push(appsrc, state, data, None)?;
             }
-            current_init = seg.init;
+            current_init = init;
+        }
+        if index > 0 {
+            // A preload always gets its first segment, enough to preroll.
+            wait_preload(control, state, config).await;
         }
         let what = format!("segment {} of {}", i + 1, plan.segments.len());
+        let cmcd = CmcdData {
+            br: (bandwidths[pick] > 0).then(|| bandwidths[pick] / 1000),
+            bl: Some(buffered.as_millis() as u64),
+            d: Some(seg.duration.as_millis() as u64),
+            sf: Some('h'),
+            su: index == 0 || config.starving.load(Ordering::Relaxed),
+            ..config.cmcd(ObjectType::AudioVideo)
+        };
+        let started = Instant::now();
         let data = fetcher
-            .get(&what, &seg.source.url, seg.source.range, max, &state.stats)
+            .get_with_cmcd(
+                &what,
+                &seg.source.url,
+                seg.source.range,
+                max,
+                &state.stats,
+                Some(&cmcd),
+            )
             .await?;
+        if let Ok(mut e) = config.bandwidth.lock() {
+            e.sample(data.len() as u64, started.elapsed());
+        }
         state.wait_room().await;
         push(appsrc, state, data, None)?;
+        let d = seg.duration.as_secs_f64();
+        weighted_bits += bandwidths[pick] as f64 * d;
+        at = if aligned {
+            at + d
+        } else {
+            plan.segments[..=i]
+                .iter()
+                .map(|s| s.duration.as_secs_f64())
+                .sum()
+        };
+        if at > 0.0 && bandwidths[pick] > 0 {
+            state
+                .average_bandwidth
+                .store((weighted_bits / at) as u64, Ordering::Relaxed);
+        }
+        index = i + 1;
     }
     finish(appsrc, state);
     Ok(())
@@ -477,11 +665,14 @@ fn install_random_access_callbacks(
 async fn fill_range_cache(
     fetcher: &Fetcher,
     url: &Url,
+    control: &Control,
     state: &FeedState,
+    config: &FeedConfig,
     cache: &RangeCache,
 ) -> Result<(), PlaybackError> {
     let max = fetcher.limits().segment_bytes;
     loop {
+        wait_preload(control, state, config).await;
         if state.cancelled.load(Ordering::SeqCst) {
             return Ok(());
         }
@@ -494,8 +685,19 @@ async fn fill_range_cache(
         let offset = k * cache.chunk;
         let len = cache.chunk.min(cache.total - offset);
         let what = format!("bytes {}-{}", offset, offset + len - 1);
+        let cmcd = CmcdData {
+            su: state.waiting.load(Ordering::SeqCst),
+            ..config.cmcd(ObjectType::AudioVideo)
+        };
         let data = fetcher
-            .get(&what, url, Some((offset, len)), max, &state.stats)
+            .get_with_cmcd(
+                &what,
+                url,
+                Some((offset, len)),
+                max,
+                &state.stats,
+                Some(&cmcd),
+            )
             .await?;
         cache.lock().chunks.insert(k, data);
         cache.changed.notify_all();

@@ -12,6 +12,7 @@ use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, RANGE};
 use url::Url;
 
 use super::PlaybackError;
+use super::cmcd::{CmcdData, CmcdMode};
 use super::uri_policy::UrlPolicy;
 
 /// Size and time limits on what the fetcher accepts.
@@ -45,6 +46,8 @@ pub struct RetryPolicy {
     pub attempts: u32,
     pub base_delay: Duration,
     pub max_delay: Duration,
+    /// No new attempt starts later than this after the first one.
+    pub deadline: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -53,6 +56,7 @@ impl Default for RetryPolicy {
             attempts: 4,
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(4),
+            deadline: Duration::from_secs(20),
         }
     }
 }
@@ -76,6 +80,8 @@ pub struct NetConfig {
     pub retry: RetryPolicy,
     /// Extra trusted CA certificates, PEM (a partner's private CA, test CAs).
     pub extra_roots_pem: Vec<Vec<u8>>,
+    /// CMCD on media requests; off by default.
+    pub cmcd: CmcdMode,
 }
 
 /// Per-episode network counters.
@@ -202,6 +208,20 @@ impl Fetcher {
         max_bytes: usize,
         stats: &FetchStats,
     ) -> Result<Bytes, PlaybackError> {
+        self.get_with_cmcd(what, url, range, max_bytes, stats, None)
+            .await
+    }
+
+    /// [`Fetcher::get`], sending `cmcd` as configured.
+    pub async fn get_with_cmcd(
+        &self,
+        what: &str,
+        url: &Url,
+        range: Option<(u64, u64)>,
+        max_bytes: usize,
+        stats: &FetchStats,
+        cmcd: Option<&CmcdData>,
+    ) -> Result<Bytes, PlaybackError> {
         self.config.policy.check(url)?;
         if let Some((_, len)) = range
             && len > max_bytes as u64
@@ -209,11 +229,12 @@ impl Fetcher {
             return Err(self.too_large(what, url, max_bytes));
         }
         let mut attempt = 1;
+        let first = std::time::Instant::now();
         loop {
             stats.requests.fetch_add(1, Ordering::Relaxed);
             let result = tokio::time::timeout(
                 self.config.limits.request_timeout,
-                self.get_once(url, range, max_bytes, stats),
+                self.get_once(url, range, max_bytes, stats, cmcd),
             )
             .await
             .unwrap_or_else(|_| {
@@ -224,7 +245,11 @@ impl Fetcher {
             });
             match result {
                 Ok(bytes) => return Ok(bytes),
-                Err(e) if e.retryable() && attempt < self.config.retry.attempts => {
+                Err(e)
+                    if e.retryable()
+                        && attempt < self.config.retry.attempts
+                        && first.elapsed() < self.config.retry.deadline =>
+                {
                     let delay = self.config.retry.delay(attempt);
                     tracing::warn!(what, %url, attempt, ?delay, error = ?e, "retrying");
                     stats.retries.fetch_add(1, Ordering::Relaxed);
@@ -242,8 +267,25 @@ impl Fetcher {
         range: Option<(u64, u64)>,
         max_bytes: usize,
         stats: &FetchStats,
+        cmcd: Option<&CmcdData>,
     ) -> Result<Bytes, Attempt> {
-        let mut req = self.client.get(url.clone());
+        let mut req = match (self.config.cmcd, cmcd) {
+            (CmcdMode::Query, Some(data)) => {
+                let mut with_query = url.clone();
+                with_query
+                    .query_pairs_mut()
+                    .append_pair("CMCD", &data.query_value());
+                self.client.get(with_query)
+            }
+            (CmcdMode::Headers, Some(data)) => {
+                let mut req = self.client.get(url.clone());
+                for (name, value) in data.headers() {
+                    req = req.header(name, value);
+                }
+                req
+            }
+            _ => self.client.get(url.clone()),
+        };
         if let Some((offset, len)) = range {
             req = req.header(RANGE, format!("bytes={}-{}", offset, offset + len - 1));
         }
@@ -314,6 +356,7 @@ impl Fetcher {
         self.config.policy.check(url)?;
         let what = "episode";
         let mut attempt = 1;
+        let first = std::time::Instant::now();
         loop {
             stats.requests.fetch_add(1, Ordering::Relaxed);
             let result = tokio::time::timeout(
@@ -324,7 +367,11 @@ impl Fetcher {
             .unwrap_or_else(|_| Err(Attempt::Failed("no response in time".into())));
             match result {
                 Ok(o) => return Ok(o),
-                Err(e) if e.retryable() && attempt < self.config.retry.attempts => {
+                Err(e)
+                    if e.retryable()
+                        && attempt < self.config.retry.attempts
+                        && first.elapsed() < self.config.retry.deadline =>
+                {
                     let delay = self.config.retry.delay(attempt);
                     tracing::warn!(what, %url, attempt, ?delay, error = ?e, "retrying");
                     stats.retries.fetch_add(1, Ordering::Relaxed);
@@ -522,6 +569,7 @@ mod tests {
             attempts: 5,
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_millis(350),
+            deadline: Duration::from_secs(1),
         };
         for _ in 0..50 {
             let d1 = r.delay(1);

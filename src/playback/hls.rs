@@ -237,22 +237,6 @@ fn line_of(all: &[u8], rest: &[u8]) -> Option<usize> {
     Some(prefix.iter().filter(|&&c| c == b'\n').count() + 1)
 }
 
-/// Picks the variant to start with: the best one within `max_bitrate`
-/// (when set), else the lowest.
-pub fn pick_variant(variants: &[Variant], max_bitrate: Option<u64>) -> &Variant {
-    let mut sorted: Vec<&Variant> = variants.iter().collect();
-    sorted.sort_by_key(|v| v.bandwidth);
-    match max_bitrate {
-        None => sorted[sorted.len() - 1],
-        Some(max) => sorted
-            .iter()
-            .rev()
-            .find(|v| v.bandwidth <= max)
-            .copied()
-            .unwrap_or(sorted[0]),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,9 +280,12 @@ mod tests {
         .unwrap();
         let Parsed::Master(v) = p else { panic!() };
         assert_eq!(v.len(), 2);
-        assert_eq!(pick_variant(&v, None).bandwidth, 3_000_000);
-        assert_eq!(pick_variant(&v, Some(1_000_000)).bandwidth, 800_000);
-        assert_eq!(pick_variant(&v, Some(1)).bandwidth, 800_000);
+        assert_eq!(v[0].bandwidth, 800_000);
+        assert_eq!(
+            v[1].url.as_str(),
+            "https://cdn.example.com/show/ep1/high/index.m3u8"
+        );
+        assert_eq!(v[1].resolution, Some((1080, 1920)));
     }
 
     #[test]

@@ -2,6 +2,9 @@
 //! `appsrc ! decodebin3`, video comes out scaled, as RGBA, to a [`FrameSink`],
 //! and everything that happens is reported as [`PlayerEvent`]s.
 
+pub mod abr;
+pub mod cmcd;
+mod control;
 mod feeder;
 pub mod fetch;
 pub mod hls;
@@ -34,12 +37,18 @@ pub struct PlayerConfig {
     pub audio: AudioOutput,
     /// Decode as fast as possible with no clock sync (QA and tests).
     pub fast: bool,
-    /// Upper bound on the variant picked from an HLS master playlist.
+    /// Upper bound on the variants played from an HLS master playlist.
     pub max_bitrate: Option<u64>,
+    /// Throughput assumed before the first segment was measured, bit/s.
+    pub initial_bitrate: u64,
+    /// Media buffered ahead needed before switching to a higher variant.
+    pub min_buffer_up: Duration,
     /// How many bytes may wait in appsrc before the fetcher pauses.
     pub buffer_bytes: u64,
     /// Byte-range request size for progressive files.
     pub chunk_bytes: u64,
+    /// What a preloaded episode may download before it plays.
+    pub preload_bytes: u64,
     /// No new frame for this long while data is missing counts as a rebuffer.
     pub stall_threshold: Duration,
     /// How often Position events are sent.
@@ -54,8 +63,11 @@ impl Default for PlayerConfig {
             audio: AudioOutput::Default,
             fast: false,
             max_bitrate: None,
+            initial_bitrate: 2_000_000,
+            min_buffer_up: Duration::from_secs(2),
             buffer_bytes: 8 << 20,
             chunk_bytes: 1 << 20,
+            preload_bytes: 4 << 20,
             stall_threshold: Duration::from_millis(250),
             position_interval: Duration::from_millis(250),
         }
@@ -109,8 +121,17 @@ pub struct Qoe {
     pub bytes: u64,
     pub requests: u64,
     pub retries: u64,
-    /// Bandwidth of the HLS variant played, from the master playlist.
+    /// Bandwidth of the HLS variant played last, from the master playlist.
     pub variant_bandwidth: Option<u64>,
+    /// Bandwidth of the variants played, averaged over the segments by
+    /// duration, in kbit/s.
+    pub bitrate_kbps: Option<u64>,
+    /// How often playback moved to another variant.
+    pub variant_switches: u64,
+    /// From the moment the previous episode's last frame stopped being
+    /// shown (its display time plus one frame) to this one's first frame.
+    /// None for the first episode or after a stop.
+    pub switch_gap_ms: Option<f64>,
 }
 
 #[derive(Debug, Clone)]

@@ -5,11 +5,16 @@
 //! anything else: `fakesink`.
 //! A monitor thread watches the bus, reports events, measures QoE and
 //! pauses the pipeline while it starves for data (a rebuffer).
+//!
+//! An episode starts either playing, or as a preload: fetching within a
+//! byte budget and prerolled (first frame decoded, held by the sink), so
+//! that activating it shows that frame at once.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -20,24 +25,80 @@ use gstreamer_video as gst_video;
 use gstreamer_video::prelude::*;
 use url::Url;
 
+use super::abr::BandwidthEstimator;
+use super::control::Control;
 use super::feeder::{self, FEED_ERROR_MESSAGE, FeedConfig, FeedState};
 use super::fetch::Fetcher;
 use super::{
     AudioOutput, EpisodeId, FrameSink, PlaybackError, PlayerConfig, PlayerEvent, Qoe, RgbaFrame,
 };
 
-/// Frame-side counters, written on the streaming thread.
-#[derive(Default)]
+/// Frame-side counters, written on the streaming thread. Times are in
+/// nanoseconds since `origin`, the episode's creation.
 struct FrameStats {
+    origin: Instant,
+    /// When the viewer asked for this episode (its activation, for a preload).
+    requested_ns: AtomicU64,
+    /// When the previous episode's last frame stopped being shown.
+    previous_end: Mutex<Option<Instant>>,
+    /// Gap from `previous_end` to the first frame, in µs; u64::MAX if none.
+    switch_gap_us: AtomicU64,
     frames: AtomicU64,
-    /// Nanoseconds since the play request of the latest frame; 0 before the first.
+    /// Time of the latest frame; 0 before the first.
     last_frame_ns: AtomicU64,
     first_frame_ms: AtomicU64,
     width: AtomicU32,
     height: AtomicU32,
-    /// Frame duration in ns from the caps, for stall detection.
+    /// Frame duration from the caps, for stall detection and switch gaps.
     frame_ns: AtomicU64,
+    /// Running time of the prerolled frame; u64::MAX until there is one.
+    preroll_rt_ns: Arc<AtomicU64>,
+    /// End (PTS + duration) of the latest video frame out of the parser,
+    /// and whether the parser has seen the end of the stream: from these the
+    /// sink knows which frame is the last one, ahead of the EOS event.
+    parsed_video_end_ns: AtomicU64,
+    parsed_video_complete: AtomicBool,
+    /// When the last frame stops being shown; 0 until it is shown.
+    video_end_ns: AtomicU64,
 }
+
+impl FrameStats {
+    fn new(origin: Instant) -> FrameStats {
+        FrameStats {
+            origin,
+            requested_ns: AtomicU64::new(0),
+            previous_end: Mutex::new(None),
+            switch_gap_us: AtomicU64::new(u64::MAX),
+            frames: AtomicU64::new(0),
+            last_frame_ns: AtomicU64::new(0),
+            first_frame_ms: AtomicU64::new(0),
+            width: AtomicU32::new(0),
+            height: AtomicU32::new(0),
+            frame_ns: AtomicU64::new(0),
+            preroll_rt_ns: Arc::new(AtomicU64::new(u64::MAX)),
+            parsed_video_end_ns: AtomicU64::new(0),
+            parsed_video_complete: AtomicBool::new(false),
+            video_end_ns: AtomicU64::new(0),
+        }
+    }
+
+    fn since_origin(&self, at: Instant) -> u64 {
+        at.saturating_duration_since(self.origin).as_nanos() as u64
+    }
+
+    /// When the latest frame stops being shown: its time plus one frame.
+    fn last_frame_end(&self) -> Option<Instant> {
+        match self.last_frame_ns.load(Ordering::Relaxed) {
+            0 => None,
+            t => {
+                Some(self.origin + Duration::from_nanos(t + self.frame_ns.load(Ordering::Relaxed)))
+            }
+        }
+    }
+}
+
+/// Posted by the video sink when the last frame has been shown.
+const VIDEO_EOS_MESSAGE: &str = "pillarbox-video-eos";
 
 /// What every episode of one player shares.
 #[derive(Clone)]
@@ -46,16 +107,26 @@ pub struct EpisodeDeps {
     pub runtime: tokio::runtime::Handle,
     pub frames_out: Arc<dyn FrameSink>,
     pub events: Sender<PlayerEvent>,
+    /// Raised while the playing episode rebuffers; preloads hold back.
+    pub starving: Arc<AtomicBool>,
+    /// Episodes of this player not yet torn down (leak checks).
+    pub live: Arc<AtomicUsize>,
+    /// Throughput estimate carried from episode to episode.
+    pub bandwidth: Arc<Mutex<BandwidthEstimator>>,
+    /// CMCD session id: one per player.
+    pub cmcd_session: String,
 }
 
 pub struct Episode {
     pub id: EpisodeId,
+    live: Arc<AtomicUsize>,
     pipeline: gst::Pipeline,
+    control: Arc<Control>,
+    stats: Arc<FrameStats>,
     feed: Arc<FeedState>,
     feed_task: tokio::task::JoinHandle<()>,
     monitor: Option<JoinHandle<()>>,
     stop: Arc<AtomicBool>,
-    user_paused: Arc<AtomicBool>,
 }
 
 impl Episode {
@@ -64,13 +135,18 @@ impl Episode {
         url: Url,
         config: &PlayerConfig,
         deps: EpisodeDeps,
-        requested_at: Instant,
+        preload: bool,
+        origin: Instant,
     ) -> Result<Episode, PlaybackError> {
         let EpisodeDeps {
             fetcher,
             runtime,
             frames_out,
             events,
+            starving,
+            live,
+            bandwidth,
+            cmcd_session,
         } = deps;
         let pipeline = gst::Pipeline::with_name(&format!("episode-{id}"));
         let appsrc = gst_app::AppSrc::builder()
@@ -85,8 +161,15 @@ impl Episode {
             .add_many([appsrc.upcast_ref(), &decodebin])
             .map_err(|e| PlaybackError::Decode(e.to_string()))?;
         // appsrc is linked by the feeder once it knows the scheduling mode.
+        let stats = Arc::new(FrameStats::new(origin));
+        {
+            let stats = stats.clone();
+            pipeline.connect_deep_element_added(move |_, _, element| {
+                tune_decoder(element);
+                watch_video_parser(element, &stats);
+            });
+        }
 
-        let stats = Arc::new(FrameStats::default());
         let pipeline_weak = pipeline.downgrade();
         let branch_cfg = BranchConfig {
             video_size: config.video_size,
@@ -108,7 +191,6 @@ impl Episode {
                     &stats,
                     &frames_out,
                     &events,
-                    requested_at,
                 ) {
                     tracing::error!(episode = id, error = %e, "cannot link decoded stream");
                     let _ = pipeline.post_message(
@@ -125,20 +207,30 @@ impl Episode {
             .map_err(|_| PlaybackError::Decode("the pipeline cannot start".into()))?;
 
         let feed = Arc::new(FeedState::default());
-        let user_paused = Arc::new(AtomicBool::new(false));
+        let control = Arc::new(Control::new(
+            pipeline.clone(),
+            !preload,
+            stats.preroll_rt_ns.clone(),
+        ));
         let feed_task = runtime.spawn(feeder::run(
             fetcher,
             url.clone(),
             appsrc.clone(),
-            pipeline.clone(),
-            user_paused.clone(),
+            control.clone(),
             feed.clone(),
             FeedConfig {
                 max_bitrate: config.max_bitrate,
                 chunk_bytes: config.chunk_bytes,
                 buffer_bytes: config.buffer_bytes,
+                preload_bytes: config.preload_bytes,
+                starving: starving.clone(),
+                bandwidth,
+                min_buffer_up: config.min_buffer_up,
+                cmcd_session,
+                cmcd_content: content_id(&url),
             },
         ));
+        live.fetch_add(1, Ordering::SeqCst);
 
         let stop = Arc::new(AtomicBool::new(false));
         let monitor = Monitor {
@@ -146,15 +238,15 @@ impl Episode {
             pipeline: pipeline.clone(),
             appsrc,
             feed: feed.clone(),
-            stats,
+            stats: stats.clone(),
+            control: control.clone(),
             events,
+            starving,
             stop: stop.clone(),
-            user_paused: user_paused.clone(),
             fast: config.fast,
             stall_threshold: config.stall_threshold,
             position_interval: config.position_interval,
             resume_bytes: config.chunk_bytes.min(1 << 20),
-            requested_at,
         };
         let monitor = std::thread::Builder::new()
             .name(format!("pillarbox-ep{id}"))
@@ -163,27 +255,48 @@ impl Episode {
 
         Ok(Episode {
             id,
+            live,
             pipeline,
+            control,
+            stats,
             feed,
             feed_task,
             monitor: Some(monitor),
             stop,
-            user_paused,
         })
     }
 
+    /// Starts showing the episode: at once from its preroll for a preload.
+    /// `previous_end` is when the previous episode's last frame stopped
+    /// being shown, for the switch gap. False if the preload had failed.
+    pub fn activate(&self, requested_at: Instant, previous_end: Option<Instant>) -> bool {
+        self.stats
+            .requested_ns
+            .store(self.stats.since_origin(requested_at), Ordering::SeqCst);
+        *self
+            .stats
+            .previous_end
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = previous_end;
+        self.control.activate()
+    }
+
+    /// For an episode started playing (not preloaded).
+    pub fn set_previous_end(&self, previous_end: Option<Instant>) {
+        *self
+            .stats
+            .previous_end
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = previous_end;
+    }
+
     pub fn set_paused(&self, paused: bool) {
-        self.user_paused.store(paused, Ordering::SeqCst);
-        // Before the feeder started the pipeline, the flag is enough.
-        if self.pipeline.current_state() >= gst::State::Paused
-            || self.pipeline.pending_state() >= gst::State::Paused
-        {
-            let _ = self.pipeline.set_state(if paused {
-                gst::State::Paused
-            } else {
-                gst::State::Playing
-            });
-        }
+        self.control.set_paused(paused);
+    }
+
+    /// When this episode's latest frame stops being shown.
+    pub fn last_frame_end(&self) -> Option<Instant> {
+        self.stats.last_frame_end()
     }
 }
 
@@ -196,7 +309,68 @@ impl Drop for Episode {
             let _ = t.join();
         }
         let _ = self.pipeline.set_state(gst::State::Null);
+        self.live.fetch_sub(1, Ordering::SeqCst);
     }
+}
+
+/// libav's frame threading holds decoded frames back by one per thread and
+/// releases the last ones only when the decoder drains at EOS: the last
+/// frame of an episode then comes late, and the next episode with it. Slice
+/// threading outputs every frame as soon as it is decoded.
+fn tune_decoder(element: &gst::Element) {
+    let Some(factory) = element.factory() else {
+        return;
+    };
+    if factory.name().starts_with("avdec_") && element.has_property("thread-type") {
+        element.set_property_from_str("thread-type", "slice");
+    }
+}
+
+/// Tracks what the video parser lets through: decodebin3 (1.22) holds a
+/// stream's EOS until every stream ended, so the end of the picture would
+/// otherwise wait for the audio tail.
+fn watch_video_parser(element: &gst::Element, stats: &Arc<FrameStats>) {
+    let Some(factory) = element.factory() else {
+        return;
+    };
+    let klass = factory.klass();
+    if !(klass.contains("Parser") && klass.contains("Video")) {
+        return;
+    }
+    let Some(src) = element.static_pad("src") else {
+        return;
+    };
+    let stats = stats.clone();
+    src.add_probe(
+        gst::PadProbeType::BUFFER | gst::PadProbeType::EVENT_DOWNSTREAM,
+        move |_, info| {
+            match &info.data {
+                Some(gst::PadProbeData::Buffer(b)) => {
+                    if let Some(pts) = b.pts() {
+                        let end = pts + b.duration().unwrap_or(gst::ClockTime::ZERO);
+                        stats
+                            .parsed_video_end_ns
+                            .fetch_max(end.nseconds(), Ordering::SeqCst);
+                    }
+                }
+                Some(gst::PadProbeData::Event(e)) if e.type_() == gst::EventType::Eos => {
+                    stats.parsed_video_complete.store(true, Ordering::SeqCst);
+                }
+                _ => {}
+            }
+            gst::PadProbeReturn::Ok
+        },
+    );
+}
+
+/// A short stable id for an episode URL (CMCD `cid`): FNV-1a of the URL.
+fn content_id(url: &Url) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in url.as_str().bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
 }
 
 fn make(factory: &str) -> Result<gst::Element, PlaybackError> {
@@ -223,7 +397,6 @@ fn link_branch(
     stats: &Arc<FrameStats>,
     frames_out: &Arc<dyn FrameSink>,
     events: &Sender<PlayerEvent>,
-    requested_at: Instant,
 ) -> Result<(), PlaybackError> {
     let caps = pad.current_caps().unwrap_or_else(|| pad.query_caps(None));
     let kind = caps
@@ -258,7 +431,7 @@ fn link_branch(
             stats.clone(),
             frames_out.clone(),
             events.clone(),
-            requested_at,
+            cfg.fast,
         ));
         chain.push(sink.upcast());
         chain
@@ -299,9 +472,10 @@ fn frame_callbacks(
     stats: Arc<FrameStats>,
     out: Arc<dyn FrameSink>,
     events: Sender<PlayerEvent>,
-    requested_at: Instant,
+    fast: bool,
 ) -> gst_app::AppSinkCallbacks {
     let mut info: Option<(gst::Caps, gst_video::VideoInfo)> = None;
+    let stats_for_preroll = stats.clone();
     gst_app::AppSinkCallbacks::builder()
         .new_sample(move |sink| {
             let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
@@ -324,15 +498,24 @@ fn frame_callbacks(
             let buffer = sample.buffer().ok_or(gst::FlowError::Error)?;
             let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, vi)
                 .map_err(|_| gst::FlowError::Error)?;
-            let elapsed = requested_at.elapsed();
+            let now = Instant::now();
+            let now_ns = stats.since_origin(now).max(1);
             let n = stats.frames.fetch_add(1, Ordering::Relaxed) + 1;
-            stats
-                .last_frame_ns
-                .store(elapsed.as_nanos().max(1) as u64, Ordering::Relaxed);
+            stats.last_frame_ns.store(now_ns, Ordering::Relaxed);
             if n == 1 {
+                let elapsed = Duration::from_nanos(
+                    now_ns.saturating_sub(stats.requested_ns.load(Ordering::SeqCst)),
+                );
                 stats
                     .first_frame_ms
                     .store(elapsed.as_millis() as u64, Ordering::Relaxed);
+                let previous_end = *stats.previous_end.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(end) = previous_end {
+                    stats.switch_gap_us.store(
+                        now.saturating_duration_since(end).as_micros() as u64,
+                        Ordering::Relaxed,
+                    );
+                }
                 stats.width.store(vi.width(), Ordering::Relaxed);
                 stats.height.store(vi.height(), Ordering::Relaxed);
                 let _ = events.send(PlayerEvent::FirstFrame {
@@ -341,6 +524,21 @@ fn frame_callbacks(
                     width: vi.width(),
                     height: vi.height(),
                 });
+            }
+            if stats.parsed_video_complete.load(Ordering::SeqCst)
+                && let Some(pts) = buffer.pts()
+            {
+                let duration = buffer
+                    .duration()
+                    .map(|d| d.nseconds())
+                    .unwrap_or_else(|| stats.frame_ns.load(Ordering::Relaxed));
+                if pts.nseconds() + duration >= stats.parsed_video_end_ns.load(Ordering::SeqCst) {
+                    // The last frame: the picture ends one frame from now.
+                    let shown_for = if fast { 0 } else { duration };
+                    stats
+                        .video_end_ns
+                        .store(now_ns + shown_for, Ordering::SeqCst);
+                }
             }
             let data = frame.plane_data(0).map_err(|_| gst::FlowError::Error)?;
             out.frame(
@@ -355,6 +553,28 @@ fn frame_callbacks(
             );
             Ok(gst::FlowSuccess::Ok)
         })
+        .new_preroll({
+            let stats = stats_for_preroll;
+            move |sink| {
+                if let Ok(sample) = sink.pull_preroll()
+                    && let (Some(buffer), Some(segment)) = (sample.buffer(), sample.segment())
+                    && let Some(segment) = segment.downcast_ref::<gst::ClockTime>()
+                    && let Some(rt) = segment.to_running_time(buffer.pts())
+                {
+                    stats.preroll_rt_ns.store(rt.nseconds(), Ordering::SeqCst);
+                }
+                Ok(gst::FlowSuccess::Ok)
+            }
+        })
+        .eos(|sink| {
+            // The picture is over: the episode ends here, not when the audio
+            // tail (AAC priming and padding, tens of ms) has played out.
+            let _ = sink.post_message(
+                gst::message::Application::builder(gst::Structure::new_empty(VIDEO_EOS_MESSAGE))
+                    .src(sink)
+                    .build(),
+            );
+        })
         .build()
 }
 
@@ -364,14 +584,14 @@ struct Monitor {
     appsrc: gst_app::AppSrc,
     feed: Arc<FeedState>,
     stats: Arc<FrameStats>,
+    control: Arc<Control>,
     events: Sender<PlayerEvent>,
+    starving: Arc<AtomicBool>,
     stop: Arc<AtomicBool>,
-    user_paused: Arc<AtomicBool>,
     fast: bool,
     stall_threshold: Duration,
     position_interval: Duration,
     resume_bytes: u64,
-    requested_at: Instant,
 }
 
 struct Rebuffer {
@@ -410,15 +630,44 @@ impl Monitor {
                 0 => None,
                 b => Some(b),
             },
+            bitrate_kbps: match self.feed.average_bandwidth.load(Ordering::Relaxed) {
+                0 => None,
+                b => Some(b / 1000),
+            },
+            variant_switches: self.feed.variant_switches.load(Ordering::Relaxed),
+            switch_gap_ms: match self.stats.switch_gap_us.load(Ordering::Relaxed) {
+                u64::MAX => None,
+                us => Some((us as f64 / 100.0).round() / 10.0),
+            },
         };
 
         while !self.stop.load(Ordering::SeqCst) {
-            let msg = bus.timed_pop(gst::ClockTime::from_mseconds(20));
+            // Wake exactly when the last frame's time is up.
+            let mut wait = Duration::from_millis(20);
+            let video_end = self.stats.video_end_ns.load(Ordering::SeqCst);
             let mut terminal: Option<Result<(), PlaybackError>> = None;
+            if video_end != 0 {
+                let now = self.stats.since_origin(Instant::now());
+                if now >= video_end {
+                    terminal = Some(Ok(()));
+                } else {
+                    wait = wait.min(Duration::from_nanos(video_end - now));
+                }
+            }
+            let msg = if terminal.is_some() {
+                None
+            } else {
+                bus.timed_pop(gst::ClockTime::from_nseconds(wait.as_nanos() as u64))
+            };
             if let Some(msg) = msg {
                 use gst::MessageView;
                 match msg.view() {
                     MessageView::Eos(_) => terminal = Some(Ok(())),
+                    MessageView::Application(a)
+                        if a.structure().is_some_and(|s| s.name() == VIDEO_EOS_MESSAGE) =>
+                    {
+                        terminal = Some(Ok(()));
+                    }
                     MessageView::Error(e) => {
                         let src = e
                             .src()
@@ -457,7 +706,8 @@ impl Monitor {
                 last_position = Instant::now();
                 if let Some(pos) = self.pipeline.query_position::<gst::ClockTime>() {
                     position_ms = pos.mseconds();
-                    if terminal.is_none() {
+                    self.feed.position_ms.store(position_ms, Ordering::Relaxed);
+                    if terminal.is_none() && self.control.is_active() {
                         let _ = self.events.send(PlayerEvent::Position {
                             episode: self.id,
                             position: pos.into(),
@@ -469,12 +719,20 @@ impl Monitor {
                     }
                 }
             }
-            if terminal.is_none() && !self.fast {
+            if terminal.is_none() && !self.fast && self.control.is_active() {
                 self.watch_stall(&mut rebuffer, &mut rebuffer_count, &mut rebuffer_total);
             }
             if let Some(outcome) = terminal {
+                if self.control.fail_if_preload() {
+                    // A preload that fails stays silent: playing it starts afresh.
+                    tracing::info!(episode = self.id, outcome = ?outcome.err(), "preload failed");
+                    self.feed.cancel();
+                    let _ = self.pipeline.set_state(gst::State::Null);
+                    return;
+                }
                 if let Some(r) = rebuffer.take() {
                     rebuffer_total += r.started.elapsed();
+                    self.starving.store(false, Ordering::SeqCst);
                 }
                 let qoe = qoe(position_ms, &dropped, rebuffer_count, rebuffer_total);
                 let event = match outcome {
@@ -488,11 +746,11 @@ impl Monitor {
                         qoe,
                     },
                 };
-                // Stop fetching and decoding before telling anyone: the
-                // listener may start the next episode right away.
+                // Tell first: the listener starts the next episode while this
+                // one is torn down.
                 self.feed.cancel();
-                let _ = self.pipeline.set_state(gst::State::Null);
                 let _ = self.events.send(event);
+                let _ = self.pipeline.set_state(gst::State::Null);
                 return;
             }
         }
@@ -512,9 +770,8 @@ impl Monitor {
             if enough {
                 *total += r.started.elapsed();
                 *rebuffer = None;
-                if !self.user_paused.load(Ordering::SeqCst) {
-                    let _ = self.pipeline.set_state(gst::State::Playing);
-                }
+                self.starving.store(false, Ordering::SeqCst);
+                self.control.set_rebuffering(false);
                 let _ = self.events.send(PlayerEvent::Buffering {
                     episode: self.id,
                     percent: 100,
@@ -523,11 +780,12 @@ impl Monitor {
             return;
         }
         let last = self.stats.last_frame_ns.load(Ordering::Relaxed);
-        if last == 0 || done || self.user_paused.load(Ordering::SeqCst) {
+        if last == 0 || done || self.control.is_paused() {
             return;
         }
         let since_frame = self
-            .requested_at
+            .stats
+            .origin
             .elapsed()
             .saturating_sub(Duration::from_nanos(last));
         let threshold = self.stall_threshold.max(Duration::from_nanos(
@@ -547,7 +805,8 @@ impl Monitor {
                 downloaded_at_start: downloaded,
                 pushed_at_start: pushed,
             });
-            let _ = self.pipeline.set_state(gst::State::Paused);
+            self.starving.store(true, Ordering::SeqCst);
+            self.control.set_rebuffering(true);
             let _ = self.events.send(PlayerEvent::Buffering {
                 episode: self.id,
                 percent: 0,

@@ -1,25 +1,38 @@
-//! The public player: one episode at a time, events on a channel.
+//! The public player: one episode playing at a time, the next one
+//! preloaded beside it, events on a channel.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::Instant;
 
 use gstreamer as gst;
+use url::Url;
 
+use super::abr::BandwidthEstimator;
 use super::fetch::Fetcher;
 use super::pipeline::{Episode, EpisodeDeps};
 use super::{EpisodeId, FrameSink, PlaybackError, PlayerConfig, PlayerEvent};
 
+struct Preload {
+    url: Url,
+    episode: Episode,
+}
+
 pub struct Player {
     config: PlayerConfig,
-    fetcher: Arc<Fetcher>,
-    // Declared before the runtime: an episode's feeder task runs on it.
+    deps: EpisodeDeps,
+    // Episodes are declared before the runtime their feeders run on.
     current: Option<Episode>,
-    runtime: tokio::runtime::Runtime,
-    frames: Arc<dyn FrameSink>,
-    events: Sender<PlayerEvent>,
+    preload: Option<Preload>,
+    /// Tears down replaced episodes off the caller's thread, so a switch
+    /// does not wait for the old pipeline to stop.
+    reaper: Option<(Sender<Episode>, JoinHandle<()>)>,
+    /// Runs the feeders; `deps` holds a handle to it.
+    _runtime: tokio::runtime::Runtime,
     next_id: EpisodeId,
-    prewarm: Option<std::thread::JoinHandle<()>>,
+    prewarm: Option<JoinHandle<()>>,
 }
 
 impl Player {
@@ -45,15 +58,34 @@ impl Player {
             .name("pillarbox-prewarm".into())
             .spawn(super::prewarm)
             .ok();
+        let (reap_tx, reap_rx) = mpsc::channel::<Episode>();
+        let reaper = std::thread::Builder::new()
+            .name("pillarbox-reaper".into())
+            .spawn(move || {
+                for episode in reap_rx {
+                    drop(episode);
+                }
+            })
+            .map_err(|e| PlaybackError::Config(format!("reaper thread: {e}")))?;
         let (tx, rx) = mpsc::channel();
+        let deps = EpisodeDeps {
+            fetcher,
+            runtime: runtime.handle().clone(),
+            frames_out: frames,
+            events: tx,
+            starving: Arc::new(AtomicBool::new(false)),
+            live: Arc::new(AtomicUsize::new(0)),
+            bandwidth: Arc::new(Mutex::new(BandwidthEstimator::new(config.initial_bitrate))),
+            cmcd_session: super::cmcd::new_session_id(),
+        };
         Ok((
             Player {
                 config,
-                fetcher,
+                deps,
                 current: None,
-                runtime,
-                frames,
-                events: tx,
+                preload: None,
+                reaper: Some((reap_tx, reaper)),
+                _runtime: runtime,
                 next_id: 1,
                 prewarm,
             },
@@ -65,37 +97,99 @@ impl Player {
         &self.config
     }
 
-    /// Stops whatever plays and starts `url`. A URL the policy refuses is
-    /// an error here, with no events; every later failure arrives as
-    /// [`PlayerEvent::Error`] for the returned id.
+    fn reap(&self, episode: Option<Episode>) {
+        if let Some(ep) = episode {
+            match &self.reaper {
+                Some((tx, _)) => {
+                    if let Err(mpsc::SendError(ep)) = tx.send(ep) {
+                        drop(ep);
+                    }
+                }
+                None => drop(ep),
+            }
+        }
+    }
+
+    fn new_id(&mut self) -> EpisodeId {
+        let id = self.next_id;
+        self.next_id += 1;
+        id
+    }
+
+    /// Stops whatever plays and starts `url`: at once from its preroll if it
+    /// was preloaded. A URL the policy refuses is an error here, with no
+    /// events; every later failure arrives as [`PlayerEvent::Error`].
     pub fn play(&mut self, url: &str) -> Result<EpisodeId, PlaybackError> {
         let requested_at = Instant::now();
         let url = self.config.net.policy.parse(url)?;
         if let Some(warming) = self.prewarm.take() {
             let _ = warming.join();
         }
-        self.stop();
-        let id = self.next_id;
-        self.next_id += 1;
+        let previous = self.current.take();
+        let previous_end = previous.as_ref().and_then(|e| e.last_frame_end());
+        let preload = self.preload.take();
+        match preload {
+            Some(p) if p.url == url => {
+                if p.episode.activate(requested_at, previous_end) {
+                    let id = p.episode.id;
+                    self.current = Some(p.episode);
+                    self.reap(previous);
+                    return Ok(id);
+                }
+                // The preload failed: start afresh, the network may be back.
+                self.reap(Some(p.episode));
+            }
+            // Another episode was chosen: the preload is of no use.
+            other => self.reap(other.map(|p| p.episode)),
+        }
+        self.reap(previous);
+        let id = self.new_id();
         let episode = Episode::start(
             id,
             url,
             &self.config,
-            EpisodeDeps {
-                fetcher: self.fetcher.clone(),
-                runtime: self.runtime.handle().clone(),
-                frames_out: self.frames.clone(),
-                events: self.events.clone(),
-            },
+            self.deps.clone(),
+            false,
             requested_at,
         )?;
+        episode.set_previous_end(previous_end);
         self.current = Some(episode);
         Ok(id)
     }
 
-    /// Stops the current episode, if any. No event follows.
+    /// Prepares `url` to play next: fetches its start within
+    /// `preload_bytes` and prerolls it. Replaces any other preload.
+    pub fn preload(&mut self, url: &str) -> Result<(), PlaybackError> {
+        let url = self.config.net.policy.parse(url)?;
+        if self.preload.as_ref().is_some_and(|p| p.url == url) {
+            return Ok(());
+        }
+        let old = self.preload.take();
+        self.reap(old.map(|p| p.episode));
+        let id = self.new_id();
+        let episode = Episode::start(
+            id,
+            url.clone(),
+            &self.config,
+            self.deps.clone(),
+            true,
+            Instant::now(),
+        )?;
+        self.preload = Some(Preload { url, episode });
+        Ok(())
+    }
+
+    /// Drops the preload, if any (the viewer left the series).
+    pub fn cancel_preload(&mut self) {
+        let old = self.preload.take();
+        self.reap(old.map(|p| p.episode));
+    }
+
+    /// Stops the current episode and drops the preload. No event follows.
     pub fn stop(&mut self) {
-        self.current = None;
+        let current = self.current.take();
+        self.reap(current);
+        self.cancel_preload();
     }
 
     pub fn set_paused(&self, paused: bool) {
@@ -107,10 +201,26 @@ impl Player {
     pub fn current(&self) -> Option<EpisodeId> {
         self.current.as_ref().map(|e| e.id)
     }
+
+    /// Episodes (playing, preloaded, or being torn down) whose pipelines
+    /// still exist: 0 some moments after `stop`, or a leak.
+    pub fn live_episodes(&self) -> usize {
+        self.deps.live.load(Ordering::SeqCst)
+    }
+
+    /// The URL preloaded, if any.
+    pub fn preloaded(&self) -> Option<&str> {
+        self.preload.as_ref().map(|p| p.url.as_str())
+    }
 }
 
 impl Drop for Player {
     fn drop(&mut self) {
         self.stop();
+        // Every pipeline is down before the runtime goes.
+        if let Some((tx, thread)) = self.reaper.take() {
+            drop(tx);
+            let _ = thread.join();
+        }
     }
 }

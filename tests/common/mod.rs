@@ -85,6 +85,16 @@ pub enum Fault {
     Stall(usize),
     /// Wait before answering normally.
     Delay(Duration),
+    /// Send the body at this many bytes per second.
+    Throttle(u64),
+}
+
+/// A request as the server saw it.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: HashMap<String, String>,
 }
 
 #[derive(Clone, Debug)]
@@ -100,6 +110,7 @@ struct ServerState {
     root: PathBuf,
     rules: Mutex<Vec<Rule>>,
     hits: Mutex<HashMap<String, u32>>,
+    seen: Mutex<Vec<Seen>>,
 }
 
 pub struct TestServer {
@@ -205,13 +216,26 @@ impl TestServer {
         format!("{}{}", self.base, path)
     }
 
-    /// Injects `fault` into requests whose path ends with `path_suffix`.
+    /// Injects `fault` into requests whose path ends with `path_suffix`
+    /// (or lies in that folder, when it ends with '/').
     pub fn fault(&self, path_suffix: &str, fault: Fault, times: Option<u32>) {
         self.state.rules.lock().unwrap().push(Rule {
             path_suffix: path_suffix.to_owned(),
             fault,
             times,
         });
+    }
+
+    /// Requests to paths ending with `path_suffix`, in order.
+    pub fn seen(&self, path_suffix: &str) -> Vec<Seen> {
+        self.state
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.path.ends_with(path_suffix))
+            .cloned()
+            .collect()
     }
 
     /// How many requests reached paths ending with `path_suffix`.
@@ -230,11 +254,20 @@ impl TestServer {
 async fn handle(State(state): State<Arc<ServerState>>, req: Request) -> Response {
     let path = req.uri().path().to_owned();
     *state.hits.lock().unwrap().entry(path.clone()).or_default() += 1;
+    state.seen.lock().unwrap().push(Seen {
+        path: path.clone(),
+        query: req.uri().query().map(str::to_owned),
+        headers: req
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+            .collect(),
+    });
     let fault = {
         let mut rules = state.rules.lock().unwrap();
         rules
             .iter_mut()
-            .find(|r| path.ends_with(&r.path_suffix) && r.times != Some(0))
+            .find(|r| matches(&path, &r.path_suffix) && r.times != Some(0))
             .map(|r| {
                 if let Some(t) = r.times.as_mut() {
                     *t -= 1;
@@ -250,6 +283,21 @@ async fn handle(State(state): State<Arc<ServerState>>, req: Request) -> Response
         Some(Fault::Delay(d)) => {
             tokio::time::sleep(d).await;
             serve(&state.root, req).await
+        }
+        Some(Fault::Throttle(rate)) => {
+            let data = read(&state.root, &path).await;
+            let len = data.len();
+            // 20 chunks a second at the given rate.
+            let step = (rate / 20).max(1) as usize;
+            let chunks: Vec<Bytes> = (0..len)
+                .step_by(step)
+                .map(|i| data.slice(i..(i + step).min(len)))
+                .collect();
+            let stream = futures_util::stream::iter(chunks).then(|c| async move {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                Ok::<Bytes, std::io::Error>(c)
+            });
+            with_length(Body::from_stream(stream), len)
         }
         Some(Fault::Truncate(keep)) => {
             let data = read(&state.root, &path).await;
@@ -270,6 +318,11 @@ async fn handle(State(state): State<Arc<ServerState>>, req: Request) -> Response
             with_length(Body::from_stream(stream), len)
         }
     }
+}
+
+/// A rule names a path suffix, or a folder when it ends with '/'.
+fn matches(path: &str, rule: &str) -> bool {
+    path.ends_with(rule) || (rule.ends_with('/') && path.contains(rule))
 }
 
 async fn serve(root: &Path, req: Request) -> Response {
@@ -319,6 +372,54 @@ impl TestCa {
             server_key_der: leaf_key.serialize_der(),
         }
     }
+}
+
+/// An HLS ladder of one 4 s episode (1 s segments) in three renditions,
+/// and its master playlist, `ladder/master.m3u8`.
+pub struct Ladder {
+    /// BANDWIDTH of each rendition, lowest first, as in the master playlist.
+    pub bandwidths: Vec<u64>,
+}
+
+pub const LADDER_FRAMES: u64 = 100;
+
+pub fn ladder() -> &'static Ladder {
+    static LADDER: OnceLock<Ladder> = OnceLock::new();
+    LADDER.get_or_init(|| {
+        let root = media().root.join("ladder");
+        let rungs = [
+            ("low", 360, 640, 300),
+            ("mid", 540, 960, 700),
+            ("top", 1080, 1920, 1800),
+        ];
+        let mut master = String::from("#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n");
+        let mut bandwidths = Vec::new();
+        for (name, w, h, kbps) in rungs {
+            let mut spec = EpisodeSpec::vertical(Container::HlsTs, 4);
+            spec.width = w;
+            spec.height = h;
+            spec.bitrate_kbps = kbps;
+            spec.segment_seconds = 1;
+            spec.pattern = "smpte".into();
+            let dir = root.join(name);
+            media::generate(&spec, &dir).expect("ladder rung");
+            // BANDWIDTH: the peak segment bitrate, as the HLS spec defines it.
+            let peak = std::fs::read_dir(&dir)
+                .expect("rung dir")
+                .filter_map(|e| e.ok())
+                .filter(|e| e.path().extension().is_some_and(|x| x == "ts"))
+                .map(|e| e.metadata().map(|m| m.len()).unwrap_or(0))
+                .max()
+                .unwrap_or(0);
+            let bandwidth = peak * 8;
+            bandwidths.push(bandwidth);
+            master.push_str(&format!(
+                "#EXT-X-STREAM-INF:BANDWIDTH={bandwidth},RESOLUTION={w}x{h}\n{name}/index.m3u8\n"
+            ));
+        }
+        std::fs::write(root.join("master.m3u8"), master).expect("master");
+        Ladder { bandwidths }
+    })
 }
 
 /// A player configured for tests: quick retries, short stall timeout.

@@ -1,0 +1,371 @@
+//! Back-to-back playback, pillarbox against gst-play-1.0 and mpv, in one run
+//! on the same generated episodes served from loopback.
+//!
+//! For each player: dead time per added episode, that is
+//! ((wall - content) for N episodes - the same for M < N) / (N - M), which
+//! leaves process start and exit out; the time from process start to the
+//! first frame; and, for pillarbox, the peak RSS over a long run.
+//!
+//! `cargo bench --bench switching` (or `make bench`). Environment:
+//! PILLARBOX_BENCH_REPEAT (runs per measure, median taken; default 3),
+//! PILLARBOX_BENCH_RSS_EPISODES (default 50).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use pillarbox::demo::DemoServer;
+use pillarbox::demo::media::{self, Container, EpisodeSpec};
+
+const EPISODE_SECONDS: u32 = 4;
+const EPISODES: usize = 6;
+const M: usize = 2;
+const N: usize = 6;
+
+struct Run {
+    wall: Duration,
+    /// From process start to the first frame shown.
+    first_frame: Option<Duration>,
+    peak_rss_kib: u64,
+    stdout: String,
+    ok: bool,
+}
+
+/// Runs `cmd`, timing it, watching stdout and stderr for `first_frame_marker`
+/// and sampling the peak RSS (VmHWM) while it lives.
+fn run(mut cmd: Command, first_frame_marker: &str) -> Run {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let start = Instant::now();
+    let mut child = cmd.spawn().expect("start player");
+    let pid = child.id();
+    let (tx, rx) = mpsc::channel::<(bool, String, Instant)>();
+    let readers: Vec<_> = [
+        (
+            true,
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        ),
+        (
+            false,
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(is_out, s)| s.map(|s| (is_out, s)))
+    .map(|(is_out, s)| {
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(s).lines().map_while(Result::ok) {
+                let _ = tx.send((is_out, line, Instant::now()));
+            }
+        })
+    })
+    .collect();
+    drop(tx);
+    let mut peak = 0;
+    let status = loop {
+        if let Ok(s) = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            && let Some(kib) = s
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<u64>().ok())
+        {
+            peak = peak.max(kib);
+        }
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let wall = start.elapsed();
+    for r in readers {
+        let _ = r.join();
+    }
+    let mut first_frame = None;
+    let mut stdout = String::new();
+    for (is_out, line, at) in rx.try_iter() {
+        if first_frame.is_none() && line.contains(first_frame_marker) {
+            first_frame = Some(at - start);
+        }
+        if is_out {
+            stdout.push_str(&line);
+            stdout.push('\n');
+        }
+    }
+    Run {
+        wall,
+        first_frame,
+        peak_rss_kib: peak,
+        stdout,
+        ok: status.success(),
+    }
+}
+
+struct Peer {
+    name: &'static str,
+    marker: &'static str,
+    command: fn(&[String]) -> Command,
+}
+
+fn pillarbox_cmd(urls: &[String]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_pillarbox"));
+    c.env("RUST_LOG", "pillarbox=info")
+        .args(["play", "--headless", "--json"])
+        .args(urls);
+    c
+}
+
+fn gst_play_cmd(urls: &[String]) -> Command {
+    let mut c = Command::new("gst-play-1.0");
+    c.args([
+        "-v",
+        "--no-interactive",
+        "--videosink=fakesink name=vsink sync=true silent=false",
+        "--audiosink=fakesink sync=true",
+    ])
+    .args(urls);
+    c
+}
+
+fn mpv_cmd(urls: &[String]) -> Command {
+    let mut c = Command::new("mpv");
+    c.args([
+        "--no-config",
+        "--vo=null",
+        "--ao=null",
+        "--msg-level=all=warn,cplayer=v",
+    ])
+    .args(urls);
+    c
+}
+
+const PEERS: [Peer; 3] = [
+    Peer {
+        name: "pillarbox",
+        marker: "first frame",
+        command: pillarbox_cmd,
+    },
+    Peer {
+        name: "gst-play-1.0",
+        marker: "vsink: last-message = chain",
+        command: gst_play_cmd,
+    },
+    Peer {
+        name: "mpv",
+        marker: "first video frame after restart shown",
+        command: mpv_cmd,
+    },
+];
+
+/// The peers come from Debian; install them when missing.
+fn ensure_peers() {
+    let missing: Vec<&str> = [
+        ("gst-play-1.0", "gstreamer1.0-plugins-base-apps"),
+        ("mpv", "mpv"),
+    ]
+    .into_iter()
+    .filter(|(bin, _)| {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {bin}")])
+            .stdout(Stdio::null())
+            .status()
+            .map(|s| !s.success())
+            .unwrap_or(true)
+    })
+    .map(|(_, pkg)| pkg)
+    .collect();
+    if missing.is_empty() {
+        return;
+    }
+    eprintln!("installing {}", missing.join(" "));
+    let sudo = if is_root() { "" } else { "sudo " };
+    let script = format!(
+        "{sudo}apt-get update -qq && DEBIAN_FRONTEND=noninteractive {sudo}apt-get install -y -qq {}",
+        missing.join(" ")
+    );
+    let ok = Command::new("sh")
+        .args(["-c", &script])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    assert!(ok, "could not install {}", missing.join(" "));
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(|u| u == "0"))
+        })
+        .unwrap_or(false)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn generate(dir: &Path) -> Vec<String> {
+    let patterns = [
+        "ball",
+        "smpte",
+        "pinwheel",
+        "spokes",
+        "circular",
+        "zone-plate",
+    ];
+    (0..EPISODES)
+        .map(|i| {
+            let name = format!("ep{:02}", i + 1);
+            let out = dir.join(&name);
+            if !out.join("index.m3u8").exists() {
+                let mut spec = EpisodeSpec::vertical(Container::HlsTs, EPISODE_SECONDS);
+                spec.pattern = patterns[i % patterns.len()].into();
+                media::generate(&spec, &out).expect("generate episode");
+            }
+            format!("{name}/index.m3u8")
+        })
+        .collect()
+}
+
+fn main() {
+    // cargo bench passes --bench; nothing else is taken.
+    let repeat: usize = std::env::var("PILLARBOX_BENCH_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    let rss_episodes: usize = std::env::var("PILLARBOX_BENCH_RSS_EPISODES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
+    ensure_peers();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("switching-media");
+    std::fs::create_dir_all(&dir).expect("media dir");
+    let entries = generate(&dir);
+    let server = DemoServer::start(&dir).expect("loopback server");
+    let urls: Vec<String> = entries
+        .iter()
+        .map(|e| server.base().join(e).expect("url").to_string())
+        .collect();
+    let content = |n: usize| Duration::from_secs((EPISODE_SECONDS as usize * n) as u64);
+
+    println!(
+        "switching: {EPISODES} HLS episodes of {EPISODE_SECONDS} s, 1080x1920 H.264+AAC, \
+         loopback; N={N}, M={M}, median of {repeat}"
+    );
+    let mut results = Vec::new();
+    for peer in &PEERS {
+        let mut dead = Vec::new();
+        let mut first = Vec::new();
+        for _ in 0..repeat {
+            let short = run((peer.command)(&urls[..M]), peer.marker);
+            let long = run((peer.command)(&urls[..N]), peer.marker);
+            assert!(
+                short.ok && long.ok,
+                "{} failed:\n{}\n{}",
+                peer.name,
+                short.stdout,
+                long.stdout
+            );
+            let dead_short = short.wall.as_secs_f64() - content(M).as_secs_f64();
+            let dead_long = long.wall.as_secs_f64() - content(N).as_secs_f64();
+            dead.push((dead_long - dead_short) / (N - M) as f64 * 1000.0);
+            for r in [&short, &long] {
+                if let Some(f) = r.first_frame {
+                    first.push(f.as_secs_f64() * 1000.0);
+                }
+            }
+            if peer.name == "pillarbox" {
+                for line in long.stdout.lines() {
+                    println!("  pillarbox: {line}");
+                }
+            }
+        }
+        let first = (!first.is_empty()).then(|| median(first));
+        results.push((peer.name, median(dead), first));
+    }
+    let (_, pb_dead, pb_first) = results[0];
+    println!();
+    println!(
+        "{:<14} {:>22} {:>26} {:>18} {:>18}",
+        "player",
+        "dead ms/added episode",
+        "start to first frame ms",
+        "dead vs pillarbox",
+        "first vs pillarbox"
+    );
+    for (name, dead, first) in &results {
+        let first_s = first
+            .map(|f| format!("{f:.0}"))
+            .unwrap_or_else(|| "-".into());
+        let ratio_first = match (first, pb_first) {
+            (Some(f), Some(p)) if p > 0.0 => format!("{:.2}x", f / p),
+            _ => "-".into(),
+        };
+        println!(
+            "{:<14} {:>22.1} {:>26} {:>17.2}x {:>18}",
+            name,
+            dead,
+            first_s,
+            if pb_dead.abs() > 0.05 {
+                dead / pb_dead
+            } else {
+                f64::INFINITY
+            },
+            ratio_first
+        );
+    }
+    for (name, dead, _) in &results[1..] {
+        println!(
+            "pillarbox dead time per added episode is {:.3} of {name}'s",
+            if dead.abs() > 1e-9 {
+                pb_dead / dead
+            } else {
+                f64::NAN
+            }
+        );
+    }
+
+    let long_urls: Vec<String> = (0..rss_episodes)
+        .map(|i| urls[i % urls.len()].clone())
+        .collect();
+    let r = run(pillarbox_cmd(&long_urls), "first frame");
+    assert!(
+        r.ok,
+        "pillarbox {rss_episodes}-episode run failed:\n{}",
+        r.stdout
+    );
+    let gaps: Vec<f64> = r
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["switch_gap_ms"].as_f64())
+        .collect();
+    println!();
+    println!(
+        "pillarbox, {rss_episodes} episodes back to back: peak RSS {:.1} MiB, wall {:.1} s for {} s of content, \
+         switch gap max {:.1} ms, median {:.1} ms",
+        r.peak_rss_kib as f64 / 1024.0,
+        r.wall.as_secs_f64(),
+        EPISODE_SECONDS as usize * rss_episodes,
+        gaps.iter().cloned().fold(0.0, f64::max),
+        if gaps.is_empty() {
+            0.0
+        } else {
+            median(gaps.clone())
+        },
+    );
+}

@@ -1,0 +1,143 @@
+//! The target state of one episode's pipeline, decided in one place under
+//! one lock: the feeder starts it, the player activates a preloaded episode
+//! or pauses it, the monitor pauses it while it rebuffers. Without the lock
+//! a preload could fail, or the feeder start the pipeline, between the
+//! player's check and its state change.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use tokio::sync::Notify;
+
+#[derive(Default)]
+struct Flags {
+    /// Playing for the viewer (not a preload).
+    active: bool,
+    /// Paused by the viewer.
+    paused: bool,
+    /// Paused by the monitor while data is missing.
+    rebuffering: bool,
+    /// The feeder linked appsrc and started the pipeline.
+    started: bool,
+    /// A preload failed before it was activated: it will never play.
+    failed: bool,
+}
+
+pub struct Control {
+    pipeline: gst::Pipeline,
+    flags: Mutex<Flags>,
+    /// Running time of the prerolled video frame (u64::MAX: none yet).
+    preroll_rt_ns: Arc<AtomicU64>,
+    /// Wakes a preload feeder waiting for activation.
+    pub activated: Notify,
+}
+
+impl Control {
+    pub fn new(pipeline: gst::Pipeline, active: bool, preroll_rt_ns: Arc<AtomicU64>) -> Control {
+        Control {
+            pipeline,
+            preroll_rt_ns,
+            flags: Mutex::new(Flags {
+                active,
+                ..Flags::default()
+            }),
+            activated: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Flags> {
+        self.flags.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Applies the state the flags call for; a preload only prerolls.
+    fn apply(&self, f: &Flags) -> bool {
+        if !f.started {
+            return true;
+        }
+        let target = if f.active && !f.paused && !f.rebuffering {
+            gst::State::Playing
+        } else {
+            gst::State::Paused
+        };
+        self.pipeline.set_state(target).is_ok()
+    }
+
+    pub fn pipeline(&self) -> &gst::Pipeline {
+        &self.pipeline
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.lock().active
+    }
+
+    pub fn is_paused(&self) -> bool {
+        self.lock().paused
+    }
+
+    /// The feeder linked appsrc: start the pipeline (preroll only for a preload).
+    pub fn start(&self) -> bool {
+        let mut f = self.lock();
+        f.started = true;
+        self.apply(&f)
+    }
+
+    /// Turns a preload into the playing episode. False if it already failed.
+    pub fn activate(&self) -> bool {
+        let mut f = self.lock();
+        if f.failed {
+            return false;
+        }
+        f.active = true;
+        let ok = self.start_from_preroll(&f) || self.apply(&f);
+        drop(f);
+        self.activated.notify_waiters();
+        ok
+    }
+
+    /// Starts a prerolled pipeline so that its prerolled frame is due now.
+    /// Streams rarely start at running time 0 (audio often leads video by
+    /// the AAC priming), and a plain PLAYING would hold the first frame back
+    /// by that much. Audio before the first frame (priming) is clipped.
+    fn start_from_preroll(&self, f: &Flags) -> bool {
+        let rt = self.preroll_rt_ns.load(Ordering::SeqCst);
+        let prerolled = self.pipeline.current_state() == gst::State::Paused
+            && self.pipeline.pending_state() == gst::State::VoidPending;
+        if !f.started || f.paused || f.rebuffering || rt == u64::MAX || !prerolled {
+            return false;
+        }
+        let clock = gst::SystemClock::obtain();
+        let now = clock.time();
+        let rt = gst::ClockTime::from_nseconds(rt);
+        self.pipeline.use_clock(Some(&clock));
+        self.pipeline.set_start_time(gst::ClockTime::NONE);
+        self.pipeline.set_base_time(now.saturating_sub(rt));
+        let ok = self.pipeline.set_state(gst::State::Playing).is_ok();
+        // Back to automatic base times, so later pauses resume correctly.
+        self.pipeline.set_start_time(gst::ClockTime::ZERO);
+        ok
+    }
+
+    pub fn set_paused(&self, paused: bool) {
+        let mut f = self.lock();
+        f.paused = paused;
+        self.apply(&f);
+    }
+
+    pub fn set_rebuffering(&self, rebuffering: bool) {
+        let mut f = self.lock();
+        f.rebuffering = rebuffering;
+        self.apply(&f);
+    }
+
+    /// On a terminal error: marks an inactive preload failed (it stays
+    /// silent and is replaced on play). Returns true when it was a preload.
+    pub fn fail_if_preload(&self) -> bool {
+        let mut f = self.lock();
+        if !f.active {
+            f.failed = true;
+        }
+        !f.active
+    }
+}
