@@ -2,6 +2,7 @@
 //! reqwest + rustls, the URL policy on every request and redirect, size
 //! caps, stall detection between body chunks, retries with backoff and jitter.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -228,36 +229,54 @@ impl Fetcher {
         {
             return Err(self.too_large(what, url, max_bytes));
         }
-        let mut attempt = 1;
+        self.with_retries(what, url, stats, max_bytes, || {
+            self.get_once(url, range, max_bytes, stats, cmcd)
+        })
+        .await
+    }
+
+    /// Runs `once` until it succeeds, fails for good, runs out of attempts,
+    /// or the next attempt would start past the deadline.
+    async fn with_retries<T, F, Fut>(
+        &self,
+        what: &str,
+        url: &Url,
+        stats: &FetchStats,
+        max_bytes: usize,
+        mut once: F,
+    ) -> Result<T, PlaybackError>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Attempt>>,
+    {
+        let retry = &self.config.retry;
         let first = std::time::Instant::now();
+        let mut attempt = 1;
         loop {
             stats.requests.fetch_add(1, Ordering::Relaxed);
-            let result = tokio::time::timeout(
-                self.config.limits.request_timeout,
-                self.get_once(url, range, max_bytes, stats, cmcd),
-            )
-            .await
-            .unwrap_or_else(|_| {
-                Err(Attempt::Failed(format!(
-                    "no complete response within {:?}",
-                    self.config.limits.request_timeout
-                )))
-            });
-            match result {
-                Ok(bytes) => return Ok(bytes),
-                Err(e)
-                    if e.retryable()
-                        && attempt < self.config.retry.attempts
-                        && first.elapsed() < self.config.retry.deadline =>
-                {
-                    let delay = self.config.retry.delay(attempt);
-                    tracing::warn!(what, %url, attempt, ?delay, error = ?e, "retrying");
-                    stats.retries.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(self.final_error(what, url, attempt, e, max_bytes)),
+            let result = tokio::time::timeout(self.config.limits.request_timeout, once())
+                .await
+                .unwrap_or_else(|_| {
+                    Err(Attempt::Failed(format!(
+                        "no complete response within {:?}",
+                        self.config.limits.request_timeout
+                    )))
+                });
+            let e = match result {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            let delay = retry.delay(attempt);
+            if !e.retryable()
+                || attempt >= retry.attempts
+                || first.elapsed() + delay >= retry.deadline
+            {
+                return Err(self.final_error(what, url, attempt, e, max_bytes));
             }
+            tracing::warn!(what, %url, attempt, ?delay, error = ?e, "retrying");
+            stats.retries.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(delay).await;
+            attempt += 1;
         }
     }
 
@@ -354,33 +373,10 @@ impl Fetcher {
         stats: &FetchStats,
     ) -> Result<Opened, PlaybackError> {
         self.config.policy.check(url)?;
-        let what = "episode";
-        let mut attempt = 1;
-        let first = std::time::Instant::now();
-        loop {
-            stats.requests.fetch_add(1, Ordering::Relaxed);
-            let result = tokio::time::timeout(
-                self.config.limits.request_timeout,
-                self.open_once(url, head_len, stats),
-            )
-            .await
-            .unwrap_or_else(|_| Err(Attempt::Failed("no response in time".into())));
-            match result {
-                Ok(o) => return Ok(o),
-                Err(e)
-                    if e.retryable()
-                        && attempt < self.config.retry.attempts
-                        && first.elapsed() < self.config.retry.deadline =>
-                {
-                    let delay = self.config.retry.delay(attempt);
-                    tracing::warn!(what, %url, attempt, ?delay, error = ?e, "retrying");
-                    stats.retries.fetch_add(1, Ordering::Relaxed);
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-                Err(e) => return Err(self.final_error(what, url, attempt, e, head_len)),
-            }
-        }
+        self.with_retries("episode", url, stats, head_len, || {
+            self.open_once(url, head_len, stats)
+        })
+        .await
     }
 
     async fn open_once(

@@ -53,10 +53,10 @@ struct FrameStats {
     frame_ns: AtomicU64,
     /// Running time of the prerolled frame; u64::MAX until there is one.
     preroll_rt_ns: Arc<AtomicU64>,
-    /// End (PTS + duration) of the latest video frame out of the parser,
-    /// and whether the parser has seen the end of the stream: from these the
-    /// sink knows which frame is the last one, ahead of the EOS event.
-    parsed_video_end_ns: AtomicU64,
+    /// Highest PTS of the video frames out of the parser, and whether the
+    /// parser has seen the end of the stream: from these the sink knows
+    /// which frame is the last one, ahead of the EOS event.
+    parsed_video_max_pts_ns: AtomicU64,
     parsed_video_complete: AtomicBool,
     /// When the last frame stops being shown; 0 until it is shown.
     video_end_ns: AtomicU64,
@@ -76,7 +76,7 @@ impl FrameStats {
             height: AtomicU32::new(0),
             frame_ns: AtomicU64::new(0),
             preroll_rt_ns: Arc::new(AtomicU64::new(u64::MAX)),
-            parsed_video_end_ns: AtomicU64::new(0),
+            parsed_video_max_pts_ns: AtomicU64::new(0),
             parsed_video_complete: AtomicBool::new(false),
             video_end_ns: AtomicU64::new(0),
         }
@@ -347,10 +347,9 @@ fn watch_video_parser(element: &gst::Element, stats: &Arc<FrameStats>) {
             match &info.data {
                 Some(gst::PadProbeData::Buffer(b)) => {
                     if let Some(pts) = b.pts() {
-                        let end = pts + b.duration().unwrap_or(gst::ClockTime::ZERO);
                         stats
-                            .parsed_video_end_ns
-                            .fetch_max(end.nseconds(), Ordering::SeqCst);
+                            .parsed_video_max_pts_ns
+                            .fetch_max(pts.nseconds(), Ordering::SeqCst);
                     }
                 }
                 Some(gst::PadProbeData::Event(e)) if e.type_() == gst::EventType::Eos => {
@@ -532,7 +531,7 @@ fn frame_callbacks(
                     .duration()
                     .map(|d| d.nseconds())
                     .unwrap_or_else(|| stats.frame_ns.load(Ordering::Relaxed));
-                if pts.nseconds() + duration >= stats.parsed_video_end_ns.load(Ordering::SeqCst) {
+                if pts.nseconds() >= stats.parsed_video_max_pts_ns.load(Ordering::SeqCst) {
                     // The last frame: the picture ends one frame from now.
                     let shown_for = if fast { 0 } else { duration };
                     stats

@@ -121,7 +121,14 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    pub fn start(root: &Path) -> TestServer {
+    /// A runtime, the shared state and a listener on 127.0.0.1.
+    fn bind(
+        root: &Path,
+    ) -> (
+        tokio::runtime::Runtime,
+        Arc<ServerState>,
+        tokio::net::TcpListener,
+    ) {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -137,6 +144,11 @@ impl TestServer {
                 0,
             ))))
             .expect("bind");
+        (runtime, state, listener)
+    }
+
+    pub fn start(root: &Path) -> TestServer {
+        let (runtime, state, listener) = Self::bind(root);
         let addr = listener.local_addr().expect("addr");
         let app = axum::Router::new()
             .fallback(handle)
@@ -157,21 +169,7 @@ impl TestServer {
         use hyper_util::rt::{TokioExecutor, TokioIo};
         use tokio_rustls::rustls;
 
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let state = Arc::new(ServerState {
-            root: root.to_owned(),
-            ..Default::default()
-        });
-        let listener = runtime
-            .block_on(tokio::net::TcpListener::bind(SocketAddr::from((
-                [127, 0, 0, 1],
-                0,
-            ))))
-            .expect("bind");
+        let (runtime, state, listener) = Self::bind(root);
         let addr = listener.local_addr().expect("addr");
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let tls = rustls::ServerConfig::builder_with_provider(provider)
