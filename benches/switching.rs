@@ -300,43 +300,28 @@ fn main() {
     let (_, pb_dead, pb_first) = results[0];
     println!();
     println!(
-        "{:<14} {:>22} {:>26} {:>18} {:>18}",
+        "{:<14} {:>22} {:>24} {:>22} {:>22}",
         "player",
         "dead ms/added episode",
         "start to first frame ms",
-        "dead vs pillarbox",
-        "first vs pillarbox"
+        "pillarbox dead / this",
+        "pillarbox first / this"
     );
     for (name, dead, first) in &results {
         let first_s = first
             .map(|f| format!("{f:.0}"))
             .unwrap_or_else(|| "-".into());
         let ratio_first = match (first, pb_first) {
-            (Some(f), Some(p)) if p > 0.0 => format!("{:.2}x", f / p),
+            (Some(f), Some(p)) if *f > 0.0 => format!("{:.3}", p / f),
             _ => "-".into(),
         };
-        println!(
-            "{:<14} {:>22.1} {:>26} {:>17.2}x {:>18}",
-            name,
-            dead,
-            first_s,
-            if pb_dead.abs() > 0.05 {
-                dead / pb_dead
-            } else {
-                f64::INFINITY
-            },
-            ratio_first
-        );
-    }
-    for (name, dead, _) in &results[1..] {
-        println!(
-            "pillarbox dead time per added episode is {:.3} of {name}'s",
-            if dead.abs() > 1e-9 {
-                pb_dead / dead
-            } else {
-                f64::NAN
-            }
-        );
+        // Dead times near zero are noise of a millisecond either way.
+        let ratio_dead = if dead.abs() > 1e-9 {
+            format!("{:.3}", pb_dead / dead)
+        } else {
+            "-".into()
+        };
+        println!("{name:<14} {dead:>22.1} {first_s:>24} {ratio_dead:>22} {ratio_first:>22}");
     }
 
     let long_urls: Vec<String> = (0..rss_episodes)
