@@ -31,6 +31,23 @@ enum Command {
     Play(PlayArgs),
     /// Play the built-in demo episodes from a loopback server (the default).
     Demo(DemoArgs),
+    /// Check catalogs.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Validate a catalog file: prints a summary, or every problem found, one
+    /// per line with its JSON path. Exit 0 valid, 1 invalid, 2 unreadable.
+    Check {
+        file: PathBuf,
+        /// Accept plain-http URLs to any host in the catalog.
+        #[arg(long)]
+        allow_http: bool,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -139,6 +156,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Play(args)) => play(&args.options, &args.urls),
         Some(Command::Demo(args)) => run_demo(&args),
+        Some(Command::Catalog {
+            command: CatalogCommand::Check { file, allow_http },
+        }) => Ok(check_catalog(&file, allow_http)),
         None => run_demo(&DemoArgs {
             options: PlaybackOptions {
                 headless: false,
@@ -295,6 +315,38 @@ fn report(url: &str, outcome: &Outcome, json: bool) {
                 qoe.rebuffer_ms
             ),
             Some(e) => println!("error  {url}: {e} (after {} frames)", qoe.frames),
+        }
+    }
+}
+
+fn check_catalog(file: &std::path::Path, allow_http: bool) -> ExitCode {
+    let bytes = match std::fs::read(file) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("pillarbox: cannot read {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let policy = UrlPolicy {
+        allow_http,
+        allow_loopback_http: true,
+    };
+    match pillarbox::catalog::parse(&bytes, &policy) {
+        Ok(catalog) => {
+            println!("{}", pillarbox::catalog::summary(&catalog));
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            for p in &problems {
+                println!("{p}");
+            }
+            eprintln!(
+                "pillarbox: {} is not a valid catalog ({} problem{})",
+                file.display(),
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" }
+            );
+            ExitCode::from(1)
         }
     }
 }

@@ -1,0 +1,219 @@
+//! The catalog as typed data (format 1.x, documented in docs/catalog.md).
+//! Every object keeps the fields it does not know in `extra`, so a catalog
+//! written for a newer 1.x player loads here and round-trips unchanged.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The major version of the format this player reads.
+pub const FORMAT_MAJOR: u32 = 1;
+/// The value of the root `format` field.
+pub const FORMAT_NAME: &str = "pillarbox-catalog";
+
+/// Text in several languages: BCP 47 tag to text.
+pub type Localized = BTreeMap<String, String>;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    /// Always "pillarbox-catalog".
+    pub format: String,
+    /// "MAJOR.MINOR" of the format.
+    pub version: String,
+    /// Increases with every publication; a lower one than seen before is a rollback.
+    pub catalog_version: u64,
+    pub provider: String,
+    /// Language of the texts shown when the viewer's is missing.
+    pub default_language: String,
+    pub channel: Channel,
+    #[serde(default)]
+    pub rails: Vec<Rail>,
+    pub series: Vec<Series>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Channel {
+    pub name: Localized,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
+    /// "#RRGGBB".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accent_color: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rail {
+    pub id: String,
+    pub title: Localized,
+    /// Series ids, in order. Exactly one of `series` and `rule`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<RailRule>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// A rail filled by the player from the catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RailRule {
+    /// Series with this genre, in catalog order.
+    Genre {
+        genre: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<usize>,
+    },
+    /// Series by `published`, newest first.
+    New {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<usize>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub id: String,
+    pub title: Localized,
+    #[serde(default)]
+    pub synopsis: Localized,
+    pub poster: Poster,
+    /// A 16:9 image for places a vertical poster does not fit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poster_wide: Option<String>,
+    #[serde(default)]
+    pub genres: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub rating: Rating,
+    /// Licence or filing number, shown with the title as regulators require.
+    #[serde(default)]
+    pub licence: String,
+    #[serde(default)]
+    pub languages: Languages,
+    /// Episodes the series has or will have; `episodes` may list fewer.
+    pub episode_count: u32,
+    /// Episodes 1..=free_episodes play without unlocking.
+    pub free_episodes: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlock: Option<Unlock>,
+    /// Date first published, "YYYY-MM-DD" (orders the "new" rule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
+    pub episodes: Vec<Episode>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Poster {
+    pub url: String,
+    /// "2:3" or "9:16".
+    pub aspect: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rating {
+    /// As the system writes it: "TV-14", "12", "PG".
+    pub value: String,
+    /// The rating system: "us-tv", "bbfc", "fsk", "cn-nrta", ...
+    pub system: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Languages {
+    #[serde(default)]
+    pub audio: Vec<String>,
+    #[serde(default)]
+    pub subtitles: Vec<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Unlock {
+    /// In the smallest unit of `currency` (cents, coins).
+    pub price: u64,
+    /// ISO 4217 code, or "coins".
+    pub currency: String,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Episode {
+    pub id: String,
+    pub number: u32,
+    #[serde(default)]
+    pub title: Localized,
+    /// Seconds.
+    pub duration: f64,
+    pub streams: Vec<Stream>,
+    #[serde(default)]
+    pub subtitles: Vec<SubtitleTrack>,
+    #[serde(default)]
+    pub audio_languages: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available: Option<Availability>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stream {
+    pub url: String,
+    #[serde(rename = "type")]
+    pub kind: StreamType,
+    /// Peak bit/s, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bitrate: Option<u64>,
+    /// RFC 6381 codecs string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codecs: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StreamType {
+    Hls,
+    Mp4,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubtitleTrack {
+    pub url: String,
+    pub language: String,
+    pub kind: SubtitleKind,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SubtitleKind {
+    Subtitles,
+    Captions,
+    Forced,
+}
+
+/// When an episode may be played; either end may be open. RFC 3339 times.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Availability {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}

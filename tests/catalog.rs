@@ -1,0 +1,252 @@
+//! The catalog format: the documented example, every validation rule, and
+//! `pillarbox catalog check`.
+
+use std::path::Path;
+use std::process::Command;
+
+use pillarbox::catalog::{self, Problem};
+use pillarbox::playback::UrlPolicy;
+use serde_json::{Value, json};
+
+fn example_text() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/catalog.example.json");
+    std::fs::read_to_string(path).expect("docs/catalog.example.json")
+}
+
+fn example() -> Value {
+    serde_json::from_str(&example_text()).expect("example is JSON")
+}
+
+fn check(v: &Value) -> Result<catalog::Catalog, Vec<Problem>> {
+    catalog::parse(v.to_string().as_bytes(), &UrlPolicy::default())
+}
+
+fn problems(v: &Value) -> Vec<String> {
+    check(v)
+        .expect_err("invalid")
+        .iter()
+        .map(|p| p.to_string())
+        .collect()
+}
+
+fn has(problems: &[String], path: &str, words: &str) -> bool {
+    problems
+        .iter()
+        .any(|p| p.starts_with(&format!("{path}:")) && p.contains(words))
+}
+
+#[test]
+fn the_documented_example_is_valid() {
+    let c = check(&example()).expect("valid example");
+    assert_eq!(c.series.len(), 2);
+    assert_eq!(c.series[0].episodes.len(), 2);
+    assert_eq!(c.rails.len(), 3);
+    assert_eq!(c.channel.accent_color.as_deref(), Some("#E50914"));
+    assert_eq!(
+        catalog::summary(&c),
+        "valid: 2 series, 3 episodes, 3 rails (provider \"Example Broadcasting Co.\", \
+         catalog_version 20261121, format 1.0)"
+    );
+}
+
+#[test]
+fn unknown_fields_are_kept() {
+    let mut v = example();
+    v["x_partner"] = json!({"region": "eu"});
+    v["series"][0]["episodes"][0]["x_ad_breaks"] = json!([30, 60]);
+    v["version"] = json!("1.7");
+    let c = check(&v).expect("a newer minor version with new fields loads");
+    let back = serde_json::to_value(&c).expect("serialize");
+    assert_eq!(back["x_partner"], json!({"region": "eu"}));
+    assert_eq!(
+        back["series"][0]["episodes"][0]["x_ad_breaks"],
+        json!([30, 60])
+    );
+}
+
+#[test]
+fn a_newer_major_version_is_refused_clearly() {
+    let mut v = example();
+    v["version"] = json!("2.0");
+    v["series"] = json!("whatever 2.0 puts here");
+    let p = problems(&v);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(
+        has(&p, "$.version", "newer than this player reads (1.x)"),
+        "{p:?}"
+    );
+    let mut v = example();
+    v["format"] = json!("roku-direct-publisher");
+    assert!(has(
+        &problems(&v),
+        "$.format",
+        "expected \"pillarbox-catalog\""
+    ));
+}
+
+#[test]
+fn syntax_errors_give_line_and_column() {
+    let text = example_text().replacen("\"provider\":", "\"provider\" ", 1);
+    let e = catalog::parse(text.as_bytes(), &UrlPolicy::default()).expect_err("broken");
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].line, Some(5), "{}", e[0]);
+    assert!(e[0].column.is_some());
+    assert!(e[0].to_string().contains("not valid JSON"), "{}", e[0]);
+}
+
+#[test]
+fn type_errors_name_their_path() {
+    let mut v = example();
+    v["series"][1]["episodes"][0]["duration"] = json!("four minutes");
+    let e = check(&v).expect_err("bad type");
+    assert_eq!(e[0].path, "$.series[1].episodes[0].duration", "{}", e[0]);
+    let mut v = example();
+    v["series"][0]["episodes"][1]["streams"][0]["type"] = json!("dash");
+    let e = check(&v).expect_err("bad enum");
+    assert_eq!(
+        e[0].path, "$.series[0].episodes[1].streams[0].type",
+        "{}",
+        e[0]
+    );
+}
+
+#[test]
+fn every_rule_is_checked_and_all_problems_are_reported() {
+    let mut v = example();
+    // Duplicate ids.
+    v["series"][1]["id"] = json!("ceo-secret");
+    v["series"][1]["episodes"][0]["id"] = json!("ceo-secret-1");
+    // Episode numbers not 1..N.
+    v["series"][0]["episodes"][1]["number"] = json!(3);
+    // More free episodes than the series has.
+    v["series"][1]["free_episodes"] = json!(2);
+    // Stream URLs the policy refuses.
+    v["series"][0]["episodes"][0]["streams"][0]["url"] = json!("file:///etc/passwd");
+    v["series"][0]["episodes"][0]["streams"][1]["url"] = json!("http://cdn.example.com/a.mp4");
+    // No licence number.
+    v["series"][0]["licence"] = json!("");
+    // A rail pointing at a missing series; a rail with both series and rule.
+    v["rails"][0]["series"][1] = json!("no-such-series");
+    v["rails"][1]["series"] = json!(["ceo-secret"]);
+    // Odds and ends.
+    v["channel"]["accent_color"] = json!("red");
+    v["series"][0]["poster"]["aspect"] = json!("16:9");
+    v["series"][0]["unlock"] = Value::Null;
+    v["series"][0]["episodes"][0]["available"]["until"] = json!("2020-01-01T00:00:00Z");
+    let p = problems(&v);
+    assert!(has(&p, "$.series[1].id", "duplicate series id"), "{p:#?}");
+    assert!(
+        has(&p, "$.series[1].episodes[0].id", "duplicate episode id"),
+        "{p:#?}"
+    );
+    assert!(
+        has(&p, "$.series[0].episodes", "1..2 without gaps"),
+        "{p:#?}"
+    );
+    assert!(
+        has(
+            &p,
+            "$.series[1].free_episodes",
+            "2 free episodes but the series has 1"
+        ),
+        "{p:#?}"
+    );
+    assert!(
+        has(
+            &p,
+            "$.series[0].episodes[0].streams[0].url",
+            "scheme \"file\""
+        ),
+        "{p:#?}"
+    );
+    assert!(
+        has(&p, "$.series[0].episodes[0].streams[1].url", "plain http"),
+        "{p:#?}"
+    );
+    assert!(has(&p, "$.series[0].licence", "missing licence"), "{p:#?}");
+    assert!(
+        has(
+            &p,
+            "$.rails[0].series[1]",
+            "no series has id \"no-such-series\""
+        ),
+        "{p:#?}"
+    );
+    assert!(
+        has(&p, "$.rails[1]", "either \"series\" or \"rule\""),
+        "{p:#?}"
+    );
+    assert!(has(&p, "$.channel.accent_color", "#RRGGBB"), "{p:#?}");
+    assert!(
+        has(&p, "$.series[0].poster.aspect", "vertical poster"),
+        "{p:#?}"
+    );
+    assert!(
+        has(&p, "$.series[0].unlock", "locked but nothing says"),
+        "{p:#?}"
+    );
+    assert!(
+        has(
+            &p,
+            "$.series[0].episodes[0].available",
+            "until is not after from"
+        ),
+        "{p:#?}"
+    );
+    assert_eq!(p.len(), 13, "{p:#?}");
+}
+
+#[test]
+fn loopback_http_is_allowed_only_as_configured() {
+    let mut v = example();
+    v["series"][1]["episodes"][0]["streams"][0]["url"] = json!("http://127.0.0.1:8080/1.mp4");
+    assert!(check(&v).is_ok());
+    let strict = UrlPolicy {
+        allow_http: false,
+        allow_loopback_http: false,
+    };
+    assert!(catalog::parse(v.to_string().as_bytes(), &strict).is_err());
+}
+
+fn cli(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_pillarbox"))
+        .args(args)
+        .output()
+        .expect("run pillarbox")
+}
+
+#[test]
+fn catalog_check_command() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/catalog.example.json");
+    let out = cli(&["catalog", "check", example.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("valid: 2 series, 3 episodes, 3 rails")
+    );
+
+    let dir = tempfile::tempdir().expect("tmp");
+    let bad = dir.path().join("bad.json");
+    let mut v: Value = serde_json::from_str(&example_text()).expect("json");
+    v["series"][0]["licence"] = json!("");
+    v["rails"][0]["series"][0] = json!("gone");
+    std::fs::write(&bad, v.to_string()).expect("write");
+    let out = cli(&["catalog", "check", bad.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("$.series[0].licence: ")),
+        "{stdout}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("$.rails[0].series[0]: ")),
+        "{stdout}"
+    );
+
+    let out = cli(&["catalog", "check", "/nonexistent/catalog.json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+}
