@@ -40,10 +40,12 @@ enum Command {
 
 #[derive(Subcommand)]
 enum CatalogCommand {
-    /// Validate a catalog file: prints a summary, or every problem found, one
-    /// per line with its JSON path. Exit 0 valid, 1 invalid, 2 unreadable.
+    /// Validate a catalog file or URL: prints a summary, or every problem
+    /// found, one per line with its JSON path. Exit 0 valid, 1 invalid,
+    /// 2 unreadable or unreachable.
     Check {
-        file: PathBuf,
+        /// A file, or an https:// URL.
+        source: String,
         /// Accept plain-http URLs to any host in the catalog.
         #[arg(long)]
         allow_http: bool,
@@ -157,8 +159,8 @@ fn main() -> ExitCode {
         Some(Command::Play(args)) => play(&args.options, &args.urls),
         Some(Command::Demo(args)) => run_demo(&args),
         Some(Command::Catalog {
-            command: CatalogCommand::Check { file, allow_http },
-        }) => Ok(check_catalog(&file, allow_http)),
+            command: CatalogCommand::Check { source, allow_http },
+        }) => Ok(check_catalog(&source, allow_http)),
         None => run_demo(&DemoArgs {
             options: PlaybackOptions {
                 headless: false,
@@ -319,17 +321,22 @@ fn report(url: &str, outcome: &Outcome, json: bool) {
     }
 }
 
-fn check_catalog(file: &std::path::Path, allow_http: bool) -> ExitCode {
-    let bytes = match std::fs::read(file) {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("pillarbox: cannot read {}: {e}", file.display());
-            return ExitCode::from(2);
-        }
-    };
+fn check_catalog(source: &str, allow_http: bool) -> ExitCode {
     let policy = UrlPolicy {
         allow_http,
         allow_loopback_http: true,
+    };
+    let read = if source.contains("://") {
+        fetch_catalog(source, policy)
+    } else {
+        std::fs::read(source).map_err(|e| format!("cannot read {source}: {e}"))
+    };
+    let bytes = match read {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("pillarbox: {e}");
+            return ExitCode::from(2);
+        }
     };
     match pillarbox::catalog::parse(&bytes, &policy) {
         Ok(catalog) => {
@@ -341,14 +348,35 @@ fn check_catalog(file: &std::path::Path, allow_http: bool) -> ExitCode {
                 println!("{p}");
             }
             eprintln!(
-                "pillarbox: {} is not a valid catalog ({} problem{})",
-                file.display(),
+                "pillarbox: {source} is not a valid catalog ({} problem{})",
                 problems.len(),
                 if problems.len() == 1 { "" } else { "s" }
             );
             ExitCode::from(1)
         }
     }
+}
+
+/// The catalog at `url`, with the same TLS, limits and retries as the player.
+fn fetch_catalog(url: &str, policy: UrlPolicy) -> Result<Vec<u8>, String> {
+    let net = pillarbox::playback::NetConfig {
+        policy,
+        ..Default::default()
+    };
+    let url = policy.parse(url).map_err(|e| e.to_string())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let fetcher = pillarbox::playback::fetch::Fetcher::new(net).map_err(|e| e.to_string())?;
+        let stats = pillarbox::playback::fetch::FetchStats::default();
+        fetcher
+            .get("catalog", &url, None, 8 << 20, &stats)
+            .await
+            .map(|b| b.to_vec())
+            .map_err(|e| format!("catalog unreachable: {e}"))
+    })
 }
 
 fn default_cache_dir() -> PathBuf {

@@ -1,6 +1,8 @@
 //! The catalog format: the documented example, every validation rule, and
 //! `pillarbox catalog check`.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -249,4 +251,22 @@ fn catalog_check_command() {
     let out = cli(&["catalog", "check", "/nonexistent/catalog.json"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+
+    // Over HTTP from loopback: valid, invalid, unreachable.
+    std::fs::copy(&example, dir.path().join("good.json")).expect("copy");
+    let server = common::TestServer::start(dir.path());
+    let out = cli(&["catalog", "check", &server.url("good.json")]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = cli(&["catalog", "check", &server.url("bad.json")]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = cli(&["catalog", "check", &server.url("missing.json")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("HTTP 404"));
+    let out = cli(&["catalog", "check", "file:///etc/passwd"]);
+    assert_eq!(out.status.code(), Some(2));
 }

@@ -2,9 +2,13 @@
 //! into a typed model and validated beyond types, every problem reported
 //! with its JSON path.
 
+pub mod cache;
+pub mod fetch;
 pub mod model;
 pub mod validate;
+pub mod verify;
 
+pub use fetch::{CatalogConfig, CatalogError, CatalogLoader, Loaded, LoadedFrom};
 pub use model::Catalog;
 pub use validate::{Problem, parse};
 

@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_LENGTH, CONTENT_RANGE, RANGE};
+use reqwest::header::{
+    CONTENT_LENGTH, CONTENT_RANGE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RANGE,
+};
 use url::Url;
 
 use super::PlaybackError;
@@ -91,6 +93,22 @@ pub struct FetchStats {
     pub requests: AtomicU64,
     pub retries: AtomicU64,
     pub bytes: AtomicU64,
+}
+
+/// HTTP validators of a copy held: sent back to ask whether it changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// The answer to a conditional GET.
+pub enum Fetched {
+    NotModified,
+    Body {
+        bytes: Bytes,
+        validators: Validators,
+    },
 }
 
 /// What the first request of an episode found.
@@ -308,7 +326,7 @@ impl Fetcher {
         if let Some((offset, len)) = range {
             req = req.header(RANGE, format!("bytes={}-{}", offset, offset + len - 1));
         }
-        let mut resp = req.send().await.map_err(send_error)?;
+        let resp = req.send().await.map_err(send_error)?;
         let status = resp.status();
         if !status.is_success() {
             return Err(Attempt::Status(status));
@@ -322,6 +340,16 @@ impl Fetcher {
                 return Err(Attempt::RangeIgnored);
             }
         }
+        self.read_body(resp, max_bytes, stats).await
+    }
+
+    /// Reads a whole body within `max_bytes`, detecting stalls and truncation.
+    async fn read_body(
+        &self,
+        mut resp: reqwest::Response,
+        max_bytes: usize,
+        stats: &FetchStats,
+    ) -> Result<Bytes, Attempt> {
         let expected = resp.content_length();
         if expected.is_some_and(|n| n > max_bytes as u64) {
             return Err(Attempt::TooLarge);
@@ -361,6 +389,49 @@ impl Fetcher {
             )));
         }
         Ok(buf.freeze())
+    }
+
+    /// A conditional GET: `NotModified` when the server answers 304 to the
+    /// validators of the copy the caller holds. With retries.
+    pub async fn get_if_changed(
+        &self,
+        what: &str,
+        url: &Url,
+        held: &Validators,
+        max_bytes: usize,
+        stats: &FetchStats,
+    ) -> Result<Fetched, PlaybackError> {
+        self.config.policy.check(url)?;
+        self.with_retries(what, url, stats, max_bytes, || async {
+            let mut req = self.client.get(url.clone());
+            if let Some(etag) = &held.etag {
+                req = req.header(IF_NONE_MATCH, etag);
+            }
+            if let Some(date) = &held.last_modified {
+                req = req.header(IF_MODIFIED_SINCE, date);
+            }
+            let resp = req.send().await.map_err(send_error)?;
+            let status = resp.status();
+            if status == StatusCode::NOT_MODIFIED {
+                return Ok(Fetched::NotModified);
+            }
+            if !status.is_success() {
+                return Err(Attempt::Status(status));
+            }
+            let header = |name| {
+                resp.headers()
+                    .get(name)
+                    .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                    .map(str::to_owned)
+            };
+            let validators = Validators {
+                etag: header(ETAG),
+                last_modified: header(LAST_MODIFIED),
+            };
+            let bytes = self.read_body(resp, max_bytes, stats).await?;
+            Ok(Fetched::Body { bytes, validators })
+        })
+        .await
     }
 
     /// The first request of an episode: asks for the first `head_len` bytes

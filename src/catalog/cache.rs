@@ -1,0 +1,130 @@
+//! The last good catalog on disk, as fetched (bytes kept verbatim), with
+//! what is needed to revalidate it. Files are replaced atomically (temp
+//! file, fsync, rename, fsync of the folder): a crash mid-write leaves the
+//! previous copy readable.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use super::model::Catalog;
+use super::validate;
+use super::verify::CatalogKey;
+use crate::playback::UrlPolicy;
+use crate::playback::fetch::Validators;
+
+const CATALOG_FILE: &str = "catalog.json";
+const META_FILE: &str = "catalog.meta.json";
+const SIGNATURE_FILE: &str = "catalog.json.sig";
+
+/// About the cached copy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CacheMeta {
+    /// Where the copy came from.
+    pub url: String,
+    pub validators: Validators,
+    /// When the server last confirmed the copy (fetched or 304), Unix seconds.
+    pub confirmed_at: u64,
+    /// The highest catalog_version accepted: lower ones are rollbacks.
+    pub highest_version: u64,
+}
+
+impl CacheMeta {
+    pub fn confirmed(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(self.confirmed_at)
+    }
+}
+
+pub fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+pub struct CatalogCache {
+    dir: PathBuf,
+}
+
+impl CatalogCache {
+    pub fn new(dir: impl Into<PathBuf>) -> CatalogCache {
+        CatalogCache { dir: dir.into() }
+    }
+
+    /// The cached catalog and its metadata, if both are present and valid
+    /// (and, with a key, signed by it). A damaged cache is reported in the
+    /// log and treated as absent.
+    pub fn load(
+        &self,
+        policy: &UrlPolicy,
+        key: Option<&CatalogKey>,
+    ) -> Option<(Catalog, CacheMeta)> {
+        let meta: CacheMeta = match std::fs::read(self.dir.join(META_FILE)) {
+            Ok(b) => match serde_json::from_slice(&b) {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::warn!(dir = %self.dir.display(), error = %e, "catalog cache metadata damaged; ignored");
+                    return None;
+                }
+            },
+            Err(_) => return None,
+        };
+        let bytes = std::fs::read(self.dir.join(CATALOG_FILE)).ok()?;
+        if let Some(key) = key {
+            let sig = std::fs::read(self.dir.join(SIGNATURE_FILE)).unwrap_or_default();
+            if let Err(e) = key.verify(&bytes, &sig) {
+                tracing::warn!(dir = %self.dir.display(), error = %e, "cached catalog not signed by the configured key; ignored");
+                return None;
+            }
+        }
+        match validate::parse(&bytes, policy) {
+            Ok(c) => Some((c, meta)),
+            Err(problems) => {
+                tracing::warn!(
+                    dir = %self.dir.display(),
+                    first = %problems[0],
+                    "cached catalog no longer valid; ignored"
+                );
+                None
+            }
+        }
+    }
+
+    /// Replaces the cached copy. The catalog is written before its
+    /// metadata: a crash between the two leaves new bytes with old
+    /// validators, which only costs one full download.
+    pub fn store(
+        &self,
+        bytes: &[u8],
+        signature: Option<&[u8]>,
+        meta: &CacheMeta,
+    ) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        write_atomic(&self.dir, CATALOG_FILE, bytes)?;
+        match signature {
+            Some(sig) => write_atomic(&self.dir, SIGNATURE_FILE, sig)?,
+            None => match std::fs::remove_file(self.dir.join(SIGNATURE_FILE)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            },
+        }
+        self.store_meta(meta)
+    }
+
+    pub fn store_meta(&self, meta: &CacheMeta) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        let json = serde_json::to_vec_pretty(meta).map_err(std::io::Error::other)?;
+        write_atomic(&self.dir, META_FILE, &json)
+    }
+}
+
+fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(dir.join(name)).map_err(|e| e.error)?;
+    // The rename itself must reach the disk too.
+    std::fs::File::open(dir)?.sync_all()
+}

@@ -1,0 +1,252 @@
+//! Fetching the catalog over HTTPS with the playback fetcher (rustls,
+//! retries with backoff, size cap), revalidating the cached copy with
+//! ETag / Last-Modified, and falling back to the last good catalog
+//! whenever the new one is unreachable, broken, oversized or a rollback.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use url::Url;
+
+use super::cache::{CacheMeta, CatalogCache, now_secs};
+use super::model::Catalog;
+use super::validate::{self, Problem};
+use super::verify::{CatalogKey, SignatureError, signature_url};
+use crate::playback::PlaybackError;
+use crate::playback::fetch::{FetchStats, Fetched, Fetcher, NetConfig, Validators};
+
+#[derive(Debug, Clone)]
+pub struct CatalogConfig {
+    pub url: String,
+    /// Where the last good catalog is kept.
+    pub cache_dir: PathBuf,
+    pub net: NetConfig,
+    /// Largest catalog accepted.
+    pub max_bytes: usize,
+    /// Ed25519 public key (32 bytes, base64): when set, only catalogs with a
+    /// valid `<url>.sig` are accepted.
+    pub public_key: Option<String>,
+}
+
+impl CatalogConfig {
+    pub fn new(url: impl Into<String>, cache_dir: impl Into<PathBuf>) -> CatalogConfig {
+        CatalogConfig {
+            url: url.into(),
+            cache_dir: cache_dir.into(),
+            net: NetConfig::default(),
+            max_bytes: 8 << 20,
+            public_key: None,
+        }
+    }
+}
+
+/// Where the catalog in hand came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadedFrom {
+    /// Downloaded now.
+    Network,
+    /// The server said the cached copy is current (304).
+    Revalidated,
+    /// The cached copy, because the server's could not be used.
+    Cache,
+}
+
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub catalog: Catalog,
+    pub from: LoadedFrom,
+    /// For a cached copy the server did not confirm: since when it may be out of date.
+    pub stale_since: Option<SystemTime>,
+    /// Why the server's catalog was not used, when it was not.
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("catalog URL: {0}")]
+    Url(String),
+    #[error("catalog unreachable and none cached: {0}")]
+    Unreachable(PlaybackError),
+    #[error("catalog invalid and none cached: {}", first_problems(.0))]
+    Invalid(Vec<Problem>),
+    #[error("catalog refused and none cached: {0}")]
+    Refused(String),
+    #[error("network setup: {0}")]
+    Setup(PlaybackError),
+    #[error("catalog key: {0}")]
+    Key(SignatureError),
+}
+
+fn first_problems(p: &[Problem]) -> String {
+    let mut s = p
+        .iter()
+        .take(3)
+        .map(|p| p.to_string())
+        .collect::<Vec<_>>()
+        .join("; ");
+    if p.len() > 3 {
+        s.push_str(&format!(" (and {} more)", p.len() - 3));
+    }
+    s
+}
+
+pub struct CatalogLoader {
+    url: Url,
+    fetcher: Fetcher,
+    cache: CatalogCache,
+    key: Option<CatalogKey>,
+    config: CatalogConfig,
+}
+
+impl CatalogLoader {
+    /// Must be created inside a tokio runtime (the HTTP client needs one).
+    pub fn new(config: CatalogConfig) -> Result<CatalogLoader, CatalogError> {
+        let url = config
+            .net
+            .policy
+            .parse(&config.url)
+            .map_err(|e| CatalogError::Url(e.to_string()))?;
+        let fetcher = Fetcher::new(config.net.clone()).map_err(CatalogError::Setup)?;
+        let key = config
+            .public_key
+            .as_deref()
+            .map(CatalogKey::from_base64)
+            .transpose()
+            .map_err(CatalogError::Key)?;
+        Ok(CatalogLoader {
+            url,
+            fetcher,
+            cache: CatalogCache::new(config.cache_dir.clone()),
+            key,
+            config,
+        })
+    }
+
+    /// The catalog to show: the server's if it is reachable, valid and not a
+    /// rollback, else the last good one (marked stale), else an error.
+    pub async fn load(&self) -> Result<Loaded, CatalogError> {
+        let policy = self.config.net.policy;
+        let cached = self
+            .cache
+            .load(&policy, self.key.as_ref())
+            .filter(|(_, meta)| meta.url == self.url.as_str());
+        let held = cached
+            .as_ref()
+            .map(|(_, m)| m.validators.clone())
+            .unwrap_or_default();
+        let stats = FetchStats::default();
+        let answer = self
+            .fetcher
+            .get_if_changed("catalog", &self.url, &held, self.config.max_bytes, &stats)
+            .await;
+        let fallback = |problem: String| -> Option<Loaded> {
+            let (catalog, meta) = cached.clone()?;
+            tracing::warn!(url = %self.url, %problem, "using the cached catalog");
+            Some(Loaded {
+                catalog,
+                from: LoadedFrom::Cache,
+                stale_since: Some(meta.confirmed()),
+                problem: Some(problem),
+            })
+        };
+        match answer {
+            Ok(Fetched::NotModified) => match &cached {
+                Some((catalog, meta)) => {
+                    let meta = CacheMeta {
+                        confirmed_at: now_secs(),
+                        ..meta.clone()
+                    };
+                    if let Err(e) = self.cache.store_meta(&meta) {
+                        tracing::warn!(error = %e, "cannot update the catalog cache");
+                    }
+                    Ok(Loaded {
+                        catalog: catalog.clone(),
+                        from: LoadedFrom::Revalidated,
+                        stale_since: None,
+                        problem: None,
+                    })
+                }
+                None => Err(CatalogError::Refused(
+                    "the server answered 304 to a request without validators".into(),
+                )),
+            },
+            Ok(Fetched::Body { bytes, validators }) => {
+                let signature = match self.check_signature(&bytes, &stats).await {
+                    Ok(sig) => sig,
+                    Err(why) => return fallback(why.clone()).ok_or(CatalogError::Refused(why)),
+                };
+                match validate::parse(&bytes, &policy) {
+                    Ok(catalog) => self.accept(
+                        catalog,
+                        &bytes,
+                        signature.as_deref(),
+                        validators,
+                        cached.as_ref(),
+                        fallback,
+                    ),
+                    Err(problems) => {
+                        let why = format!("new catalog invalid: {}", first_problems(&problems));
+                        fallback(why).ok_or(CatalogError::Invalid(problems))
+                    }
+                }
+            }
+            Err(e) => fallback(e.to_string()).ok_or(CatalogError::Unreachable(e)),
+        }
+    }
+
+    /// With a key configured: the signature, fetched and checked over
+    /// `bytes`; an unsigned or tampered catalog is an error.
+    async fn check_signature(
+        &self,
+        bytes: &[u8],
+        stats: &FetchStats,
+    ) -> Result<Option<Vec<u8>>, String> {
+        let Some(key) = &self.key else {
+            return Ok(None);
+        };
+        let url = signature_url(&self.url);
+        let sig = self
+            .fetcher
+            .get("catalog signature", &url, None, 4096, stats)
+            .await
+            .map_err(|e| format!("unsigned catalog refused: {e}"))?;
+        key.verify(bytes, &sig)
+            .map_err(|e| format!("catalog refused: {e}"))?;
+        Ok(Some(sig.to_vec()))
+    }
+
+    fn accept(
+        &self,
+        catalog: Catalog,
+        bytes: &[u8],
+        signature: Option<&[u8]>,
+        validators: Validators,
+        cached: Option<&(Catalog, CacheMeta)>,
+        fallback: impl Fn(String) -> Option<Loaded>,
+    ) -> Result<Loaded, CatalogError> {
+        let highest = cached.map(|(_, m)| m.highest_version).unwrap_or(0);
+        if catalog.catalog_version < highest {
+            let why = format!(
+                "rollback refused: catalog_version {} is lower than {} already seen",
+                catalog.catalog_version, highest
+            );
+            return fallback(why.clone()).ok_or(CatalogError::Refused(why));
+        }
+        let meta = CacheMeta {
+            url: self.url.to_string(),
+            validators,
+            confirmed_at: now_secs(),
+            highest_version: catalog.catalog_version.max(highest),
+        };
+        if let Err(e) = self.cache.store(bytes, signature, &meta) {
+            // Still usable now; the next start may be offline without it.
+            tracing::warn!(error = %e, dir = %self.config.cache_dir.display(), "cannot write the catalog cache");
+        }
+        Ok(Loaded {
+            catalog,
+            from: LoadedFrom::Network,
+            stale_since: None,
+            problem: None,
+        })
+    }
+}
