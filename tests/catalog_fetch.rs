@@ -258,3 +258,49 @@ fn signed_catalogs_only_when_a_key_is_configured() {
         Err(CatalogError::Key(_))
     ));
 }
+
+#[test]
+fn spki_pinning_of_the_catalog_host() {
+    use base64::Engine;
+    let site = Site::new();
+    let hash = pillarbox::playback::pinning::spki_sha256(&site.ca.server_cert_der).expect("spki");
+    let pin = format!(
+        "sha256/{}",
+        base64::engine::general_purpose::STANDARD.encode(hash)
+    );
+    let mut config = site.config();
+    config.net.spki_pins = vec![
+        "sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into(),
+        pin,
+    ];
+    assert_eq!(
+        load(config).expect("pinned key matches").from,
+        LoadedFrom::Network
+    );
+
+    let fresh = tempfile::tempdir().expect("tmp");
+    let mut config = site.config();
+    config.cache_dir = fresh.path().to_owned();
+    config.net.spki_pins = vec!["sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=".into()];
+    let err = load(config).expect_err("pin mismatch");
+    assert!(err.to_string().contains("SPKI pin mismatch"), "{err}");
+    assert!(err.to_string().contains("after 1 attempt"), "{err}");
+
+    // A pin does not replace the chain check: an untrusted CA still fails.
+    let mut config = site.config();
+    config.cache_dir = fresh.path().to_owned();
+    config.net.extra_roots_pem.clear();
+    config.net.spki_pins = vec![format!(
+        "sha256/{}",
+        base64::engine::general_purpose::STANDARD.encode(hash)
+    )];
+    let err = load(config).expect_err("untrusted");
+    assert!(
+        err.to_string().contains("invalid peer certificate"),
+        "{err}"
+    );
+
+    let mut config = site.config();
+    config.net.spki_pins = vec!["short".into()];
+    assert!(matches!(load(config), Err(CatalogError::Setup(_))));
+}

@@ -85,6 +85,9 @@ pub struct NetConfig {
     pub extra_roots_pem: Vec<Vec<u8>>,
     /// CMCD on media requests; off by default.
     pub cmcd: CmcdMode,
+    /// When not empty, servers must present one of these public keys
+    /// (base64 SHA-256 of the SPKI, optionally prefixed `sha256/`).
+    pub spki_pins: Vec<String>,
 }
 
 /// Per-episode network counters.
@@ -198,11 +201,18 @@ impl Fetcher {
                     attempt.follow()
                 }
             }));
-        for pem in &config.extra_roots_pem {
-            let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
-                PlaybackError::Config(format!("extra CA certificate is not valid PEM: {e}"))
-            })?;
-            builder = builder.add_root_certificate(cert);
+        if config.spki_pins.is_empty() {
+            for pem in &config.extra_roots_pem {
+                let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
+                    PlaybackError::Config(format!("extra CA certificate is not valid PEM: {e}"))
+                })?;
+                builder = builder.add_root_certificate(cert);
+            }
+        } else {
+            builder = builder.use_preconfigured_tls(super::pinning::pinned_client_config(
+                &config.spki_pins,
+                &config.extra_roots_pem,
+            )?);
         }
         let client = builder
             .build()

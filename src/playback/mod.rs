@@ -8,6 +8,7 @@ mod control;
 mod feeder;
 pub mod fetch;
 pub mod hls;
+pub mod pinning;
 mod pipeline;
 mod player;
 mod prewarm;
