@@ -49,6 +49,19 @@ enum CatalogCommand {
         /// Accept plain-http URLs to any host in the catalog.
         #[arg(long)]
         allow_http: bool,
+        /// For a Roku feed: the licence/filing number of series that carry none.
+        #[arg(long)]
+        licence: Option<String>,
+    },
+    /// Convert a Roku Direct Publisher JSON feed (file or URL) to a pillarbox
+    /// catalog on stdout; what the feed could not say goes to stderr.
+    ImportRoku {
+        source: String,
+        /// Licence/filing number for series that carry none (Roku has no such field).
+        #[arg(long)]
+        licence: Option<String>,
+        #[arg(long)]
+        allow_http: bool,
     },
 }
 
@@ -159,8 +172,21 @@ fn main() -> ExitCode {
         Some(Command::Play(args)) => play(&args.options, &args.urls),
         Some(Command::Demo(args)) => run_demo(&args),
         Some(Command::Catalog {
-            command: CatalogCommand::Check { source, allow_http },
-        }) => Ok(check_catalog(&source, allow_http)),
+            command:
+                CatalogCommand::Check {
+                    source,
+                    allow_http,
+                    licence,
+                },
+        }) => Ok(check_catalog(&source, allow_http, licence, false)),
+        Some(Command::Catalog {
+            command:
+                CatalogCommand::ImportRoku {
+                    source,
+                    licence,
+                    allow_http,
+                },
+        }) => Ok(check_catalog(&source, allow_http, licence, true)),
         None => run_demo(&DemoArgs {
             options: PlaybackOptions {
                 headless: false,
@@ -321,7 +347,8 @@ fn report(url: &str, outcome: &Outcome, json: bool) {
     }
 }
 
-fn check_catalog(source: &str, allow_http: bool) -> ExitCode {
+/// `catalog check` (summary) or `catalog import-roku` (the catalog as JSON).
+fn check_catalog(source: &str, allow_http: bool, licence: Option<String>, emit: bool) -> ExitCode {
     let policy = UrlPolicy {
         allow_http,
         allow_loopback_http: true,
@@ -338,9 +365,23 @@ fn check_catalog(source: &str, allow_http: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match pillarbox::catalog::parse(&bytes, &policy) {
-        Ok(catalog) => {
-            println!("{}", pillarbox::catalog::summary(&catalog));
+    let roku = pillarbox::catalog::RokuOptions { licence };
+    match pillarbox::catalog::parse_any(&bytes, &policy, &roku) {
+        Ok((catalog, warnings)) => {
+            for w in &warnings {
+                eprintln!("pillarbox: {w}");
+            }
+            if emit {
+                match serde_json::to_string_pretty(&catalog) {
+                    Ok(json) => println!("{json}"),
+                    Err(e) => {
+                        eprintln!("pillarbox: cannot write the catalog: {e}");
+                        return ExitCode::from(1);
+                    }
+                }
+            } else {
+                println!("{}", pillarbox::catalog::summary(&catalog));
+            }
             ExitCode::SUCCESS
         }
         Err(problems) => {

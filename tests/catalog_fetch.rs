@@ -304,3 +304,24 @@ fn spki_pinning_of_the_catalog_host() {
     config.net.spki_pins = vec!["short".into()];
     assert!(matches!(load(config), Err(CatalogError::Setup(_))));
 }
+
+#[test]
+fn a_roku_feed_loads_directly_and_from_the_cache() {
+    let site = Site::new();
+    let feed = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/roku-feed.json");
+    std::fs::copy(feed, site.dir.path().join("catalog.json")).expect("copy");
+    let mut config = site.config();
+    config.roku.licence = Some("MX-1".into());
+    let l = load(config.clone()).expect("roku feed");
+    assert_eq!(l.from, LoadedFrom::Network);
+    assert_eq!(l.catalog.provider, "Acme Shorts");
+    assert_eq!(
+        load(config.clone()).expect("again").from,
+        LoadedFrom::Revalidated
+    );
+    let offline = config.clone();
+    drop(site.server);
+    let l = load(offline).expect("offline");
+    assert_eq!(l.from, LoadedFrom::Cache);
+    assert_eq!(l.catalog.series.len(), 3);
+}

@@ -10,7 +10,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use super::model::Catalog;
-use super::validate;
 use super::verify::CatalogKey;
 use crate::playback::UrlPolicy;
 use crate::playback::fetch::Validators;
@@ -60,6 +59,7 @@ impl CatalogCache {
         &self,
         policy: &UrlPolicy,
         key: Option<&CatalogKey>,
+        roku: &super::RokuOptions,
     ) -> Option<(Catalog, CacheMeta)> {
         let meta: CacheMeta = match std::fs::read(self.dir.join(META_FILE)) {
             Ok(b) => match serde_json::from_slice(&b) {
@@ -79,8 +79,9 @@ impl CatalogCache {
                 return None;
             }
         }
-        match validate::parse(&bytes, policy) {
-            Ok(c) => Some((c, meta)),
+        // The cache holds what the server sent: a catalog or a Roku feed.
+        match super::parse_any(&bytes, policy, roku) {
+            Ok((c, _)) => Some((c, meta)),
             Err(problems) => {
                 tracing::warn!(
                     dir = %self.dir.display(),

@@ -10,7 +10,8 @@ use url::Url;
 
 use super::cache::{CacheMeta, CatalogCache, now_secs};
 use super::model::Catalog;
-use super::validate::{self, Problem};
+use super::roku::RokuOptions;
+use super::validate::Problem;
 use super::verify::{CatalogKey, SignatureError, signature_url};
 use crate::playback::PlaybackError;
 use crate::playback::fetch::{FetchStats, Fetched, Fetcher, NetConfig, Validators};
@@ -26,6 +27,8 @@ pub struct CatalogConfig {
     /// Ed25519 public key (32 bytes, base64): when set, only catalogs with a
     /// valid `<url>.sig` are accepted.
     pub public_key: Option<String>,
+    /// For Roku Direct Publisher feeds, which load directly.
+    pub roku: RokuOptions,
 }
 
 impl CatalogConfig {
@@ -36,6 +39,7 @@ impl CatalogConfig {
             net: NetConfig::default(),
             max_bytes: 8 << 20,
             public_key: None,
+            roku: RokuOptions::default(),
         }
     }
 }
@@ -128,7 +132,7 @@ impl CatalogLoader {
         let policy = self.config.net.policy;
         let cached = self
             .cache
-            .load(&policy, self.key.as_ref())
+            .load(&policy, self.key.as_ref(), &self.config.roku)
             .filter(|(_, meta)| meta.url == self.url.as_str());
         let held = cached
             .as_ref()
@@ -175,15 +179,20 @@ impl CatalogLoader {
                     Ok(sig) => sig,
                     Err(why) => return fallback(why.clone()).ok_or(CatalogError::Refused(why)),
                 };
-                match validate::parse(&bytes, &policy) {
-                    Ok(catalog) => self.accept(
-                        catalog,
-                        &bytes,
-                        signature.as_deref(),
-                        validators,
-                        cached.as_ref(),
-                        fallback,
-                    ),
+                match super::parse_any(&bytes, &policy, &self.config.roku) {
+                    Ok((catalog, warnings)) => {
+                        for w in &warnings {
+                            tracing::warn!(url = %self.url, warning = %w, "Roku feed");
+                        }
+                        self.accept(
+                            catalog,
+                            &bytes,
+                            signature.as_deref(),
+                            validators,
+                            cached.as_ref(),
+                            fallback,
+                        )
+                    }
                     Err(problems) => {
                         let why = format!("new catalog invalid: {}", first_problems(&problems));
                         fallback(why).ok_or(CatalogError::Invalid(problems))

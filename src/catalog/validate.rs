@@ -164,7 +164,8 @@ impl Checker<'_> {
     }
 }
 
-fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
+/// The rules beyond types, on a parsed catalog.
+pub fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
     let mut k = Checker {
         policy,
         problems: Vec::new(),
