@@ -15,7 +15,7 @@ DEB_PACKAGES := build-essential pkg-config ca-certificates curl \
 	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly \
 	gstreamer1.0-libav gstreamer1.0-tools
 
-.PHONY: deps run test lint bench
+.PHONY: deps run test lint bench fuzz-build fuzz
 
 deps:
 	@missing=""; \
@@ -42,6 +42,17 @@ test: deps
 # pillarbox against gst-play-1.0 and mpv (installed if missing); minutes.
 bench: deps
 	cargo bench --bench switching
+
+# The catalog parser's cargo-fuzz target. cargo-fuzz needs nightly flags;
+# RUSTC_BOOTSTRAP lets the stable toolchain accept them.
+fuzz-build: deps
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	RUSTC_BOOTSTRAP=1 cargo fuzz build catalog_parse
+
+fuzz: fuzz-build
+	mkdir -p fuzz/corpus/catalog_parse
+	cp docs/catalog.example.json tests/fixtures/roku-feed.json fuzz/corpus/catalog_parse/
+	RUSTC_BOOTSTRAP=1 cargo fuzz run catalog_parse -- -max_total_time=300
 
 lint: deps
 	cargo fmt --check

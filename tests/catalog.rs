@@ -270,3 +270,35 @@ fn catalog_check_command() {
     let out = cli(&["catalog", "check", "file:///etc/passwd"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn the_json_schema_accepts_the_example_and_rejects_what_the_parser_rejects() {
+    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/catalog.schema.json");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).expect("schema")).expect("json");
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&example())
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let mut v = example();
+    v["x_new_field"] = json!(1);
+    assert!(validator.is_valid(&v), "unknown fields are allowed");
+    for (path, bad) in [
+        ("/version", json!("2.0")),
+        ("/series/0/licence", json!("")),
+        ("/series/0/poster/aspect", json!("16:9")),
+        ("/series/0/episodes/0/streams/0/type", json!("dash")),
+        ("/channel/accent_color", json!("red")),
+        ("/series/0/episodes/0/duration", json!(0)),
+    ] {
+        let mut v = example();
+        *v.pointer_mut(path).expect(path) = bad;
+        assert!(
+            !validator.is_valid(&v),
+            "{path} should be refused by the schema"
+        );
+        assert!(check(&v).is_err(), "{path} should be refused by the parser");
+    }
+}
