@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use pillarbox::catalog::verify::{CatalogKey, signature_url};
 use pillarbox::demo::{self, DemoServer};
 use pillarbox::playback::{
     AudioOutput, NullFrameSink, PlaybackError, Player, PlayerConfig, PlayerEvent, Qoe, UrlPolicy,
@@ -52,6 +53,13 @@ enum CatalogCommand {
         /// For a Roku feed: the licence/filing number of series that carry none.
         #[arg(long)]
         licence: Option<String>,
+        /// Ed25519 public key (base64): require a valid signature at
+        /// SOURCE.sig (a file beside the file, or the URL with .sig).
+        #[arg(long)]
+        public_key: Option<String>,
+        /// SPKI pin (base64 SHA-256) the catalog host must present; repeatable.
+        #[arg(long = "pin")]
+        pins: Vec<String>,
     },
     /// Convert a Roku Direct Publisher JSON feed (file or URL) to a pillarbox
     /// catalog on stdout; what the feed could not say goes to stderr.
@@ -177,8 +185,19 @@ fn main() -> ExitCode {
                     source,
                     allow_http,
                     licence,
+                    public_key,
+                    pins,
                 },
-        }) => Ok(check_catalog(&source, allow_http, licence, false)),
+        }) => Ok(check_catalog(
+            &source,
+            &CheckOptions {
+                allow_http,
+                licence,
+                public_key,
+                pins,
+                emit: false,
+            },
+        )),
         Some(Command::Catalog {
             command:
                 CatalogCommand::ImportRoku {
@@ -186,7 +205,16 @@ fn main() -> ExitCode {
                     licence,
                     allow_http,
                 },
-        }) => Ok(check_catalog(&source, allow_http, licence, true)),
+        }) => Ok(check_catalog(
+            &source,
+            &CheckOptions {
+                allow_http,
+                licence,
+                public_key: None,
+                pins: Vec::new(),
+                emit: true,
+            },
+        )),
         None => run_demo(&DemoArgs {
             options: PlaybackOptions {
                 headless: false,
@@ -347,25 +375,67 @@ fn report(url: &str, outcome: &Outcome, json: bool) {
     }
 }
 
+struct CheckOptions {
+    allow_http: bool,
+    licence: Option<String>,
+    public_key: Option<String>,
+    pins: Vec<String>,
+    /// Print the catalog (import-roku) instead of a summary.
+    emit: bool,
+}
+
 /// `catalog check` (summary) or `catalog import-roku` (the catalog as JSON).
-fn check_catalog(source: &str, allow_http: bool, licence: Option<String>, emit: bool) -> ExitCode {
+fn check_catalog(source: &str, o: &CheckOptions) -> ExitCode {
     let policy = UrlPolicy {
-        allow_http,
+        allow_http: o.allow_http,
         allow_loopback_http: true,
     };
-    let read = if source.contains("://") {
-        fetch_catalog(source, policy)
-    } else {
-        std::fs::read(source).map_err(|e| format!("cannot read {source}: {e}"))
+    let key = match o
+        .public_key
+        .as_deref()
+        .map(CatalogKey::from_base64)
+        .transpose()
+    {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("pillarbox: --public-key: {e}");
+            return ExitCode::from(2);
+        }
     };
-    let bytes = match read {
+    let is_url = source.contains("://");
+    let read = |path: &str| -> Result<Vec<u8>, String> {
+        if is_url {
+            fetch_catalog(path, policy, &o.pins)
+        } else {
+            std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))
+        }
+    };
+    let bytes = match read(source) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("pillarbox: {e}");
             return ExitCode::from(2);
         }
     };
-    let roku = pillarbox::catalog::RokuOptions { licence };
+    if let Some(key) = &key {
+        let sig_source = format!("{source}.sig");
+        let sig_source = match url::Url::parse(source) {
+            Ok(u) if is_url => signature_url(&u).to_string(),
+            _ => sig_source,
+        };
+        let verdict = read(&sig_source)
+            .map_err(|e| format!("unsigned: {e}"))
+            .and_then(|sig| key.verify(&bytes, &sig).map_err(|e| e.to_string()));
+        if let Err(e) = verdict {
+            println!("$: signature refused: {e}");
+            eprintln!("pillarbox: {source} is not a valid catalog (bad signature)");
+            return ExitCode::from(1);
+        }
+    }
+    let roku = pillarbox::catalog::RokuOptions {
+        licence: o.licence.clone(),
+    };
+    let emit = o.emit;
     match pillarbox::catalog::parse_any(&bytes, &policy, &roku) {
         Ok((catalog, warnings)) => {
             for w in &warnings {
@@ -399,9 +469,10 @@ fn check_catalog(source: &str, allow_http: bool, licence: Option<String>, emit: 
 }
 
 /// The catalog at `url`, with the same TLS, limits and retries as the player.
-fn fetch_catalog(url: &str, policy: UrlPolicy) -> Result<Vec<u8>, String> {
+fn fetch_catalog(url: &str, policy: UrlPolicy, pins: &[String]) -> Result<Vec<u8>, String> {
     let net = pillarbox::playback::NetConfig {
         policy,
+        spki_pins: pins.to_vec(),
         ..Default::default()
     };
     let url = policy.parse(url).map_err(|e| e.to_string())?;

@@ -302,3 +302,53 @@ fn the_json_schema_accepts_the_example_and_rejects_what_the_parser_rejects() {
         assert!(check(&v).is_err(), "{path} should be refused by the parser");
     }
 }
+
+#[test]
+fn catalog_check_verifies_signatures_and_pins() {
+    use base64::Engine;
+    use ed25519_dalek::Signer;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let dir = tempfile::tempdir().expect("tmp");
+    let file = dir.path().join("catalog.json");
+    let text = example_text();
+    std::fs::write(&file, &text).expect("write");
+    let signing = ed25519_dalek::SigningKey::from_bytes(&[5u8; 32]);
+    let public = b64.encode(signing.verifying_key().as_bytes());
+    let path = file.to_str().expect("path");
+
+    let out = cli(&["catalog", "check", path, "--public-key", &public]);
+    assert_eq!(out.status.code(), Some(1), "unsigned");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("signature refused: unsigned"));
+
+    std::fs::write(
+        dir.path().join("catalog.json.sig"),
+        b64.encode(signing.sign(text.as_bytes()).to_bytes()),
+    )
+    .expect("sig");
+    let out = cli(&["catalog", "check", path, "--public-key", &public]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+
+    std::fs::write(&file, text.replace("Drama Shorts", "Drama Shortz")).expect("tamper");
+    let out = cli(&["catalog", "check", path, "--public-key", &public]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("does not match"));
+
+    // Over HTTPS: the test CA is not trusted by the CLI, and a wrong pin is
+    // refused before anything is read: both unreachable (exit 2).
+    let ca = common::TestCa::new("cli");
+    let server = common::TestServer::start_tls(dir.path(), &ca);
+    let out = cli(&[
+        "catalog",
+        "check",
+        &server.url("catalog.json"),
+        "--pin",
+        "sha256/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("catalog unreachable"));
+}

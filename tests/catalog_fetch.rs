@@ -325,3 +325,13 @@ fn a_roku_feed_loads_directly_and_from_the_cache() {
     assert_eq!(l.from, LoadedFrom::Cache);
     assert_eq!(l.catalog.series.len(), 3);
 }
+
+#[test]
+fn a_server_that_stops_sending_is_timed_out_and_the_cache_used() {
+    let site = Site::new();
+    load(site.config()).expect("first fetch");
+    site.server.fault("catalog.json", Fault::Stall(100), None);
+    let l = load(site.config()).expect("cached");
+    assert_eq!(l.from, LoadedFrom::Cache);
+    assert!(l.problem.unwrap_or_default().contains("stalled"));
+}
