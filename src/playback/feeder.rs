@@ -49,8 +49,6 @@ pub struct FeedState {
     pub variant_switches: AtomicU64,
     /// Playback position, kept current by the monitor (for buffer levels).
     pub position_ms: AtomicU64,
-    /// Content duration in ms, when the playlist tells it.
-    pub duration_ms: AtomicU64,
     /// Set on teardown; blocking waits return.
     pub cancelled: AtomicBool,
     /// Random-access mode: appsrc is blocked waiting for bytes not yet fetched.
@@ -395,11 +393,6 @@ async fn feed_hls(
         let Some(plan) = ladder[pick].plan.as_ref() else {
             break;
         };
-        if index == 0 && current.is_none() {
-            state
-                .duration_ms
-                .store(plan.duration().as_millis() as u64, Ordering::Relaxed);
-        }
         let Some(i) = next_segment(plan, index, at, aligned) else {
             break;
         };

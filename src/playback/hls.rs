@@ -54,14 +54,19 @@ pub enum Parsed {
     Media(MediaPlan),
 }
 
-/// True when `bytes` look like an m3u8 playlist (BOM and leading blanks allowed).
-pub fn looks_like_playlist(bytes: &[u8]) -> bool {
+/// `bytes` without a UTF-8 BOM and leading blanks, where #EXTM3U must stand.
+fn playlist_start(bytes: &[u8]) -> &[u8] {
     let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let start = b
         .iter()
         .position(|c| !c.is_ascii_whitespace())
         .unwrap_or(b.len());
-    b[start..].starts_with(b"#EXTM3U")
+    &b[start..]
+}
+
+/// True when `bytes` look like an m3u8 playlist (BOM and leading blanks allowed).
+pub fn looks_like_playlist(bytes: &[u8]) -> bool {
+    playlist_start(bytes).starts_with(b"#EXTM3U")
 }
 
 pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, PlaybackError> {
@@ -69,12 +74,7 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
         url: url.to_string(),
         reason,
     };
-    let b = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let start = b
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(b.len());
-    let b = &b[start..];
+    let b = playlist_start(bytes);
     if !b.starts_with(b"#EXTM3U") {
         return Err(malformed("does not start with #EXTM3U".into()));
     }
