@@ -51,12 +51,20 @@ struct Feed {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RokuSeries {
-    id: String,
-    title: String,
+    #[serde(flatten)]
+    item: Item,
     #[serde(default)]
     seasons: Vec<Season>,
     #[serde(default)]
     episodes: Vec<Video>,
+}
+
+/// What series and videos have alike.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Item {
+    id: String,
+    title: String,
     #[serde(default)]
     genres: Vec<String>,
     #[serde(default)]
@@ -87,27 +95,11 @@ struct Season {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Video {
-    id: String,
-    title: String,
+    #[serde(flatten)]
+    item: Item,
     content: Content,
     #[serde(default)]
-    thumbnail: Option<String>,
-    #[serde(default)]
     episode_number: Option<u32>,
-    #[serde(default)]
-    genres: Vec<String>,
-    #[serde(default)]
-    tags: Vec<String>,
-    #[serde(default)]
-    release_date: Option<String>,
-    #[serde(default)]
-    short_description: Option<String>,
-    #[serde(default)]
-    long_description: Option<String>,
-    #[serde(default)]
-    rating: Option<RokuRating>,
-    #[serde(default, alias = "license")]
-    licence: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -239,7 +231,7 @@ pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, String>
         if streams.is_empty() {
             warnings.push(format!(
                 "video {:?} left out: no HLS or MP4 stream (DASH and Smooth are not played)",
-                v.id
+                v.item.id
             ));
             return None;
         }
@@ -251,9 +243,9 @@ pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, String>
             extra: BTreeMap::new(),
         });
         Some(Episode {
-            id: v.id.clone(),
+            id: v.item.id.clone(),
             number,
-            title: text(&lang, &v.title),
+            title: text(&lang, &v.item.title),
             duration: v.content.duration,
             streams,
             subtitles: v
@@ -281,27 +273,19 @@ pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, String>
         })
     };
 
-    struct Meta<'a> {
-        id: &'a str,
-        title: &'a str,
-        thumbnail: Option<&'a str>,
-        genres: &'a [String],
-        tags: &'a [String],
-        release: Option<&'a str>,
-        synopsis: Option<&'a str>,
-        rating: Option<RokuRating>,
-        licence: Option<&'a str>,
-    }
-    let mut make_series = |m: Meta<'_>, episodes: Vec<Episode>, warnings: &mut Vec<String>| {
+    let mut make_series = |m: &Item,
+                           rating: Option<RokuRating>,
+                           episodes: Vec<Episode>,
+                           warnings: &mut Vec<String>| {
         if episodes.is_empty() {
             warnings.push(format!("series {:?} left out: no playable episode", m.id));
             return;
         }
-        let thumbnail = m.thumbnail.unwrap_or_default().to_owned();
+        let thumbnail = m.thumbnail.clone().unwrap_or_default();
         if thumbnail.is_empty() {
             warnings.push(format!("series {:?} has no thumbnail: add a poster", m.id));
         }
-        let rating = m.rating.map_or_else(
+        let rating = rating.map_or_else(
             || {
                 warnings.push(format!("series {:?} has no rating: set to NR", m.id));
                 Rating {
@@ -318,14 +302,19 @@ pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, String>
         );
         let licence = m
             .licence
-            .map(str::to_owned)
+            .clone()
             .or_else(|| options.licence.clone())
             .unwrap_or_default();
         let count = episodes.len() as u32;
         series.push(Series {
             id: m.id.to_owned(),
-            title: text(&lang, m.title),
-            synopsis: m.synopsis.map(|s| text(&lang, s)).unwrap_or_default(),
+            title: text(&lang, &m.title),
+            synopsis: m
+                .long_description
+                .as_deref()
+                .or(m.short_description.as_deref())
+                .map(|s| text(&lang, s))
+                .unwrap_or_default(),
             // Roku artwork is landscape; the vertical poster falls back to it
             // until the partner adds one.
             poster: Poster {
@@ -335,14 +324,17 @@ pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, String>
             },
             poster_wide: (!thumbnail.is_empty()).then_some(thumbnail),
             genres: m.genres.iter().map(|g| g.to_lowercase()).collect(),
-            tags: m.tags.to_vec(),
+            tags: m.tags.clone(),
             rating,
             licence,
             languages: Languages::default(),
             episode_count: count,
             free_episodes: count,
             unlock: None,
-            published: m.release.map(|d| d.chars().take(10).collect()),
+            published: m
+                .release_date
+                .as_ref()
+                .map(|d| d.chars().take(10).collect()),
             episodes,
             extra: BTreeMap::new(),
         });
@@ -362,33 +354,17 @@ pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, String>
             }
         }
         let rating = s
+            .item
             .rating
             .clone()
-            .or_else(|| s.episodes.iter().find_map(|e| e.rating.clone()))
+            .or_else(|| s.episodes.iter().find_map(|e| e.item.rating.clone()))
             .or_else(|| {
                 s.seasons
                     .iter()
                     .flat_map(|se| se.episodes.iter())
-                    .find_map(|e| e.rating.clone())
+                    .find_map(|e| e.item.rating.clone())
             });
-        make_series(
-            Meta {
-                id: &s.id,
-                title: &s.title,
-                thumbnail: s.thumbnail.as_deref(),
-                genres: &s.genres,
-                tags: &s.tags,
-                release: s.release_date.as_deref(),
-                synopsis: s
-                    .long_description
-                    .as_deref()
-                    .or(s.short_description.as_deref()),
-                rating,
-                licence: s.licence.as_deref(),
-            },
-            eps,
-            &mut warnings,
-        );
+        make_series(&s.item, rating, eps, &mut warnings);
     }
     for v in feed
         .short_form_videos
@@ -397,24 +373,7 @@ pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, String>
         .chain(&feed.tv_specials)
     {
         let eps: Vec<Episode> = episode(v, 1, &mut warnings).into_iter().collect();
-        make_series(
-            Meta {
-                id: &v.id,
-                title: &v.title,
-                thumbnail: v.thumbnail.as_deref(),
-                genres: &v.genres,
-                tags: &v.tags,
-                release: v.release_date.as_deref(),
-                synopsis: v
-                    .long_description
-                    .as_deref()
-                    .or(v.short_description.as_deref()),
-                rating: v.rating.clone(),
-                licence: v.licence.as_deref(),
-            },
-            eps,
-            &mut warnings,
-        );
+        make_series(&v.item, v.item.rating.clone(), eps, &mut warnings);
     }
 
     let known: HashSet<&str> = series.iter().map(|s| s.id.as_str()).collect();
