@@ -215,20 +215,11 @@ fn main() -> ExitCode {
                 emit: true,
             },
         )),
-        None => run_demo(&DemoArgs {
-            options: PlaybackOptions {
-                headless: false,
-                json: false,
-                fast: false,
-                size: None,
-                allow_http: false,
-                max_bitrate: None,
-                no_preload: false,
-                stuck_timeout: 120,
-            },
-            episodes: 3,
-            cache_dir: None,
-        }),
+        // No subcommand: `demo` with its defaults, as clap defines them.
+        None => match Cli::parse_from(["pillarbox", "demo"]).command {
+            Some(Command::Demo(args)) => run_demo(&args),
+            _ => unreachable!("`pillarbox demo` parses as the demo command"),
+        },
     };
     match result {
         Ok(code) => code,
