@@ -13,7 +13,11 @@ DEB_PACKAGES := build-essential pkg-config ca-certificates curl \
 	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
 	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly \
-	gstreamer1.0-libav gstreamer1.0-tools
+	gstreamer1.0-libav gstreamer1.0-tools \
+	libfontconfig1-dev libxkbcommon-dev libinput-dev libudev-dev \
+	libgbm-dev libdrm-dev fonts-dejavu-core \
+	libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0 \
+	libegl1 libgl1-mesa-dri libwayland-client0 libwayland-egl1
 
 .PHONY: deps run test lint bench fuzz-build fuzz
 
@@ -39,9 +43,11 @@ run: deps
 test: deps
 	cargo test
 
-# pillarbox against gst-play-1.0 and mpv (installed if missing); minutes.
+# pillarbox against gst-play-1.0 and mpv (installed if missing), then the
+# TV app headless (start-up, memory, redraw); minutes.
 bench: deps
 	cargo bench --bench switching
+	cargo bench --bench tv
 
 # The catalog parser's cargo-fuzz target. cargo-fuzz needs nightly flags;
 # RUSTC_BOOTSTRAP lets the stable toolchain accept them.

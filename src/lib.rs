@@ -1,5 +1,11 @@
 //! pillarbox: a micro-drama player for smart TVs and set-top boxes.
 
+pub mod app;
 pub mod catalog;
 pub mod demo;
+pub mod input;
 pub mod playback;
+pub mod qa;
+pub mod store;
+pub mod tv;
+pub mod view;

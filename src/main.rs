@@ -21,16 +21,79 @@ use serde::Serialize;
     version,
     about = "Micro-drama player for TVs and set-top boxes"
 )]
+#[command(args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// With no subcommand: the TV app.
+    #[command(flatten)]
+    tv: TvArgs,
+}
+
+/// Options of the TV app (`pillarbox`, `pillarbox run`, `screenshot`, `qa`).
+#[derive(Args, Clone, Default)]
+struct TvArgs {
+    /// The partner catalog (https URL); without it, the built-in demo.
+    #[arg(long, value_name = "URL")]
+    catalog: Option<String>,
+    /// Where history, the cached catalog and settings live
+    /// [default: $STATE_DIRECTORY, else ~/.local/state/pillarbox].
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+    /// Key bindings (see platform/keymaps/default.toml)
+    /// [default: STATE_DIR/keymap.toml if present, else built in].
+    #[arg(long, value_name = "FILE")]
+    keymap: Option<PathBuf>,
+    /// Ed25519 public key (base64): accept only catalogs signed with it.
+    #[arg(long)]
+    public_key: Option<String>,
+    /// SPKI pin (base64 SHA-256) every server must present; repeatable.
+    #[arg(long = "pin")]
+    pins: Vec<String>,
+    /// Allow plain http to any host (by default only to loopback).
+    #[arg(long)]
+    allow_http: bool,
+    /// A window instead of full screen (desktop development).
+    #[arg(long)]
+    windowed: bool,
+    /// No sound.
+    #[arg(long)]
+    mute: bool,
+    /// Preferred language of titles and texts (catalog language codes).
+    #[arg(long, default_value = "en")]
+    lang: String,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// The TV app (the default): full screen, driven by the remote.
+    Run(TvArgs),
+    /// Render one screen of the TV app headless (software renderer,
+    /// 1920x1080) into a PNG, driving the app as a viewer would.
+    Screenshot {
+        #[arg(value_enum)]
+        screen: pillarbox::tv::ShotScreen,
+        #[arg(long, value_name = "FILE.png")]
+        out: PathBuf,
+        #[command(flatten)]
+        tv: TvArgs,
+    },
+    /// Run the TV app headless through a script of steps and print a JSON
+    /// report (timings, memory). Steps: home, posters, playing:MS,
+    /// key:ACTION (up, down, left, right, ok, back, play_pause, next, ...),
+    /// sleep:MS, shot:FILE, rss:LABEL.
+    Qa {
+        #[arg(required = true)]
+        steps: Vec<pillarbox::qa::Step>,
+        /// Give up (exit 1) if the steps take longer, seconds.
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
+        #[command(flatten)]
+        tv: TvArgs,
+    },
     /// Play episode URLs (HLS or MP4) back to back.
     Play(PlayArgs),
-    /// Play the built-in demo episodes from a loopback server (the default).
+    /// Play the built-in demo's episodes back to back, with no UI.
     Demo(DemoArgs),
     /// Check catalogs.
     Catalog {
@@ -158,6 +221,7 @@ struct EpisodeReport<'a> {
 }
 
 fn main() -> ExitCode {
+    pillarbox::tv::process_start();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -215,17 +279,90 @@ fn main() -> ExitCode {
                 emit: true,
             },
         )),
-        // No subcommand: `demo` with its defaults, as clap defines them.
-        None => match Cli::parse_from(["pillarbox", "demo"]).command {
-            Some(Command::Demo(args)) => run_demo(&args),
-            _ => unreachable!("`pillarbox demo` parses as the demo command"),
-        },
+        None => run_tv(&cli.tv),
+        Some(Command::Run(tv)) => run_tv(&tv),
+        Some(Command::Screenshot { screen, out, tv }) => screenshot(&tv, screen, &out),
+        Some(Command::Qa { steps, timeout, tv }) => qa(&tv, steps, timeout),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("pillarbox: {e:#}");
             ExitCode::from(2)
+        }
+    }
+}
+
+fn tv_options(args: &TvArgs, headless: bool) -> anyhow::Result<pillarbox::tv::TvOptions> {
+    let policy = UrlPolicy {
+        allow_http: args.allow_http,
+        allow_loopback_http: true,
+    };
+    let catalog = match &args.catalog {
+        Some(url) => {
+            policy
+                .parse(url)
+                .with_context(|| format!("--catalog {url}"))?;
+            pillarbox::tv::CatalogSource::Url(url.clone())
+        }
+        None => pillarbox::tv::CatalogSource::Demo {
+            media_dir: pillarbox::tv::default_demo_dir(),
+        },
+    };
+    Ok(pillarbox::tv::TvOptions {
+        catalog,
+        state_dir: args
+            .state_dir
+            .clone()
+            .unwrap_or_else(pillarbox::store::default_state_dir),
+        keymap: args.keymap.clone(),
+        net: pillarbox::playback::NetConfig {
+            policy,
+            spki_pins: args.pins.clone(),
+            ..Default::default()
+        },
+        public_key: args.public_key.clone(),
+        audio: if headless || args.mute {
+            AudioOutput::Discard
+        } else {
+            AudioOutput::Default
+        },
+        lang: args.lang.clone(),
+    })
+}
+
+fn run_tv(args: &TvArgs) -> anyhow::Result<ExitCode> {
+    let options = tv_options(args, false)?;
+    pillarbox::tv::run(&options, args.windowed)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Without --state-dir, a fresh state: the same screens whatever was
+/// watched before.
+fn screenshot(
+    args: &TvArgs,
+    screen: pillarbox::tv::ShotScreen,
+    out: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    let mut options = tv_options(args, true)?;
+    let fresh = tempfile::tempdir().context("cannot create a temporary state directory")?;
+    if args.state_dir.is_none() {
+        options.state_dir = fresh.path().to_owned();
+    }
+    pillarbox::tv::screenshot(&options, screen, out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn qa(args: &TvArgs, steps: Vec<pillarbox::qa::Step>, timeout: u64) -> anyhow::Result<ExitCode> {
+    let options = tv_options(args, true)?;
+    match pillarbox::qa::run(&options, steps, Duration::from_secs(timeout)) {
+        Ok(report) => {
+            println!("{}", serde_json::to_string(&report)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("pillarbox qa: {e:#}");
+            Ok(ExitCode::from(1))
         }
     }
 }

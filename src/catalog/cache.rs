@@ -3,8 +3,7 @@
 //! file, fsync, rename, fsync of the folder): a crash mid-write leaves the
 //! previous copy readable.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
@@ -13,6 +12,7 @@ use super::model::Catalog;
 use super::verify::CatalogKey;
 use crate::playback::UrlPolicy;
 use crate::playback::fetch::Validators;
+use crate::store::write_atomic;
 
 const CATALOG_FILE: &str = "catalog.json";
 const META_FILE: &str = "catalog.meta.json";
@@ -119,13 +119,4 @@ impl CatalogCache {
         let json = serde_json::to_vec_pretty(meta).map_err(std::io::Error::other)?;
         write_atomic(&self.dir, META_FILE, &json)
     }
-}
-
-fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(dir.join(name)).map_err(|e| e.error)?;
-    // The rename itself must reach the disk too.
-    std::fs::File::open(dir)?.sync_all()
 }

@@ -126,6 +126,25 @@ impl CatalogLoader {
         })
     }
 
+    /// The last good catalog of this URL from the cache, without touching
+    /// the network: what to show while [`load`](Self::load) runs.
+    pub fn cached(&self) -> Option<Loaded> {
+        let (catalog, meta) = self
+            .cache
+            .load(
+                &self.config.net.policy,
+                self.key.as_ref(),
+                &self.config.roku,
+            )
+            .filter(|(_, meta)| meta.url == self.url.as_str())?;
+        Some(Loaded {
+            catalog,
+            from: LoadedFrom::Cache,
+            stale_since: Some(meta.confirmed()),
+            problem: None,
+        })
+    }
+
     /// The catalog to show: the server's if it is reachable, valid and not a
     /// rollback, else the last good one (marked stale), else an error.
     pub async fn load(&self) -> Result<Loaded, CatalogError> {

@@ -237,3 +237,50 @@ fn ensure_endlist(playlist: &Path) -> Result<(), MediaError> {
     }
     Ok(())
 }
+
+/// A still PNG, `width`x`height`, of `rgb` with `title` written large in
+/// the lower part and `caption` small at the top: a demo poster.
+pub fn still(
+    path: &Path,
+    size: (u32, u32),
+    rgb: u32,
+    title: &str,
+    caption: &str,
+) -> Result<(), MediaError> {
+    still_sized(path, size, rgb, title, caption, (size.0 / 12).max(8))
+}
+
+/// [`still`] with the title's size in points: a demo logo.
+pub fn still_sized(
+    path: &Path,
+    (width, height): (u32, u32),
+    rgb: u32,
+    title: &str,
+    caption: &str,
+    big: u32,
+) -> Result<(), MediaError> {
+    gst::init().map_err(|e| MediaError::Gst(e.to_string()))?;
+    let clean = |t: &str| t.replace(['"', '\\', '<', '>', '&'], "");
+    let text = if have("textoverlay") {
+        let small = (width / 24).max(6);
+        format!(
+            "textoverlay text=\"{title}\" font-desc=\"Sans Bold {big}\" valignment=bottom \
+             halignment=center line-alignment=center wrap-mode=word deltay=-{dy} ! \
+             textoverlay text=\"{caption}\" font-desc=\"Sans {small}\" valignment=top \
+             halignment=center deltay={dy2} ! ",
+            title = clean(title),
+            caption = clean(caption),
+            dy = height / 10,
+            dy2 = height / 30,
+        )
+    } else {
+        String::new()
+    };
+    run_to_eos(&format!(
+        "videotestsrc num-buffers=1 pattern=solid-color foreground-color={argb} ! \
+         video/x-raw,width={width},height={height},format=BGRx ! {text}\
+         videoconvert ! pngenc ! filesink location=\"{path}\"",
+        argb = 0xff00_0000u32 | rgb,
+        path = path.display(),
+    ))
+}

@@ -1,6 +1,7 @@
 //! The built-in demo: vertical episodes generated on this machine with
 //! GStreamer, cached on disk, served from an in-process loopback server.
 
+pub mod catalog;
 pub mod fmp4;
 pub mod media;
 pub mod server;

@@ -1,14 +1,33 @@
-//! The built-in demo server: serves a folder over HTTP on 127.0.0.1 with
-//! byte-range support, in-process, so the demo goes through the same fetch
-//! and playback code as a partner's CDN.
+//! The built-in demo server, in-process on 127.0.0.1 with byte-range
+//! support, so the demo goes through the same fetch and playback code as a
+//! partner's CDN.
+//!
+//! Two modes: [`DemoServer::start`] serves a folder as it is;
+//! [`DemoServer::start_catalog`] serves the demo catalog and generates each
+//! episode and poster the first time it is asked for (then keeps it on
+//! disk), so the first launch shows the home screen at once.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use tokio::sync::oneshot;
 use tower_http::services::ServeDir;
 use url::Url;
+
+use super::catalog::{self as demo_catalog, EPISODE_SECONDS};
+use super::media::{self, Container, EpisodeSpec};
+
+/// Demo episodes are encoded at this size; the player scales them to the
+/// screen. Small enough to encode in about a second on a TV box's cores.
+const EPISODE_SIZE: (u32, u32) = (540, 960);
+const POSTER_SIZE: (u32, u32) = (540, 960);
 
 pub struct DemoServer {
     base: Url,
@@ -16,37 +35,45 @@ pub struct DemoServer {
     thread: Option<JoinHandle<()>>,
 }
 
+#[derive(Clone)]
+struct Generator {
+    dir: PathBuf,
+    base: Url,
+    /// One lock per file being generated, so two requests wait for one encode.
+    busy: Arc<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
 impl DemoServer {
     /// Serves `dir` on an ephemeral loopback port until dropped.
     pub fn start(dir: &Path) -> std::io::Result<DemoServer> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()?;
-        let listener = runtime.block_on(tokio::net::TcpListener::bind(SocketAddr::from((
-            [127, 0, 0, 1],
-            0,
-        ))))?;
-        let addr = listener.local_addr()?;
         let app = axum::Router::new().fallback_service(ServeDir::new(dir));
-        let (tx, rx) = oneshot::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("pillarbox-demo-http".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    let server = axum::serve(listener, app).with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    });
-                    if let Err(e) = server.await {
-                        tracing::error!(error = %e, "demo server stopped");
-                    }
-                });
-            })?;
-        let base = Url::parse(&format!("http://{addr}/"))
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        Ok(DemoServer {
-            base,
-            shutdown: Some(tx),
-            thread: Some(thread),
+        serve(|_| app)
+    }
+
+    /// Serves the demo catalog at `catalog.json`, generating media into
+    /// `dir` on demand.
+    pub fn start_catalog(dir: &Path) -> std::io::Result<DemoServer> {
+        std::fs::create_dir_all(dir)?;
+        let dir = dir.to_owned();
+        serve(move |base| {
+            let state = Generator {
+                dir: dir.clone(),
+                base: base.clone(),
+                busy: Default::default(),
+            };
+            axum::Router::new()
+                .route(
+                    "/catalog.json",
+                    axum::routing::get(|State(g): State<Generator>| async move {
+                        axum::Json(demo_catalog::json(&g.base))
+                    }),
+                )
+                .fallback_service(ServeDir::new(&dir))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    generate_on_demand,
+                ))
+                .with_state(state)
         })
     }
 
@@ -54,6 +81,143 @@ impl DemoServer {
     pub fn base(&self) -> &Url {
         &self.base
     }
+
+    /// The catalog URL of a [`start_catalog`](Self::start_catalog) server.
+    pub fn catalog_url(&self) -> Url {
+        self.base
+            .join("catalog.json")
+            .expect("a fixed relative path")
+    }
+}
+
+fn serve(app: impl FnOnce(&Url) -> axum::Router) -> std::io::Result<DemoServer> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name("pillarbox-demo-http")
+        .enable_all()
+        .build()?;
+    let listener = runtime.block_on(tokio::net::TcpListener::bind(SocketAddr::from((
+        [127, 0, 0, 1],
+        0,
+    ))))?;
+    let addr = listener.local_addr()?;
+    let base =
+        Url::parse(&format!("http://{addr}/")).map_err(|e| std::io::Error::other(e.to_string()))?;
+    let app = app(&base);
+    let (tx, rx) = oneshot::channel::<()>();
+    let thread = std::thread::Builder::new()
+        .name("pillarbox-demo-http".into())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let server = axum::serve(listener, app).with_graceful_shutdown(async {
+                    let _ = rx.await;
+                });
+                if let Err(e) = server.await {
+                    tracing::error!(error = %e, "demo server stopped");
+                }
+            });
+        })?;
+    Ok(DemoServer {
+        base,
+        shutdown: Some(tx),
+        thread: Some(thread),
+    })
+}
+
+/// What a request path needs generated first.
+enum Wanted {
+    Episode {
+        series: &'static demo_catalog::DemoSeries,
+        number: u32,
+    },
+    Poster(&'static demo_catalog::DemoSeries),
+    Logo,
+}
+
+fn wanted(path: &str) -> Option<Wanted> {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["media", series, number, _file] => {
+            let series = demo_catalog::series(series)?;
+            let number: u32 = number.parse().ok()?;
+            (1..=series.episodes)
+                .contains(&number)
+                .then_some(Wanted::Episode { series, number })
+        }
+        ["posters", file] => demo_catalog::series(file.strip_suffix(".png")?).map(Wanted::Poster),
+        ["logo.png"] => Some(Wanted::Logo),
+        _ => None,
+    }
+}
+
+async fn generate_on_demand(State(g): State<Generator>, request: Request, next: Next) -> Response {
+    let Some(what) = wanted(request.uri().path()) else {
+        return next.run(request).await;
+    };
+    let target = match &what {
+        Wanted::Episode { series, number } => g.dir.join(format!("media/{}/{number}", series.id)),
+        Wanted::Poster(s) => g.dir.join(format!("posters/{}.png", s.id)),
+        Wanted::Logo => g.dir.join("logo.png"),
+    };
+    if !target.exists() {
+        let lock = g
+            .busy
+            .lock()
+            .map(|mut m| m.entry(target.clone()).or_default().clone())
+            .unwrap_or_default();
+        let _held = lock.lock().await;
+        if !target.exists() {
+            let made = tokio::task::spawn_blocking(move || make(&what, &target)).await;
+            let failure = match made {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(e.to_string()),
+                Err(e) => Some(e.to_string()),
+            };
+            if let Some(why) = failure {
+                tracing::error!(path = %request.uri().path(), error = %why, "demo media");
+                return (StatusCode::INTERNAL_SERVER_ERROR, why).into_response();
+            }
+        }
+    }
+    next.run(request).await
+}
+
+/// Writes `what` to `target` through a temporary name, so an interrupted
+/// run never leaves half a file or episode behind.
+fn make(what: &Wanted, target: &Path) -> Result<(), media::MediaError> {
+    let io = |source| media::MediaError::Io {
+        path: target.to_owned(),
+        source,
+    };
+    let parent = target.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(io)?;
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = parent.join(format!(".{name}.partial"));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let _ = std::fs::remove_file(&tmp);
+    match what {
+        Wanted::Episode { series, number } => {
+            tracing::info!(
+                series = series.id,
+                episode = number,
+                "generating demo episode"
+            );
+            let mut spec = EpisodeSpec::vertical(Container::HlsTs, EPISODE_SECONDS);
+            (spec.width, spec.height) = EPISODE_SIZE;
+            spec.bitrate_kbps = 1200;
+            spec.pattern = series.pattern.into();
+            spec.label = Some(format!("EP {number}"));
+            media::generate(&spec, &tmp)?;
+        }
+        Wanted::Poster(s) => {
+            media::still(&tmp, POSTER_SIZE, s.poster_rgb, s.title, "pillarbox demo")?
+        }
+        Wanted::Logo => media::still_sized(&tmp, (144, 96), 0x1d1d26, "DS", "", 36)?,
+    }
+    std::fs::rename(&tmp, target).map_err(io)
 }
 
 impl Drop for DemoServer {

@@ -1,0 +1,151 @@
+//! What the viewer has watched: per series, the episode in progress and the
+//! episodes seen to their end. Saved by `crate::store`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+/// An episode counts as watched past this share of its duration.
+const WATCHED_SHARE: f64 = 0.95;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    /// Bumped by every change; orders Continue Watching without a clock.
+    #[serde(default)]
+    pub seq: u64,
+    #[serde(default)]
+    pub series: BTreeMap<String, SeriesProgress>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SeriesProgress {
+    /// The episode last played.
+    pub episode: u32,
+    pub position_ms: u64,
+    pub duration_ms: u64,
+    #[serde(default)]
+    pub watched: BTreeSet<u32>,
+    /// `History::seq` at the last change.
+    pub touched: u64,
+}
+
+/// How far the viewer got with one episode.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EpisodeProgress {
+    Unseen,
+    /// Share played, 0..1.
+    InProgress(f32),
+    Watched,
+}
+
+impl History {
+    pub fn record_position(
+        &mut self,
+        series: &str,
+        episode: u32,
+        position_ms: u64,
+        duration_ms: u64,
+    ) {
+        self.seq += 1;
+        let seq = self.seq;
+        let p = self.series.entry(series.to_owned()).or_default();
+        p.episode = episode;
+        p.position_ms = position_ms;
+        p.duration_ms = duration_ms;
+        p.touched = seq;
+        if duration_ms > 0 && position_ms as f64 >= duration_ms as f64 * WATCHED_SHARE {
+            p.watched.insert(episode);
+        }
+    }
+
+    pub fn mark_watched(&mut self, series: &str, episode: u32) {
+        self.seq += 1;
+        let seq = self.seq;
+        let p = self.series.entry(series.to_owned()).or_default();
+        p.episode = episode;
+        p.position_ms = p.duration_ms;
+        p.watched.insert(episode);
+        p.touched = seq;
+    }
+
+    pub fn progress(&self, series: &str, episode: u32) -> EpisodeProgress {
+        let Some(p) = self.series.get(series) else {
+            return EpisodeProgress::Unseen;
+        };
+        if p.watched.contains(&episode) {
+            EpisodeProgress::Watched
+        } else if p.episode == episode && p.duration_ms > 0 && p.position_ms > 0 {
+            EpisodeProgress::InProgress((p.position_ms as f64 / p.duration_ms as f64) as f32)
+        } else {
+            EpisodeProgress::Unseen
+        }
+    }
+
+    /// The episode to continue `series` with, given its numbers 1..=`count`:
+    /// the one in progress, else the one after the last played, else 1.
+    pub fn resume_episode(&self, series: &str, count: u32) -> u32 {
+        let Some(p) = self.series.get(series) else {
+            return 1;
+        };
+        if p.episode == 0 || p.episode > count {
+            return 1;
+        }
+        if p.watched.contains(&p.episode) && p.episode < count {
+            p.episode + 1
+        } else {
+            p.episode
+        }
+    }
+
+    /// Series ids, most recently watched first, leaving out series whose
+    /// every episode (1..=count as `count` says) has been watched.
+    pub fn continue_watching(&self, count: impl Fn(&str) -> Option<u32>) -> Vec<String> {
+        let mut entries: Vec<_> = self
+            .series
+            .iter()
+            .filter(|(id, p)| match count(id) {
+                Some(n) => !(1..=n).all(|e| p.watched.contains(&e)),
+                None => false,
+            })
+            .collect();
+        entries.sort_by_key(|(_, p)| std::cmp::Reverse(p.touched));
+        entries.into_iter().map(|(id, _)| id.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resume_and_progress() {
+        let mut h = History::default();
+        assert_eq!(h.resume_episode("a", 10), 1);
+        h.record_position("a", 3, 30_000, 60_000);
+        assert_eq!(h.progress("a", 3), EpisodeProgress::InProgress(0.5));
+        assert_eq!(h.resume_episode("a", 10), 3);
+        h.record_position("a", 3, 58_000, 60_000);
+        assert_eq!(h.progress("a", 3), EpisodeProgress::Watched);
+        assert_eq!(h.resume_episode("a", 10), 4);
+        h.mark_watched("a", 10);
+        assert_eq!(h.resume_episode("a", 10), 10);
+        assert_eq!(h.progress("a", 9), EpisodeProgress::Unseen);
+    }
+
+    #[test]
+    fn continue_watching_is_most_recent_first_without_finished_series() {
+        let mut h = History::default();
+        h.record_position("a", 1, 1_000, 60_000);
+        h.record_position("b", 2, 1_000, 60_000);
+        h.mark_watched("c", 1);
+        h.record_position("gone", 1, 1_000, 60_000);
+        let count = |id: &str| match id {
+            "a" | "b" => Some(5),
+            "c" => Some(1),
+            _ => None,
+        };
+        assert_eq!(h.continue_watching(count), vec!["b", "a"]);
+        h.record_position("a", 1, 2_000, 60_000);
+        assert_eq!(h.continue_watching(count), vec!["a", "b"]);
+    }
+}

@@ -1,0 +1,727 @@
+//! The app core: a plain state machine, `(state, event) -> (state, commands)`.
+//!
+//! It knows neither Slint nor GStreamer. Events are remote actions, playback
+//! reports, catalog updates and clock ticks; commands tell the shell to play,
+//! preload, pause, stop, save or exit. The view reads the state back through
+//! the accessors below after every event.
+
+pub mod history;
+pub mod shelf;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::catalog::model::{Catalog, Episode, Series, StreamType};
+use crate::input::Action;
+
+use history::History;
+use shelf::{CONTINUE_ROW, Row};
+
+/// Episodes per row of the series screen's grid.
+pub const GRID_COLUMNS: usize = 10;
+/// How long the player's controls stay up after the last key.
+pub const CONTROLS_MS: u64 = 5_000;
+/// The "Next in N s" countdown starts this close to an episode's end.
+pub const COUNTDOWN_MS: u64 = 5_000;
+/// How often the position is saved while playing.
+const SAVE_EVERY_MS: u64 = 10_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Action(Action),
+    /// A catalog to show: from the network, or the cache with the reason.
+    Catalog {
+        catalog: Arc<Catalog>,
+        problem: Option<String>,
+    },
+    /// No catalog at all could be loaded.
+    CatalogFailed(String),
+    /// About the episode last asked for with [`Command::Play`].
+    Playback(Playback),
+    /// Monotonic milliseconds since the app started.
+    Tick(u64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Playback {
+    Started,
+    Position {
+        position_ms: u64,
+        duration_ms: Option<u64>,
+    },
+    Buffering(bool),
+    Ended,
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Play {
+        url: String,
+        series: String,
+        episode: u32,
+    },
+    Preload {
+        url: String,
+    },
+    Stop,
+    SetPaused(bool),
+    SaveHistory,
+    Exit,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Screen {
+    Home,
+    Series(String),
+    Player,
+    /// An episode that needs unlocking: series id and episode number.
+    Locked(String, u32),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesFocus {
+    /// The Play / Continue button above the grid.
+    PlayButton,
+    /// An index into the series' episodes.
+    Episode(usize),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Previous,
+    PlayPause,
+    Next,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorChoice {
+    Retry,
+    Next,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitChoice {
+    Stay,
+    Exit,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    Loading,
+    Playing,
+    Failed(String),
+}
+
+/// The episode on screen and what the player shows around it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlayerState {
+    pub series: String,
+    pub episode: u32,
+    pub phase: Phase,
+    pub paused: bool,
+    pub buffering: bool,
+    pub position_ms: u64,
+    pub duration_ms: Option<u64>,
+    /// Controls are up until this tick.
+    pub controls_until: Option<u64>,
+    pub control: Control,
+    pub error_choice: ErrorChoice,
+    last_saved_ms: u64,
+}
+
+pub struct App {
+    catalog: Option<Arc<Catalog>>,
+    lang: String,
+    rows: Vec<Row>,
+    history: History,
+    stack: Vec<Screen>,
+    row: usize,
+    /// The focused column of each row, by row id, so a row keeps its place.
+    columns: HashMap<String, usize>,
+    series_focus: SeriesFocus,
+    player: Option<PlayerState>,
+    exit_dialog: Option<ExitChoice>,
+    notice: Option<String>,
+    now_ms: u64,
+    continue_title: String,
+}
+
+impl App {
+    pub fn new(history: History, lang: &str) -> App {
+        App {
+            catalog: None,
+            lang: lang.into(),
+            rows: Vec::new(),
+            history,
+            stack: vec![Screen::Home],
+            row: 0,
+            columns: HashMap::new(),
+            series_focus: SeriesFocus::PlayButton,
+            player: None,
+            exit_dialog: None,
+            notice: None,
+            now_ms: 0,
+            continue_title: "Continue watching".into(),
+        }
+    }
+
+    // ---- what the view reads ----
+
+    pub fn screen(&self) -> &Screen {
+        self.stack.last().unwrap_or(&Screen::Home)
+    }
+    pub fn catalog(&self) -> Option<&Arc<Catalog>> {
+        self.catalog.as_ref()
+    }
+    pub fn lang(&self) -> &str {
+        &self.lang
+    }
+    pub fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+    pub fn focused_row(&self) -> usize {
+        self.row
+    }
+    pub fn column(&self, row: usize) -> usize {
+        self.rows
+            .get(row)
+            .and_then(|r| self.columns.get(&r.id).copied())
+            .unwrap_or(0)
+    }
+    /// The series focused on the home screen.
+    pub fn focused_series(&self) -> Option<&Series> {
+        let row = self.rows.get(self.row)?;
+        let idx = *row.series.get(self.column(self.row))?;
+        self.catalog.as_ref()?.series.get(idx)
+    }
+    pub fn series_focus(&self) -> SeriesFocus {
+        self.series_focus
+    }
+    pub fn player(&self) -> Option<&PlayerState> {
+        self.player.as_ref()
+    }
+    pub fn exit_dialog(&self) -> Option<ExitChoice> {
+        self.exit_dialog
+    }
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+    pub fn controls_visible(&self) -> bool {
+        self.player
+            .as_ref()
+            .and_then(|p| p.controls_until)
+            .is_some_and(|until| self.now_ms < until)
+    }
+    pub fn series(&self, id: &str) -> Option<&Series> {
+        self.catalog.as_ref()?.series.iter().find(|s| s.id == id)
+    }
+    /// Whether episode `number` of `series` may be played now. Unlocking
+    /// (payment, coins, ads) is not built yet: only free episodes play.
+    pub fn playable(series: &Series, number: u32) -> bool {
+        number <= series.free_episodes
+    }
+    /// Seconds left on the "Next in N s" countdown, while it runs.
+    pub fn countdown(&self) -> Option<u64> {
+        let p = self.player.as_ref()?;
+        if p.phase != Phase::Playing {
+            return None;
+        }
+        let series = self.series(&p.series)?;
+        let next = next_episode(series, p.episode)?;
+        if !App::playable(series, next.number) {
+            return None;
+        }
+        let left = p.duration_ms?.saturating_sub(p.position_ms);
+        (left <= COUNTDOWN_MS).then(|| left.div_ceil(1000).max(1))
+    }
+
+    // ---- the state machine ----
+
+    /// The app is closing: stop playback and save where the viewer was.
+    pub fn shutdown(&mut self) -> Vec<Command> {
+        let mut out = Vec::new();
+        if self.player.is_some() {
+            self.leave_player(&mut out);
+        }
+        out
+    }
+
+    pub fn handle(&mut self, event: Event) -> Vec<Command> {
+        let mut out = Vec::new();
+        match event {
+            Event::Tick(now) => self.now_ms = now,
+            Event::Catalog { catalog, problem } => {
+                self.notice = problem.map(|p| format!("Showing saved programmes: {p}"));
+                self.set_catalog(catalog, &mut out);
+            }
+            Event::CatalogFailed(why) => {
+                if self.catalog.is_none() {
+                    self.notice = Some(format!("No programmes yet: {why}"));
+                }
+            }
+            Event::Playback(p) => self.on_playback(p, &mut out),
+            Event::Action(a) => self.on_action(a, &mut out),
+        }
+        out
+    }
+
+    fn set_catalog(&mut self, catalog: Arc<Catalog>, out: &mut Vec<Command>) {
+        self.catalog = Some(catalog);
+        self.rebuild_rows();
+        // Screens about series the new catalog dropped go away.
+        let keep = |s: &Screen, app: &App| match s {
+            Screen::Home => true,
+            Screen::Series(id) | Screen::Locked(id, _) => app.series(id).is_some(),
+            Screen::Player => app
+                .player
+                .as_ref()
+                .is_some_and(|p| app.series(&p.series).is_some()),
+        };
+        let first_gone = (0..self.stack.len()).find(|&i| !keep(&self.stack[i], self));
+        if let Some(i) = first_gone {
+            if self.stack[i..].contains(&Screen::Player) {
+                self.leave_player(out);
+            }
+            self.stack.truncate(i.max(1));
+        }
+    }
+
+    fn rebuild_rows(&mut self) {
+        let Some(catalog) = &self.catalog else {
+            return;
+        };
+        let focused_id = self.rows.get(self.row).map(|r| r.id.clone());
+        self.rows = shelf::build(catalog, &self.history, &self.lang, &self.continue_title);
+        self.row = focused_id
+            .and_then(|id| self.rows.iter().position(|r| r.id == id))
+            .unwrap_or(0)
+            .min(self.rows.len().saturating_sub(1));
+        for (i, r) in self.rows.iter().enumerate() {
+            if let Some(c) = self.columns.get_mut(&r.id) {
+                *c = (*c).min(r.series.len().saturating_sub(1));
+            }
+            if r.id == CONTINUE_ROW && i != self.row {
+                // The most recent series comes first when the row is entered again.
+                self.columns.insert(r.id.clone(), 0);
+            }
+        }
+    }
+
+    fn on_action(&mut self, action: Action, out: &mut Vec<Command>) {
+        if let Some(choice) = self.exit_dialog {
+            match action {
+                Action::Left | Action::Right => {
+                    self.exit_dialog = Some(match choice {
+                        ExitChoice::Stay => ExitChoice::Exit,
+                        ExitChoice::Exit => ExitChoice::Stay,
+                    })
+                }
+                Action::Ok if choice == ExitChoice::Exit => out.push(Command::Exit),
+                Action::Ok | Action::Back => self.exit_dialog = None,
+                _ => {}
+            }
+            return;
+        }
+        if action == Action::Exit {
+            if self.stack.len() == 1 {
+                self.exit_dialog = Some(ExitChoice::Stay);
+            } else {
+                if self.stack.contains(&Screen::Player) {
+                    self.leave_player(out);
+                }
+                self.stack.truncate(1);
+            }
+            return;
+        }
+        match self.screen().clone() {
+            Screen::Home => self.home_action(action, out),
+            Screen::Series(id) => self.series_action(&id, action, out),
+            Screen::Player => self.player_action(action, out),
+            Screen::Locked(..) => {
+                if matches!(action, Action::Back | Action::Ok) {
+                    self.stack.pop();
+                }
+            }
+        }
+    }
+
+    fn home_action(&mut self, action: Action, out: &mut Vec<Command>) {
+        let rows = self.rows.len();
+        match action {
+            Action::Back => self.exit_dialog = Some(ExitChoice::Stay),
+            Action::Up if self.row > 0 => self.row -= 1,
+            Action::Down if self.row + 1 < rows => self.row += 1,
+            Action::Left | Action::Right if rows > 0 => {
+                let row = &self.rows[self.row];
+                let col = self.column(self.row);
+                let col = if action == Action::Left {
+                    col.saturating_sub(1)
+                } else {
+                    (col + 1).min(row.series.len().saturating_sub(1))
+                };
+                self.columns.insert(row.id.clone(), col);
+            }
+            Action::Ok | Action::Play | Action::PlayPause => {
+                let Some(series) = self.focused_series() else {
+                    return;
+                };
+                let id = series.id.clone();
+                let from_continue = self.rows[self.row].id == CONTINUE_ROW;
+                self.open_series(&id);
+                // Continue Watching goes straight back to the episode.
+                if from_continue || action != Action::Ok {
+                    self.play_resume(&id, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn open_series(&mut self, id: &str) {
+        self.stack.push(Screen::Series(id.into()));
+        self.series_focus = SeriesFocus::PlayButton;
+    }
+
+    fn play_resume(&mut self, id: &str, out: &mut Vec<Command>) {
+        let Some(series) = self.series(id) else {
+            return;
+        };
+        let number = self
+            .history
+            .resume_episode(id, series.episodes.len() as u32);
+        self.start_episode(id, number, out);
+    }
+
+    fn series_action(&mut self, id: &str, action: Action, out: &mut Vec<Command>) {
+        let Some(series) = self.series(id) else {
+            return;
+        };
+        let count = series.episodes.len();
+        if count == 0 {
+            if action == Action::Back {
+                self.stack.pop();
+            }
+            return;
+        }
+        let resume = self.history.resume_episode(id, count as u32) as usize - 1;
+        match (self.series_focus, action) {
+            (_, Action::Back) => {
+                self.stack.pop();
+            }
+            (SeriesFocus::PlayButton, Action::Down) => {
+                self.series_focus = SeriesFocus::Episode(resume.min(GRID_COLUMNS - 1))
+            }
+            (SeriesFocus::PlayButton, Action::Ok | Action::Play | Action::PlayPause) => {
+                self.play_resume(id, out)
+            }
+            (SeriesFocus::Episode(i), Action::Up) => {
+                self.series_focus = if i < GRID_COLUMNS {
+                    SeriesFocus::PlayButton
+                } else {
+                    SeriesFocus::Episode(i - GRID_COLUMNS)
+                }
+            }
+            // From a row above the last, Down always lands in the next row.
+            (SeriesFocus::Episode(i), Action::Down)
+                if i / GRID_COLUMNS < (count - 1) / GRID_COLUMNS =>
+            {
+                self.series_focus = SeriesFocus::Episode((i + GRID_COLUMNS).min(count - 1));
+            }
+            (SeriesFocus::Episode(i), Action::Left) => {
+                self.series_focus = SeriesFocus::Episode(i.saturating_sub(1))
+            }
+            (SeriesFocus::Episode(i), Action::Right) => {
+                self.series_focus = SeriesFocus::Episode((i + 1).min(count - 1))
+            }
+            (SeriesFocus::Episode(i), Action::Ok | Action::Play | Action::PlayPause) => {
+                let number = series.episodes[i].number;
+                self.start_episode(id, number, out);
+            }
+            _ => {}
+        }
+    }
+
+    /// Plays episode `number` of `series`, or shows what unlocks it.
+    fn start_episode(&mut self, series_id: &str, number: u32, out: &mut Vec<Command>) {
+        let Some(series) = self.series(series_id) else {
+            return;
+        };
+        let Some(episode) = series.episodes.iter().find(|e| e.number == number) else {
+            return;
+        };
+        if !App::playable(series, number) {
+            if self.screen() == &Screen::Player {
+                self.leave_player(out);
+                self.stack.pop();
+            }
+            self.stack.push(Screen::Locked(series_id.into(), number));
+            return;
+        }
+        let Some(url) = stream_url(episode) else {
+            let message = format!("Episode {number} has no stream this player can play.");
+            self.show_player(series_id, number, Phase::Failed(message));
+            return;
+        };
+        out.push(Command::Play {
+            url,
+            series: series_id.into(),
+            episode: number,
+        });
+        self.show_player(series_id, number, Phase::Loading);
+    }
+
+    fn show_player(&mut self, series: &str, episode: u32, phase: Phase) {
+        if self.screen() != &Screen::Player {
+            self.stack.push(Screen::Player);
+        }
+        // The catalog's duration until the stream tells its own.
+        let duration_ms = self
+            .series(series)
+            .and_then(|s| s.episodes.iter().find(|e| e.number == episode))
+            .map(|e| (e.duration * 1000.0) as u64)
+            .filter(|d| *d > 0);
+        self.player = Some(PlayerState {
+            series: series.into(),
+            episode,
+            phase,
+            paused: false,
+            buffering: false,
+            position_ms: 0,
+            duration_ms,
+            controls_until: None,
+            control: Control::PlayPause,
+            error_choice: ErrorChoice::Retry,
+            last_saved_ms: self.now_ms,
+        });
+    }
+
+    fn leave_player(&mut self, out: &mut Vec<Command>) {
+        out.push(Command::Stop);
+        if let Some(p) = self.player.take()
+            && p.position_ms > 0
+        {
+            let duration = p.duration_ms.unwrap_or(0);
+            self.history
+                .record_position(&p.series, p.episode, p.position_ms, duration);
+            out.push(Command::SaveHistory);
+            self.rebuild_rows();
+        }
+    }
+
+    /// The series screen focuses the episode just left.
+    fn focus_episode_in_series(&mut self, series: &str, number: u32) {
+        if let Some(i) = self
+            .series(series)
+            .and_then(|s| s.episodes.iter().position(|e| e.number == number))
+        {
+            self.series_focus = SeriesFocus::Episode(i);
+        }
+    }
+
+    fn player_action(&mut self, action: Action, out: &mut Vec<Command>) {
+        let Some(p) = self.player.clone() else {
+            self.stack.pop();
+            return;
+        };
+        if action == Action::Back {
+            self.leave_player(out);
+            self.stack.pop();
+            self.focus_episode_in_series(&p.series, p.episode);
+            return;
+        }
+        if let Phase::Failed(_) = p.phase {
+            match action {
+                Action::Left | Action::Right => {
+                    let choice = match p.error_choice {
+                        ErrorChoice::Retry => ErrorChoice::Next,
+                        ErrorChoice::Next => ErrorChoice::Retry,
+                    };
+                    if let Some(p) = self.player.as_mut() {
+                        p.error_choice = choice;
+                    }
+                }
+                Action::Ok => match p.error_choice {
+                    ErrorChoice::Retry => self.start_episode(&p.series, p.episode, out),
+                    ErrorChoice::Next => self.skip(1, out),
+                },
+                Action::Next => self.skip(1, out),
+                Action::Previous => self.skip(-1, out),
+                _ => {}
+            }
+            return;
+        }
+        let visible = self.controls_visible();
+        let now = self.now_ms;
+        match action {
+            Action::Next => self.skip(1, out),
+            Action::Previous => self.skip(-1, out),
+            Action::PlayPause => self.set_paused(!p.paused, out),
+            Action::Play => self.set_paused(false, out),
+            Action::Pause => self.set_paused(true, out),
+            Action::Ok if visible => match p.control {
+                Control::Previous => self.skip(-1, out),
+                Control::Next => self.skip(1, out),
+                Control::PlayPause => self.set_paused(!p.paused, out),
+            },
+            Action::Left | Action::Right if visible => {
+                let order = [Control::Previous, Control::PlayPause, Control::Next];
+                let i = order.iter().position(|c| *c == p.control).unwrap_or(1);
+                let i = if action == Action::Left {
+                    i.saturating_sub(1)
+                } else {
+                    (i + 1).min(2)
+                };
+                if let Some(p) = self.player.as_mut() {
+                    p.control = order[i];
+                }
+            }
+            Action::Ok | Action::Up | Action::Down | Action::Left | Action::Right => {
+                if let Some(p) = self.player.as_mut() {
+                    p.control = Control::PlayPause;
+                }
+            }
+            _ => return,
+        }
+        // Any key in the player brings the controls up, or keeps them up.
+        if let Some(p) = self.player.as_mut() {
+            p.controls_until = Some(now + CONTROLS_MS);
+        }
+    }
+
+    fn set_paused(&mut self, paused: bool, out: &mut Vec<Command>) {
+        if let Some(p) = self.player.as_mut()
+            && p.paused != paused
+        {
+            p.paused = paused;
+            out.push(Command::SetPaused(paused));
+        }
+    }
+
+    /// The episode `step` away (+1 next, -1 previous) in the same series.
+    fn skip(&mut self, step: i32, out: &mut Vec<Command>) {
+        let Some(p) = self.player.clone() else {
+            return;
+        };
+        let Some(series) = self.series(&p.series) else {
+            return;
+        };
+        let target = if step > 0 {
+            next_episode(series, p.episode)
+        } else {
+            series
+                .episodes
+                .iter()
+                .filter(|e| e.number < p.episode)
+                .max_by_key(|e| e.number)
+        };
+        let Some(target) = target.map(|e| e.number) else {
+            return;
+        };
+        if p.position_ms > 0 {
+            self.history.record_position(
+                &p.series,
+                p.episode,
+                p.position_ms,
+                p.duration_ms.unwrap_or(0),
+            );
+            out.push(Command::SaveHistory);
+        }
+        self.focus_episode_in_series(&p.series, target);
+        self.start_episode(&p.series, target, out);
+    }
+
+    fn on_playback(&mut self, event: Playback, out: &mut Vec<Command>) {
+        let Some(p) = self.player.as_mut() else {
+            return;
+        };
+        match event {
+            Playback::Started => {
+                p.phase = Phase::Playing;
+                let (series, episode) = (p.series.clone(), p.episode);
+                // The next episode loads while this one plays.
+                if let Some(s) = self.series(&series)
+                    && let Some(next) = next_episode(s, episode)
+                    && App::playable(s, next.number)
+                    && let Some(url) = stream_url(next)
+                {
+                    out.push(Command::Preload { url });
+                }
+            }
+            Playback::Position {
+                position_ms,
+                duration_ms,
+            } => {
+                p.position_ms = position_ms;
+                if duration_ms.is_some() {
+                    p.duration_ms = duration_ms;
+                }
+                if p.phase == Phase::Loading {
+                    p.phase = Phase::Playing;
+                }
+                if self.now_ms.saturating_sub(p.last_saved_ms) >= SAVE_EVERY_MS {
+                    p.last_saved_ms = self.now_ms;
+                    let (s, e, d) = (p.series.clone(), p.episode, p.duration_ms.unwrap_or(0));
+                    self.history.record_position(&s, e, position_ms, d);
+                    out.push(Command::SaveHistory);
+                }
+            }
+            Playback::Buffering(on) => p.buffering = on,
+            Playback::Failed(message) => {
+                p.phase = Phase::Failed(message);
+                p.error_choice = ErrorChoice::Retry;
+                p.buffering = false;
+            }
+            Playback::Ended => {
+                let (series, episode) = (p.series.clone(), p.episode);
+                self.history.mark_watched(&series, episode);
+                out.push(Command::SaveHistory);
+                let next = self
+                    .series(&series)
+                    .and_then(|s| next_episode(s, episode))
+                    .map(|e| e.number);
+                match next {
+                    Some(n) => {
+                        self.focus_episode_in_series(&series, n);
+                        self.start_episode(&series, n, out);
+                    }
+                    None => {
+                        // The series is over: back to its page.
+                        self.player = None;
+                        out.push(Command::Stop);
+                        self.stack.pop();
+                        self.focus_episode_in_series(&series, episode);
+                    }
+                }
+                self.rebuild_rows();
+            }
+        }
+    }
+}
+
+/// The episode after `number` in `series`.
+pub fn next_episode(series: &Series, number: u32) -> Option<&Episode> {
+    series
+        .episodes
+        .iter()
+        .filter(|e| e.number > number)
+        .min_by_key(|e| e.number)
+}
+
+/// The first stream the player can play: HLS or progressive MP4.
+fn stream_url(episode: &Episode) -> Option<String> {
+    episode
+        .streams
+        .iter()
+        .find(|s| matches!(s.kind, StreamType::Hls | StreamType::Mp4))
+        .map(|s| s.url.clone())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,93 @@
+//! The home screen's rows, built from the catalog's rails and the history.
+
+use crate::catalog::model::{Catalog, RailRule};
+
+use super::history::History;
+
+/// The id of the row the app adds in front when there is history.
+pub const CONTINUE_ROW: &str = "continue-watching";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub id: String,
+    pub title: String,
+    /// Indices into `Catalog::series`.
+    pub series: Vec<usize>,
+}
+
+/// The text of `map` in `lang`, else the catalog's default language, else
+/// any.
+pub fn localized(
+    map: &std::collections::BTreeMap<String, String>,
+    lang: &str,
+    default: &str,
+) -> String {
+    map.get(lang)
+        .or_else(|| map.get(default))
+        .or_else(|| map.values().next())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// Continue Watching (when there is history), then every rail that has
+/// series; a catalog without rails gets one row of all its series.
+pub fn build(catalog: &Catalog, history: &History, lang: &str, continue_title: &str) -> Vec<Row> {
+    let index = |id: &str| catalog.series.iter().position(|s| s.id == id);
+    let mut rows = Vec::new();
+    let cont: Vec<usize> = history
+        .continue_watching(|id| index(id).map(|i| catalog.series[i].episodes.len() as u32))
+        .iter()
+        .filter_map(|id| index(id))
+        .collect();
+    if !cont.is_empty() {
+        rows.push(Row {
+            id: CONTINUE_ROW.into(),
+            title: continue_title.into(),
+            series: cont,
+        });
+    }
+    for rail in &catalog.rails {
+        let series: Vec<usize> = match (&rail.series, &rail.rule) {
+            (Some(ids), _) => ids.iter().filter_map(|id| index(id)).collect(),
+            (None, Some(RailRule::Genre { genre, limit })) => catalog
+                .series
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.genres.iter().any(|g| g == genre))
+                .map(|(i, _)| i)
+                .take(limit.unwrap_or(usize::MAX))
+                .collect(),
+            (None, Some(RailRule::New { limit })) => {
+                let mut dated: Vec<(usize, &str)> = catalog
+                    .series
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, s)| s.published.as_deref().map(|d| (i, d)))
+                    .collect();
+                // ISO dates sort as text; newest first, catalog order on ties.
+                dated.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(&b.0)));
+                dated
+                    .into_iter()
+                    .map(|(i, _)| i)
+                    .take(limit.unwrap_or(usize::MAX))
+                    .collect()
+            }
+            (None, None) => Vec::new(),
+        };
+        if !series.is_empty() {
+            rows.push(Row {
+                id: rail.id.clone(),
+                title: localized(&rail.title, lang, &catalog.default_language),
+                series,
+            });
+        }
+    }
+    if rows.iter().all(|r| r.id == CONTINUE_ROW) && !catalog.series.is_empty() {
+        rows.push(Row {
+            id: "all".into(),
+            title: localized(&catalog.channel.name, lang, &catalog.default_language),
+            series: (0..catalog.series.len()).collect(),
+        });
+    }
+    rows
+}

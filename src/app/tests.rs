@@ -1,0 +1,280 @@
+use super::*;
+use Action::*;
+
+fn app() -> App {
+    let base = url::Url::parse("http://127.0.0.1:9/").unwrap();
+    let mut app = App::new(History::default(), "en");
+    let cmds = app.handle(Event::Catalog {
+        catalog: Arc::new(crate::demo::catalog::catalog(&base)),
+        problem: None,
+    });
+    assert!(cmds.is_empty());
+    app
+}
+
+fn press(app: &mut App, actions: &[Action]) -> Vec<Command> {
+    actions
+        .iter()
+        .flat_map(|a| app.handle(Event::Action(*a)))
+        .collect()
+}
+
+fn played(cmds: &[Command]) -> Vec<(String, u32)> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Command::Play {
+                series, episode, ..
+            } => Some((series.clone(), *episode)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn home_rows_follow_the_catalog_rails() {
+    let app = app();
+    let ids: Vec<_> = app.rows().iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["featured", "new", "romance", "drama"]);
+    // "new": newest first, limited to 3.
+    let catalog = app.catalog().unwrap();
+    let new: Vec<_> = app.rows()[1]
+        .series
+        .iter()
+        .map(|&i| catalog.series[i].id.as_str())
+        .collect();
+    assert_eq!(new, ["love-at-gate-9", "midnight-bakery", "ceo-secret"]);
+    assert_eq!(app.focused_series().unwrap().id, "ceo-secret");
+}
+
+#[test]
+fn arrows_move_predictably_and_rows_remember_their_column() {
+    let mut app = app();
+    press(&mut app, &[Right, Right]);
+    assert_eq!(app.focused_series().unwrap().id, "midnight-bakery");
+    // Right stops at the end of a row; Left at its start.
+    press(&mut app, &[Right, Right, Right, Right]);
+    assert_eq!(app.column(0), 4);
+    press(&mut app, &[Down]);
+    assert_eq!((app.focused_row(), app.column(1)), (1, 0));
+    press(&mut app, &[Left, Right]);
+    assert_eq!(app.column(1), 1);
+    press(&mut app, &[Up]);
+    assert_eq!((app.focused_row(), app.column(0)), (0, 4));
+    press(&mut app, &[Up, Up]);
+    assert_eq!(app.focused_row(), 0);
+    press(&mut app, &[Down, Down, Down, Down, Down]);
+    assert_eq!(app.focused_row(), 3);
+}
+
+#[test]
+fn home_series_player_and_back_again() {
+    let mut app = app();
+    let cmds = press(&mut app, &[Ok]);
+    assert!(cmds.is_empty());
+    assert_eq!(app.screen(), &Screen::Series("ceo-secret".into()));
+    assert_eq!(app.series_focus(), SeriesFocus::PlayButton);
+
+    let cmds = press(&mut app, &[Ok]);
+    assert_eq!(played(&cmds), [("ceo-secret".to_string(), 1)]);
+    assert_eq!(app.screen(), &Screen::Player);
+    assert_eq!(app.player().unwrap().phase, Phase::Loading);
+
+    let cmds = press(&mut app, &[Back]);
+    assert_eq!(cmds, [Command::Stop]);
+    assert_eq!(app.screen(), &Screen::Series("ceo-secret".into()));
+    assert_eq!(app.series_focus(), SeriesFocus::Episode(0));
+    press(&mut app, &[Back]);
+    assert_eq!(app.screen(), &Screen::Home);
+    // Back on home asks before leaving; Back again stays.
+    press(&mut app, &[Back]);
+    assert_eq!(app.exit_dialog(), Some(ExitChoice::Stay));
+    assert!(press(&mut app, &[Back]).is_empty());
+    assert_eq!(app.exit_dialog(), None);
+    press(&mut app, &[Back]);
+    assert_eq!(press(&mut app, &[Right, Ok]), [Command::Exit]);
+}
+
+#[test]
+fn episode_grid_moves_by_rows_and_locked_episodes_explain_themselves() {
+    let mut app = app();
+    press(&mut app, &[Ok, Down]);
+    assert_eq!(app.series_focus(), SeriesFocus::Episode(0));
+    press(&mut app, &[Down, Right, Right]);
+    assert_eq!(app.series_focus(), SeriesFocus::Episode(12));
+    // 24 episodes: from the second row Down lands on the last one.
+    press(&mut app, &[Down]);
+    assert_eq!(app.series_focus(), SeriesFocus::Episode(22));
+    press(&mut app, &[Right, Right, Down]);
+    assert_eq!(app.series_focus(), SeriesFocus::Episode(23));
+    let cmds = press(&mut app, &[Ok]);
+    assert!(played(&cmds).is_empty());
+    assert_eq!(app.screen(), &Screen::Locked("ceo-secret".into(), 24));
+    press(&mut app, &[Back]);
+    assert_eq!(app.screen(), &Screen::Series("ceo-secret".into()));
+    press(&mut app, &[Up, Up, Up]);
+    assert_eq!(app.series_focus(), SeriesFocus::PlayButton);
+}
+
+#[test]
+fn autoplay_preloads_counts_down_and_moves_on() {
+    let mut app = app();
+    press(&mut app, &[Ok, Ok]);
+    let cmds = app.handle(Event::Playback(Playback::Started));
+    assert!(
+        matches!(&cmds[..], [Command::Preload { url }] if url.ends_with("ceo-secret/2/index.m3u8")),
+        "{cmds:?}"
+    );
+    let pos = |ms| {
+        Event::Playback(Playback::Position {
+            position_ms: ms,
+            duration_ms: Some(12_000),
+        })
+    };
+    // The catalog's duration counts until the stream reports one.
+    app.handle(Event::Playback(Playback::Position {
+        position_ms: 7_500,
+        duration_ms: None,
+    }));
+    assert_eq!(app.countdown(), Some(5));
+    app.handle(pos(6_000));
+    assert_eq!(app.countdown(), None);
+    app.handle(pos(7_500));
+    assert_eq!(app.countdown(), Some(5));
+    app.handle(pos(11_200));
+    assert_eq!(app.countdown(), Some(1));
+    let cmds = app.handle(Event::Playback(Playback::Ended));
+    assert_eq!(cmds[0], Command::SaveHistory);
+    assert_eq!(played(&cmds), [("ceo-secret".to_string(), 2)]);
+    assert_eq!(app.player().unwrap().episode, 2);
+    assert_eq!(
+        app.history().progress("ceo-secret", 1),
+        history::EpisodeProgress::Watched
+    );
+    // Continue Watching now leads home.
+    assert_eq!(app.rows()[0].id, CONTINUE_ROW);
+}
+
+#[test]
+fn autoplay_stops_at_a_locked_episode_and_at_the_series_end() {
+    let mut app = app();
+    press(&mut app, &[Ok, Down]);
+    press(&mut app, &[Right; 7]);
+    press(&mut app, &[Ok]);
+    assert_eq!(app.player().unwrap().episode, 8);
+    app.handle(Event::Playback(Playback::Started));
+    // Episode 9 is locked: no preload, no countdown, the locked screen next.
+    app.handle(Event::Playback(Playback::Position {
+        position_ms: 11_000,
+        duration_ms: Some(12_000),
+    }));
+    assert_eq!(app.countdown(), None);
+    let cmds = app.handle(Event::Playback(Playback::Ended));
+    assert!(cmds.contains(&Command::Stop), "{cmds:?}");
+    assert_eq!(app.screen(), &Screen::Locked("ceo-secret".into(), 9));
+    press(&mut app, &[Back]);
+    assert_eq!(app.screen(), &Screen::Series("ceo-secret".into()));
+    assert_eq!(app.series_focus(), SeriesFocus::Episode(8));
+
+    // The last episode of a free series ends on its page.
+    let mut app = self::app();
+    press(&mut app, &[Right, Right, Ok, Down]);
+    press(&mut app, &[Down, Right]);
+    press(&mut app, &[Ok]);
+    assert_eq!(app.player().unwrap().episode, 12);
+    let cmds = app.handle(Event::Playback(Playback::Ended));
+    assert!(cmds.contains(&Command::Stop));
+    assert_eq!(app.screen(), &Screen::Series("midnight-bakery".into()));
+}
+
+#[test]
+fn player_controls_show_on_ok_act_and_hide_again() {
+    let mut app = app();
+    press(&mut app, &[Ok, Ok]);
+    app.handle(Event::Playback(Playback::Started));
+    app.handle(Event::Tick(1_000));
+    assert!(!app.controls_visible());
+    assert!(press(&mut app, &[Ok]).is_empty());
+    assert!(app.controls_visible());
+    assert_eq!(press(&mut app, &[Ok]), [Command::SetPaused(true)]);
+    assert_eq!(press(&mut app, &[PlayPause]), [Command::SetPaused(false)]);
+    app.handle(Event::Tick(1_000 + CONTROLS_MS + 1));
+    assert!(!app.controls_visible());
+    // With the controls up, Right then OK is Next.
+    let cmds = press(&mut app, &[Right, Right, Ok]);
+    assert_eq!(played(&cmds), [("ceo-secret".to_string(), 2)]);
+    // CH- goes back one.
+    let cmds = press(&mut app, &[Previous]);
+    assert_eq!(played(&cmds), [("ceo-secret".to_string(), 1)]);
+}
+
+#[test]
+fn an_error_offers_retry_and_next_and_back_still_works() {
+    let mut app = app();
+    press(&mut app, &[Ok, Ok]);
+    app.handle(Event::Playback(Playback::Failed(
+        "HTTP 500 for segment 3".into(),
+    )));
+    assert!(matches!(app.player().unwrap().phase, Phase::Failed(_)));
+    let cmds = press(&mut app, &[Ok]);
+    assert_eq!(played(&cmds), [("ceo-secret".to_string(), 1)]);
+    app.handle(Event::Playback(Playback::Failed("again".into())));
+    let cmds = press(&mut app, &[Right, Ok]);
+    assert_eq!(played(&cmds), [("ceo-secret".to_string(), 2)]);
+    app.handle(Event::Playback(Playback::Failed("again".into())));
+    let cmds = press(&mut app, &[Back]);
+    assert_eq!(cmds, [Command::Stop]);
+    assert_eq!(app.screen(), &Screen::Series("ceo-secret".into()));
+}
+
+#[test]
+fn continue_watching_resumes_and_history_survives_a_new_catalog() {
+    let mut app = app();
+    press(&mut app, &[Right, Ok, Down, Right, Right, Ok]);
+    assert_eq!(app.player().unwrap().episode, 3);
+    app.handle(Event::Tick(20_000));
+    let cmds = app.handle(Event::Playback(Playback::Position {
+        position_ms: 4_000,
+        duration_ms: Some(12_000),
+    }));
+    assert_eq!(cmds, [Command::SaveHistory]);
+    let cmds = press(&mut app, &[Back, Back]);
+    assert_eq!(cmds, [Command::Stop, Command::SaveHistory]);
+    assert_eq!(app.rows()[0].id, CONTINUE_ROW);
+    // Home focus stays where it was ("featured", second item) after the row
+    // was added in front.
+    assert_eq!(app.focused_series().unwrap().id, "return-of-the-heir");
+    press(&mut app, &[Up]);
+    let cmds = press(&mut app, &[Ok]);
+    assert_eq!(played(&cmds), [("return-of-the-heir".to_string(), 3)]);
+    assert_eq!(app.screen(), &Screen::Player);
+    // Back from a resumed episode lands on its series page.
+    press(&mut app, &[Back]);
+    assert_eq!(app.screen(), &Screen::Series("return-of-the-heir".into()));
+
+    // A catalog update without that series drops its screens.
+    let mut catalog = (**app.catalog().unwrap()).clone();
+    catalog.series.retain(|s| s.id != "return-of-the-heir");
+    for rail in &mut catalog.rails {
+        if let Some(ids) = &mut rail.series {
+            ids.retain(|id| id != "return-of-the-heir");
+        }
+    }
+    app.handle(Event::Catalog {
+        catalog: Arc::new(catalog),
+        problem: Some("HTTP 503".into()),
+    });
+    assert_eq!(app.screen(), &Screen::Home);
+    assert!(app.notice().unwrap().contains("HTTP 503"));
+    assert_ne!(app.rows()[0].id, CONTINUE_ROW);
+}
+
+#[test]
+fn exit_key_goes_home_from_anywhere() {
+    let mut app = app();
+    press(&mut app, &[Ok, Ok]);
+    let cmds = press(&mut app, &[Exit]);
+    assert_eq!(cmds, [Command::Stop]);
+    assert_eq!(app.screen(), &Screen::Home);
+    press(&mut app, &[Exit]);
+    assert_eq!(app.exit_dialog(), Some(ExitChoice::Stay));
+}

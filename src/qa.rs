@@ -1,0 +1,251 @@
+//! The headless QA runner: the whole TV app (catalog, player, view) on the
+//! software renderer with no display, driven by a script of keys and
+//! waits; reports timings and memory, writes screenshots.
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use serde::Serialize;
+use slint::ComponentHandle;
+
+use crate::app::{Event, Phase, Playback, Screen};
+use crate::input::Action;
+use crate::tv::{Session, TvOptions};
+use crate::view::STAGE;
+use crate::view::headless::{Headless, HeadlessPlatform};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ready {
+    /// The home screen with the catalog and every poster on it loaded.
+    Home,
+    /// Every poster asked for has loaded (or failed).
+    Posters,
+    /// An episode has played this far.
+    PlayingMs(u64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    Wait(Ready),
+    Key(Action),
+    Sleep(Duration),
+    /// A playback report as if from the player.
+    Inject(Playback),
+    /// Writes the screen as PNG.
+    Shot(PathBuf),
+    /// Records the resident memory under a label.
+    Rss(String),
+}
+
+impl std::str::FromStr for Step {
+    type Err = String;
+    /// `home`, `posters`, `playing:MS`, `key:ACTION`, `sleep:MS`,
+    /// `shot:FILE`, `rss:LABEL`.
+    fn from_str(s: &str) -> Result<Step, String> {
+        let (name, arg) = s.split_once(':').unwrap_or((s, ""));
+        let ms = |a: &str| {
+            a.parse::<u64>()
+                .map_err(|_| format!("{s:?}: expected milliseconds after ':'"))
+        };
+        Ok(match name {
+            "home" => Step::Wait(Ready::Home),
+            "posters" => Step::Wait(Ready::Posters),
+            "playing" => Step::Wait(Ready::PlayingMs(ms(arg)?)),
+            "sleep" => Step::Sleep(Duration::from_millis(ms(arg)?)),
+            "key" => Step::Key(
+                serde_json::from_value(serde_json::Value::String(arg.into()))
+                    .map_err(|_| format!("{s:?}: unknown action {arg:?}"))?,
+            ),
+            "shot" if !arg.is_empty() => Step::Shot(arg.into()),
+            "rss" => Step::Rss(arg.into()),
+            _ => return Err(format!("{s:?}: unknown step")),
+        })
+    }
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct QaReport {
+    /// Process start to the first frame drawn showing the home screen.
+    pub home_drawn_ms: Option<u64>,
+    /// Process start to the home screen with all its posters drawn.
+    pub home_complete_ms: Option<u64>,
+    /// Render time of the first frame after each key press, ms.
+    pub redraw_after_key_ms: Vec<f64>,
+    /// Resident memory at each `rss` step, KiB.
+    pub rss_kib: Vec<(String, u64)>,
+    pub screen: String,
+}
+
+/// Resident set size of this process, KiB.
+pub fn rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+struct Runner {
+    steps: Vec<Step>,
+    next: usize,
+    sleep_until: Option<Instant>,
+    report: QaReport,
+    key_pending: bool,
+    error: Option<String>,
+    deadline: Instant,
+}
+
+/// Runs `steps` against the app headless; fails naming the step that did
+/// not complete within `timeout`.
+pub fn run(options: &TvOptions, steps: Vec<Step>, timeout: Duration) -> anyhow::Result<QaReport> {
+    let headless = HeadlessPlatform::install(STAGE.0 as u32, STAGE.1 as u32)
+        .context("cannot set up the headless renderer")?;
+    let session = Session::start(options, STAGE.1 as u32)?;
+    let ui = session.ui();
+    slint::ComponentHandle::show(&ui).context("cannot show the UI")?;
+    let runner = Rc::new(RefCell::new(Runner {
+        steps,
+        next: 0,
+        sleep_until: None,
+        report: QaReport::default(),
+        key_pending: false,
+        error: None,
+        deadline: Instant::now() + timeout,
+    }));
+
+    let started = session.started;
+    let shell = session.shell.clone();
+    {
+        let runner = runner.clone();
+        let shell = shell.clone();
+        headless.on_frame(move |took| {
+            let mut r = runner.borrow_mut();
+            if r.key_pending {
+                r.key_pending = false;
+                r.report
+                    .redraw_after_key_ms
+                    .push(took.as_secs_f64() * 1000.0);
+            }
+            let Ok(s) = shell.try_borrow() else {
+                return;
+            };
+            let home = s.app().catalog().is_some() && s.app().screen() == &Screen::Home;
+            if home && r.report.home_drawn_ms.is_none() {
+                r.report.home_drawn_ms = Some(started.elapsed().as_millis() as u64);
+            }
+            if home && s.posters_pending() == 0 && r.report.home_complete_ms.is_none() {
+                r.report.home_complete_ms = Some(started.elapsed().as_millis() as u64);
+            }
+        });
+    }
+
+    let timer = slint::Timer::default();
+    {
+        let runner = runner.clone();
+        let headless = headless.clone();
+        timer.start(
+            slint::TimerMode::Repeated,
+            Duration::from_millis(10),
+            move || {
+                let mut r = runner.borrow_mut();
+                if let Err(e) = advance(&mut r, &shell, &headless) {
+                    r.error = Some(e);
+                    let _ = slint::quit_event_loop();
+                } else if r.next >= r.steps.len() {
+                    let _ = slint::quit_event_loop();
+                }
+            },
+        );
+    }
+    slint::run_event_loop().context("headless event loop")?;
+    drop(timer);
+    let screen = session
+        .ui()
+        .global::<crate::view::Api>()
+        .get_screen()
+        .to_string();
+    session.finish();
+    let mut r = runner.borrow_mut();
+    r.report.screen = screen;
+    if let Some(e) = r.error.take() {
+        bail!(e);
+    }
+    Ok(r.report.clone())
+}
+
+fn advance(
+    r: &mut Runner,
+    shell: &Rc<RefCell<crate::view::Shell>>,
+    headless: &Headless,
+) -> Result<(), String> {
+    while let Some(step) = r.steps.get(r.next).cloned() {
+        if Instant::now() > r.deadline {
+            return Err(format!("timed out at step {} ({step:?})", r.next + 1));
+        }
+        let Ok(mut s) = shell.try_borrow_mut() else {
+            return Ok(());
+        };
+        match step {
+            Step::Wait(ready) => {
+                let app = s.app();
+                let done = match ready {
+                    Ready::Home => {
+                        app.catalog().is_some()
+                            && app.screen() == &Screen::Home
+                            && s.posters_pending() == 0
+                    }
+                    Ready::Posters => s.posters_pending() == 0,
+                    Ready::PlayingMs(ms) => match app.player() {
+                        Some(p) if p.phase == Phase::Playing => p.position_ms >= ms,
+                        Some(p) => {
+                            if let Phase::Failed(why) = &p.phase {
+                                return Err(format!("playback failed: {why}"));
+                            }
+                            false
+                        }
+                        None => false,
+                    },
+                };
+                if !done {
+                    return Ok(());
+                }
+            }
+            Step::Sleep(d) => match r.sleep_until {
+                None => {
+                    r.sleep_until = Some(Instant::now() + d);
+                    return Ok(());
+                }
+                Some(t) if Instant::now() < t => return Ok(()),
+                Some(_) => r.sleep_until = None,
+            },
+            Step::Key(action) => {
+                s.action(action);
+                r.key_pending = true;
+                r.next += 1;
+                // Let the frame after the key be drawn (and timed) alone.
+                return Ok(());
+            }
+            Step::Inject(p) => s.dispatch(Event::Playback(p)),
+            Step::Shot(path) => {
+                drop(s);
+                headless.draw();
+                let img = headless.snapshot();
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                }
+                img.save(&path)
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
+            Step::Rss(label) => {
+                let kib = rss_kib().ok_or("cannot read /proc/self/status")?;
+                r.report.rss_kib.push((label, kib));
+            }
+        }
+        r.next += 1;
+    }
+    Ok(())
+}

@@ -1,0 +1,490 @@
+//! The TV app assembled: catalog loading, player, store and view around the
+//! app core, on a real display or headless.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use slint::ComponentHandle;
+
+use crate::app::history::History;
+use crate::app::{App, Command, Event, Playback};
+use crate::catalog::{CatalogConfig, CatalogLoader, LoadedFrom};
+use crate::demo::DemoServer;
+use crate::input::Keymap;
+use crate::playback::fetch::Fetcher;
+use crate::playback::{AudioOutput, EpisodeId, NetConfig, Player, PlayerConfig, PlayerEvent};
+use crate::store::Store;
+use crate::view::posters::PosterLoader;
+use crate::view::video::VideoSink;
+use crate::view::{self, AppWindow, Effects, Shell};
+
+/// How often the catalog is fetched again while the app runs.
+const CATALOG_REFRESH: Duration = Duration::from_secs(30 * 60);
+const TICK: Duration = Duration::from_millis(250);
+
+#[derive(Debug, Clone)]
+pub enum CatalogSource {
+    /// The built-in demo, served from loopback, media generated on demand
+    /// into this folder.
+    Demo {
+        media_dir: PathBuf,
+    },
+    Url(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct TvOptions {
+    pub catalog: CatalogSource,
+    pub state_dir: PathBuf,
+    /// A keymap file; else `keymap.toml` in the state directory, else the
+    /// built-in one.
+    pub keymap: Option<PathBuf>,
+    pub net: NetConfig,
+    pub public_key: Option<String>,
+    pub audio: AudioOutput,
+    pub lang: String,
+}
+
+/// What runs the app: a live session on the UI thread.
+pub struct Session {
+    pub shell: Rc<RefCell<Shell>>,
+    _server: Option<DemoServer>,
+    runtime: tokio::runtime::Runtime,
+    _tick: slint::Timer,
+    pub started: Instant,
+}
+
+/// The first-frame-ready time of the home screen, from process start.
+pub fn process_start() -> Instant {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *START.get_or_init(Instant::now)
+}
+
+impl Session {
+    /// Creates the window and everything behind it; the platform must be set.
+    pub fn start(options: &TvOptions, video_height: u32) -> anyhow::Result<Session> {
+        let started = process_start();
+        let store = Store::new(&options.state_dir).with_context(|| {
+            format!("cannot use state directory {}", options.state_dir.display())
+        })?;
+        let history = store.load_history();
+        let keymap = load_keymap(options)?;
+        let ui = AppWindow::new().context("cannot create the UI")?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("pillarbox-io")
+            .enable_all()
+            .build()
+            .context("cannot start the network runtime")?;
+        let fetcher = {
+            let _guard = runtime.enter();
+            Arc::new(Fetcher::new(options.net.clone()).context("cannot set up HTTPS")?)
+        };
+        let posters = PosterLoader::new(fetcher, runtime.handle().clone());
+        let video = VideoSink::new(ui.as_weak());
+        // The picture is scaled by GStreamer to what the screen shows: 9:16
+        // at full height.
+        let h = video_height.max(2) & !1;
+        let w = (h * 9 / 16 + 1) & !1;
+        let player_config = PlayerConfig {
+            net: options.net.clone(),
+            video_size: Some((w, h)),
+            audio: options.audio,
+            ..PlayerConfig::default()
+        };
+        let effects = TvEffects {
+            player: None,
+            config: player_config,
+            video,
+            current: None,
+            history: Some(history_writer(store)),
+        };
+        let shell = Shell::install(
+            ui,
+            App::new(history, &options.lang),
+            keymap,
+            Box::new(effects),
+            Some(Box::new(posters)),
+        );
+
+        let (server, catalog_url) = match &options.catalog {
+            CatalogSource::Demo { media_dir } => {
+                let server =
+                    DemoServer::start_catalog(media_dir).context("cannot start the demo server")?;
+                let url = server.catalog_url().to_string();
+                (Some(server), url)
+            }
+            CatalogSource::Url(u) => (None, u.clone()),
+        };
+        let mut catalog = CatalogConfig::new(catalog_url, options.state_dir.join("catalog"));
+        catalog.net = options.net.clone();
+        catalog.public_key = options.public_key.clone();
+        runtime.spawn(keep_catalog_fresh(catalog));
+
+        let tick = slint::Timer::default();
+        let weak = Rc::downgrade(&shell);
+        tick.start(slint::TimerMode::Repeated, TICK, move || {
+            if let Some(shell) = weak.upgrade()
+                && let Ok(mut shell) = shell.try_borrow_mut()
+            {
+                shell.dispatch(Event::Tick(started.elapsed().as_millis() as u64));
+            }
+        });
+        // GStreamer starts once the first screen is up, not before it.
+        let weak = Rc::downgrade(&shell);
+        slint::Timer::single_shot(Duration::ZERO, move || {
+            if let Some(shell) = weak.upgrade() {
+                shell.borrow_mut().warm_up();
+            }
+        });
+        Ok(Session {
+            shell,
+            _server: server,
+            runtime,
+            _tick: tick,
+            started,
+        })
+    }
+
+    pub fn ui(&self) -> AppWindow {
+        self.shell.borrow().ui().clone_strong()
+    }
+
+    /// Stops playback and writes the history before the process ends.
+    pub fn finish(self) {
+        self.shell.borrow_mut().shutdown();
+        drop(self.shell);
+        self.runtime.shutdown_timeout(Duration::from_secs(2));
+    }
+}
+
+fn load_keymap(options: &TvOptions) -> anyhow::Result<Keymap> {
+    let path = options
+        .keymap
+        .clone()
+        .or_else(|| Some(options.state_dir.join("keymap.toml")).filter(|p| p.exists()));
+    match path {
+        Some(p) => Ok(Keymap::load(&p)?),
+        None => Ok(Keymap::builtin()),
+    }
+}
+
+/// Shows the cached catalog at once, then the network's, then checks again
+/// every [`CATALOG_REFRESH`].
+async fn keep_catalog_fresh(config: CatalogConfig) {
+    let loader = match CatalogLoader::new(config) {
+        Ok(l) => l,
+        Err(e) => {
+            view::post_event(Event::CatalogFailed(e.to_string()));
+            return;
+        }
+    };
+    let shown_cached = match loader.cached() {
+        Some(cached) => {
+            view::post_event(Event::Catalog {
+                catalog: Arc::new(cached.catalog),
+                problem: None,
+            });
+            true
+        }
+        None => false,
+    };
+    let mut first = true;
+    loop {
+        match loader.load().await {
+            // The cached catalog is already on screen.
+            Ok(l) if first && shown_cached && l.from == LoadedFrom::Revalidated => {}
+            Ok(l) => view::post_event(Event::Catalog {
+                catalog: Arc::new(l.catalog),
+                problem: l.problem,
+            }),
+            Err(e) => view::post_event(Event::CatalogFailed(e.to_string())),
+        }
+        first = false;
+        tokio::time::sleep(CATALOG_REFRESH).await;
+    }
+}
+
+/// Writes history on its own thread: an fsync on a slow flash card must not
+/// stall the picture. Snapshots that queue up are coalesced.
+fn history_writer(store: Store) -> (Sender<History>, Option<std::thread::JoinHandle<()>>) {
+    let (tx, rx): (Sender<History>, Receiver<History>) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("pillarbox-store".into())
+        .spawn(move || {
+            while let Ok(mut latest) = rx.recv() {
+                while let Ok(newer) = rx.try_recv() {
+                    latest = newer;
+                }
+                if let Err(e) = store.save_history(&latest) {
+                    tracing::error!(dir = %store.dir().display(), error = %e, "cannot save the history");
+                }
+            }
+        });
+    match spawned {
+        Ok(handle) => (tx, Some(handle)),
+        Err(e) => {
+            tracing::error!(error = %e, "no history writer; history will not be saved");
+            (tx, None)
+        }
+    }
+}
+
+struct TvEffects {
+    player: Option<Player>,
+    config: PlayerConfig,
+    video: VideoSink,
+    current: Option<EpisodeId>,
+    history: Option<(Sender<History>, Option<std::thread::JoinHandle<()>>)>,
+}
+
+impl TvEffects {
+    fn player(&mut self) -> Option<&mut Player> {
+        if self.player.is_none() {
+            match Player::new(self.config.clone(), Arc::new(self.video.clone())) {
+                Ok((player, events)) => {
+                    forward_player_events(events);
+                    self.player = Some(player);
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot start the player");
+                    view::post_event(Event::Playback(Playback::Failed(e.to_string())));
+                }
+            }
+        }
+        self.player.as_mut()
+    }
+}
+
+impl Effects for TvEffects {
+    fn warm_up(&mut self) {
+        self.player();
+    }
+
+    fn run(&mut self, command: &Command, app: &App) {
+        match command {
+            Command::Play {
+                url,
+                series,
+                episode,
+            } => {
+                self.video.stop();
+                let Some(player) = self.player() else {
+                    return;
+                };
+                match player.play(url) {
+                    Ok(id) => {
+                        tracing::info!(series, episode, id, "play");
+                        self.current = Some(id);
+                        self.video.show(id);
+                    }
+                    Err(e) => {
+                        self.current = None;
+                        view::post_event(Event::Playback(Playback::Failed(e.to_string())));
+                    }
+                }
+            }
+            Command::Preload { url } => {
+                if let Some(player) = self.player()
+                    && let Err(e) = player.preload(url)
+                {
+                    tracing::warn!(url, error = %e, "preload refused");
+                }
+            }
+            Command::Stop => {
+                self.video.stop();
+                self.current = None;
+                if let Some(p) = self.player.as_mut() {
+                    p.stop();
+                }
+            }
+            Command::SetPaused(paused) => {
+                if let Some(p) = self.player.as_ref() {
+                    p.set_paused(*paused);
+                }
+            }
+            Command::SaveHistory => {
+                if let Some((tx, _)) = &self.history {
+                    let _ = tx.send(app.history().clone());
+                }
+            }
+            Command::Exit => {
+                let _ = slint::quit_event_loop();
+            }
+        }
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(mut p) = self.player.take() {
+            p.stop();
+        }
+        if let Some((tx, writer)) = self.history.take() {
+            drop(tx);
+            if let Some(w) = writer {
+                let _ = w.join();
+            }
+        }
+    }
+
+    fn is_current(&self, episode: u64) -> bool {
+        self.current == Some(episode)
+    }
+}
+
+/// Player events → app events on the UI thread, tagged with their episode.
+fn forward_player_events(events: Receiver<PlayerEvent>) {
+    let spawned = std::thread::Builder::new()
+        .name("pillarbox-events".into())
+        .spawn(move || {
+            while let Ok(event) = events.recv() {
+                let episode = event.episode();
+                let report = match event {
+                    PlayerEvent::FirstFrame { since_play, .. } => {
+                        tracing::info!(
+                            episode,
+                            first_frame_ms = since_play.as_millis() as u64,
+                            "first frame"
+                        );
+                        Playback::Started
+                    }
+                    PlayerEvent::Buffering { percent, .. } => Playback::Buffering(percent < 100),
+                    PlayerEvent::Position {
+                        position, duration, ..
+                    } => Playback::Position {
+                        position_ms: position.as_millis() as u64,
+                        duration_ms: duration.map(|d| d.as_millis() as u64),
+                    },
+                    PlayerEvent::Ended { qoe, .. } => {
+                        tracing::info!(episode, ?qoe, "episode ended");
+                        Playback::Ended
+                    }
+                    PlayerEvent::Error { error, .. } => {
+                        tracing::warn!(episode, error = %error, "episode failed");
+                        Playback::Failed(error.to_string())
+                    }
+                };
+                view::post_playback(episode, report);
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot forward player events");
+    }
+}
+
+/// `~/.cache/pillarbox/demo`: where demo media is generated.
+pub fn default_demo_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(|| PathBuf::from("."));
+    base.join("pillarbox/demo-v1")
+}
+
+/// Runs the app on the display Slint finds (winit on a desktop, linuxkms on
+/// a box), until the viewer exits.
+pub fn run(options: &TvOptions, windowed: bool) -> anyhow::Result<()> {
+    let keymap = load_keymap(options)?;
+    select_backend(keymap)?;
+    let session = Session::start(options, 1080)?;
+    let ui = session.ui();
+    if !windowed {
+        ui.window().set_fullscreen(true);
+    }
+    ui.show().context("cannot show the window")?;
+    view::fit_to_screen(ui.window());
+    let since = session.started.elapsed();
+    tracing::info!(ms = since.as_millis() as u64, "window shown");
+    ui.run().context("UI event loop")?;
+    session.finish();
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn select_backend(keymap: Keymap) -> anyhow::Result<()> {
+    use input::event::KeyboardEvent;
+    use input::event::keyboard::{KeyState, KeyboardEventTrait};
+    // Remotes send codes XKB has no name for (KEY_OK, colour keys): on
+    // linuxkms they are read here, raw, before Slint's own key handling.
+    let hook = move |event: &input::Event| -> bool {
+        let input::Event::Keyboard(KeyboardEvent::Key(key)) = event else {
+            return false;
+        };
+        let Some(action) = keymap.evdev(key.key()) else {
+            return false;
+        };
+        if key.key_state() == KeyState::Pressed {
+            view::with_shell(|shell| shell.action(action));
+        }
+        true
+    };
+    let selector = slint::BackendSelector::new().with_libinput_event_hook(hook);
+    selector.select().context("no display backend")
+}
+
+#[cfg(not(target_os = "linux"))]
+fn select_backend(_keymap: Keymap) -> anyhow::Result<()> {
+    slint::BackendSelector::new()
+        .select()
+        .context("no display backend")
+}
+
+/// The screens `pillarbox screenshot` can render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShotScreen {
+    Home,
+    Series,
+    Player,
+    Error,
+    Locked,
+}
+
+/// Renders `screen` headless at 1920x1080 with the software renderer and
+/// writes it to `out` as PNG, driving the app as a viewer would.
+pub fn screenshot(options: &TvOptions, screen: ShotScreen, out: &Path) -> anyhow::Result<()> {
+    use crate::input::Action as A;
+    let steps: Vec<Step> = match screen {
+        ShotScreen::Home => vec![Step::Wait(Ready::Home)],
+        ShotScreen::Series => vec![
+            Step::Wait(Ready::Home),
+            Step::Key(A::Ok),
+            Step::Wait(Ready::Posters),
+        ],
+        ShotScreen::Locked => vec![
+            Step::Wait(Ready::Home),
+            Step::Key(A::Ok),
+            Step::Key(A::Down),
+            Step::Key(A::Down),
+            Step::Key(A::Left),
+            Step::Key(A::Ok),
+        ],
+        ShotScreen::Player => vec![
+            Step::Wait(Ready::Home),
+            Step::Key(A::Ok),
+            Step::Key(A::Ok),
+            Step::Wait(Ready::PlayingMs(9_000)),
+        ],
+        ShotScreen::Error => vec![
+            Step::Wait(Ready::Home),
+            Step::Key(A::Ok),
+            Step::Key(A::Ok),
+            Step::Wait(Ready::PlayingMs(3_000)),
+            Step::Inject(Playback::Failed(
+                "HTTP 503 Service Unavailable for segment 3 after 3 tries".into(),
+            )),
+        ],
+    };
+    let mut steps = steps;
+    steps.push(Step::Shot(out.to_owned()));
+    let report = crate::qa::run(options, steps, Duration::from_secs(120))?;
+    if let Some(ms) = report.home_drawn_ms {
+        tracing::info!(home_drawn_ms = ms, "screenshot");
+    }
+    Ok(())
+}
+
+pub use crate::qa::{Ready, Step};

@@ -1,0 +1,392 @@
+//! App state → `Api` properties. Models are updated row by row, so a focus
+//! move redraws the two posters it touches, not the whole screen.
+
+use std::rc::Rc;
+
+use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
+
+use crate::app::history::EpisodeProgress;
+use crate::app::shelf::localized;
+use crate::app::{
+    App, Control, ExitChoice, GRID_COLUMNS, Phase, Screen, SeriesFocus, next_episode,
+};
+use crate::catalog::model::Series;
+
+use super::{Api, EpisodeData, PosterData, RowData, Shell, UpNextData};
+
+pub struct Models {
+    rows: Rc<VecModel<RowData>>,
+    episodes: Rc<VecModel<EpisodeData>>,
+    up_next: Rc<VecModel<UpNextData>>,
+    /// The item models inside `rows`, kept to update posters in place.
+    items: Vec<Rc<VecModel<PosterData>>>,
+}
+
+impl Models {
+    pub fn new(ui: &super::AppWindow) -> Models {
+        let m = Models {
+            rows: Rc::new(VecModel::default()),
+            episodes: Rc::new(VecModel::default()),
+            up_next: Rc::new(VecModel::default()),
+            items: Vec::new(),
+        };
+        let api = ui.global::<Api>();
+        api.set_rows(ModelRc::from(m.rows.clone()));
+        api.set_episodes(ModelRc::from(m.episodes.clone()));
+        api.set_up_next(ModelRc::from(m.up_next.clone()));
+        api.set_grid_columns(GRID_COLUMNS as i32);
+        m
+    }
+}
+
+/// Replaces what changed in `model` with `new`.
+fn sync<T: Clone + PartialEq + 'static>(model: &VecModel<T>, new: Vec<T>) {
+    if model.row_count() != new.len() {
+        model.set_vec(new);
+        return;
+    }
+    for (i, item) in new.into_iter().enumerate() {
+        if model.row_data(i).as_ref() != Some(&item) {
+            model.set_row_data(i, item);
+        }
+    }
+}
+
+fn set_if<T: PartialEq>(current: T, new: T, set: impl FnOnce(T)) {
+    if current != new {
+        set(new);
+    }
+}
+
+pub fn render(shell: &mut Shell) {
+    let ui = shell.ui.clone_strong();
+    let api = ui.global::<Api>();
+    let app = &shell.app;
+    let screen = match (app.catalog(), app.screen()) {
+        (None, _) => "loading",
+        (_, Screen::Home) => "home",
+        (_, Screen::Series(_)) => "series",
+        (_, Screen::Player) => "player",
+        (_, Screen::Locked(..)) => "locked",
+    };
+    set_if(api.get_screen(), screen.into(), |v| api.set_screen(v));
+    set_if(
+        api.get_notice(),
+        app.notice().unwrap_or_default().into(),
+        |v| api.set_notice(v),
+    );
+    set_if(api.get_exit_dialog(), app.exit_dialog().is_some(), |v| {
+        api.set_exit_dialog(v)
+    });
+    set_if(
+        api.get_exit_focused(),
+        app.exit_dialog() == Some(ExitChoice::Exit),
+        |v| api.set_exit_focused(v),
+    );
+    let Some(catalog) = app.catalog().cloned() else {
+        return;
+    };
+    let lang = app.lang().to_owned();
+    let text = |m: &std::collections::BTreeMap<String, String>| -> SharedString {
+        localized(m, &lang, &catalog.default_language).into()
+    };
+    set_if(api.get_channel_name(), text(&catalog.channel.name), |v| {
+        api.set_channel_name(v)
+    });
+    if let Some(accent) = catalog
+        .channel
+        .accent_color
+        .as_deref()
+        .and_then(parse_colour)
+    {
+        ui.global::<super::Theme>().set_accent(accent);
+    }
+    if let Some(logo) = &catalog.channel.logo {
+        let img = shell.poster(logo);
+        api.set_logo(img);
+    }
+    let app = &shell.app;
+
+    match app.screen().clone() {
+        Screen::Home => render_home(shell, &catalog, &lang),
+        Screen::Series(id) => {
+            if let Some(series) = app.series(&id).cloned() {
+                render_series(shell, &series, &lang, &catalog.default_language);
+            }
+        }
+        Screen::Player => render_player(shell, &lang, &catalog.default_language),
+        Screen::Locked(id, number) => {
+            if let Some(series) = app.series(&id) {
+                let title = localized(&series.title, &lang, &catalog.default_language);
+                api.set_locked_title(format!("Episode {number} is locked").into());
+                let total = series.episodes.len();
+                let unlock = match &series.unlock {
+                    Some(u) => format!(" unlock for {} {}", u.price, u.currency),
+                    None => " are not free".into(),
+                };
+                api.set_locked_text(
+                    format!(
+                        "Episodes 1–{} of {title} are free to watch. Episodes {}–{total}{unlock}.",
+                        series.free_episodes,
+                        series.free_episodes + 1,
+                    )
+                    .into(),
+                );
+                api.set_locked_detail(
+                    "Unlocking on this TV is not available yet. Press OK or Back to return.".into(),
+                );
+            }
+        }
+    }
+}
+
+fn meta_line(series: &Series) -> String {
+    let mut parts: Vec<String> = series
+        .genres
+        .iter()
+        .take(2)
+        .map(|g| {
+            let mut c = g.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    parts.push(format!("{} episodes", series.episodes.len()));
+    if series.free_episodes as usize >= series.episodes.len() {
+        parts.push("all free".into());
+    } else {
+        parts.push(format!("{} free", series.free_episodes));
+    }
+    parts.join(" · ")
+}
+
+fn series_share(app: &App, series: &Series) -> f32 {
+    let Some(p) = app.history().series.get(&series.id) else {
+        return -1.0;
+    };
+    let n = series.episodes.len().max(1) as f32;
+    let current = match app.history().progress(&series.id, p.episode) {
+        EpisodeProgress::InProgress(f) => f,
+        _ => 0.0,
+    };
+    ((p.watched.len() as f32 + current) / n).min(1.0)
+}
+
+fn render_home(shell: &mut Shell, catalog: &crate::catalog::Catalog, lang: &str) {
+    let rows: Vec<crate::app::shelf::Row> = shell.app.rows().to_vec();
+    let focused_row = shell.app.focused_row();
+    let mut new_rows = Vec::with_capacity(rows.len());
+    let mut item_lists = Vec::with_capacity(rows.len());
+    for (r, row) in rows.iter().enumerate() {
+        let mut items = Vec::with_capacity(row.series.len());
+        for s in row.series.iter().filter_map(|&i| catalog.series.get(i)) {
+            let poster = shell.poster(&s.poster.url);
+            items.push(PosterData {
+                title: localized(&s.title, lang, &catalog.default_language).into(),
+                poster,
+                progress: series_share(&shell.app, s),
+            });
+        }
+        item_lists.push(items);
+        new_rows.push((row.title.clone(), shell.app.column(r)));
+    }
+    let m = &mut shell.models;
+    // Rows keep their item models; only changed posters are replaced.
+    let same_shape = m.rows.row_count() == new_rows.len()
+        && m.items.len() == item_lists.len()
+        && m.items
+            .iter()
+            .zip(&item_lists)
+            .all(|(a, b)| a.row_count() == b.len());
+    if !same_shape {
+        m.items = item_lists
+            .into_iter()
+            .map(|v| Rc::new(VecModel::from(v)))
+            .collect();
+        let data: Vec<RowData> = new_rows
+            .iter()
+            .zip(&m.items)
+            .map(|((title, focused), items)| RowData {
+                title: title.into(),
+                items: ModelRc::from(items.clone()),
+                focused: *focused as i32,
+            })
+            .collect();
+        m.rows.set_vec(data);
+    } else {
+        for (r, ((title, focused), items)) in new_rows.iter().zip(item_lists).enumerate() {
+            sync(&m.items[r], items);
+            if let Some(mut data) = m.rows.row_data(r)
+                && (data.title != title.as_str() || data.focused != *focused as i32)
+            {
+                data.title = title.into();
+                data.focused = *focused as i32;
+                m.rows.set_row_data(r, data);
+            }
+        }
+    }
+    let ui = shell.ui.clone_strong();
+    let api = ui.global::<Api>();
+    set_if(api.get_focused_row(), focused_row as i32, |v| {
+        api.set_focused_row(v)
+    });
+    if let Some(series) = shell.app.focused_series().cloned() {
+        let d = &catalog.default_language;
+        api.set_hero_title(localized(&series.title, lang, d).into());
+        api.set_hero_synopsis(localized(&series.synopsis, lang, d).into());
+        api.set_hero_meta(meta_line(&series).into());
+        api.set_hero_licence(format!("{} · {}", series.rating.value, series.licence).into());
+        let poster = shell.poster(&series.poster.url);
+        api.set_hero_poster(poster);
+    }
+}
+
+fn render_series(shell: &mut Shell, series: &Series, lang: &str, default: &str) {
+    let app = &shell.app;
+    let cells: Vec<EpisodeData> = series
+        .episodes
+        .iter()
+        .map(|e| {
+            let (state, progress) = if !App::playable(series, e.number) {
+                ("locked", 0.0)
+            } else {
+                match app.history().progress(&series.id, e.number) {
+                    EpisodeProgress::Watched => ("watched", 1.0),
+                    EpisodeProgress::InProgress(f) => ("progress", f),
+                    EpisodeProgress::Unseen => ("free", 0.0),
+                }
+            };
+            EpisodeData {
+                number: e.number as i32,
+                state: state.into(),
+                progress,
+            }
+        })
+        .collect();
+    let resume = app
+        .history()
+        .resume_episode(&series.id, series.episodes.len() as u32);
+    let started = app.history().series.contains_key(&series.id);
+    let focused = match app.series_focus() {
+        SeriesFocus::PlayButton => -1,
+        SeriesFocus::Episode(i) => i as i32,
+    };
+    sync(&shell.models.episodes, cells);
+    let ui = shell.ui.clone_strong();
+    let api = ui.global::<Api>();
+    api.set_focused_episode(focused);
+    api.set_series_title(localized(&series.title, lang, default).into());
+    api.set_series_synopsis(localized(&series.synopsis, lang, default).into());
+    api.set_series_meta(meta_line(series).into());
+    api.set_series_rating(series.rating.value.as_str().into());
+    api.set_series_licence(format!("Licence: {}", series.licence).into());
+    api.set_play_label(
+        if started {
+            format!("▶  Continue EP {resume}")
+        } else {
+            format!("▶  Play EP {resume}")
+        }
+        .into(),
+    );
+    let poster = shell.poster(&series.poster.url);
+    api.set_series_poster(poster);
+}
+
+fn render_player(shell: &mut Shell, lang: &str, default: &str) {
+    let ui = shell.ui.clone_strong();
+    let api = ui.global::<Api>();
+    let app = &shell.app;
+    let Some(p) = app.player().cloned() else {
+        return;
+    };
+    let Some(series) = app.series(&p.series).cloned() else {
+        return;
+    };
+    let episode = series.episodes.iter().find(|e| e.number == p.episode);
+    api.set_player_title(localized(&series.title, lang, default).into());
+    api.set_player_episode(format!("EP {} / {}", p.episode, series.episode_count).into());
+    api.set_player_episode_title(
+        episode
+            .map(|e| localized(&e.title, lang, default))
+            .unwrap_or_default()
+            .into(),
+    );
+    api.set_player_licence(format!("{} · Licence: {}", series.rating.value, series.licence).into());
+    let mut up_next = Vec::new();
+    let mut n = p.episode;
+    while up_next.len() < 3 {
+        let Some(next) = next_episode(&series, n) else {
+            break;
+        };
+        n = next.number;
+        up_next.push(UpNextData {
+            label: format!("EP {}", next.number).into(),
+            title: localized(&next.title, lang, default).into(),
+            locked: !App::playable(&series, next.number),
+        });
+    }
+    sync(&shell.models.up_next, up_next);
+    set_if(
+        api.get_countdown(),
+        app.countdown().unwrap_or(0) as i32,
+        |v| api.set_countdown(v),
+    );
+    set_if(api.get_controls(), app.controls_visible(), |v| {
+        api.set_controls(v)
+    });
+    let control = match p.control {
+        Control::Previous => 0,
+        Control::PlayPause => 1,
+        Control::Next => 2,
+    };
+    set_if(api.get_control_focus(), control, |v| {
+        api.set_control_focus(v)
+    });
+    let progress = p
+        .duration_ms
+        .filter(|d| *d > 0)
+        .map_or(0.0, |d| p.position_ms as f32 / d as f32);
+    set_if(api.get_progress(), progress, |v| api.set_progress(v));
+    let time = format!(
+        "{} / {}",
+        clock(p.position_ms),
+        p.duration_ms.map(clock).unwrap_or_else(|| "–:––".into())
+    );
+    set_if(api.get_time_text(), time.into(), |v| api.set_time_text(v));
+    set_if(api.get_paused(), p.paused, |v| api.set_paused(v));
+    set_if(
+        api.get_loading(),
+        p.phase == Phase::Loading || p.buffering,
+        |v| api.set_loading(v),
+    );
+    let error = match &p.phase {
+        Phase::Failed(m) => m.clone(),
+        _ => String::new(),
+    };
+    set_if(api.get_error(), error.into(), |v| api.set_error(v));
+    set_if(
+        api.get_error_next_focused(),
+        p.error_choice == crate::app::ErrorChoice::Next,
+        |v| api.set_error_next_focused(v),
+    );
+}
+
+fn clock(ms: u64) -> String {
+    let s = ms / 1000;
+    format!("{}:{:02}", s / 60, s % 60)
+}
+
+/// "#RRGGBB" → colour.
+fn parse_colour(text: &str) -> Option<slint::Color> {
+    let hex = text.strip_prefix('#')?;
+    if hex.len() != 6 {
+        return None;
+    }
+    let v = u32::from_str_radix(hex, 16).ok()?;
+    Some(slint::Color::from_rgb_u8(
+        (v >> 16) as u8,
+        (v >> 8) as u8,
+        v as u8,
+    ))
+}
