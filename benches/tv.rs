@@ -1,0 +1,119 @@
+//! The TV app's speed and memory, measured headless with the real binary
+//! (`pillarbox qa`, software renderer at 1920x1080):
+//! - process start to the home screen drawn, with the catalog cached by an
+//!   earlier run (the network refresh comes after);
+//! - resident memory on the home screen and while an episode plays;
+//! - the software renderer's time to redraw after a focus move.
+//!
+//! The catalog is the demo's, served from this process on loopback like a
+//! partner's CDN. Run with `make bench`.
+
+use std::path::Path;
+use std::process::Command;
+
+use pillarbox::demo::DemoServer;
+
+const RUNS: usize = 5;
+
+fn qa(url: &str, state: &Path, steps: &[&str]) -> serde_json::Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_pillarbox"))
+        .arg("qa")
+        .args(steps)
+        .args(["--catalog", url, "--state-dir"])
+        .arg(state)
+        .output()
+        .expect("pillarbox runs");
+    assert!(
+        out.status.success(),
+        "pillarbox qa {steps:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("a JSON report")
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+fn main() {
+    let media = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let server = DemoServer::start_catalog(media.path()).unwrap();
+    let url = server.catalog_url().to_string();
+
+    // Fills the catalog cache and has the server generate the posters and
+    // the episodes played below, so no run waits for an encoder.
+    qa(
+        &url,
+        state.path(),
+        &["home", "key:ok", "key:ok", "playing:6000"],
+    );
+
+    let mut drawn = Vec::new();
+    let mut complete = Vec::new();
+    for _ in 0..RUNS {
+        let r = qa(&url, state.path(), &["home"]);
+        drawn.push(r["home_drawn_ms"].as_f64().unwrap());
+        complete.push(r["home_complete_ms"].as_f64().unwrap());
+    }
+
+    let mut moves = vec!["home"];
+    for _ in 0..4 {
+        moves.extend(["key:right", "key:right", "key:down", "key:left", "key:up"]);
+    }
+    let r = qa(&url, state.path(), &moves);
+    let redraw: Vec<f64> = r["redraw_after_key_ms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_f64())
+        .collect();
+
+    let r = qa(
+        &url,
+        state.path(),
+        &[
+            "home",
+            "sleep:1000",
+            "rss:home",
+            "key:ok",
+            "key:ok",
+            "playing:5000",
+            "rss:playing",
+        ],
+    );
+    let rss = |label: &str| -> f64 {
+        r["rss_kib"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e[0] == label)
+            .and_then(|e| e[1].as_f64())
+            .unwrap()
+            / 1024.0
+    };
+
+    println!("pillarbox TV app, headless, software renderer at 1920x1080, {RUNS} runs");
+    println!(
+        "start to home drawn (cached catalog)   median {:7.1} ms   min {:7.1}   max {:7.1}",
+        median(drawn.clone()),
+        drawn.iter().cloned().fold(f64::MAX, f64::min),
+        drawn.iter().cloned().fold(0.0, f64::max)
+    );
+    println!(
+        "start to home with every poster drawn  median {:7.1} ms",
+        median(complete)
+    );
+    println!(
+        "redraw after a focus move ({} moves)   median {:7.2} ms   max {:7.2}",
+        redraw.len(),
+        median(redraw.clone()),
+        redraw.iter().cloned().fold(0.0, f64::max)
+    );
+    println!(
+        "RSS on home {:.1} MiB, while playing {:.1} MiB",
+        rss("home"),
+        rss("playing")
+    );
+}

@@ -1,0 +1,322 @@
+//! Headless UI tests: the real Slint UI on Slint's testing backend with the
+//! software renderer, driven by key events; screens compared with reference
+//! PNGs in tests/ui-references/ (tolerance below). A missing reference is
+//! written from the current rendering (look at it before committing it);
+//! UPDATE_UI_REFERENCES=1 rewrites them all. Every rendering is also saved
+//! under target/ui-snapshots/ for inspection.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use i_slint_backend_testing::{TestingBackend, TestingBackendOptions, mock_elapsed_time};
+use pillarbox::app::history::History;
+use pillarbox::app::{App, Command, Event, Playback};
+use pillarbox::input::Keymap;
+use pillarbox::view::{Api, AppWindow, Effects, Shell};
+use slint::platform::{Key, WindowEvent};
+use slint::{ComponentHandle, Model, Rgba8Pixel, SharedPixelBuffer};
+
+/// A pixel differs when a channel is off by more than this.
+const CHANNEL_TOLERANCE: i32 = 24;
+/// A screen matches when no more than this share of pixels differ.
+const PIXEL_SHARE: f64 = 0.005;
+
+fn base() -> url::Url {
+    url::Url::parse("http://127.0.0.1:9/").unwrap()
+}
+
+#[derive(Clone, Default)]
+struct Recorder(Rc<RefCell<Vec<Command>>>);
+
+impl Effects for Recorder {
+    fn run(&mut self, command: &Command, _app: &App) {
+        self.0.borrow_mut().push(command.clone());
+    }
+    fn is_current(&self, _episode: u64) -> bool {
+        true
+    }
+}
+
+/// Demo posters and a video frame, drawn by GStreamer once per run.
+struct Pictures {
+    posters: Vec<(String, Vec<u8>)>,
+    frame: Vec<u8>,
+}
+
+fn pictures() -> &'static Pictures {
+    static P: OnceLock<Pictures> = OnceLock::new();
+    P.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut posters = Vec::new();
+        for s in pillarbox::demo::catalog::SERIES {
+            let path = dir.path().join(format!("{}.png", s.id));
+            pillarbox::demo::media::still(
+                &path,
+                (540, 960),
+                s.poster_rgb,
+                s.title,
+                "pillarbox demo",
+            )
+            .unwrap();
+            let url = base().join(&format!("posters/{}.png", s.id)).unwrap();
+            posters.push((url.to_string(), std::fs::read(&path).unwrap()));
+        }
+        let path = dir.path().join("frame.png");
+        pillarbox::demo::media::still(&path, (608, 1080), 0x3a7bd5, "EP 1", "frame").unwrap();
+        Pictures {
+            posters,
+            frame: std::fs::read(&path).unwrap(),
+        }
+    })
+}
+
+struct Harness {
+    shell: Rc<RefCell<Shell>>,
+    ui: AppWindow,
+    commands: Rc<RefCell<Vec<Command>>>,
+}
+
+fn harness() -> Harness {
+    // One platform per test thread; later tests on the same thread reuse it.
+    let _ = slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
+        mock_time: true,
+        threading: false,
+        renderer_name: Some("software".into()),
+    })));
+    let ui = AppWindow::new().unwrap();
+    ui.window().set_size(slint::PhysicalSize::new(1920, 1080));
+    ui.show().unwrap();
+    let recorder = Recorder::default();
+    let commands = recorder.0.clone();
+    let shell = Shell::install(
+        ui.clone_strong(),
+        App::new(History::default(), "en"),
+        Keymap::builtin(),
+        Box::new(recorder),
+        None,
+    );
+    shell.borrow_mut().dispatch(Event::Catalog {
+        catalog: std::sync::Arc::new(pillarbox::demo::catalog::catalog(&base())),
+        problem: None,
+    });
+    for (url, png) in &pictures().posters {
+        let pixels = pillarbox::view::posters::decode(png, (405, 720)).unwrap();
+        shell.borrow_mut().poster_ready(url, pixels);
+    }
+    Harness {
+        shell,
+        ui,
+        commands,
+    }
+}
+
+impl Harness {
+    fn key(&self, key: Key) {
+        let text: slint::SharedString = key.into();
+        self.ui
+            .window()
+            .dispatch_event(WindowEvent::KeyPressed { text: text.clone() });
+        self.ui
+            .window()
+            .dispatch_event(WindowEvent::KeyReleased { text });
+        // Let focus animations finish.
+        mock_elapsed_time(Duration::from_millis(400));
+    }
+    fn api(&self) -> Api<'_> {
+        self.ui.global::<Api>()
+    }
+    fn screen(&self) -> String {
+        self.api().get_screen().to_string()
+    }
+    fn event(&self, e: Event) {
+        self.shell.borrow_mut().dispatch(e);
+        mock_elapsed_time(Duration::from_millis(400));
+    }
+    fn show_frame(&self) {
+        let frame = pillarbox::view::posters::decode(&pictures().frame, (608, 1080)).unwrap();
+        let backdrop = pillarbox::view::video::backdrop(&frame);
+        self.api().set_backdrop(slint::Image::from_rgba8(backdrop));
+        self.shell
+            .borrow()
+            .show_frame(slint::Image::from_rgba8(frame));
+        mock_elapsed_time(Duration::from_millis(400));
+    }
+    fn played(&self) -> Vec<(String, u32)> {
+        self.commands
+            .borrow()
+            .iter()
+            .filter_map(|c| match c {
+                Command::Play {
+                    series, episode, ..
+                } => Some((series.clone(), *episode)),
+                _ => None,
+            })
+            .collect()
+    }
+    /// Compares the window with tests/ui-references/NAME.png.
+    fn matches_reference(&self, name: &str) {
+        let shot = self.ui.window().take_snapshot().unwrap();
+        compare(&shot, name);
+    }
+}
+
+fn to_image(shot: &SharedPixelBuffer<Rgba8Pixel>) -> image::RgbaImage {
+    image::RgbaImage::from_raw(shot.width(), shot.height(), shot.as_bytes().to_vec()).unwrap()
+}
+
+fn compare(shot: &SharedPixelBuffer<Rgba8Pixel>, name: &str) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let actual = to_image(shot);
+    let out_dir = root.join("target/ui-snapshots");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    actual.save(out_dir.join(format!("{name}.png"))).unwrap();
+    let reference: PathBuf = root.join(format!("tests/ui-references/{name}.png"));
+    if std::env::var_os("UPDATE_UI_REFERENCES").is_some() || !reference.exists() {
+        assert!(
+            std::env::var_os("CI").is_none() || std::env::var_os("UPDATE_UI_REFERENCES").is_some(),
+            "no reference {} in CI",
+            reference.display()
+        );
+        std::fs::create_dir_all(reference.parent().unwrap()).unwrap();
+        actual.save(&reference).unwrap();
+        eprintln!("wrote reference {}", reference.display());
+        return;
+    }
+    let expected = image::open(&reference).unwrap().to_rgba8();
+    assert_eq!(
+        (expected.width(), expected.height()),
+        (actual.width(), actual.height()),
+        "{name}: size"
+    );
+    let mut diff = image::RgbaImage::new(actual.width(), actual.height());
+    let mut differing = 0u64;
+    for ((a, e), d) in actual
+        .pixels()
+        .zip(expected.pixels())
+        .zip(diff.pixels_mut())
+    {
+        let off = (0..3).any(|c| (a.0[c] as i32 - e.0[c] as i32).abs() > CHANNEL_TOLERANCE);
+        if off {
+            differing += 1;
+            *d = image::Rgba([255, 0, 255, 255]);
+        } else {
+            *d = image::Rgba([a.0[0] / 4, a.0[1] / 4, a.0[2] / 4, 255]);
+        }
+    }
+    let share = differing as f64 / (actual.width() * actual.height()) as f64;
+    if share > PIXEL_SHARE {
+        let diff_path = out_dir.join(format!("{name}.diff.png"));
+        diff.save(&diff_path).unwrap();
+        panic!(
+            "{name}: {:.2} % of pixels differ from {} (allowed {:.2} %); diff in {}",
+            share * 100.0,
+            reference.display(),
+            PIXEL_SHARE * 100.0,
+            diff_path.display()
+        );
+    }
+}
+
+#[test]
+fn remote_keys_go_home_series_player_and_back() {
+    let h = harness();
+    assert_eq!(h.screen(), "home");
+    assert_eq!(h.api().get_hero_title(), "The CEO's Secret");
+    // Right moves along the rail, Down to the next rail, which starts at
+    // its own first item; Up comes back to where the first rail was.
+    h.key(Key::RightArrow);
+    h.key(Key::RightArrow);
+    assert_eq!(h.api().get_hero_title(), "Midnight Bakery");
+    h.key(Key::DownArrow);
+    assert_eq!(h.api().get_focused_row(), 1);
+    assert_eq!(h.api().get_hero_title(), "Love at Gate 9");
+    h.key(Key::UpArrow);
+    assert_eq!(h.api().get_rows().row_data(0).unwrap().focused, 2);
+
+    h.key(Key::Return);
+    assert_eq!(h.screen(), "series");
+    assert_eq!(h.api().get_series_title(), "Midnight Bakery");
+    assert_eq!(h.api().get_focused_episode(), -1);
+    h.key(Key::DownArrow);
+    h.key(Key::RightArrow);
+    assert_eq!(h.api().get_focused_episode(), 1);
+    h.key(Key::Return);
+    assert_eq!(h.screen(), "player");
+    assert_eq!(h.played(), [("midnight-bakery".to_string(), 2)]);
+    assert_eq!(h.api().get_player_episode(), "EP 2 / 12");
+    assert!(h.api().get_loading());
+
+    h.event(Event::Playback(Playback::Started));
+    assert!(!h.api().get_loading());
+    // Space is Play/Pause on a keyboard.
+    h.key(Key::Space);
+    assert!(h.api().get_paused());
+    assert!(h.commands.borrow().contains(&Command::SetPaused(true)));
+
+    // Escape and Backspace are Back.
+    h.key(Key::Escape);
+    assert_eq!(h.screen(), "series");
+    assert_eq!(h.api().get_focused_episode(), 1);
+    h.key(Key::Backspace);
+    assert_eq!(h.screen(), "home");
+    assert_eq!(h.api().get_hero_title(), "Midnight Bakery");
+    // Back on home asks before leaving.
+    h.key(Key::Escape);
+    assert!(h.api().get_exit_dialog());
+    h.key(Key::Escape);
+    assert!(!h.api().get_exit_dialog());
+    assert_eq!(h.screen(), "home");
+}
+
+#[test]
+fn page_up_and_down_change_episode() {
+    let h = harness();
+    h.key(Key::Return);
+    h.key(Key::Return);
+    assert_eq!(h.played(), [("ceo-secret".to_string(), 1)]);
+    h.key(Key::PageUp);
+    h.key(Key::PageUp);
+    h.key(Key::PageDown);
+    let eps: Vec<u32> = h.played().into_iter().map(|(_, e)| e).collect();
+    assert_eq!(eps, [1, 2, 3, 2]);
+    assert_eq!(h.api().get_player_episode(), "EP 2 / 24");
+}
+
+#[test]
+fn screens_match_their_references() {
+    let h = harness();
+    h.matches_reference("home");
+
+    h.key(Key::Return);
+    h.key(Key::DownArrow);
+    h.key(Key::RightArrow);
+    h.matches_reference("series");
+
+    h.key(Key::Return);
+    h.event(Event::Playback(Playback::Started));
+    h.show_frame();
+    h.event(Event::Tick(1_000));
+    h.event(Event::Playback(Playback::Position {
+        position_ms: 8_000,
+        duration_ms: Some(12_000),
+    }));
+    h.key(Key::Return);
+    h.matches_reference("player");
+    assert_eq!(h.api().get_countdown(), 4);
+    assert!(h.api().get_controls());
+
+    h.event(Event::Playback(Playback::Failed(
+        "HTTP 503 Service Unavailable for segment 3 after 3 tries".into(),
+    )));
+    h.matches_reference("error");
+
+    h.key(Key::Escape);
+    h.key(Key::DownArrow);
+    h.key(Key::DownArrow);
+    h.key(Key::Return);
+    assert_eq!(h.screen(), "locked");
+    h.matches_reference("locked");
+}
