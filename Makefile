@@ -38,7 +38,7 @@ deps:
 	  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt; }
 
 run: deps
-	cargo run --release --
+	cargo run --release -- --windowed
 
 test: deps
 	cargo test

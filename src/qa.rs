@@ -76,7 +76,10 @@ pub struct QaReport {
     pub redraw_after_key_ms: Vec<f64>,
     /// Resident memory at each `rss` step, KiB.
     pub rss_kib: Vec<(String, u64)>,
+    /// The screen at the end: loading, home, series, player or locked.
     pub screen: String,
+    /// The notice line at the end (offline catalog, ...), if any.
+    pub notice: Option<String>,
 }
 
 /// Resident set size of this process, KiB.
@@ -162,14 +165,14 @@ pub fn run(options: &TvOptions, steps: Vec<Step>, timeout: Duration) -> anyhow::
     }
     slint::run_event_loop().context("headless event loop")?;
     drop(timer);
-    let screen = session
-        .ui()
-        .global::<crate::view::Api>()
-        .get_screen()
-        .to_string();
+    let ui = session.ui();
+    let api = ui.global::<crate::view::Api>();
+    let screen = api.get_screen().to_string();
+    let notice = Some(api.get_notice().to_string()).filter(|n| !n.is_empty());
     session.finish();
     let mut r = runner.borrow_mut();
     r.report.screen = screen;
+    r.report.notice = notice;
     if let Some(e) = r.error.take() {
         bail!(e);
     }

@@ -67,6 +67,7 @@ pub fn process_start() -> Instant {
 
 impl Session {
     /// Creates the window and everything behind it; the platform must be set.
+    /// `video_height`: the picture's height until the window tells its own.
     pub fn start(options: &TvOptions, video_height: u32) -> anyhow::Result<Session> {
         let started = process_start();
         let store = Store::new(&options.state_dir).with_context(|| {
@@ -87,13 +88,9 @@ impl Session {
         };
         let posters = PosterLoader::new(fetcher, runtime.handle().clone());
         let video = VideoSink::new(ui.as_weak());
-        // The picture is scaled by GStreamer to what the screen shows: 9:16
-        // at full height.
-        let h = video_height.max(2) & !1;
-        let w = (h * 9 / 16 + 1) & !1;
         let player_config = PlayerConfig {
             net: options.net.clone(),
-            video_size: Some((w, h)),
+            video_size: Some(pillarbox_size(video_height)),
             audio: options.audio,
             ..PlayerConfig::default()
         };
@@ -161,6 +158,13 @@ impl Session {
         drop(self.shell);
         self.runtime.shutdown_timeout(Duration::from_secs(2));
     }
+}
+
+/// The picture is scaled by GStreamer to what the screen shows: 9:16 at the
+/// stage's full height, in physical pixels (even sizes for the converters).
+fn pillarbox_size(height: u32) -> (u32, u32) {
+    let h = height.max(2) & !1;
+    (((h * 9 / 16) + 1) & !1, h)
 }
 
 fn load_keymap(options: &TvOptions) -> anyhow::Result<Keymap> {
@@ -262,7 +266,11 @@ impl TvEffects {
 }
 
 impl Effects for TvEffects {
-    fn warm_up(&mut self) {
+    fn warm_up(&mut self, video_height: u32) {
+        if self.player.is_none() {
+            self.config.video_size = Some(pillarbox_size(video_height));
+            tracing::info!(size = ?self.config.video_size, "video scaled to");
+        }
         self.player();
     }
 

@@ -27,7 +27,8 @@ pub const STAGE: (f32, f32) = (1920.0, 1080.0);
 /// What the app core's commands do outside the UI: play, save, exit.
 pub trait Effects {
     /// Called once the first screen is up: start what is slow to start.
-    fn warm_up(&mut self) {}
+    /// `video_height` is the stage's full height in physical pixels.
+    fn warm_up(&mut self, _video_height: u32) {}
     fn run(&mut self, command: &Command, app: &App);
     /// The app is closing: finish writes, release the player.
     fn shutdown(&mut self) {}
@@ -153,7 +154,8 @@ impl Shell {
     }
 
     pub fn warm_up(&mut self) {
-        self.effects.warm_up();
+        let height = (STAGE.1 * self.ui.window().scale_factor()).round() as u32;
+        self.effects.warm_up(height);
     }
 
     /// Stops playback, saves the history and waits for it to be written.

@@ -1,0 +1,117 @@
+//! The whole TV app, headless (`pillarbox qa`): real catalog fetch from a
+//! loopback server, real GStreamer playback, the Slint UI on the software
+//! renderer.
+
+use std::path::Path;
+use std::process::Command;
+
+use pillarbox::demo::DemoServer;
+
+fn qa(args: &[&str], state: &Path, cache: &Path) -> (serde_json::Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pillarbox"))
+        .arg("qa")
+        .args(args)
+        .arg("--state-dir")
+        .arg(state)
+        .env("XDG_CACHE_HOME", cache)
+        .output()
+        .expect("pillarbox runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "pillarbox qa {args:?}: {stderr}");
+    (
+        serde_json::from_slice(&out.stdout).expect("a JSON report"),
+        stderr,
+    )
+}
+
+#[test]
+fn demo_episode_plays_pillarboxed_and_back_returns_home() {
+    let state = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let shot = state.path().join("player.png");
+    let shot_arg = format!("shot:{}", shot.display());
+    let (report, _) = qa(
+        &[
+            "home",
+            "key:ok",
+            "key:ok",
+            "playing:3000",
+            &shot_arg,
+            "key:back",
+            "key:back",
+        ],
+        state.path(),
+        cache.path(),
+    );
+    assert_eq!(report["screen"], "home", "{report}");
+    assert!(report["home_drawn_ms"].as_u64().is_some(), "{report}");
+
+    // The picture is in the 9:16 column in the middle; the sides are not
+    // video but they are not empty either (titles, up next).
+    let img = image::open(&shot).unwrap().to_rgba8();
+    assert_eq!(img.dimensions(), (1920, 1080));
+    let column = (656..1264, 0..1080);
+    let distinct = |xs: std::ops::Range<u32>, ys: std::ops::Range<u32>| {
+        let mut seen = std::collections::HashSet::new();
+        for y in ys.step_by(7) {
+            for x in xs.clone().step_by(7) {
+                seen.insert(img.get_pixel(x, y).0);
+            }
+        }
+        seen.len()
+    };
+    assert!(
+        distinct(column.0, column.1) > 20,
+        "no picture in the video column"
+    );
+    assert!(distinct(96..600, 54..400) > 5, "nothing on the left side");
+
+    // Watching was remembered, atomically, in the state directory.
+    let history: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state.path().join("history.json")).unwrap()).unwrap();
+    let ep = &history["series"]["ceo-secret"];
+    assert_eq!(ep["episode"], 1, "{history}");
+    assert!(ep["position_ms"].as_u64().unwrap() >= 3000, "{history}");
+}
+
+#[test]
+fn cached_catalog_is_shown_when_the_server_is_gone() {
+    let state = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let media = tempfile::tempdir().unwrap();
+    let server = DemoServer::start_catalog(media.path()).unwrap();
+    let url = server.catalog_url().to_string();
+    let (first, _) = qa(&["home", "--catalog", &url], state.path(), cache.path());
+    assert_eq!(first["notice"], serde_json::Value::Null, "{first}");
+    drop(server);
+
+    let (second, _) = qa(
+        &["home", "sleep:6000", "--catalog", &url],
+        state.path(),
+        cache.path(),
+    );
+    assert_eq!(second["screen"], "home", "{second}");
+    let notice = second["notice"].as_str().unwrap_or_default();
+    assert!(notice.contains("Showing saved programmes"), "{second}");
+}
+
+#[test]
+fn a_bad_keymap_is_refused_with_its_name_and_key() {
+    let state = tempfile::tempdir().unwrap();
+    std::fs::write(
+        state.path().join("keymap.toml"),
+        "[evdev]\nKEY_TELEPORT = \"ok\"\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pillarbox"))
+        .args(["qa", "home", "--state-dir"])
+        .arg(state.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("keymap.toml") && stderr.contains("KEY_TELEPORT"),
+        "{stderr}"
+    );
+}
