@@ -320,3 +320,31 @@ fn screens_match_their_references() {
     assert_eq!(h.screen(), "locked");
     h.matches_reference("locked");
 }
+
+#[test]
+fn poster_memory_is_bounded_but_posters_on_screen_stay() {
+    let h = harness();
+    let tiny = SharedPixelBuffer::<Rgba8Pixel>::new(4, 4);
+    for i in 0..100 {
+        h.shell
+            .borrow_mut()
+            .poster_ready(&format!("http://127.0.0.1:9/other/{i}.png"), tiny.clone());
+    }
+    assert_eq!(
+        h.shell.borrow().posters_cached(),
+        pillarbox::view::POSTERS_KEPT
+    );
+    let first = h
+        .api()
+        .get_rows()
+        .row_data(0)
+        .unwrap()
+        .items
+        .row_data(0)
+        .unwrap();
+    assert!(
+        first.poster.size().width > 4,
+        "the first poster on screen was evicted"
+    );
+    h.matches_reference("home");
+}

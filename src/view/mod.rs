@@ -24,6 +24,9 @@ slint::include_modules!();
 /// it fills the screen whatever its resolution.
 pub const STAGE: (f32, f32) = (1920.0, 1080.0);
 
+/// Posters kept decoded: at 405x720 RGBA about 1.1 MiB each.
+pub const POSTERS_KEPT: usize = 64;
+
 /// What the app core's commands do outside the UI: play, save, exit.
 pub trait Effects {
     /// Called once the first screen is up: start what is slow to start.
@@ -49,6 +52,11 @@ pub struct Shell {
     effects: Box<dyn Effects>,
     posters: Option<Box<dyn PosterSource>>,
     poster_cache: HashMap<String, Image>,
+    /// Cache insertion order, oldest first, to bound its memory.
+    poster_order: std::collections::VecDeque<String>,
+    /// The render pass that last showed each poster.
+    poster_used: HashMap<String, u64>,
+    render_pass: u64,
     requested: std::collections::HashSet<String>,
     models: project::Models,
 }
@@ -111,6 +119,9 @@ impl Shell {
             effects,
             posters,
             poster_cache: HashMap::new(),
+            poster_order: Default::default(),
+            poster_used: HashMap::new(),
+            render_pass: 0,
             requested: Default::default(),
             models,
         }));
@@ -182,9 +193,38 @@ impl Shell {
 
     /// A decoded poster for `url`.
     pub fn poster_ready(&mut self, url: &str, pixels: SharedPixelBuffer<Rgba8Pixel>) {
-        self.poster_cache
-            .insert(url.to_owned(), Image::from_rgba8(pixels));
+        self.cache_poster(url, Image::from_rgba8(pixels));
         self.render();
+    }
+
+    /// Keeps at most [`POSTERS_KEPT`] posters, more only while on screen;
+    /// the oldest not shown by the last render go first (and are fetched
+    /// again if they come back).
+    fn cache_poster(&mut self, url: &str, image: Image) {
+        if self.poster_cache.insert(url.to_owned(), image).is_none() {
+            self.poster_order.push_back(url.to_owned());
+        }
+        while self.poster_order.len() > POSTERS_KEPT {
+            let pass = self.render_pass;
+            let used = &self.poster_used;
+            let Some(i) = self
+                .poster_order
+                .iter()
+                .position(|u| used.get(u).is_none_or(|p| *p < pass))
+            else {
+                break;
+            };
+            if let Some(old) = self.poster_order.remove(i) {
+                self.poster_cache.remove(&old);
+                self.poster_used.remove(&old);
+                self.requested.remove(&old);
+            }
+        }
+    }
+
+    /// How many posters are held decoded.
+    pub fn posters_cached(&self) -> usize {
+        self.poster_cache.len()
     }
 
     /// Posters asked for and not yet loaded (or failed).
@@ -197,26 +237,33 @@ impl Shell {
 
     /// A poster that failed to load is not asked for again this session.
     pub fn poster_failed(&mut self, url: &str) {
-        self.poster_cache.insert(url.to_owned(), Image::default());
+        self.cache_poster(url, Image::default());
     }
 
     pub fn show_frame(&self, frame: Image) {
         self.ui.global::<Api>().set_video_frame(frame);
     }
 
+    /// The poster of `url`, fetched if it is not cached yet.
     fn poster(&mut self, url: &str) -> Image {
-        if let Some(img) = self.poster_cache.get(url) {
-            return img.clone();
-        }
-        if let Some(src) = &self.posters
+        let image = self.cached_poster(url);
+        if !self.poster_cache.contains_key(url)
+            && let Some(src) = &self.posters
             && self.requested.insert(url.to_owned())
         {
             src.request(url);
         }
-        Image::default()
+        image
+    }
+
+    /// The poster of `url` if cached; far off-screen posters are not fetched.
+    fn cached_poster(&mut self, url: &str) -> Image {
+        self.poster_used.insert(url.to_owned(), self.render_pass);
+        self.poster_cache.get(url).cloned().unwrap_or_default()
     }
 
     fn render(&mut self) {
+        self.render_pass += 1;
         project::render(self);
     }
 }

@@ -14,6 +14,9 @@ use crate::catalog::model::Series;
 
 use super::{Api, EpisodeData, PosterData, RowData, Shell, UpNextData};
 
+/// Posters a rail shows at once (home.slint's `per-screen` + 1).
+const POSTERS_PER_ROW: usize = 8;
+
 pub struct Models {
     rows: Rc<VecModel<RowData>>,
     episodes: Rc<VecModel<EpisodeData>>,
@@ -179,9 +182,23 @@ fn render_home(shell: &mut Shell, catalog: &crate::catalog::Catalog, lang: &str)
     let mut new_rows = Vec::with_capacity(rows.len());
     let mut item_lists = Vec::with_capacity(rows.len());
     for (r, row) in rows.iter().enumerate() {
+        // Posters are fetched for the rows around the focus and the columns
+        // on screen (as ui/screens/home.slint scrolls them), no further.
+        let focused_col = shell.app.column(r);
+        let first = (focused_col + 1).saturating_sub(POSTERS_PER_ROW - 1);
+        let near_row = r + 1 >= focused_row && r <= focused_row + 2;
         let mut items = Vec::with_capacity(row.series.len());
-        for s in row.series.iter().filter_map(|&i| catalog.series.get(i)) {
-            let poster = shell.poster(&s.poster.url);
+        for (c, s) in row
+            .series
+            .iter()
+            .filter_map(|&i| catalog.series.get(i))
+            .enumerate()
+        {
+            let poster = if near_row && c + 2 >= first && c <= first + POSTERS_PER_ROW + 2 {
+                shell.poster(&s.poster.url)
+            } else {
+                shell.cached_poster(&s.poster.url)
+            };
             items.push(PosterData {
                 title: localized(&s.title, lang, &catalog.default_language).into(),
                 poster,
