@@ -148,12 +148,7 @@ impl Harness {
         self.commands
             .borrow()
             .iter()
-            .filter_map(|c| match c {
-                Command::Play {
-                    series, episode, ..
-                } => Some((series.clone(), *episode)),
-                _ => None,
-            })
+            .filter_map(Command::played)
             .collect()
     }
     /// Compares the window with tests/ui-references/NAME.png.

@@ -70,6 +70,18 @@ pub enum Command {
     Exit,
 }
 
+impl Command {
+    /// Series and episode of a `Play` (logs, tests).
+    pub fn played(&self) -> Option<(String, u32)> {
+        match self {
+            Command::Play {
+                series, episode, ..
+            } => Some((series.clone(), *episode)),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Screen {
     Home,

@@ -20,14 +20,7 @@ fn press(app: &mut App, actions: &[Action]) -> Vec<Command> {
 }
 
 fn played(cmds: &[Command]) -> Vec<(String, u32)> {
-    cmds.iter()
-        .filter_map(|c| match c {
-            Command::Play {
-                series, episode, ..
-            } => Some((series.clone(), *episode)),
-            _ => None,
-        })
-        .collect()
+    cmds.iter().filter_map(Command::played).collect()
 }
 
 #[test]
