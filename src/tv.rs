@@ -25,6 +25,8 @@ use crate::view::{self, AppWindow, Effects, Shell};
 
 /// How often the catalog is fetched again while the app runs.
 const CATALOG_REFRESH: Duration = Duration::from_secs(30 * 60);
+/// The first retry when no catalog could be loaded at all.
+const CATALOG_RETRY_FIRST: Duration = Duration::from_secs(15);
 const TICK: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Clone)]
@@ -199,18 +201,29 @@ async fn keep_catalog_fresh(config: CatalogConfig) {
         None => false,
     };
     let mut first = true;
+    let mut have = shown_cached;
+    // Without any catalog the screen is empty: try again soon, backing off.
+    let mut retry = CATALOG_RETRY_FIRST;
     loop {
         match loader.load().await {
             // The cached catalog is already on screen.
             Ok(l) if first && shown_cached && l.from == LoadedFrom::Revalidated => {}
-            Ok(l) => view::post_event(Event::Catalog {
-                catalog: Arc::new(l.catalog),
-                problem: l.problem,
-            }),
+            Ok(l) => {
+                have = true;
+                view::post_event(Event::Catalog {
+                    catalog: Arc::new(l.catalog),
+                    problem: l.problem,
+                })
+            }
             Err(e) => view::post_event(Event::CatalogFailed(e.to_string())),
         }
         first = false;
-        tokio::time::sleep(CATALOG_REFRESH).await;
+        if have {
+            tokio::time::sleep(CATALOG_REFRESH).await;
+        } else {
+            tokio::time::sleep(retry).await;
+            retry = (retry * 2).min(CATALOG_REFRESH / 6);
+        }
     }
 }
 

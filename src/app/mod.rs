@@ -275,7 +275,7 @@ impl App {
             }
             Event::CatalogFailed(why) => {
                 if self.catalog.is_none() {
-                    self.notice = Some(format!("No programmes yet: {why}"));
+                    self.notice = Some(format!("Cannot load programmes; trying again. ({why})"));
                 }
             }
             Event::Playback(p) => self.on_playback(p, &mut out),
