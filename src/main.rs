@@ -62,7 +62,14 @@ struct TvArgs {
     /// Preferred language of titles and texts (catalog language codes).
     #[arg(long, default_value = "en")]
     lang: String,
+    /// Board profile (platform/boards/*.toml, or /etc/pillarbox/boards)
+    /// [default: detected from the device tree or /proc/cpuinfo].
+    #[arg(long, value_name = "NAME")]
+    board: Option<String>,
 }
+
+/// Where integrators put their own board profiles.
+const BOARDS_DIR: &str = "/etc/pillarbox/boards";
 
 #[derive(Subcommand)]
 enum Command {
@@ -88,6 +95,16 @@ enum Command {
         /// Give up (exit 1) if the steps take longer, seconds.
         #[arg(long, default_value_t = 120)]
         timeout: u64,
+        #[command(flatten)]
+        tv: TvArgs,
+    },
+    /// What this box can do: GStreamer, decoders and which one plays H.264
+    /// and H.265, sinks, the board profile, Slint backend and renderer,
+    /// displays, the state directory, whether the catalog is reachable.
+    Probe {
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         tv: TvArgs,
     },
@@ -283,6 +300,7 @@ fn main() -> ExitCode {
         Some(Command::Run(tv)) => run_tv(&tv),
         Some(Command::Screenshot { screen, out, tv }) => screenshot(&tv, screen, &out),
         Some(Command::Qa { steps, timeout, tv }) => qa(&tv, steps, timeout),
+        Some(Command::Probe { json, tv }) => probe(&tv, json),
     };
     match result {
         Ok(code) => code,
@@ -309,7 +327,9 @@ fn tv_options(args: &TvArgs, headless: bool) -> anyhow::Result<pillarbox::tv::Tv
             media_dir: pillarbox::tv::default_demo_dir(),
         },
     };
+    let board = board_for(args)?;
     Ok(pillarbox::tv::TvOptions {
+        board,
         catalog,
         state_dir: args
             .state_dir
@@ -329,6 +349,81 @@ fn tv_options(args: &TvArgs, headless: bool) -> anyhow::Result<pillarbox::tv::Tv
         },
         lang: args.lang.clone(),
     })
+}
+
+/// The board profile named or detected; its environment is set at once
+/// (this runs before any thread starts).
+fn board_for(args: &TvArgs) -> anyhow::Result<Option<pillarbox::tv::ChosenBoard>> {
+    use pillarbox::platform;
+    let boards = platform::profiles(Some(std::path::Path::new(BOARDS_DIR)))?;
+    let identity = platform::Identity::of_this_machine();
+    let Some((board, matched)) = platform::pick(&boards, args.board.as_deref(), &identity)? else {
+        return Ok(None);
+    };
+    board.apply_env();
+    Ok(Some(pillarbox::tv::ChosenBoard {
+        board: board.clone(),
+        matched,
+    }))
+}
+
+fn probe(args: &TvArgs, json: bool) -> anyhow::Result<ExitCode> {
+    let options = tv_options(args, true)?;
+    let missing = options
+        .board
+        .as_ref()
+        .map(|b| b.board.apply_ranks())
+        .unwrap_or_default();
+    let catalog = match &args.catalog {
+        None => pillarbox::probe::CatalogReport {
+            url: "built-in demo".into(),
+            reachable: None,
+            detail: "served on 127.0.0.1 while the app runs".into(),
+        },
+        Some(url) => {
+            let policy = options.net.policy;
+            match fetch_catalog(url, policy, &args.pins) {
+                Ok(bytes) => match pillarbox::catalog::parse_any(
+                    &bytes,
+                    &policy,
+                    &pillarbox::catalog::RokuOptions::default(),
+                ) {
+                    Ok((c, _)) => pillarbox::probe::CatalogReport {
+                        url: url.clone(),
+                        reachable: Some(true),
+                        detail: format!("reachable, valid: {}", pillarbox::catalog::summary(&c)),
+                    },
+                    Err(problems) => pillarbox::probe::CatalogReport {
+                        url: url.clone(),
+                        reachable: Some(true),
+                        detail: format!(
+                            "reachable but invalid ({} problems; see `pillarbox catalog check`)",
+                            problems.len()
+                        ),
+                    },
+                },
+                Err(e) => pillarbox::probe::CatalogReport {
+                    url: url.clone(),
+                    reachable: Some(false),
+                    detail: e,
+                },
+            }
+        }
+    };
+    let report = pillarbox::probe::probe(
+        options
+            .board
+            .as_ref()
+            .map(|b| (&b.board, &b.matched, missing)),
+        &options.state_dir,
+        catalog,
+    );
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", report.text());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn run_tv(args: &TvArgs) -> anyhow::Result<ExitCode> {

@@ -109,6 +109,7 @@ pub fn run(options: &TvOptions, steps: Vec<Step>, timeout: Duration) -> anyhow::
     let session = Session::start(options, STAGE.1 as u32)?;
     let ui = session.ui();
     slint::ComponentHandle::show(&ui).context("cannot show the UI")?;
+    let _watchdog = crate::tv::systemd_watchdog();
     let runner = Rc::new(RefCell::new(Runner {
         steps,
         next: 0,

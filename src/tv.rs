@@ -39,8 +39,16 @@ pub enum CatalogSource {
     Url(String),
 }
 
+/// The board profile in use and why.
+#[derive(Debug, Clone)]
+pub struct ChosenBoard {
+    pub board: crate::platform::Board,
+    pub matched: crate::platform::Matched,
+}
+
 #[derive(Debug, Clone)]
 pub struct TvOptions {
+    pub board: Option<ChosenBoard>,
     pub catalog: CatalogSource,
     pub state_dir: PathBuf,
     /// A keymap file; else `keymap.toml` in the state directory, else the
@@ -77,6 +85,13 @@ impl Session {
         })?;
         let history = store.load_history();
         let keymap = load_keymap(options)?;
+        if let Some(b) = &options.board {
+            tracing::info!(board = %b.board.name, matched = %b.matched, "board profile");
+            let missing = b.board.apply_ranks();
+            if !missing.is_empty() {
+                tracing::info!(?missing, "profile decoders not installed");
+            }
+        }
         let ui = AppWindow::new().context("cannot create the UI")?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -410,7 +425,12 @@ pub fn default_demo_dir() -> PathBuf {
 /// a box), until the viewer exits.
 pub fn run(options: &TvOptions, windowed: bool) -> anyhow::Result<()> {
     let keymap = load_keymap(options)?;
-    select_backend(keymap)?;
+    let slint = options
+        .board
+        .as_ref()
+        .map(|b| b.board.slint.clone())
+        .unwrap_or_default();
+    select_backend(keymap, &slint)?;
     let session = Session::start(options, 1080)?;
     let ui = session.ui();
     if !windowed {
@@ -420,13 +440,79 @@ pub fn run(options: &TvOptions, windowed: bool) -> anyhow::Result<()> {
     view::fit_to_screen(ui.window());
     let since = session.started.elapsed();
     tracing::info!(ms = since.as_millis() as u64, "window shown");
+    let _watchdog = systemd_watchdog();
     ui.run().context("UI event loop")?;
     session.finish();
     Ok(())
 }
 
+/// The profile's backend and renderer unless SLINT_BACKEND says otherwise;
+/// if they cannot start, Slint's own choice.
+fn selector(choice: &crate::platform::SlintChoice) -> slint::BackendSelector {
+    let mut s = slint::BackendSelector::new();
+    if std::env::var_os("SLINT_BACKEND").is_none() {
+        if let Some(b) = &choice.backend {
+            s = s.backend_name(b.clone());
+        }
+        if let Some(r) = &choice.renderer {
+            s = s.renderer_name(r.clone());
+        }
+    }
+    s
+}
+
+/// Under systemd (`Type=notify`): says READY once the window is up, then
+/// feeds the watchdog while the UI event loop is alive, so a hung UI thread
+/// gets the service restarted. The UI loop only marks a heartbeat; a
+/// thread of its own talks to systemd, so the UI never waits on a socket.
+/// Outside systemd this does nothing.
+pub fn systemd_watchdog() -> Option<slint::Timer> {
+    use sd_notify::NotifyState;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    if let Err(e) = sd_notify::notify(false, &[NotifyState::Ready]) {
+        tracing::warn!(error = %e, "cannot notify systemd");
+    }
+    let mut usec = 0;
+    if !sd_notify::watchdog_enabled(false, &mut usec) || usec == 0 {
+        return None;
+    }
+    let every = Duration::from_micros(usec / 2);
+    let start = Instant::now();
+    let heartbeat = Arc::new(AtomicU64::new(0));
+    let timer = slint::Timer::default();
+    {
+        let heartbeat = heartbeat.clone();
+        timer.start(slint::TimerMode::Repeated, every / 2, move || {
+            heartbeat.store(start.elapsed().as_millis() as u64, Ordering::Relaxed);
+        });
+    }
+    let feeder = std::thread::Builder::new()
+        .name("pillarbox-watchdog".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(every);
+                let now = start.elapsed().as_millis() as u64;
+                let beat = heartbeat.load(Ordering::Relaxed);
+                // A UI loop that has not turned for a whole period is stuck:
+                // stay silent and let systemd restart the service.
+                if now.saturating_sub(beat) <= every.as_millis() as u64 {
+                    let _ = sd_notify::notify(false, &[NotifyState::Watchdog]);
+                }
+            }
+        });
+    if let Err(e) = feeder {
+        tracing::error!(error = %e, "cannot start the watchdog thread");
+        return None;
+    }
+    tracing::info!(
+        every_ms = every.as_millis() as u64,
+        "feeding the systemd watchdog"
+    );
+    Some(timer)
+}
+
 #[cfg(target_os = "linux")]
-fn select_backend(keymap: Keymap) -> anyhow::Result<()> {
+fn select_backend(keymap: Keymap, choice: &crate::platform::SlintChoice) -> anyhow::Result<()> {
     use input::event::KeyboardEvent;
     use input::event::keyboard::{KeyState, KeyboardEventTrait};
     // Remotes send codes XKB has no name for (KEY_OK, colour keys): on
@@ -443,14 +529,28 @@ fn select_backend(keymap: Keymap) -> anyhow::Result<()> {
         }
         true
     };
-    let selector = slint::BackendSelector::new().with_libinput_event_hook(hook);
-    selector.select().context("no display backend")
+    let hook = std::rc::Rc::new(hook);
+    let with_hook = |s: slint::BackendSelector| {
+        let hook = hook.clone();
+        s.with_libinput_event_hook(move |e| hook(e))
+    };
+    match with_hook(selector(choice)).select() {
+        Ok(()) => Ok(()),
+        Err(e) if choice.backend.is_some() || choice.renderer.is_some() => {
+            tracing::warn!(error = %e, ?choice, "board profile's Slint choice failed; Slint's default");
+            with_hook(slint::BackendSelector::new())
+                .select()
+                .context("no display backend")
+        }
+        Err(e) => Err(e).context("no display backend"),
+    }
 }
 
 #[cfg(not(target_os = "linux"))]
-fn select_backend(_keymap: Keymap) -> anyhow::Result<()> {
-    slint::BackendSelector::new()
+fn select_backend(_keymap: Keymap, choice: &crate::platform::SlintChoice) -> anyhow::Result<()> {
+    selector(choice)
         .select()
+        .or_else(|_| slint::BackendSelector::new().select())
         .context("no display backend")
 }
 

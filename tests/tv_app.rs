@@ -115,3 +115,88 @@ fn a_bad_keymap_is_refused_with_its_name_and_key() {
         "{stderr}"
     );
 }
+
+#[test]
+fn tells_systemd_it_is_ready_and_feeds_the_watchdog() {
+    use std::os::unix::net::UnixDatagram;
+    let state = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let socket_path = state.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    // Read while it runs, as systemd does.
+    let reader = std::thread::spawn(move || {
+        socket
+            .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut messages = Vec::new();
+        let mut buf = [0u8; 256];
+        while let Ok(n) = socket.recv(&mut buf) {
+            messages.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        }
+        messages
+    });
+    // systemd names the PID the watchdog is for: the shell execs pillarbox,
+    // which keeps its PID.
+    let status = Command::new("sh")
+        .args([
+            "-c",
+            "WATCHDOG_PID=$$ exec \"$0\" qa home sleep:1500 --state-dir \"$1\"",
+        ])
+        .arg(env!("CARGO_BIN_EXE_pillarbox"))
+        .arg(state.path())
+        .env("XDG_CACHE_HOME", cache.path())
+        .env("NOTIFY_SOCKET", &socket_path)
+        .env("WATCHDOG_USEC", "200000")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let messages = reader.join().unwrap();
+    assert_eq!(
+        messages.first().map(String::as_str),
+        Some("READY=1\n"),
+        "{messages:?}"
+    );
+    let pings = messages.iter().filter(|m| m.contains("WATCHDOG=1")).count();
+    assert!(pings >= 3, "{messages:?}");
+}
+
+#[test]
+fn probe_tells_what_this_machine_has() {
+    let out = Command::new(env!("CARGO_BIN_EXE_pillarbox"))
+        .args(["probe", "--json", "--board", "rpi4"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let p: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (maj, min, _, _) = gstreamer::version();
+    assert!(
+        p["gstreamer"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{maj}.{min}.")),
+        "{p}"
+    );
+    assert_eq!(p["board"]["name"], "rpi4");
+    assert_eq!(p["board"]["matched"], "named with --board");
+    // The rpi4 profile's V4L2 decoders are not on an x86 CI machine; avdec is.
+    let h264: Vec<&str> = p["h264"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["name"].as_str())
+        .collect();
+    assert!(h264.contains(&"avdec_h264"), "{p}");
+    assert!(!p["video_sinks"].as_array().unwrap().is_empty());
+    assert_eq!(p["state_dir"]["writable"], true, "{p}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_pillarbox"))
+        .args(["probe", "--board", "rpi9"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("rpi9"));
+}

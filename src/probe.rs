@@ -1,0 +1,263 @@
+//! `pillarbox probe`: what this box can do, as pillarbox sees it.
+
+use std::path::{Path, PathBuf};
+
+use gstreamer as gst;
+use serde::Serialize;
+
+use crate::platform::{self, Board, Decoder, Identity};
+
+#[derive(Debug, Serialize)]
+pub struct Probe {
+    pub pillarbox: String,
+    pub arch: String,
+    pub gstreamer: String,
+    pub board: Option<BoardReport>,
+    /// Decoders for each codec, best first: the first is what plays.
+    pub h264: Vec<Decoder>,
+    pub h265: Vec<Decoder>,
+    pub video_sinks: Vec<String>,
+    pub audio_sinks: Vec<String>,
+    pub slint: SlintReport,
+    pub displays: Vec<Display>,
+    pub state_dir: StateDir,
+    pub catalog: CatalogReport,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BoardReport {
+    pub name: String,
+    pub description: String,
+    pub matched: String,
+    /// Profile decoders this GStreamer does not have.
+    pub missing_decoders: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct SlintReport {
+    /// What the TV app asks Slint for (environment first, then the profile);
+    /// "default" leaves the choice to Slint (winit with a window system,
+    /// else linuxkms).
+    pub backend: String,
+    pub renderer: String,
+    pub window_system: Option<String>,
+    pub drm_devices: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Display {
+    pub connector: String,
+    /// The preferred mode, "1920x1080".
+    pub mode: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StateDir {
+    pub path: PathBuf,
+    pub writable: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CatalogReport {
+    pub url: String,
+    pub reachable: Option<bool>,
+    pub detail: String,
+}
+
+/// Probes the machine; `board` as applied by the caller (ranks included).
+pub fn probe(
+    board: Option<(&Board, &platform::Matched, Vec<String>)>,
+    state_dir: &Path,
+    catalog: CatalogReport,
+) -> Probe {
+    let _ = gst::init();
+    let (major, minor, micro, nano) = gst::version();
+    let env_or = |var: &str, profile: Option<&String>| {
+        std::env::var(var)
+            .ok()
+            .or_else(|| profile.cloned())
+            .unwrap_or_else(|| "default".into())
+    };
+    let profile_slint = board.as_ref().map(|(b, _, _)| &b.slint);
+    Probe {
+        pillarbox: env!("CARGO_PKG_VERSION").into(),
+        arch: std::env::consts::ARCH.into(),
+        gstreamer: format!(
+            "{major}.{minor}.{micro}{}",
+            if nano > 0 {
+                format!(".{nano}")
+            } else {
+                String::new()
+            }
+        ),
+        board: board.map(|(b, m, missing)| BoardReport {
+            name: b.name.clone(),
+            description: b.description.clone(),
+            matched: m.to_string(),
+            missing_decoders: missing,
+        }),
+        h264: platform::decoders_for("video/x-h264"),
+        h265: platform::decoders_for("video/x-h265"),
+        video_sinks: sinks(gst::ElementFactoryType::MEDIA_VIDEO),
+        audio_sinks: sinks(gst::ElementFactoryType::MEDIA_AUDIO),
+        slint: SlintReport {
+            backend: env_or(
+                "SLINT_BACKEND",
+                profile_slint.and_then(|s| s.backend.as_ref()),
+            ),
+            renderer: env_or(
+                "SLINT_RENDERER",
+                profile_slint.and_then(|s| s.renderer.as_ref()),
+            ),
+            window_system: std::env::var("WAYLAND_DISPLAY")
+                .map(|d| format!("wayland {d}"))
+                .or_else(|_| std::env::var("DISPLAY").map(|d| format!("x11 {d}")))
+                .ok(),
+            drm_devices: drm_cards(),
+        },
+        displays: displays(),
+        state_dir: StateDir {
+            path: state_dir.to_owned(),
+            writable: std::fs::create_dir_all(state_dir).is_ok()
+                && tempfile::NamedTempFile::new_in(state_dir).is_ok(),
+        },
+        catalog,
+    }
+}
+
+fn sinks(media: gst::ElementFactoryType) -> Vec<String> {
+    let mut v: Vec<String> = gst::ElementFactory::factories_with_type(
+        gst::ElementFactoryType::SINK | media,
+        gst::Rank::NONE,
+    )
+    .iter()
+    .map(|f| gst::prelude::GstObjectExt::name(f).to_string())
+    .collect();
+    v.sort();
+    v
+}
+
+fn drm_cards() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir("/dev/dri")
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("card"))
+                .map(|n| format!("/dev/dri/{n}"))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Connected DRM connectors and their preferred (first listed) mode.
+fn displays() -> Vec<Display> {
+    let Ok(dir) = std::fs::read_dir("/sys/class/drm") else {
+        return Vec::new();
+    };
+    let mut v: Vec<Display> = dir
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            std::fs::read_to_string(e.path().join("status")).is_ok_and(|s| s.trim() == "connected")
+        })
+        .map(|e| Display {
+            connector: e.file_name().to_string_lossy().into_owned(),
+            mode: std::fs::read_to_string(e.path().join("modes"))
+                .ok()
+                .and_then(|m| m.lines().next().map(str::to_owned)),
+        })
+        .collect();
+    v.sort_by(|a, b| a.connector.cmp(&b.connector));
+    v
+}
+
+impl Probe {
+    /// The report for people.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        let mut line = |l: String| {
+            s.push_str(&l);
+            s.push('\n');
+        };
+        line(format!("pillarbox {} on {}", self.pillarbox, self.arch));
+        line(format!("GStreamer {}", self.gstreamer));
+        match &self.board {
+            Some(b) => {
+                line(format!(
+                    "board: {} — {} ({})",
+                    b.name, b.description, b.matched
+                ));
+                if !b.missing_decoders.is_empty() {
+                    line(format!(
+                        "  profile decoders not installed: {}",
+                        b.missing_decoders.join(", ")
+                    ));
+                }
+            }
+            None => line("board: no profile matches (GStreamer's own decoder ranks)".into()),
+        }
+        for (codec, list) in [("H.264", &self.h264), ("H.265", &self.h265)] {
+            match list.first() {
+                Some(first) => line(format!(
+                    "{codec}: {} plays it; decoders: {}",
+                    first.name,
+                    list.iter()
+                        .map(|d| format!(
+                            "{} (rank {}{})",
+                            d.name,
+                            d.rank,
+                            if d.hardware { ", hardware" } else { "" }
+                        ))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )),
+                None => line(format!(
+                    "{codec}: NO DECODER — episodes in {codec} cannot play"
+                )),
+            }
+        }
+        line(format!("video sinks: {}", self.video_sinks.join(", ")));
+        line(format!("audio sinks: {}", self.audio_sinks.join(", ")));
+        line(format!(
+            "Slint: backend {}, renderer {}; window system: {}; DRM: {}",
+            self.slint.backend,
+            self.slint.renderer,
+            self.slint.window_system.as_deref().unwrap_or("none"),
+            if self.slint.drm_devices.is_empty() {
+                "none".into()
+            } else {
+                self.slint.drm_devices.join(", ")
+            }
+        ));
+        if self.displays.is_empty() {
+            line("displays: none connected (or no DRM driver)".into());
+        }
+        for d in &self.displays {
+            line(format!(
+                "display: {} {}",
+                d.connector,
+                d.mode.as_deref().unwrap_or("(no modes)")
+            ));
+        }
+        line(format!(
+            "state directory: {} ({})",
+            self.state_dir.path.display(),
+            if self.state_dir.writable {
+                "writable"
+            } else {
+                "NOT WRITABLE"
+            }
+        ));
+        line(format!(
+            "catalog: {} — {}",
+            self.catalog.url, self.catalog.detail
+        ));
+        s
+    }
+}
+
+/// This machine's identity, for callers that pick a profile.
+pub fn identity() -> Identity {
+    Identity::of_this_machine()
+}
