@@ -182,23 +182,9 @@ async fn generate_on_demand(State(g): State<Generator>, request: Request, next: 
     next.run(request).await
 }
 
-/// Writes `what` to `target` through a temporary name, so an interrupted
-/// run never leaves half a file or episode behind.
+/// Generates `what` as `target`, atomically.
 fn make(what: &Wanted, target: &Path) -> Result<(), media::MediaError> {
-    let io = |source| media::MediaError::Io {
-        path: target.to_owned(),
-        source,
-    };
-    let parent = target.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(io)?;
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = parent.join(format!(".{name}.partial"));
-    let _ = std::fs::remove_dir_all(&tmp);
-    let _ = std::fs::remove_file(&tmp);
-    match what {
+    super::write_into_place(target, |tmp| match what {
         Wanted::Episode { series, number } => {
             tracing::info!(
                 series = series.id,
@@ -210,14 +196,13 @@ fn make(what: &Wanted, target: &Path) -> Result<(), media::MediaError> {
             spec.bitrate_kbps = 1200;
             spec.pattern = series.pattern.into();
             spec.label = Some(format!("EP {number}"));
-            media::generate(&spec, &tmp)?;
+            media::generate(&spec, tmp).map(|_| ())
         }
         Wanted::Poster(s) => {
-            media::still(&tmp, POSTER_SIZE, s.poster_rgb, s.title, "pillarbox demo")?
+            media::still(tmp, POSTER_SIZE, s.poster_rgb, s.title, "pillarbox demo")
         }
-        Wanted::Logo => media::still_sized(&tmp, (144, 96), 0x1d1d26, "DS", "", 36)?,
-    }
-    std::fs::rename(&tmp, target).map_err(io)
+        Wanted::Logo => media::still_sized(tmp, (144, 96), 0x1d1d26, "DS", "", 36),
+    })
 }
 
 impl Drop for DemoServer {
