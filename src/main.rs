@@ -714,19 +714,11 @@ fn fetch_catalog(url: &str, policy: UrlPolicy, pins: &[String]) -> Result<Vec<u8
     })
 }
 
-fn default_cache_dir() -> PathBuf {
-    std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(std::env::temp_dir)
-        .join("pillarbox")
-}
-
 fn run_demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
     let dir = args
         .cache_dir
         .clone()
-        .unwrap_or_else(default_cache_dir)
+        .unwrap_or_else(pillarbox::store::default_cache_dir)
         .join("demo-media");
     if !args.options.json {
         eprintln!("pillarbox: preparing demo episodes in {}", dir.display());

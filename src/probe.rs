@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use gstreamer as gst;
 use serde::Serialize;
 
-use crate::platform::{self, Board, Decoder, Identity};
+use crate::platform::{self, Board, Decoder};
 
 #[derive(Debug, Serialize)]
 pub struct Probe {
@@ -255,9 +255,4 @@ impl Probe {
         ));
         s
     }
-}
-
-/// This machine's identity, for callers that pick a profile.
-pub fn identity() -> Identity {
-    Identity::of_this_machine()
 }

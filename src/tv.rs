@@ -412,13 +412,9 @@ fn forward_player_events(events: Receiver<PlayerEvent>) {
     }
 }
 
-/// `~/.cache/pillarbox/demo`: where demo media is generated.
+/// `~/.cache/pillarbox/demo-v1`: where the TV demo's media is generated.
 pub fn default_demo_dir() -> PathBuf {
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-        .unwrap_or_else(|| PathBuf::from("."));
-    base.join("pillarbox/demo-v1")
+    crate::store::default_cache_dir().join("demo-v1")
 }
 
 /// Runs the app on the display Slint finds (winit on a desktop, linuxkms on

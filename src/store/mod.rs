@@ -34,6 +34,16 @@ pub fn default_state_dir() -> PathBuf {
     home.join(".local/state/pillarbox")
 }
 
+/// Regenerable files (demo media): `$XDG_CACHE_HOME/pillarbox`, else
+/// `~/.cache/pillarbox`, else a folder in the temporary directory.
+pub fn default_cache_dir() -> PathBuf {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("pillarbox")
+}
+
 /// Viewing history and other state of the viewer, one JSON file each.
 pub struct Store {
     dir: PathBuf,
