@@ -126,17 +126,21 @@ impl CatalogLoader {
         })
     }
 
-    /// The last good catalog of this URL from the cache, without touching
-    /// the network: what to show while [`load`](Self::load) runs.
-    pub fn cached(&self) -> Option<Loaded> {
-        let (catalog, meta) = self
-            .cache
+    /// The cached catalog and its metadata, if valid and of this URL.
+    fn cache_entry(&self) -> Option<(Catalog, CacheMeta)> {
+        self.cache
             .load(
                 &self.config.net.policy,
                 self.key.as_ref(),
                 &self.config.roku,
             )
-            .filter(|(_, meta)| meta.url == self.url.as_str())?;
+            .filter(|(_, meta)| meta.url == self.url.as_str())
+    }
+
+    /// The last good catalog of this URL from the cache, without touching
+    /// the network: what to show while [`load`](Self::load) runs.
+    pub fn cached(&self) -> Option<Loaded> {
+        let (catalog, meta) = self.cache_entry()?;
         Some(Loaded {
             catalog,
             from: LoadedFrom::Cache,
@@ -149,10 +153,7 @@ impl CatalogLoader {
     /// rollback, else the last good one (marked stale), else an error.
     pub async fn load(&self) -> Result<Loaded, CatalogError> {
         let policy = self.config.net.policy;
-        let cached = self
-            .cache
-            .load(&policy, self.key.as_ref(), &self.config.roku)
-            .filter(|(_, meta)| meta.url == self.url.as_str());
+        let cached = self.cache_entry();
         let held = cached
             .as_ref()
             .map(|(_, m)| m.validators.clone())
