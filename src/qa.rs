@@ -106,7 +106,8 @@ struct Runner {
 pub fn run(options: &TvOptions, steps: Vec<Step>, timeout: Duration) -> anyhow::Result<QaReport> {
     let headless = HeadlessPlatform::install(STAGE.0 as u32, STAGE.1 as u32)
         .context("cannot set up the headless renderer")?;
-    let session = Session::start(options, STAGE.1 as u32)?;
+    let keymap = crate::tv::load_keymap(options)?;
+    let session = Session::start(options, keymap, STAGE.1 as u32)?;
     let ui = session.ui();
     slint::ComponentHandle::show(&ui).context("cannot show the UI")?;
     let _watchdog = crate::tv::systemd_watchdog();

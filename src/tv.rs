@@ -78,13 +78,18 @@ pub fn process_start() -> Instant {
 impl Session {
     /// Creates the window and everything behind it; the platform must be set.
     /// `video_height`: the picture's height until the window tells its own.
-    pub fn start(options: &TvOptions, video_height: u32) -> anyhow::Result<Session> {
+    /// `keymap`: from [`load_keymap`], read once by the caller, which may
+    /// also need it to set up the display.
+    pub fn start(
+        options: &TvOptions,
+        keymap: Keymap,
+        video_height: u32,
+    ) -> anyhow::Result<Session> {
         let started = process_start();
         let store = Store::new(&options.state_dir).with_context(|| {
             format!("cannot use state directory {}", options.state_dir.display())
         })?;
         let history = store.load_history();
-        let keymap = load_keymap(options)?;
         if let Some(b) = &options.board {
             tracing::info!(board = %b.board.name, matched = %b.matched, "board profile");
             let missing = b.board.apply_ranks();
@@ -184,7 +189,8 @@ fn pillarbox_size(height: u32) -> (u32, u32) {
     (((h * 9 / 16) + 1) & !1, h)
 }
 
-fn load_keymap(options: &TvOptions) -> anyhow::Result<Keymap> {
+/// `--keymap`, else `keymap.toml` in the state directory, else the built-in one.
+pub fn load_keymap(options: &TvOptions) -> anyhow::Result<Keymap> {
     let path = options
         .keymap
         .clone()
@@ -426,8 +432,8 @@ pub fn run(options: &TvOptions, windowed: bool) -> anyhow::Result<()> {
         .as_ref()
         .map(|b| b.board.slint.clone())
         .unwrap_or_default();
-    select_backend(keymap, &slint)?;
-    let session = Session::start(options, 1080)?;
+    select_backend(keymap.clone(), &slint)?;
+    let session = Session::start(options, keymap, 1080)?;
     let ui = session.ui();
     if !windowed {
         ui.window().set_fullscreen(true);
