@@ -222,9 +222,6 @@ impl App {
     pub fn notice(&self) -> Option<&str> {
         self.notice.as_deref()
     }
-    pub fn now_ms(&self) -> u64 {
-        self.now_ms
-    }
     pub fn controls_visible(&self) -> bool {
         self.player
             .as_ref()

@@ -3,7 +3,7 @@
 //! Used by `pillarbox screenshot` and `pillarbox qa` on machines without
 //! a screen or GPU.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
@@ -16,7 +16,7 @@ use slint::platform::{EventLoopProxy, Platform, WindowAdapter};
 use slint::{EventLoopError, PhysicalSize, PlatformError};
 
 /// Called with the render time of each frame the event loop draws.
-type FrameHook = Rc<Cell<Option<Box<dyn FnMut(Duration)>>>>;
+type FrameHook = Rc<RefCell<Option<Box<dyn FnMut(Duration)>>>>;
 
 enum Message {
     Run(Box<dyn FnOnce() + Send>),
@@ -64,7 +64,7 @@ impl HeadlessPlatform {
         let window = MinimalSoftwareWindow::new(RepaintBufferType::ReusedBuffer);
         window.set_size(PhysicalSize::new(width, height));
         let (sender, receiver) = channel();
-        let on_frame: FrameHook = Rc::new(Cell::new(None));
+        let on_frame: FrameHook = Rc::new(RefCell::new(None));
         let handle = Headless {
             window: window.clone(),
             on_frame: on_frame.clone(),
@@ -82,7 +82,7 @@ impl HeadlessPlatform {
 }
 
 thread_local! {
-    static BUFFER: std::cell::RefCell<Vec<PremultipliedRgbaColor>> = const { std::cell::RefCell::new(Vec::new()) };
+    static BUFFER: RefCell<Vec<PremultipliedRgbaColor>> = const { RefCell::new(Vec::new()) };
 }
 
 impl Headless {
@@ -94,11 +94,7 @@ impl Headless {
 
     /// Called with the render time of every frame the event loop draws.
     pub fn on_frame(&self, f: impl FnMut(Duration) + 'static) {
-        self.on_frame.set(Some(Box::new(f)));
-    }
-
-    pub fn window(&self) -> &MinimalSoftwareWindow {
-        &self.window
+        *self.on_frame.borrow_mut() = Some(Box::new(f));
     }
 
     /// The last drawn frame as an RGBA image (call [`draw`](Self::draw) first).
@@ -150,15 +146,9 @@ impl Platform for HeadlessPlatform {
         loop {
             slint::platform::update_timers_and_animations();
             if let Some(took) = draw(&self.window)
-                && let Some(mut f) = self.on_frame.take()
+                && let Some(f) = self.on_frame.borrow_mut().as_mut()
             {
                 f(took);
-                // The callback may have installed a new one meanwhile.
-                if let Some(newer) = self.on_frame.take() {
-                    self.on_frame.set(Some(newer));
-                } else {
-                    self.on_frame.set(Some(f));
-                }
             }
             let wait = if self.window.has_active_animations() {
                 Duration::from_millis(16)
