@@ -570,7 +570,7 @@ pub enum ShotScreen {
 /// writes it to `out` as PNG, driving the app as a viewer would.
 pub fn screenshot(options: &TvOptions, screen: ShotScreen, out: &Path) -> anyhow::Result<()> {
     use crate::input::Action as A;
-    let steps: Vec<Step> = match screen {
+    let mut steps: Vec<Step> = match screen {
         ShotScreen::Home => vec![Step::Wait(Ready::Home)],
         ShotScreen::Series => vec![
             Step::Wait(Ready::Home),
@@ -601,7 +601,6 @@ pub fn screenshot(options: &TvOptions, screen: ShotScreen, out: &Path) -> anyhow
             )),
         ],
     };
-    let mut steps = steps;
     steps.push(Step::Shot(out.to_owned()));
     let report = crate::qa::run(options, steps, Duration::from_secs(120))?;
     if let Some(ms) = report.home_drawn_ms {
