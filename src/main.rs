@@ -66,6 +66,11 @@ struct TvArgs {
     /// [default: detected from the device tree or /proc/cpuinfo].
     #[arg(long, value_name = "NAME")]
     board: Option<String>,
+    /// How video reaches the screen: gl (textures, where the renderer uses
+    /// OpenGL over EGL, else cpu) or cpu (one copy per frame)
+    /// [default: the board profile's].
+    #[arg(long, value_enum)]
+    video: Option<pillarbox::platform::VideoPath>,
 }
 
 /// Where integrators put their own board profiles.
@@ -95,6 +100,10 @@ enum Command {
         /// Give up (exit 1) if the steps take longer, seconds.
         #[arg(long, default_value_t = 120)]
         timeout: u64,
+        /// In a window on the display (the board's backend and renderer),
+        /// not headless.
+        #[arg(long)]
+        display: bool,
         #[command(flatten)]
         tv: TvArgs,
     },
@@ -299,7 +308,12 @@ fn main() -> ExitCode {
         None => run_tv(&cli.tv),
         Some(Command::Run(tv)) => run_tv(&tv),
         Some(Command::Screenshot { screen, out, tv }) => screenshot(&tv, screen, &out),
-        Some(Command::Qa { steps, timeout, tv }) => qa(&tv, steps, timeout),
+        Some(Command::Qa {
+            steps,
+            timeout,
+            display,
+            tv,
+        }) => qa(&tv, steps, timeout, display),
         Some(Command::Probe { json, tv }) => probe(&tv, json),
     };
     match result {
@@ -328,8 +342,13 @@ fn tv_options(args: &TvArgs, headless: bool) -> anyhow::Result<pillarbox::tv::Tv
         },
     };
     let board = board_for(args)?;
+    let video = args
+        .video
+        .or_else(|| board.as_ref().map(|b| b.board.video.path))
+        .unwrap_or_default();
     Ok(pillarbox::tv::TvOptions {
         board,
+        video,
         catalog,
         state_dir: args
             .state_dir
@@ -416,6 +435,7 @@ fn probe(args: &TvArgs, json: bool) -> anyhow::Result<ExitCode> {
             .as_ref()
             .map(|b| (&b.board, &b.matched, missing)),
         &options.state_dir,
+        options.video,
         catalog,
     );
     if json {
@@ -448,9 +468,14 @@ fn screenshot(
     Ok(ExitCode::SUCCESS)
 }
 
-fn qa(args: &TvArgs, steps: Vec<pillarbox::qa::Step>, timeout: u64) -> anyhow::Result<ExitCode> {
+fn qa(
+    args: &TvArgs,
+    steps: Vec<pillarbox::qa::Step>,
+    timeout: u64,
+    display: bool,
+) -> anyhow::Result<ExitCode> {
     let options = tv_options(args, true)?;
-    match pillarbox::qa::run(&options, steps, Duration::from_secs(timeout)) {
+    match pillarbox::qa::run(&options, steps, Duration::from_secs(timeout), display) {
         Ok(report) => {
             println!("{}", serde_json::to_string(&report)?);
             Ok(ExitCode::SUCCESS)

@@ -41,6 +41,8 @@ pub struct Board {
     pub decoders: BTreeMap<String, u32>,
     #[serde(default)]
     pub slint: SlintChoice,
+    #[serde(default)]
+    pub video: VideoChoice,
     /// Set before GStreamer and Slint start, unless already set.
     #[serde(default)]
     pub env: BTreeMap<String, String>,
@@ -69,6 +71,37 @@ pub struct SlintChoice {
     /// "femtovg", "software" (or "skia" where built with it).
     #[serde(default)]
     pub renderer: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VideoChoice {
+    /// How frames reach the screen.
+    #[serde(default)]
+    pub path: VideoPath,
+}
+
+/// How decoded frames reach the screen.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum VideoPath {
+    /// Copied once into the UI's memory (any renderer).
+    #[default]
+    Cpu,
+    /// Kept on the GPU as textures when the renderer draws with OpenGL over
+    /// EGL; the CPU copy otherwise.
+    Gl,
+}
+
+impl std::fmt::Display for VideoPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            VideoPath::Cpu => "cpu",
+            VideoPath::Gl => "gl",
+        })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -327,6 +360,20 @@ mod tests {
         assert_eq!((b.name.as_str(), why), ("rpi5", Matched::Named));
         let e = pick(&boards, Some("rpi9"), &rpi4).unwrap_err().to_string();
         assert!(e.contains("rpi9") && e.contains("rk3588"), "{e}");
+        // GL textures where the renderer is femtovg; a copy elsewhere.
+        let path = |n: &str| boards.iter().find(|b| b.name == n).unwrap().video.path;
+        for n in ["rpi4", "rpi5", "rk3588", "imx8"] {
+            assert_eq!(path(n), VideoPath::Gl, "{n}");
+        }
+        assert_eq!(path("amlogic-s905x"), VideoPath::Cpu);
+        assert_eq!(path("generic-x86"), VideoPath::Cpu);
+        let e = parse(
+            "name = \"t\"\ndescription = \"t\"\n[video]\npath = \"gpu\"\n",
+            "t.toml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("t.toml") && e.contains("gpu"), "{e}");
     }
 
     #[test]

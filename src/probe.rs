@@ -19,6 +19,7 @@ pub struct Probe {
     pub video_sinks: Vec<String>,
     pub audio_sinks: Vec<String>,
     pub slint: SlintReport,
+    pub video: VideoReport,
     pub displays: Vec<Display>,
     pub state_dir: StateDir,
     pub catalog: CatalogReport,
@@ -45,6 +46,15 @@ pub struct SlintReport {
 }
 
 #[derive(Debug, Serialize)]
+pub struct VideoReport {
+    /// As asked for (`--video`, else the profile): "gl" takes effect only
+    /// where the renderer draws with OpenGL over EGL.
+    pub path: platform::VideoPath,
+    /// GStreamer's GL elements the GL path needs that are not installed.
+    pub missing_gl_elements: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
 pub struct Display {
     pub connector: String,
     /// The preferred mode, "1920x1080".
@@ -68,6 +78,7 @@ pub struct CatalogReport {
 pub fn probe(
     board: Option<(&Board, &platform::Matched, Vec<String>)>,
     state_dir: &Path,
+    video_path: platform::VideoPath,
     catalog: CatalogReport,
 ) -> Probe {
     let _ = gst::init();
@@ -114,6 +125,14 @@ pub fn probe(
                 .or_else(|_| std::env::var("DISPLAY").map(|d| format!("x11 {d}")))
                 .ok(),
             drm_devices: drm_cards(),
+        },
+        video: VideoReport {
+            path: video_path,
+            missing_gl_elements: ["glsinkbin", "glupload", "glcolorconvert"]
+                .into_iter()
+                .filter(|e| gst::ElementFactory::find(e).is_none())
+                .map(String::from)
+                .collect(),
         },
         displays: displays(),
         state_dir: StateDir {
@@ -230,6 +249,18 @@ impl Probe {
                 self.slint.drm_devices.join(", ")
             }
         ));
+        line(
+            match (self.video.path, self.video.missing_gl_elements.is_empty()) {
+                (platform::VideoPath::Cpu, _) => "video path: cpu (one copy per frame)".into(),
+                (platform::VideoPath::Gl, true) => "video path: gl (textures when the renderer \
+                draws with OpenGL over EGL, else cpu)"
+                    .into(),
+                (platform::VideoPath::Gl, false) => format!(
+                    "video path: gl asked for, but GStreamer lacks {} (gstreamer1.0-gl): cpu",
+                    self.video.missing_gl_elements.join(", ")
+                ),
+            },
+        );
         if self.displays.is_empty() {
             line("displays: none connected (or no DRM driver)".into());
         }

@@ -1,6 +1,8 @@
-//! The headless QA runner: the whole TV app (catalog, player, view) on the
-//! software renderer with no display, driven by a script of keys and
-//! waits; reports timings and memory, writes screenshots.
+//! The QA runner: the whole TV app (catalog, player, view) driven by a
+//! script of keys and waits; reports timings and memory, writes
+//! screenshots. Headless on the software renderer by default; with a
+//! display (`--display`), in a real window on the board's backend and
+//! renderer, where the GL video path can be checked.
 
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -80,6 +82,36 @@ pub struct QaReport {
     pub screen: String,
     /// The notice line at the end (offline catalog, ...), if any.
     pub notice: Option<String>,
+    /// Video frames the renderer drew from GL textures (the GL path).
+    pub gl_frames: u64,
+}
+
+/// Where the app draws during a QA run.
+#[derive(Clone)]
+enum Surface {
+    Headless(Headless),
+    /// A real window; its renderer may use OpenGL.
+    Display(slint::Weak<crate::view::AppWindow>),
+}
+
+impl Surface {
+    fn snapshot(&self) -> Result<image::RgbaImage, String> {
+        match self {
+            Surface::Headless(h) => {
+                h.draw();
+                Ok(h.snapshot())
+            }
+            Surface::Display(ui) => {
+                let ui = ui.upgrade().ok_or("the window is gone")?;
+                let shot = ui
+                    .window()
+                    .take_snapshot()
+                    .map_err(|e| format!("cannot read the window back: {e}"))?;
+                image::RgbaImage::from_raw(shot.width(), shot.height(), shot.as_bytes().to_vec())
+                    .ok_or_else(|| "the window snapshot has a bad size".into())
+            }
+        }
+    }
 }
 
 /// Resident set size of this process, KiB.
@@ -103,13 +135,32 @@ struct Runner {
 
 /// Runs `steps` against the app headless; fails naming the step that did
 /// not complete within `timeout`.
-pub fn run(options: &TvOptions, steps: Vec<Step>, timeout: Duration) -> anyhow::Result<QaReport> {
-    let headless = HeadlessPlatform::install(STAGE.0 as u32, STAGE.1 as u32)
-        .context("cannot set up the headless renderer")?;
+pub fn run(
+    options: &TvOptions,
+    steps: Vec<Step>,
+    timeout: Duration,
+    display: bool,
+) -> anyhow::Result<QaReport> {
     let keymap = crate::tv::load_keymap(options)?;
+    let headless = if display {
+        crate::tv::open_display(options, keymap.clone())?;
+        None
+    } else {
+        Some(
+            HeadlessPlatform::install(STAGE.0 as u32, STAGE.1 as u32)
+                .context("cannot set up the headless renderer")?,
+        )
+    };
     let session = Session::start(options, keymap, STAGE.1 as u32)?;
     let ui = session.ui();
     slint::ComponentHandle::show(&ui).context("cannot show the UI")?;
+    if display {
+        crate::view::fit_to_screen(ui.window());
+    }
+    let surface = match &headless {
+        Some(h) => Surface::Headless(h.clone()),
+        None => Surface::Display(ui.as_weak()),
+    };
     let _watchdog = crate::tv::systemd_watchdog();
     let runner = Rc::new(RefCell::new(Runner {
         steps,
@@ -123,7 +174,7 @@ pub fn run(options: &TvOptions, steps: Vec<Step>, timeout: Duration) -> anyhow::
 
     let started = session.started;
     let shell = session.shell.clone();
-    {
+    if let Some(headless) = &headless {
         let runner = runner.clone();
         let shell = shell.clone();
         headless.on_frame(move |took| {
@@ -150,13 +201,12 @@ pub fn run(options: &TvOptions, steps: Vec<Step>, timeout: Duration) -> anyhow::
     let timer = slint::Timer::default();
     {
         let runner = runner.clone();
-        let headless = headless.clone();
         timer.start(
             slint::TimerMode::Repeated,
             Duration::from_millis(10),
             move || {
                 let mut r = runner.borrow_mut();
-                if let Err(e) = advance(&mut r, &shell, &headless) {
+                if let Err(e) = advance(&mut r, &shell, &surface) {
                     r.error = Some(e);
                     let _ = slint::quit_event_loop();
                 } else if r.next >= r.steps.len() {
@@ -165,14 +215,16 @@ pub fn run(options: &TvOptions, steps: Vec<Step>, timeout: Duration) -> anyhow::
             },
         );
     }
-    slint::run_event_loop().context("headless event loop")?;
+    slint::run_event_loop().context("QA event loop")?;
     drop(timer);
     let ui = session.ui();
     let api = ui.global::<crate::view::Api>();
     let screen = api.get_screen().to_string();
     let notice = Some(api.get_notice().to_string()).filter(|n| !n.is_empty());
+    let gl_frames = session.gl_frames_shown();
     session.finish();
     let mut r = runner.borrow_mut();
+    r.report.gl_frames = gl_frames;
     r.report.screen = screen;
     r.report.notice = notice;
     if let Some(e) = r.error.take() {
@@ -184,7 +236,7 @@ pub fn run(options: &TvOptions, steps: Vec<Step>, timeout: Duration) -> anyhow::
 fn advance(
     r: &mut Runner,
     shell: &Rc<RefCell<crate::view::Shell>>,
-    headless: &Headless,
+    surface: &Surface,
 ) -> Result<(), String> {
     while let Some(step) = r.steps.get(r.next).cloned() {
         if Instant::now() > r.deadline {
@@ -236,8 +288,7 @@ fn advance(
             Step::Inject(p) => s.dispatch(Event::Playback(p)),
             Step::Shot(path) => {
                 drop(s);
-                headless.draw();
-                let img = headless.snapshot();
+                let img = surface.snapshot()?;
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir)
                         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

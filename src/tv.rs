@@ -49,6 +49,8 @@ pub struct ChosenBoard {
 #[derive(Debug, Clone)]
 pub struct TvOptions {
     pub board: Option<ChosenBoard>,
+    /// From `--video`, else the board profile.
+    pub video: crate::platform::VideoPath,
     pub catalog: CatalogSource,
     pub state_dir: PathBuf,
     /// A keymap file; else `keymap.toml` in the state directory, else the
@@ -67,6 +69,7 @@ pub struct Session {
     runtime: tokio::runtime::Runtime,
     _tick: slint::Timer,
     pub started: Instant,
+    video: VideoSink,
 }
 
 /// The first-frame-ready time of the home screen, from process start.
@@ -114,12 +117,13 @@ impl Session {
             net: options.net.clone(),
             video_size: Some(pillarbox_size(video_height)),
             audio: options.audio,
+            gl: gl_share(&ui, &video, options.video),
             ..PlayerConfig::default()
         };
         let effects = TvEffects {
             player: None,
             config: player_config,
-            video,
+            video: video.clone(),
             current: None,
             history: Some(history_writer(store)),
         };
@@ -167,6 +171,7 @@ impl Session {
             runtime,
             _tick: tick,
             started,
+            video,
         })
     }
 
@@ -175,6 +180,11 @@ impl Session {
     }
 
     /// Stops playback and writes the history before the process ends.
+    /// Video frames drawn from GL textures so far (the GL path).
+    pub fn gl_frames_shown(&self) -> u64 {
+        self.video.gl_frames_shown()
+    }
+
     pub fn finish(self) {
         self.shell.borrow_mut().shutdown();
         drop(self.shell);
@@ -418,6 +428,41 @@ fn forward_player_events(events: Receiver<PlayerEvent>) {
     }
 }
 
+/// On the GL path, where the UI's renderer shares its GL context with the
+/// player once it starts (and, if it never does, the CPU path stays).
+fn gl_share(
+    ui: &AppWindow,
+    video: &VideoSink,
+    path: crate::platform::VideoPath,
+) -> Option<crate::playback::GlShare> {
+    if path != crate::platform::VideoPath::Gl {
+        tracing::info!("video path: CPU copy (chosen)");
+        return None;
+    }
+    let _ = gstreamer::init();
+    if gstreamer::ElementFactory::find("glsinkbin").is_none() {
+        tracing::warn!("video path: CPU copy (GStreamer's GL plugin, gstreamer1.0-gl, is missing)");
+        return None;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let share = crate::playback::GlShare::default();
+        match view::gl_video::install(ui, video.clone(), share.clone()) {
+            Ok(()) => Some(share),
+            Err(e) => {
+                tracing::info!(error = %e, "video path: CPU copy (the renderer shares no GL)");
+                None
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (ui, video);
+        tracing::info!("video path: CPU copy (GL path needs EGL on Linux)");
+        None
+    }
+}
+
 /// `~/.cache/pillarbox/demo-v1`: where the TV demo's media is generated.
 pub fn default_demo_dir() -> PathBuf {
     crate::store::default_cache_dir().join("demo-v1")
@@ -427,12 +472,7 @@ pub fn default_demo_dir() -> PathBuf {
 /// a box), until the viewer exits.
 pub fn run(options: &TvOptions, windowed: bool) -> anyhow::Result<()> {
     let keymap = load_keymap(options)?;
-    let slint = options
-        .board
-        .as_ref()
-        .map(|b| b.board.slint.clone())
-        .unwrap_or_default();
-    select_backend(keymap.clone(), &slint)?;
+    open_display(options, keymap.clone())?;
     let session = Session::start(options, keymap, 1080)?;
     let ui = session.ui();
     if !windowed {
@@ -446,6 +486,18 @@ pub fn run(options: &TvOptions, windowed: bool) -> anyhow::Result<()> {
     ui.run().context("UI event loop")?;
     session.finish();
     Ok(())
+}
+
+/// Makes the board profile's display backend and renderer Slint's (or
+/// Slint's own choice if they cannot start); `keymap` reads remote keys
+/// that arrive as raw input events.
+pub fn open_display(options: &TvOptions, keymap: Keymap) -> anyhow::Result<()> {
+    let slint = options
+        .board
+        .as_ref()
+        .map(|b| b.board.slint.clone())
+        .unwrap_or_default();
+    select_backend(keymap, &slint)
 }
 
 /// The profile's backend and renderer unless SLINT_BACKEND says otherwise;
@@ -602,7 +654,7 @@ pub fn screenshot(options: &TvOptions, screen: ShotScreen, out: &Path) -> anyhow
         ],
     };
     steps.push(Step::Shot(out.to_owned()));
-    let report = crate::qa::run(options, steps, Duration::from_secs(120))?;
+    let report = crate::qa::run(options, steps, Duration::from_secs(120), false)?;
     if let Some(ms) = report.home_drawn_ms {
         tracing::info!(home_drawn_ms = ms, "screenshot");
     }

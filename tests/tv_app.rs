@@ -192,6 +192,13 @@ fn probe_tells_what_this_machine_has() {
     assert!(h264.contains(&"avdec_h264"), "{p}");
     assert!(!p["video_sinks"].as_array().unwrap().is_empty());
     assert_eq!(p["state_dir"]["writable"], true, "{p}");
+    // The profile's video path, and GStreamer's GL elements are here.
+    assert_eq!(p["video"]["path"], "gl", "{p}");
+    assert_eq!(
+        p["video"]["missing_gl_elements"],
+        serde_json::json!([]),
+        "{p}"
+    );
 
     let out = Command::new(env!("CARGO_BIN_EXE_pillarbox"))
         .args(["probe", "--board", "rpi9"])

@@ -137,7 +137,13 @@ impl Harness {
     }
     fn show_frame(&self) {
         let frame = pillarbox::view::posters::decode(&pictures().frame, (608, 1080)).unwrap();
-        let backdrop = pillarbox::view::video::backdrop(&frame);
+        let backdrop = pillarbox::view::video::backdrop(&pillarbox::playback::RgbaFrame {
+            width: frame.width(),
+            height: frame.height(),
+            stride: frame.width() as usize * 4,
+            pts: None,
+            data: frame.as_bytes(),
+        });
         self.api().set_backdrop(slint::Image::from_rgba8(backdrop));
         self.shell
             .borrow()

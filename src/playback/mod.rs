@@ -1,6 +1,6 @@
 //! The playback core: our own fetcher feeds bytes into
-//! `appsrc ! decodebin3`, video comes out scaled, as RGBA, to a [`FrameSink`],
-//! and everything that happens is reported as [`PlayerEvent`]s.
+//! `appsrc ! decodebin3`, video comes out scaled, as RGBA, to a [`FrameSink`]
+//! (or as GL textures on the GL path), and everything that happens is reported as [`PlayerEvent`]s.
 
 pub mod abr;
 pub mod cmcd;
@@ -14,8 +14,12 @@ mod player;
 mod prewarm;
 pub mod uri_policy;
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use gstreamer as gst;
+use gstreamer_gl as gst_gl;
+use gstreamer_video as gst_video;
 use serde::Serialize;
 
 pub use fetch::{Limits, NetConfig, RetryPolicy};
@@ -54,6 +58,10 @@ pub struct PlayerConfig {
     pub stall_threshold: Duration,
     /// How often Position events are sent.
     pub position_interval: Duration,
+    /// The GL path: once the UI's renderer shares its GL context here,
+    /// video goes to the frame sink as textures ([`FrameSink::gl_frame`]);
+    /// until then, and without it, as RGBA in memory.
+    pub gl: Option<GlShare>,
 }
 
 impl Default for PlayerConfig {
@@ -71,6 +79,7 @@ impl Default for PlayerConfig {
             preload_bytes: 4 << 20,
             stall_threshold: Duration::from_millis(250),
             position_interval: Duration::from_millis(250),
+            gl: None,
         }
     }
 }
@@ -97,6 +106,45 @@ pub struct RgbaFrame<'a> {
 /// copy at most once (into a UI image) and return quickly.
 pub trait FrameSink: Send + Sync + 'static {
     fn frame(&self, episode: EpisodeId, frame: &RgbaFrame<'_>);
+
+    /// On the GL path: a frame in GL memory (an RGBA 2D texture), with a
+    /// sync point set; the sink keeps the buffer while the texture shows.
+    fn gl_frame(&self, episode: EpisodeId, buffer: gst::Buffer, info: &gst_video::VideoInfo) {
+        let _ = (episode, buffer, info);
+    }
+}
+
+/// The GL display and context the UI renders with, filled in by the view
+/// when its renderer starts; pipelines built after that upload into it.
+#[derive(Clone, Default)]
+pub struct GlShare(Arc<OnceLock<GlHandles>>);
+
+#[derive(Clone)]
+pub struct GlHandles {
+    pub display: gst_gl::GLDisplay,
+    /// The UI's own context, wrapped: GStreamer's contexts share with it.
+    pub context: gst_gl::GLContext,
+}
+
+impl GlShare {
+    pub fn get(&self) -> Option<&GlHandles> {
+        self.0.get()
+    }
+
+    /// Set once; a second renderer start keeps the first context.
+    pub fn set(&self, handles: GlHandles) -> bool {
+        self.0.set(handles).is_ok()
+    }
+}
+
+impl std::fmt::Debug for GlShare {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.get().is_some() {
+            "GlShare(ready)"
+        } else {
+            "GlShare(waiting)"
+        })
+    }
 }
 
 /// Drops every frame: headless playback and QA.

@@ -1,6 +1,8 @@
 //! One episode's GStreamer pipeline:
 //! `appsrc ! decodebin3`, then per decoded stream
 //! video: `videoconvertscale ! RGBA [WxH] ! appsink` (frames to the FrameSink),
+//! or on the GL path `glsinkbin` (upload, convert to RGBA) into an appsink
+//! of GL memory (textures to the FrameSink),
 //! audio: `audioconvert ! audioresample ! autoaudiosink|fakesink`,
 //! anything else: `fakesink`.
 //! A monitor thread watches the bus, reports events, measures QoE and
@@ -21,8 +23,9 @@ use std::time::{Duration, Instant};
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use gstreamer_app as gst_app;
+use gstreamer_gl as gst_gl;
+use gstreamer_gl::prelude::*;
 use gstreamer_video as gst_video;
-use gstreamer_video::prelude::*;
 use url::Url;
 
 use super::abr::BandwidthEstimator;
@@ -30,7 +33,8 @@ use super::control::Control;
 use super::feeder::{self, FEED_ERROR_MESSAGE, FeedConfig, FeedState};
 use super::fetch::Fetcher;
 use super::{
-    AudioOutput, EpisodeId, FrameSink, PlaybackError, PlayerConfig, PlayerEvent, Qoe, RgbaFrame,
+    AudioOutput, EpisodeId, FrameSink, GlHandles, PlaybackError, PlayerConfig, PlayerEvent, Qoe,
+    RgbaFrame,
 };
 
 /// Frame-side counters, written on the streaming thread. Times are in
@@ -175,6 +179,7 @@ impl Episode {
             video_size: config.video_size,
             audio: config.audio,
             fast: config.fast,
+            gl: config.gl.as_ref().and_then(|g| g.get()).cloned(),
         };
         {
             let stats = stats.clone();
@@ -380,11 +385,13 @@ fn make(factory: &str) -> Result<gst::Element, PlaybackError> {
     })
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct BranchConfig {
     video_size: Option<(u32, u32)>,
     audio: AudioOutput,
     fast: bool,
+    /// Set when the UI shared its GL context before this episode started.
+    gl: Option<GlHandles>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -403,37 +410,7 @@ fn link_branch(
         .map(|s| s.name().to_string())
         .unwrap_or_default();
     let elements: Vec<gst::Element> = if kind.starts_with("video/") {
-        let mut chain = Vec::new();
-        // videoconvertscale (1.22+) converts and scales in one pass.
-        match gst::ElementFactory::make("videoconvertscale").build() {
-            Ok(e) => chain.push(e),
-            Err(_) => {
-                chain.push(make("videoconvert")?);
-                chain.push(make("videoscale")?);
-            }
-        }
-        let mut out_caps = gst_video::VideoCapsBuilder::new()
-            .format(gst_video::VideoFormat::Rgba)
-            .pixel_aspect_ratio(gst::Fraction::new(1, 1));
-        if let Some((w, h)) = cfg.video_size {
-            out_caps = out_caps.width(w as i32).height(h as i32);
-        }
-        let sink = gst_app::AppSink::builder()
-            .caps(&out_caps.build())
-            .sync(!cfg.fast)
-            .qos(!cfg.fast)
-            .max_lateness(if cfg.fast { -1 } else { 20_000_000 })
-            .enable_last_sample(false)
-            .build();
-        sink.set_callbacks(frame_callbacks(
-            id,
-            stats.clone(),
-            frames_out.clone(),
-            events.clone(),
-            cfg.fast,
-        ));
-        chain.push(sink.upcast());
-        chain
+        video_chain(cfg, id, stats, frames_out, events)?
     } else if kind.starts_with("audio/") {
         let sink = match (cfg.audio, cfg.fast) {
             (AudioOutput::Default, false) => make("autoaudiosink")?,
@@ -466,10 +443,96 @@ fn link_branch(
     Ok(())
 }
 
+/// The video branch: on the CPU path `videoconvertscale ! RGBA [WxH] !
+/// appsink`, one frame in memory per picture; on the GL path `glsinkbin`
+/// around an appsink of RGBA textures: the picture is uploaded once (or
+/// imported, from a hardware decoder) and stays on the GPU, and the
+/// renderer scales it when it draws.
+fn video_chain(
+    cfg: &BranchConfig,
+    id: EpisodeId,
+    stats: &Arc<FrameStats>,
+    frames_out: &Arc<dyn FrameSink>,
+    events: &Sender<PlayerEvent>,
+) -> Result<Vec<gst::Element>, PlaybackError> {
+    let (caps, out) = match &cfg.gl {
+        Some(_) => (
+            gst_video::VideoCapsBuilder::new()
+                .features([gst_gl::CAPS_FEATURE_MEMORY_GL_MEMORY])
+                .format(gst_video::VideoFormat::Rgba)
+                .field("texture-target", "2D")
+                .build(),
+            FrameOut::Gl(frames_out.clone()),
+        ),
+        None => {
+            let mut caps = gst_video::VideoCapsBuilder::new()
+                .format(gst_video::VideoFormat::Rgba)
+                .pixel_aspect_ratio(gst::Fraction::new(1, 1));
+            if let Some((w, h)) = cfg.video_size {
+                caps = caps.width(w as i32).height(h as i32);
+            }
+            (caps.build(), FrameOut::Cpu(frames_out.clone()))
+        }
+    };
+    let sink = video_appsink(caps, cfg.fast);
+    sink.set_callbacks(frame_callbacks(
+        id,
+        stats.clone(),
+        out,
+        events.clone(),
+        cfg.fast,
+    ));
+    let Some(gl) = &cfg.gl else {
+        // videoconvertscale (1.22+) converts and scales in one pass.
+        return Ok(
+            match gst::ElementFactory::make("videoconvertscale").build() {
+                Ok(e) => vec![e, sink.upcast()],
+                Err(_) => vec![make("videoconvert")?, make("videoscale")?, sink.upcast()],
+            },
+        );
+    };
+    let bin = gst::ElementFactory::make("glsinkbin")
+        .property("sink", &sink)
+        .build()
+        .map_err(|_| PlaybackError::Decode("GStreamer element glsinkbin is missing".into()))?;
+    // The UI's display and context, so that GStreamer's GL context shares
+    // textures with the renderer's. Set on the bin, which hands them to
+    // the GL elements inside before they look for a display of their own.
+    let mut display = gst::Context::new(gst_gl::GL_DISPLAY_CONTEXT_TYPE, true);
+    display
+        .get_mut()
+        .expect("a new context is writable")
+        .set_gl_display(Some(&gl.display));
+    let mut app = gst::Context::new("gst.gl.app_context", true);
+    app.get_mut()
+        .expect("a new context is writable")
+        .structure_mut()
+        .set("context", &gl.context);
+    bin.set_context(&display);
+    bin.set_context(&app);
+    Ok(vec![bin])
+}
+
+fn video_appsink(caps: gst::Caps, fast: bool) -> gst_app::AppSink {
+    gst_app::AppSink::builder()
+        .caps(&caps)
+        .sync(!fast)
+        .qos(!fast)
+        .max_lateness(if fast { -1 } else { 20_000_000 })
+        .enable_last_sample(false)
+        .build()
+}
+
+/// Where a video appsink's frames go: mapped in memory, or as GL buffers.
+enum FrameOut {
+    Cpu(Arc<dyn FrameSink>),
+    Gl(Arc<dyn FrameSink>),
+}
+
 fn frame_callbacks(
     id: EpisodeId,
     stats: Arc<FrameStats>,
-    out: Arc<dyn FrameSink>,
+    out: FrameOut,
     events: Sender<PlayerEvent>,
     fast: bool,
 ) -> gst_app::AppSinkCallbacks {
@@ -495,8 +558,6 @@ fn frame_callbacks(
                 return Err(gst::FlowError::NotNegotiated);
             };
             let buffer = sample.buffer().ok_or(gst::FlowError::Error)?;
-            let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, vi)
-                .map_err(|_| gst::FlowError::Error)?;
             let now = Instant::now();
             let now_ns = stats.since_origin(now).max(1);
             let n = stats.frames.fetch_add(1, Ordering::Relaxed) + 1;
@@ -539,17 +600,28 @@ fn frame_callbacks(
                         .store(now_ns + shown_for, Ordering::SeqCst);
                 }
             }
-            let data = frame.plane_data(0).map_err(|_| gst::FlowError::Error)?;
-            out.frame(
-                id,
-                &RgbaFrame {
-                    width: vi.width(),
-                    height: vi.height(),
-                    stride: frame.plane_stride()[0] as usize,
-                    pts: buffer.pts().map(Duration::from),
-                    data,
-                },
-            );
+            match &out {
+                FrameOut::Cpu(out) => {
+                    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, vi)
+                        .map_err(|_| gst::FlowError::Error)?;
+                    let data = frame.plane_data(0).map_err(|_| gst::FlowError::Error)?;
+                    out.frame(
+                        id,
+                        &RgbaFrame {
+                            width: vi.width(),
+                            height: vi.height(),
+                            stride: frame.plane_stride()[0] as usize,
+                            pts: buffer.pts().map(Duration::from),
+                            data,
+                        },
+                    );
+                }
+                FrameOut::Gl(out) => {
+                    let mut buffer = buffer.to_owned();
+                    set_gl_sync_point(&mut buffer)?;
+                    out.gl_frame(id, buffer, vi);
+                }
+            }
             Ok(gst::FlowSuccess::Ok)
         })
         .new_preroll({
@@ -575,6 +647,25 @@ fn frame_callbacks(
             );
         })
         .build()
+}
+
+/// Marks where GStreamer's GL commands for this frame end, so that the
+/// renderer's context waits for them before it samples the texture.
+fn set_gl_sync_point(buffer: &mut gst::Buffer) -> Result<(), gst::FlowError> {
+    let context = (buffer.n_memory() > 0)
+        .then(|| buffer.peek_memory(0))
+        .and_then(|m| {
+            m.downcast_memory_ref::<gst_gl::GLBaseMemory>()
+                .map(|m| m.context().clone())
+        })
+        .ok_or(gst::FlowError::NotNegotiated)?;
+    if let Some(meta) = buffer.meta::<gst_gl::GLSyncMeta>() {
+        meta.set_sync_point(&context);
+    } else {
+        let meta = gst_gl::GLSyncMeta::add(buffer.make_mut(), &context);
+        meta.set_sync_point(&context);
+    }
+    Ok(())
 }
 
 struct Monitor {

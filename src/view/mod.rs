@@ -4,6 +4,8 @@
 //! Everything here runs on the UI thread. Other threads reach the shell
 //! with [`post`], which queues a closure on Slint's event loop.
 
+#[cfg(target_os = "linux")]
+pub mod gl_video;
 pub mod headless;
 pub mod posters;
 mod project;

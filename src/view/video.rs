@@ -1,12 +1,17 @@
-//! Video frames from the playback core into the UI: one copy per frame,
-//! from the GStreamer buffer (already scaled to the size shown) into a
-//! `SharedPixelBuffer`, handed to the UI thread; frames that arrive while
-//! the UI is busy replace each other instead of queueing up.
+//! Video frames from the playback core into the UI. On the CPU path, one
+//! copy per frame, from the GStreamer buffer (already scaled to the size
+//! shown) into a `SharedPixelBuffer`; on the GL path, the buffer's texture,
+//! picked up by the renderer (`gl_video`). Frames that arrive while the UI
+//! is busy replace each other instead of queueing up.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use gstreamer as gst;
+use gstreamer_gl as gst_gl;
+use gstreamer_video as gst_video;
+use gstreamer_video::prelude::*;
 use slint::{ComponentHandle, Image, Rgba8Pixel, SharedPixelBuffer};
 
 use crate::playback::{EpisodeId, FrameSink, RgbaFrame};
@@ -30,10 +35,20 @@ struct Inner {
     showing: AtomicU64,
     /// The latest frame of an episode not (yet) on screen: a just-started
     /// episode can send its first frame before `show` learns its id.
-    stray: Mutex<Option<(EpisodeId, SharedPixelBuffer<Rgba8Pixel>)>>,
-    latest: Mutex<Option<SharedPixelBuffer<Rgba8Pixel>>>,
+    stray: Mutex<Option<(EpisodeId, Frame)>>,
+    latest: Mutex<Option<Frame>>,
     backdrop: Mutex<(Option<Instant>, Option<SharedPixelBuffer<Rgba8Pixel>>)>,
     scheduled: AtomicBool,
+    /// GL path: the frame for the renderer to pick up before it draws, and
+    /// the one on screen, mapped (its texture is valid) while it shows.
+    gl_next: Mutex<Option<(gst::Buffer, gst_video::VideoInfo)>>,
+    gl_current: Mutex<Option<gst_gl::GLVideoFrame<gst_gl::gl_video_frame::Readable>>>,
+    gl_shown: AtomicU64,
+}
+
+enum Frame {
+    Cpu(SharedPixelBuffer<Rgba8Pixel>),
+    Gl(gst::Buffer, gst_video::VideoInfo),
 }
 
 impl VideoSink {
@@ -46,6 +61,9 @@ impl VideoSink {
                 latest: Mutex::new(None),
                 backdrop: Mutex::new((None, None)),
                 scheduled: AtomicBool::new(false),
+                gl_next: Mutex::new(None),
+                gl_current: Mutex::new(None),
+                gl_shown: AtomicU64::new(0),
             }),
         }
     }
@@ -78,9 +96,69 @@ impl VideoSink {
         if let Ok(mut l) = self.inner.latest.lock() {
             *l = None;
         }
-        let _ = self.inner.ui.upgrade_in_event_loop(|ui| {
+        if let Ok(mut g) = self.inner.gl_next.lock() {
+            *g = None;
+        }
+        let inner = self.inner.clone();
+        let _ = self.inner.ui.upgrade_in_event_loop(move |ui| {
             ui.global::<Api>().set_video_frame(Image::default());
+            // The picture no longer uses the texture: let the buffer go.
+            if let Ok(mut c) = inner.gl_current.lock() {
+                *c = None;
+            }
         });
+    }
+
+    /// How many GL frames the renderer has put on screen.
+    pub fn gl_frames_shown(&self) -> u64 {
+        self.inner.gl_shown.load(Ordering::Relaxed)
+    }
+
+    /// Called by the renderer, with its GL context current, before it
+    /// draws: the newest GL frame as an image of its texture, if one came.
+    pub(super) fn take_gl_frame(&self, context: &gst_gl::GLContext) -> Option<Image> {
+        use gstreamer_gl::prelude::*;
+        let (buffer, info) = self.inner.gl_next.lock().ok()?.take()?;
+        if let Some(meta) = buffer.meta::<gst_gl::GLSyncMeta>() {
+            meta.wait(context);
+        }
+        let frame = match gst_gl::GLVideoFrame::from_buffer_readable(buffer, &info) {
+            Ok(f) => f,
+            Err(_) => {
+                tracing::warn!("cannot map a GL video frame");
+                return None;
+            }
+        };
+        let texture = frame
+            .texture_id(0)
+            .ok()
+            .and_then(std::num::NonZeroU32::new)?;
+        let size = slint::PhysicalSize::new(frame.width(), frame.height());
+        // SAFETY: the texture belongs to a context shared with the
+        // renderer's, and stays valid while `gl_current` holds its frame,
+        // which is replaced only by the next frame or a cleared picture.
+        let image = unsafe {
+            slint::BorrowedOpenGLTextureBuilder::new_gl_2d_rgba_texture(
+                texture,
+                [size.width, size.height].into(),
+            )
+            .build()
+        };
+        if let Ok(mut c) = self.inner.gl_current.lock() {
+            *c = Some(frame);
+        }
+        self.inner.gl_shown.fetch_add(1, Ordering::Relaxed);
+        Some(image)
+    }
+
+    /// Drops the GL frames: the renderer's context is going away.
+    pub(super) fn release_gl(&self) {
+        if let Ok(mut g) = self.inner.gl_next.lock() {
+            *g = None;
+        }
+        if let Ok(mut c) = self.inner.gl_current.lock() {
+            *c = None;
+        }
     }
 
     fn deliver(&self) {
@@ -92,8 +170,17 @@ impl VideoSink {
             inner.scheduled.store(false, Ordering::Release);
             let api = ui.global::<Api>();
             let frame = inner.latest.lock().ok().and_then(|mut l| l.take());
-            if let Some(frame) = frame {
-                api.set_video_frame(Image::from_rgba8(frame));
+            match frame {
+                Some(Frame::Cpu(frame)) => api.set_video_frame(Image::from_rgba8(frame)),
+                Some(Frame::Gl(buffer, info)) => {
+                    // Only the renderer, with its context current, may turn
+                    // it into a texture image: hand it over and redraw.
+                    if let Ok(mut g) = inner.gl_next.lock() {
+                        *g = Some((buffer, info));
+                    }
+                    ui.window().request_redraw();
+                }
+                None => {}
             }
             let backdrop = inner.backdrop.lock().ok().and_then(|mut b| b.1.take());
             if let Some(b) = backdrop {
@@ -103,9 +190,37 @@ impl VideoSink {
     }
 }
 
+impl VideoSink {
+    /// Shows `frame` if it belongs to the episode on screen, else keeps it
+    /// for `show`; `rgba` gives the picture for the backdrop when one is due.
+    fn offer(&self, episode: EpisodeId, frame: Frame, rgba: impl FnOnce() -> Option<Backdrop>) {
+        let inner = &self.inner;
+        if episode != inner.showing.load(Ordering::SeqCst) {
+            if let Ok(mut s) = inner.stray.lock() {
+                *s = Some((episode, frame));
+            }
+            return;
+        }
+        if let Ok(mut b) = inner.backdrop.lock() {
+            let due = b.0.is_none_or(|t| t.elapsed() >= BACKDROP_EVERY);
+            if due {
+                b.0 = Some(Instant::now());
+                if let Some(backdrop) = rgba() {
+                    b.1 = Some(backdrop);
+                }
+            }
+        }
+        if let Ok(mut l) = inner.latest.lock() {
+            *l = Some(frame);
+        }
+        self.deliver();
+    }
+}
+
+type Backdrop = SharedPixelBuffer<Rgba8Pixel>;
+
 impl FrameSink for VideoSink {
     fn frame(&self, episode: EpisodeId, frame: &RgbaFrame<'_>) {
-        let inner = &self.inner;
         let (w, h) = (frame.width as usize, frame.height as usize);
         let mut buf = SharedPixelBuffer::<Rgba8Pixel>::new(frame.width, frame.height);
         {
@@ -117,33 +232,40 @@ impl FrameSink for VideoSink {
                 dst[y * row..(y + 1) * row].copy_from_slice(src);
             }
         }
-        if episode != inner.showing.load(Ordering::SeqCst) {
-            if let Ok(mut s) = inner.stray.lock() {
-                *s = Some((episode, buf));
-            }
-            return;
-        }
-        if let Ok(mut b) = inner.backdrop.lock() {
-            let due = b.0.is_none_or(|t| t.elapsed() >= BACKDROP_EVERY);
-            if due {
-                b.0 = Some(Instant::now());
-                b.1 = Some(backdrop(&buf));
-            }
-        }
-        if let Ok(mut l) = inner.latest.lock() {
-            *l = Some(buf);
-        }
-        self.deliver();
+        self.offer(episode, Frame::Cpu(buf), || Some(backdrop(frame)));
+    }
+
+    fn gl_frame(&self, episode: EpisodeId, buffer: gst::Buffer, info: &gst_video::VideoInfo) {
+        // The backdrop needs the picture in memory: reading a texture back
+        // costs a download, done here on the streaming thread, twice a second.
+        let for_backdrop = buffer.clone();
+        let read_back = move || {
+            let frame =
+                gst_video::VideoFrameRef::from_buffer_ref_readable(for_backdrop.as_ref(), info)
+                    .ok()?;
+            let data = frame.plane_data(0).ok()?;
+            Some(backdrop(&RgbaFrame {
+                width: frame.width(),
+                height: frame.height(),
+                stride: frame.plane_stride()[0] as usize,
+                pts: None,
+                data,
+            }))
+        };
+        self.offer(episode, Frame::Gl(buffer, info.clone()), read_back);
     }
 }
 
 /// A small, blurred copy of the frame's middle band: stretched over the
 /// screen behind a dark veil it reads as a soft glow of the picture. Blurred
 /// here because renderers may scale it up without filtering.
-pub fn backdrop(frame: &SharedPixelBuffer<Rgba8Pixel>) -> SharedPixelBuffer<Rgba8Pixel> {
-    let (w, h) = (frame.width() as usize, frame.height() as usize);
+pub fn backdrop(frame: &RgbaFrame<'_>) -> SharedPixelBuffer<Rgba8Pixel> {
+    let (w, h) = (frame.width as usize, frame.height as usize);
     let (bw, bh) = (BACKDROP.0 as usize, BACKDROP.1 as usize);
-    let px = frame.as_slice();
+    let pixel = |x: usize, y: usize| {
+        let at = y * frame.stride + x * 4;
+        frame.data.get(at..at + 3)
+    };
     // The band of the vertical picture a 16:9 crop would show.
     let band_h = (w * 9 / 16).clamp(1, h.max(1));
     let top = (h - band_h) / 2;
@@ -157,10 +279,10 @@ pub fn backdrop(frame: &SharedPixelBuffer<Rgba8Pixel>) -> SharedPixelBuffer<Rgba
                 let y = top + ((by * 3 + sy) * band_h + band_h / 2) / (bh * 3);
                 for sx in 0..3 {
                     let x = ((bx * 3 + sx) * w + w / 2) / (bw * 3);
-                    if let Some(p) = px.get(y.min(h - 1) * w + x.min(w - 1)) {
-                        sum[0] += p.r as u32;
-                        sum[1] += p.g as u32;
-                        sum[2] += p.b as u32;
+                    if let Some(p) = pixel(x.min(w - 1), y.min(h - 1)) {
+                        sum[0] += p[0] as u32;
+                        sum[1] += p[1] as u32;
+                        sum[2] += p[2] as u32;
                         n += 1;
                     }
                 }
