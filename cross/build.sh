@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Builds a release pillarbox for an ARM box on this x86 Debian/Ubuntu machine,
+# with no Docker: the target's libraries come from Debian multiarch
+# (dpkg --add-architecture), the linker is Debian's cross GCC, pkg-config
+# looks only at the target's .pc files. Then packages it:
+#   dist/pillarbox_VERSION_ARCH.deb      install with apt install ./FILE.deb
+#   dist/pillarbox-VERSION-ARCH.tar.gz   the same files, for other distributions
+#
+#   cross/build.sh aarch64|armv7 [--no-package]
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+set_arch "${1:-}"
+package=1
+[ "${2:-}" = "--no-package" ] && package=""
+
+# The host side (rustup, cargo, a native compiler for build scripts).
+make -s -C "$PROJECT_DIR" deps
+rustup target list --installed | grep -qx "$RUST_TARGET" || rustup target add "$RUST_TARGET"
+# The target side: the cross compiler and the -dev packages the Makefile
+# installs for the host, in the target's architecture.
+apt_install "gcc-$GNU_TRIPLET" "libc6-dev-$DEB_ARCH-cross" dpkg-dev \
+    "libgstreamer1.0-dev:$DEB_ARCH" "libgstreamer-plugins-base1.0-dev:$DEB_ARCH" \
+    "libfontconfig1-dev:$DEB_ARCH" "libxkbcommon-dev:$DEB_ARCH" "libinput-dev:$DEB_ARCH" \
+    "libudev-dev:$DEB_ARCH" "libgbm-dev:$DEB_ARCH" "libdrm-dev:$DEB_ARCH"
+
+target_env=$(echo "$RUST_TARGET" | tr 'a-z-' 'A-Z_')
+export "CARGO_TARGET_${target_env}_LINKER=$GNU_TRIPLET-gcc"
+export "CC_${RUST_TARGET//-/_}=$GNU_TRIPLET-gcc"
+export "AR_${RUST_TARGET//-/_}=$GNU_TRIPLET-ar"
+# Only the target's libraries: a host .pc file would link x86 code.
+export PKG_CONFIG_ALLOW_CROSS=1
+export PKG_CONFIG_LIBDIR="/usr/lib/$GNU_TRIPLET/pkgconfig:/usr/share/pkgconfig"
+unset PKG_CONFIG_PATH
+
+cd "$PROJECT_DIR"
+cargo build --release --locked --target "$RUST_TARGET" --bin pillarbox
+bin="target/$RUST_TARGET/release/pillarbox"
+echo "built $bin ($(stat -c %s "$bin") bytes)"
+command -v file >/dev/null && file "$bin"
+[ -n "$package" ] || exit 0
+
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+root="$stage/pillarbox_${version}_$DEB_ARCH"
+# Symbols stripped: a quarter of the file, and boxes have little flash.
+install -Dm755 "$bin" "$root/usr/bin/pillarbox"
+"$GNU_TRIPLET-strip" "$root/usr/bin/pillarbox"
+install -Dm644 platform/systemd/pillarbox.service "$root/usr/lib/systemd/system/pillarbox.service"
+# Profiles and the keymap are built in; these copies are what a partner
+# edits into /etc/pillarbox/boards/ or the state directory's keymap.toml.
+install -Dm644 -t "$root/usr/share/pillarbox/boards" platform/boards/*.toml
+install -Dm644 -t "$root/usr/share/pillarbox/keymaps" platform/keymaps/*.toml
+install -Dm644 -t "$root/usr/share/pillarbox/udev" platform/udev/*
+install -Dm644 -t "$root/usr/share/doc/pillarbox" README.md docs/integrating.md docs/tv.md
+
+mkdir -p dist
+tar -C "$stage" -czf "dist/pillarbox-$version-$DEB_ARCH.tar.gz" "$(basename "$root")"
+
+# What the binary links, as Debian packages; the plugins it loads at run time.
+mkdir -p "$root/DEBIAN"
+cat >"$root/DEBIAN/control" <<EOF
+Package: pillarbox
+Version: $version
+Architecture: $DEB_ARCH
+Maintainer: pillarbox developers <pillarbox@localhost>
+Section: video
+Priority: optional
+Depends: libc6, libgcc-s1, libgstreamer1.0-0 (>= 1.22), libgstreamer-plugins-base1.0-0 (>= 1.22),
+ libgstreamer-gl1.0-0 (>= 1.22),
+ gstreamer1.0-plugins-base, gstreamer1.0-plugins-good, gstreamer1.0-plugins-bad,
+ gstreamer1.0-libav, libfontconfig1, libxkbcommon0, libinput10, libudev1, libgbm1, libdrm2,
+ libegl1, fonts-dejavu-core
+Recommends: gstreamer1.0-plugins-ugly, gstreamer1.0-gl, libgl1-mesa-dri
+Description: micro-drama player for smart TVs and set-top boxes
+ A TV front end that fetches a partner's catalog over HTTPS and plays short
+ vertical episodes, pillarboxed on a 16:9 screen. Enable with
+ systemctl enable --now pillarbox.
+EOF
+dpkg-deb --root-owner-group -Zxz --build "$root" "dist/pillarbox_${version}_$DEB_ARCH.deb" >/dev/null
+ls -l "$root/usr/bin/pillarbox" dist/pillarbox-"$version"-"$DEB_ARCH".tar.gz \
+    dist/pillarbox_"$version"_"$DEB_ARCH".deb

@@ -1,0 +1,54 @@
+# Shared by cross/build.sh and cross/test.sh: what each target architecture
+# is called by Rust, Debian and GCC, and how to install Debian packages.
+# Sourced, not run.
+
+PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+export PATH="$HOME/.cargo/bin:$PATH"
+
+usage_arch() {
+    echo "usage: $0 aarch64|armv7" >&2
+    exit 2
+}
+
+# Sets RUST_TARGET, DEB_ARCH, GNU_TRIPLET and QEMU for $1.
+set_arch() {
+    case "${1:-}" in
+        aarch64 | arm64)
+            RUST_TARGET=aarch64-unknown-linux-gnu
+            DEB_ARCH=arm64
+            GNU_TRIPLET=aarch64-linux-gnu
+            QEMU=qemu-aarch64-static
+            ;;
+        armv7 | armhf)
+            RUST_TARGET=armv7-unknown-linux-gnueabihf
+            DEB_ARCH=armhf
+            GNU_TRIPLET=arm-linux-gnueabihf
+            QEMU=qemu-arm-static
+            ;;
+        *) usage_arch ;;
+    esac
+}
+
+# Installs the Debian packages named (pkg or pkg:arch) that are missing,
+# after enabling $DEB_ARCH as a foreign architecture.
+apt_install() {
+    if ! dpkg --print-foreign-architectures | grep -qx "$DEB_ARCH"; then
+        echo "enabling the $DEB_ARCH architecture in dpkg"
+        $SUDO dpkg --add-architecture "$DEB_ARCH"
+        APT_UPDATED=""
+    fi
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" \
+            || missing+=("$p")
+    done
+    [ ${#missing[@]} = 0 ] && return 0
+    echo "installing: ${missing[*]}"
+    if [ -z "${APT_UPDATED:-}" ]; then
+        $SUDO apt-get update -qq
+        APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
