@@ -47,7 +47,19 @@ apt_install() {
     [ ${#missing[@]} = 0 ] && return 0
     echo "installing: ${missing[*]}"
     if [ -z "${APT_UPDATED:-}" ]; then
-        $SUDO apt-get update -qq
+        # A mirror caught mid-sync fails an index now and then: try again.
+        local try
+        for try in 1 2 3; do
+            $SUDO apt-get update -qq && break
+            if [ "$try" = 3 ]; then
+                # Go on with the indexes that did load: the install below
+                # fails, naming the package, if what it needs is not there.
+                echo "apt-get update failed 3 times; going on with the indexes it has" >&2
+                break
+            fi
+            echo "apt-get update failed; retrying in 20 s" >&2
+            sleep 20
+        done
         APT_UPDATED=1
     fi
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
