@@ -4,8 +4,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+#[cfg(feature = "tv")]
 use crate::app::history::History;
 
+#[cfg(feature = "tv")]
 const HISTORY_FILE: &str = "history.json";
 
 /// Writes `dir/name` through a temporary file, fsync and rename.
@@ -45,10 +47,12 @@ pub fn default_cache_dir() -> PathBuf {
 }
 
 /// Viewing history and other state of the viewer, one JSON file each.
+#[cfg(feature = "tv")]
 pub struct Store {
     dir: PathBuf,
 }
 
+#[cfg(feature = "tv")]
 impl Store {
     pub fn new(dir: impl Into<PathBuf>) -> std::io::Result<Store> {
         let dir = dir.into();
@@ -89,7 +93,7 @@ impl Store {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "tv"))]
 mod tests {
     use super::*;
 
