@@ -255,7 +255,8 @@ fn main() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("switching-media");
     std::fs::create_dir_all(&dir).expect("media dir");
     let entries = generate(&dir);
-    let server = DemoServer::start(&dir).expect("loopback server");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = DemoServer::start(&dir, runtime.handle()).expect("loopback server");
     let urls: Vec<String> = entries
         .iter()
         .map(|e| server.base().join(e).expect("url").to_string())

@@ -39,7 +39,8 @@ fn median(mut v: Vec<f64>) -> f64 {
 fn main() {
     let media = tempfile::tempdir().unwrap();
     let state = tempfile::tempdir().unwrap();
-    let server = DemoServer::start_catalog(media.path()).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server = DemoServer::start_catalog(media.path(), runtime.handle()).unwrap();
     let url = server.catalog_url().to_string();
 
     // Fills the catalog cache and has the server generate the posters and

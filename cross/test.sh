@@ -22,7 +22,7 @@ bin="$PROJECT_DIR/target/$RUST_TARGET/release/pillarbox"
 apt_install qemu-user-static \
     "gstreamer1.0-plugins-base:$DEB_ARCH" "gstreamer1.0-plugins-good:$DEB_ARCH" \
     "gstreamer1.0-plugins-bad:$DEB_ARCH" "gstreamer1.0-plugins-ugly:$DEB_ARCH" \
-    "gstreamer1.0-libav:$DEB_ARCH"
+    "gstreamer1.0-libav:$DEB_ARCH" "gstreamer1.0-x:$DEB_ARCH"
 
 head -c 20 "$bin" | od -An -tx1 | grep -q '7f 45 4c 46' || { echo "$bin is not an ELF file" >&2; exit 1; }
 

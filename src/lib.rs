@@ -4,8 +4,10 @@
 pub mod app;
 pub mod catalog;
 pub mod demo;
+pub mod elements;
 #[cfg(feature = "tv")]
 pub mod input;
+pub mod net;
 pub mod platform;
 pub mod playback;
 pub mod probe;

@@ -3,17 +3,15 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use pillarbox::catalog::verify::{CatalogKey, signature_url};
+use pillarbox::catalog::check::{CheckError, CheckOptions};
 use pillarbox::demo::{self, DemoServer};
-use pillarbox::playback::{
-    AudioOutput, NullFrameSink, PlaybackError, Player, PlayerConfig, PlayerEvent, Qoe, UrlPolicy,
-};
-use serde::Serialize;
+use pillarbox::net::{Net, NetConfig, UrlPolicy};
+use pillarbox::playback::binge::{self, BingeOptions};
+use pillarbox::playback::{AudioOutput, NullFrameSink, Player, PlayerConfig};
 
 #[derive(Parser)]
 #[command(
@@ -84,7 +82,7 @@ enum Command {
     /// 1920x1080) into a PNG, driving the app as a viewer would.
     Screenshot {
         #[arg(value_enum)]
-        screen: pillarbox::tv::ShotScreen,
+        screen: pillarbox::qa::ShotScreen,
         #[arg(long, value_name = "FILE.png")]
         out: PathBuf,
         #[command(flatten)]
@@ -224,28 +222,6 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
     Ok((w, h))
 }
 
-/// The line printed per episode with --json.
-#[derive(Serialize)]
-struct EpisodeReport<'a> {
-    url: &'a str,
-    result: &'static str,
-    error: Option<String>,
-    error_kind: Option<&'static str>,
-    first_frame_ms: Option<u64>,
-    frames: u64,
-    dropped_frames: u64,
-    rebuffer_count: u64,
-    rebuffer_ms: u64,
-    width: Option<u32>,
-    height: Option<u32>,
-    position_ms: u64,
-    bytes: u64,
-    retries: u64,
-    switch_gap_ms: Option<f64>,
-    bitrate_kbps: Option<u64>,
-    variant_switches: u64,
-}
-
 fn main() -> ExitCode {
     pillarbox::tv::process_start();
     tracing_subscriber::fmt()
@@ -267,7 +243,9 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Some(Command::Play(args)) => play(&args.options, &args.urls),
+        Some(Command::Play(args)) => {
+            net_for(&args.options).and_then(|net| play(&args.options, &net, &args.urls))
+        }
         Some(Command::Demo(args)) => run_demo(&args),
         Some(Command::Catalog {
             command:
@@ -280,13 +258,8 @@ fn main() -> ExitCode {
                 },
         }) => Ok(check_catalog(
             &source,
-            &CheckOptions {
-                allow_http,
-                licence,
-                public_key,
-                pins,
-                emit: false,
-            },
+            &check_options(allow_http, licence, public_key, pins),
+            false,
         )),
         Some(Command::Catalog {
             command:
@@ -297,13 +270,8 @@ fn main() -> ExitCode {
                 },
         }) => Ok(check_catalog(
             &source,
-            &CheckOptions {
-                allow_http,
-                licence,
-                public_key: None,
-                pins: Vec::new(),
-                emit: true,
-            },
+            &check_options(allow_http, licence, None, Vec::new()),
+            true,
         )),
         None => run_tv(&cli.tv),
         Some(Command::Run(tv)) => run_tv(&tv),
@@ -355,7 +323,7 @@ fn tv_options(args: &TvArgs, headless: bool) -> anyhow::Result<pillarbox::tv::Tv
             .clone()
             .unwrap_or_else(pillarbox::store::default_state_dir),
         keymap: args.keymap.clone(),
-        net: pillarbox::playback::NetConfig {
+        net: NetConfig {
             policy,
             spki_pins: args.pins.clone(),
             ..Default::default()
@@ -393,42 +361,12 @@ fn probe(args: &TvArgs, json: bool) -> anyhow::Result<ExitCode> {
         .as_ref()
         .map(|b| b.board.apply_ranks())
         .unwrap_or_default();
-    let catalog = match &args.catalog {
-        None => pillarbox::probe::CatalogReport {
-            url: "built-in demo".into(),
-            reachable: None,
-            detail: "served on 127.0.0.1 while the app runs".into(),
-        },
-        Some(url) => {
-            let policy = options.net.policy;
-            match fetch_catalog(url, policy, &args.pins) {
-                Ok(bytes) => match pillarbox::catalog::parse_any(
-                    &bytes,
-                    &policy,
-                    &pillarbox::catalog::RokuOptions::default(),
-                ) {
-                    Ok((c, _)) => pillarbox::probe::CatalogReport {
-                        url: url.clone(),
-                        reachable: Some(true),
-                        detail: format!("reachable, valid: {}", pillarbox::catalog::summary(&c)),
-                    },
-                    Err(problems) => pillarbox::probe::CatalogReport {
-                        url: url.clone(),
-                        reachable: Some(true),
-                        detail: format!(
-                            "reachable but invalid ({} problems; see `pillarbox catalog check`)",
-                            problems.len()
-                        ),
-                    },
-                },
-                Err(e) => pillarbox::probe::CatalogReport {
-                    url: url.clone(),
-                    reachable: Some(false),
-                    detail: e,
-                },
-            }
-        }
+    let check = CheckOptions {
+        net: options.net.clone(),
+        public_key: args.public_key.clone(),
+        ..CheckOptions::default()
     };
+    let catalog = pillarbox::probe::catalog_report(args.catalog.as_deref(), &check);
     let report = pillarbox::probe::probe(
         options
             .board
@@ -456,7 +394,7 @@ fn run_tv(args: &TvArgs) -> anyhow::Result<ExitCode> {
 /// watched before.
 fn screenshot(
     args: &TvArgs,
-    screen: pillarbox::tv::ShotScreen,
+    screen: pillarbox::qa::ShotScreen,
     out: &std::path::Path,
 ) -> anyhow::Result<ExitCode> {
     let mut options = tv_options(args, true)?;
@@ -464,7 +402,7 @@ fn screenshot(
     if args.state_dir.is_none() {
         options.state_dir = fresh.path().to_owned();
     }
-    pillarbox::tv::screenshot(&options, screen, out)?;
+    pillarbox::qa::screenshot(&options, screen, out)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -487,222 +425,79 @@ fn qa(
     }
 }
 
+/// The network stack of `play` and `demo`: the policy their options ask for.
+fn net_for(options: &PlaybackOptions) -> anyhow::Result<Net> {
+    Net::new(NetConfig {
+        policy: UrlPolicy {
+            allow_http: options.allow_http,
+            allow_loopback_http: true,
+        },
+        ..NetConfig::default()
+    })
+    .context("cannot set up the network")
+}
+
 fn config_for(options: &PlaybackOptions) -> PlayerConfig {
-    let mut config = PlayerConfig::default();
-    config.net.policy = UrlPolicy {
-        allow_http: options.allow_http,
-        allow_loopback_http: true,
-    };
-    config.video_size = options.size;
-    config.fast = options.fast;
-    config.max_bitrate = options.max_bitrate;
-    config.audio = if options.headless {
-        AudioOutput::Discard
-    } else {
-        AudioOutput::Default
-    };
-    config
+    PlayerConfig {
+        video_size: options.size,
+        fast: options.fast,
+        max_bitrate: options.max_bitrate,
+        audio: if options.headless {
+            AudioOutput::Discard
+        } else {
+            AudioOutput::Default
+        },
+        ..PlayerConfig::default()
+    }
 }
 
 /// Plays `urls` back to back. Exit 0: all ended; 1: one failed in playback;
 /// 2: bad arguments or a refused URL (nothing is played then).
-fn play(options: &PlaybackOptions, urls: &[String]) -> anyhow::Result<ExitCode> {
-    let config = config_for(options);
+fn play(options: &PlaybackOptions, net: &Net, urls: &[String]) -> anyhow::Result<ExitCode> {
     for url in urls {
-        if let Err(e) = config.net.policy.parse(url) {
+        if let Err(e) = net.policy().parse(url) {
             eprintln!("pillarbox: {e}");
             return Ok(ExitCode::from(2));
         }
     }
-    let (mut player, events) =
-        Player::new(config, Arc::new(NullFrameSink)).context("cannot start the player")?;
-    let mut failed = false;
-    for (i, url) in urls.iter().enumerate() {
-        let next = urls.get(i + 1).filter(|_| !options.no_preload);
-        let outcome = play_one(&mut player, &events, url, next, options)?;
-        report(url, &outcome, options.json);
-        failed |= outcome.is_err();
-    }
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
+    let (mut player, events) = Player::new(config_for(options), net, Arc::new(NullFrameSink))
+        .context("cannot start the player")?;
+    let binge = BingeOptions {
+        preload: !options.no_preload,
+        stuck_timeout: Duration::from_secs(options.stuck_timeout),
+    };
+    let all_ended = binge::play_all(&mut player, &events, urls, &binge, |url, outcome| {
+        if options.json {
+            match serde_json::to_string(&binge::EpisodeReport::new(url, outcome)) {
+                Ok(s) => println!("{s}"),
+                Err(e) => eprintln!("pillarbox: cannot encode report: {e}"),
+            }
+        } else {
+            println!("{}", binge::summary_line(url, outcome));
+        }
+    })?;
+    Ok(if all_ended {
         ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     })
 }
 
-type Outcome = Result<Qoe, (PlaybackError, Qoe)>;
-
-fn play_one(
-    player: &mut Player,
-    events: &Receiver<PlayerEvent>,
-    url: &str,
-    next: Option<&String>,
-    options: &PlaybackOptions,
-) -> anyhow::Result<Outcome> {
-    let id = player.play(url)?;
-    let stuck_after = Duration::from_secs(options.stuck_timeout.max(1));
-    let mut last_progress = Instant::now();
-    let mut last_position = None;
-    loop {
-        match events.recv_timeout(Duration::from_millis(500)) {
-            Ok(ev) if ev.episode() != id => {}
-            Ok(PlayerEvent::Ended { qoe, .. }) => return Ok(Ok(qoe)),
-            Ok(PlayerEvent::Error { error, qoe, .. }) => return Ok(Err((error, qoe))),
-            Ok(PlayerEvent::Position { position, .. }) => {
-                if last_position != Some(position) {
-                    last_position = Some(position);
-                    last_progress = Instant::now();
-                }
-            }
-            Ok(PlayerEvent::FirstFrame { since_play, .. }) => {
-                tracing::info!(url, ms = since_play.as_millis() as u64, "first frame");
-                last_progress = Instant::now();
-                // Preload once this one shows, so both do not compete at its start.
-                if let Some(next) = next {
-                    player.preload(next)?;
-                }
-            }
-            Ok(PlayerEvent::Buffering { .. }) => last_progress = Instant::now(),
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => anyhow::bail!("player stopped"),
-        }
-        if last_progress.elapsed() > stuck_after {
-            player.stop();
-            let error = PlaybackError::Decode(format!(
-                "no progress for {} s, gave up",
-                stuck_after.as_secs()
-            ));
-            return Ok(Err((error, Qoe::default())));
-        }
-    }
-}
-
-fn report(url: &str, outcome: &Outcome, json: bool) {
-    let (qoe, error) = match outcome {
-        Ok(q) => (q, None),
-        Err((e, q)) => (q, Some(e)),
-    };
-    if json {
-        let line = EpisodeReport {
-            url,
-            result: if error.is_none() { "eos" } else { "error" },
-            error: error.map(|e| e.to_string()),
-            error_kind: error.map(|e| e.kind()),
-            first_frame_ms: qoe.first_frame_ms,
-            frames: qoe.frames,
-            dropped_frames: qoe.dropped_frames,
-            rebuffer_count: qoe.rebuffer_count,
-            rebuffer_ms: qoe.rebuffer_ms,
-            width: qoe.width,
-            height: qoe.height,
-            position_ms: qoe.position_ms,
-            bytes: qoe.bytes,
-            retries: qoe.retries,
-            switch_gap_ms: qoe.switch_gap_ms,
-            bitrate_kbps: qoe.bitrate_kbps,
-            variant_switches: qoe.variant_switches,
-        };
-        match serde_json::to_string(&line) {
-            Ok(s) => println!("{s}"),
-            Err(e) => eprintln!("pillarbox: cannot encode report: {e}"),
-        }
-    } else {
-        match error {
-            None => println!(
-                "ended  {url}: {} frames {}x{}, first frame {} ms, {} dropped, {} rebuffers ({} ms)",
-                qoe.frames,
-                qoe.width.unwrap_or(0),
-                qoe.height.unwrap_or(0),
-                qoe.first_frame_ms.unwrap_or(0),
-                qoe.dropped_frames,
-                qoe.rebuffer_count,
-                qoe.rebuffer_ms
-            ),
-            Some(e) => println!("error  {url}: {e} (after {} frames)", qoe.frames),
-        }
-    }
-}
-
-struct CheckOptions {
-    allow_http: bool,
-    licence: Option<String>,
-    public_key: Option<String>,
-    pins: Vec<String>,
-    /// Print the catalog (import-roku) instead of a summary.
-    emit: bool,
-}
-
 /// `catalog check` (summary) or `catalog import-roku` (the catalog as JSON).
-fn check_catalog(source: &str, o: &CheckOptions) -> ExitCode {
-    let policy = UrlPolicy {
-        allow_http: o.allow_http,
-        allow_loopback_http: true,
-    };
-    let key = match o
-        .public_key
-        .as_deref()
-        .map(CatalogKey::from_base64)
-        .transpose()
-    {
-        Ok(k) => k,
-        Err(e) => {
-            eprintln!("pillarbox: --public-key: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let is_url = source.contains("://");
-    let read = |path: &str| -> Result<Vec<u8>, String> {
-        if is_url {
-            fetch_catalog(path, policy, &o.pins)
-        } else {
-            std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))
-        }
-    };
-    let bytes = match read(source) {
-        Ok(b) => b,
-        Err(e) => {
+/// Exit 0 valid, 1 invalid or badly signed, 2 unreadable.
+fn check_catalog(source: &str, options: &CheckOptions, emit: bool) -> ExitCode {
+    let checked = match pillarbox::catalog::check::check(source, options) {
+        Ok(c) => c,
+        Err(CheckError::Unreadable(e)) => {
             eprintln!("pillarbox: {e}");
             return ExitCode::from(2);
         }
-    };
-    if let Some(key) = &key {
-        let sig_source = format!("{source}.sig");
-        let sig_source = match url::Url::parse(source) {
-            Ok(u) if is_url => signature_url(&u).to_string(),
-            _ => sig_source,
-        };
-        let verdict = read(&sig_source)
-            .map_err(|e| format!("unsigned: {e}"))
-            .and_then(|sig| key.verify(&bytes, &sig).map_err(|e| e.to_string()));
-        if let Err(e) = verdict {
-            println!("$: signature refused: {e}");
+        Err(CheckError::BadSignature(why)) => {
+            println!("$: signature refused: {why}");
             eprintln!("pillarbox: {source} is not a valid catalog (bad signature)");
             return ExitCode::from(1);
         }
-    }
-    let roku = pillarbox::catalog::RokuOptions {
-        licence: o.licence.clone(),
-    };
-    let emit = o.emit;
-    match pillarbox::catalog::parse_any(&bytes, &policy, &roku) {
-        Ok((catalog, warnings)) => {
-            for w in &warnings {
-                eprintln!("pillarbox: {w}");
-            }
-            if emit {
-                match serde_json::to_string_pretty(&catalog) {
-                    Ok(json) => println!("{json}"),
-                    Err(e) => {
-                        eprintln!("pillarbox: cannot write the catalog: {e}");
-                        return ExitCode::from(1);
-                    }
-                }
-            } else {
-                println!("{}", pillarbox::catalog::summary(&catalog));
-            }
-            ExitCode::SUCCESS
-        }
-        Err(problems) => {
+        Err(CheckError::Invalid(problems)) => {
             for p in &problems {
                 println!("{p}");
             }
@@ -711,32 +506,45 @@ fn check_catalog(source: &str, o: &CheckOptions) -> ExitCode {
                 problems.len(),
                 if problems.len() == 1 { "" } else { "s" }
             );
-            ExitCode::from(1)
+            return ExitCode::from(1);
         }
+    };
+    for w in &checked.warnings {
+        eprintln!("pillarbox: {w}");
     }
+    if emit {
+        match serde_json::to_string_pretty(&checked.catalog) {
+            Ok(json) => println!("{json}"),
+            Err(e) => {
+                eprintln!("pillarbox: cannot write the catalog: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    } else {
+        println!("{}", pillarbox::catalog::summary(&checked.catalog));
+    }
+    ExitCode::SUCCESS
 }
 
-/// The catalog at `url`, with the same TLS, limits and retries as the player.
-fn fetch_catalog(url: &str, policy: UrlPolicy, pins: &[String]) -> Result<Vec<u8>, String> {
-    let net = pillarbox::playback::NetConfig {
-        policy,
-        spki_pins: pins.to_vec(),
-        ..Default::default()
-    };
-    let url = policy.parse(url).map_err(|e| e.to_string())?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    runtime.block_on(async {
-        let fetcher = pillarbox::playback::fetch::Fetcher::new(net).map_err(|e| e.to_string())?;
-        let stats = pillarbox::playback::fetch::FetchStats::default();
-        fetcher
-            .get("catalog", &url, None, 8 << 20, &stats)
-            .await
-            .map(|b| b.to_vec())
-            .map_err(|e| format!("catalog unreachable: {e}"))
-    })
+/// What `catalog check` and `import-roku` are given.
+fn check_options(
+    allow_http: bool,
+    licence: Option<String>,
+    public_key: Option<String>,
+    pins: Vec<String>,
+) -> CheckOptions {
+    CheckOptions {
+        net: NetConfig {
+            policy: UrlPolicy {
+                allow_http,
+                allow_loopback_http: true,
+            },
+            spki_pins: pins,
+            ..NetConfig::default()
+        },
+        roku: pillarbox::catalog::RokuOptions { licence },
+        public_key,
+    }
 }
 
 fn run_demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
@@ -749,11 +557,12 @@ fn run_demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         eprintln!("pillarbox: preparing demo episodes in {}", dir.display());
     }
     let entries = demo::prepare(&dir, args.episodes.max(1), 8).context("demo media")?;
-    let server = DemoServer::start(&dir).context("demo server")?;
+    let net = net_for(&args.options)?;
+    let server = DemoServer::start(&dir, net.handle()).context("demo server")?;
     let urls: Vec<String> = entries
         .iter()
         .map(|e| server.base().join(e).map(|u| u.to_string()))
         .collect::<Result<_, _>>()
         .context("demo URLs")?;
-    play(&args.options, &urls)
+    play(&args.options, &net, &urls)
 }

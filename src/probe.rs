@@ -12,6 +12,9 @@ pub struct Probe {
     pub pillarbox: String,
     pub arch: String,
     pub gstreamer: String,
+    /// GStreamer elements the code names that are not installed, each
+    /// with what it is for and the Debian package that brings it.
+    pub missing_elements: Vec<crate::elements::Needed>,
     pub board: Option<BoardReport>,
     /// Decoders for each codec, best first: the first is what plays.
     pub h264: Vec<Decoder>,
@@ -91,6 +94,7 @@ pub fn probe(
     };
     let profile_slint = board.as_ref().map(|(b, _, _)| &b.slint);
     Probe {
+        missing_elements: crate::elements::missing(),
         pillarbox: env!("CARGO_PKG_VERSION").into(),
         arch: std::env::consts::ARCH.into(),
         gstreamer: format!(
@@ -201,6 +205,20 @@ impl Probe {
         };
         line(format!("pillarbox {} on {}", self.pillarbox, self.arch));
         line(format!("GStreamer {}", self.gstreamer));
+        if self.missing_elements.is_empty() {
+            line("GStreamer elements: all installed".into());
+        }
+        for m in &self.missing_elements {
+            let effect = match m.role {
+                crate::elements::Role::Playback => "episodes cannot play",
+                crate::elements::Role::GlVideo => "no GL video path",
+                crate::elements::Role::Demo => "the demo cannot be generated",
+            };
+            line(format!(
+                "MISSING element {}: {effect}; install Debian package {}",
+                m.element, m.package
+            ));
+        }
         match &self.board {
             Some(b) => {
                 line(format!(
@@ -285,5 +303,41 @@ impl Probe {
             self.catalog.url, self.catalog.detail
         ));
         s
+    }
+}
+
+/// Whether the catalog at `url` (none: the built-in demo) is reachable
+/// and valid, fetched as the app would.
+pub fn catalog_report(
+    url: Option<&str>,
+    options: &crate::catalog::check::CheckOptions,
+) -> CatalogReport {
+    use crate::catalog::check::{CheckError, check};
+    let Some(url) = url else {
+        return CatalogReport {
+            url: "built-in demo".into(),
+            reachable: None,
+            detail: "served on 127.0.0.1 while the app runs".into(),
+        };
+    };
+    let (reachable, detail) = match check(url, options) {
+        Ok(c) => (
+            true,
+            format!("reachable, valid: {}", crate::catalog::summary(&c.catalog)),
+        ),
+        Err(CheckError::Invalid(problems)) => (
+            true,
+            format!(
+                "reachable but invalid ({} problems; see `pillarbox catalog check`)",
+                problems.len()
+            ),
+        ),
+        Err(CheckError::BadSignature(why)) => (true, format!("reachable but refused: {why}")),
+        Err(CheckError::Unreadable(why)) => (false, why),
+    };
+    CatalogReport {
+        url: url.to_owned(),
+        reachable: Some(reachable),
+        detail,
     }
 }

@@ -1,23 +1,37 @@
-//! The QA runner: the whole TV app (catalog, player, view) driven by a
+//! The QA runner, on top of the TV shell: the whole TV app (catalog,
+//! player, view) driven by a
 //! script of keys and waits; reports timings and memory, writes
 //! screenshots. Headless on the software renderer by default; with a
 //! display (`--display`), in a real window on the board's backend and
 //! renderer, where the GL video path can be checked.
 
 use std::cell::RefCell;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
 use serde::Serialize;
 use slint::ComponentHandle;
 
 use crate::app::{Event, Phase, Playback, Screen};
 use crate::input::Action;
-use crate::tv::{Session, TvOptions};
+use crate::tv::{Session, Shell, TvError, TvOptions};
 use crate::view::STAGE;
 use crate::view::headless::{Headless, HeadlessPlatform};
+
+/// Why a QA run (or a screenshot) did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum QaError {
+    #[error(transparent)]
+    Tv(#[from] TvError),
+    #[error("cannot set up the headless renderer")]
+    Headless(#[source] slint::PlatformError),
+    #[error("QA event loop")]
+    EventLoop(#[source] slint::PlatformError),
+    /// A step failed or did not complete in time.
+    #[error("{0}")]
+    Step(String),
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Ready {
@@ -34,7 +48,7 @@ pub enum Step {
     Wait(Ready),
     Key(Action),
     Sleep(Duration),
-    /// A playback report as if from the player.
+    /// A playback report as if from the player, about the episode on screen.
     Inject(Playback),
     /// Writes the screen as PNG.
     Shot(PathBuf),
@@ -84,6 +98,9 @@ pub struct QaReport {
     pub notice: Option<String>,
     /// Video frames the renderer drew from GL textures (the GL path).
     pub gl_frames: u64,
+    /// Network runtimes and HTTP clients the process built: one each.
+    pub net_runtimes: usize,
+    pub http_clients: usize,
 }
 
 /// Where the app draws during a QA run.
@@ -140,20 +157,17 @@ pub fn run(
     steps: Vec<Step>,
     timeout: Duration,
     display: bool,
-) -> anyhow::Result<QaReport> {
+) -> Result<QaReport, QaError> {
     let keymap = crate::tv::load_keymap(options)?;
     let headless = if display {
         crate::tv::open_display(options, keymap.clone())?;
         None
     } else {
-        Some(
-            HeadlessPlatform::install(STAGE.0 as u32, STAGE.1 as u32)
-                .context("cannot set up the headless renderer")?,
-        )
+        Some(HeadlessPlatform::install(STAGE.0 as u32, STAGE.1 as u32).map_err(QaError::Headless)?)
     };
     let session = Session::start(options, keymap, STAGE.1 as u32)?;
     let ui = session.ui();
-    slint::ComponentHandle::show(&ui).context("cannot show the UI")?;
+    slint::ComponentHandle::show(&ui).map_err(TvError::ui("cannot show the UI"))?;
     if display {
         crate::view::fit_to_screen(ui.window());
     }
@@ -192,7 +206,7 @@ pub fn run(
             if home && r.report.home_drawn_ms.is_none() {
                 r.report.home_drawn_ms = Some(started.elapsed().as_millis() as u64);
             }
-            if home && s.posters_pending() == 0 && r.report.home_complete_ms.is_none() {
+            if home && s.view().posters_pending() == 0 && r.report.home_complete_ms.is_none() {
                 r.report.home_complete_ms = Some(started.elapsed().as_millis() as u64);
             }
         });
@@ -215,29 +229,26 @@ pub fn run(
             },
         );
     }
-    slint::run_event_loop().context("QA event loop")?;
+    slint::run_event_loop().map_err(QaError::EventLoop)?;
     drop(timer);
     let ui = session.ui();
     let api = ui.global::<crate::view::Api>();
-    let screen = api.get_screen().to_string();
+    let screen = format!("{:?}", api.get_screen()).to_lowercase();
     let notice = Some(api.get_notice().to_string()).filter(|n| !n.is_empty());
     let gl_frames = session.gl_frames_shown();
     session.finish();
     let mut r = runner.borrow_mut();
+    (r.report.net_runtimes, r.report.http_clients) = crate::net::built();
     r.report.gl_frames = gl_frames;
     r.report.screen = screen;
     r.report.notice = notice;
     if let Some(e) = r.error.take() {
-        bail!(e);
+        return Err(QaError::Step(e));
     }
     Ok(r.report.clone())
 }
 
-fn advance(
-    r: &mut Runner,
-    shell: &Rc<RefCell<crate::view::Shell>>,
-    surface: &Surface,
-) -> Result<(), String> {
+fn advance(r: &mut Runner, shell: &Rc<RefCell<Shell>>, surface: &Surface) -> Result<(), String> {
     while let Some(step) = r.steps.get(r.next).cloned() {
         if Instant::now() > r.deadline {
             return Err(format!("timed out at step {} ({step:?})", r.next + 1));
@@ -252,9 +263,9 @@ fn advance(
                     Ready::Home => {
                         app.catalog().is_some()
                             && app.screen() == &Screen::Home
-                            && s.posters_pending() == 0
+                            && s.view().posters_pending() == 0
                     }
-                    Ready::Posters => s.posters_pending() == 0,
+                    Ready::Posters => s.view().posters_pending() == 0,
                     Ready::PlayingMs(ms) => match app.player() {
                         Some(p) if p.phase == Phase::Playing => p.position_ms >= ms,
                         Some(p) => {
@@ -285,7 +296,10 @@ fn advance(
                 // Let the frame after the key be drawn (and timed) alone.
                 return Ok(());
             }
-            Step::Inject(p) => s.dispatch(Event::Playback(p)),
+            Step::Inject(report) => {
+                let token = s.app().player().map_or(0, |p| p.token);
+                s.handle(crate::tv::Input::App(Event::Playback { token, report }));
+            }
             Step::Shot(path) => {
                 drop(s);
                 let img = surface.snapshot()?;
@@ -302,6 +316,59 @@ fn advance(
             }
         }
         r.next += 1;
+    }
+    Ok(())
+}
+
+/// The screens `pillarbox screenshot` can render.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ShotScreen {
+    Home,
+    Series,
+    Player,
+    Error,
+    Locked,
+}
+
+/// Renders `screen` headless at 1920x1080 with the software renderer and
+/// writes it to `out` as PNG, driving the app as a viewer would.
+pub fn screenshot(options: &TvOptions, screen: ShotScreen, out: &Path) -> Result<(), QaError> {
+    use crate::input::Action as A;
+    let mut steps: Vec<Step> = match screen {
+        ShotScreen::Home => vec![Step::Wait(Ready::Home)],
+        ShotScreen::Series => vec![
+            Step::Wait(Ready::Home),
+            Step::Key(A::Ok),
+            Step::Wait(Ready::Posters),
+        ],
+        ShotScreen::Locked => vec![
+            Step::Wait(Ready::Home),
+            Step::Key(A::Ok),
+            Step::Key(A::Down),
+            Step::Key(A::Down),
+            Step::Key(A::Left),
+            Step::Key(A::Ok),
+        ],
+        ShotScreen::Player => vec![
+            Step::Wait(Ready::Home),
+            Step::Key(A::Ok),
+            Step::Key(A::Ok),
+            Step::Wait(Ready::PlayingMs(9_000)),
+        ],
+        ShotScreen::Error => vec![
+            Step::Wait(Ready::Home),
+            Step::Key(A::Ok),
+            Step::Key(A::Ok),
+            Step::Wait(Ready::PlayingMs(3_000)),
+            Step::Inject(Playback::Failed(
+                "HTTP 503 Service Unavailable for segment 3 after 3 tries".into(),
+            )),
+        ],
+    };
+    steps.push(Step::Shot(out.to_owned()));
+    let report = run(options, steps, Duration::from_secs(120), false)?;
+    if let Some(ms) = report.home_drawn_ms {
+        tracing::info!(home_drawn_ms = ms, "screenshot");
     }
     Ok(())
 }

@@ -15,7 +15,8 @@ use i_slint_backend_testing::{TestingBackend, TestingBackendOptions, mock_elapse
 use pillarbox::app::history::History;
 use pillarbox::app::{App, Command, Event, Playback};
 use pillarbox::input::Keymap;
-use pillarbox::view::{Api, AppWindow, Effects, Shell};
+use pillarbox::tv::{Effects, Input, Shell};
+use pillarbox::view::{Api, AppWindow};
 use slint::platform::{Key, WindowEvent};
 use slint::{ComponentHandle, Model, Rgba8Pixel, SharedPixelBuffer};
 
@@ -32,11 +33,8 @@ fn base() -> url::Url {
 struct Recorder(Rc<RefCell<Vec<Command>>>);
 
 impl Effects for Recorder {
-    fn run(&mut self, command: &Command, _app: &App) {
-        self.0.borrow_mut().push(command.clone());
-    }
-    fn is_current(&self, _episode: u64) -> bool {
-        true
+    fn run(&mut self, command: Command) {
+        self.0.borrow_mut().push(command);
     }
 }
 
@@ -98,13 +96,16 @@ fn harness() -> Harness {
         Box::new(recorder),
         None,
     );
-    shell.borrow_mut().dispatch(Event::Catalog {
+    shell.borrow_mut().handle(Input::App(Event::Catalog {
         catalog: std::sync::Arc::new(pillarbox::demo::catalog::catalog(&base())),
         problem: None,
-    });
+    }));
     for (url, png) in &pictures().posters {
         let pixels = pillarbox::view::posters::decode(png, (405, 720)).unwrap();
-        shell.borrow_mut().poster_ready(url, pixels);
+        shell.borrow_mut().handle(Input::Poster {
+            url: url.clone(),
+            loaded: Ok(pixels),
+        });
     }
     Harness {
         shell,
@@ -129,11 +130,16 @@ impl Harness {
         self.ui.global::<Api>()
     }
     fn screen(&self) -> String {
-        self.api().get_screen().to_string()
+        format!("{:?}", self.api().get_screen()).to_lowercase()
     }
     fn event(&self, e: Event) {
-        self.shell.borrow_mut().dispatch(e);
+        self.shell.borrow_mut().handle(Input::App(e));
         mock_elapsed_time(Duration::from_millis(400));
+    }
+    /// A playback report about the episode on screen.
+    fn playback(&self, report: Playback) {
+        let token = self.shell.borrow().app().player().map_or(0, |p| p.token);
+        self.event(Event::Playback { token, report });
     }
     fn show_frame(&self) {
         let frame = pillarbox::view::posters::decode(&pictures().frame, (608, 1080)).unwrap();
@@ -145,9 +151,7 @@ impl Harness {
             data: frame.as_bytes(),
         });
         self.api().set_backdrop(slint::Image::from_rgba8(backdrop));
-        self.shell
-            .borrow()
-            .show_frame(slint::Image::from_rgba8(frame));
+        self.api().set_video_frame(slint::Image::from_rgba8(frame));
         mock_elapsed_time(Duration::from_millis(400));
     }
     fn played(&self) -> Vec<(String, u32)> {
@@ -250,7 +254,7 @@ fn remote_keys_go_home_series_player_and_back() {
     assert_eq!(h.api().get_player_episode(), "EP 2 / 12");
     assert!(h.api().get_loading());
 
-    h.event(Event::Playback(Playback::Started));
+    h.playback(Playback::Started);
     assert!(!h.api().get_loading());
     // Space is Play/Pause on a keyboard.
     h.key(Key::Space);
@@ -297,21 +301,21 @@ fn screens_match_their_references() {
     h.matches_reference("series");
 
     h.key(Key::Return);
-    h.event(Event::Playback(Playback::Started));
+    h.playback(Playback::Started);
     h.show_frame();
     h.event(Event::Tick(1_000));
-    h.event(Event::Playback(Playback::Position {
+    h.playback(Playback::Position {
         position_ms: 8_000,
         duration_ms: Some(12_000),
-    }));
+    });
     h.key(Key::Return);
     h.matches_reference("player");
     assert_eq!(h.api().get_countdown(), 4);
     assert!(h.api().get_controls());
 
-    h.event(Event::Playback(Playback::Failed(
+    h.playback(Playback::Failed(
         "HTTP 503 Service Unavailable for segment 3 after 3 tries".into(),
-    )));
+    ));
     h.matches_reference("error");
 
     h.key(Key::Escape);
@@ -327,12 +331,13 @@ fn poster_memory_is_bounded_but_posters_on_screen_stay() {
     let h = harness();
     let tiny = SharedPixelBuffer::<Rgba8Pixel>::new(4, 4);
     for i in 0..100 {
-        h.shell
-            .borrow_mut()
-            .poster_ready(&format!("http://127.0.0.1:9/other/{i}.png"), tiny.clone());
+        h.shell.borrow_mut().handle(Input::Poster {
+            url: format!("http://127.0.0.1:9/other/{i}.png"),
+            loaded: Ok(tiny.clone()),
+        });
     }
     assert_eq!(
-        h.shell.borrow().posters_cached(),
+        h.shell.borrow().view().posters_cached(),
         pillarbox::view::POSTERS_KEPT
     );
     let first = h

@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use pillarbox::catalog::{self, RokuOptions};
-use pillarbox::playback::UrlPolicy;
+use pillarbox::net::UrlPolicy;
 
 fuzz_target!(|data: &[u8]| {
     let policy = UrlPolicy::default();

@@ -36,8 +36,12 @@ pub enum Event {
     },
     /// No catalog at all could be loaded.
     CatalogFailed(String),
-    /// About the episode last asked for with [`Command::Play`].
-    Playback(Playback),
+    /// About the episode started by the [`Command::Play`] that carried
+    /// `token`; dropped unless that episode is still the one on screen.
+    Playback {
+        token: PlayToken,
+        report: Playback,
+    },
     /// Monotonic milliseconds since the app started.
     Tick(u64),
 }
@@ -54,9 +58,13 @@ pub enum Playback {
     Failed(String),
 }
 
+/// Names one [`Command::Play`]: the playback events of that episode carry it.
+pub type PlayToken = u64;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Play {
+        token: PlayToken,
         url: String,
         series: String,
         episode: u32,
@@ -66,7 +74,8 @@ pub enum Command {
     },
     Stop,
     SetPaused(bool),
-    SaveHistory,
+    /// Write this history to the state directory.
+    SaveHistory(History),
     Exit,
 }
 
@@ -128,6 +137,8 @@ pub enum Phase {
 /// The episode on screen and what the player shows around it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlayerState {
+    /// The token of the play command that started this episode.
+    pub token: PlayToken,
     pub series: String,
     pub episode: u32,
     pub phase: Phase,
@@ -157,6 +168,7 @@ pub struct App {
     notice: Option<String>,
     now_ms: u64,
     continue_title: String,
+    last_token: PlayToken,
 }
 
 impl App {
@@ -175,6 +187,7 @@ impl App {
             notice: None,
             now_ms: 0,
             continue_title: "Continue watching".into(),
+            last_token: 0,
         }
     }
 
@@ -275,19 +288,52 @@ impl App {
                     self.notice = Some(format!("Cannot load programmes; trying again. ({why})"));
                 }
             }
-            Event::Playback(p) => self.on_playback(p, &mut out),
+            Event::Playback { token, report } => {
+                // The one place where reports of an episode that is no
+                // longer on screen (replaced, stopped) are dropped.
+                if self.player.as_ref().is_some_and(|p| p.token == token) {
+                    self.on_playback(report, &mut out);
+                } else {
+                    tracing::debug!(token, ?report, "stale playback report dropped");
+                }
+            }
             Event::Action(a) => self.on_action(a, &mut out),
         }
         out
     }
 
-    fn set_catalog(&mut self, catalog: Arc<Catalog>, out: &mut Vec<Command>) {
+    fn set_catalog(&mut self, mut catalog: Arc<Catalog>, out: &mut Vec<Command>) {
+        // The grid, Next and Previous go by episode number, whatever order
+        // the catalog lists episodes in.
+        if catalog
+            .series
+            .iter()
+            .any(|s| !s.episodes.is_sorted_by_key(|e| e.number))
+        {
+            for s in &mut Arc::make_mut(&mut catalog).series {
+                s.episodes.sort_by_key(|e| e.number);
+            }
+        }
+        // The focused episode, by number: its index may change.
+        let focused_number = match (self.screen(), self.series_focus) {
+            (Screen::Series(id), SeriesFocus::Episode(i)) => self
+                .series(id)
+                .and_then(|s| s.episodes.get(i))
+                .map(|e| (e.number, i)),
+            _ => None,
+        };
         self.catalog = Some(catalog);
         self.rebuild_rows();
+        if let Some((number, old_index)) = focused_number {
+            self.refocus_episode(number, old_index);
+        }
         // Screens about series the new catalog dropped go away.
         let keep = |s: &Screen, app: &App| match s {
             Screen::Home => true,
-            Screen::Series(id) | Screen::Locked(id, _) => app.series(id).is_some(),
+            Screen::Series(id) => app.series(id).is_some(),
+            Screen::Locked(id, n) => app
+                .series(id)
+                .is_some_and(|s| s.episodes.iter().any(|e| e.number == *n)),
             Screen::Player => app
                 .player
                 .as_ref()
@@ -300,6 +346,22 @@ impl App {
             }
             self.stack.truncate(i.max(1));
         }
+    }
+
+    /// After a catalog update: the focus stays on episode `number` where it
+    /// now is, else on the nearest cell left (the Play button if none).
+    fn refocus_episode(&mut self, number: u32, old_index: usize) {
+        let Screen::Series(id) = self.screen() else {
+            return;
+        };
+        let Some(series) = self.series(id) else {
+            return;
+        };
+        self.series_focus = match series.episodes.iter().position(|e| e.number == number) {
+            Some(i) => SeriesFocus::Episode(i),
+            None if series.episodes.is_empty() => SeriesFocus::PlayButton,
+            None => SeriesFocus::Episode(old_index.min(series.episodes.len() - 1)),
+        };
     }
 
     fn rebuild_rows(&mut self) {
@@ -419,7 +481,7 @@ impl App {
             }
             return;
         }
-        let resume = self.history.resume_episode(id, count as u32) as usize - 1;
+        let resume = (self.history.resume_episode(id, count as u32) as usize).saturating_sub(1);
         match (self.series_focus, action) {
             (_, Action::Back) => {
                 self.stack.pop();
@@ -450,8 +512,9 @@ impl App {
                 self.series_focus = SeriesFocus::Episode((i + 1).min(count - 1))
             }
             (SeriesFocus::Episode(i), Action::Ok | Action::Play | Action::PlayPause) => {
-                let number = series.episodes[i].number;
-                self.start_episode(id, number, out);
+                if let Some(number) = series.episodes.get(i).map(|e| e.number) {
+                    self.start_episode(id, number, out);
+                }
             }
             _ => {}
         }
@@ -475,18 +538,22 @@ impl App {
         }
         let Some(url) = stream_url(episode) else {
             let message = format!("Episode {number} has no stream this player can play.");
-            self.show_player(series_id, number, Phase::Failed(message));
+            // No play command: no token, so no report can reach this.
+            self.show_player(series_id, number, Phase::Failed(message), 0);
             return;
         };
+        self.last_token += 1;
+        let token = self.last_token;
         out.push(Command::Play {
+            token,
             url,
             series: series_id.into(),
             episode: number,
         });
-        self.show_player(series_id, number, Phase::Loading);
+        self.show_player(series_id, number, Phase::Loading, token);
     }
 
-    fn show_player(&mut self, series: &str, episode: u32, phase: Phase) {
+    fn show_player(&mut self, series: &str, episode: u32, phase: Phase, token: PlayToken) {
         if self.screen() != &Screen::Player {
             self.stack.push(Screen::Player);
         }
@@ -497,6 +564,7 @@ impl App {
             .map(|e| (e.duration * 1000.0) as u64)
             .filter(|d| *d > 0);
         self.player = Some(PlayerState {
+            token,
             series: series.into(),
             episode,
             phase,
@@ -519,7 +587,7 @@ impl App {
             let duration = p.duration_ms.unwrap_or(0);
             self.history
                 .record_position(&p.series, p.episode, p.position_ms, duration);
-            out.push(Command::SaveHistory);
+            out.push(Command::SaveHistory(self.history.clone()));
             self.rebuild_rows();
         }
     }
@@ -640,7 +708,7 @@ impl App {
                 p.position_ms,
                 p.duration_ms.unwrap_or(0),
             );
-            out.push(Command::SaveHistory);
+            out.push(Command::SaveHistory(self.history.clone()));
         }
         self.focus_episode_in_series(&p.series, target);
         self.start_episode(&p.series, target, out);
@@ -678,7 +746,7 @@ impl App {
                     p.last_saved_ms = self.now_ms;
                     let (s, e, d) = (p.series.clone(), p.episode, p.duration_ms.unwrap_or(0));
                     self.history.record_position(&s, e, position_ms, d);
-                    out.push(Command::SaveHistory);
+                    out.push(Command::SaveHistory(self.history.clone()));
                 }
             }
             Playback::Buffering(on) => p.buffering = on,
@@ -690,7 +758,7 @@ impl App {
             Playback::Ended => {
                 let (series, episode) = (p.series.clone(), p.episode);
                 self.history.mark_watched(&series, episode);
-                out.push(Command::SaveHistory);
+                out.push(Command::SaveHistory(self.history.clone()));
                 let next = self
                     .series(&series)
                     .and_then(|s| next_episode(s, episode))

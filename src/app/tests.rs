@@ -112,31 +112,37 @@ fn episode_grid_moves_by_rows_and_locked_episodes_explain_themselves() {
 fn autoplay_preloads_counts_down_and_moves_on() {
     let mut app = app();
     press(&mut app, &[Ok, Ok]);
-    let cmds = app.handle(Event::Playback(Playback::Started));
+    let cmds = app.handle(pb(&app, Playback::Started));
     assert!(
         matches!(&cmds[..], [Command::Preload { url }] if url.ends_with("ceo-secret/2/index.m3u8")),
         "{cmds:?}"
     );
-    let pos = |ms| {
-        Event::Playback(Playback::Position {
-            position_ms: ms,
-            duration_ms: Some(12_000),
-        })
+    let pos = |app: &App, ms| {
+        pb(
+            app,
+            Playback::Position {
+                position_ms: ms,
+                duration_ms: Some(12_000),
+            },
+        )
     };
     // The catalog's duration counts until the stream reports one.
-    app.handle(Event::Playback(Playback::Position {
-        position_ms: 7_500,
-        duration_ms: None,
-    }));
+    app.handle(pb(
+        &app,
+        Playback::Position {
+            position_ms: 7_500,
+            duration_ms: None,
+        },
+    ));
     assert_eq!(app.countdown(), Some(5));
-    app.handle(pos(6_000));
+    app.handle(pos(&app, 6_000));
     assert_eq!(app.countdown(), None);
-    app.handle(pos(7_500));
+    app.handle(pos(&app, 7_500));
     assert_eq!(app.countdown(), Some(5));
-    app.handle(pos(11_200));
+    app.handle(pos(&app, 11_200));
     assert_eq!(app.countdown(), Some(1));
-    let cmds = app.handle(Event::Playback(Playback::Ended));
-    assert_eq!(cmds[0], Command::SaveHistory);
+    let cmds = app.handle(pb(&app, Playback::Ended));
+    assert!(matches!(cmds[0], Command::SaveHistory(_)));
     assert_eq!(played(&cmds), [("ceo-secret".to_string(), 2)]);
     assert_eq!(app.player().unwrap().episode, 2);
     assert_eq!(
@@ -154,14 +160,17 @@ fn autoplay_stops_at_a_locked_episode_and_at_the_series_end() {
     press(&mut app, &[Right; 7]);
     press(&mut app, &[Ok]);
     assert_eq!(app.player().unwrap().episode, 8);
-    app.handle(Event::Playback(Playback::Started));
+    app.handle(pb(&app, Playback::Started));
     // Episode 9 is locked: no preload, no countdown, the locked screen next.
-    app.handle(Event::Playback(Playback::Position {
-        position_ms: 11_000,
-        duration_ms: Some(12_000),
-    }));
+    app.handle(pb(
+        &app,
+        Playback::Position {
+            position_ms: 11_000,
+            duration_ms: Some(12_000),
+        },
+    ));
     assert_eq!(app.countdown(), None);
-    let cmds = app.handle(Event::Playback(Playback::Ended));
+    let cmds = app.handle(pb(&app, Playback::Ended));
     assert!(cmds.contains(&Command::Stop), "{cmds:?}");
     assert_eq!(app.screen(), &Screen::Locked("ceo-secret".into(), 9));
     press(&mut app, &[Back]);
@@ -174,7 +183,7 @@ fn autoplay_stops_at_a_locked_episode_and_at_the_series_end() {
     press(&mut app, &[Down, Right]);
     press(&mut app, &[Ok]);
     assert_eq!(app.player().unwrap().episode, 12);
-    let cmds = app.handle(Event::Playback(Playback::Ended));
+    let cmds = app.handle(pb(&app, Playback::Ended));
     assert!(cmds.contains(&Command::Stop));
     assert_eq!(app.screen(), &Screen::Series("midnight-bakery".into()));
 }
@@ -183,7 +192,7 @@ fn autoplay_stops_at_a_locked_episode_and_at_the_series_end() {
 fn player_controls_show_on_ok_act_and_hide_again() {
     let mut app = app();
     press(&mut app, &[Ok, Ok]);
-    app.handle(Event::Playback(Playback::Started));
+    app.handle(pb(&app, Playback::Started));
     app.handle(Event::Tick(1_000));
     assert!(!app.controls_visible());
     assert!(press(&mut app, &[Ok]).is_empty());
@@ -204,16 +213,14 @@ fn player_controls_show_on_ok_act_and_hide_again() {
 fn an_error_offers_retry_and_next_and_back_still_works() {
     let mut app = app();
     press(&mut app, &[Ok, Ok]);
-    app.handle(Event::Playback(Playback::Failed(
-        "HTTP 500 for segment 3".into(),
-    )));
+    app.handle(pb(&app, Playback::Failed("HTTP 500 for segment 3".into())));
     assert!(matches!(app.player().unwrap().phase, Phase::Failed(_)));
     let cmds = press(&mut app, &[Ok]);
     assert_eq!(played(&cmds), [("ceo-secret".to_string(), 1)]);
-    app.handle(Event::Playback(Playback::Failed("again".into())));
+    app.handle(pb(&app, Playback::Failed("again".into())));
     let cmds = press(&mut app, &[Right, Ok]);
     assert_eq!(played(&cmds), [("ceo-secret".to_string(), 2)]);
-    app.handle(Event::Playback(Playback::Failed("again".into())));
+    app.handle(pb(&app, Playback::Failed("again".into())));
     let cmds = press(&mut app, &[Back]);
     assert_eq!(cmds, [Command::Stop]);
     assert_eq!(app.screen(), &Screen::Series("ceo-secret".into()));
@@ -225,13 +232,19 @@ fn continue_watching_resumes_and_history_survives_a_new_catalog() {
     press(&mut app, &[Right, Ok, Down, Right, Right, Ok]);
     assert_eq!(app.player().unwrap().episode, 3);
     app.handle(Event::Tick(20_000));
-    let cmds = app.handle(Event::Playback(Playback::Position {
-        position_ms: 4_000,
-        duration_ms: Some(12_000),
-    }));
-    assert_eq!(cmds, [Command::SaveHistory]);
+    let cmds = app.handle(pb(
+        &app,
+        Playback::Position {
+            position_ms: 4_000,
+            duration_ms: Some(12_000),
+        },
+    ));
+    assert_eq!(cmds, [Command::SaveHistory(app.history().clone())]);
     let cmds = press(&mut app, &[Back, Back]);
-    assert_eq!(cmds, [Command::Stop, Command::SaveHistory]);
+    assert_eq!(
+        cmds,
+        [Command::Stop, Command::SaveHistory(app.history().clone())]
+    );
     assert_eq!(app.rows()[0].id, CONTINUE_ROW);
     // Home focus stays where it was ("featured", second item) after the row
     // was added in front.
@@ -270,4 +283,120 @@ fn exit_key_goes_home_from_anywhere() {
     assert_eq!(app.screen(), &Screen::Home);
     press(&mut app, &[Exit]);
     assert_eq!(app.exit_dialog(), Some(ExitChoice::Stay));
+}
+
+/// A report about the episode on screen, tagged as the player would.
+fn pb(app: &App, report: Playback) -> Event {
+    Event::Playback {
+        token: app.player().map_or(0, |p| p.token),
+        report,
+    }
+}
+
+/// The demo catalog with `edit` applied to series "ceo-secret".
+fn catalog_with(edit: impl FnOnce(&mut Series)) -> Event {
+    let base = url::Url::parse("http://127.0.0.1:9/").unwrap();
+    let mut catalog = crate::demo::catalog::catalog(&base);
+    edit(
+        catalog
+            .series
+            .iter_mut()
+            .find(|s| s.id == "ceo-secret")
+            .unwrap(),
+    );
+    Event::Catalog {
+        catalog: Arc::new(catalog),
+        problem: None,
+    }
+}
+
+#[test]
+fn a_refresh_that_shrinks_the_focused_series_keeps_the_focus_in_range() {
+    let mut app = app();
+    press(&mut app, &[Ok, Down]);
+    // Focus the last episode of the grid's second row.
+    press(
+        &mut app,
+        &[
+            Down, Right, Right, Right, Right, Right, Right, Right, Right, Right,
+        ],
+    );
+    assert_eq!(app.series_focus(), SeriesFocus::Episode(19));
+    app.handle(catalog_with(|s| s.episodes.truncate(5)));
+    assert_eq!(app.screen(), &Screen::Series("ceo-secret".into()));
+    assert_eq!(app.series_focus(), SeriesFocus::Episode(4));
+    // OK plays what is focused, and nothing panics.
+    let cmds = press(&mut app, &[Ok]);
+    assert_eq!(played(&cmds), [("ceo-secret".to_string(), 5)]);
+    press(&mut app, &[Back]);
+    // Every episode gone: the Play button has the focus, keys do nothing harmful.
+    app.handle(catalog_with(|s| s.episodes.clear()));
+    assert_eq!(app.series_focus(), SeriesFocus::PlayButton);
+    assert!(press(&mut app, &[Down, Ok, Right, Up]).is_empty());
+}
+
+#[test]
+fn a_refresh_that_reorders_episodes_keeps_the_focused_episode() {
+    let mut app = app();
+    press(&mut app, &[Ok, Down, Right, Right]);
+    assert_eq!(app.series_focus(), SeriesFocus::Episode(2));
+    // The catalog now lists the episodes backwards: the app goes by number.
+    app.handle(catalog_with(|s| s.episodes.reverse()));
+    assert_eq!(app.series_focus(), SeriesFocus::Episode(2));
+    let numbers: Vec<u32> = app.series("ceo-secret").unwrap().episodes[..3]
+        .iter()
+        .map(|e| e.number)
+        .collect();
+    assert_eq!(numbers, [1, 2, 3]);
+    let cmds = press(&mut app, &[Ok]);
+    assert_eq!(played(&cmds), [("ceo-secret".to_string(), 3)]);
+    // Next goes to episode 4 whatever the catalog's order.
+    app.handle(pb(&app, Playback::Started));
+    let cmds = press(&mut app, &[Next]);
+    assert_eq!(played(&cmds), [("ceo-secret".to_string(), 4)]);
+}
+
+#[test]
+fn a_refresh_while_playing_keeps_the_player_and_drops_a_removed_locked_screen() {
+    let mut app = app();
+    press(&mut app, &[Ok, Ok]);
+    app.handle(pb(&app, Playback::Started));
+    let cmds = app.handle(catalog_with(|s| s.episodes.truncate(3)));
+    assert!(cmds.is_empty(), "{cmds:?}");
+    assert_eq!(app.screen(), &Screen::Player);
+    assert_eq!(app.player().unwrap().episode, 1);
+    press(&mut app, &[Back]);
+    // A locked episode's screen goes when the episode is gone.
+    let mut app = self::app();
+    press(&mut app, &[Ok, Down, Down, Left, Ok]);
+    let Screen::Locked(_, number) = app.screen().clone() else {
+        panic!("expected the locked screen, got {:?}", app.screen());
+    };
+    app.handle(catalog_with(|s| s.episodes.truncate(number as usize - 1)));
+    assert_eq!(app.screen(), &Screen::Series("ceo-secret".into()));
+}
+
+#[test]
+fn reports_of_a_replaced_episode_are_dropped() {
+    let mut app = app();
+    press(&mut app, &[Ok, Ok]);
+    let first = app.player().unwrap().token;
+    app.handle(pb(&app, Playback::Started));
+    press(&mut app, &[Next]);
+    let second = app.player().unwrap().token;
+    assert_ne!(first, second);
+    // The first episode's late end must not skip the second one.
+    let cmds = app.handle(Event::Playback {
+        token: first,
+        report: Playback::Ended,
+    });
+    assert!(cmds.is_empty());
+    assert_eq!(app.player().unwrap().episode, 2);
+    assert_eq!(app.player().unwrap().phase, Phase::Loading);
+    let cmds = app.handle(Event::Playback {
+        token: second,
+        report: Playback::Failed("gone".into()),
+    });
+    assert!(cmds.is_empty());
+    assert!(matches!(app.player().unwrap().phase, Phase::Failed(_)));
 }

@@ -10,8 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::Catalog;
 use super::verify::CatalogKey;
-use crate::playback::UrlPolicy;
-use crate::playback::fetch::Validators;
+use crate::net::{UrlPolicy, Validators};
 use crate::store::write_atomic;
 
 const CATALOG_FILE: &str = "catalog.json";

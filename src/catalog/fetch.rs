@@ -1,4 +1,4 @@
-//! Fetching the catalog over HTTPS with the playback fetcher (rustls,
+//! Fetching the catalog over HTTPS with the process's network stack (rustls,
 //! retries with backoff, size cap), revalidating the cached copy with
 //! ETag / Last-Modified, and falling back to the last good catalog
 //! whenever the new one is unreachable, broken, oversized or a rollback.
@@ -13,15 +13,13 @@ use super::model::Catalog;
 use super::roku::RokuOptions;
 use super::validate::Problem;
 use super::verify::{CatalogKey, SignatureError, signature_url};
-use crate::playback::PlaybackError;
-use crate::playback::fetch::{FetchStats, Fetched, Fetcher, NetConfig, Validators};
+use crate::net::{FetchStats, Fetched, Net, NetError, Validators};
 
 #[derive(Debug, Clone)]
 pub struct CatalogConfig {
     pub url: String,
     /// Where the last good catalog is kept.
     pub cache_dir: PathBuf,
-    pub net: NetConfig,
     /// Largest catalog accepted.
     pub max_bytes: usize,
     /// Ed25519 public key (32 bytes, base64): when set, only catalogs with a
@@ -36,7 +34,6 @@ impl CatalogConfig {
         CatalogConfig {
             url: url.into(),
             cache_dir: cache_dir.into(),
-            net: NetConfig::default(),
             max_bytes: 8 << 20,
             public_key: None,
             roku: RokuOptions::default(),
@@ -70,15 +67,13 @@ pub enum CatalogError {
     #[error("catalog URL: {0}")]
     Url(String),
     #[error("catalog unreachable and none cached: {0}")]
-    Unreachable(PlaybackError),
+    Unreachable(#[source] NetError),
     #[error("catalog invalid and none cached: {}", first_problems(.0))]
     Invalid(Vec<Problem>),
     #[error("catalog refused and none cached: {0}")]
     Refused(String),
-    #[error("network setup: {0}")]
-    Setup(PlaybackError),
     #[error("catalog key: {0}")]
-    Key(SignatureError),
+    Key(#[source] SignatureError),
 }
 
 fn first_problems(p: &[Problem]) -> String {
@@ -96,21 +91,19 @@ fn first_problems(p: &[Problem]) -> String {
 
 pub struct CatalogLoader {
     url: Url,
-    fetcher: Fetcher,
+    net: Net,
     cache: CatalogCache,
     key: Option<CatalogKey>,
     config: CatalogConfig,
 }
 
 impl CatalogLoader {
-    /// Must be created inside a tokio runtime (the HTTP client needs one).
-    pub fn new(config: CatalogConfig) -> Result<CatalogLoader, CatalogError> {
-        let url = config
-            .net
-            .policy
+    /// Fetches through `net`, under its URL policy and pins.
+    pub fn new(config: CatalogConfig, net: Net) -> Result<CatalogLoader, CatalogError> {
+        let url = net
+            .policy()
             .parse(&config.url)
             .map_err(|e| CatalogError::Url(e.to_string()))?;
-        let fetcher = Fetcher::new(config.net.clone()).map_err(CatalogError::Setup)?;
         let key = config
             .public_key
             .as_deref()
@@ -119,7 +112,7 @@ impl CatalogLoader {
             .map_err(CatalogError::Key)?;
         Ok(CatalogLoader {
             url,
-            fetcher,
+            net,
             cache: CatalogCache::new(config.cache_dir.clone()),
             key,
             config,
@@ -129,11 +122,7 @@ impl CatalogLoader {
     /// The cached catalog and its metadata, if valid and of this URL.
     fn cache_entry(&self) -> Option<(Catalog, CacheMeta)> {
         self.cache
-            .load(
-                &self.config.net.policy,
-                self.key.as_ref(),
-                &self.config.roku,
-            )
+            .load(self.net.policy(), self.key.as_ref(), &self.config.roku)
             .filter(|(_, meta)| meta.url == self.url.as_str())
     }
 
@@ -152,7 +141,7 @@ impl CatalogLoader {
     /// The catalog to show: the server's if it is reachable, valid and not a
     /// rollback, else the last good one (marked stale), else an error.
     pub async fn load(&self) -> Result<Loaded, CatalogError> {
-        let policy = self.config.net.policy;
+        let policy = *self.net.policy();
         let cached = self.cache_entry();
         let held = cached
             .as_ref()
@@ -160,7 +149,8 @@ impl CatalogLoader {
             .unwrap_or_default();
         let stats = FetchStats::default();
         let answer = self
-            .fetcher
+            .net
+            .fetcher()
             .get_if_changed("catalog", &self.url, &held, self.config.max_bytes, &stats)
             .await;
         let fallback = |problem: String| -> Option<Loaded> {
@@ -230,18 +220,12 @@ impl CatalogLoader {
         bytes: &[u8],
         stats: &FetchStats,
     ) -> Result<Option<Vec<u8>>, String> {
-        let Some(key) = &self.key else {
-            return Ok(None);
-        };
-        let url = signature_url(&self.url);
-        let sig = self
-            .fetcher
-            .get("catalog signature", &url, None, 4096, stats)
-            .await
-            .map_err(|e| format!("unsigned catalog refused: {e}"))?;
-        key.verify(bytes, &sig)
-            .map_err(|e| format!("catalog refused: {e}"))?;
-        Ok(Some(sig.to_vec()))
+        match &self.key {
+            Some(key) => verify_remote(&self.net, &self.url, key, bytes, stats)
+                .await
+                .map(Some),
+            None => Ok(None),
+        }
     }
 
     fn accept(
@@ -278,4 +262,45 @@ impl CatalogLoader {
             problem: None,
         })
     }
+}
+
+/// Fetches `<url>.sig` and checks it over `bytes`: the signature, or why
+/// the catalog is refused.
+async fn verify_remote(
+    net: &Net,
+    url: &Url,
+    key: &CatalogKey,
+    bytes: &[u8],
+    stats: &FetchStats,
+) -> Result<Vec<u8>, String> {
+    let sig = net
+        .fetcher()
+        .get("catalog signature", &signature_url(url), None, 4096, stats)
+        .await
+        .map_err(|e| format!("unsigned catalog refused: {e}"))?;
+    key.verify(bytes, &sig)
+        .map_err(|e| format!("catalog refused: {e}"))?;
+    Ok(sig.to_vec())
+}
+
+/// One fetch of the catalog at `url`, its signature checked when `key` is
+/// given, without the cache: what `pillarbox catalog check` and `probe` use.
+pub async fn fetch_verified(
+    net: &Net,
+    url: &Url,
+    key: Option<&CatalogKey>,
+    max_bytes: usize,
+) -> Result<bytes::Bytes, CatalogError> {
+    let stats = FetchStats::default();
+    let bytes = net
+        .fetcher()
+        .get("catalog", url, None, max_bytes, &stats)
+        .await
+        .map_err(CatalogError::Unreachable)?;
+    if let Some(key) = key {
+        verify_remote(net, url, key, &bytes, &stats)
+            .await
+            .map_err(CatalogError::Refused)?;
+    }
+    Ok(bytes)
 }

@@ -3,18 +3,19 @@
 //! with its JSON path.
 
 pub mod cache;
+pub mod check;
 pub mod fetch;
 pub mod model;
 pub mod roku;
 pub mod validate;
 pub mod verify;
 
-pub use fetch::{CatalogConfig, CatalogError, CatalogLoader, Loaded, LoadedFrom};
+pub use fetch::{CatalogConfig, CatalogError, CatalogLoader, Loaded, LoadedFrom, fetch_verified};
 pub use model::Catalog;
 pub use roku::RokuOptions;
 pub use validate::{Problem, parse};
 
-use crate::playback::UrlPolicy;
+use crate::net::UrlPolicy;
 
 /// A pillarbox catalog or a Roku Direct Publisher feed (converted), parsed
 /// and validated. Also returns what a Roku feed could not say.

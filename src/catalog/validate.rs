@@ -7,7 +7,7 @@ use std::fmt;
 use serde_json::Value;
 
 use super::model::{Catalog, FORMAT_MAJOR, FORMAT_NAME, Localized, RailRule};
-use crate::playback::UrlPolicy;
+use crate::net::UrlPolicy;
 
 /// One thing wrong with a catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::media::MediaError;
+use super::error::MediaError;
 
 #[derive(Clone, Copy)]
 struct Mp4Box {

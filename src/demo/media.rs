@@ -8,20 +8,8 @@ use std::time::Duration;
 use gstreamer as gst;
 use gstreamer::prelude::*;
 
+use super::error::MediaError;
 use super::fmp4;
-
-#[derive(Debug, thiserror::Error)]
-pub enum MediaError {
-    #[error("GStreamer: {0}")]
-    Gst(String),
-    #[error("{path}: {source}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("fMP4 split of {path}: {reason}")]
-    Fmp4 { path: PathBuf, reason: String },
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Container {
@@ -106,11 +94,16 @@ pub fn generate(spec: &EpisodeSpec, dir: &Path) -> Result<Generated, MediaError>
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     let gop = spec.fps * spec.segment_seconds.max(1);
     let overlay = match &spec.label {
-        Some(text) if have("textoverlay") => format!(
-            "textoverlay text=\"{}\" font-desc=\"Sans Bold 72\" valignment=center halignment=center ! ",
-            text.replace(['"', '\\'], "")
-        ),
-        _ => String::new(),
+        // A label asked for is drawn, or the episode is not made: the demo
+        // never loses its titles silently.
+        Some(text) => {
+            crate::elements::require("textoverlay").map_err(MediaError::Gst)?;
+            format!(
+                "textoverlay text=\"{}\" font-desc=\"Sans Bold 72\" valignment=center halignment=center ! ",
+                text.replace(['"', '\\'], "")
+            )
+        }
+        None => String::new(),
     };
     let video = format!(
         "videotestsrc num-buffers={frames} pattern={pattern} ! \
@@ -261,7 +254,8 @@ pub fn still_sized(
 ) -> Result<(), MediaError> {
     gst::init().map_err(|e| MediaError::Gst(e.to_string()))?;
     let clean = |t: &str| t.replace(['"', '\\', '<', '>', '&'], "");
-    let text = if have("textoverlay") {
+    let text = if !title.is_empty() || !caption.is_empty() {
+        crate::elements::require("textoverlay").map_err(MediaError::Gst)?;
         let small = (width / 24).max(6);
         format!(
             "textoverlay text=\"{title}\" font-desc=\"Sans Bold {big}\" valignment=bottom \

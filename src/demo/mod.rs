@@ -2,13 +2,15 @@
 //! GStreamer, cached on disk, served from an in-process loopback server.
 
 pub mod catalog;
+mod error;
 pub mod fmp4;
 pub mod media;
 pub mod server;
 
 use std::path::{Path, PathBuf};
 
-pub use media::{Container, EpisodeSpec, Generated, MediaError};
+pub use error::MediaError;
+pub use media::{Container, EpisodeSpec, Generated};
 pub use server::DemoServer;
 
 /// Patterns that tell the demo episodes apart at a glance.

@@ -11,12 +11,12 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 use tower_http::services::ServeDir;
 use url::Url;
@@ -32,7 +32,6 @@ const POSTER_SIZE: (u32, u32) = (540, 960);
 pub struct DemoServer {
     base: Url,
     shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
 }
 
 #[derive(Clone)]
@@ -44,18 +43,19 @@ struct Generator {
 }
 
 impl DemoServer {
-    /// Serves `dir` on an ephemeral loopback port until dropped.
-    pub fn start(dir: &Path) -> std::io::Result<DemoServer> {
+    /// Serves `dir` on an ephemeral loopback port until dropped, on
+    /// `runtime` (the process's network runtime).
+    pub fn start(dir: &Path, runtime: &Handle) -> std::io::Result<DemoServer> {
         let app = axum::Router::new().fallback_service(ServeDir::new(dir));
-        serve(|_| app)
+        serve(runtime, |_| app)
     }
 
     /// Serves the demo catalog at `catalog.json`, generating media into
     /// `dir` on demand.
-    pub fn start_catalog(dir: &Path) -> std::io::Result<DemoServer> {
+    pub fn start_catalog(dir: &Path, runtime: &Handle) -> std::io::Result<DemoServer> {
         std::fs::create_dir_all(dir)?;
         let dir = dir.to_owned();
-        serve(move |base| {
+        serve(runtime, move |base| {
             let state = Generator {
                 dir: dir.clone(),
                 base: base.clone(),
@@ -90,37 +90,29 @@ impl DemoServer {
     }
 }
 
-fn serve(app: impl FnOnce(&Url) -> axum::Router) -> std::io::Result<DemoServer> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_name("pillarbox-demo-http")
-        .enable_all()
-        .build()?;
-    let listener = runtime.block_on(tokio::net::TcpListener::bind(SocketAddr::from((
-        [127, 0, 0, 1],
-        0,
-    ))))?;
+fn serve(runtime: &Handle, app: impl FnOnce(&Url) -> axum::Router) -> std::io::Result<DemoServer> {
+    let listener = std::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+    listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
+    let listener = {
+        let _guard = runtime.enter();
+        tokio::net::TcpListener::from_std(listener)?
+    };
     let base =
         Url::parse(&format!("http://{addr}/")).map_err(|e| std::io::Error::other(e.to_string()))?;
     let app = app(&base);
     let (tx, rx) = oneshot::channel::<()>();
-    let thread = std::thread::Builder::new()
-        .name("pillarbox-demo-http".into())
-        .spawn(move || {
-            runtime.block_on(async move {
-                let server = axum::serve(listener, app).with_graceful_shutdown(async {
-                    let _ = rx.await;
-                });
-                if let Err(e) = server.await {
-                    tracing::error!(error = %e, "demo server stopped");
-                }
-            });
-        })?;
+    runtime.spawn(async move {
+        let server = axum::serve(listener, app).with_graceful_shutdown(async {
+            let _ = rx.await;
+        });
+        if let Err(e) = server.await {
+            tracing::error!(error = %e, "demo server stopped");
+        }
+    });
     Ok(DemoServer {
         base,
         shutdown: Some(tx),
-        thread: Some(thread),
     })
 }
 
@@ -183,7 +175,7 @@ async fn generate_on_demand(State(g): State<Generator>, request: Request, next: 
 }
 
 /// Generates `what` as `target`, atomically.
-fn make(what: &Wanted, target: &Path) -> Result<(), media::MediaError> {
+fn make(what: &Wanted, target: &Path) -> Result<(), super::MediaError> {
     super::write_into_place(target, |tmp| match what {
         Wanted::Episode { series, number } => {
             tracing::info!(
@@ -207,11 +199,9 @@ fn make(what: &Wanted, target: &Path) -> Result<(), media::MediaError> {
 
 impl Drop for DemoServer {
     fn drop(&mut self) {
+        // The server task ends on its own once told; nothing here waits.
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
         }
     }
 }

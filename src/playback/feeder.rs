@@ -22,10 +22,10 @@ use url::Url;
 
 use super::PlaybackError;
 use super::abr::{self, BandwidthEstimator};
-use super::cmcd::{CmcdData, ObjectType};
 use super::control::Control;
-use super::fetch::{FetchStats, Fetcher, Opened};
 use super::hls::{self, ByteSource, MediaPlan, Parsed, Variant};
+use crate::net::cmcd::{CmcdData, ObjectType};
+use crate::net::{FetchStats, Fetcher, Net, Opened};
 
 /// How many bytes of the episode URL the first request asks for.
 const HEAD_BYTES: usize = 64 << 10;
@@ -123,14 +123,14 @@ async fn wait_preload(control: &Control, state: &FeedState, config: &FeedConfig)
 /// Runs the feeder for one episode. On failure, records the error and posts
 /// an application message so the bus thread ends the episode.
 pub async fn run(
-    fetcher: Arc<Fetcher>,
+    net: Net,
     url: Url,
     appsrc: gst_app::AppSrc,
     control: Arc<Control>,
     state: Arc<FeedState>,
     config: FeedConfig,
 ) {
-    let result = feed(&fetcher, &url, &appsrc, &control, &state, &config).await;
+    let result = feed(net.fetcher(), &url, &appsrc, &control, &state, &config).await;
     if let Err(error) = result {
         if state.cancelled.load(Ordering::SeqCst) {
             return;
@@ -180,7 +180,7 @@ fn start_pipeline(
 }
 
 async fn feed(
-    fetcher: &Arc<Fetcher>,
+    fetcher: &Fetcher,
     url: &Url,
     appsrc: &gst_app::AppSrc,
     control: &Control,
@@ -274,7 +274,7 @@ struct Rendition {
 fn load_ladder(
     url: &Url,
     text: &[u8],
-    policy: &super::UrlPolicy,
+    policy: &crate::net::UrlPolicy,
     config: &FeedConfig,
 ) -> Result<Vec<Rendition>, PlaybackError> {
     Ok(match hls::parse(text, url, policy)? {

@@ -7,7 +7,7 @@ use m3u8_rs::{KeyMethod, Playlist};
 use url::Url;
 
 use super::PlaybackError;
-use super::uri_policy::UrlPolicy;
+use crate::net::UrlPolicy;
 
 /// One variant of a master playlist.
 #[derive(Debug, Clone, PartialEq)]

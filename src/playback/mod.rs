@@ -3,16 +3,13 @@
 //! (or as GL textures on the GL path), and everything that happens is reported as [`PlayerEvent`]s.
 
 pub mod abr;
-pub mod cmcd;
+pub mod binge;
 mod control;
 mod feeder;
-pub mod fetch;
 pub mod hls;
-pub mod pinning;
 mod pipeline;
 mod player;
 mod prewarm;
-pub mod uri_policy;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -22,10 +19,20 @@ use gstreamer_gl as gst_gl;
 use gstreamer_video as gst_video;
 use serde::Serialize;
 
-pub use fetch::{Limits, NetConfig, RetryPolicy};
 pub use player::Player;
 pub use prewarm::prewarm;
-pub use uri_policy::{PolicyError, UrlPolicy};
+
+use crate::net::NetError;
+
+/// The `pillarbox` debug category: `GST_DEBUG=pillarbox:5` shows the
+/// player's own messages among GStreamer's.
+pub static CAT: std::sync::LazyLock<gst::DebugCategory> = std::sync::LazyLock::new(|| {
+    gst::DebugCategory::new(
+        "pillarbox",
+        gst::DebugColorFlags::empty(),
+        Some("pillarbox player: episodes, preload, errors"),
+    )
+});
 
 /// Identifies one `play` call; events of an episode that was replaced carry
 /// the old id, so that a listener can drop them.
@@ -34,7 +41,6 @@ pub type EpisodeId = u64;
 /// How the player is set up. The defaults suit a TV box.
 #[derive(Debug, Clone)]
 pub struct PlayerConfig {
-    pub net: NetConfig,
     /// Size to scale video frames to, in pixels; `None` keeps the episode's own.
     /// The aspect ratio is kept, with borders where it does not match.
     pub video_size: Option<(u32, u32)>,
@@ -67,7 +73,6 @@ pub struct PlayerConfig {
 impl Default for PlayerConfig {
     fn default() -> Self {
         PlayerConfig {
-            net: NetConfig::default(),
             video_size: None,
             audio: AudioOutput::Default,
             fast: false,
@@ -223,30 +228,9 @@ impl PlayerEvent {
 /// Why an episode could not be played. Messages name the resource and URL.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PlaybackError {
-    #[error("refused: {0}")]
-    Refused(#[from] PolicyError),
-    #[error("refused: redirect from {url}: {reason}")]
-    RefusedRedirect { url: String, reason: String },
-    #[error("network: {what} {url}: HTTP {status} after {attempts} attempt(s)")]
-    Http {
-        what: String,
-        url: String,
-        status: u16,
-        attempts: u32,
-    },
-    #[error("network: {what} {url}: {cause} (after {attempts} attempt(s))")]
-    Network {
-        what: String,
-        url: String,
-        attempts: u32,
-        cause: String,
-    },
-    #[error("too large: {what} {url} exceeds the limit of {limit} bytes")]
-    TooLarge {
-        what: String,
-        url: String,
-        limit: usize,
-    },
+    /// Fetching the episode, a playlist or a segment failed.
+    #[error(transparent)]
+    Net(#[from] NetError),
     #[error("malformed playlist {url}: {reason}")]
     Malformed { url: String, reason: String },
     #[error("unsupported: {0}")]
@@ -257,13 +241,17 @@ pub enum PlaybackError {
     Config(String),
 }
 
+impl From<crate::net::PolicyError> for PlaybackError {
+    fn from(e: crate::net::PolicyError) -> Self {
+        PlaybackError::Net(NetError::Refused(e))
+    }
+}
+
 impl PlaybackError {
     /// A short stable name for the kind of error, for JSON and logs.
     pub fn kind(&self) -> &'static str {
         match self {
-            PlaybackError::Refused(_) | PlaybackError::RefusedRedirect { .. } => "refused",
-            PlaybackError::Http { .. } | PlaybackError::Network { .. } => "network",
-            PlaybackError::TooLarge { .. } => "too_large",
+            PlaybackError::Net(e) => e.kind(),
             PlaybackError::Malformed { .. } => "malformed",
             PlaybackError::Unsupported(_) => "unsupported",
             PlaybackError::Decode(_) => "decode",

@@ -31,11 +31,11 @@ use url::Url;
 use super::abr::BandwidthEstimator;
 use super::control::Control;
 use super::feeder::{self, FEED_ERROR_MESSAGE, FeedConfig, FeedState};
-use super::fetch::Fetcher;
 use super::{
     AudioOutput, EpisodeId, FrameSink, GlHandles, PlaybackError, PlayerConfig, PlayerEvent, Qoe,
     RgbaFrame,
 };
+use crate::net::Net;
 
 /// Frame-side counters, written on the streaming thread. Times are in
 /// nanoseconds since `origin`, the episode's creation.
@@ -107,8 +107,7 @@ const VIDEO_EOS_MESSAGE: &str = "pillarbox-video-eos";
 /// What every episode of one player shares.
 #[derive(Clone)]
 pub struct EpisodeDeps {
-    pub fetcher: Arc<Fetcher>,
-    pub runtime: tokio::runtime::Handle,
+    pub net: Net,
     pub frames_out: Arc<dyn FrameSink>,
     pub events: Sender<PlayerEvent>,
     /// Raised while the playing episode rebuffers; preloads hold back.
@@ -143,8 +142,7 @@ impl Episode {
         origin: Instant,
     ) -> Result<Episode, PlaybackError> {
         let EpisodeDeps {
-            fetcher,
-            runtime,
+            net,
             frames_out,
             events,
             starving,
@@ -153,6 +151,11 @@ impl Episode {
             cmcd_session,
         } = deps;
         let pipeline = gst::Pipeline::with_name(&format!("episode-{id}"));
+        gst::info!(
+            super::CAT,
+            obj = &pipeline,
+            "episode {id}: {url} (preload: {preload})"
+        );
         let appsrc = gst_app::AppSrc::builder()
             .name("src")
             .format(gst::Format::Bytes)
@@ -217,8 +220,8 @@ impl Episode {
             !preload,
             stats.preroll_rt_ns.clone(),
         ));
-        let feed_task = runtime.spawn(feeder::run(
-            fetcher,
+        let feed_task = net.spawn(feeder::run(
+            net.clone(),
             url.clone(),
             appsrc.clone(),
             control.clone(),
@@ -765,6 +768,12 @@ impl Monitor {
                             .unwrap_or_else(|| "pipeline".into());
                         let details = e.debug().map(|d| d.to_string()).unwrap_or_default();
                         tracing::warn!(episode = self.id, %src, error = %e.error(), %details, "pipeline error");
+                        gst::warning!(
+                            super::CAT,
+                            obj = &self.pipeline,
+                            "{src}: {} ({details})",
+                            e.error()
+                        );
                         // A feed failure also makes the demuxer fail: report the cause.
                         let feed_err = self.feed.error.lock().ok().and_then(|g| g.clone());
                         terminal = Some(Err(feed_err.unwrap_or_else(|| {
@@ -830,11 +839,24 @@ impl Monitor {
                         episode: self.id,
                         qoe,
                     },
-                    Err(error) => PlayerEvent::Error {
-                        episode: self.id,
-                        error,
-                        qoe,
-                    },
+                    Err(error) => {
+                        gst::error!(
+                            super::CAT,
+                            obj = &self.pipeline,
+                            "episode {} failed: {error}",
+                            self.id
+                        );
+                        // Written only where GST_DEBUG_DUMP_DOT_DIR is set.
+                        self.pipeline.debug_to_dot_file_with_ts(
+                            gst::DebugGraphDetails::all(),
+                            format!("pillarbox-episode-{}-error", self.id),
+                        );
+                        PlayerEvent::Error {
+                            episode: self.id,
+                            error,
+                            qoe,
+                        }
+                    }
                 };
                 // Tell first: the listener starts the next episode while this
                 // one is torn down.

@@ -11,9 +11,9 @@ use gstreamer as gst;
 use url::Url;
 
 use super::abr::BandwidthEstimator;
-use super::fetch::Fetcher;
 use super::pipeline::{Episode, EpisodeDeps};
 use super::{EpisodeId, FrameSink, PlaybackError, PlayerConfig, PlayerEvent};
+use crate::net::Net;
 
 struct Preload {
     url: Url,
@@ -23,36 +23,24 @@ struct Preload {
 pub struct Player {
     config: PlayerConfig,
     deps: EpisodeDeps,
-    // Episodes are declared before the runtime their feeders run on.
     current: Option<Episode>,
     preload: Option<Preload>,
     /// Tears down replaced episodes off the caller's thread, so a switch
     /// does not wait for the old pipeline to stop.
     reaper: Option<(Sender<Episode>, JoinHandle<()>)>,
-    /// Runs the feeders; `deps` holds a handle to it.
-    _runtime: tokio::runtime::Runtime,
     next_id: EpisodeId,
     prewarm: Option<JoinHandle<()>>,
 }
 
 impl Player {
-    /// Creates a player and the channel its events arrive on.
+    /// Creates a player fetching through `net`, and the channel its events
+    /// arrive on.
     pub fn new(
         config: PlayerConfig,
+        net: &Net,
         frames: Arc<dyn FrameSink>,
     ) -> Result<(Player, Receiver<PlayerEvent>), PlaybackError> {
         gst::init().map_err(|e| PlaybackError::Config(format!("GStreamer init: {e}")))?;
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("pillarbox-net")
-            .enable_all()
-            .build()
-            .map_err(|e| PlaybackError::Config(format!("network runtime: {e}")))?;
-        // reqwest's client must be built inside a runtime context.
-        let fetcher = {
-            let _guard = runtime.enter();
-            Arc::new(Fetcher::new(config.net.clone())?)
-        };
         // Plugin loading overlaps whatever the caller does before the first play.
         let prewarm = std::thread::Builder::new()
             .name("pillarbox-prewarm".into())
@@ -69,14 +57,13 @@ impl Player {
             .map_err(|e| PlaybackError::Config(format!("reaper thread: {e}")))?;
         let (tx, rx) = mpsc::channel();
         let deps = EpisodeDeps {
-            fetcher,
-            runtime: runtime.handle().clone(),
+            net: net.clone(),
             frames_out: frames,
             events: tx,
             starving: Arc::new(AtomicBool::new(false)),
             live: Arc::new(AtomicUsize::new(0)),
             bandwidth: Arc::new(Mutex::new(BandwidthEstimator::new(config.initial_bitrate))),
-            cmcd_session: super::cmcd::new_session_id(),
+            cmcd_session: crate::net::cmcd::new_session_id(),
         };
         Ok((
             Player {
@@ -85,7 +72,6 @@ impl Player {
                 current: None,
                 preload: None,
                 reaper: Some((reap_tx, reaper)),
-                _runtime: runtime,
                 next_id: 1,
                 prewarm,
             },
@@ -121,7 +107,7 @@ impl Player {
     /// events; every later failure arrives as [`PlayerEvent::Error`].
     pub fn play(&mut self, url: &str) -> Result<EpisodeId, PlaybackError> {
         let requested_at = Instant::now();
-        let url = self.config.net.policy.parse(url)?;
+        let url = self.deps.net.policy().parse(url)?;
         if let Some(warming) = self.prewarm.take() {
             let _ = warming.join();
         }
@@ -160,7 +146,7 @@ impl Player {
     /// Prepares `url` to play next: fetches its start within
     /// `preload_bytes` and prerolls it. Replaces any other preload.
     pub fn preload(&mut self, url: &str) -> Result<(), PlaybackError> {
-        let url = self.config.net.policy.parse(url)?;
+        let url = self.deps.net.policy().parse(url)?;
         if self.preload.as_ref().is_some_and(|p| p.url == url) {
             return Ok(());
         }
@@ -217,7 +203,7 @@ impl Player {
 impl Drop for Player {
     fn drop(&mut self) {
         self.stop();
-        // Every pipeline is down before the runtime goes.
+        // Every pipeline is down before the player's hold on the runtime goes.
         if let Some((tx, thread)) = self.reaper.take() {
             drop(tx);
             let _ = thread.join();

@@ -4,11 +4,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-#[cfg(feature = "tv")]
-use crate::app::history::History;
-
-#[cfg(feature = "tv")]
-const HISTORY_FILE: &str = "history.json";
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 /// Writes `dir/name` through a temporary file, fsync and rename.
 pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
@@ -46,13 +43,12 @@ pub fn default_cache_dir() -> PathBuf {
         .join("pillarbox")
 }
 
-/// Viewing history and other state of the viewer, one JSON file each.
-#[cfg(feature = "tv")]
+/// The viewer's state (history, settings, ...): one JSON file per value
+/// in the state directory, written atomically. It knows no app types.
 pub struct Store {
     dir: PathBuf,
 }
 
-#[cfg(feature = "tv")]
 impl Store {
     pub fn new(dir: impl Into<PathBuf>) -> std::io::Result<Store> {
         let dir = dir.into();
@@ -64,52 +60,59 @@ impl Store {
         &self.dir
     }
 
-    /// The saved history; a missing file is an empty history, an unreadable
-    /// one is set aside as `history.json.bad` (kept for support) and
-    /// replaced by an empty history rather than stopping the app.
-    pub fn load_history(&self) -> History {
-        let path = self.dir.join(HISTORY_FILE);
+    /// The value saved as `name`; a missing file is the default value, an
+    /// unreadable one is set aside as `NAME.bad` (kept for support) and
+    /// replaced by the default rather than stopping the app.
+    pub fn load<T: DeserializeOwned + Default>(&self, name: &str) -> T {
+        let path = self.dir.join(name);
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return History::default(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return T::default(),
             Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "cannot read the history");
-                return History::default();
+                tracing::warn!(path = %path.display(), error = %e, "cannot read saved state");
+                return T::default();
             }
         };
         match serde_json::from_slice(&bytes) {
-            Ok(h) => h,
+            Ok(v) => v,
             Err(e) => {
-                tracing::warn!(path = %path.display(), error = %e, "history unreadable; set aside");
-                let _ = std::fs::rename(&path, self.dir.join("history.json.bad"));
-                History::default()
+                tracing::warn!(path = %path.display(), error = %e, "saved state unreadable; set aside");
+                let _ = std::fs::rename(&path, self.dir.join(format!("{name}.bad")));
+                T::default()
             }
         }
     }
 
-    pub fn save_history(&self, history: &History) -> std::io::Result<()> {
-        let json = serde_json::to_vec_pretty(history).map_err(std::io::Error::other)?;
-        write_atomic(&self.dir, HISTORY_FILE, &json)
+    /// Saves `value` as `name`: a crash mid-write leaves the old file.
+    pub fn save<T: Serialize + ?Sized>(&self, name: &str, value: &T) -> std::io::Result<()> {
+        let json = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
+        write_atomic(&self.dir, name, &json)
     }
 }
 
-#[cfg(all(test, feature = "tv"))]
+#[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
 
     #[test]
-    fn history_round_trips_and_a_corrupt_file_is_set_aside() {
+    fn values_round_trip_and_a_corrupt_file_is_set_aside() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::new(dir.path()).unwrap();
-        assert_eq!(store.load_history(), History::default());
-        let mut h = History::default();
-        h.record_position("s1", 3, 4_000, 60_000);
-        h.mark_watched("s1", 2);
-        store.save_history(&h).unwrap();
-        assert_eq!(store.load_history(), h);
+        let empty: BTreeMap<String, u32> = store.load("state.json");
+        assert!(empty.is_empty());
+        let value = BTreeMap::from([("s1".to_string(), 3u32), ("s2".to_string(), 9)]);
+        store.save("state.json", &value).unwrap();
+        assert_eq!(store.load::<BTreeMap<String, u32>>("state.json"), value);
 
-        std::fs::write(dir.path().join(HISTORY_FILE), b"{\"series\": [").unwrap();
-        assert_eq!(store.load_history(), History::default());
-        assert!(dir.path().join("history.json.bad").exists());
+        std::fs::write(dir.path().join("state.json"), b"{\"s1\": [").unwrap();
+        assert!(store.load::<BTreeMap<String, u32>>("state.json").is_empty());
+        assert!(dir.path().join("state.json.bad").exists());
+        // The old file's bytes are kept for support, not lost.
+        assert_eq!(
+            std::fs::read(dir.path().join("state.json.bad")).unwrap(),
+            b"{\"s1\": ["
+        );
     }
 }

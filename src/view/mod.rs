@@ -1,8 +1,9 @@
-//! The Slint bridge: feeds `ui/api.slint`'s `Api` global from the app state,
-//! turns key events into actions, and shows video frames and posters.
+//! The view: a projection of the app state into `ui/api.slint`'s `Api`
+//! global, plus what only the UI holds: decoded posters, video frames, and
+//! the headless platform. It reads the app; it never drives it: keys and
+//! loaded posters go to the TV shell (`crate::tv`), which owns the app.
 //!
-//! Everything here runs on the UI thread. Other threads reach the shell
-//! with [`post`], which queues a closure on Slint's event loop.
+//! Everything here runs on the UI thread.
 
 #[cfg(target_os = "linux")]
 pub mod gl_video;
@@ -11,14 +12,11 @@ pub mod posters;
 mod project;
 pub mod video;
 
-use std::cell::RefCell;
 use std::collections::HashMap;
-use std::rc::{Rc, Weak};
 
 use slint::{ComponentHandle, Image, Rgba8Pixel, SharedPixelBuffer};
 
-use crate::app::{App, Command, Event, Playback};
-use crate::input::{Action, Keymap};
+use crate::app::App;
 
 slint::include_modules!();
 
@@ -29,30 +27,13 @@ pub const STAGE: (f32, f32) = (1920.0, 1080.0);
 /// Posters kept decoded: at 405x720 RGBA about 1.1 MiB each.
 pub const POSTERS_KEPT: usize = 64;
 
-/// What the app core's commands do outside the UI: play, save, exit.
-pub trait Effects {
-    /// Called once the first screen is up: start what is slow to start.
-    /// `video_height` is the stage's full height in physical pixels.
-    fn warm_up(&mut self, _video_height: u32) {}
-    fn run(&mut self, command: &Command, app: &App);
-    /// The app is closing: finish writes, release the player.
-    fn shutdown(&mut self) {}
-    /// Whether playback reports about `episode` concern what is on screen.
-    fn is_current(&self, episode: u64) -> bool;
-}
+/// Asks for a poster to be fetched; the result comes back through
+/// [`View::poster_ready`] or [`View::poster_failed`].
+pub type PosterRequest = Box<dyn Fn(&str)>;
 
-/// Starts poster downloads; the result comes back through
-/// [`Shell::poster_ready`].
-pub trait PosterSource {
-    fn request(&self, url: &str);
-}
-
-pub struct Shell {
-    app: App,
+pub struct View {
     ui: AppWindow,
-    keymap: Keymap,
-    effects: Box<dyn Effects>,
-    posters: Option<Box<dyn PosterSource>>,
+    request: Option<PosterRequest>,
     poster_cache: HashMap<String, Image>,
     /// Cache insertion order, oldest first, to bound its memory.
     poster_order: std::collections::VecDeque<String>,
@@ -63,140 +44,53 @@ pub struct Shell {
     models: project::Models,
 }
 
-thread_local! {
-    static SHELL: RefCell<Weak<RefCell<Shell>>> = const { RefCell::new(Weak::new()) };
-}
-
-/// Runs `f` with the shell on the UI thread, from any thread.
-pub fn post(f: impl FnOnce(&mut Shell) + Send + 'static) {
-    let queued = slint::invoke_from_event_loop(move || {
-        let shell = SHELL.with(|s| s.borrow().upgrade());
-        if let Some(shell) = shell {
-            f(&mut shell.borrow_mut());
-        }
-    });
-    if let Err(e) = queued {
-        tracing::debug!(error = %e, "event loop gone; dropped an update");
-    }
-}
-
-/// Runs `f` with the shell if called on the UI thread while it is free.
-pub fn with_shell(f: impl FnOnce(&mut Shell)) {
-    let shell = SHELL.with(|s| s.borrow().upgrade());
-    if let Some(shell) = shell
-        && let Ok(mut shell) = shell.try_borrow_mut()
-    {
-        f(&mut shell);
-    }
-}
-
-/// Sends an event to the app core from any thread.
-pub fn post_event(event: Event) {
-    post(move |shell| shell.dispatch(event));
-}
-
-/// A playback report about `episode`, dropped if it is no longer on screen.
-pub fn post_playback(episode: u64, report: Playback) {
-    post(move |shell| {
-        if shell.effects.is_current(episode) {
-            shell.dispatch(Event::Playback(report));
-        }
-    });
-}
-
-impl Shell {
-    /// Wires `ui` to `app` and makes the shell reachable through [`post`].
-    pub fn install(
-        ui: AppWindow,
-        app: App,
-        keymap: Keymap,
-        effects: Box<dyn Effects>,
-        posters: Option<Box<dyn PosterSource>>,
-    ) -> Rc<RefCell<Shell>> {
+impl View {
+    /// A view of `ui`; `request` fetches posters (none: posters stay blank
+    /// until handed in).
+    pub fn new(ui: AppWindow, request: Option<PosterRequest>) -> View {
         let models = project::Models::new(&ui);
-        let shell = Rc::new(RefCell::new(Shell {
-            app,
+        let window = ui.as_weak();
+        ui.global::<Api>().on_window_resized(move || {
+            if let Some(ui) = window.upgrade() {
+                fit_to_screen(ui.window());
+            }
+        });
+        View {
             ui,
-            keymap,
-            effects,
-            posters,
+            request,
             poster_cache: HashMap::new(),
             poster_order: Default::default(),
             poster_used: HashMap::new(),
             render_pass: 0,
             requested: Default::default(),
             models,
-        }));
-        SHELL.with(|s| *s.borrow_mut() = Rc::downgrade(&shell));
-        let weak = Rc::downgrade(&shell);
-        shell.borrow().ui.global::<Api>().on_key(move |text| {
-            let Some(shell) = weak.upgrade() else {
-                return false;
-            };
-            // A key that arrives while an update is being applied waits.
-            let Ok(mut shell) = shell.try_borrow_mut() else {
-                return false;
-            };
-            match shell.keymap.keyboard(&text) {
-                Some(action) => {
-                    shell.action(action);
-                    true
-                }
-                None => false,
-            }
-        });
-        let window = shell.borrow().ui.as_weak();
-        shell
-            .borrow()
-            .ui
-            .global::<Api>()
-            .on_window_resized(move || {
-                if let Some(ui) = window.upgrade() {
-                    fit_to_screen(ui.window());
-                }
-            });
-        shell.borrow_mut().render();
-        shell
+        }
     }
 
     pub fn ui(&self) -> &AppWindow {
         &self.ui
     }
-    pub fn app(&self) -> &App {
-        &self.app
+
+    /// The stage's full height in physical pixels: the size video is
+    /// scaled to.
+    pub fn video_height(&self) -> u32 {
+        (STAGE.1 * self.ui.window().scale_factor()).round() as u32
     }
 
-    pub fn warm_up(&mut self) {
-        let height = (STAGE.1 * self.ui.window().scale_factor()).round() as u32;
-        self.effects.warm_up(height);
-    }
-
-    /// Stops playback, saves the history and waits for it to be written.
-    pub fn shutdown(&mut self) {
-        for c in self.app.shutdown() {
-            self.effects.run(&c, &self.app);
-        }
-        self.effects.shutdown();
-    }
-
-    pub fn action(&mut self, action: Action) {
-        self.dispatch(Event::Action(action));
-    }
-
-    /// One event through the app core, its commands run, the view updated.
-    pub fn dispatch(&mut self, event: Event) {
-        let commands = self.app.handle(event);
-        for c in &commands {
-            tracing::debug!(command = ?c, "app");
-            self.effects.run(c, &self.app);
-        }
-        self.render();
+    /// Sets the `Api` global from `app`.
+    pub fn render(&mut self, app: &App) {
+        self.render_pass += 1;
+        project::render(self, app);
     }
 
     /// A decoded poster for `url`.
     pub fn poster_ready(&mut self, url: &str, pixels: SharedPixelBuffer<Rgba8Pixel>) {
         self.cache_poster(url, Image::from_rgba8(pixels));
-        self.render();
+    }
+
+    /// A poster that failed to load is not asked for again this session.
+    pub fn poster_failed(&mut self, url: &str) {
+        self.cache_poster(url, Image::default());
     }
 
     /// Keeps at most [`POSTERS_KEPT`] posters, more only while on screen;
@@ -237,23 +131,14 @@ impl Shell {
             .count()
     }
 
-    /// A poster that failed to load is not asked for again this session.
-    pub fn poster_failed(&mut self, url: &str) {
-        self.cache_poster(url, Image::default());
-    }
-
-    pub fn show_frame(&self, frame: Image) {
-        self.ui.global::<Api>().set_video_frame(frame);
-    }
-
     /// The poster of `url`, fetched if it is not cached yet.
     fn poster(&mut self, url: &str) -> Image {
         let image = self.cached_poster(url);
         if !self.poster_cache.contains_key(url)
-            && let Some(src) = &self.posters
+            && let Some(request) = &self.request
             && self.requested.insert(url.to_owned())
         {
-            src.request(url);
+            request(url);
         }
         image
     }
@@ -262,11 +147,6 @@ impl Shell {
     fn cached_poster(&mut self, url: &str) -> Image {
         self.poster_used.insert(url.to_owned(), self.render_pass);
         self.poster_cache.get(url).cloned().unwrap_or_default()
-    }
-
-    fn render(&mut self) {
-        self.render_pass += 1;
-        project::render(self);
     }
 }
 

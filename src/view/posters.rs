@@ -1,14 +1,12 @@
-//! Posters and the partner's logo: fetched with the player's own HTTP
-//! stack (URL policy, TLS, pins), decoded and scaled off the UI thread,
-//! cached by the shell for the session.
+//! Posters and the partner's logo: fetched through the process's network
+//! stack (URL policy, TLS, pins), decoded and scaled off the UI thread, and
+//! handed to whoever asked (the TV shell, which gives them to the view).
 
 use std::sync::Arc;
 
 use slint::{Rgba8Pixel, SharedPixelBuffer};
 
-use crate::playback::fetch::{FetchStats, Fetcher};
-
-use super::PosterSource;
+use crate::net::{FetchStats, Net};
 
 /// Posters larger than this are refused rather than decoded.
 const MAX_BYTES: usize = 8 << 20;
@@ -16,37 +14,42 @@ const MAX_BYTES: usize = 8 << 20;
 /// poster at 405x720 RGBA is 1.1 MiB.
 pub const POSTER_SIZE: (u32, u32) = (405, 720);
 
+/// A decoded poster, or why it cannot be shown.
+pub type Loaded = Result<SharedPixelBuffer<Rgba8Pixel>, String>;
+
+/// Where a loaded poster goes, on whatever thread it finished.
+pub type Deliver = Arc<dyn Fn(String, Loaded) + Send + Sync>;
+
+#[derive(Clone)]
 pub struct PosterLoader {
-    fetcher: Arc<Fetcher>,
-    runtime: tokio::runtime::Handle,
+    net: Net,
+    deliver: Deliver,
 }
 
 impl PosterLoader {
-    pub fn new(fetcher: Arc<Fetcher>, runtime: tokio::runtime::Handle) -> PosterLoader {
-        PosterLoader { fetcher, runtime }
+    pub fn new(net: Net, deliver: Deliver) -> PosterLoader {
+        PosterLoader { net, deliver }
     }
-}
 
-impl PosterSource for PosterLoader {
-    fn request(&self, url: &str) {
-        let fetcher = self.fetcher.clone();
+    /// Fetches and decodes `url` in the background.
+    pub fn request(&self, url: &str) {
+        let net = self.net.clone();
+        let deliver = self.deliver.clone();
         let text = url.to_owned();
-        self.runtime.spawn(async move {
-            let loaded = load(&fetcher, &text).await;
-            super::post(move |shell| match loaded {
-                Ok(pixels) => shell.poster_ready(&text, pixels),
-                Err(why) => {
-                    tracing::warn!(url = %text, error = %why, "poster not shown");
-                    shell.poster_failed(&text);
-                }
-            });
+        self.net.spawn(async move {
+            let loaded = load(&net, &text).await;
+            if let Err(why) = &loaded {
+                tracing::warn!(url = %text, error = %why, "poster not shown");
+            }
+            deliver(text, loaded);
         });
     }
 }
 
-async fn load(fetcher: &Fetcher, text: &str) -> Result<SharedPixelBuffer<Rgba8Pixel>, String> {
+async fn load(net: &Net, text: &str) -> Loaded {
     let url = url::Url::parse(text).map_err(|e| format!("bad URL: {e}"))?;
-    let bytes = fetcher
+    let bytes = net
+        .fetcher()
         .get("poster", &url, None, MAX_BYTES, &FetchStats::default())
         .await
         .map_err(|e| e.to_string())?;

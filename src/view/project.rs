@@ -7,12 +7,13 @@ use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 
 use crate::app::history::EpisodeProgress;
 use crate::app::shelf::localized;
-use crate::app::{
-    App, Control, ExitChoice, GRID_COLUMNS, Phase, Screen, SeriesFocus, next_episode,
-};
+use crate::app::{self, App, Control, GRID_COLUMNS, Phase, Screen, SeriesFocus, next_episode};
 use crate::catalog::model::Series;
 
-use super::{Api, EpisodeData, PosterData, RowData, Shell, UpNextData};
+use super::{
+    Api, EpisodeData, EpisodeState, ErrorChoice, ExitChoice, PlayerControl, PosterData, RowData,
+    UpNextData, View,
+};
 
 /// Posters a rail shows at once (home.slint's `per-screen` + 1).
 const POSTERS_PER_ROW: usize = 8;
@@ -61,18 +62,17 @@ fn set_if<T: PartialEq>(current: T, new: T, set: impl FnOnce(T)) {
     }
 }
 
-pub fn render(shell: &mut Shell) {
-    let ui = shell.ui.clone_strong();
+pub fn render(view: &mut View, app: &App) {
+    let ui = view.ui.clone_strong();
     let api = ui.global::<Api>();
-    let app = &shell.app;
     let screen = match (app.catalog(), app.screen()) {
-        (None, _) => "loading",
-        (_, Screen::Home) => "home",
-        (_, Screen::Series(_)) => "series",
-        (_, Screen::Player) => "player",
-        (_, Screen::Locked(..)) => "locked",
+        (None, _) => super::Screen::Loading,
+        (_, Screen::Home) => super::Screen::Home,
+        (_, Screen::Series(_)) => super::Screen::Series,
+        (_, Screen::Player) => super::Screen::Player,
+        (_, Screen::Locked(..)) => super::Screen::Locked,
     };
-    set_if(api.get_screen(), screen.into(), |v| api.set_screen(v));
+    set_if(api.get_screen(), screen, |v| api.set_screen(v));
     set_if(
         api.get_notice(),
         app.notice().unwrap_or_default().into(),
@@ -81,11 +81,13 @@ pub fn render(shell: &mut Shell) {
     set_if(api.get_exit_dialog(), app.exit_dialog().is_some(), |v| {
         api.set_exit_dialog(v)
     });
-    set_if(
-        api.get_exit_focused(),
-        app.exit_dialog() == Some(ExitChoice::Exit),
-        |v| api.set_exit_focused(v),
-    );
+    let exit_choice = match app.exit_dialog() {
+        Some(app::ExitChoice::Exit) => ExitChoice::Exit,
+        _ => ExitChoice::Stay,
+    };
+    set_if(api.get_exit_choice(), exit_choice, |v| {
+        api.set_exit_choice(v)
+    });
     let Some(catalog) = app.catalog().cloned() else {
         return;
     };
@@ -102,22 +104,21 @@ pub fn render(shell: &mut Shell) {
         .as_deref()
         .and_then(parse_colour)
     {
-        ui.global::<super::Theme>().set_accent(accent);
+        set_if(api.get_accent(), accent, |v| api.set_accent(v));
     }
     if let Some(logo) = &catalog.channel.logo {
-        let img = shell.poster(logo);
+        let img = view.poster(logo);
         api.set_logo(img);
     }
-    let app = &shell.app;
 
     match app.screen().clone() {
-        Screen::Home => render_home(shell, &catalog, &lang),
+        Screen::Home => render_home(view, app, &catalog, &lang),
         Screen::Series(id) => {
-            if let Some(series) = app.series(&id).cloned() {
-                render_series(shell, &series, &lang, &catalog.default_language);
+            if let Some(series) = app.series(&id) {
+                render_series(view, app, series, &lang, &catalog.default_language);
             }
         }
-        Screen::Player => render_player(shell, &lang, &catalog.default_language),
+        Screen::Player => render_player(view, app, &lang, &catalog.default_language),
         Screen::Locked(id, number) => {
             if let Some(series) = app.series(&id) {
                 let title = localized(&series.title, &lang, &catalog.default_language);
@@ -176,15 +177,15 @@ fn series_share(app: &App, series: &Series) -> f32 {
     ((p.watched.len() as f32 + current) / n).min(1.0)
 }
 
-fn render_home(shell: &mut Shell, catalog: &crate::catalog::Catalog, lang: &str) {
-    let rows: Vec<crate::app::shelf::Row> = shell.app.rows().to_vec();
-    let focused_row = shell.app.focused_row();
+fn render_home(view: &mut View, app: &App, catalog: &crate::catalog::Catalog, lang: &str) {
+    let rows = app.rows();
+    let focused_row = app.focused_row();
     let mut new_rows = Vec::with_capacity(rows.len());
     let mut item_lists = Vec::with_capacity(rows.len());
     for (r, row) in rows.iter().enumerate() {
         // Posters are fetched for the rows around the focus and the columns
         // on screen (as ui/screens/home.slint scrolls them), no further.
-        let focused_col = shell.app.column(r);
+        let focused_col = app.column(r);
         let first = (focused_col + 1).saturating_sub(POSTERS_PER_ROW - 1);
         let near_row = r + 1 >= focused_row && r <= focused_row + 2;
         let mut items = Vec::with_capacity(row.series.len());
@@ -195,20 +196,20 @@ fn render_home(shell: &mut Shell, catalog: &crate::catalog::Catalog, lang: &str)
             .enumerate()
         {
             let poster = if near_row && c + 2 >= first && c <= first + POSTERS_PER_ROW + 2 {
-                shell.poster(&s.poster.url)
+                view.poster(&s.poster.url)
             } else {
-                shell.cached_poster(&s.poster.url)
+                view.cached_poster(&s.poster.url)
             };
             items.push(PosterData {
                 title: localized(&s.title, lang, &catalog.default_language).into(),
                 poster,
-                progress: series_share(&shell.app, s),
+                progress: series_share(app, s),
             });
         }
         item_lists.push(items);
-        new_rows.push((row.title.clone(), shell.app.column(r)));
+        new_rows.push((row.title.clone(), app.column(r)));
     }
-    let m = &mut shell.models;
+    let m = &mut view.models;
     // Rows keep their item models; only changed posters are replaced.
     let same_shape = m.rows.row_count() == new_rows.len()
         && m.items.len() == item_lists.len()
@@ -243,40 +244,39 @@ fn render_home(shell: &mut Shell, catalog: &crate::catalog::Catalog, lang: &str)
             }
         }
     }
-    let ui = shell.ui.clone_strong();
+    let ui = view.ui.clone_strong();
     let api = ui.global::<Api>();
     set_if(api.get_focused_row(), focused_row as i32, |v| {
         api.set_focused_row(v)
     });
-    if let Some(series) = shell.app.focused_series().cloned() {
+    if let Some(series) = app.focused_series() {
         let d = &catalog.default_language;
         api.set_hero_title(localized(&series.title, lang, d).into());
         api.set_hero_synopsis(localized(&series.synopsis, lang, d).into());
-        api.set_hero_meta(meta_line(&series).into());
+        api.set_hero_meta(meta_line(series).into());
         api.set_hero_licence(format!("{} · {}", series.rating.value, series.licence).into());
-        let poster = shell.poster(&series.poster.url);
+        let poster = view.poster(&series.poster.url);
         api.set_hero_poster(poster);
     }
 }
 
-fn render_series(shell: &mut Shell, series: &Series, lang: &str, default: &str) {
-    let app = &shell.app;
+fn render_series(view: &mut View, app: &App, series: &Series, lang: &str, default: &str) {
     let cells: Vec<EpisodeData> = series
         .episodes
         .iter()
         .map(|e| {
             let (state, progress) = if !App::playable(series, e.number) {
-                ("locked", 0.0)
+                (EpisodeState::Locked, 0.0)
             } else {
                 match app.history().progress(&series.id, e.number) {
-                    EpisodeProgress::Watched => ("watched", 1.0),
-                    EpisodeProgress::InProgress(f) => ("progress", f),
-                    EpisodeProgress::Unseen => ("free", 0.0),
+                    EpisodeProgress::Watched => (EpisodeState::Watched, 1.0),
+                    EpisodeProgress::InProgress(f) => (EpisodeState::Progress, f),
+                    EpisodeProgress::Unseen => (EpisodeState::Free, 0.0),
                 }
             };
             EpisodeData {
                 number: e.number as i32,
-                state: state.into(),
+                state,
                 progress,
             }
         })
@@ -289,8 +289,8 @@ fn render_series(shell: &mut Shell, series: &Series, lang: &str, default: &str) 
         SeriesFocus::PlayButton => -1,
         SeriesFocus::Episode(i) => i as i32,
     };
-    sync(&shell.models.episodes, cells);
-    let ui = shell.ui.clone_strong();
+    sync(&view.models.episodes, cells);
+    let ui = view.ui.clone_strong();
     let api = ui.global::<Api>();
     api.set_focused_episode(focused);
     api.set_series_title(localized(&series.title, lang, default).into());
@@ -306,18 +306,17 @@ fn render_series(shell: &mut Shell, series: &Series, lang: &str, default: &str) 
         }
         .into(),
     );
-    let poster = shell.poster(&series.poster.url);
+    let poster = view.poster(&series.poster.url);
     api.set_series_poster(poster);
 }
 
-fn render_player(shell: &mut Shell, lang: &str, default: &str) {
-    let ui = shell.ui.clone_strong();
+fn render_player(view: &mut View, app: &App, lang: &str, default: &str) {
+    let ui = view.ui.clone_strong();
     let api = ui.global::<Api>();
-    let app = &shell.app;
-    let Some(p) = app.player().cloned() else {
+    let Some(p) = app.player() else {
         return;
     };
-    let Some(series) = app.series(&p.series).cloned() else {
+    let Some(series) = app.series(&p.series) else {
         return;
     };
     let episode = series.episodes.iter().find(|e| e.number == p.episode);
@@ -333,17 +332,17 @@ fn render_player(shell: &mut Shell, lang: &str, default: &str) {
     let mut up_next = Vec::new();
     let mut n = p.episode;
     while up_next.len() < 3 {
-        let Some(next) = next_episode(&series, n) else {
+        let Some(next) = next_episode(series, n) else {
             break;
         };
         n = next.number;
         up_next.push(UpNextData {
             label: format!("EP {}", next.number).into(),
             title: localized(&next.title, lang, default).into(),
-            locked: !App::playable(&series, next.number),
+            locked: !App::playable(series, next.number),
         });
     }
-    sync(&shell.models.up_next, up_next);
+    sync(&view.models.up_next, up_next);
     set_if(
         api.get_countdown(),
         app.countdown().unwrap_or(0) as i32,
@@ -353,9 +352,9 @@ fn render_player(shell: &mut Shell, lang: &str, default: &str) {
         api.set_controls(v)
     });
     let control = match p.control {
-        Control::Previous => 0,
-        Control::PlayPause => 1,
-        Control::Next => 2,
+        Control::Previous => PlayerControl::Previous,
+        Control::PlayPause => PlayerControl::PlayPause,
+        Control::Next => PlayerControl::Next,
     };
     set_if(api.get_control_focus(), control, |v| {
         api.set_control_focus(v)
@@ -382,11 +381,11 @@ fn render_player(shell: &mut Shell, lang: &str, default: &str) {
         _ => String::new(),
     };
     set_if(api.get_error(), error.into(), |v| api.set_error(v));
-    set_if(
-        api.get_error_next_focused(),
-        p.error_choice == crate::app::ErrorChoice::Next,
-        |v| api.set_error_next_focused(v),
-    );
+    let choice = match p.error_choice {
+        app::ErrorChoice::Retry => ErrorChoice::Retry,
+        app::ErrorChoice::Next => ErrorChoice::Next,
+    };
+    set_if(api.get_error_choice(), choice, |v| api.set_error_choice(v));
 }
 
 fn clock(ms: u64) -> String {

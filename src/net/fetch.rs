@@ -3,7 +3,6 @@
 //! caps, stall detection between body chunks, retries with backoff and jitter.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -14,81 +13,9 @@ use reqwest::header::{
 };
 use url::Url;
 
-use super::PlaybackError;
 use super::cmcd::{CmcdData, CmcdMode};
-use super::uri_policy::UrlPolicy;
-
-/// Size and time limits on what the fetcher accepts.
-#[derive(Debug, Clone)]
-pub struct Limits {
-    pub playlist_bytes: usize,
-    pub segment_bytes: usize,
-    pub connect_timeout: Duration,
-    /// No body bytes for this long mid-response counts as a stall.
-    pub stall_timeout: Duration,
-    /// Deadline for one request, headers and body.
-    pub request_timeout: Duration,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            playlist_bytes: 2 << 20,
-            segment_bytes: 64 << 20,
-            connect_timeout: Duration::from_secs(5),
-            stall_timeout: Duration::from_secs(8),
-            request_timeout: Duration::from_secs(30),
-        }
-    }
-}
-
-/// How failed requests are retried.
-#[derive(Debug, Clone)]
-pub struct RetryPolicy {
-    /// Attempts per request, the first one included.
-    pub attempts: u32,
-    pub base_delay: Duration,
-    pub max_delay: Duration,
-    /// No new attempt starts later than this after the first one.
-    pub deadline: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            attempts: 4,
-            base_delay: Duration::from_millis(250),
-            max_delay: Duration::from_secs(4),
-            deadline: Duration::from_secs(20),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// Exponential backoff with ±50 % jitter, so that boxes behind one
-    /// failing CDN node do not retry in lockstep.
-    pub fn delay(&self, failed_attempt: u32) -> Duration {
-        let exp = self
-            .base_delay
-            .saturating_mul(1u32 << failed_attempt.saturating_sub(1).min(16));
-        exp.min(self.max_delay).mul_f64(0.5 + fastrand::f64())
-    }
-}
-
-/// Everything the network side is configured with.
-#[derive(Debug, Clone, Default)]
-pub struct NetConfig {
-    pub policy: UrlPolicy,
-    pub limits: Limits,
-    pub retry: RetryPolicy,
-    /// Extra trusted CA certificates, PEM (a partner's private CA, test CAs).
-    pub extra_roots_pem: Vec<Vec<u8>>,
-    /// CMCD on media requests; off by default.
-    pub cmcd: CmcdMode,
-    /// When not empty, servers must present one of these public keys
-    /// (base64 SHA-256 of the SPKI, optionally prefixed `sha256/`).
-    pub spki_pins: Vec<String>,
-}
+use super::policy::UrlPolicy;
+use super::{Limits, NetConfig, NetError};
 
 /// Per-episode network counters.
 #[derive(Debug, Default)]
@@ -135,16 +62,16 @@ pub struct Body {
 
 impl Body {
     /// The next chunk, `None` at the end. No retry: the caller cannot resume.
-    pub async fn chunk(&mut self) -> Result<Option<Bytes>, PlaybackError> {
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, NetError> {
         match tokio::time::timeout(self.stall_timeout, self.response.chunk()).await {
             Ok(Ok(c)) => Ok(c),
-            Ok(Err(e)) => Err(PlaybackError::Network {
+            Ok(Err(e)) => Err(NetError::Network {
                 what: "media".into(),
                 url: self.url.to_string(),
                 attempts: 1,
                 cause: format!("connection broken: {}", error_chain(&e.without_url())),
             }),
-            Err(_) => Err(PlaybackError::Network {
+            Err(_) => Err(NetError::Network {
                 what: "media".into(),
                 url: self.url.to_string(),
                 attempts: 1,
@@ -185,7 +112,7 @@ pub struct Fetcher {
 }
 
 impl Fetcher {
-    pub fn new(config: NetConfig) -> Result<Fetcher, PlaybackError> {
+    pub fn new(config: NetConfig) -> Result<Fetcher, NetError> {
         let policy = config.policy;
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
@@ -204,7 +131,7 @@ impl Fetcher {
         if config.spki_pins.is_empty() {
             for pem in &config.extra_roots_pem {
                 let cert = reqwest::Certificate::from_pem(pem).map_err(|e| {
-                    PlaybackError::Config(format!("extra CA certificate is not valid PEM: {e}"))
+                    NetError::Config(format!("extra CA certificate is not valid PEM: {e}"))
                 })?;
                 builder = builder.add_root_certificate(cert);
             }
@@ -216,8 +143,13 @@ impl Fetcher {
         }
         let client = builder
             .build()
-            .map_err(|e| PlaybackError::Config(format!("HTTP client: {}", error_chain(&e))))?;
+            .map_err(|e| NetError::Config(format!("HTTP client: {}", error_chain(&e))))?;
+        super::count_client();
         Ok(Fetcher { client, config })
+    }
+
+    pub fn config(&self) -> &NetConfig {
+        &self.config
     }
 
     pub fn policy(&self) -> &UrlPolicy {
@@ -236,7 +168,7 @@ impl Fetcher {
         range: Option<(u64, u64)>,
         max_bytes: usize,
         stats: &FetchStats,
-    ) -> Result<Bytes, PlaybackError> {
+    ) -> Result<Bytes, NetError> {
         self.get_with_cmcd(what, url, range, max_bytes, stats, None)
             .await
     }
@@ -250,7 +182,7 @@ impl Fetcher {
         max_bytes: usize,
         stats: &FetchStats,
         cmcd: Option<&CmcdData>,
-    ) -> Result<Bytes, PlaybackError> {
+    ) -> Result<Bytes, NetError> {
         self.config.policy.check(url)?;
         if let Some((_, len)) = range
             && len > max_bytes as u64
@@ -272,7 +204,7 @@ impl Fetcher {
         stats: &FetchStats,
         max_bytes: usize,
         mut once: F,
-    ) -> Result<T, PlaybackError>
+    ) -> Result<T, NetError>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, Attempt>>,
@@ -410,7 +342,7 @@ impl Fetcher {
         held: &Validators,
         max_bytes: usize,
         stats: &FetchStats,
-    ) -> Result<Fetched, PlaybackError> {
+    ) -> Result<Fetched, NetError> {
         self.config.policy.check(url)?;
         self.with_retries(what, url, stats, max_bytes, || async {
             let mut req = self.client.get(url.clone());
@@ -452,7 +384,7 @@ impl Fetcher {
         url: &Url,
         head_len: usize,
         stats: &FetchStats,
-    ) -> Result<Opened, PlaybackError> {
+    ) -> Result<Opened, NetError> {
         self.config.policy.check(url)?;
         self.with_retries("episode", url, stats, head_len, || {
             self.open_once(url, head_len, stats)
@@ -538,8 +470,8 @@ impl Fetcher {
         })
     }
 
-    fn too_large(&self, what: &str, url: &Url, limit: usize) -> PlaybackError {
-        PlaybackError::TooLarge {
+    fn too_large(&self, what: &str, url: &Url, limit: usize) -> NetError {
+        NetError::TooLarge {
             what: what.to_owned(),
             url: url.to_string(),
             limit,
@@ -553,34 +485,34 @@ impl Fetcher {
         attempts: u32,
         e: Attempt,
         max_bytes: usize,
-    ) -> PlaybackError {
+    ) -> NetError {
         match e {
-            Attempt::Status(status) => PlaybackError::Http {
+            Attempt::Status(status) => NetError::Http {
                 what: what.to_owned(),
                 url: url.to_string(),
                 status: status.as_u16(),
                 attempts,
             },
-            Attempt::Failed(cause) => PlaybackError::Network {
+            Attempt::Failed(cause) => NetError::Network {
                 what: what.to_owned(),
                 url: url.to_string(),
                 attempts,
                 cause,
             },
             Attempt::TooLarge => self.too_large(what, url, max_bytes),
-            Attempt::Refused(reason) => PlaybackError::RefusedRedirect {
+            Attempt::Refused(reason) => NetError::RefusedRedirect {
                 url: url.to_string(),
                 reason,
             },
-            Attempt::Tls(cause) => PlaybackError::Network {
+            Attempt::Tls(cause) => NetError::Network {
                 what: what.to_owned(),
                 url: url.to_string(),
                 attempts,
                 cause,
             },
-            Attempt::RangeIgnored => PlaybackError::Unsupported(format!(
-                "{url}: the server ignored a Range request (byte ranges are needed here)"
-            )),
+            Attempt::RangeIgnored => NetError::RangeIgnored {
+                url: url.to_string(),
+            },
         }
     }
 }
@@ -633,12 +565,10 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-/// Shared handle, cheap to clone into tasks.
-pub type SharedFetcher = Arc<Fetcher>;
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::super::RetryPolicy;
+    use std::time::Duration;
 
     #[test]
     fn backoff_grows_caps_and_jitters() {

@@ -14,7 +14,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
 use sha2::{Digest, Sha256};
 
-use super::PlaybackError;
+use super::NetError;
 
 #[derive(Debug)]
 struct PinningVerifier {
@@ -84,8 +84,8 @@ impl ServerCertVerifier for PinningVerifier {
 pub fn pinned_client_config(
     pins: &[String],
     extra_roots_pem: &[Vec<u8>],
-) -> Result<rustls::ClientConfig, PlaybackError> {
-    let config_err = |m: String| PlaybackError::Config(m);
+) -> Result<rustls::ClientConfig, NetError> {
+    let config_err = |m: String| NetError::Config(m);
     let pins = pins
         .iter()
         .map(|p| {

@@ -1,10 +1,8 @@
 //! Playback core against generated media on a real loopback HTTP server.
 
-mod common;
-
 use std::process::Command;
 
-use common::*;
+use crate::common::*;
 use pillarbox::playback::PlayerEvent;
 
 fn server() -> TestServer {

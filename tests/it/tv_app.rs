@@ -4,8 +4,19 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::sync::OnceLock;
 
 use pillarbox::demo::DemoServer;
+
+/// One cache folder for every test here, so the demo's episodes and
+/// posters are generated once per run (generation writes beside and
+/// renames, so processes sharing it never see half a file).
+fn shared_cache() -> &'static Path {
+    static CACHE: OnceLock<tempfile::TempDir> = OnceLock::new();
+    CACHE
+        .get_or_init(|| tempfile::tempdir().expect("tmp"))
+        .path()
+}
 
 fn qa(args: &[&str], state: &Path, cache: &Path) -> (serde_json::Value, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_pillarbox"))
@@ -27,7 +38,6 @@ fn qa(args: &[&str], state: &Path, cache: &Path) -> (serde_json::Value, String) 
 #[test]
 fn demo_episode_plays_pillarboxed_and_back_returns_home() {
     let state = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
     let shot = state.path().join("player.png");
     let shot_arg = format!("shot:{}", shot.display());
     let (report, _) = qa(
@@ -41,10 +51,14 @@ fn demo_episode_plays_pillarboxed_and_back_returns_home() {
             "key:back",
         ],
         state.path(),
-        cache.path(),
+        shared_cache(),
     );
     assert_eq!(report["screen"], "home", "{report}");
     assert!(report["home_drawn_ms"].as_u64().is_some(), "{report}");
+    // Catalog, posters, the demo server and the player went through one
+    // network stack: one runtime, one HTTP client, in the whole process.
+    assert_eq!(report["net_runtimes"], 1, "{report}");
+    assert_eq!(report["http_clients"], 1, "{report}");
 
     // The picture is in the 9:16 column in the middle; the sides are not
     // video but they are not empty either (titles, up next).
@@ -77,18 +91,19 @@ fn demo_episode_plays_pillarboxed_and_back_returns_home() {
 #[test]
 fn cached_catalog_is_shown_when_the_server_is_gone() {
     let state = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
-    let media = tempfile::tempdir().unwrap();
-    let server = DemoServer::start_catalog(media.path()).unwrap();
+    let cache = shared_cache();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let server =
+        DemoServer::start_catalog(&cache.join("pillarbox/demo-v1"), runtime.handle()).unwrap();
     let url = server.catalog_url().to_string();
-    let (first, _) = qa(&["home", "--catalog", &url], state.path(), cache.path());
+    let (first, _) = qa(&["home", "--catalog", &url], state.path(), cache);
     assert_eq!(first["notice"], serde_json::Value::Null, "{first}");
     drop(server);
 
     let (second, _) = qa(
         &["home", "sleep:6000", "--catalog", &url],
         state.path(),
-        cache.path(),
+        cache,
     );
     assert_eq!(second["screen"], "home", "{second}");
     let notice = second["notice"].as_str().unwrap_or_default();
@@ -120,7 +135,6 @@ fn a_bad_keymap_is_refused_with_its_name_and_key() {
 fn tells_systemd_it_is_ready_and_feeds_the_watchdog() {
     use std::os::unix::net::UnixDatagram;
     let state = tempfile::tempdir().unwrap();
-    let cache = tempfile::tempdir().unwrap();
     let socket_path = state.path().join("notify.sock");
     let socket = UnixDatagram::bind(&socket_path).unwrap();
     // Read while it runs, as systemd does.
@@ -144,7 +158,7 @@ fn tells_systemd_it_is_ready_and_feeds_the_watchdog() {
         ])
         .arg(env!("CARGO_BIN_EXE_pillarbox"))
         .arg(state.path())
-        .env("XDG_CACHE_HOME", cache.path())
+        .env("XDG_CACHE_HOME", shared_cache())
         .env("NOTIFY_SOCKET", &socket_path)
         .env("WATCHDOG_USEC", "200000")
         .status()
@@ -199,6 +213,7 @@ fn probe_tells_what_this_machine_has() {
         serde_json::json!([]),
         "{p}"
     );
+    assert_eq!(p["missing_elements"], serde_json::json!([]), "{p}");
 
     let out = Command::new(env!("CARGO_BIN_EXE_pillarbox"))
         .args(["probe", "--board", "rpi9"])
@@ -206,4 +221,30 @@ fn probe_tells_what_this_machine_has() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("rpi9"));
+}
+
+#[test]
+fn probe_names_missing_elements_and_their_packages() {
+    // A GStreamer that finds no plugins at all: every element is missing.
+    let empty = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pillarbox"))
+        .args(["probe", "--board", "generic-x86"])
+        .env("GST_PLUGIN_SYSTEM_PATH_1_0", empty.path())
+        .env("GST_PLUGIN_PATH_1_0", empty.path())
+        .env("GST_REGISTRY_1_0", empty.path().join("registry.bin"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "MISSING element textoverlay: the demo cannot be generated; \
+             install Debian package gstreamer1.0-x"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("MISSING element tsdemux: episodes cannot play; install Debian package gstreamer1.0-plugins-bad"),
+        "{text}"
+    );
 }

@@ -1,11 +1,9 @@
 //! Adaptive bitrate, fault tolerance and CMCD against the fault-injecting server.
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
-use pillarbox::playback::cmcd::CmcdMode;
+use crate::common::*;
+use pillarbox::net::cmcd::CmcdMode;
 
 fn server() -> TestServer {
     let _ = ladder();

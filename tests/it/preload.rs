@@ -1,11 +1,9 @@
 //! Preloading the next episode: instant switch, byte budget, starving
 //! current episode, failures, and teardown without leaks.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use pillarbox::playback::PlayerEvent;
 
 fn server() -> TestServer {

@@ -16,6 +16,7 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use pillarbox::demo::media::{self, Container, EpisodeSpec};
+use pillarbox::net::{Net, NetConfig};
 use pillarbox::playback::{
     AudioOutput, NullFrameSink, PlaybackError, Player, PlayerConfig, PlayerEvent, Qoe,
 };
@@ -452,13 +453,37 @@ pub fn ladder() -> &'static Ladder {
     })
 }
 
+/// A player's settings and those of the network stack it fetches through.
+/// Derefs to the player's, so tests set either kind the same way.
+#[derive(Clone)]
+pub struct TestConfig {
+    pub player: PlayerConfig,
+    pub net: NetConfig,
+}
+
+impl std::ops::Deref for TestConfig {
+    type Target = PlayerConfig;
+    fn deref(&self) -> &PlayerConfig {
+        &self.player
+    }
+}
+
+impl std::ops::DerefMut for TestConfig {
+    fn deref_mut(&mut self) -> &mut PlayerConfig {
+        &mut self.player
+    }
+}
+
 /// A player configured for tests: quick retries, short stall timeout.
-pub fn test_config(fast: bool, size: Option<(u32, u32)>) -> PlayerConfig {
-    let mut c = PlayerConfig {
-        fast,
-        video_size: size,
-        audio: AudioOutput::Discard,
-        ..PlayerConfig::default()
+pub fn test_config(fast: bool, size: Option<(u32, u32)>) -> TestConfig {
+    let mut c = TestConfig {
+        player: PlayerConfig {
+            fast,
+            video_size: size,
+            audio: AudioOutput::Discard,
+            ..PlayerConfig::default()
+        },
+        net: NetConfig::default(),
     };
     c.net.retry.attempts = 3;
     c.net.retry.base_delay = Duration::from_millis(20);
@@ -468,8 +493,10 @@ pub fn test_config(fast: bool, size: Option<(u32, u32)>) -> PlayerConfig {
     c
 }
 
-pub fn player(config: PlayerConfig) -> (Player, Receiver<PlayerEvent>) {
-    Player::new(config, Arc::new(NullFrameSink)).expect("player")
+/// A player on a network stack of its own (each test its own settings).
+pub fn player(config: TestConfig) -> (Player, Receiver<PlayerEvent>) {
+    let net = Net::new(config.net).expect("network stack");
+    Player::new(config.player, &net, Arc::new(NullFrameSink)).expect("player")
 }
 
 /// Plays `url` and waits for its end or error, collecting the events.

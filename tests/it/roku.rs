@@ -7,7 +7,7 @@ use std::process::Command;
 
 use pillarbox::catalog::model::{RailRule, StreamType, SubtitleKind};
 use pillarbox::catalog::{self, RokuOptions};
-use pillarbox::playback::UrlPolicy;
+use pillarbox::net::UrlPolicy;
 
 fn feed_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/roku-feed.json")

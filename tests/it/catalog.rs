@@ -1,13 +1,11 @@
 //! The catalog format: the documented example, every validation rule, and
 //! `pillarbox catalog check`.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
 use pillarbox::catalog::{self, Problem};
-use pillarbox::playback::UrlPolicy;
+use pillarbox::net::UrlPolicy;
 use serde_json::{Value, json};
 
 fn example_text() -> String {
@@ -254,7 +252,7 @@ fn catalog_check_command() {
 
     // Over HTTP from loopback: valid, invalid, unreachable.
     std::fs::copy(&example, dir.path().join("good.json")).expect("copy");
-    let server = common::TestServer::start(dir.path());
+    let server = crate::common::TestServer::start(dir.path());
     let out = cli(&["catalog", "check", &server.url("good.json")]);
     assert_eq!(
         out.status.code(),
@@ -340,8 +338,8 @@ fn catalog_check_verifies_signatures_and_pins() {
 
     // Over HTTPS: the test CA is not trusted by the CLI, and a wrong pin is
     // refused before anything is read: both unreachable (exit 2).
-    let ca = common::TestCa::new("cli");
-    let server = common::TestServer::start_tls(dir.path(), &ca);
+    let ca = crate::common::TestCa::new("cli");
+    let server = crate::common::TestServer::start_tls(dir.path(), &ca);
     let out = cli(&[
         "catalog",
         "check",

@@ -1,0 +1,154 @@
+//! Episodes back to back, the next one preloaded once the current one
+//! shows: what `pillarbox play` and `pillarbox demo` do, with one report
+//! per episode.
+
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::{PlaybackError, Player, PlayerEvent, Qoe};
+
+/// How one episode ended: its counters, with the error if it failed.
+pub type Outcome = Result<Qoe, (PlaybackError, Qoe)>;
+
+#[derive(Debug, Clone)]
+pub struct BingeOptions {
+    /// Preload the next episode once the current one shows.
+    pub preload: bool,
+    /// Give up on an episode that makes no progress for this long.
+    pub stuck_timeout: Duration,
+}
+
+/// Plays `urls` in order and calls `done` after each; true when every
+/// episode played to its end. An error stops the run: the player is gone.
+pub fn play_all(
+    player: &mut Player,
+    events: &Receiver<PlayerEvent>,
+    urls: &[String],
+    options: &BingeOptions,
+    mut done: impl FnMut(&str, &Outcome),
+) -> Result<bool, PlaybackError> {
+    let mut all_ended = true;
+    for (i, url) in urls.iter().enumerate() {
+        let next = urls.get(i + 1).filter(|_| options.preload);
+        let outcome = play_one(player, events, url, next, options.stuck_timeout)?;
+        done(url, &outcome);
+        all_ended &= outcome.is_ok();
+    }
+    Ok(all_ended)
+}
+
+fn play_one(
+    player: &mut Player,
+    events: &Receiver<PlayerEvent>,
+    url: &str,
+    next: Option<&String>,
+    stuck_timeout: Duration,
+) -> Result<Outcome, PlaybackError> {
+    let id = player.play(url)?;
+    let stuck_after = stuck_timeout.max(Duration::from_secs(1));
+    let mut last_progress = Instant::now();
+    let mut last_position = None;
+    loop {
+        match events.recv_timeout(Duration::from_millis(500)) {
+            Ok(ev) if ev.episode() != id => {}
+            Ok(PlayerEvent::Ended { qoe, .. }) => return Ok(Ok(qoe)),
+            Ok(PlayerEvent::Error { error, qoe, .. }) => return Ok(Err((error, qoe))),
+            Ok(PlayerEvent::Position { position, .. }) => {
+                if last_position != Some(position) {
+                    last_position = Some(position);
+                    last_progress = Instant::now();
+                }
+            }
+            Ok(PlayerEvent::FirstFrame { since_play, .. }) => {
+                tracing::info!(url, ms = since_play.as_millis() as u64, "first frame");
+                last_progress = Instant::now();
+                // Preload once this one shows, so both do not compete at its start.
+                if let Some(next) = next {
+                    player.preload(next)?;
+                }
+            }
+            Ok(PlayerEvent::Buffering { .. }) => last_progress = Instant::now(),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(PlaybackError::Config("the player stopped".into()));
+            }
+        }
+        if last_progress.elapsed() > stuck_after {
+            player.stop();
+            let error = PlaybackError::Decode(format!(
+                "no progress for {} s, gave up",
+                stuck_after.as_secs()
+            ));
+            return Ok(Err((error, Qoe::default())));
+        }
+    }
+}
+
+/// The JSON line printed per episode (docs/playback.md lists the fields).
+#[derive(Debug, Serialize)]
+pub struct EpisodeReport<'a> {
+    pub url: &'a str,
+    pub result: &'static str,
+    pub error: Option<String>,
+    pub error_kind: Option<&'static str>,
+    pub first_frame_ms: Option<u64>,
+    pub frames: u64,
+    pub dropped_frames: u64,
+    pub rebuffer_count: u64,
+    pub rebuffer_ms: u64,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub position_ms: u64,
+    pub bytes: u64,
+    pub retries: u64,
+    pub switch_gap_ms: Option<f64>,
+    pub bitrate_kbps: Option<u64>,
+    pub variant_switches: u64,
+}
+
+impl<'a> EpisodeReport<'a> {
+    pub fn new(url: &'a str, outcome: &Outcome) -> EpisodeReport<'a> {
+        let (qoe, error) = match outcome {
+            Ok(q) => (q, None),
+            Err((e, q)) => (q, Some(e)),
+        };
+        EpisodeReport {
+            url,
+            result: if error.is_none() { "eos" } else { "error" },
+            error: error.map(|e| e.to_string()),
+            error_kind: error.map(|e| e.kind()),
+            first_frame_ms: qoe.first_frame_ms,
+            frames: qoe.frames,
+            dropped_frames: qoe.dropped_frames,
+            rebuffer_count: qoe.rebuffer_count,
+            rebuffer_ms: qoe.rebuffer_ms,
+            width: qoe.width,
+            height: qoe.height,
+            position_ms: qoe.position_ms,
+            bytes: qoe.bytes,
+            retries: qoe.retries,
+            switch_gap_ms: qoe.switch_gap_ms,
+            bitrate_kbps: qoe.bitrate_kbps,
+            variant_switches: qoe.variant_switches,
+        }
+    }
+}
+
+/// The line printed per episode without --json.
+pub fn summary_line(url: &str, outcome: &Outcome) -> String {
+    match outcome {
+        Ok(qoe) => format!(
+            "ended  {url}: {} frames {}x{}, first frame {} ms, {} dropped, {} rebuffers ({} ms)",
+            qoe.frames,
+            qoe.width.unwrap_or(0),
+            qoe.height.unwrap_or(0),
+            qoe.first_frame_ms.unwrap_or(0),
+            qoe.dropped_frames,
+            qoe.rebuffer_count,
+            qoe.rebuffer_ms
+        ),
+        Err((e, qoe)) => format!("error  {url}: {e} (after {} frames)", qoe.frames),
+    }
+}

@@ -1,0 +1,67 @@
+//! The catalog feed: the cached catalog at once, then the network's, then
+//! a refresh every half hour; with no catalog at all, retries with back-off.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::app::Event;
+use crate::catalog::{CatalogConfig, CatalogLoader, LoadedFrom};
+use crate::net::Net;
+
+use super::shell::{Input, post};
+
+/// How often the catalog is fetched again while the app runs.
+const CATALOG_REFRESH: Duration = Duration::from_secs(30 * 60);
+/// The first retry when no catalog could be loaded at all.
+const CATALOG_RETRY_FIRST: Duration = Duration::from_secs(15);
+
+fn post_event(event: Event) {
+    post(Input::App(event));
+}
+
+/// Shows the cached catalog at once, then the network's, then checks again
+/// every [`CATALOG_REFRESH`].
+pub async fn keep_catalog_fresh(config: CatalogConfig, net: Net) {
+    let loader = match CatalogLoader::new(config, net) {
+        Ok(l) => l,
+        Err(e) => {
+            post_event(Event::CatalogFailed(e.to_string()));
+            return;
+        }
+    };
+    let shown_cached = match loader.cached() {
+        Some(cached) => {
+            post_event(Event::Catalog {
+                catalog: Arc::new(cached.catalog),
+                problem: None,
+            });
+            true
+        }
+        None => false,
+    };
+    let mut first = true;
+    let mut have = shown_cached;
+    // Without any catalog the screen is empty: try again soon, backing off.
+    let mut retry = CATALOG_RETRY_FIRST;
+    loop {
+        match loader.load().await {
+            // The cached catalog is already on screen.
+            Ok(l) if first && shown_cached && l.from == LoadedFrom::Revalidated => {}
+            Ok(l) => {
+                have = true;
+                post_event(Event::Catalog {
+                    catalog: Arc::new(l.catalog),
+                    problem: l.problem,
+                })
+            }
+            Err(e) => post_event(Event::CatalogFailed(e.to_string())),
+        }
+        first = false;
+        if have {
+            tokio::time::sleep(CATALOG_REFRESH).await;
+        } else {
+            tokio::time::sleep(retry).await;
+            retry = (retry * 2).min(CATALOG_REFRESH / 6);
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! The TV's effects: the app core's commands carried out with the player,
+//! the video sink, the history writer and the event loop.
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender};
+use std::thread::JoinHandle;
+
+use crate::app::history::History;
+use crate::app::{Command, Event, PlayToken, Playback};
+use crate::net::Net;
+use crate::playback::{EpisodeId, Player, PlayerConfig, PlayerEvent};
+use crate::store::Store;
+use crate::view::video::VideoSink;
+
+use super::shell::{Effects, Input, post};
+
+/// The file the viewing history is kept in, in the state directory.
+pub const HISTORY_FILE: &str = "history.json";
+
+pub struct TvEffects {
+    player: Option<Player>,
+    config: PlayerConfig,
+    net: Net,
+    video: VideoSink,
+    /// The episode the last play command started, and that command's token.
+    playing: Option<(EpisodeId, PlayToken)>,
+    history: Option<(Sender<History>, Option<JoinHandle<()>>)>,
+}
+
+impl TvEffects {
+    pub fn new(config: PlayerConfig, net: Net, video: VideoSink, store: Store) -> TvEffects {
+        TvEffects {
+            player: None,
+            config,
+            net,
+            video,
+            playing: None,
+            history: Some(history_writer(store)),
+        }
+    }
+
+    /// The player, started on first use (GStreamer is slow to load).
+    fn player(&mut self) -> Option<&mut Player> {
+        if self.player.is_none() {
+            match Player::new(self.config.clone(), &self.net, Arc::new(self.video.clone())) {
+                Ok((player, events)) => {
+                    forward_player_events(events);
+                    self.player = Some(player);
+                }
+                Err(e) => tracing::error!(error = %e, "cannot start the player"),
+            }
+        }
+        self.player.as_mut()
+    }
+
+    /// The player could not take a play command: the app hears it as a
+    /// failure of that episode.
+    fn failed(token: PlayToken, why: String) {
+        post(Input::App(Event::Playback {
+            token,
+            report: Playback::Failed(why),
+        }));
+    }
+}
+
+impl Effects for TvEffects {
+    fn warm_up(&mut self, video_height: u32) {
+        if self.player.is_none() {
+            self.config.video_size = Some(super::pillarbox_size(video_height));
+            tracing::info!(size = ?self.config.video_size, "video scaled to");
+        }
+        self.player();
+    }
+
+    fn run(&mut self, command: Command) {
+        match command {
+            Command::Play {
+                token,
+                url,
+                series,
+                episode,
+            } => {
+                self.video.stop();
+                self.playing = None;
+                let Some(player) = self.player() else {
+                    Self::failed(token, "the player could not start".into());
+                    return;
+                };
+                match player.play(&url) {
+                    Ok(id) => {
+                        tracing::info!(series, episode, id, token, "play");
+                        self.playing = Some((id, token));
+                        self.video.show(id);
+                    }
+                    Err(e) => Self::failed(token, e.to_string()),
+                }
+            }
+            Command::Preload { url } => {
+                if let Some(player) = self.player()
+                    && let Err(e) = player.preload(&url)
+                {
+                    tracing::warn!(url, error = %e, "preload refused");
+                }
+            }
+            Command::Stop => {
+                self.video.stop();
+                self.playing = None;
+                if let Some(p) = self.player.as_mut() {
+                    p.stop();
+                }
+            }
+            Command::SetPaused(paused) => {
+                if let Some(p) = self.player.as_ref() {
+                    p.set_paused(paused);
+                }
+            }
+            Command::SaveHistory(history) => {
+                if let Some((tx, _)) = &self.history {
+                    let _ = tx.send(history);
+                }
+            }
+            Command::Exit => {
+                let _ = slint::quit_event_loop();
+            }
+        }
+    }
+
+    fn tag(&mut self, event: PlayerEvent) -> Option<Event> {
+        let episode = event.episode();
+        let (_, token) = self.playing.filter(|(id, _)| *id == episode)?;
+        let report = match event {
+            PlayerEvent::FirstFrame { since_play, .. } => {
+                tracing::info!(
+                    episode,
+                    first_frame_ms = since_play.as_millis() as u64,
+                    "first frame"
+                );
+                Playback::Started
+            }
+            PlayerEvent::Buffering { percent, .. } => Playback::Buffering(percent < 100),
+            PlayerEvent::Position {
+                position, duration, ..
+            } => Playback::Position {
+                position_ms: position.as_millis() as u64,
+                duration_ms: duration.map(|d| d.as_millis() as u64),
+            },
+            PlayerEvent::Ended { qoe, .. } => {
+                tracing::info!(episode, ?qoe, "episode ended");
+                Playback::Ended
+            }
+            PlayerEvent::Error { error, .. } => {
+                tracing::warn!(episode, error = %error, "episode failed");
+                Playback::Failed(error.to_string())
+            }
+        };
+        Some(Event::Playback { token, report })
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(mut p) = self.player.take() {
+            p.stop();
+        }
+        if let Some((tx, writer)) = self.history.take() {
+            drop(tx);
+            if let Some(w) = writer {
+                let _ = w.join();
+            }
+        }
+    }
+}
+
+/// Writes history on its own thread: an fsync on a slow flash card must not
+/// stall the picture. Snapshots that queue up are coalesced.
+fn history_writer(store: Store) -> (Sender<History>, Option<JoinHandle<()>>) {
+    let (tx, rx): (Sender<History>, Receiver<History>) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("pillarbox-store".into())
+        .spawn(move || {
+            while let Ok(mut latest) = rx.recv() {
+                while let Ok(newer) = rx.try_recv() {
+                    latest = newer;
+                }
+                if let Err(e) = store.save(HISTORY_FILE, &latest) {
+                    tracing::error!(dir = %store.dir().display(), error = %e, "cannot save the history");
+                }
+            }
+        });
+    match spawned {
+        Ok(handle) => (tx, Some(handle)),
+        Err(e) => {
+            tracing::error!(error = %e, "no history writer; history will not be saved");
+            (tx, None)
+        }
+    }
+}
+
+/// Player events into the shell's queue, where [`TvEffects::tag`] names
+/// the play command each belongs to.
+fn forward_player_events(events: Receiver<PlayerEvent>) {
+    let spawned = std::thread::Builder::new()
+        .name("pillarbox-events".into())
+        .spawn(move || {
+            while let Ok(event) = events.recv() {
+                post(Input::Player(event));
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot forward player events");
+    }
+}

@@ -1,0 +1,262 @@
+//! The TV shell: the app core, the player, the network, the store and the
+//! view joined around one event queue ([`shell`]). `run` opens the display
+//! and runs the app until the viewer leaves; QA and screenshots drive the
+//! same [`Session`] headless (`crate::qa`, which sits on top of this).
+
+pub mod catalog_feed;
+pub mod display;
+pub mod effects;
+pub mod shell;
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use slint::ComponentHandle;
+
+use crate::app::{App, Event};
+use crate::catalog::CatalogConfig;
+use crate::demo::DemoServer;
+use crate::input::{Keymap, KeymapError};
+use crate::net::{Net, NetConfig, NetError};
+use crate::playback::{AudioOutput, PlayerConfig};
+use crate::store::Store;
+use crate::view::posters::PosterLoader;
+use crate::view::video::VideoSink;
+use crate::view::{AppWindow, fit_to_screen};
+
+pub use display::{open_display, systemd_watchdog};
+pub use shell::{Effects, Input, Shell};
+
+const TICK: Duration = Duration::from_millis(250);
+
+/// Why the TV app cannot start or run.
+#[derive(Debug, thiserror::Error)]
+pub enum TvError {
+    #[error("cannot use state directory {}", dir.display())]
+    StateDir {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Keymap(#[from] KeymapError),
+    #[error("cannot set up the network")]
+    Net(#[from] NetError),
+    #[error("cannot start the demo server")]
+    Demo(#[source] std::io::Error),
+    #[error("{what}")]
+    Ui {
+        what: &'static str,
+        #[source]
+        source: slint::PlatformError,
+    },
+}
+
+impl TvError {
+    pub(crate) fn ui(what: &'static str) -> impl FnOnce(slint::PlatformError) -> TvError {
+        move |source| TvError::Ui { what, source }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum CatalogSource {
+    /// The built-in demo, served from loopback, media generated on demand
+    /// into this folder.
+    Demo {
+        media_dir: PathBuf,
+    },
+    Url(String),
+}
+
+/// The board profile in use and why.
+#[derive(Debug, Clone)]
+pub struct ChosenBoard {
+    pub board: crate::platform::Board,
+    pub matched: crate::platform::Matched,
+}
+
+#[derive(Debug, Clone)]
+pub struct TvOptions {
+    pub board: Option<ChosenBoard>,
+    /// From `--video`, else the board profile.
+    pub video: crate::platform::VideoPath,
+    pub catalog: CatalogSource,
+    pub state_dir: PathBuf,
+    /// A keymap file; else `keymap.toml` in the state directory, else the
+    /// built-in one.
+    pub keymap: Option<PathBuf>,
+    pub net: NetConfig,
+    pub public_key: Option<String>,
+    pub audio: AudioOutput,
+    pub lang: String,
+}
+
+/// What runs the app: a live session on the UI thread.
+pub struct Session {
+    pub shell: Rc<RefCell<Shell>>,
+    _server: Option<DemoServer>,
+    net: Net,
+    _tick: slint::Timer,
+    pub started: Instant,
+    video: VideoSink,
+}
+
+/// The first-frame-ready time of the home screen, from process start.
+pub fn process_start() -> Instant {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    *START.get_or_init(Instant::now)
+}
+
+impl Session {
+    /// Creates the window and everything behind it; the platform must be set.
+    /// `video_height`: the picture's height until the window tells its own.
+    /// `keymap`: from [`load_keymap`], read once by the caller, which may
+    /// also need it to set up the display.
+    pub fn start(
+        options: &TvOptions,
+        keymap: Keymap,
+        video_height: u32,
+    ) -> Result<Session, TvError> {
+        let started = process_start();
+        let store = Store::new(&options.state_dir).map_err(|source| TvError::StateDir {
+            dir: options.state_dir.clone(),
+            source,
+        })?;
+        let history = store.load(effects::HISTORY_FILE);
+        if let Some(b) = &options.board {
+            tracing::info!(board = %b.board.name, matched = %b.matched, "board profile");
+            let missing = b.board.apply_ranks();
+            if !missing.is_empty() {
+                tracing::info!(?missing, "profile decoders not installed");
+            }
+        }
+        let ui = AppWindow::new().map_err(TvError::ui("cannot create the UI"))?;
+        // The one network stack of the process: player, catalog, posters
+        // and the demo server all run on it.
+        let net = Net::new(options.net.clone())?;
+        let posters = PosterLoader::new(
+            net.clone(),
+            Arc::new(|url, loaded| shell::post(Input::Poster { url, loaded })),
+        );
+        let video = VideoSink::new(ui.as_weak());
+        let player_config = PlayerConfig {
+            video_size: Some(pillarbox_size(video_height)),
+            audio: options.audio,
+            gl: display::gl_share(&ui, &video, options.video),
+            ..PlayerConfig::default()
+        };
+        let effects = effects::TvEffects::new(player_config, net.clone(), video.clone(), store);
+        let shell = Shell::install(
+            ui,
+            App::new(history, &options.lang),
+            keymap,
+            Box::new(effects),
+            Some(Box::new(move |url: &str| posters.request(url))),
+        );
+
+        let (server, catalog_url) = match &options.catalog {
+            CatalogSource::Demo { media_dir } => {
+                let server =
+                    DemoServer::start_catalog(media_dir, net.handle()).map_err(TvError::Demo)?;
+                let url = server.catalog_url().to_string();
+                (Some(server), url)
+            }
+            CatalogSource::Url(u) => (None, u.clone()),
+        };
+        let mut catalog = CatalogConfig::new(catalog_url, options.state_dir.join("catalog"));
+        catalog.public_key = options.public_key.clone();
+        net.spawn(catalog_feed::keep_catalog_fresh(catalog, net.clone()));
+
+        let tick = slint::Timer::default();
+        tick.start(slint::TimerMode::Repeated, TICK, move || {
+            shell::deliver(Input::App(
+                Event::Tick(started.elapsed().as_millis() as u64),
+            ));
+        });
+        // GStreamer starts once the first screen is up, not before it.
+        let weak = Rc::downgrade(&shell);
+        slint::Timer::single_shot(Duration::ZERO, move || {
+            if let Some(shell) = weak.upgrade() {
+                shell.borrow_mut().warm_up();
+            }
+        });
+        Ok(Session {
+            shell,
+            _server: server,
+            net,
+            _tick: tick,
+            started,
+            video,
+        })
+    }
+
+    pub fn ui(&self) -> AppWindow {
+        self.shell.borrow().ui().clone_strong()
+    }
+
+    /// Video frames drawn from GL textures so far (the GL path).
+    pub fn gl_frames_shown(&self) -> u64 {
+        self.video.gl_frames_shown()
+    }
+
+    /// Stops playback and writes the history before the process ends.
+    pub fn finish(self) {
+        self.shell.borrow_mut().shutdown();
+        let Session {
+            shell,
+            _server,
+            net,
+            ..
+        } = self;
+        drop(shell);
+        drop(_server);
+        net.shutdown();
+    }
+}
+
+/// The picture is scaled by GStreamer to what the screen shows: 9:16 at the
+/// stage's full height, in physical pixels (even sizes for the converters).
+fn pillarbox_size(height: u32) -> (u32, u32) {
+    let h = height.max(2) & !1;
+    (((h * 9 / 16) + 1) & !1, h)
+}
+
+/// `--keymap`, else `keymap.toml` in the state directory, else the built-in one.
+pub fn load_keymap(options: &TvOptions) -> Result<Keymap, TvError> {
+    let path = options
+        .keymap
+        .clone()
+        .or_else(|| Some(options.state_dir.join("keymap.toml")).filter(|p| p.exists()));
+    match path {
+        Some(p) => Ok(Keymap::load(&p)?),
+        None => Ok(Keymap::builtin()),
+    }
+}
+
+/// `~/.cache/pillarbox/demo-v1`: where the TV demo's media is generated.
+pub fn default_demo_dir() -> PathBuf {
+    crate::store::default_cache_dir().join("demo-v1")
+}
+
+/// Runs the app on the display Slint finds (winit on a desktop, linuxkms on
+/// a box), until the viewer exits.
+pub fn run(options: &TvOptions, windowed: bool) -> Result<(), TvError> {
+    let keymap = load_keymap(options)?;
+    open_display(options, keymap.clone())?;
+    let session = Session::start(options, keymap, 1080)?;
+    let ui = session.ui();
+    if !windowed {
+        ui.window().set_fullscreen(true);
+    }
+    ui.show().map_err(TvError::ui("cannot show the window"))?;
+    fit_to_screen(ui.window());
+    let since = session.started.elapsed();
+    tracing::info!(ms = since.as_millis() as u64, "window shown");
+    let _watchdog = systemd_watchdog();
+    ui.run().map_err(TvError::ui("UI event loop"))?;
+    session.finish();
+    Ok(())
+}
