@@ -1,18 +1,28 @@
 //! pillarbox: a micro-drama player for smart TVs and set-top boxes.
+//!
+//! Features: `tv` (the default: the TV app and the CLI) needs `player` (the
+//! playback core, the network stack, catalog fetching, demo, board
+//! profiles); without either the library is the catalog format alone.
 
 #[cfg(feature = "tv")]
 pub mod app;
 pub mod catalog;
+#[cfg(feature = "player")]
 pub mod demo;
+#[cfg(feature = "player")]
 pub mod elements;
 #[cfg(feature = "tv")]
 pub mod input;
 pub mod net;
+#[cfg(feature = "player")]
 pub mod platform;
+#[cfg(feature = "player")]
 pub mod playback;
+#[cfg(feature = "player")]
 pub mod probe;
 #[cfg(feature = "tv")]
 pub mod qa;
+#[cfg(feature = "player")]
 pub mod store;
 #[cfg(feature = "tv")]
 pub mod tv;

@@ -82,9 +82,8 @@ pub struct VideoChoice {
 }
 
 /// How decoded frames reach the screen.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[cfg_attr(feature = "tv", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum VideoPath {
     /// Copied once into the UI's memory (any renderer).

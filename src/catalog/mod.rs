@@ -2,14 +2,18 @@
 //! into a typed model and validated beyond types, every problem reported
 //! with its JSON path.
 
+#[cfg(feature = "player")]
 pub mod cache;
+#[cfg(feature = "player")]
 pub mod check;
+#[cfg(feature = "player")]
 pub mod fetch;
 pub mod model;
 pub mod roku;
 pub mod validate;
 pub mod verify;
 
+#[cfg(feature = "player")]
 pub use fetch::{CatalogConfig, CatalogError, CatalogLoader, Loaded, LoadedFrom, fetch_verified};
 pub use model::Catalog;
 pub use roku::RokuOptions;

@@ -144,7 +144,7 @@ impl Fetcher {
         let client = builder
             .build()
             .map_err(|e| NetError::Config(format!("HTTP client: {}", error_chain(&e))))?;
-        super::count_client();
+        super::stack::count_client();
         Ok(Fetcher { client, config })
     }
 
