@@ -33,7 +33,10 @@ export PKG_CONFIG_LIBDIR="/usr/lib/$GNU_TRIPLET/pkgconfig:/usr/share/pkgconfig"
 unset PKG_CONFIG_PATH
 
 cd "$PROJECT_DIR"
-cargo build --release --locked --target "$RUST_TARGET" --bin pillarbox
+# The box build: linuxkms only, no winit (PILLARBOX_FEATURES=tv,winit for a
+# box that runs a window system).
+cargo build --release --locked --target "$RUST_TARGET" --bin pillarbox \
+    --no-default-features --features "${PILLARBOX_FEATURES:-tv}"
 bin="target/$RUST_TARGET/release/pillarbox"
 echo "built $bin ($(stat -c %s "$bin") bytes)"
 command -v file >/dev/null && file "$bin"

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::common::{Fault, TestCa, TestServer};
+use crate::common::{Fault, TestCa, TestServer, WithNet};
 use pillarbox::catalog::{CatalogConfig, CatalogError, CatalogLoader, LoadedFrom};
 use pillarbox::net::{Net, NetConfig};
 use serde_json::{Value, json};
@@ -41,7 +41,7 @@ impl Site {
 
     fn config(&self) -> Config {
         let mut c = Config {
-            catalog: CatalogConfig::new(self.server.url("catalog.json"), self.cache.path()),
+            inner: CatalogConfig::new(self.server.url("catalog.json"), self.cache.path()),
             net: NetConfig::default(),
         };
         c.net.extra_roots_pem = vec![self.ca.ca_pem.clone().into_bytes()];
@@ -52,34 +52,11 @@ impl Site {
     }
 }
 
-/// The loader's settings and those of the network stack it fetches
-/// through; derefs to the loader's.
-#[derive(Clone)]
-struct Config {
-    catalog: CatalogConfig,
-    net: NetConfig,
-}
-
-impl std::ops::Deref for Config {
-    type Target = CatalogConfig;
-    fn deref(&self) -> &CatalogConfig {
-        &self.catalog
-    }
-}
-
-impl std::ops::DerefMut for Config {
-    fn deref_mut(&mut self) -> &mut CatalogConfig {
-        &mut self.catalog
-    }
-}
+type Config = WithNet<CatalogConfig>;
 
 fn load(config: Config) -> Result<pillarbox::catalog::Loaded, CatalogError> {
     let net = Net::new(config.net).expect("network stack");
-    net.block_on(async {
-        CatalogLoader::new(config.catalog, net.clone())?
-            .load()
-            .await
-    })
+    net.block_on(async { CatalogLoader::new(config.inner, net.clone())?.load().await })
 }
 
 #[test]

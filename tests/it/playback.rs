@@ -405,3 +405,41 @@ fn https_with_a_trusted_ca_plays_and_an_unknown_ca_is_refused() {
     assert!(e.to_string().contains("after 1 attempt"), "{e}");
     assert_eq!(q.frames, 0);
 }
+
+#[test]
+fn a_failed_episode_is_logged_in_the_pillarbox_category_with_a_pipeline_graph() {
+    let s = server();
+    let graphs = tempfile::tempdir().expect("tmp");
+    let out = cli()
+        .args(["play", "--headless", "--fast"])
+        .arg(s.url("no-such-episode.m3u8"))
+        .env("GST_DEBUG", "pillarbox:5")
+        .env("GST_DEBUG_NO_COLOR", "1")
+        .env("GST_DEBUG_DUMP_DOT_DIR", graphs.path())
+        .output()
+        .expect("run pillarbox");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let category_lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains(" pillarbox ") && l.contains("episode 1"))
+        .collect();
+    assert!(
+        category_lines
+            .iter()
+            .any(|l| l.contains("failed") && l.contains("HTTP 404")),
+        "{stderr}"
+    );
+    let dots: Vec<_> = std::fs::read_dir(graphs.path())
+        .expect("graphs dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with("pillarbox-episode-1-error.dot"))
+        .collect();
+    assert_eq!(dots.len(), 1, "{dots:?}");
+    let dot = std::fs::read_to_string(graphs.path().join(&dots[0])).expect("graph");
+    assert!(
+        dot.contains("digraph") && dot.contains("GstAppSrc"),
+        "{dot}"
+    );
+}

@@ -453,31 +453,33 @@ pub fn ladder() -> &'static Ladder {
     })
 }
 
-/// A player's settings and those of the network stack it fetches through.
-/// Derefs to the player's, so tests set either kind the same way.
+/// A component's settings and those of the network stack it fetches
+/// through. Derefs to the component's, so tests set either kind the same way.
 #[derive(Clone)]
-pub struct TestConfig {
-    pub player: PlayerConfig,
+pub struct WithNet<T> {
+    pub inner: T,
     pub net: NetConfig,
 }
 
-impl std::ops::Deref for TestConfig {
-    type Target = PlayerConfig;
-    fn deref(&self) -> &PlayerConfig {
-        &self.player
+impl<T> std::ops::Deref for WithNet<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.inner
     }
 }
 
-impl std::ops::DerefMut for TestConfig {
-    fn deref_mut(&mut self) -> &mut PlayerConfig {
-        &mut self.player
+impl<T> std::ops::DerefMut for WithNet<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.inner
     }
 }
+
+pub type TestConfig = WithNet<PlayerConfig>;
 
 /// A player configured for tests: quick retries, short stall timeout.
 pub fn test_config(fast: bool, size: Option<(u32, u32)>) -> TestConfig {
     let mut c = TestConfig {
-        player: PlayerConfig {
+        inner: PlayerConfig {
             fast,
             video_size: size,
             audio: AudioOutput::Discard,
@@ -496,7 +498,7 @@ pub fn test_config(fast: bool, size: Option<(u32, u32)>) -> TestConfig {
 /// A player on a network stack of its own (each test its own settings).
 pub fn player(config: TestConfig) -> (Player, Receiver<PlayerEvent>) {
     let net = Net::new(config.net).expect("network stack");
-    Player::new(config.player, &net, Arc::new(NullFrameSink)).expect("player")
+    Player::new(config.inner, &net, Arc::new(NullFrameSink)).expect("player")
 }
 
 /// Plays `url` and waits for its end or error, collecting the events.
