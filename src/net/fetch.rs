@@ -148,10 +148,6 @@ impl Fetcher {
         Ok(Fetcher { client, config })
     }
 
-    pub fn config(&self) -> &NetConfig {
-        &self.config
-    }
-
     pub fn policy(&self) -> &UrlPolicy {
         &self.config.policy
     }

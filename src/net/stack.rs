@@ -188,10 +188,6 @@ impl Net {
         &self.inner.fetcher
     }
 
-    pub fn config(&self) -> &NetConfig {
-        self.inner.fetcher.config()
-    }
-
     pub fn policy(&self) -> &UrlPolicy {
         self.inner.fetcher.policy()
     }

@@ -52,13 +52,12 @@ pub struct Shell {
     app: App,
     view: View,
     effects: Box<dyn Effects>,
-    /// Inputs that arrived on the UI thread while the shell was busy.
-    waiting: Rc<RefCell<VecDeque<Input>>>,
 }
 
 thread_local! {
     static SHELL: RefCell<Weak<RefCell<Shell>>> = const { RefCell::new(Weak::new()) };
-    static WAITING: RefCell<Weak<RefCell<VecDeque<Input>>>> = const { RefCell::new(Weak::new()) };
+    /// Inputs that arrived on the UI thread while the shell was busy.
+    static WAITING: RefCell<VecDeque<Input>> = const { RefCell::new(VecDeque::new()) };
 }
 
 /// Queues `input` for the shell, from any thread.
@@ -77,11 +76,7 @@ pub fn deliver(input: Input) {
     };
     match shell.try_borrow_mut() {
         Ok(mut shell) => shell.handle(input),
-        Err(_) => {
-            if let Some(waiting) = WAITING.with(|w| w.borrow().upgrade()) {
-                waiting.borrow_mut().push_back(input);
-            }
-        }
+        Err(_) => WAITING.with(|w| w.borrow_mut().push_back(input)),
     }
 }
 
@@ -104,15 +99,14 @@ impl Shell {
                 }
                 None => false,
             });
-        let waiting = Rc::new(RefCell::new(VecDeque::new()));
         let shell = Rc::new(RefCell::new(Shell {
             app,
             view: View::new(ui, posters),
             effects,
-            waiting: waiting.clone(),
         }));
         SHELL.with(|s| *s.borrow_mut() = Rc::downgrade(&shell));
-        WAITING.with(|w| *w.borrow_mut() = Rc::downgrade(&waiting));
+        // Inputs left over from an earlier shell on this thread are not ours.
+        WAITING.with(|w| w.borrow_mut().clear());
         {
             let mut s = shell.borrow_mut();
             let Shell { app, view, .. } = &mut *s;
@@ -154,7 +148,7 @@ impl Shell {
         let mut next = Some(input);
         while let Some(input) = next {
             self.step(input);
-            next = self.waiting.borrow_mut().pop_front();
+            next = WAITING.with(|w| w.borrow_mut().pop_front());
         }
         self.view.render(&self.app);
     }
