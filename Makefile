@@ -19,7 +19,7 @@ DEB_PACKAGES := build-essential pkg-config ca-certificates curl \
 	libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0 \
 	libegl1 libgl1-mesa-dri libwayland-client0 libwayland-egl1 \
 	gstreamer1.0-gl gstreamer1.0-x libegl-mesa0 xvfb \
-	python3-jsonschema
+	python3-jsonschema systemd
 
 .PHONY: deps run test lint bench fuzz-build fuzz
 
@@ -51,16 +51,28 @@ bench: deps
 	cargo bench --bench switching
 	cargo bench --bench tv
 
-# The catalog parser's cargo-fuzz target. cargo-fuzz needs nightly flags;
-# RUSTC_BOOTSTRAP lets the stable toolchain accept them.
+# cargo-fuzz targets for the parsers of outside input: catalog, HLS
+# playlist, Roku feed. Seeds are committed under fuzz/seeds/TARGET; a run
+# grows its corpus in fuzz/corpus/TARGET (not committed). cargo-fuzz
+# needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.
+FUZZ_TARGETS := catalog_parse hls_parse roku_import
+FUZZ_SECONDS ?= 300
+
 fuzz-build: deps
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
-	RUSTC_BOOTSTRAP=1 cargo fuzz build catalog_parse
+	RUSTC_BOOTSTRAP=1 cargo fuzz build
 
+# Every target for FUZZ_SECONDS each (CI: a short run, FUZZ_SECONDS=20).
 fuzz: fuzz-build
-	mkdir -p fuzz/corpus/catalog_parse
-	cp docs/catalog.example.json tests/fixtures/roku-feed.json fuzz/corpus/catalog_parse/
-	RUSTC_BOOTSTRAP=1 cargo fuzz run catalog_parse -- -max_total_time=300
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p fuzz/corpus/$$t; cp -n fuzz/seeds/$$t/* fuzz/corpus/$$t/ 2>/dev/null || true; \
+	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	  if ! RUSTC_BOOTSTRAP=1 cargo fuzz run $$t fuzz/corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) \
+	      -rss_limit_mb=2048 -print_final_stats=1 > fuzz/$$t.log 2>&1; then \
+	    tail -40 fuzz/$$t.log; exit 1; \
+	  fi; \
+	  grep -E "^stat::(number_of_executed_units|peak_rss_mb)" fuzz/$$t.log || true; \
+	done
 
 lint: deps
 	cargo fmt --check

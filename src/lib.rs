@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod demo;
 #[cfg(feature = "player")]
 pub mod elements;
+pub mod hls;
 #[cfg(feature = "tv")]
 pub mod input;
 pub mod net;

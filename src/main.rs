@@ -48,9 +48,14 @@ struct TvArgs {
     /// SPKI pin (base64 SHA-256) every server must present; repeatable.
     #[arg(long = "pin")]
     pins: Vec<String>,
-    /// Allow plain http to any host (by default only to loopback).
+    /// Allow plain http to any host (by default only to loopback, and
+    /// only from a loopback catalog such as the demo).
     #[arg(long)]
     allow_http: bool,
+    /// Allow URLs on private networks (10/8, 192.168/16, ...) from a
+    /// catalog that is not itself served from one (a LAN head-end).
+    #[arg(long)]
+    allow_private: bool,
     /// A window instead of full screen (desktop development).
     #[arg(long)]
     windowed: bool,
@@ -178,6 +183,9 @@ struct PlaybackOptions {
     /// Allow plain http to any host (by default only to loopback).
     #[arg(long)]
     allow_http: bool,
+    /// Allow URLs on private networks (10/8, 192.168/16, ...).
+    #[arg(long)]
+    allow_private: bool,
     /// Highest HLS variant bandwidth to pick, in bit/s.
     #[arg(long)]
     max_bitrate: Option<u64>,
@@ -244,7 +252,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Some(Command::Play(args)) => {
-            net_for(&args.options).and_then(|net| play(&args.options, &net, &args.urls))
+            net_for(&args.options, &args.urls).and_then(|net| play(&args.options, &net, &args.urls))
         }
         Some(Command::Demo(args)) => run_demo(&args),
         Some(Command::Catalog {
@@ -256,11 +264,8 @@ fn main() -> ExitCode {
                     public_key,
                     pins,
                 },
-        }) => Ok(check_catalog(
-            &source,
-            &check_options(allow_http, licence, public_key, pins),
-            false,
-        )),
+        }) => check_options(&source, allow_http, licence, public_key, pins)
+            .map(|options| check_catalog(&source, &options, false)),
         Some(Command::Catalog {
             command:
                 CatalogCommand::ImportRoku {
@@ -268,11 +273,8 @@ fn main() -> ExitCode {
                     licence,
                     allow_http,
                 },
-        }) => Ok(check_catalog(
-            &source,
-            &check_options(allow_http, licence, None, Vec::new()),
-            true,
-        )),
+        }) => check_options(&source, allow_http, licence, None, Vec::new())
+            .map(|options| check_catalog(&source, &options, true)),
         None => run_tv(&cli.tv),
         Some(Command::Run(tv)) => run_tv(&tv),
         Some(Command::Screenshot { screen, out, tv }) => screenshot(&tv, screen, &out),
@@ -294,20 +296,26 @@ fn main() -> ExitCode {
 }
 
 fn tv_options(args: &TvArgs, headless: bool) -> anyhow::Result<pillarbox::tv::TvOptions> {
-    let policy = UrlPolicy {
+    let configured = UrlPolicy {
         allow_http: args.allow_http,
-        allow_loopback_http: true,
+        allow_private: args.allow_private,
+        ..UrlPolicy::default()
     };
-    let catalog = match &args.catalog {
+    // What the catalog names is held to the catalog's own origin.
+    let (catalog, policy) = match &args.catalog {
         Some(url) => {
-            policy
-                .parse(url)
-                .with_context(|| format!("--catalog {url}"))?;
-            pillarbox::tv::CatalogSource::Url(url.clone())
+            let policy = following(url, configured).with_context(|| format!("--catalog {url}"))?;
+            (pillarbox::tv::CatalogSource::Url(url.clone()), policy)
         }
-        None => pillarbox::tv::CatalogSource::Demo {
-            media_dir: pillarbox::tv::default_demo_dir(),
-        },
+        None => (
+            pillarbox::tv::CatalogSource::Demo {
+                media_dir: pillarbox::tv::default_demo_dir(),
+            },
+            UrlPolicy {
+                allow_loopback: true,
+                ..configured
+            },
+        ),
     };
     let board = board_for(args)?;
     let video = args
@@ -342,7 +350,11 @@ fn tv_options(args: &TvArgs, headless: bool) -> anyhow::Result<pillarbox::tv::Tv
 /// (this runs before any thread starts).
 fn board_for(args: &TvArgs) -> anyhow::Result<Option<pillarbox::tv::ChosenBoard>> {
     use pillarbox::platform;
-    let boards = platform::profiles(Some(std::path::Path::new(BOARDS_DIR)))?;
+    let profiles = platform::profiles(Some(std::path::Path::new(BOARDS_DIR)))?;
+    for why in &profiles.set_aside {
+        eprintln!("pillarbox: board profile set aside: {why}");
+    }
+    let boards = profiles.boards;
     let identity = platform::Identity::of_this_machine();
     let Some((board, matched)) = platform::pick(&boards, args.board.as_deref(), &identity)? else {
         return Ok(None);
@@ -425,13 +437,32 @@ fn qa(
     }
 }
 
-/// The network stack of `play` and `demo`: the policy their options ask for.
-fn net_for(options: &PlaybackOptions) -> anyhow::Result<Net> {
+/// The policy for what `url` names: `configured`, plus the network `url`
+/// is on (a loopback catalog may name loopback URLs); `url` itself checked.
+fn following(url: &str, configured: UrlPolicy) -> anyhow::Result<UrlPolicy> {
+    let parsed = url::Url::parse(url).with_context(|| format!("{url:?} is not a URL"))?;
+    let policy = UrlPolicy::following(&parsed, configured);
+    policy.check(&parsed)?;
+    Ok(policy)
+}
+
+/// The network stack of `play` and `demo`: the policy their options ask
+/// for, following the origin of each URL given by hand.
+fn net_for(options: &PlaybackOptions, urls: &[String]) -> anyhow::Result<Net> {
+    let configured = UrlPolicy {
+        allow_http: options.allow_http,
+        allow_private: options.allow_private,
+        ..UrlPolicy::default()
+    };
+    let mut policy = configured;
+    for url in urls {
+        let p = following(url, configured)?;
+        policy.allow_http |= p.allow_http;
+        policy.allow_loopback |= p.allow_loopback;
+        policy.allow_private |= p.allow_private;
+    }
     Net::new(NetConfig {
-        policy: UrlPolicy {
-            allow_http: options.allow_http,
-            allow_loopback_http: true,
-        },
+        policy,
         ..NetConfig::default()
     })
     .context("cannot set up the network")
@@ -527,24 +558,33 @@ fn check_catalog(source: &str, options: &CheckOptions, emit: bool) -> ExitCode {
 }
 
 /// What `catalog check` and `import-roku` are given.
+/// A catalog fetched from a URL is held to its origin; a file is checked
+/// as a public catalog would be.
 fn check_options(
+    source: &str,
     allow_http: bool,
     licence: Option<String>,
     public_key: Option<String>,
     pins: Vec<String>,
-) -> CheckOptions {
-    CheckOptions {
+) -> anyhow::Result<CheckOptions> {
+    let configured = UrlPolicy {
+        allow_http,
+        ..UrlPolicy::default()
+    };
+    let policy = if source.contains("://") {
+        following(source, configured)?
+    } else {
+        configured
+    };
+    Ok(CheckOptions {
         net: NetConfig {
-            policy: UrlPolicy {
-                allow_http,
-                allow_loopback_http: true,
-            },
+            policy,
             spki_pins: pins,
             ..NetConfig::default()
         },
         roku: pillarbox::catalog::RokuOptions { licence },
         public_key,
-    }
+    })
 }
 
 fn run_demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
@@ -557,7 +597,8 @@ fn run_demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         eprintln!("pillarbox: preparing demo episodes in {}", dir.display());
     }
     let entries = demo::prepare(&dir, args.episodes.max(1), 8).context("demo media")?;
-    let net = net_for(&args.options)?;
+    // The demo serves on loopback.
+    let net = net_for(&args.options, &["http://127.0.0.1/".to_owned()])?;
     let server = DemoServer::start(&dir, net.handle()).context("demo server")?;
     let urls: Vec<String> = entries
         .iter()

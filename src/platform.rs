@@ -144,34 +144,60 @@ pub fn parse(text: &str, origin: &str) -> Result<Board, BoardError> {
 }
 
 /// The built-in profiles, then those in `extra_dir` (a file there with a
-/// built-in name replaces it).
-pub fn profiles(extra_dir: Option<&Path>) -> Result<Vec<Board>, BoardError> {
+/// built-in name replaces it). A file there that cannot be read or parsed
+/// is set aside with a warning (and listed in `set_aside`): the built-in
+/// profiles still apply, and the box still starts.
+pub fn profiles(extra_dir: Option<&Path>) -> Result<Profiles, BoardError> {
     let mut boards: Vec<Board> = BUILTIN
         .iter()
         .map(|(name, text)| parse(text, &format!("built-in {name}")))
         .collect::<Result<_, _>>()?;
+    let mut set_aside = Vec::new();
     if let Some(dir) = extra_dir.filter(|d| d.is_dir()) {
-        let read = |source| BoardError::Read {
-            path: dir.display().to_string(),
-            source,
+        let mut paths: Vec<PathBuf> = match std::fs::read_dir(dir) {
+            Ok(entries) => entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+                .collect(),
+            Err(source) => {
+                set_aside.push(
+                    BoardError::Read {
+                        path: dir.display().to_string(),
+                        source,
+                    }
+                    .to_string(),
+                );
+                Vec::new()
+            }
         };
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(read)?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
         paths.sort();
         for path in paths {
-            let text = std::fs::read_to_string(&path).map_err(|source| BoardError::Read {
-                path: path.display().to_string(),
-                source,
-            })?;
-            let board = parse(&text, &path.display().to_string())?;
-            boards.retain(|b| b.name != board.name);
-            boards.push(board);
+            let board = std::fs::read_to_string(&path)
+                .map_err(|source| BoardError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })
+                .and_then(|text| parse(&text, &path.display().to_string()));
+            match board {
+                Ok(board) => {
+                    boards.retain(|b| b.name != board.name);
+                    boards.push(board);
+                }
+                Err(e) => set_aside.push(e.to_string()),
+            }
         }
     }
-    Ok(boards)
+    for why in &set_aside {
+        tracing::warn!(problem = %why, "board profile set aside");
+    }
+    Ok(Profiles { boards, set_aside })
+}
+
+/// The board profiles in force, and the files set aside as invalid.
+#[derive(Debug, Clone)]
+pub struct Profiles {
+    pub boards: Vec<Board>,
+    pub set_aside: Vec<String>,
 }
 
 /// What identifies this machine.
@@ -325,7 +351,7 @@ mod tests {
 
     #[test]
     fn builtin_profiles_parse_and_match_their_boards() {
-        let boards = profiles(None).unwrap();
+        let boards = profiles(None).unwrap().boards;
         assert_eq!(boards.len(), BUILTIN.len());
         let name = |id: &Identity| {
             pick(&boards, None, id)
@@ -376,19 +402,29 @@ mod tests {
     }
 
     #[test]
-    fn a_profile_in_the_extra_folder_replaces_the_builtin_and_errors_name_the_file() {
+    fn a_profile_in_the_extra_folder_replaces_the_builtin_and_a_bad_one_is_set_aside() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("rpi4.toml"),
             "name = \"rpi4\"\ndescription = \"patched\"\n[decoders]\nv4l2h264dec = 300\n",
         )
         .unwrap();
-        let boards = profiles(Some(dir.path())).unwrap();
+        let boards = profiles(Some(dir.path())).unwrap().boards;
         let rpi4 = boards.iter().find(|b| b.name == "rpi4").unwrap();
         assert_eq!(rpi4.description, "patched");
         std::fs::write(dir.path().join("bad.toml"), "name = \"x\"\nranks = 3\n").unwrap();
-        let e = profiles(Some(dir.path())).unwrap_err().to_string();
-        assert!(e.contains("bad.toml") && e.contains("ranks"), "{e}");
+        std::fs::write(dir.path().join("junk.toml"), [0xff, 0xfe, 0x00]).unwrap();
+        let p = profiles(Some(dir.path())).unwrap();
+        // The good files and the built-ins still apply.
+        assert!(p.boards.iter().any(|b| b.description == "patched"));
+        assert_eq!(p.boards.len(), BUILTIN.len());
+        assert_eq!(p.set_aside.len(), 2, "{:?}", p.set_aside);
+        assert!(
+            p.set_aside[0].contains("bad.toml") && p.set_aside[0].contains("ranks"),
+            "{:?}",
+            p.set_aside
+        );
+        assert!(p.set_aside[1].contains("junk.toml"), "{:?}", p.set_aside);
     }
 
     #[test]

@@ -99,6 +99,7 @@ fn harness() -> Harness {
     shell.borrow_mut().handle(Input::App(Event::Catalog {
         catalog: std::sync::Arc::new(pillarbox::demo::catalog::catalog(&base())),
         problem: None,
+        expired: None,
     }));
     for (url, png) in &pictures().posters {
         let pixels = pillarbox::view::posters::decode(png, (405, 720)).unwrap();

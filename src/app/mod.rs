@@ -32,7 +32,10 @@ pub enum Event {
     /// A catalog to show: from the network, or the cache with the reason.
     Catalog {
         catalog: Arc<Catalog>,
+        /// Why the server's catalog is not the one shown (the cache is).
         problem: Option<String>,
+        /// The catalog's `expires` has passed: since when (a date to show).
+        expired: Option<String>,
     },
     /// No catalog at all could be loaded.
     CatalogFailed(String),
@@ -157,6 +160,11 @@ pub struct App {
     catalog: Option<Arc<Catalog>>,
     lang: String,
     rows: Vec<Row>,
+    /// Changes whenever `rows` is rebuilt: the view rebuilds its row
+    /// models only then.
+    rows_generation: u64,
+    /// Series id → index in the catalog.
+    series_index: std::collections::HashMap<String, usize>,
     history: History,
     stack: Vec<Screen>,
     row: usize,
@@ -177,6 +185,8 @@ impl App {
             catalog: None,
             lang: lang.into(),
             rows: Vec::new(),
+            rows_generation: 0,
+            series_index: Default::default(),
             history,
             stack: vec![Screen::Home],
             row: 0,
@@ -204,6 +214,9 @@ impl App {
     }
     pub fn rows(&self) -> &[Row] {
         &self.rows
+    }
+    pub fn rows_generation(&self) -> u64 {
+        self.rows_generation
     }
     pub fn history(&self) -> &History {
         &self.history
@@ -242,7 +255,8 @@ impl App {
             .is_some_and(|until| self.now_ms < until)
     }
     pub fn series(&self, id: &str) -> Option<&Series> {
-        self.catalog.as_ref()?.series.iter().find(|s| s.id == id)
+        let catalog = self.catalog.as_ref()?;
+        catalog.series.get(*self.series_index.get(id)?)
     }
     /// Whether episode `number` of `series` may be played now. Unlocking
     /// (payment, coins, ads) is not built yet: only free episodes play.
@@ -279,8 +293,21 @@ impl App {
         let mut out = Vec::new();
         match event {
             Event::Tick(now) => self.now_ms = now,
-            Event::Catalog { catalog, problem } => {
-                self.notice = problem.map(|p| format!("Showing saved programmes: {p}"));
+            Event::Catalog {
+                catalog,
+                problem,
+                expired,
+            } => {
+                let stale = problem.map(|p| format!("Showing saved programmes: {p}"));
+                let expired = expired.map(|at| {
+                    format!(
+                        "These programmes were due to be renewed on {at} and may be out of date."
+                    )
+                });
+                self.notice = match (stale, expired) {
+                    (Some(a), Some(b)) => Some(format!("{a} {b}")),
+                    (a, b) => a.or(b),
+                };
                 self.set_catalog(catalog, &mut out);
             }
             Event::CatalogFailed(why) => {
@@ -322,6 +349,12 @@ impl App {
                 .map(|e| (e.number, i)),
             _ => None,
         };
+        self.series_index = catalog
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i))
+            .collect();
         self.catalog = Some(catalog);
         self.rebuild_rows();
         if let Some((number, old_index)) = focused_number {
@@ -369,7 +402,14 @@ impl App {
             return;
         };
         let focused_id = self.rows.get(self.row).map(|r| r.id.clone());
-        self.rows = shelf::build(catalog, &self.history, &self.lang, &self.continue_title);
+        self.rows = shelf::build(
+            catalog,
+            &self.series_index,
+            &self.history,
+            &self.lang,
+            &self.continue_title,
+        );
+        self.rows_generation += 1;
         self.row = focused_id
             .and_then(|id| self.rows.iter().position(|r| r.id == id))
             .unwrap_or(0)

@@ -1,5 +1,8 @@
 //! The home screen's rows, built from the catalog's rails and the history.
 
+use std::collections::HashMap;
+
+use crate::catalog::limits;
 use crate::catalog::model::{Catalog, RailRule};
 
 use super::history::History;
@@ -31,8 +34,21 @@ pub fn localized(
 
 /// Continue Watching (when there is history), then every rail that has
 /// series; a catalog without rails gets one row of all its series.
-pub fn build(catalog: &Catalog, history: &History, lang: &str, continue_title: &str) -> Vec<Row> {
-    let index = |id: &str| catalog.series.iter().position(|s| s.id == id);
+/// `index` maps series ids to their place in `catalog.series`. A rule
+/// fills at most its `limit`, else [`limits::DEFAULT_RULE_LIMIT`], series.
+pub fn build(
+    catalog: &Catalog,
+    index: &HashMap<String, usize>,
+    history: &History,
+    lang: &str,
+    continue_title: &str,
+) -> Vec<Row> {
+    let index = |id: &str| index.get(id).copied();
+    let cap = |limit: &Option<usize>| {
+        limit
+            .unwrap_or(limits::DEFAULT_RULE_LIMIT)
+            .min(limits::RAIL_ITEMS)
+    };
     let mut rows = Vec::new();
     let cont: Vec<usize> = history
         .continue_watching(|id| index(id).map(|i| catalog.series[i].episodes.len() as u32))
@@ -48,14 +64,18 @@ pub fn build(catalog: &Catalog, history: &History, lang: &str, continue_title: &
     }
     for rail in &catalog.rails {
         let series: Vec<usize> = match (&rail.series, &rail.rule) {
-            (Some(ids), _) => ids.iter().filter_map(|id| index(id)).collect(),
+            (Some(ids), _) => ids
+                .iter()
+                .take(limits::RAIL_ITEMS)
+                .filter_map(|id| index(id))
+                .collect(),
             (None, Some(RailRule::Genre { genre, limit })) => catalog
                 .series
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| s.genres.iter().any(|g| g == genre))
                 .map(|(i, _)| i)
-                .take(limit.unwrap_or(usize::MAX))
+                .take(cap(limit))
                 .collect(),
             (None, Some(RailRule::New { limit })) => {
                 let mut dated: Vec<(usize, &str)> = catalog
@@ -66,11 +86,7 @@ pub fn build(catalog: &Catalog, history: &History, lang: &str, continue_title: &
                     .collect();
                 // ISO dates sort as text; newest first, catalog order on ties.
                 dated.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(&b.0)));
-                dated
-                    .into_iter()
-                    .map(|(i, _)| i)
-                    .take(limit.unwrap_or(usize::MAX))
-                    .collect()
+                dated.into_iter().map(|(i, _)| i).take(cap(limit)).collect()
             }
             (None, None) => Vec::new(),
         };

@@ -7,6 +7,7 @@ fn app() -> App {
     let cmds = app.handle(Event::Catalog {
         catalog: Arc::new(crate::demo::catalog::catalog(&base)),
         problem: None,
+        expired: None,
     });
     assert!(cmds.is_empty());
     app
@@ -268,6 +269,7 @@ fn continue_watching_resumes_and_history_survives_a_new_catalog() {
     app.handle(Event::Catalog {
         catalog: Arc::new(catalog),
         problem: Some("HTTP 503".into()),
+        expired: None,
     });
     assert_eq!(app.screen(), &Screen::Home);
     assert!(app.notice().unwrap().contains("HTTP 503"));
@@ -307,6 +309,7 @@ fn catalog_with(edit: impl FnOnce(&mut Series)) -> Event {
     Event::Catalog {
         catalog: Arc::new(catalog),
         problem: None,
+        expired: None,
     }
 }
 
@@ -399,4 +402,62 @@ fn reports_of_a_replaced_episode_are_dropped() {
     });
     assert!(cmds.is_empty());
     assert!(matches!(app.player().unwrap().phase, Phase::Failed(_)));
+}
+
+#[test]
+fn an_expired_catalog_is_shown_with_a_notice() {
+    let base = url::Url::parse("http://127.0.0.1:9/").unwrap();
+    let mut app = App::new(History::default(), "en");
+    app.handle(Event::Catalog {
+        catalog: Arc::new(crate::demo::catalog::catalog(&base)),
+        problem: None,
+        expired: Some("2026-11-01".into()),
+    });
+    assert_eq!(app.screen(), &Screen::Home);
+    assert!(!app.rows().is_empty());
+    let notice = app.notice().unwrap();
+    assert!(
+        notice.contains("2026-11-01") && notice.contains("out of date"),
+        "{notice}"
+    );
+}
+
+#[test]
+fn a_rule_without_limit_fills_at_most_the_default_and_lookups_are_indexed() {
+    use crate::catalog::limits;
+    use crate::catalog::model::{Rail, RailRule};
+    let base = url::Url::parse("http://127.0.0.1:9/").unwrap();
+    let mut catalog = crate::demo::catalog::catalog(&base);
+    let template = catalog.series[0].clone();
+    catalog.series = (0..200)
+        .map(|i| {
+            let mut s = template.clone();
+            s.id = format!("s{i}");
+            s.genres = vec!["romance".into()];
+            s
+        })
+        .collect();
+    catalog.rails = vec![Rail {
+        id: "romance".into(),
+        title: [("en".to_owned(), "Romance".to_owned())].into(),
+        series: None,
+        rule: Some(RailRule::Genre {
+            genre: "romance".into(),
+            limit: None,
+        }),
+        extra: Default::default(),
+    }];
+    let mut app = App::new(History::default(), "en");
+    app.handle(Event::Catalog {
+        catalog: Arc::new(catalog),
+        problem: None,
+        expired: None,
+    });
+    assert_eq!(app.rows()[0].series.len(), limits::DEFAULT_RULE_LIMIT);
+    assert_eq!(app.series("s199").map(|s| s.id.as_str()), Some("s199"));
+    assert!(app.series("nope").is_none());
+    // Rows are built once per change, not per look.
+    let generation = app.rows_generation();
+    press(&mut app, &[Right, Right, Down]);
+    assert_eq!(app.rows_generation(), generation);
 }

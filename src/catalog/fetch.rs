@@ -9,11 +9,14 @@ use std::time::SystemTime;
 use url::Url;
 
 use super::cache::{CacheMeta, CatalogCache, now_secs};
+use super::floor::Floors;
 use super::model::Catalog;
 use super::roku::RokuOptions;
 use super::validate::Problem;
 use super::verify::{CatalogKey, SignatureError, signature_url};
 use crate::net::{FetchStats, Fetched, Net, NetError, Validators};
+
+const FLOOR_FILE: &str = "catalog-floors.json";
 
 #[derive(Debug, Clone)]
 pub struct CatalogConfig {
@@ -27,16 +30,27 @@ pub struct CatalogConfig {
     pub public_key: Option<String>,
     /// For Roku Direct Publisher feeds, which load directly.
     pub roku: RokuOptions,
+    /// The rollback floors (highest `catalog_version` accepted per catalog
+    /// key, or URL when unsigned): kept apart from the cache, so that
+    /// clearing the cache does not clear them. Default: beside the cache
+    /// folder, `catalog-floors.json`.
+    pub floor_file: PathBuf,
 }
 
 impl CatalogConfig {
     pub fn new(url: impl Into<String>, cache_dir: impl Into<PathBuf>) -> CatalogConfig {
+        let cache_dir: PathBuf = cache_dir.into();
+        let floor_file = match cache_dir.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.join(FLOOR_FILE),
+            _ => PathBuf::from(FLOOR_FILE),
+        };
         CatalogConfig {
             url: url.into(),
-            cache_dir: cache_dir.into(),
+            cache_dir,
             max_bytes: 8 << 20,
             public_key: None,
             roku: RokuOptions::default(),
+            floor_file,
         }
     }
 }
@@ -94,6 +108,9 @@ pub struct CatalogLoader {
     net: Net,
     cache: CatalogCache,
     key: Option<CatalogKey>,
+    floors: Floors,
+    /// This catalog's entry in the floors: its key, else its URL.
+    floor_id: String,
     config: CatalogConfig,
 }
 
@@ -110,26 +127,46 @@ impl CatalogLoader {
             .map(CatalogKey::from_base64)
             .transpose()
             .map_err(CatalogError::Key)?;
+        let floor_id = match &config.public_key {
+            Some(k) => format!("key:{}", k.trim()),
+            None => format!("url:{url}"),
+        };
         Ok(CatalogLoader {
             url,
             net,
             cache: CatalogCache::new(config.cache_dir.clone()),
             key,
+            floors: Floors::new(config.floor_file.clone()),
+            floor_id,
             config,
         })
     }
 
-    /// The cached catalog and its metadata, if valid and of this URL.
+    /// The cached catalog and its metadata, if valid, of this URL, and not
+    /// below the rollback floor (an older copy put in the cache's place).
     fn cache_entry(&self) -> Option<(Catalog, CacheMeta)> {
+        let floor = self.floors.get(&self.floor_id);
         self.cache
             .load(self.net.policy(), self.key.as_ref(), &self.config.roku)
             .filter(|(_, meta)| meta.url == self.url.as_str())
+            .filter(|(catalog, _)| {
+                let ok = catalog.catalog_version >= floor;
+                if !ok {
+                    tracing::warn!(
+                        version = catalog.catalog_version,
+                        floor,
+                        "cached catalog older than one already accepted; ignored"
+                    );
+                }
+                ok
+            })
     }
 
     /// The last good catalog of this URL from the cache, without touching
     /// the network: what to show while [`load`](Self::load) runs.
     pub fn cached(&self) -> Option<Loaded> {
         let (catalog, meta) = self.cache_entry()?;
+        return_freed_memory();
         Some(Loaded {
             catalog,
             from: LoadedFrom::Cache,
@@ -189,7 +226,9 @@ impl CatalogLoader {
                     Ok(sig) => sig,
                     Err(why) => return fallback(why.clone()).ok_or(CatalogError::Refused(why)),
                 };
-                match super::parse_any(&bytes, &policy, &self.config.roku) {
+                let parsed = super::parse_any(&bytes, &policy, &self.config.roku);
+                return_freed_memory();
+                match parsed {
                     Ok((catalog, warnings)) => {
                         for w in &warnings {
                             tracing::warn!(url = %self.url, warning = %w, "Roku feed");
@@ -237,7 +276,10 @@ impl CatalogLoader {
         cached: Option<&(Catalog, CacheMeta)>,
         fallback: impl Fn(String) -> Option<Loaded>,
     ) -> Result<Loaded, CatalogError> {
-        let highest = cached.map(|(_, m)| m.highest_version).unwrap_or(0);
+        let highest = cached
+            .map(|(_, m)| m.highest_version)
+            .unwrap_or(0)
+            .max(self.floors.get(&self.floor_id));
         if catalog.catalog_version < highest {
             let why = format!(
                 "rollback refused: catalog_version {} is lower than {} already seen",
@@ -255,12 +297,29 @@ impl CatalogLoader {
             // Still usable now; the next start may be offline without it.
             tracing::warn!(error = %e, dir = %self.config.cache_dir.display(), "cannot write the catalog cache");
         }
+        // After the cache: a crash between the two leaves a floor below the
+        // cached copy, which hides nothing.
+        if let Err(e) = self.floors.raise(&self.floor_id, catalog.catalog_version) {
+            tracing::warn!(error = %e, file = %self.config.floor_file.display(), "cannot record the rollback floor");
+        }
         Ok(Loaded {
             catalog,
             from: LoadedFrom::Network,
             stale_since: None,
             problem: None,
         })
+    }
+}
+
+/// Gives the memory freed after a catalog parse back to the system. A
+/// large catalog takes three times its final size while it is parsed
+/// (serde buffers every object with unknown fields kept); glibc keeps what
+/// is freed in its arenas, so without this the peak would stay resident.
+fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free pages; any thread may call it.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

@@ -8,6 +8,8 @@ pub mod cache;
 pub mod check;
 #[cfg(feature = "player")]
 pub mod fetch;
+#[cfg(feature = "player")]
+pub mod floor;
 pub mod model;
 pub mod roku;
 pub mod validate;
@@ -17,7 +19,7 @@ pub mod verify;
 pub use fetch::{CatalogConfig, CatalogError, CatalogLoader, Loaded, LoadedFrom, fetch_verified};
 pub use model::Catalog;
 pub use roku::RokuOptions;
-pub use validate::{Problem, parse};
+pub use validate::{Problem, limits, parse};
 
 use crate::net::UrlPolicy;
 

@@ -27,11 +27,24 @@ pub struct Catalog {
     /// Language of the texts shown when the viewer's is missing.
     pub default_language: String,
     pub channel: Channel,
+    /// RFC 3339 time after which the box says the catalog is out of date
+    /// (it still shows it: an old catalog beats none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
     #[serde(default)]
     pub rails: Vec<Rail>,
     pub series: Vec<Series>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+impl Catalog {
+    /// When the catalog expired, if `expires` is before `now`.
+    pub fn expired(&self, now: std::time::SystemTime) -> Option<chrono::DateTime<chrono::Utc>> {
+        let at = chrono::DateTime::parse_from_rfc3339(self.expires.as_deref()?).ok()?;
+        let now: chrono::DateTime<chrono::Utc> = now.into();
+        (at < now).then(|| at.with_timezone(&chrono::Utc))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

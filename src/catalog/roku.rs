@@ -440,6 +440,7 @@ pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, String>
                 accent_color: None,
                 extra: BTreeMap::new(),
             },
+            expires: None,
             rails,
             series,
             extra: BTreeMap::new(),

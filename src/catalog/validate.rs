@@ -4,10 +4,43 @@
 use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::model::{Catalog, FORMAT_MAJOR, FORMAT_NAME, Localized, RailRule};
 use crate::net::UrlPolicy;
+
+/// Caps on what a catalog may hold. Catalogs come from servers we do not
+/// control; without caps a small file can expand into more rows, posters
+/// and text than a box has memory for. Documented in docs/catalog.md.
+pub mod limits {
+    pub const SERIES: usize = 2_000;
+    /// Episodes a series may list, and its highest `episode_count`.
+    pub const EPISODES_PER_SERIES: usize = 500;
+    /// Episodes listed in the whole catalog.
+    pub const EPISODES: usize = 20_000;
+    pub const RAILS: usize = 50;
+    /// Series in one rail (listed, or a rule's `limit`).
+    pub const RAIL_ITEMS: usize = 100;
+    /// A rule without `limit` fills its rail with at most this many series.
+    pub const DEFAULT_RULE_LIMIT: usize = 30;
+    /// Streams and subtitle tracks of one episode.
+    pub const STREAMS: usize = 8;
+    pub const SUBTITLES: usize = 32;
+    /// Genres, tags and language lists.
+    pub const LIST: usize = 32;
+    /// Languages one localized text is given in.
+    pub const LANGUAGES: usize = 32;
+    /// Characters of ids, language tags, genres and other short strings.
+    pub const SHORT_TEXT: usize = 128;
+    /// Characters of a title or name.
+    pub const TITLE: usize = 200;
+    /// Characters of a synopsis.
+    pub const SYNOPSIS: usize = 2_000;
+    pub const URL: usize = 2_048;
+    /// Longest episode, seconds (4 hours).
+    pub const EPISODE_SECONDS: f64 = 4.0 * 3600.0;
+}
 
 /// One thing wrong with a catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,15 +77,25 @@ impl fmt::Display for Problem {
 
 /// Parses and validates `bytes`. On failure, every problem found.
 pub fn parse(bytes: &[u8], policy: &UrlPolicy) -> Result<Catalog, Vec<Problem>> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+    // Only the header is read first (the rest is skipped, not kept): the
+    // whole catalog is held once, typed, not twice.
+    let header: Header = serde_json::from_slice(bytes).map_err(|e| {
         vec![Problem {
             path: "$".into(),
-            message: format!("not valid JSON: {}", strip_position(&e)),
+            message: if e.is_data() {
+                "the catalog must be a JSON object".into()
+            } else {
+                format!("not valid JSON: {}", strip_position(&e))
+            },
             line: Some(e.line()),
             column: Some(e.column()),
         }]
     })?;
-    check_header(&value)?;
+    // serde reads a struct from an array too: the root must be an object.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(vec![Problem::at("$", "the catalog must be a JSON object")]);
+    }
+    check_header(&header)?;
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let catalog: Catalog = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let inner = e.inner();
@@ -92,11 +135,16 @@ fn json_path(p: &str) -> String {
 
 /// The format name and major version come first: a newer major version is
 /// refused before its contents are read as if they were 1.x.
-fn check_header(value: &Value) -> Result<(), Vec<Problem>> {
-    let Some(root) = value.as_object() else {
-        return Err(vec![Problem::at("$", "the catalog must be a JSON object")]);
-    };
-    match root.get("format").and_then(Value::as_str) {
+#[derive(Deserialize)]
+struct Header {
+    #[serde(default)]
+    format: Option<Value>,
+    #[serde(default)]
+    version: Option<Value>,
+}
+
+fn check_header(header: &Header) -> Result<(), Vec<Problem>> {
+    match header.format.as_ref().and_then(Value::as_str) {
         Some(FORMAT_NAME) => {}
         Some(other) => {
             return Err(vec![Problem::at(
@@ -111,7 +159,11 @@ fn check_header(value: &Value) -> Result<(), Vec<Problem>> {
             )]);
         }
     }
-    let version = root.get("version").and_then(Value::as_str).unwrap_or("");
+    let version = header
+        .version
+        .as_ref()
+        .and_then(Value::as_str)
+        .unwrap_or("");
     let major = version
         .split_once('.')
         .and_then(|(m, n)| Some((m.parse::<u32>().ok()?, n.parse::<u32>().ok()?)))
@@ -146,20 +198,69 @@ impl Checker<'_> {
     }
 
     fn url(&mut self, path: String, url: &str) {
-        if let Err(e) = self.policy.parse(url) {
+        if url.len() > limits::URL {
+            self.push(
+                path,
+                format!("a URL of {} bytes, more than {}", url.len(), limits::URL),
+            );
+        } else if let Err(e) = self.policy.parse(url) {
             self.push(path, e.to_string());
         }
     }
 
     fn text(&mut self, path: String, text: &Localized) {
+        self.localized(path.clone(), text, limits::TITLE);
         if text.is_empty() || text.values().all(|t| t.trim().is_empty()) {
             self.push(path, "needs a text in at least one language");
         }
     }
 
+    /// Language count and the length of each text.
+    fn localized(&mut self, path: String, text: &Localized, max_chars: usize) {
+        if text.len() > limits::LANGUAGES {
+            self.push(
+                path,
+                format!("{} languages, more than {}", text.len(), limits::LANGUAGES),
+            );
+            return;
+        }
+        for (lang, t) in text {
+            self.length(format!("{path}.{lang}"), t, max_chars);
+            if lang.len() > limits::SHORT_TEXT {
+                self.push(path.clone(), "a language tag is too long");
+            }
+        }
+    }
+
+    fn length(&mut self, path: String, value: &str, max_chars: usize) {
+        // Bytes bound characters from above: count only when it matters.
+        if value.len() > max_chars && value.chars().count() > max_chars {
+            self.push(path, format!("longer than {max_chars} characters"));
+        }
+    }
+
     fn non_empty(&mut self, path: String, value: &str, what: &str) {
+        self.length(path.clone(), value, limits::SHORT_TEXT);
         if value.trim().is_empty() {
             self.push(path, format!("{what} is empty"));
+        }
+    }
+
+    /// At most `max` items; false (and a problem) when over.
+    fn count(&mut self, path: String, n: usize, max: usize, what: &str) -> bool {
+        if n > max {
+            self.push(path, format!("{n} {what}, more than the {max} allowed"));
+            false
+        } else {
+            true
+        }
+    }
+
+    fn list(&mut self, path: String, items: &[String], what: &str) {
+        if self.count(path.clone(), items.len(), limits::LIST, what) {
+            for (i, item) in items.iter().enumerate() {
+                self.length(format!("{path}[{i}]"), item, limits::SHORT_TEXT);
+            }
         }
     }
 }
@@ -177,6 +278,14 @@ pub fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
         "default_language",
     );
     k.text("$.channel.name".into(), &c.channel.name);
+    if let Some(expires) = &c.expires
+        && chrono::DateTime::parse_from_rfc3339(expires).is_err()
+    {
+        k.push(
+            "$.expires".into(),
+            format!("{expires:?} is not an RFC 3339 time"),
+        );
+    }
     if let Some(logo) = &c.channel.logo {
         k.url("$.channel.logo".into(), logo);
     }
@@ -192,10 +301,58 @@ pub fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
         }
     }
 
+    // Over a cap, the items are not checked one by one: the catalog is
+    // refused anyway, and the problem list stays short.
+    let series_ok = k.count("$.series".into(), c.series.len(), limits::SERIES, "series");
+    let rails_ok = k.count("$.rails".into(), c.rails.len(), limits::RAILS, "rails");
+    if !(series_ok && rails_ok) {
+        return k.problems;
+    }
+    let listed: usize = c.series.iter().map(|s| s.episodes.len()).sum();
+    if !k.count(
+        "$.series".into(),
+        listed,
+        limits::EPISODES,
+        "episodes in all",
+    ) {
+        return k.problems;
+    }
     let mut series_ids = HashSet::new();
     let mut episode_ids = HashSet::new();
     for (si, s) in c.series.iter().enumerate() {
         let p = format!("$.series[{si}]");
+        k.localized(format!("{p}.synopsis"), &s.synopsis, limits::SYNOPSIS);
+        k.list(format!("{p}.genres"), &s.genres, "genres");
+        k.list(format!("{p}.tags"), &s.tags, "tags");
+        k.list(
+            format!("{p}.languages.audio"),
+            &s.languages.audio,
+            "languages",
+        );
+        k.list(
+            format!("{p}.languages.subtitles"),
+            &s.languages.subtitles,
+            "languages",
+        );
+        k.length(format!("{p}.licence"), &s.licence, limits::SHORT_TEXT);
+        if !k.count(
+            format!("{p}.episodes"),
+            s.episodes.len(),
+            limits::EPISODES_PER_SERIES,
+            "episodes",
+        ) {
+            continue;
+        }
+        if s.episode_count as usize > limits::EPISODES_PER_SERIES {
+            k.push(
+                format!("{p}.episode_count"),
+                format!(
+                    "{} is more than the {} episodes a series may have",
+                    s.episode_count,
+                    limits::EPISODES_PER_SERIES
+                ),
+            );
+        }
         k.non_empty(format!("{p}.id"), &s.id, "id");
         if !series_ids.insert(s.id.as_str()) {
             k.push(format!("{p}.id"), format!("duplicate series id {:?}", s.id));
@@ -290,11 +447,37 @@ pub fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
                     format!("duplicate episode id {:?}", e.id),
                 );
             }
-            if !(e.duration.is_finite() && e.duration > 0.0) {
+            k.localized(format!("{p}.title"), &e.title, limits::TITLE);
+            if !(e.duration.is_finite()
+                && e.duration > 0.0
+                && e.duration <= limits::EPISODE_SECONDS)
+            {
                 k.push(
                     format!("{p}.duration"),
-                    format!("{} is not a duration in seconds", e.duration),
+                    format!(
+                        "{} is not a duration in seconds (up to {})",
+                        e.duration,
+                        limits::EPISODE_SECONDS
+                    ),
                 );
+            }
+            k.list(
+                format!("{p}.audio_languages"),
+                &e.audio_languages,
+                "languages",
+            );
+            if !k.count(
+                format!("{p}.streams"),
+                e.streams.len(),
+                limits::STREAMS,
+                "streams",
+            ) || !k.count(
+                format!("{p}.subtitles"),
+                e.subtitles.len(),
+                limits::SUBTITLES,
+                "subtitle tracks",
+            ) {
+                continue;
             }
             if e.streams.is_empty() {
                 k.push(
@@ -304,6 +487,13 @@ pub fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
             }
             for (i, st) in e.streams.iter().enumerate() {
                 k.url(format!("{p}.streams[{i}].url"), &st.url);
+                if let Some(codecs) = &st.codecs {
+                    k.length(
+                        format!("{p}.streams[{i}].codecs"),
+                        codecs,
+                        limits::SHORT_TEXT,
+                    );
+                }
             }
             for (i, sub) in e.subtitles.iter().enumerate() {
                 k.url(format!("{p}.subtitles[{i}].url"), &sub.url);
@@ -341,6 +531,14 @@ pub fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
         k.text(format!("{p}.title"), &r.title);
         match (&r.series, &r.rule) {
             (Some(ids), None) => {
+                if !k.count(
+                    format!("{p}.series"),
+                    ids.len(),
+                    limits::RAIL_ITEMS,
+                    "series in a rail",
+                ) {
+                    continue;
+                }
                 for (i, id) in ids.iter().enumerate() {
                     if !series_ids.contains(id.as_str()) {
                         k.push(
@@ -350,10 +548,23 @@ pub fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
                     }
                 }
             }
-            (None, Some(RailRule::Genre { genre, .. })) => {
+            (None, Some(RailRule::Genre { genre, limit })) => {
                 k.non_empty(format!("{p}.rule.genre"), genre, "genre");
+                k.count(
+                    format!("{p}.rule.limit"),
+                    limit.unwrap_or(0),
+                    limits::RAIL_ITEMS,
+                    "series in a rail",
+                );
             }
-            (None, Some(RailRule::New { .. })) => {}
+            (None, Some(RailRule::New { limit })) => {
+                k.count(
+                    format!("{p}.rule.limit"),
+                    limit.unwrap_or(0),
+                    limits::RAIL_ITEMS,
+                    "series in a rail",
+                );
+            }
             _ => k.push(
                 p,
                 "a rail has either \"series\" or \"rule\", not both or neither",

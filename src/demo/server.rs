@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Request, State};
@@ -40,6 +41,21 @@ struct Generator {
     base: Url,
     /// One lock per file being generated, so two requests wait for one encode.
     busy: Arc<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>>,
+}
+
+/// One encode at a time in the process, whatever is asked: a burst of
+/// requests queues instead of running an encoder per request on a box's
+/// few cores.
+static ENCODER: std::sync::LazyLock<Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| Arc::new(tokio::sync::Semaphore::new(1)));
+
+/// Encodes running now, and the most seen at once (tests check it is 1).
+static ENCODING: AtomicUsize = AtomicUsize::new(0);
+static ENCODING_PEAK: AtomicUsize = AtomicUsize::new(0);
+
+/// The most demo encodes this process ran at once.
+pub fn peak_concurrent_encodes() -> usize {
+    ENCODING_PEAK.load(Ordering::SeqCst)
 }
 
 impl DemoServer {
@@ -159,7 +175,20 @@ async fn generate_on_demand(State(g): State<Generator>, request: Request, next: 
             .unwrap_or_default();
         let _held = lock.lock().await;
         if !target.exists() {
-            let made = tokio::task::spawn_blocking(move || make(&what, &target)).await;
+            let Ok(permit) = ENCODER.clone().acquire_owned().await else {
+                return StatusCode::SERVICE_UNAVAILABLE.into_response();
+            };
+            // The permit goes with the encode: a request given up on does
+            // not free it while its encoder still runs.
+            let made = tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                let now = ENCODING.fetch_add(1, Ordering::SeqCst) + 1;
+                ENCODING_PEAK.fetch_max(now, Ordering::SeqCst);
+                let made = make(&what, &target);
+                ENCODING.fetch_sub(1, Ordering::SeqCst);
+                made
+            })
+            .await;
             let failure = match made {
                 Ok(Ok(())) => None,
                 Ok(Err(e)) => Some(e.to_string()),

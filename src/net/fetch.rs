@@ -3,6 +3,7 @@
 //! caps, stall detection between body chunks, retries with backoff and jitter.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -88,6 +89,8 @@ enum Attempt {
     TooLarge,
     Refused(String),
     RangeIgnored,
+    /// A 206 whose Content-Range or length is not what was asked.
+    BadRange(String),
     /// The peer's certificate was refused: retrying cannot help.
     Tls(String),
 }
@@ -99,9 +102,11 @@ impl Attempt {
                 s.is_server_error() || matches!(s.as_u16(), 404 | 408 | 425 | 429)
             }
             Attempt::Failed(_) => true,
-            Attempt::TooLarge | Attempt::Refused(_) | Attempt::RangeIgnored | Attempt::Tls(_) => {
-                false
-            }
+            Attempt::TooLarge
+            | Attempt::Refused(_)
+            | Attempt::RangeIgnored
+            | Attempt::BadRange(_)
+            | Attempt::Tls(_) => false,
         }
     }
 }
@@ -119,10 +124,13 @@ impl Fetcher {
             .connect_timeout(config.limits.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(60))
             .user_agent(concat!("pillarbox/", env!("CARGO_PKG_VERSION")))
+            .dns_resolver(Arc::new(PolicyResolver { policy }))
             .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+                let from = attempt.previous().last().cloned();
                 if attempt.previous().len() >= 8 {
                     attempt.error("more than 8 redirects")
-                } else if let Err(e) = policy.check(attempt.url()) {
+                } else if let Some(Err(e)) = from.map(|f| policy.check_redirect(&f, attempt.url()))
+                {
                     attempt.error(e)
                 } else {
                     attempt.follow()
@@ -269,16 +277,25 @@ impl Fetcher {
         if !status.is_success() {
             return Err(Attempt::Status(status));
         }
-        if let Some((offset, len)) = range
-            && status != StatusCode::PARTIAL_CONTENT
-        {
-            // A server that ignores Range sends the whole file: usable only
-            // when the range was the whole file from the start.
-            if offset != 0 || resp.content_length() != Some(len) {
+        let mut expected = None;
+        if let Some((offset, len)) = range {
+            if status == StatusCode::PARTIAL_CONTENT {
+                let got = content_range(&resp).map_err(Attempt::BadRange)?;
+                expected = Some(check_range((offset, len), got).map_err(Attempt::BadRange)?);
+            } else if offset != 0 || resp.content_length() != Some(len) {
+                // A server that ignores Range sends the whole file: usable
+                // only when the range was the whole file from the start.
                 return Err(Attempt::RangeIgnored);
             }
         }
-        self.read_body(resp, max_bytes, stats).await
+        let body = self.read_body(resp, max_bytes, stats).await?;
+        match expected {
+            Some(n) if body.len() as u64 != n => Err(Attempt::BadRange(format!(
+                "{} bytes in a response whose Content-Range says {n}",
+                body.len()
+            ))),
+            _ => Ok(body),
+        }
     }
 
     /// Reads a whole body within `max_bytes`, detecting stalls and truncation.
@@ -407,12 +424,11 @@ impl Fetcher {
         }
         let stall = self.config.limits.stall_timeout;
         let partial = status == StatusCode::PARTIAL_CONTENT;
+        let mut expected = None;
         let total = if partial {
-            resp.headers()
-                .get(CONTENT_RANGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.rsplit('/').next())
-                .and_then(|t| t.trim().parse::<u64>().ok())
+            let got = content_range(&resp).map_err(Attempt::BadRange)?;
+            expected = Some(check_range((0, head_len as u64), got).map_err(Attempt::BadRange)?);
+            got.2
         } else {
             resp.headers()
                 .get(CONTENT_LENGTH)
@@ -443,10 +459,13 @@ impl Fetcher {
             }
         }
         if partial {
-            if head.len() > head_len {
-                return Err(Attempt::Failed(
-                    "server sent more than the range asked".into(),
-                ));
+            // Fewer bytes than the Content-Range said, or more than asked.
+            if expected != Some(head.len() as u64) {
+                return Err(Attempt::BadRange(format!(
+                    "{} bytes where Content-Range says {}",
+                    head.len(),
+                    expected.unwrap_or(0)
+                )));
             }
             return Ok(Opened::Ranged {
                 head: head.freeze(),
@@ -509,8 +528,82 @@ impl Fetcher {
             Attempt::RangeIgnored => NetError::RangeIgnored {
                 url: url.to_string(),
             },
+            Attempt::BadRange(reason) => NetError::BadRange {
+                url: url.to_string(),
+                reason,
+            },
         }
     }
+}
+
+/// Resolves host names with the system resolver, then keeps only the
+/// addresses the URL policy allows: a public name that resolves to
+/// loopback or a private address (DNS rebinding) reaches nothing the
+/// policy would refuse as an IP literal.
+struct PolicyResolver {
+    policy: UrlPolicy,
+}
+
+impl reqwest::dns::Resolve for PolicyResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let policy = self.policy;
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let all: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<std::net::SocketAddr> = all
+                .iter()
+                .copied()
+                .filter(|a| policy.allows_ip(a.ip()))
+                .collect();
+            if allowed.is_empty() && !all.is_empty() {
+                return Err(format!(
+                    "{host} resolves to {}, an address this box may not reach (URL policy)",
+                    all[0].ip()
+                )
+                .into());
+            }
+            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// `Content-Range: bytes START-END/TOTAL` (TOTAL may be `*`).
+fn content_range(resp: &reqwest::Response) -> Result<(u64, u64, Option<u64>), String> {
+    let text = resp
+        .headers()
+        .get(CONTENT_RANGE)
+        .and_then(|v| v.to_str().ok())
+        .ok_or("a 206 response without Content-Range")?;
+    parse_content_range(text).ok_or_else(|| format!("Content-Range {text:?} is not valid"))
+}
+
+fn parse_content_range(text: &str) -> Option<(u64, u64, Option<u64>)> {
+    let (span, total) = text.trim().strip_prefix("bytes ")?.split_once('/')?;
+    let (start, end) = span.split_once('-')?;
+    let (start, end) = (start.trim().parse().ok()?, end.trim().parse().ok()?);
+    let total = match total.trim() {
+        "*" => None,
+        t => Some(t.parse::<u64>().ok()?),
+    };
+    let valid = start <= end && total.is_none_or(|t| end < t);
+    valid.then_some((start, end, total))
+}
+
+/// Checks a 206 against the range asked, `(offset, len)`: same start, and
+/// the same end unless the file ends before it. The body length to expect.
+fn check_range(asked: (u64, u64), got: (u64, u64, Option<u64>)) -> Result<u64, String> {
+    let (offset, len) = asked;
+    let (start, end, total) = got;
+    let want_end = offset + len - 1;
+    let short_at_eof = end < want_end && total == Some(end + 1);
+    if start != offset || !(end == want_end || short_at_eof) {
+        return Err(format!(
+            "asked bytes {offset}-{want_end}, the server sent {start}-{end}{}",
+            total.map(|t| format!(" of {t}")).unwrap_or_default()
+        ));
+    }
+    Ok(end - start + 1)
 }
 
 fn send_error(e: reqwest::Error) -> Attempt {
@@ -565,6 +658,33 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 mod tests {
     use super::super::RetryPolicy;
     use std::time::Duration;
+
+    #[test]
+    fn content_range_must_match_the_request() {
+        use super::{check_range, parse_content_range};
+        assert_eq!(
+            parse_content_range("bytes 0-99/1000"),
+            Some((0, 99, Some(1000)))
+        );
+        assert_eq!(parse_content_range("bytes 5-9/*"), Some((5, 9, None)));
+        for bad in [
+            "bytes 9-5/100",
+            "bytes 0-100/100",
+            "0-9/10",
+            "bytes a-b/c",
+            "",
+        ] {
+            assert_eq!(parse_content_range(bad), None, "{bad}");
+        }
+        assert_eq!(check_range((0, 100), (0, 99, Some(1000))), Ok(100));
+        // The last range of a file may be shorter: it ends with the file.
+        assert_eq!(check_range((900, 200), (900, 999, Some(1000))), Ok(100));
+        // Shorter without reaching the end, another start, a longer one.
+        assert!(check_range((0, 100), (0, 49, Some(1000))).is_err());
+        assert!(check_range((0, 100), (0, 49, None)).is_err());
+        assert!(check_range((100, 100), (0, 99, Some(1000))).is_err());
+        assert!(check_range((0, 100), (0, 199, Some(1000))).is_err());
+    }
 
     #[test]
     fn backoff_grows_caps_and_jitters() {

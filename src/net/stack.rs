@@ -112,6 +112,8 @@ pub enum NetError {
     },
     #[error("unsupported: {url}: the server ignored a Range request (byte ranges are needed here)")]
     RangeIgnored { url: String },
+    #[error("malformed: {url}: bad range response: {reason}")]
+    BadRange { url: String, reason: String },
     #[error("configuration: {0}")]
     Config(String),
 }
@@ -124,6 +126,7 @@ impl NetError {
             NetError::Http { .. } | NetError::Network { .. } => "network",
             NetError::TooLarge { .. } => "too_large",
             NetError::RangeIgnored { .. } => "unsupported",
+            NetError::BadRange { .. } => "malformed",
             NetError::Config(_) => "config",
         }
     }

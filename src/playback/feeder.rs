@@ -23,7 +23,7 @@ use url::Url;
 use super::PlaybackError;
 use super::abr::{self, BandwidthEstimator};
 use super::control::Control;
-use super::hls::{self, ByteSource, MediaPlan, Parsed, Variant};
+use crate::hls::{self, ByteSource, MediaPlan, Parsed, Variant};
 use crate::net::cmcd::{CmcdData, ObjectType};
 use crate::net::{FetchStats, Fetcher, Net, Opened};
 

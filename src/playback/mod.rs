@@ -4,9 +4,9 @@
 
 pub mod abr;
 pub mod binge;
+mod containment;
 mod control;
 mod feeder;
-pub mod hls;
 mod pipeline;
 mod player;
 mod prewarm;
@@ -19,6 +19,7 @@ use gstreamer_gl as gst_gl;
 use gstreamer_video as gst_video;
 use serde::Serialize;
 
+pub use containment::{CONTAINERS, DEMUXERS, restrict_registry};
 pub use player::Player;
 pub use prewarm::prewarm;
 
@@ -239,6 +240,17 @@ pub enum PlaybackError {
     Decode(String),
     #[error("configuration: {0}")]
     Config(String),
+}
+
+impl From<crate::hls::PlaylistError> for PlaybackError {
+    fn from(e: crate::hls::PlaylistError) -> Self {
+        use crate::hls::PlaylistError;
+        match e {
+            PlaylistError::Malformed { url, reason } => PlaybackError::Malformed { url, reason },
+            PlaylistError::Unsupported(what) => PlaybackError::Unsupported(what),
+            PlaylistError::Refused(e) => PlaybackError::Net(NetError::Refused(e)),
+        }
+    }
 }
 
 impl From<crate::net::PolicyError> for PlaybackError {

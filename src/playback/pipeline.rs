@@ -29,6 +29,7 @@ use gstreamer_video as gst_video;
 use url::Url;
 
 use super::abr::BandwidthEstimator;
+use super::containment;
 use super::control::Control;
 use super::feeder::{self, FEED_ERROR_MESSAGE, FeedConfig, FeedState};
 use super::{
@@ -169,11 +170,19 @@ impl Episode {
             .map_err(|e| PlaybackError::Decode(e.to_string()))?;
         // appsrc is linked by the feeder once it knows the scheduling mode.
         let stats = Arc::new(FrameStats::new(origin));
+        let feed = Arc::new(FeedState::default());
         {
             let stats = stats.clone();
+            let feed = feed.clone();
+            let pipeline_weak = pipeline.downgrade();
+            let url = url.clone();
             pipeline.connect_deep_element_added(move |_, _, element| {
                 tune_decoder(element);
                 watch_video_parser(element, &stats);
+                let (feed, pipeline_weak, url) = (feed.clone(), pipeline_weak.clone(), url.clone());
+                containment::guard_typefind(element, move |found| {
+                    refuse_type(&url, &found, &feed, &pipeline_weak);
+                });
             });
         }
 
@@ -214,7 +223,6 @@ impl Episode {
             .set_state(gst::State::Ready)
             .map_err(|_| PlaybackError::Decode("the pipeline cannot start".into()))?;
 
-        let feed = Arc::new(FeedState::default());
         let control = Arc::new(Control::new(
             pipeline.clone(),
             !preload,
@@ -318,6 +326,31 @@ impl Drop for Episode {
         }
         let _ = self.pipeline.set_state(gst::State::Null);
         self.live.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Ends the episode: typefind found `found`, which is not a container we
+/// play. The first error recorded wins (a feed failure may come first).
+fn refuse_type(
+    url: &Url,
+    found: &str,
+    feed: &FeedState,
+    pipeline: &gst::glib::WeakRef<gst::Pipeline>,
+) {
+    tracing::warn!(%url, found, "refused: not a media type pillarbox plays");
+    {
+        let mut error = feed.error.lock().unwrap_or_else(|e| e.into_inner());
+        if error.is_none() {
+            *error = Some(PlaybackError::Unsupported(format!(
+                "{url}: the stream is {found}, not media pillarbox plays (MP4 or MPEG-TS, plain or in HLS)"
+            )));
+        }
+    }
+    if let Some(pipeline) = pipeline.upgrade() {
+        let _ = pipeline.post_message(
+            gst::message::Application::builder(gst::Structure::new_empty(FEED_ERROR_MESSAGE))
+                .build(),
+        );
     }
 }
 
@@ -776,8 +809,21 @@ impl Monitor {
                         );
                         // A feed failure also makes the demuxer fail: report the cause.
                         let feed_err = self.feed.error.lock().ok().and_then(|g| g.clone());
+                        let from_typefind = e
+                            .src()
+                            .and_then(|s| s.downcast_ref::<gst::Element>())
+                            .and_then(|el| el.factory())
+                            .is_some_and(|f| f.name() == "typefind");
                         terminal = Some(Err(feed_err.unwrap_or_else(|| {
-                            PlaybackError::Decode(format!("{src}: {}", e.error()))
+                            if from_typefind {
+                                // Bytes that are no known format at all.
+                                PlaybackError::Unsupported(format!(
+                                    "the stream is not media pillarbox plays: {}",
+                                    e.error()
+                                ))
+                            } else {
+                                PlaybackError::Decode(format!("{src}: {}", e.error()))
+                            }
                         })));
                     }
                     MessageView::Application(a)

@@ -41,6 +41,7 @@ impl Player {
         frames: Arc<dyn FrameSink>,
     ) -> Result<(Player, Receiver<PlayerEvent>), PlaybackError> {
         gst::init().map_err(|e| PlaybackError::Config(format!("GStreamer init: {e}")))?;
+        super::restrict_registry();
         // Plugin loading overlaps whatever the caller does before the first play.
         let prewarm = std::thread::Builder::new()
             .name("pillarbox-prewarm".into())

@@ -15,6 +15,13 @@ const CATALOG_REFRESH: Duration = Duration::from_secs(30 * 60);
 /// The first retry when no catalog could be loaded at all.
 const CATALOG_RETRY_FIRST: Duration = Duration::from_secs(15);
 
+/// The day an expired catalog expired on, to show.
+fn expired(catalog: &crate::catalog::Catalog) -> Option<String> {
+    let at = catalog.expired(std::time::SystemTime::now())?;
+    tracing::warn!(expires = %at, "the catalog has expired; showing it anyway");
+    Some(at.format("%Y-%m-%d").to_string())
+}
+
 fn post_event(event: Event) {
     post(Input::App(event));
 }
@@ -32,6 +39,7 @@ pub async fn keep_catalog_fresh(config: CatalogConfig, net: Net) {
     let shown_cached = match loader.cached() {
         Some(cached) => {
             post_event(Event::Catalog {
+                expired: expired(&cached.catalog),
                 catalog: Arc::new(cached.catalog),
                 problem: None,
             });
@@ -50,6 +58,7 @@ pub async fn keep_catalog_fresh(config: CatalogConfig, net: Net) {
             Ok(l) => {
                 have = true;
                 post_event(Event::Catalog {
+                    expired: expired(&l.catalog),
                     catalog: Arc::new(l.catalog),
                     problem: l.problem,
                 })

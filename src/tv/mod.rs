@@ -224,14 +224,25 @@ fn pillarbox_size(height: u32) -> (u32, u32) {
     (((h * 9 / 16) + 1) & !1, h)
 }
 
-/// `--keymap`, else `keymap.toml` in the state directory, else the built-in one.
+/// `--keymap`, else `keymap.toml` in the state directory, else the built-in
+/// one. A keymap file that cannot be read or is not valid is set aside with
+/// a warning naming the file and the problem, and the built-in one used: a
+/// typo in a keymap must not stop the box at start (under systemd, a
+/// restart loop), and the built-in keys always work.
 pub fn load_keymap(options: &TvOptions) -> Result<Keymap, TvError> {
     let path = options
         .keymap
         .clone()
         .or_else(|| Some(options.state_dir.join("keymap.toml")).filter(|p| p.exists()));
     match path {
-        Some(p) => Ok(Keymap::load(&p)?),
+        Some(p) => match Keymap::load(&p) {
+            Ok(k) => Ok(k),
+            Err(e) => {
+                tracing::warn!(error = %e, "keymap set aside; using the built-in keymap");
+                eprintln!("pillarbox: {e}; using the built-in keymap");
+                Ok(Keymap::builtin())
+            }
+        },
         None => Ok(Keymap::builtin()),
     }
 }

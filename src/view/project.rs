@@ -24,6 +24,8 @@ pub struct Models {
     up_next: Rc<VecModel<UpNextData>>,
     /// The item models inside `rows`, kept to update posters in place.
     items: Vec<Rc<VecModel<PosterData>>>,
+    /// The app's rows generation the models were built from.
+    rows_generation: Option<u64>,
 }
 
 impl Models {
@@ -33,6 +35,7 @@ impl Models {
             episodes: Rc::new(VecModel::default()),
             up_next: Rc::new(VecModel::default()),
             items: Vec::new(),
+            rows_generation: None,
         };
         let api = ui.global::<Api>();
         api.set_rows(ModelRc::from(m.rows.clone()));
@@ -177,70 +180,103 @@ fn series_share(app: &App, series: &Series) -> f32 {
     ((p.watched.len() as f32 + current) / n).min(1.0)
 }
 
+/// The columns of row `r` whose posters are fetched: the rows around the
+/// focus and the columns on screen (as ui/screens/home.slint scrolls
+/// them), no further. `None` for rows away from the focus.
+fn poster_window(app: &App, r: usize) -> Option<std::ops::RangeInclusive<usize>> {
+    let focused_row = app.focused_row();
+    if !(r + 1 >= focused_row && r <= focused_row + 2) {
+        return None;
+    }
+    let first = (app.column(r) + 1).saturating_sub(POSTERS_PER_ROW - 1);
+    Some(first.saturating_sub(2)..=first + POSTERS_PER_ROW + 2)
+}
+
+fn poster_item(
+    view: &mut View,
+    app: &App,
+    s: &Series,
+    lang: &str,
+    default: &str,
+    load: bool,
+) -> PosterData {
+    PosterData {
+        title: localized(&s.title, lang, default).into(),
+        poster: if load {
+            view.poster(&s.poster.url)
+        } else {
+            view.cached_poster(&s.poster.url)
+        },
+        progress: series_share(app, s),
+    }
+}
+
 fn render_home(view: &mut View, app: &App, catalog: &crate::catalog::Catalog, lang: &str) {
     let rows = app.rows();
     let focused_row = app.focused_row();
-    let mut new_rows = Vec::with_capacity(rows.len());
-    let mut item_lists = Vec::with_capacity(rows.len());
-    for (r, row) in rows.iter().enumerate() {
-        // Posters are fetched for the rows around the focus and the columns
-        // on screen (as ui/screens/home.slint scrolls them), no further.
-        let focused_col = app.column(r);
-        let first = (focused_col + 1).saturating_sub(POSTERS_PER_ROW - 1);
-        let near_row = r + 1 >= focused_row && r <= focused_row + 2;
-        let mut items = Vec::with_capacity(row.series.len());
-        for (c, s) in row
-            .series
+    let default = &catalog.default_language;
+    let series_of = |row: &app::shelf::Row| -> Vec<usize> {
+        row.series
             .iter()
-            .filter_map(|&i| catalog.series.get(i))
-            .enumerate()
-        {
-            let poster = if near_row && c + 2 >= first && c <= first + POSTERS_PER_ROW + 2 {
-                view.poster(&s.poster.url)
-            } else {
-                view.cached_poster(&s.poster.url)
-            };
-            items.push(PosterData {
-                title: localized(&s.title, lang, &catalog.default_language).into(),
-                poster,
-                progress: series_share(app, s),
-            });
+            .copied()
+            .filter(|&i| i < catalog.series.len())
+            .collect()
+    };
+    if view.models.rows_generation != Some(app.rows_generation()) {
+        // New rows (a catalog, history or language change): built once.
+        let mut item_lists = Vec::with_capacity(rows.len());
+        for (r, row) in rows.iter().enumerate() {
+            let window = poster_window(app, r);
+            let items: Vec<PosterData> = series_of(row)
+                .into_iter()
+                .enumerate()
+                .map(|(c, i)| {
+                    let load = window.as_ref().is_some_and(|w| w.contains(&c));
+                    poster_item(view, app, &catalog.series[i], lang, default, load)
+                })
+                .collect();
+            item_lists.push(items);
         }
-        item_lists.push(items);
-        new_rows.push((row.title.clone(), app.column(r)));
-    }
-    let m = &mut view.models;
-    // Rows keep their item models; only changed posters are replaced.
-    let same_shape = m.rows.row_count() == new_rows.len()
-        && m.items.len() == item_lists.len()
-        && m.items
-            .iter()
-            .zip(&item_lists)
-            .all(|(a, b)| a.row_count() == b.len());
-    if !same_shape {
+        let m = &mut view.models;
         m.items = item_lists
             .into_iter()
             .map(|v| Rc::new(VecModel::from(v)))
             .collect();
-        let data: Vec<RowData> = new_rows
+        let data: Vec<RowData> = rows
             .iter()
             .zip(&m.items)
-            .map(|((title, focused), items)| RowData {
-                title: title.into(),
+            .enumerate()
+            .map(|(r, (row, items))| RowData {
+                title: row.title.as_str().into(),
                 items: ModelRc::from(items.clone()),
-                focused: *focused as i32,
+                focused: app.column(r) as i32,
             })
             .collect();
         m.rows.set_vec(data);
+        m.rows_generation = Some(app.rows_generation());
     } else {
-        for (r, ((title, focused), items)) in new_rows.iter().zip(item_lists).enumerate() {
-            sync(&m.items[r], items);
-            if let Some(mut data) = m.rows.row_data(r)
-                && (data.title != title.as_str() || data.focused != *focused as i32)
+        // Same rows: only the focus moved, or posters arrived. Only the
+        // posters around the focus are looked at.
+        for (r, row) in rows.iter().enumerate() {
+            if let Some(mut data) = view.models.rows.row_data(r)
+                && data.focused != app.column(r) as i32
             {
-                data.title = title.into();
-                data.focused = *focused as i32;
-                m.rows.set_row_data(r, data);
+                data.focused = app.column(r) as i32;
+                view.models.rows.set_row_data(r, data);
+            }
+            let Some(window) = poster_window(app, r) else {
+                continue;
+            };
+            let Some(model) = view.models.items.get(r).cloned() else {
+                continue;
+            };
+            let series = series_of(row);
+            for c in window {
+                let Some(&i) = series.get(c) else { break };
+                let item = poster_item(view, app, &catalog.series[i], lang, default, true);
+                if model.row_data(c).as_ref() != Some(&item) {
+                    model.set_row_data(c, item);
+                }
             }
         }
     }

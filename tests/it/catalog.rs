@@ -197,15 +197,26 @@ fn every_rule_is_checked_and_all_problems_are_reported() {
 }
 
 #[test]
-fn loopback_http_is_allowed_only_as_configured() {
+fn loopback_urls_are_allowed_only_from_a_loopback_catalog() {
     let mut v = example();
     v["series"][1]["episodes"][0]["streams"][0]["url"] = json!("http://127.0.0.1:8080/1.mp4");
-    assert!(check(&v).is_ok());
-    let strict = UrlPolicy {
-        allow_http: false,
-        allow_loopback_http: false,
-    };
-    assert!(catalog::parse(v.to_string().as_bytes(), &strict).is_err());
+    let bytes = v.to_string();
+    // A public catalog may not make the box fetch from itself, even over https.
+    let public = UrlPolicy::following(
+        &url::Url::parse("https://partner.example/catalog.json").unwrap(),
+        UrlPolicy::default(),
+    );
+    let problems = catalog::parse(bytes.as_bytes(), &public).unwrap_err();
+    assert_eq!(problems[0].path, "$.series[1].episodes[0].streams[0].url");
+    v["series"][1]["episodes"][0]["streams"][0]["url"] = json!("https://127.0.0.1:8443/1.mp4");
+    let problems = catalog::parse(v.to_string().as_bytes(), &public).unwrap_err();
+    assert!(problems[0].message.contains("loopback"), "{problems:?}");
+    // The demo's catalog, served from loopback, may.
+    let local = UrlPolicy::following(
+        &url::Url::parse("http://127.0.0.1:9000/catalog.json").unwrap(),
+        UrlPolicy::default(),
+    );
+    assert!(catalog::parse(bytes.as_bytes(), &local).is_ok());
 }
 
 fn cli(args: &[&str]) -> std::process::Output {
@@ -375,4 +386,78 @@ fn catalog_check_verifies_signatures_and_pins() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("catalog unreachable"));
+}
+
+#[test]
+fn every_cap_is_enforced_and_named() {
+    use pillarbox::catalog::limits;
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "$.rails[1].rule.limit",
+            Box::new(|v| v["rails"][1]["rule"]["limit"] = json!(100_000)),
+            "more than the 100 allowed",
+        ),
+        (
+            "$.series[0].title.en",
+            Box::new(|v| v["series"][0]["title"]["en"] = json!("x".repeat(limits::TITLE + 1))),
+            "longer than 200 characters",
+        ),
+        (
+            "$.series[0].synopsis.en",
+            Box::new(|v| {
+                v["series"][0]["synopsis"]["en"] = json!("é".repeat(limits::SYNOPSIS + 1))
+            }),
+            "longer than 2000 characters",
+        ),
+        (
+            "$.series[0].poster.url",
+            Box::new(|v| {
+                v["series"][0]["poster"]["url"] = json!(format!(
+                    "https://cdn.example.com/{}",
+                    "a".repeat(limits::URL)
+                ))
+            }),
+            "more than 2048",
+        ),
+        (
+            "$.series[0].genres",
+            Box::new(|v| v["series"][0]["genres"] = json!(vec!["g"; limits::LIST + 1])),
+            "33 genres",
+        ),
+        (
+            "$.series[0].episode_count",
+            Box::new(|v| v["series"][0]["episode_count"] = json!(1_000_000)),
+            "more than the 500 episodes",
+        ),
+        (
+            "$.series[0].episodes[0].duration",
+            Box::new(|v| v["series"][0]["episodes"][0]["duration"] = json!(1e12)),
+            "up to 14400",
+        ),
+        (
+            "$.series[0].episodes[0].streams",
+            Box::new(|v| {
+                let s = v["series"][0]["episodes"][0]["streams"][0].clone();
+                v["series"][0]["episodes"][0]["streams"] = json!(vec![s; limits::STREAMS + 1]);
+            }),
+            "9 streams",
+        ),
+    ];
+    for (path, edit, message) in cases {
+        let mut v = example();
+        edit(&mut v);
+        let p = check(&v).expect_err(path);
+        assert!(
+            p.iter()
+                .any(|p| p.path.starts_with(path.trim_end_matches(".en"))
+                    && p.message.contains(message)),
+            "{path}: {p:?}"
+        );
+    }
+    // A rail rule without a limit fills at most the default.
+    let mut v = example();
+    v["rails"][1]["rule"] = json!({"kind": "genre", "genre": "romance"});
+    assert!(check(&v).is_ok());
+    assert_eq!(limits::DEFAULT_RULE_LIMIT, 30);
 }

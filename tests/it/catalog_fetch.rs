@@ -16,6 +16,8 @@ fn example() -> Value {
 struct Site {
     dir: tempfile::TempDir,
     cache: tempfile::TempDir,
+    /// Holds the rollback floors, apart from the cache.
+    state: tempfile::TempDir,
     ca: TestCa,
     server: TestServer,
 }
@@ -28,6 +30,7 @@ impl Site {
         let site = Site {
             dir,
             cache: tempfile::tempdir().expect("tmp"),
+            state: tempfile::tempdir().expect("tmp"),
             ca,
             server,
         };
@@ -42,8 +45,13 @@ impl Site {
     fn config(&self) -> Config {
         let mut c = Config {
             inner: CatalogConfig::new(self.server.url("catalog.json"), self.cache.path()),
-            net: NetConfig::default(),
+            // Served from loopback: the catalog may name loopback URLs.
+            net: NetConfig {
+                policy: pillarbox::net::UrlPolicy::loopback(),
+                ..NetConfig::default()
+            },
         };
+        c.inner.floor_file = self.state.path().join("catalog-floors.json");
         c.net.extra_roots_pem = vec![self.ca.ca_pem.clone().into_bytes()];
         c.net.retry.attempts = 2;
         c.net.retry.base_delay = std::time::Duration::from_millis(10);
@@ -190,6 +198,51 @@ fn a_damaged_cache_is_ignored_not_fatal() {
         .collect();
     names.sort();
     assert_eq!(names, ["catalog.json", "catalog.meta.json"]);
+}
+
+/// Copies the files of folder `from` into `to`.
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("dir");
+    for e in std::fs::read_dir(from).expect("dir") {
+        let e = e.expect("entry");
+        std::fs::copy(e.path(), to.join(e.file_name())).expect("copy");
+    }
+}
+
+#[test]
+fn a_deleted_cache_does_not_reset_the_rollback_floor() {
+    let site = Site::new();
+    load(site.config()).expect("fetched");
+    let old_cache = tempfile::tempdir().expect("tmp");
+    copy_dir(site.cache.path(), old_cache.path());
+    let mut newer = example();
+    newer["catalog_version"] = json!(20261201);
+    site.publish(&newer);
+    load(site.config()).expect("fetched");
+
+    // The cache goes (cleared, damaged, deleted by whoever): the floor stays.
+    std::fs::remove_dir_all(site.cache.path()).expect("cache deleted");
+    site.publish(&example());
+    let err = load(site.config()).expect_err("a rollback");
+    assert!(matches!(err, CatalogError::Refused(_)), "{err}");
+    assert!(err.to_string().contains("rollback refused"), "{err}");
+    assert!(err.to_string().contains("20261201"), "{err}");
+
+    // An older copy put back in the cache's place is not shown either.
+    copy_dir(old_cache.path(), site.cache.path());
+    let config = site.config();
+    let net = Net::new(config.net.clone()).expect("network stack");
+    let loader = CatalogLoader::new(config.inner.clone(), net).expect("loader");
+    assert!(loader.cached().is_none());
+
+    // A newer catalog is accepted and raises the floor.
+    let mut newest = example();
+    newest["catalog_version"] = json!(20261205);
+    site.publish(&newest);
+    assert_eq!(
+        load(site.config()).expect("newer").catalog.catalog_version,
+        20261205
+    );
 }
 
 fn sign(key: &ed25519_dalek::SigningKey, bytes: &[u8]) -> String {

@@ -11,6 +11,7 @@ mod catalog;
 mod catalog_fetch;
 mod elements;
 mod gl_video;
+mod hostile;
 mod playback;
 mod preload;
 mod roku;

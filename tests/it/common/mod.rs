@@ -88,6 +88,11 @@ pub enum Fault {
     Delay(Duration),
     /// Send the body at this many bytes per second.
     Throttle(u64),
+    /// Answer 302 to this URL.
+    Redirect(String),
+    /// Answer a Range request with 206 and only the first this many bytes
+    /// of the range, its Content-Range saying so (consistent, but short).
+    ShortRange(u64),
 }
 
 /// A request as the server saw it.
@@ -308,6 +313,32 @@ async fn handle(State(state): State<Arc<ServerState>>, req: Request) -> Response
             ]);
             with_length(Body::from_stream(stream), len)
         }
+        Some(Fault::Redirect(to)) => {
+            let mut resp = StatusCode::FOUND.into_response();
+            resp.headers_mut()
+                .insert(header::LOCATION, HeaderValue::from_str(&to).expect("a URL"));
+            resp
+        }
+        Some(Fault::ShortRange(n)) => {
+            let data = read(&state.root, &path).await;
+            let start: u64 = req
+                .headers()
+                .get(header::RANGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("bytes="))
+                .and_then(|v| v.split('-').next())
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let end = (start + n).min(data.len() as u64);
+            let mut resp = Response::new(Body::from(data.slice(start as usize..end as usize)));
+            *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
+            resp.headers_mut().insert(
+                header::CONTENT_RANGE,
+                HeaderValue::from_str(&format!("bytes {start}-{}/{}", end - 1, data.len()))
+                    .expect("a header"),
+            );
+            resp
+        }
         Some(Fault::Stall(after)) => {
             let data = read(&state.root, &path).await;
             let len = data.len();
@@ -485,7 +516,11 @@ pub fn test_config(fast: bool, size: Option<(u32, u32)>) -> TestConfig {
             audio: AudioOutput::Discard,
             ..PlayerConfig::default()
         },
-        net: NetConfig::default(),
+        // The test servers are on loopback.
+        net: NetConfig {
+            policy: pillarbox::net::UrlPolicy::loopback(),
+            ..NetConfig::default()
+        },
     };
     c.net.retry.attempts = 3;
     c.net.retry.base_delay = Duration::from_millis(20);

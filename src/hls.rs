@@ -1,13 +1,47 @@
 //! HLS playlists: parsed with m3u8-rs, turned into a flat plan of byte
-//! fetches, with every URL inside checked by the URL policy.
+//! fetches, with every URL inside checked by the URL policy and every
+//! number bounded. Needs no media stack, so it is fuzzed on its own.
 
 use std::time::Duration;
 
 use m3u8_rs::{KeyMethod, Playlist};
 use url::Url;
 
-use super::PlaybackError;
-use crate::net::UrlPolicy;
+use crate::net::{PolicyError, UrlPolicy};
+
+/// Why a playlist cannot be played. Messages name the playlist's URL.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlaylistError {
+    #[error("malformed playlist {url}: {reason}")]
+    Malformed { url: String, reason: String },
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    #[error("refused: {0}")]
+    Refused(#[from] PolicyError),
+}
+
+impl PlaylistError {
+    /// A short stable name for the kind of error, as the player reports it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PlaylistError::Malformed { .. } => "malformed",
+            PlaylistError::Unsupported(_) => "unsupported",
+            PlaylistError::Refused(_) => "refused",
+        }
+    }
+}
+
+/// Bounds on what a playlist may declare. An episode is minutes long; these
+/// leave room for hours, and keep every number below what overflows.
+pub const MAX_VARIANTS: usize = 64;
+pub const MAX_SEGMENTS: usize = 20_000;
+/// Longest segment, and longest playlist, in seconds.
+pub const MAX_SEGMENT_SECONDS: f32 = 600.0;
+pub const MAX_PLAYLIST_SECONDS: f64 = 6.0 * 3600.0;
+/// Highest BANDWIDTH accepted, bit/s (1 Tbit/s: anything above is a lie).
+pub const MAX_BANDWIDTH: u64 = 1_000_000_000_000;
+/// Largest offset or length of an EXT-X-BYTERANGE (1 TiB).
+pub const MAX_RANGE_BYTES: u64 = 1 << 40;
 
 /// One variant of a master playlist.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,8 +103,8 @@ pub fn looks_like_playlist(bytes: &[u8]) -> bool {
     playlist_start(bytes).starts_with(b"#EXTM3U")
 }
 
-pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, PlaybackError> {
-    let malformed = |reason: String| PlaybackError::Malformed {
+pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, PlaylistError> {
+    let malformed = |reason: String| PlaylistError::Malformed {
         url: url.to_string(),
         reason,
     };
@@ -94,7 +128,20 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
     match playlist {
         Playlist::MasterPlaylist(master) => {
             let mut variants = Vec::new();
-            for v in master.variants.iter().filter(|v| !v.is_i_frame) {
+            let listed = master.variants.iter().filter(|v| !v.is_i_frame);
+            if listed.clone().count() > MAX_VARIANTS {
+                return Err(malformed(format!(
+                    "master playlist lists more than {MAX_VARIANTS} variants"
+                )));
+            }
+            for (i, v) in listed.enumerate() {
+                if v.bandwidth > MAX_BANDWIDTH {
+                    return Err(malformed(format!(
+                        "variant {}: BANDWIDTH {} is above {MAX_BANDWIDTH}",
+                        i + 1,
+                        v.bandwidth
+                    )));
+                }
                 let url = policy.join(url, &v.uri)?;
                 variants.push(Variant {
                     url,
@@ -117,13 +164,17 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
                 return Err(malformed("media playlist lists no segments".into()));
             }
             if !media.end_list && media.playlist_type != Some(m3u8_rs::MediaPlaylistType::Vod) {
-                return Err(PlaybackError::Unsupported(format!(
+                return Err(PlaylistError::Unsupported(format!(
                     "{url} is a live playlist (no #EXT-X-ENDLIST): episodes must be VOD"
                 )));
             }
-            if media.segments.is_empty() {
-                return Err(malformed("media playlist lists no segments".into()));
+            if media.segments.len() > MAX_SEGMENTS {
+                return Err(malformed(format!(
+                    "media playlist lists {} segments, more than {MAX_SEGMENTS}",
+                    media.segments.len()
+                )));
             }
+            let mut total_seconds = 0.0f64;
             let mut plan = MediaPlan {
                 inits: Vec::new(),
                 segments: Vec::new(),
@@ -139,17 +190,22 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
                     encrypted = key.method != KeyMethod::None;
                 }
                 if encrypted {
-                    return Err(PlaybackError::Unsupported(format!(
+                    return Err(PlaylistError::Unsupported(format!(
                         "{url}: segment {n} is encrypted (EXT-X-KEY); encrypted HLS is not supported"
                     )));
                 }
                 if let Some(map) = &seg.map {
+                    let range = match &map.byte_range {
+                        Some(r) => Some(
+                            checked_range(r.offset.unwrap_or(0), r.length).map_err(|why| {
+                                malformed(format!("segment {n}: EXT-X-MAP {why}"))
+                            })?,
+                        ),
+                        None => None,
+                    };
                     let src = ByteSource {
                         url: policy.join(url, &map.uri)?,
-                        range: map
-                            .byte_range
-                            .as_ref()
-                            .map(|r| (r.offset.unwrap_or(0), r.length)),
+                        range,
                     };
                     current_init = Some(match plan.inits.iter().position(|s| *s == src) {
                         Some(idx) => idx,
@@ -159,10 +215,19 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
                         }
                     });
                 }
-                if !seg.duration.is_finite() || seg.duration < 0.0 {
+                if !seg.duration.is_finite()
+                    || seg.duration < 0.0
+                    || seg.duration > MAX_SEGMENT_SECONDS
+                {
                     return Err(malformed(format!(
-                        "segment {n} has an invalid duration {}",
+                        "segment {n} has an invalid duration {} (0 to {MAX_SEGMENT_SECONDS} s)",
                         seg.duration
+                    )));
+                }
+                total_seconds += f64::from(seg.duration);
+                if total_seconds > MAX_PLAYLIST_SECONDS {
+                    return Err(malformed(format!(
+                        "segments up to {n} last more than {MAX_PLAYLIST_SECONDS} s"
                     )));
                 }
                 if seg.uri.trim().is_empty() {
@@ -183,8 +248,11 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
                                 }
                             },
                         };
-                        last_end = Some((seg_url.clone(), offset + r.length));
-                        Some((offset, r.length))
+                        let (offset, length) = checked_range(offset, r.length).map_err(|why| {
+                            malformed(format!("segment {n}: EXT-X-BYTERANGE {why}"))
+                        })?;
+                        last_end = Some((seg_url.clone(), offset + length));
+                        Some((offset, length))
                     }
                 };
                 plan.segments.push(Segment {
@@ -200,6 +268,16 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
             Ok(Parsed::Media(plan))
         }
     }
+}
+
+/// A byte range within [`MAX_RANGE_BYTES`], not empty.
+fn checked_range(offset: u64, length: u64) -> Result<(u64, u64), String> {
+    if length == 0 || length > MAX_RANGE_BYTES || offset > MAX_RANGE_BYTES {
+        return Err(format!(
+            "{length}@{offset} is out of bounds (1 to {MAX_RANGE_BYTES} bytes)"
+        ));
+    }
+    Ok((offset, length))
 }
 
 /// Every segment URI must follow an #EXTINF with a numeric duration.
@@ -245,7 +323,7 @@ mod tests {
         Url::parse("https://cdn.example.com/show/ep1/index.m3u8").unwrap()
     }
 
-    fn parse_str(s: &str) -> Result<Parsed, PlaybackError> {
+    fn parse_str(s: &str) -> Result<Parsed, PlaylistError> {
         parse(s.as_bytes(), &base(), &UrlPolicy::default())
     }
 
@@ -308,6 +386,43 @@ mod tests {
         )
         .unwrap_err();
         assert!(e.to_string().contains("encrypted"), "{e}");
+    }
+
+    #[test]
+    fn numbers_out_of_bounds_are_errors_not_panics() {
+        for (text, what) in [
+            (
+                "#EXTM3U\n#EXTINF:99999999999999999999999999999999,\na.ts\n#EXT-X-ENDLIST\n",
+                "invalid duration",
+            ),
+            (
+                "#EXTM3U\n#EXTINF:340282346638528859811704183484516925440,\na.ts\n#EXT-X-ENDLIST\n",
+                "invalid duration",
+            ),
+            (
+                "#EXTM3U\n#EXTINF:2,\n#EXT-X-BYTERANGE:18446744073709551615@18446744073709551615\na.ts\n#EXT-X-ENDLIST\n",
+                "out of bounds",
+            ),
+            (
+                "#EXTM3U\n#EXTINF:2,\n#EXT-X-BYTERANGE:0@0\na.ts\n#EXT-X-ENDLIST\n",
+                "out of bounds",
+            ),
+            (
+                "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=18446744073709551615\nv.m3u8\n",
+                "BANDWIDTH",
+            ),
+        ] {
+            let e = parse_str(text).expect_err(text);
+            assert_eq!(e.kind(), "malformed", "{text}: {e}");
+            assert!(e.to_string().contains(what), "{text}: {e}");
+        }
+        let mut long = String::from("#EXTM3U\n");
+        for i in 0..=(MAX_PLAYLIST_SECONDS as usize / 500) {
+            long.push_str(&format!("#EXTINF:500,\ns{i}.ts\n"));
+        }
+        long.push_str("#EXT-X-ENDLIST\n");
+        let e = parse_str(&long).unwrap_err();
+        assert!(e.to_string().contains("last more than"), "{e}");
     }
 
     #[test]
