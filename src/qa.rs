@@ -98,6 +98,9 @@ pub struct QaReport {
     pub notice: Option<String>,
     /// Video frames the renderer drew from GL textures (the GL path).
     pub gl_frames: u64,
+    /// Play command to first frame of each episode played, ms: a few ms
+    /// when the focus rested on it long enough to preload it.
+    pub first_frame_ms: Vec<f64>,
     /// Network runtimes and HTTP clients the process built: one each.
     pub net_runtimes: usize,
     pub http_clients: usize,
@@ -236,10 +239,12 @@ pub fn run(
     let screen = format!("{:?}", api.get_screen()).to_lowercase();
     let notice = Some(api.get_notice().to_string()).filter(|n| !n.is_empty());
     let gl_frames = session.gl_frames_shown();
+    let first_frames = session.first_frames_ms();
     session.finish();
     let mut r = runner.borrow_mut();
     (r.report.net_runtimes, r.report.http_clients) = crate::net::built();
     r.report.gl_frames = gl_frames;
+    r.report.first_frame_ms = first_frames;
     r.report.screen = screen;
     r.report.notice = notice;
     if let Some(e) = r.error.take() {

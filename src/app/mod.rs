@@ -64,6 +64,22 @@ pub enum Playback {
 /// Names one [`Command::Play`]: the playback events of that episode carry it.
 pub type PlayToken = u64;
 
+/// How long the focus rests on a series poster, a series' Play button or
+/// an episode before the app preloads what OK would play: long enough that
+/// scrolling past posters preloads nothing, short next to the time a
+/// viewer takes to press OK. The player keeps one preload at a time, within
+/// its preload budget.
+pub const INTENT_DWELL_MS: u64 = 400;
+
+/// The episode the focus points at, and since when.
+#[derive(Debug, Clone, PartialEq)]
+struct Intent {
+    url: String,
+    since_ms: u64,
+    /// The preload command went out.
+    sent: bool,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     Play {
@@ -75,6 +91,8 @@ pub enum Command {
     Preload {
         url: String,
     },
+    /// Drop the preload: the focus moved away from the episode it was for.
+    CancelPreload,
     Stop,
     SetPaused(bool),
     /// Write this history to the state directory.
@@ -163,6 +181,8 @@ pub struct App {
     /// Changes whenever `rows` is rebuilt: the view rebuilds its row
     /// models only then.
     rows_generation: u64,
+    /// What OK would play from where the focus rests (preload on intent).
+    intent: Option<Intent>,
     /// Series id → index in the catalog.
     series_index: std::collections::HashMap<String, usize>,
     history: History,
@@ -186,6 +206,7 @@ impl App {
             lang: lang.into(),
             rows: Vec::new(),
             rows_generation: 0,
+            intent: None,
             series_index: Default::default(),
             history,
             stack: vec![Screen::Home],
@@ -326,7 +347,72 @@ impl App {
             }
             Event::Action(a) => self.on_action(a, &mut out),
         }
+        self.follow_intent(&mut out);
         out
+    }
+
+    /// The stream OK would play from where the focus is: on Home the
+    /// focused series' resume episode, on a series page the Play button's
+    /// or the focused episode. None elsewhere, or when it is locked.
+    fn intended_url(&self) -> Option<String> {
+        if self.exit_dialog.is_some() {
+            return None;
+        }
+        let (series, number) = match self.screen() {
+            Screen::Home => {
+                // OK opens the series on its Play button (or, from Continue
+                // Watching, plays at once): the resume episode either way.
+                let s = self.focused_series()?;
+                (
+                    s,
+                    self.history.resume_episode(&s.id, s.episodes.len() as u32),
+                )
+            }
+            Screen::Series(id) => {
+                let s = self.series(id)?;
+                let number = match self.series_focus {
+                    SeriesFocus::PlayButton => {
+                        self.history.resume_episode(id, s.episodes.len() as u32)
+                    }
+                    SeriesFocus::Episode(i) => s.episodes.get(i)?.number,
+                };
+                (s, number)
+            }
+            _ => return None,
+        };
+        if !App::playable(series, number) {
+            return None;
+        }
+        stream_url(series.episodes.iter().find(|e| e.number == number)?)
+    }
+
+    /// Preload on intent: once the focus has rested on an episode for
+    /// [`INTENT_DWELL_MS`], preload it, so that OK shows its first frame at
+    /// once; when the focus moves on, drop that preload (but not when the
+    /// viewer pressed OK: playing it activates the preload).
+    fn follow_intent(&mut self, out: &mut Vec<Command>) {
+        let wanted = self.intended_url();
+        if self.intent.as_ref().map(|i| &i.url) != wanted.as_ref() {
+            let old = std::mem::replace(
+                &mut self.intent,
+                wanted.map(|url| Intent {
+                    url,
+                    since_ms: self.now_ms,
+                    sent: false,
+                }),
+            );
+            let playing = self.screen() == &Screen::Player;
+            if old.is_some_and(|o| o.sent) && !playing {
+                out.push(Command::CancelPreload);
+            }
+        }
+        if let Some(i) = &mut self.intent
+            && !i.sent
+            && self.now_ms.saturating_sub(i.since_ms) >= INTENT_DWELL_MS
+        {
+            i.sent = true;
+            out.push(Command::Preload { url: i.url.clone() });
+        }
     }
 
     fn set_catalog(&mut self, mut catalog: Arc<Catalog>, out: &mut Vec<Command>) {

@@ -14,6 +14,9 @@ use crate::view::video::VideoSink;
 
 use super::shell::{Effects, Input, post};
 
+/// Play command to first frame, ms, of each episode played in a session.
+pub type FirstFrames = Arc<std::sync::Mutex<Vec<f64>>>;
+
 /// The file the viewing history is kept in, in the state directory.
 pub const HISTORY_FILE: &str = "history.json";
 
@@ -24,17 +27,26 @@ pub struct TvEffects {
     video: VideoSink,
     /// The episode the last play command started, and that command's token.
     playing: Option<(EpisodeId, PlayToken)>,
+    /// Play command to first frame of each episode played, ms (QA, benches).
+    first_frames: FirstFrames,
     history: Option<(Sender<History>, Option<JoinHandle<()>>)>,
 }
 
 impl TvEffects {
-    pub fn new(config: PlayerConfig, net: Net, video: VideoSink, store: Store) -> TvEffects {
+    pub fn new(
+        config: PlayerConfig,
+        net: Net,
+        video: VideoSink,
+        store: Store,
+        first_frames: FirstFrames,
+    ) -> TvEffects {
         TvEffects {
             player: None,
             config,
             net,
             video,
             playing: None,
+            first_frames,
             history: Some(history_writer(store)),
         }
     }
@@ -102,6 +114,11 @@ impl Effects for TvEffects {
                     tracing::warn!(url, error = %e, "preload refused");
                 }
             }
+            Command::CancelPreload => {
+                if let Some(p) = self.player.as_mut() {
+                    p.cancel_preload();
+                }
+            }
             Command::Stop => {
                 self.video.stop();
                 self.playing = None;
@@ -130,11 +147,13 @@ impl Effects for TvEffects {
         let (_, token) = self.playing.filter(|(id, _)| *id == episode)?;
         let report = match event {
             PlayerEvent::FirstFrame { since_play, .. } => {
-                tracing::info!(
-                    episode,
-                    first_frame_ms = since_play.as_millis() as u64,
-                    "first frame"
-                );
+                let ms = since_play.as_secs_f64() * 1000.0;
+                tracing::info!(episode, first_frame_ms = ms, "first frame");
+                if let Ok(mut all) = self.first_frames.lock()
+                    && all.len() < 10_000
+                {
+                    all.push(ms);
+                }
                 Playback::Started
             }
             PlayerEvent::Buffering { percent, .. } => Playback::Buffering(percent < 100),

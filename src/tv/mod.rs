@@ -102,6 +102,7 @@ pub struct Session {
     _tick: slint::Timer,
     pub started: Instant,
     video: VideoSink,
+    first_frames: effects::FirstFrames,
 }
 
 /// The first-frame-ready time of the home screen, from process start.
@@ -148,7 +149,14 @@ impl Session {
             gl: display::gl_share(&ui, &video, options.video),
             ..PlayerConfig::default()
         };
-        let effects = effects::TvEffects::new(player_config, net.clone(), video.clone(), store);
+        let first_frames = effects::FirstFrames::default();
+        let effects = effects::TvEffects::new(
+            player_config,
+            net.clone(),
+            video.clone(),
+            store,
+            first_frames.clone(),
+        );
         let shell = Shell::install(
             ui,
             App::new(history, &options.lang),
@@ -190,6 +198,7 @@ impl Session {
             _tick: tick,
             started,
             video,
+            first_frames,
         })
     }
 
@@ -200,6 +209,14 @@ impl Session {
     /// Video frames drawn from GL textures so far (the GL path).
     pub fn gl_frames_shown(&self) -> u64 {
         self.video.gl_frames_shown()
+    }
+
+    /// Play command to first frame of every episode played so far, ms.
+    pub fn first_frames_ms(&self) -> Vec<f64> {
+        self.first_frames
+            .lock()
+            .map(|v| v.clone())
+            .unwrap_or_default()
     }
 
     /// Stops playback and writes the history before the process ends.
