@@ -52,10 +52,10 @@ bench: deps
 	cargo bench --bench tv
 
 # cargo-fuzz targets for the parsers of outside input: catalog, HLS
-# playlist, Roku feed. Seeds are committed under fuzz/seeds/TARGET; a run
+# playlist, Roku feed, WebVTT subtitles. Seeds are committed under fuzz/seeds/TARGET; a run
 # grows its corpus in fuzz/corpus/TARGET (not committed). cargo-fuzz
 # needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.
-FUZZ_TARGETS := catalog_parse hls_parse roku_import
+FUZZ_TARGETS := catalog_parse hls_parse roku_import webvtt_parse
 FUZZ_SECONDS ?= 300
 
 fuzz-build: deps

@@ -29,3 +29,4 @@ pub mod store;
 pub mod tv;
 #[cfg(feature = "tv")]
 pub mod view;
+pub mod webvtt;

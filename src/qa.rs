@@ -101,6 +101,11 @@ pub struct QaReport {
     /// Play command to first frame of each episode played, ms: a few ms
     /// when the focus rested on it long enough to preload it.
     pub first_frame_ms: Vec<f64>,
+    /// Every subtitle cue shown: its text, its start in the episode and the
+    /// media time of the frame it first appeared with, ms.
+    pub subtitle_cues: Vec<crate::view::subtitles::ShownCue>,
+    /// Why the episode's subtitles are not shown, at the end, if they are not.
+    pub subtitle_note: Option<String>,
     /// Network runtimes and HTTP clients the process built: one each.
     pub net_runtimes: usize,
     pub http_clients: usize,
@@ -238,15 +243,19 @@ pub fn run(
     let api = ui.global::<crate::view::Api>();
     let screen = format!("{:?}", api.get_screen()).to_lowercase();
     let notice = Some(api.get_notice().to_string()).filter(|n| !n.is_empty());
+    let subtitle_note = Some(api.get_subtitle_note().to_string()).filter(|n| !n.is_empty());
     let gl_frames = session.gl_frames_shown();
     let first_frames = session.first_frames_ms();
+    let subtitle_cues = session.subtitle_cues();
     session.finish();
     let mut r = runner.borrow_mut();
     (r.report.net_runtimes, r.report.http_clients) = crate::net::built();
     r.report.gl_frames = gl_frames;
     r.report.first_frame_ms = first_frames;
+    r.report.subtitle_cues = subtitle_cues;
     r.report.screen = screen;
     r.report.notice = notice;
+    r.report.subtitle_note = subtitle_note;
     if let Some(e) = r.error.take() {
         return Err(QaError::Step(e));
     }

@@ -11,7 +11,7 @@ pub mod shelf;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::catalog::model::{Catalog, Episode, Series, StreamType};
+use crate::catalog::model::{Catalog, Episode, Series, StreamType, SubtitleKind, SubtitleTrack};
 use crate::input::Action;
 
 use history::History;
@@ -171,6 +171,8 @@ pub struct PlayerState {
     pub controls_until: Option<u64>,
     pub control: Control,
     pub error_choice: ErrorChoice,
+    /// The subtitle track shown with the episode, if any.
+    pub subtitles: Option<SubtitleTrack>,
     last_saved_ms: u64,
 }
 
@@ -683,12 +685,17 @@ impl App {
         if self.screen() != &Screen::Player {
             self.stack.push(Screen::Player);
         }
+        let entry = self.series(series).and_then(|s| {
+            s.episodes
+                .iter()
+                .find(|e| e.number == episode)
+                .map(|e| (s, e))
+        });
         // The catalog's duration until the stream tells its own.
-        let duration_ms = self
-            .series(series)
-            .and_then(|s| s.episodes.iter().find(|e| e.number == episode))
-            .map(|e| (e.duration * 1000.0) as u64)
+        let duration_ms = entry
+            .map(|(_, e)| (e.duration * 1000.0) as u64)
             .filter(|d| *d > 0);
+        let subtitles = entry.and_then(|(s, e)| subtitles_for(s, e, &self.lang).cloned());
         self.player = Some(PlayerState {
             token,
             series: series.into(),
@@ -701,6 +708,7 @@ impl App {
             controls_until: None,
             control: Control::PlayPause,
             error_choice: ErrorChoice::Retry,
+            subtitles,
             last_saved_ms: self.now_ms,
         });
     }
@@ -915,6 +923,46 @@ pub fn next_episode(series: &Series, number: u32) -> Option<&Episode> {
         .iter()
         .filter(|e| e.number > number)
         .min_by_key(|e| e.number)
+}
+
+/// Whether BCP 47 tags `a` and `b` name the same language as a viewer
+/// means it: equal, or the same primary language (`es` and `es-MX`).
+pub fn same_language(a: &str, b: &str) -> bool {
+    let primary = |t: &str| {
+        t.split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase()
+    };
+    a.eq_ignore_ascii_case(b) || (!a.is_empty() && primary(a) == primary(b))
+}
+
+/// The subtitles to show with `episode` of `series` to a viewer whose
+/// language is `lang`: when the audio is in that language, only forced
+/// subtitles (signs, foreign lines); otherwise subtitles in that language,
+/// else captions. An exact tag beats a primary-language match.
+pub fn subtitles_for<'a>(
+    series: &Series,
+    episode: &'a Episode,
+    lang: &str,
+) -> Option<&'a SubtitleTrack> {
+    let audio = if episode.audio_languages.is_empty() {
+        &series.languages.audio
+    } else {
+        &episode.audio_languages
+    };
+    let understood = audio.iter().any(|a| same_language(a, lang));
+    let kinds: &[SubtitleKind] = if understood {
+        &[SubtitleKind::Forced]
+    } else {
+        &[SubtitleKind::Subtitles, SubtitleKind::Captions]
+    };
+    kinds.iter().find_map(|kind| {
+        let of_kind = || episode.subtitles.iter().filter(move |t| t.kind == *kind);
+        of_kind()
+            .find(|t| t.language.eq_ignore_ascii_case(lang))
+            .or_else(|| of_kind().find(|t| same_language(&t.language, lang)))
+    })
 }
 
 /// The first stream the player can play: HLS or progressive MP4.

@@ -530,3 +530,56 @@ fn an_episode_focused_in_the_grid_is_preloaded_but_not_a_locked_one() {
     assert!(cmds.contains(&Command::CancelPreload), "{cmds:?}");
     assert!(preloads(&app.handle(Event::Tick(20 * INTENT_DWELL_MS))).is_empty());
 }
+
+#[test]
+fn subtitles_follow_the_viewer_language_and_the_audio() {
+    use crate::catalog::model::{SubtitleKind, SubtitleTrack};
+    let base = url::Url::parse("http://127.0.0.1:9/").unwrap();
+    let catalog = crate::demo::catalog::catalog(&base);
+    let ceo = catalog
+        .series
+        .iter()
+        .find(|s| s.id == "ceo-secret")
+        .unwrap();
+    let ep = &ceo.episodes[0];
+    // Chinese audio: English and Spanish viewers read their subtitles,
+    // matched as viewers expect (es-MX reads es); no Swahili ones.
+    let lang_of = |lang: &str| subtitles_for(ceo, ep, lang).map(|t| t.language.clone());
+    assert_eq!(lang_of("en").as_deref(), Some("en"));
+    assert_eq!(lang_of("es-MX").as_deref(), Some("es"));
+    assert_eq!(lang_of("sw"), None);
+    // English audio: an English viewer gets none, but forced ones.
+    let bakery = catalog
+        .series
+        .iter()
+        .find(|s| s.id == "midnight-bakery")
+        .unwrap();
+    let mut ep = bakery.episodes[0].clone();
+    assert_eq!(subtitles_for(bakery, &ep, "en"), None);
+    assert_eq!(
+        subtitles_for(bakery, &ep, "es").map(|t| t.language.as_str()),
+        Some("es")
+    );
+    ep.subtitles.push(SubtitleTrack {
+        url: "http://127.0.0.1:9/forced.vtt".into(),
+        language: "en".into(),
+        kind: SubtitleKind::Forced,
+        extra: Default::default(),
+    });
+    assert_eq!(
+        subtitles_for(bakery, &ep, "en-GB").map(|t| t.kind),
+        Some(SubtitleKind::Forced)
+    );
+    assert!(same_language("zh-Hans", "zh-CN") && !same_language("", "en"));
+
+    // The player state names the track of the episode played.
+    let mut app = app();
+    press(&mut app, &[Ok, Ok]);
+    let track = app.player().unwrap().subtitles.clone().unwrap();
+    assert_eq!(track.language, "en");
+    assert!(
+        track.url.ends_with("subtitles/ceo-secret/1.en.vtt"),
+        "{}",
+        track.url
+    );
+}

@@ -20,6 +20,61 @@ pub struct DemoSeries {
 
 pub const EPISODE_SECONDS: u32 = 12;
 
+/// Series whose audio is not English, with English and Spanish subtitles,
+/// so that a newcomer sees subtitles at once; and one in English with
+/// Spanish subtitles, for Spanish-speaking viewers (`--lang es`).
+const SUBTITLED: &[(&str, &str, &[&str])] = &[
+    ("ceo-secret", "zh", &["en", "es"]),
+    ("midnight-bakery", "en", &["es"]),
+];
+
+/// The lines of each demo episode, in each subtitle language: made up,
+/// numbered by episode so that a cue can be told from another.
+const LINES: &[(&str, [&str; 4])] = &[
+    (
+        "en",
+        [
+            "Episode {n}. Who runs this tower?",
+            "<i>(whispering)</i> Not the man in the corner office.",
+            "Then who signs the cheques?",
+            "The one who cleans the floor <b>every night</b>.",
+        ],
+    ),
+    (
+        "es",
+        [
+            "Episodio {n}. ¿Quién manda en esta torre?",
+            "<i>(susurrando)</i> No el hombre del despacho de la esquina.",
+            "¿Entonces quién firma los cheques?",
+            "La que limpia el suelo <b>cada noche</b>.",
+        ],
+    ),
+];
+
+/// The WebVTT subtitles of episode `n` of `series` in `lang`, if the demo
+/// has them: four cues spread over the episode.
+pub fn vtt(series: &str, n: u32, lang: &str) -> Option<String> {
+    let (_, _, langs) = SUBTITLED.iter().find(|(id, _, _)| *id == series)?;
+    if !langs.contains(&lang) || !(1..=self::series(series)?.episodes).contains(&n) {
+        return None;
+    }
+    let (_, lines) = LINES.iter().find(|(l, _)| *l == lang)?;
+    let mut out = String::from("WEBVTT\n");
+    for (i, line) in lines.iter().enumerate() {
+        let start = 500 + i as u32 * 3000;
+        let end = start + 2500;
+        let at = |ms: u32| format!("00:{:02}.{:03}", ms / 1000, ms % 1000);
+        out.push_str(&format!(
+            "\n{}\n{} --> {}\n{}\n",
+            i + 1,
+            at(start),
+            at(end),
+            line.replace("{n}", &n.to_string())
+        ));
+    }
+    Some(out)
+}
+
 pub const SERIES: &[DemoSeries] = &[
     DemoSeries {
         id: "ceo-secret",
@@ -89,8 +144,23 @@ pub fn json(base: &Url) -> Value {
         .iter()
         .enumerate()
         .map(|(i, s)| {
+            let (audio, subtitle_langs) = SUBTITLED
+                .iter()
+                .find(|(id, _, _)| *id == s.id)
+                .map(|(_, audio, langs)| (*audio, *langs))
+                .unwrap_or(("en", &[]));
             let episodes: Vec<Value> = (1..=s.episodes)
                 .map(|n| {
+                    let subtitles: Vec<Value> = subtitle_langs
+                        .iter()
+                        .map(|l| {
+                            json!({
+                                "url": at(format!("subtitles/{}/{n}.{l}.vtt", s.id)),
+                                "language": l,
+                                "kind": "subtitles"
+                            })
+                        })
+                        .collect();
                     json!({
                         "id": format!("{}-{n}", s.id),
                         "number": n,
@@ -101,7 +171,8 @@ pub fn json(base: &Url) -> Value {
                             "type": "hls",
                             "codecs": "avc1.42c01f,mp4a.40.2"
                         }],
-                        "audio_languages": ["en"]
+                        "subtitles": subtitles,
+                        "audio_languages": [audio]
                     })
                 })
                 .collect();
@@ -113,7 +184,7 @@ pub fn json(base: &Url) -> Value {
                 "genres": s.genres,
                 "rating": { "value": "TV-PG", "system": "us-tv" },
                 "licence": format!("(2026) Demo Filing No. {:04}", 101 + i),
-                "languages": { "audio": ["en"], "subtitles": [] },
+                "languages": { "audio": [audio], "subtitles": subtitle_langs },
                 "episode_count": s.episodes,
                 "free_episodes": s.free,
                 "unlock": { "price": 49, "currency": "coins" },

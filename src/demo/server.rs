@@ -84,6 +84,7 @@ impl DemoServer {
                         axum::Json(demo_catalog::json(&g.base))
                     }),
                 )
+                .route("/subtitles/{series}/{file}", axum::routing::get(subtitles))
                 .fallback_service(ServeDir::new(&dir))
                 .layer(axum::middleware::from_fn_with_state(
                     state.clone(),
@@ -130,6 +131,20 @@ fn serve(runtime: &Handle, app: impl FnOnce(&Url) -> axum::Router) -> std::io::R
         base,
         shutdown: Some(tx),
     })
+}
+
+/// `subtitles/SERIES/N.LANG.vtt`: made on the fly, they are a few lines.
+async fn subtitles(
+    axum::extract::Path((series, file)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let vtt = file
+        .strip_suffix(".vtt")
+        .and_then(|f| f.split_once('.'))
+        .and_then(|(n, lang)| demo_catalog::vtt(&series, n.parse().ok()?, lang));
+    match vtt {
+        Some(text) => ([("content-type", "text/vtt; charset=utf-8")], text).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
 
 /// What a request path needs generated first.

@@ -23,9 +23,10 @@ use crate::input::{Keymap, KeymapError};
 use crate::net::{Net, NetConfig, NetError};
 use crate::playback::{AudioOutput, PlayerConfig};
 use crate::store::Store;
-use crate::view::posters::PosterLoader;
+use crate::view::subtitles::SubtitleSlot;
 use crate::view::video::VideoSink;
 use crate::view::{AppWindow, fit_to_screen};
+use crate::view::{posters, subtitles};
 
 pub use display::{open_display, systemd_watchdog};
 pub use shell::{Effects, Input, Shell};
@@ -103,6 +104,7 @@ pub struct Session {
     pub started: Instant,
     video: VideoSink,
     first_frames: effects::FirstFrames,
+    subtitle_slot: SubtitleSlot,
 }
 
 /// The first-frame-ready time of the home screen, from process start.
@@ -138,7 +140,7 @@ impl Session {
         // The one network stack of the process: player, catalog, posters
         // and the demo server all run on it.
         let net = Net::new(options.net.clone())?;
-        let posters = PosterLoader::new(
+        let posters = posters::loader(
             net.clone(),
             Arc::new(|url, loaded| shell::post(Input::Poster { url, loaded })),
         );
@@ -163,6 +165,16 @@ impl Session {
             keymap,
             Box::new(effects),
             Some(Box::new(move |url: &str| posters.request(url))),
+        );
+        let subtitles = subtitles::loader(
+            net.clone(),
+            Arc::new(|url, loaded| shell::post(Input::Subtitles { url, loaded })),
+        );
+        let subtitle_slot = SubtitleSlot::default();
+        video.set_subtitles(subtitle_slot.clone());
+        shell.borrow_mut().view_mut().set_subtitles(
+            Box::new(move |url: &str| subtitles.request(url)),
+            subtitle_slot.clone(),
         );
 
         let (server, catalog_url) = match &options.catalog {
@@ -199,6 +211,7 @@ impl Session {
             started,
             video,
             first_frames,
+            subtitle_slot,
         })
     }
 
@@ -209,6 +222,11 @@ impl Session {
     /// Video frames drawn from GL textures so far (the GL path).
     pub fn gl_frames_shown(&self) -> u64 {
         self.video.gl_frames_shown()
+    }
+
+    /// Every subtitle cue shown so far, with when it appeared.
+    pub fn subtitle_cues(&self) -> Vec<crate::view::subtitles::ShownCue> {
+        self.subtitle_slot.shown()
     }
 
     /// Play command to first frame of every episode played so far, ms.

@@ -30,6 +30,11 @@ pub enum Input {
         url: String,
         loaded: Result<SharedPixelBuffer<Rgba8Pixel>, String>,
     },
+    /// A subtitle track was fetched and parsed, or failed.
+    Subtitles {
+        url: String,
+        loaded: crate::view::subtitles::Loaded,
+    },
 }
 
 /// What the app core's commands do outside the app: play, save, exit.
@@ -121,6 +126,10 @@ impl Shell {
     pub fn app(&self) -> &App {
         &self.app
     }
+    pub fn view_mut(&mut self) -> &mut View {
+        &mut self.view
+    }
+
     pub fn view(&self) -> &View {
         &self.view
     }
@@ -165,6 +174,10 @@ impl Shell {
                     Ok(pixels) => self.view.poster_ready(&url, pixels),
                     Err(_) => self.view.poster_failed(&url),
                 }
+                return;
+            }
+            Input::Subtitles { url, loaded } => {
+                self.view.subtitles_loaded(&url, loaded);
                 return;
             }
         };

@@ -8,8 +8,10 @@
 #[cfg(target_os = "linux")]
 pub mod gl_video;
 pub mod headless;
+pub mod loader;
 pub mod posters;
 mod project;
+pub mod subtitles;
 pub mod video;
 
 use std::collections::HashMap;
@@ -31,6 +33,9 @@ pub const POSTERS_KEPT: usize = 64;
 /// [`View::poster_ready`] or [`View::poster_failed`].
 pub type PosterRequest = Box<dyn Fn(&str)>;
 
+/// Subtitle tracks kept parsed (the one playing, the next one, a few back).
+const SUBTITLES_KEPT: usize = 8;
+
 pub struct View {
     ui: AppWindow,
     request: Option<PosterRequest>,
@@ -42,6 +47,12 @@ pub struct View {
     render_pass: u64,
     requested: std::collections::HashSet<String>,
     models: project::Models,
+    /// Fetches subtitle tracks; results come back through
+    /// [`View::subtitles_loaded`]. The slot is what the video sink shows.
+    subtitle_request: Option<PosterRequest>,
+    subtitle_slot: subtitles::SubtitleSlot,
+    /// Tracks by URL, oldest first: `None` while being fetched.
+    subtitle_tracks: std::collections::VecDeque<(String, Option<subtitles::Loaded>)>,
 }
 
 impl View {
@@ -64,7 +75,41 @@ impl View {
             render_pass: 0,
             requested: Default::default(),
             models,
+            subtitle_request: None,
+            subtitle_slot: Default::default(),
+            subtitle_tracks: Default::default(),
         }
+    }
+
+    /// Subtitles: `request` fetches a track, `slot` is where the video
+    /// sink finds the one to show.
+    pub fn set_subtitles(&mut self, request: PosterRequest, slot: subtitles::SubtitleSlot) {
+        self.subtitle_request = Some(request);
+        self.subtitle_slot = slot;
+    }
+
+    /// A subtitle track fetched and parsed, or why not.
+    pub fn subtitles_loaded(&mut self, url: &str, loaded: subtitles::Loaded) {
+        match self.subtitle_tracks.iter_mut().find(|(u, _)| u == url) {
+            Some(entry) => entry.1 = Some(loaded),
+            None => self
+                .subtitle_tracks
+                .push_back((url.to_owned(), Some(loaded))),
+        }
+    }
+
+    /// The track at `url`: fetched if new, `None` until it is loaded.
+    fn subtitle_track(&mut self, url: &str) -> Option<subtitles::Loaded> {
+        if let Some((_, t)) = self.subtitle_tracks.iter().find(|(u, _)| u == url) {
+            return t.clone();
+        }
+        let request = self.subtitle_request.as_ref()?;
+        request(url);
+        self.subtitle_tracks.push_back((url.to_owned(), None));
+        while self.subtitle_tracks.len() > SUBTITLES_KEPT {
+            self.subtitle_tracks.pop_front();
+        }
+        None
     }
 
     pub fn ui(&self) -> &AppWindow {

@@ -1,12 +1,9 @@
-//! Posters and the partner's logo: fetched through the process's network
-//! stack (URL policy, TLS, pins), decoded and scaled off the UI thread, and
-//! handed to whoever asked (the TV shell, which gives them to the view).
-
-use std::sync::Arc;
+//! Posters and the partner's logo: decoded with limits and scaled to the
+//! size shown, through the view's [`Loader`](super::loader::Loader).
 
 use slint::{Rgba8Pixel, SharedPixelBuffer};
 
-use crate::net::{FetchStats, Net};
+use crate::net::Net;
 
 /// Posters larger than this are refused rather than fetched whole.
 const MAX_BYTES: usize = 8 << 20;
@@ -23,47 +20,21 @@ pub const POSTER_SIZE: (u32, u32) = (405, 720);
 /// A decoded poster, or why it cannot be shown.
 pub type Loaded = Result<SharedPixelBuffer<Rgba8Pixel>, String>;
 
-/// Where a loaded poster goes, on whatever thread it finished.
-pub type Deliver = Arc<dyn Fn(String, Loaded) + Send + Sync>;
+/// Fetches posters and decodes them at [`POSTER_SIZE`], two at most at once.
+pub type PosterLoader = super::loader::Loader<SharedPixelBuffer<Rgba8Pixel>>;
 
-#[derive(Clone)]
-pub struct PosterLoader {
+pub fn loader(
     net: Net,
-    deliver: Deliver,
-}
-
-impl PosterLoader {
-    pub fn new(net: Net, deliver: Deliver) -> PosterLoader {
-        PosterLoader { net, deliver }
-    }
-
-    /// Fetches and decodes `url` in the background.
-    pub fn request(&self, url: &str) {
-        let net = self.net.clone();
-        let deliver = self.deliver.clone();
-        let text = url.to_owned();
-        self.net.spawn(async move {
-            let loaded = load(&net, &text).await;
-            if let Err(why) = &loaded {
-                tracing::warn!(url = %text, error = %why, "poster not shown");
-            }
-            deliver(text, loaded);
-        });
-    }
-}
-
-async fn load(net: &Net, text: &str) -> Loaded {
-    let url = url::Url::parse(text).map_err(|e| format!("bad URL: {e}"))?;
-    let bytes = net
-        .fetcher()
-        .get("poster", &url, None, MAX_BYTES, &FetchStats::default())
-        .await
-        .map_err(|e| e.to_string())?;
-    static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(DECODERS);
-    let _permit = DECODING.acquire().await.map_err(|e| e.to_string())?;
-    tokio::task::spawn_blocking(move || decode(&bytes, POSTER_SIZE))
-        .await
-        .map_err(|e| e.to_string())?
+    deliver: super::loader::Deliver<SharedPixelBuffer<Rgba8Pixel>>,
+) -> PosterLoader {
+    PosterLoader::new(
+        net,
+        "poster",
+        MAX_BYTES,
+        DECODERS,
+        |bytes| decode(bytes, POSTER_SIZE),
+        deliver,
+    )
 }
 
 /// PNG or JPEG bytes → RGBA, scaled down to fit `max` (never up) as soon

@@ -346,6 +346,45 @@ fn render_series(view: &mut View, app: &App, series: &Series, lang: &str, defaul
     api.set_series_poster(poster);
 }
 
+/// The subtitles of the episode on screen go to the video sink's slot (or
+/// why they cannot be shown to the side panel); the next episode's are
+/// fetched ahead, as its picture is preloaded.
+fn render_subtitles(view: &mut View, app: &App, series: &Series, lang: &str) {
+    let Some(p) = app.player() else {
+        return;
+    };
+    let note = match &p.subtitles {
+        None => {
+            view.subtitle_slot.set(None);
+            String::new()
+        }
+        Some(track) => match view.subtitle_track(&track.url) {
+            Some(Ok(parsed)) => {
+                view.subtitle_slot.set(Some(parsed));
+                String::new()
+            }
+            Some(Err(why)) => {
+                view.subtitle_slot.set(None);
+                format!("Subtitles ({}) unavailable: {why}", track.language)
+            }
+            None => {
+                view.subtitle_slot.set(None);
+                String::new()
+            }
+        },
+    };
+    if let Some(next) = next_episode(series, p.episode)
+        && App::playable(series, next.number)
+        && let Some(track) = app::subtitles_for(series, next, lang)
+    {
+        view.subtitle_track(&track.url);
+    }
+    let api = view.ui.global::<Api>();
+    set_if(api.get_subtitle_note(), note.into(), |v| {
+        api.set_subtitle_note(v)
+    });
+}
+
 fn render_player(view: &mut View, app: &App, lang: &str, default: &str) {
     let ui = view.ui.clone_strong();
     let api = ui.global::<Api>();
@@ -379,6 +418,7 @@ fn render_player(view: &mut View, app: &App, lang: &str, default: &str) {
         });
     }
     sync(&view.models.up_next, up_next);
+    render_subtitles(view, app, series, lang);
     set_if(
         api.get_countdown(),
         app.countdown().unwrap_or(0) as i32,

@@ -16,6 +16,7 @@ use slint::{ComponentHandle, Image, Rgba8Pixel, SharedPixelBuffer};
 
 use crate::playback::{EpisodeId, FrameSink, RgbaFrame};
 
+use super::subtitles::SubtitleSlot;
 use super::{Api, AppWindow};
 
 /// Size of the blurred backdrop behind the pillarbox, and its blur.
@@ -35,8 +36,14 @@ struct Inner {
     showing: AtomicU64,
     /// The latest frame of an episode not (yet) on screen: a just-started
     /// episode can send its first frame before `show` learns its id.
-    stray: Mutex<Option<(EpisodeId, Frame)>>,
-    latest: Mutex<Option<Frame>>,
+    stray: Mutex<Option<(EpisodeId, Frame, Option<Duration>)>>,
+    latest: Mutex<Option<(Frame, Option<Duration>)>>,
+    /// Timestamp of the first frame shown of the episode on screen: frame
+    /// timestamps minus it are the media time subtitles are timed in.
+    first_pts: Mutex<Option<Duration>>,
+    /// Subtitles of the episode on screen, and the text last put up.
+    subtitles: std::sync::OnceLock<SubtitleSlot>,
+    subtitle_shown: Mutex<String>,
     backdrop: Mutex<(Option<Instant>, Option<SharedPixelBuffer<Rgba8Pixel>>)>,
     scheduled: AtomicBool,
     /// GL path: the frame for the renderer to pick up before it draws, and
@@ -59,6 +66,9 @@ impl VideoSink {
                 showing: AtomicU64::new(u64::MAX),
                 stray: Mutex::new(None),
                 latest: Mutex::new(None),
+                first_pts: Mutex::new(None),
+                subtitles: std::sync::OnceLock::new(),
+                subtitle_shown: Mutex::new(String::new()),
                 backdrop: Mutex::new((None, None)),
                 scheduled: AtomicBool::new(false),
                 gl_next: Mutex::new(None),
@@ -72,15 +82,27 @@ impl VideoSink {
     /// early).
     pub fn show(&self, episode: EpisodeId) {
         self.inner.showing.store(episode, Ordering::SeqCst);
+        if let Ok(mut f) = self.inner.first_pts.lock() {
+            *f = None;
+        }
         let early = self.inner.stray.lock().ok().and_then(|mut s| s.take());
-        if let Some((id, frame)) = early
+        if let Some((id, frame, pts)) = early
             && id == episode
         {
+            if let Ok(mut f) = self.inner.first_pts.lock() {
+                *f = pts;
+            }
             if let Ok(mut l) = self.inner.latest.lock() {
-                *l = Some(frame);
+                *l = Some((frame, pts));
             }
             self.deliver();
         }
+    }
+
+    /// Where the subtitles of the episode on screen are found: checked at
+    /// every frame shown. Set once.
+    pub fn set_subtitles(&self, slot: SubtitleSlot) {
+        let _ = self.inner.subtitles.set(slot);
     }
 
     /// Shows nothing, and clears the picture, until the next `show`.
@@ -96,12 +118,20 @@ impl VideoSink {
         if let Ok(mut l) = self.inner.latest.lock() {
             *l = None;
         }
+        if let Ok(mut f) = self.inner.first_pts.lock() {
+            *f = None;
+        }
+        if let Ok(mut shown) = self.inner.subtitle_shown.lock() {
+            shown.clear();
+        }
         if let Ok(mut g) = self.inner.gl_next.lock() {
             *g = None;
         }
         let inner = self.inner.clone();
         let _ = self.inner.ui.upgrade_in_event_loop(move |ui| {
             ui.global::<Api>().set_video_frame(Image::default());
+            ui.global::<Api>()
+                .set_subtitle(slint::StyledText::default());
             // The picture no longer uses the texture: let the buffer go.
             if let Ok(mut c) = inner.gl_current.lock() {
                 *c = None;
@@ -170,7 +200,8 @@ impl VideoSink {
             inner.scheduled.store(false, Ordering::Release);
             let api = ui.global::<Api>();
             let frame = inner.latest.lock().ok().and_then(|mut l| l.take());
-            match frame {
+            let pts = frame.as_ref().and_then(|(_, pts)| *pts);
+            match frame.map(|(f, _)| f) {
                 Some(Frame::Cpu(frame)) => api.set_video_frame(Image::from_rgba8(frame)),
                 Some(Frame::Gl(buffer, info)) => {
                     // Only the renderer, with its context current, may turn
@@ -186,20 +217,55 @@ impl VideoSink {
             if let Some(b) = backdrop {
                 api.set_backdrop(Image::from_rgba8(b));
             }
+            if let Some(pts) = pts {
+                inner.show_subtitles(&api, pts);
+            }
         });
+    }
+}
+
+impl Inner {
+    /// Puts up the cues of the frame with timestamp `pts`, if they changed.
+    fn show_subtitles(&self, api: &Api<'_>, pts: Duration) {
+        let Some(slot) = self.subtitles.get() else {
+            return;
+        };
+        let first = self.first_pts.lock().ok().and_then(|f| *f).unwrap_or(pts);
+        let (text, top) = slot.at(pts.saturating_sub(first)).unwrap_or_default();
+        let Ok(mut shown) = self.subtitle_shown.lock() else {
+            return;
+        };
+        if *shown != text {
+            let styled = slint::StyledText::from_markdown(&text)
+                .unwrap_or_else(|_| slint::StyledText::from_plain_text(&text));
+            api.set_subtitle(styled);
+            api.set_subtitle_top(top);
+            *shown = text;
+        }
     }
 }
 
 impl VideoSink {
     /// Shows `frame` if it belongs to the episode on screen, else keeps it
     /// for `show`; `rgba` gives the picture for the backdrop when one is due.
-    fn offer(&self, episode: EpisodeId, frame: Frame, rgba: impl FnOnce() -> Option<Backdrop>) {
+    fn offer(
+        &self,
+        episode: EpisodeId,
+        frame: Frame,
+        pts: Option<Duration>,
+        rgba: impl FnOnce() -> Option<Backdrop>,
+    ) {
         let inner = &self.inner;
         if episode != inner.showing.load(Ordering::SeqCst) {
             if let Ok(mut s) = inner.stray.lock() {
-                *s = Some((episode, frame));
+                *s = Some((episode, frame, pts));
             }
             return;
+        }
+        if let Ok(mut f) = inner.first_pts.lock()
+            && f.is_none()
+        {
+            *f = pts;
         }
         if let Ok(mut b) = inner.backdrop.lock() {
             let due = b.0.is_none_or(|t| t.elapsed() >= BACKDROP_EVERY);
@@ -211,7 +277,7 @@ impl VideoSink {
             }
         }
         if let Ok(mut l) = inner.latest.lock() {
-            *l = Some(frame);
+            *l = Some((frame, pts));
         }
         self.deliver();
     }
@@ -232,7 +298,9 @@ impl FrameSink for VideoSink {
                 dst[y * row..(y + 1) * row].copy_from_slice(src);
             }
         }
-        self.offer(episode, Frame::Cpu(buf), || Some(backdrop(frame)));
+        self.offer(episode, Frame::Cpu(buf), frame.pts, || {
+            Some(backdrop(frame))
+        });
     }
 
     fn gl_frame(&self, episode: EpisodeId, buffer: gst::Buffer, info: &gst_video::VideoInfo) {
@@ -252,7 +320,8 @@ impl FrameSink for VideoSink {
                 data,
             }))
         };
-        self.offer(episode, Frame::Gl(buffer, info.clone()), read_back);
+        let pts = buffer.pts().map(Duration::from);
+        self.offer(episode, Frame::Gl(buffer, info.clone()), pts, read_back);
     }
 }
 

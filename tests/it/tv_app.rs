@@ -246,3 +246,127 @@ fn probe_names_missing_elements_and_their_packages() {
         "{text}"
     );
 }
+
+/// Cues as the QA report lists them: (track, text, start, shown at, the
+/// frame before).
+fn cues(report: &serde_json::Value) -> Vec<(u64, String, u64, u64, Option<u64>)> {
+    report["subtitle_cues"]
+        .as_array()
+        .expect("subtitle_cues")
+        .iter()
+        .map(|c| {
+            (
+                c["track"].as_u64().unwrap(),
+                c["text"].as_str().unwrap().to_owned(),
+                c["start_ms"].as_u64().unwrap(),
+                c["shown_at_ms"].as_u64().unwrap(),
+                c["previous_frame_ms"].as_u64(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn demo_subtitles_show_in_step_with_the_picture_across_a_preloaded_switch() {
+    let state = tempfile::tempdir().unwrap();
+    // "The CEO's Secret" is in Chinese with English subtitles; Next
+    // switches to the preloaded episode 2 (its subtitles fetched ahead).
+    let (report, _) = qa(
+        &[
+            "home",
+            "key:ok",
+            "key:ok",
+            "playing:10500",
+            "key:next",
+            "playing:4500",
+        ],
+        state.path(),
+        shared_cache(),
+    );
+    let cues = cues(&report);
+    let texts: Vec<&str> = cues.iter().map(|c| c.1.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "Episode 1. Who runs this tower?",
+            "(whispering) Not the man in the corner office.",
+            "Then who signs the cheques?",
+            "The one who cleans the floor every night.",
+            "Episode 2. Who runs this tower?",
+            "(whispering) Not the man in the corner office.",
+        ],
+        "{report}"
+    );
+    assert_eq!(cues[3].0 + 1, cues[4].0, "one track per episode: {cues:?}");
+    // Each cue came up with the first frame shown at or after its start,
+    // never with one before: in step with the picture's timestamps.
+    let mut lags = Vec::new();
+    for (_, text, start, shown, previous) in &cues {
+        let previous = previous.expect("frames before each cue");
+        assert!(
+            previous < *start && start <= shown,
+            "{text}: starts at {start} ms; frames shown at {previous} then {shown} ms"
+        );
+        lags.push(shown - start);
+    }
+    eprintln!("cue start to the frame it appeared with, ms: {lags:?}");
+    assert_eq!(report["subtitle_note"], serde_json::Value::Null);
+}
+
+#[test]
+fn missing_or_broken_subtitles_leave_the_episode_playing_and_say_why_once() {
+    use crate::common::TestServer;
+    // The demo's episodes, with subtitles that are missing (404) for
+    // episode 1 and not WebVTT for episode 2.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let demo =
+        DemoServer::start_catalog(&shared_cache().join("pillarbox/demo-v1"), runtime.handle())
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let site = TestServer::start(dir.path());
+    let mut c = pillarbox::demo::catalog::json(demo.base());
+    let ceo = &mut c["series"][0];
+    assert_eq!(ceo["id"], "ceo-secret");
+    for (i, vtt) in ["missing.vtt", "broken.vtt"].iter().enumerate() {
+        ceo["episodes"][i]["subtitles"] = serde_json::json!([
+            { "url": site.url(vtt), "language": "en", "kind": "subtitles" }
+        ]);
+    }
+    std::fs::write(
+        dir.path().join("broken.vtt"),
+        "1\n00:00:01,000 --> 00:00:02,000\nSRT, not WebVTT\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("catalog.json"), c.to_string()).unwrap();
+    let url = site.url("catalog.json");
+    let play = |steps: &[&str]| {
+        let state = tempfile::tempdir().unwrap();
+        let mut args = steps.to_vec();
+        args.extend(["--catalog", &url]);
+        qa(&args, state.path(), shared_cache())
+    };
+    // Episode 1 plays on without subtitles and says why (after the
+    // fetcher's retries), once.
+    let (report, stderr) = play(&["home", "key:ok", "key:ok", "playing:6000"]);
+    assert_eq!(report["screen"], "player", "{report}");
+    assert!(cues(&report).is_empty());
+    let note = report["subtitle_note"].as_str().unwrap_or_default();
+    assert!(note.contains("HTTP 404"), "{report}");
+    let said = stderr
+        .lines()
+        .filter(|l| l.contains("subtitles not shown") && l.contains("missing.vtt"))
+        .count();
+    assert_eq!(said, 1, "{stderr}");
+    // Episode 2, from the grid: its subtitles are not WebVTT.
+    let (report, _) = play(&[
+        "home",
+        "key:ok",
+        "key:down",
+        "key:right",
+        "key:ok",
+        "playing:2000",
+    ]);
+    assert_eq!(report["screen"], "player", "{report}");
+    let note = report["subtitle_note"].as_str().unwrap_or_default();
+    assert!(note.contains("not WebVTT"), "{report}");
+}
