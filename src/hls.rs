@@ -50,6 +50,20 @@ pub struct Variant {
     pub bandwidth: u64,
     pub resolution: Option<(u64, u64)>,
     pub codecs: Option<String>,
+    /// `AUDIO=`: the group of audio renditions played with it.
+    pub audio_group: Option<String>,
+}
+
+/// An `EXT-X-MEDIA:TYPE=AUDIO` rendition: a dubbed (or original) audio
+/// track played with the video of a variant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudioRendition {
+    pub group: String,
+    pub language: Option<String>,
+    pub name: String,
+    /// Its own media playlist; none when the audio is in the variant.
+    pub url: Option<Url>,
+    pub default: bool,
 }
 
 /// A resource, or a byte range of one.
@@ -84,7 +98,10 @@ impl MediaPlan {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Parsed {
-    Master(Vec<Variant>),
+    Master {
+        variants: Vec<Variant>,
+        audio: Vec<AudioRendition>,
+    },
     Media(MediaPlan),
 }
 
@@ -148,6 +165,25 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
                     bandwidth: v.bandwidth,
                     resolution: v.resolution.map(|r| (r.width, r.height)),
                     codecs: v.codecs.clone(),
+                    audio_group: v.audio.clone(),
+                });
+            }
+            let mut audio = Vec::new();
+            for m in &master.alternatives {
+                if m.media_type != m3u8_rs::AlternativeMediaType::Audio {
+                    continue;
+                }
+                if audio.len() >= MAX_VARIANTS {
+                    return Err(malformed(format!(
+                        "master playlist lists more than {MAX_VARIANTS} audio renditions"
+                    )));
+                }
+                audio.push(AudioRendition {
+                    group: m.group_id.clone(),
+                    language: m.language.clone(),
+                    name: m.name.clone(),
+                    url: m.uri.as_deref().map(|u| policy.join(url, u)).transpose()?,
+                    default: m.default,
                 });
             }
             if variants.is_empty() {
@@ -155,7 +191,7 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
                     "master playlist lists no playable variant".into(),
                 ));
             }
-            Ok(Parsed::Master(variants))
+            Ok(Parsed::Master { variants, audio })
         }
         Playlist::MediaPlaylist(media) => {
             // m3u8-rs is lenient; check what it glosses over, with line numbers.
@@ -356,7 +392,10 @@ mod tests {
              #EXT-X-STREAM-INF:BANDWIDTH=3000000,RESOLUTION=1080x1920\nhigh/index.m3u8\n",
         )
         .unwrap();
-        let Parsed::Master(v) = p else { panic!() };
+        let Parsed::Master { variants: v, audio } = p else {
+            panic!()
+        };
+        assert!(audio.is_empty());
         assert_eq!(v.len(), 2);
         assert_eq!(v[0].bandwidth, 800_000);
         assert_eq!(
@@ -364,6 +403,36 @@ mod tests {
             "https://cdn.example.com/show/ep1/high/index.m3u8"
         );
         assert_eq!(v[1].resolution, Some((1080, 1920)));
+    }
+
+    #[test]
+    fn audio_renditions_of_a_master() {
+        let p = parse_str(
+            "#EXTM3U\n\
+             #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",LANGUAGE=\"en\",NAME=\"English\",DEFAULT=YES,URI=\"en/a.m3u8\"\n\
+             #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",LANGUAGE=\"es\",NAME=\"Espanol\",URI=\"es/a.m3u8\"\n\
+             #EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"sub\",LANGUAGE=\"en\",NAME=\"English\",URI=\"en/s.m3u8\"\n\
+             #EXT-X-STREAM-INF:BANDWIDTH=800000,AUDIO=\"aud\"\nv/index.m3u8\n",
+        )
+        .unwrap();
+        let Parsed::Master { variants, audio } = p else {
+            panic!()
+        };
+        assert_eq!(variants[0].audio_group.as_deref(), Some("aud"));
+        assert_eq!(audio.len(), 2);
+        assert_eq!(audio[1].language.as_deref(), Some("es"));
+        assert!(audio[0].default && !audio[1].default);
+        assert_eq!(
+            audio[1].url.as_ref().unwrap().as_str(),
+            "https://cdn.example.com/show/ep1/es/a.m3u8"
+        );
+        // A rendition URL the policy refuses refuses the whole playlist.
+        let e = parse_str(
+            "#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"x\",URI=\"http://evil.example/a.m3u8\"\n\
+             #EXT-X-STREAM-INF:BANDWIDTH=1,AUDIO=\"a\"\nv.m3u8\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), "refused", "{e}");
     }
 
     #[test]

@@ -14,6 +14,7 @@ pub mod elements;
 pub mod hls;
 #[cfg(feature = "tv")]
 pub mod input;
+pub mod language;
 pub mod net;
 #[cfg(feature = "player")]
 pub mod platform;

@@ -189,6 +189,10 @@ struct PlaybackOptions {
     /// Highest HLS variant bandwidth to pick, in bit/s.
     #[arg(long)]
     max_bitrate: Option<u64>,
+    /// Language of the HLS audio rendition to play (BCP 47; `es` finds
+    /// `es-MX`) [default: the playlist's DEFAULT rendition].
+    #[arg(long, value_name = "LANG")]
+    audio_language: Option<String>,
     /// Do not preload the next episode while one plays.
     #[arg(long)]
     no_preload: bool,
@@ -473,6 +477,7 @@ fn config_for(options: &PlaybackOptions) -> PlayerConfig {
         video_size: options.size,
         fast: options.fast,
         max_bitrate: options.max_bitrate,
+        audio_language: options.audio_language.clone(),
         audio: if options.headless {
             AudioOutput::Discard
         } else {

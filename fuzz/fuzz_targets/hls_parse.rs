@@ -9,7 +9,10 @@ use pillarbox::net::UrlPolicy;
 fuzz_target!(|data: &[u8]| {
     let base = url::Url::parse("https://cdn.example.com/show/ep1/index.m3u8").unwrap();
     match hls::parse(data, &base, &UrlPolicy::default()) {
-        Ok(Parsed::Master(variants)) => assert!(!variants.is_empty() && variants.len() <= MAX_VARIANTS),
+        Ok(Parsed::Master { variants, audio }) => {
+            assert!(!variants.is_empty() && variants.len() <= MAX_VARIANTS);
+            assert!(audio.len() <= MAX_VARIANTS);
+        }
         Ok(Parsed::Media(plan)) => {
             assert!(plan.segments.len() <= MAX_SEGMENTS);
             assert!(plan.duration().as_secs_f64() <= MAX_PLAYLIST_SECONDS + 1.0);

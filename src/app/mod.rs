@@ -925,17 +925,7 @@ pub fn next_episode(series: &Series, number: u32) -> Option<&Episode> {
         .min_by_key(|e| e.number)
 }
 
-/// Whether BCP 47 tags `a` and `b` name the same language as a viewer
-/// means it: equal, or the same primary language (`es` and `es-MX`).
-pub fn same_language(a: &str, b: &str) -> bool {
-    let primary = |t: &str| {
-        t.split(['-', '_'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase()
-    };
-    a.eq_ignore_ascii_case(b) || (!a.is_empty() && primary(a) == primary(b))
-}
+pub use crate::language::same_language;
 
 /// The subtitles to show with `episode` of `series` to a viewer whose
 /// language is `lang`: when the audio is in that language, only forced
@@ -958,10 +948,8 @@ pub fn subtitles_for<'a>(
         &[SubtitleKind::Subtitles, SubtitleKind::Captions]
     };
     kinds.iter().find_map(|kind| {
-        let of_kind = || episode.subtitles.iter().filter(move |t| t.kind == *kind);
-        of_kind()
-            .find(|t| t.language.eq_ignore_ascii_case(lang))
-            .or_else(|| of_kind().find(|t| same_language(&t.language, lang)))
+        let of_kind = episode.subtitles.iter().filter(move |t| t.kind == *kind);
+        crate::language::best_match(of_kind, |t| Some(t.language.as_str()), lang)
     })
 }
 

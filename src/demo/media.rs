@@ -186,6 +186,32 @@ pub fn generate(spec: &EpisodeSpec, dir: &Path) -> Result<Generated, MediaError>
     })
 }
 
+/// An audio-only HLS rendition (AAC in MPEG-TS) of `seconds`: a sine at
+/// `freq` Hz, for episodes whose audio comes as `EXT-X-MEDIA` renditions.
+pub fn generate_audio_rendition(
+    dir: &Path,
+    seconds: u32,
+    segment_seconds: u32,
+    freq: u32,
+) -> Result<(), MediaError> {
+    gst::init().map_err(|e| MediaError::Gst(e.to_string()))?;
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    let q = |p: &Path| format!("\"{}\"", p.display());
+    // 1920 samples at 48 kHz: one buffer per 25 fps frame, as episodes.
+    run_to_eos(&format!(
+        "audiotestsrc num-buffers={buffers} samplesperbuffer=1920 wave=sine freq={freq} volume=0.2 ! \
+         audio/x-raw,rate=48000,channels=2 ! audioconvert ! {enc} ! aacparse ! hls.audio \
+         hlssink2 name=hls location={seg} playlist-location={pl} target-duration={td} \
+         max-files=0 playlist-length=0",
+        buffers = seconds * 25,
+        enc = aac_encoder(),
+        seg = q(&dir.join("seg%05d.ts")),
+        pl = q(&dir.join("index.m3u8")),
+        td = segment_seconds.max(1),
+    ))?;
+    ensure_endlist(&dir.join("index.m3u8"))
+}
+
 fn run_to_eos(description: &str) -> Result<(), MediaError> {
     let pipeline = gst::parse::launch(description)
         .map_err(|e| MediaError::Gst(format!("{e} in: {description}")))?;

@@ -106,6 +106,8 @@ pub struct EpisodeReport<'a> {
     pub switch_gap_ms: Option<f64>,
     pub bitrate_kbps: Option<u64>,
     pub variant_switches: u64,
+    /// The language of the HLS audio rendition played, or null.
+    pub audio_language: Option<String>,
 }
 
 impl<'a> EpisodeReport<'a> {
@@ -132,6 +134,7 @@ impl<'a> EpisodeReport<'a> {
             switch_gap_ms: qoe.switch_gap_ms,
             bitrate_kbps: qoe.bitrate_kbps,
             variant_switches: qoe.variant_switches,
+            audio_language: qoe.audio_language.clone(),
         }
     }
 }

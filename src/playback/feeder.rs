@@ -23,7 +23,7 @@ use url::Url;
 use super::PlaybackError;
 use super::abr::{self, BandwidthEstimator};
 use super::control::Control;
-use crate::hls::{self, ByteSource, MediaPlan, Parsed, Variant};
+use crate::hls::{self, AudioRendition, ByteSource, MediaPlan, Parsed, Variant};
 use crate::net::cmcd::{CmcdData, ObjectType};
 use crate::net::{FetchStats, Fetcher, Net, Opened};
 
@@ -51,6 +51,8 @@ pub struct FeedState {
     pub position_ms: AtomicU64,
     /// Set on teardown; blocking waits return.
     pub cancelled: AtomicBool,
+    /// Language of the HLS audio rendition played, when one was chosen.
+    pub audio_language: Mutex<Option<String>>,
     /// Random-access mode: appsrc is blocked waiting for bytes not yet fetched.
     pub waiting: AtomicBool,
     // Stream-mode backpressure: set by enough-data, cleared by need-data.
@@ -87,6 +89,8 @@ pub struct FeedConfig {
     /// CMCD session id (the player's) and content id (the episode's).
     pub cmcd_session: String,
     pub cmcd_content: String,
+    /// Preferred language of HLS audio renditions (BCP 47).
+    pub audio_language: Option<String>,
 }
 
 impl FeedConfig {
@@ -207,11 +211,38 @@ async fn feed(
                 )
                 .await?
         };
-        let ladder = load_ladder(url, &text, fetcher.policy(), config)?;
+        let (ladder, audio) = load_ladder(url, &text, fetcher.policy(), config)?;
         appsrc.set_stream_type(gst_app::AppStreamType::Stream);
         install_stream_callbacks(appsrc, state);
+        if let Some(a) = &audio {
+            tracing::info!(language = ?a.language, name = %a.name, "audio rendition");
+            *state
+                .audio_language
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = a.language.clone();
+        }
+        // A rendition with its own playlist comes in through a second input.
+        let audio_input = match audio.and_then(|a| a.url) {
+            Some(audio_url) => Some((add_audio_input(control, config)?, audio_url)),
+            None => None,
+        };
         start_pipeline(control, appsrc, false)?;
-        return feed_hls(fetcher, appsrc, control, state, config, ladder).await;
+        let video = feed_hls(fetcher, appsrc, control, state, config, ladder);
+        return match audio_input {
+            None => video.await,
+            Some(((audio_src, audio_state), audio_url)) => {
+                let audio = feed_audio(
+                    fetcher,
+                    &audio_src,
+                    control,
+                    state,
+                    &audio_state,
+                    config,
+                    &audio_url,
+                );
+                tokio::try_join!(video, audio).map(|_| ())
+            }
+        };
     }
     match opened {
         Opened::Ranged {
@@ -271,18 +302,26 @@ struct Rendition {
     plan: Option<MediaPlan>,
 }
 
+/// The video ladder, and the audio rendition to play with it, if the
+/// master playlist has audio renditions.
 fn load_ladder(
     url: &Url,
     text: &[u8],
     policy: &crate::net::UrlPolicy,
     config: &FeedConfig,
-) -> Result<Vec<Rendition>, PlaybackError> {
+) -> Result<(Vec<Rendition>, Option<AudioRendition>), PlaybackError> {
     Ok(match hls::parse(text, url, policy)? {
-        Parsed::Media(plan) => vec![Rendition {
-            variant: None,
-            plan: Some(plan),
-        }],
-        Parsed::Master(mut variants) => {
+        Parsed::Media(plan) => (
+            vec![Rendition {
+                variant: None,
+                plan: Some(plan),
+            }],
+            None,
+        ),
+        Parsed::Master {
+            mut variants,
+            audio,
+        } => {
             variants.sort_by_key(|v| v.bandwidth);
             // --max-bitrate caps the ladder; the lowest rung always stays.
             if let Some(max) = config.max_bitrate {
@@ -293,15 +332,143 @@ fn load_ladder(
                     .max(1);
                 variants.truncate(keep);
             }
-            variants
-                .into_iter()
-                .map(|v| Rendition {
-                    variant: Some(v),
-                    plan: None,
-                })
-                .collect()
+            // Variants of one episode share their audio group (a ladder that
+            // changes audio with the bitrate is not supported: its first
+            // rung's group is kept).
+            let group = variants.first().and_then(|v| v.audio_group.clone());
+            let chosen = choose_audio(&audio, group.as_deref(), config.audio_language.as_deref());
+            (
+                variants
+                    .into_iter()
+                    .map(|v| Rendition {
+                        variant: Some(v),
+                        plan: None,
+                    })
+                    .collect(),
+                chosen.cloned(),
+            )
         }
     })
+}
+
+/// The rendition of `group` in the `preferred` language (`es` finds
+/// `es-MX`), else the group's DEFAULT, else its first.
+fn choose_audio<'a>(
+    renditions: &'a [AudioRendition],
+    group: Option<&str>,
+    preferred: Option<&str>,
+) -> Option<&'a AudioRendition> {
+    let group = group?;
+    let in_group = renditions.iter().filter(|r| r.group == group);
+    preferred
+        .and_then(|lang| {
+            crate::language::best_match(in_group.clone(), |r| r.language.as_deref(), lang)
+        })
+        .or_else(|| in_group.clone().find(|r| r.default))
+        .or_else(|| in_group.clone().next())
+}
+
+/// A second input into decodebin3 for an audio rendition with its own
+/// playlist: `appsrc ! typefind ! decodebin3.sink_%u`, with its own
+/// backpressure. Added while the pipeline is still in READY.
+fn add_audio_input(
+    control: &Control,
+    config: &FeedConfig,
+) -> Result<(gst_app::AppSrc, Arc<FeedState>), PlaybackError> {
+    let fail =
+        |what: String| PlaybackError::Decode(format!("cannot add the audio rendition: {what}"));
+    let pipeline = control.pipeline();
+    let decoder = pipeline
+        .by_name("decoder")
+        .ok_or_else(|| fail("no decoder".into()))?;
+    let src = gst_app::AppSrc::builder()
+        .name("audio-src")
+        .format(gst::Format::Bytes)
+        .stream_type(gst_app::AppStreamType::Stream)
+        .max_bytes((config.buffer_bytes / 4).max(1 << 20))
+        .block(false)
+        .build();
+    let typefind = gst::ElementFactory::make("typefind")
+        .name("audio-typefind")
+        .build()
+        .map_err(|e| fail(e.to_string()))?;
+    pipeline
+        .add_many([src.upcast_ref(), &typefind])
+        .map_err(|e| fail(e.to_string()))?;
+    src.link(&typefind).map_err(|e| fail(e.to_string()))?;
+    let sink = decoder
+        .request_pad_simple("sink_%u")
+        .ok_or_else(|| fail("decodebin3 gave no input pad".into()))?;
+    typefind
+        .static_pad("src")
+        .ok_or_else(|| fail("typefind has no src pad".into()))?
+        .link(&sink)
+        .map_err(|e| fail(e.to_string()))?;
+    let state = Arc::new(FeedState::default());
+    install_stream_callbacks(&src, &state);
+    for e in [src.upcast_ref::<gst::Element>(), &typefind] {
+        e.sync_state_with_parent()
+            .map_err(|e| fail(e.to_string()))?;
+    }
+    Ok((src, state))
+}
+
+/// Feeds an audio rendition's segments, in order, into its own input. Its
+/// bytes count towards the episode's (`state`) preload budget.
+async fn feed_audio(
+    fetcher: &Fetcher,
+    appsrc: &gst_app::AppSrc,
+    control: &Control,
+    state: &FeedState,
+    audio_state: &FeedState,
+    config: &FeedConfig,
+    url: &Url,
+) -> Result<(), PlaybackError> {
+    let text = fetcher
+        .get(
+            "audio playlist",
+            url,
+            None,
+            fetcher.limits().playlist_bytes,
+            &state.stats,
+        )
+        .await?;
+    let plan = match hls::parse(&text, url, fetcher.policy())? {
+        Parsed::Media(plan) => plan,
+        Parsed::Master { .. } => {
+            return Err(PlaybackError::Malformed {
+                url: url.to_string(),
+                reason: "an audio rendition is itself a master playlist".into(),
+            });
+        }
+    };
+    let max = fetcher.limits().segment_bytes;
+    let mut current_init: Option<ByteSource> = None;
+    for (i, seg) in plan.segments.iter().enumerate() {
+        let init = seg.init.map(|k| plan.inits[k].clone());
+        if let Some(src) = init.as_ref().filter(|_| init != current_init) {
+            let data = fetcher
+                .get("audio init segment", &src.url, src.range, max, &state.stats)
+                .await?;
+            audio_state.wait_room().await;
+            push(appsrc, audio_state, data, None)?;
+            current_init = init;
+        }
+        if i > 0 {
+            wait_preload(control, state, config).await;
+        }
+        let what = format!("audio segment {} of {}", i + 1, plan.segments.len());
+        let data = fetcher
+            .get(&what, &seg.source.url, seg.source.range, max, &state.stats)
+            .await?;
+        audio_state.wait_room().await;
+        if state.cancelled.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        push(appsrc, audio_state, data, None)?;
+    }
+    finish(appsrc, audio_state);
+    Ok(())
 }
 
 async fn load_plan(
@@ -329,7 +496,7 @@ async fn load_plan(
             rendition.plan = Some(plan);
             Ok(())
         }
-        Parsed::Master(_) => Err(PlaybackError::Malformed {
+        Parsed::Master { .. } => Err(PlaybackError::Malformed {
             url: variant.url.to_string(),
             reason: "a variant of a master playlist is itself a master playlist".into(),
         }),

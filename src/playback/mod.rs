@@ -51,6 +51,9 @@ pub struct PlayerConfig {
     pub fast: bool,
     /// Upper bound on the variants played from an HLS master playlist.
     pub max_bitrate: Option<u64>,
+    /// Preferred language of HLS audio renditions (BCP 47: `es` finds
+    /// `es-MX`); without it, or without a match, the playlist's DEFAULT.
+    pub audio_language: Option<String>,
     /// Throughput assumed before the first segment was measured, bit/s.
     pub initial_bitrate: u64,
     /// Media buffered ahead needed before switching to a higher variant.
@@ -78,6 +81,7 @@ impl Default for PlayerConfig {
             audio: AudioOutput::Default,
             fast: false,
             max_bitrate: None,
+            audio_language: None,
             initial_bitrate: 2_000_000,
             min_buffer_up: Duration::from_secs(2),
             buffer_bytes: 8 << 20,
@@ -183,6 +187,9 @@ pub struct Qoe {
     pub bitrate_kbps: Option<u64>,
     /// How often playback moved to another variant.
     pub variant_switches: u64,
+    /// Language of the HLS audio rendition played (EXT-X-MEDIA TYPE=AUDIO),
+    /// when the episode has renditions.
+    pub audio_language: Option<String>,
     /// From the moment the previous episode's last frame stopped being
     /// shown (its display time plus one frame) to this one's first frame.
     /// None for the first episode or after a stop.

@@ -197,6 +197,10 @@ impl Episode {
             let stats = stats.clone();
             let events = events.clone();
             decodebin.connect_pad_added(move |_, pad| {
+                // Inputs requested for audio renditions are pads added too.
+                if pad.direction() != gst::PadDirection::Src {
+                    return;
+                }
                 let Some(pipeline) = pipeline_weak.upgrade() else {
                     return;
                 };
@@ -244,6 +248,7 @@ impl Episode {
                 min_buffer_up: config.min_buffer_up,
                 cmcd_session,
                 cmcd_content: content_id(&url),
+                audio_language: config.audio_language.clone(),
             },
         ));
         live.fetch_add(1, Ordering::SeqCst);
@@ -761,6 +766,7 @@ impl Monitor {
                 b => Some(b / 1000),
             },
             variant_switches: self.feed.variant_switches.load(Ordering::Relaxed),
+            audio_language: self.feed.audio_language.lock().ok().and_then(|l| l.clone()),
             switch_gap_ms: match self.stats.switch_gap_us.load(Ordering::Relaxed) {
                 u64::MAX => None,
                 us => Some((us as f64 / 100.0).round() / 10.0),

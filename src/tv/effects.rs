@@ -220,7 +220,7 @@ fn forward_player_events(events: Receiver<PlayerEvent>) {
         .name("pillarbox-events".into())
         .spawn(move || {
             while let Ok(event) = events.recv() {
-                post(Input::Player(event));
+                post(Input::Player(Box::new(event)));
             }
         });
     if let Err(e) = spawned {

@@ -149,6 +149,8 @@ impl Session {
             video_size: Some(pillarbox_size(video_height)),
             audio: options.audio,
             gl: display::gl_share(&ui, &video, options.video),
+            // Dubbed episodes play in the viewer's language where they can.
+            audio_language: Some(options.lang.clone()),
             ..PlayerConfig::default()
         };
         let first_frames = effects::FirstFrames::default();

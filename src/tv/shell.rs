@@ -23,8 +23,8 @@ pub enum Input {
     /// An event for the app core as it is.
     App(Event),
     /// A report from the player, tagged by the effects with the play
-    /// command it belongs to.
-    Player(PlayerEvent),
+    /// command it belongs to. Boxed: an end-of-episode report is large.
+    Player(Box<PlayerEvent>),
     /// A poster (or logo) was fetched and decoded, or failed.
     Poster {
         url: String,
@@ -165,7 +165,7 @@ impl Shell {
     fn step(&mut self, input: Input) {
         let event = match input {
             Input::App(e) => e,
-            Input::Player(e) => match self.effects.tag(e) {
+            Input::Player(e) => match self.effects.tag(*e) {
                 Some(e) => e,
                 None => return,
             },

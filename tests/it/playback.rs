@@ -443,3 +443,30 @@ fn a_failed_episode_is_logged_in_the_pillarbox_category_with_a_pipeline_graph() 
         "{dot}"
     );
 }
+
+#[test]
+fn dubbed_audio_renditions_play_in_the_language_asked_for() {
+    let s = server();
+    // No language asked: the DEFAULT rendition, English.
+    let (mut p, ev) = player(test_config(true, None));
+    let q = play_to_end(&mut p, &ev, &s.url(HLS_ALT_AUDIO))
+        .0
+        .expect("episode ends");
+    assert_eq!(q.frames, FRAMES);
+    assert_eq!(q.audio_language.as_deref(), Some("en"));
+    assert!(s.hits("alt/audio-en/seg00001.ts") == 1);
+    // Spanish asked as es-MX: the Spanish rendition, and only it, is
+    // fetched and played with the video to the end.
+    let mut config = test_config(true, None);
+    config.audio_language = Some("es-MX".into());
+    let (mut p, ev) = player(config);
+    let before_en = s.hits("alt/audio-en/");
+    let q = play_to_end(&mut p, &ev, &s.url(HLS_ALT_AUDIO))
+        .0
+        .expect("episode ends");
+    assert_eq!(q.frames, FRAMES);
+    assert_eq!(q.audio_language.as_deref(), Some("es"));
+    assert_eq!(s.hits("alt/audio-en/"), before_en);
+    assert_eq!(s.hits("alt/audio-es/seg00000.ts"), 1);
+    assert_eq!(s.hits("alt/audio-es/seg00001.ts"), 1);
+}

@@ -36,6 +36,8 @@ pub const HLS_TS: &str = "ts/index.m3u8";
 pub const HLS_FMP4: &str = "fmp4/index.m3u8";
 pub const MP4_FASTSTART: &str = "mp4fast/episode.mp4";
 pub const MP4_MOOV_AT_END: &str = "mp4end/episode.mp4";
+/// Video with its audio only as `EXT-X-MEDIA` renditions, in two languages.
+pub const HLS_ALT_AUDIO: &str = "alt/master.m3u8";
 
 /// Generates the test episodes once per test binary: 1080x1920 H.264 + AAC.
 pub fn media() -> &'static Media {
@@ -55,6 +57,25 @@ pub fn media() -> &'static Media {
             let g = media::generate(&spec, &root.join(name)).expect("generate test media");
             assert_eq!(g.frames as u64, FRAMES);
         }
+        // Audio only as EXT-X-MEDIA renditions (English, the default, and
+        // Spanish), video without audio: as ffmpeg makes dubbed episodes.
+        let mut video = EpisodeSpec::vertical(Container::HlsTs, 2);
+        video.segment_seconds = 1;
+        video.audio = false;
+        media::generate(&video, &root.join("alt/video")).expect("video rendition");
+        for (lang, freq) in [("en", 440), ("es", 660)] {
+            media::generate_audio_rendition(&root.join(format!("alt/audio-{lang}")), 2, 1, freq)
+                .expect("audio rendition");
+        }
+        std::fs::write(
+            root.join(HLS_ALT_AUDIO),
+            "#EXTM3U\n\
+             #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",LANGUAGE=\"en\",NAME=\"English\",DEFAULT=YES,AUTOSELECT=YES,URI=\"audio-en/index.m3u8\"\n\
+             #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",LANGUAGE=\"es\",NAME=\"Español\",AUTOSELECT=YES,URI=\"audio-es/index.m3u8\"\n\
+             #EXT-X-STREAM-INF:BANDWIDTH=2600000,RESOLUTION=1080x1920,CODECS=\"avc1.42c01f,mp4a.40.2\",AUDIO=\"aud\"\n\
+             video/index.m3u8\n",
+        )
+        .expect("master playlist");
         // A playlist whose second segment points at a local file.
         let ts = std::fs::read_to_string(root.join(HLS_TS)).expect("ts playlist");
         let evil = ts.replacen("seg00001.ts", "file:///etc/passwd", 1);
