@@ -52,6 +52,20 @@ pub struct Variant {
     pub codecs: Option<String>,
     /// `AUDIO=`: the group of audio renditions played with it.
     pub audio_group: Option<String>,
+    /// `SUBTITLES=`: the group of subtitle renditions shown with it.
+    pub subtitle_group: Option<String>,
+}
+
+/// An `EXT-X-MEDIA:TYPE=SUBTITLES` rendition: segmented WebVTT.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubtitleRendition {
+    pub group: String,
+    pub language: Option<String>,
+    pub name: String,
+    pub url: Url,
+    pub default: bool,
+    /// Only what the audio does not say (signs, foreign lines).
+    pub forced: bool,
 }
 
 /// An `EXT-X-MEDIA:TYPE=AUDIO` rendition: a dubbed (or original) audio
@@ -101,6 +115,7 @@ pub enum Parsed {
     Master {
         variants: Vec<Variant>,
         audio: Vec<AudioRendition>,
+        subtitles: Vec<SubtitleRendition>,
     },
     Media(MediaPlan),
 }
@@ -166,10 +181,34 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
                     resolution: v.resolution.map(|r| (r.width, r.height)),
                     codecs: v.codecs.clone(),
                     audio_group: v.audio.clone(),
+                    subtitle_group: v.subtitles.clone(),
                 });
             }
             let mut audio = Vec::new();
+            let mut subtitles = Vec::new();
             for m in &master.alternatives {
+                if audio.len() + subtitles.len() >= MAX_VARIANTS {
+                    return Err(malformed(format!(
+                        "master playlist lists more than {MAX_VARIANTS} renditions"
+                    )));
+                }
+                if m.media_type == m3u8_rs::AlternativeMediaType::Subtitles {
+                    let Some(uri) = m.uri.as_deref() else {
+                        return Err(malformed(format!(
+                            "subtitle rendition {:?} has no URI",
+                            m.name
+                        )));
+                    };
+                    subtitles.push(SubtitleRendition {
+                        group: m.group_id.clone(),
+                        language: m.language.clone(),
+                        name: m.name.clone(),
+                        url: policy.join(url, uri)?,
+                        default: m.default,
+                        forced: m.forced,
+                    });
+                    continue;
+                }
                 if m.media_type != m3u8_rs::AlternativeMediaType::Audio {
                     continue;
                 }
@@ -191,7 +230,11 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
                     "master playlist lists no playable variant".into(),
                 ));
             }
-            Ok(Parsed::Master { variants, audio })
+            Ok(Parsed::Master {
+                variants,
+                audio,
+                subtitles,
+            })
         }
         Playlist::MediaPlaylist(media) => {
             // m3u8-rs is lenient; check what it glosses over, with line numbers.
@@ -306,6 +349,39 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
     }
 }
 
+/// The first PES timestamp (PTS) of an MPEG-TS segment, in 90 kHz units:
+/// what an `X-TIMESTAMP-MAP`'s `MPEGTS` is counted against. `None` when
+/// the bytes are not MPEG-TS or carry no timestamp.
+pub fn ts_first_pts(bytes: &[u8]) -> Option<u64> {
+    for packet in bytes.chunks_exact(188) {
+        if packet[0] != 0x47 {
+            return None;
+        }
+        let start = packet[1] & 0x40 != 0;
+        let control = (packet[3] >> 4) & 3;
+        if !start || control & 1 == 0 {
+            continue;
+        }
+        let mut at = 4;
+        if control & 2 != 0 {
+            at += 1 + packet[4] as usize;
+        }
+        let pes = packet.get(at..)?;
+        // A PES header with a PTS: 00 00 01, stream id, length, flags.
+        if pes.len() < 14 || pes[..3] != [0, 0, 1] || pes[7] & 0x80 == 0 {
+            continue;
+        }
+        let b = &pes[9..14];
+        let pts = (u64::from(b[0] >> 1) & 7) << 30
+            | u64::from(b[1]) << 22
+            | u64::from(b[2] >> 1) << 15
+            | u64::from(b[3]) << 7
+            | u64::from(b[4] >> 1);
+        return Some(pts);
+    }
+    None
+}
+
 /// A byte range within [`MAX_RANGE_BYTES`], not empty.
 fn checked_range(offset: u64, length: u64) -> Result<(u64, u64), String> {
     if length == 0 || length > MAX_RANGE_BYTES || offset > MAX_RANGE_BYTES {
@@ -392,10 +468,15 @@ mod tests {
              #EXT-X-STREAM-INF:BANDWIDTH=3000000,RESOLUTION=1080x1920\nhigh/index.m3u8\n",
         )
         .unwrap();
-        let Parsed::Master { variants: v, audio } = p else {
+        let Parsed::Master {
+            variants: v,
+            audio,
+            subtitles,
+        } = p
+        else {
             panic!()
         };
-        assert!(audio.is_empty());
+        assert!(audio.is_empty() && subtitles.is_empty());
         assert_eq!(v.len(), 2);
         assert_eq!(v[0].bandwidth, 800_000);
         assert_eq!(
@@ -415,10 +496,20 @@ mod tests {
              #EXT-X-STREAM-INF:BANDWIDTH=800000,AUDIO=\"aud\"\nv/index.m3u8\n",
         )
         .unwrap();
-        let Parsed::Master { variants, audio } = p else {
+        let Parsed::Master {
+            variants,
+            audio,
+            subtitles,
+        } = p
+        else {
             panic!()
         };
         assert_eq!(variants[0].audio_group.as_deref(), Some("aud"));
+        assert_eq!(subtitles.len(), 1);
+        assert_eq!(
+            subtitles[0].url.as_str(),
+            "https://cdn.example.com/show/ep1/en/s.m3u8"
+        );
         assert_eq!(audio.len(), 2);
         assert_eq!(audio[1].language.as_deref(), Some("es"));
         assert!(audio[0].default && !audio[1].default);

@@ -193,6 +193,10 @@ struct PlaybackOptions {
     /// `es-MX`) [default: the playlist's DEFAULT rendition].
     #[arg(long, value_name = "LANG")]
     audio_language: Option<String>,
+    /// Show the HLS subtitle rendition in this language (forced subtitles
+    /// only when the audio played is in it) [default: none].
+    #[arg(long, value_name = "LANG")]
+    subtitle_language: Option<String>,
     /// Do not preload the next episode while one plays.
     #[arg(long)]
     no_preload: bool,
@@ -478,6 +482,7 @@ fn config_for(options: &PlaybackOptions) -> PlayerConfig {
         fast: options.fast,
         max_bitrate: options.max_bitrate,
         audio_language: options.audio_language.clone(),
+        subtitle_language: options.subtitle_language.clone(),
         audio: if options.headless {
             AudioOutput::Discard
         } else {

@@ -8,10 +8,15 @@ use pillarbox::net::UrlPolicy;
 
 fuzz_target!(|data: &[u8]| {
     let base = url::Url::parse("https://cdn.example.com/show/ep1/index.m3u8").unwrap();
+    let _ = hls::ts_first_pts(data);
     match hls::parse(data, &base, &UrlPolicy::default()) {
-        Ok(Parsed::Master { variants, audio }) => {
+        Ok(Parsed::Master {
+            variants,
+            audio,
+            subtitles,
+        }) => {
             assert!(!variants.is_empty() && variants.len() <= MAX_VARIANTS);
-            assert!(audio.len() <= MAX_VARIANTS);
+            assert!(audio.len() + subtitles.len() <= MAX_VARIANTS);
         }
         Ok(Parsed::Media(plan)) => {
             assert!(plan.segments.len() <= MAX_SEGMENTS);

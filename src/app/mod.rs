@@ -57,8 +57,22 @@ pub enum Playback {
         duration_ms: Option<u64>,
     },
     Buffering(bool),
+    /// The stream's own subtitles (an HLS rendition) loaded, or failed.
+    Subtitles {
+        language: Option<String>,
+        forced: bool,
+        track: Result<Arc<crate::webvtt::Track>, String>,
+    },
     Ended,
     Failed(String),
+}
+
+/// Subtitles from the stream: their language and cues, or why they cannot
+/// be shown.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StreamSubtitles {
+    pub language: Option<String>,
+    pub track: Result<Arc<crate::webvtt::Track>, String>,
 }
 
 /// Names one [`Command::Play`]: the playback events of that episode carry it.
@@ -173,6 +187,9 @@ pub struct PlayerState {
     pub error_choice: ErrorChoice,
     /// The subtitle track shown with the episode, if any.
     pub subtitles: Option<SubtitleTrack>,
+    /// Subtitles that came with the stream (an HLS rendition): shown when
+    /// the catalog lists none, if the viewer needs them.
+    pub stream_subtitles: Option<StreamSubtitles>,
     last_saved_ms: u64,
 }
 
@@ -709,6 +726,7 @@ impl App {
             control: Control::PlayPause,
             error_choice: ErrorChoice::Retry,
             subtitles,
+            stream_subtitles: None,
             last_saved_ms: self.now_ms,
         });
     }
@@ -863,6 +881,28 @@ impl App {
                     && let Some(url) = stream_url(next)
                 {
                     out.push(Command::Preload { url });
+                }
+            }
+            Playback::Subtitles {
+                language,
+                forced,
+                track,
+            } => {
+                // Unless forced, only for a viewer who does not understand
+                // the audio (as for the catalog's subtitle files).
+                let (series, episode) = (p.series.clone(), p.episode);
+                let needed = forced
+                    || self.series(&series).is_some_and(|s| {
+                        let audio = s
+                            .episodes
+                            .iter()
+                            .find(|e| e.number == episode)
+                            .filter(|e| !e.audio_languages.is_empty())
+                            .map_or(&s.languages.audio, |e| &e.audio_languages);
+                        !audio.iter().any(|a| same_language(a, &self.lang))
+                    });
+                if needed && let Some(p) = self.player.as_mut() {
+                    p.stream_subtitles = Some(StreamSubtitles { language, track });
                 }
             }
             Playback::Position {

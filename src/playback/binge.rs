@@ -7,7 +7,10 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use std::sync::Arc;
+
 use super::{PlaybackError, Player, PlayerEvent, Qoe};
+use crate::webvtt::Track;
 
 /// How one episode ended: its counters, with the error if it failed.
 pub type Outcome = Result<Qoe, (PlaybackError, Qoe)>;
@@ -50,11 +53,30 @@ fn play_one(
     let stuck_after = stuck_timeout.max(Duration::from_secs(1));
     let mut last_progress = Instant::now();
     let mut last_position = None;
+    let mut subtitles: Option<(Option<String>, Arc<Track>)> = None;
+    // The subtitle language played and the cues the episode reached.
+    let with_subtitles = |mut qoe: Qoe, subtitles: &Option<(Option<String>, Arc<Track>)>| {
+        if let Some((language, track)) = subtitles {
+            qoe.subtitle_language = language.clone();
+            let reached = Duration::from_millis(qoe.position_ms);
+            qoe.subtitle_cues =
+                Some(track.cues.iter().filter(|c| c.start < reached).count() as u64);
+        }
+        qoe
+    };
     loop {
         match events.recv_timeout(Duration::from_millis(500)) {
             Ok(ev) if ev.episode() != id => {}
-            Ok(PlayerEvent::Ended { qoe, .. }) => return Ok(Ok(qoe)),
-            Ok(PlayerEvent::Error { error, qoe, .. }) => return Ok(Err((error, qoe))),
+            Ok(PlayerEvent::Ended { qoe, .. }) => return Ok(Ok(with_subtitles(qoe, &subtitles))),
+            Ok(PlayerEvent::Error { error, qoe, .. }) => {
+                return Ok(Err((error, with_subtitles(qoe, &subtitles))));
+            }
+            Ok(PlayerEvent::Subtitles {
+                language, track, ..
+            }) => match track {
+                Ok(track) => subtitles = Some((language, track)),
+                Err(why) => tracing::warn!(url, %why, "no subtitles"),
+            },
             Ok(PlayerEvent::Position { position, .. }) => {
                 if last_position != Some(position) {
                     last_position = Some(position);
@@ -108,6 +130,10 @@ pub struct EpisodeReport<'a> {
     pub variant_switches: u64,
     /// The language of the HLS audio rendition played, or null.
     pub audio_language: Option<String>,
+    /// The language of the HLS subtitle rendition shown, or null.
+    pub subtitle_language: Option<String>,
+    /// Cues of that rendition the episode reached, or null without one.
+    pub subtitle_cues: Option<u64>,
 }
 
 impl<'a> EpisodeReport<'a> {
@@ -135,6 +161,8 @@ impl<'a> EpisodeReport<'a> {
             bitrate_kbps: qoe.bitrate_kbps,
             variant_switches: qoe.variant_switches,
             audio_language: qoe.audio_language.clone(),
+            subtitle_language: qoe.subtitle_language.clone(),
+            subtitle_cues: qoe.subtitle_cues,
         }
     }
 }

@@ -23,15 +23,25 @@ use url::Url;
 use super::PlaybackError;
 use super::abr::{self, BandwidthEstimator};
 use super::control::Control;
-use crate::hls::{self, AudioRendition, ByteSource, MediaPlan, Parsed, Variant};
+use crate::hls::{self, AudioRendition, ByteSource, MediaPlan, Parsed, SubtitleRendition, Variant};
 use crate::net::cmcd::{CmcdData, ObjectType};
 use crate::net::{FetchStats, Fetcher, Net, Opened};
+use crate::webvtt::{self, Track};
 
 /// How many bytes of the episode URL the first request asks for.
 const HEAD_BYTES: usize = 64 << 10;
 
 /// Name of the application message that tells the bus thread the feeder failed.
 pub const FEED_ERROR_MESSAGE: &str = "pillarbox-feed-error";
+/// Name of the application message that says a subtitle rendition loaded.
+pub const SUBTITLES_MESSAGE: &str = "pillarbox-subtitles";
+
+/// A subtitle rendition's cues in media time (0 = the first frame), or why
+/// it cannot be shown.
+pub type SubtitlesLoaded = Result<Arc<Track>, String>;
+
+/// Bytes of one subtitle rendition, all its segments.
+const SUBTITLE_BYTES: usize = 4 << 20;
 
 /// State shared between the feeder task, appsrc callbacks and the bus thread.
 #[derive(Default)]
@@ -53,6 +63,12 @@ pub struct FeedState {
     pub cancelled: AtomicBool,
     /// Language of the HLS audio rendition played, when one was chosen.
     pub audio_language: Mutex<Option<String>>,
+    /// The first timestamp of the first video segment (90 kHz), once
+    /// pushed: `None` inside when the segments are not MPEG-TS.
+    pub init_pts: std::sync::OnceLock<Option<u64>>,
+    /// A subtitle rendition loaded (its language and track, or why not),
+    /// waiting for the bus thread to report it.
+    pub subtitles: Mutex<Option<(SubtitleRendition, SubtitlesLoaded)>>,
     /// Random-access mode: appsrc is blocked waiting for bytes not yet fetched.
     pub waiting: AtomicBool,
     // Stream-mode backpressure: set by enough-data, cleared by need-data.
@@ -91,6 +107,9 @@ pub struct FeedConfig {
     pub cmcd_content: String,
     /// Preferred language of HLS audio renditions (BCP 47).
     pub audio_language: Option<String>,
+    /// Language of HLS subtitle renditions to show (forced ones only when
+    /// the audio played is in it).
+    pub subtitle_language: Option<String>,
 }
 
 impl FeedConfig {
@@ -134,7 +153,7 @@ pub async fn run(
     state: Arc<FeedState>,
     config: FeedConfig,
 ) {
-    let result = feed(net.fetcher(), &url, &appsrc, &control, &state, &config).await;
+    let result = feed(&net, &url, &appsrc, &control, &state, &config).await;
     if let Err(error) = result {
         if state.cancelled.load(Ordering::SeqCst) {
             return;
@@ -184,13 +203,14 @@ fn start_pipeline(
 }
 
 async fn feed(
-    fetcher: &Fetcher,
+    net: &Net,
     url: &Url,
     appsrc: &gst_app::AppSrc,
     control: &Control,
     state: &Arc<FeedState>,
     config: &FeedConfig,
 ) -> Result<(), PlaybackError> {
+    let fetcher = net.fetcher();
     let opened = fetcher.open(url, HEAD_BYTES, &state.stats).await?;
     let (head, complete) = match &opened {
         Opened::Ranged { head, total } => (head, *total == Some(head.len() as u64)),
@@ -211,7 +231,17 @@ async fn feed(
                 )
                 .await?
         };
-        let (ladder, audio) = load_ladder(url, &text, fetcher.policy(), config)?;
+        let (ladder, audio, subtitles) = load_ladder(url, &text, fetcher.policy(), config)?;
+        if let Some(rendition) = subtitles {
+            // On its own: subtitles never hold the picture back, and a
+            // failure leaves the episode playing.
+            net.spawn(feed_subtitles(
+                net.clone(),
+                rendition,
+                appsrc.clone(),
+                state.clone(),
+            ));
+        }
         appsrc.set_stream_type(gst_app::AppStreamType::Stream);
         install_stream_callbacks(appsrc, state);
         if let Some(a) = &audio {
@@ -302,14 +332,14 @@ struct Rendition {
     plan: Option<MediaPlan>,
 }
 
-/// The video ladder, and the audio rendition to play with it, if the
-/// master playlist has audio renditions.
+/// The video ladder, and the audio and subtitle renditions to play with
+/// it, if the master playlist has them.
 fn load_ladder(
     url: &Url,
     text: &[u8],
     policy: &crate::net::UrlPolicy,
     config: &FeedConfig,
-) -> Result<(Vec<Rendition>, Option<AudioRendition>), PlaybackError> {
+) -> Result<Ladder, PlaybackError> {
     Ok(match hls::parse(text, url, policy)? {
         Parsed::Media(plan) => (
             vec![Rendition {
@@ -317,10 +347,12 @@ fn load_ladder(
                 plan: Some(plan),
             }],
             None,
+            None,
         ),
         Parsed::Master {
             mut variants,
             audio,
+            subtitles,
         } => {
             variants.sort_by_key(|v| v.bandwidth);
             // --max-bitrate caps the ladder; the lowest rung always stays.
@@ -337,6 +369,13 @@ fn load_ladder(
             // rung's group is kept).
             let group = variants.first().and_then(|v| v.audio_group.clone());
             let chosen = choose_audio(&audio, group.as_deref(), config.audio_language.as_deref());
+            let subtitle_group = variants.first().and_then(|v| v.subtitle_group.clone());
+            let subtitles = choose_subtitles(
+                &subtitles,
+                subtitle_group.as_deref(),
+                config.subtitle_language.as_deref(),
+                chosen.and_then(|a| a.language.as_deref()),
+            );
             (
                 variants
                     .into_iter()
@@ -346,9 +385,143 @@ fn load_ladder(
                     })
                     .collect(),
                 chosen.cloned(),
+                subtitles.cloned(),
             )
         }
     })
+}
+
+type Ladder = (
+    Vec<Rendition>,
+    Option<AudioRendition>,
+    Option<SubtitleRendition>,
+);
+
+/// The subtitle rendition of `group` in `lang`: forced ones only when the
+/// audio played is in that language, the others otherwise.
+fn choose_subtitles<'a>(
+    renditions: &'a [SubtitleRendition],
+    group: Option<&str>,
+    lang: Option<&str>,
+    audio_language: Option<&str>,
+) -> Option<&'a SubtitleRendition> {
+    let (group, lang) = (group?, lang?);
+    let understood = audio_language.is_some_and(|a| crate::language::same_language(a, lang));
+    let wanted = renditions
+        .iter()
+        .filter(|r| r.group == group && r.forced == understood);
+    crate::language::best_match(wanted, |r| r.language.as_deref(), lang)
+}
+
+/// Loads a subtitle rendition: its playlist, then every WebVTT segment
+/// (within [`SUBTITLE_BYTES`]), cues moved to media time by their
+/// `X-TIMESTAMP-MAP` against the video's first timestamp, then hands the
+/// track to the bus thread.
+async fn feed_subtitles(
+    net: Net,
+    rendition: SubtitleRendition,
+    appsrc: gst_app::AppSrc,
+    state: Arc<FeedState>,
+) {
+    let loaded = load_subtitles(&net, &rendition, &state).await;
+    if state.cancelled.load(Ordering::SeqCst) {
+        return;
+    }
+    if let Err(why) = &loaded {
+        tracing::warn!(url = %rendition.url, error = %why, "subtitle rendition not shown");
+    }
+    *state.subtitles.lock().unwrap_or_else(|e| e.into_inner()) =
+        Some((rendition, loaded.map(Arc::new)));
+    let msg = gst::message::Application::builder(gst::Structure::new_empty(SUBTITLES_MESSAGE))
+        .src(&appsrc)
+        .build();
+    let _ = appsrc.post_message(msg);
+}
+
+async fn load_subtitles(
+    net: &Net,
+    rendition: &SubtitleRendition,
+    state: &FeedState,
+) -> Result<Track, String> {
+    let fetcher = net.fetcher();
+    let stats = FetchStats::default();
+    let text = fetcher
+        .get(
+            "subtitle playlist",
+            &rendition.url,
+            None,
+            fetcher.limits().playlist_bytes,
+            &stats,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let plan =
+        match hls::parse(&text, &rendition.url, fetcher.policy()).map_err(|e| e.to_string())? {
+            Parsed::Media(plan) => plan,
+            Parsed::Master { .. } => return Err("a subtitle rendition is a master playlist".into()),
+        };
+    // The video's first timestamp, which the segments' maps count against.
+    let init_pts = loop {
+        if state.cancelled.load(Ordering::SeqCst) {
+            return Err("cancelled".into());
+        }
+        if let Some(pts) = state.init_pts.get() {
+            break *pts;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let mut track = Track::default();
+    let mut total = 0usize;
+    for (i, seg) in plan.segments.iter().enumerate() {
+        let what = format!("subtitle segment {} of {}", i + 1, plan.segments.len());
+        let bytes = fetcher
+            .get(
+                &what,
+                &seg.source.url,
+                seg.source.range,
+                SUBTITLE_BYTES,
+                &stats,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        total += bytes.len();
+        if total > SUBTITLE_BYTES {
+            return Err(format!("more than {SUBTITLE_BYTES} bytes of subtitles"));
+        }
+        let text = std::str::from_utf8(&bytes).map_err(|_| format!("{what}: not UTF-8"))?;
+        let part = webvtt::parse(text).map_err(|e| format!("{what}: {e}"))?;
+        // Cue time `local` is MPEG-TS time `mpegts`; media time 0 is the
+        // video's first timestamp. Without a map, cue time is media time.
+        let (ahead, behind) = match (part.timestamp_map, init_pts) {
+            (Some(map), Some(init)) => {
+                let ts = Duration::from_micros(map.mpegts.saturating_mul(100) / 9);
+                let first = Duration::from_micros(init.saturating_mul(100) / 9);
+                (
+                    ts.saturating_sub(first),
+                    map.local + first.saturating_sub(ts),
+                )
+            }
+            (Some(map), None) => (Duration::ZERO, map.local),
+            (None, _) => (Duration::ZERO, Duration::ZERO),
+        };
+        for mut cue in part.cues {
+            cue.start = (cue.start + ahead).saturating_sub(behind);
+            cue.end = (cue.end + ahead).saturating_sub(behind);
+            // A cue repeated in the next segment is one cue.
+            let repeat = track
+                .cues
+                .iter()
+                .rev()
+                .take(8)
+                .any(|c| c.start == cue.start && c.lines == cue.lines);
+            if cue.end > cue.start && !repeat && track.cues.len() < webvtt::MAX_CUES {
+                track.cues.push(cue);
+            }
+        }
+        track.skipped += part.skipped;
+    }
+    track.cues.sort_by_key(|c| c.start);
+    Ok(track)
 }
 
 /// The rendition of `group` in the `preferred` language (`es` finds
@@ -443,6 +616,14 @@ async fn feed_audio(
         }
     };
     let max = fetcher.limits().segment_bytes;
+    // The video's first segment goes in first: decodebin3 (1.22) can miss
+    // the video stream when the second input's collection comes first.
+    while state.pushed_bytes.load(Ordering::SeqCst) == 0 {
+        if state.cancelled.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let mut current_init: Option<ByteSource> = None;
     for (i, seg) in plan.segments.iter().enumerate() {
         let init = seg.init.map(|k| plan.inits[k].clone());
@@ -624,6 +805,10 @@ async fn feed_hls(
             .await?;
         if let Ok(mut e) = config.bandwidth.lock() {
             e.sample(data.len() as u64, started.elapsed());
+        }
+        if index == 0 {
+            // What subtitle segments' X-TIMESTAMP-MAP count against.
+            let _ = state.init_pts.set(hls::ts_first_pts(&data));
         }
         state.wait_room().await;
         push(appsrc, state, data, None)?;

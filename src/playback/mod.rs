@@ -54,6 +54,9 @@ pub struct PlayerConfig {
     /// Preferred language of HLS audio renditions (BCP 47: `es` finds
     /// `es-MX`); without it, or without a match, the playlist's DEFAULT.
     pub audio_language: Option<String>,
+    /// Language of HLS subtitle renditions to load (forced ones only when
+    /// the audio played is in it); none: no subtitle renditions.
+    pub subtitle_language: Option<String>,
     /// Throughput assumed before the first segment was measured, bit/s.
     pub initial_bitrate: u64,
     /// Media buffered ahead needed before switching to a higher variant.
@@ -82,6 +85,7 @@ impl Default for PlayerConfig {
             fast: false,
             max_bitrate: None,
             audio_language: None,
+            subtitle_language: None,
             initial_bitrate: 2_000_000,
             min_buffer_up: Duration::from_secs(2),
             buffer_bytes: 8 << 20,
@@ -190,6 +194,10 @@ pub struct Qoe {
     /// Language of the HLS audio rendition played (EXT-X-MEDIA TYPE=AUDIO),
     /// when the episode has renditions.
     pub audio_language: Option<String>,
+    /// Language of the HLS subtitle rendition loaded, and how many of its
+    /// cues the episode reached (set by binge playback, which sees both).
+    pub subtitle_language: Option<String>,
+    pub subtitle_cues: Option<u64>,
     /// From the moment the previous episode's last frame stopped being
     /// shown (its display time plus one frame) to this one's first frame.
     /// None for the first episode or after a stop.
@@ -211,6 +219,16 @@ pub enum PlayerEvent {
         position: Duration,
         duration: Option<Duration>,
     },
+    /// The episode's HLS subtitle rendition loaded: its cues in media time
+    /// (0 at the first frame), or why it cannot be shown. The episode plays
+    /// on either way.
+    Subtitles {
+        episode: EpisodeId,
+        language: Option<String>,
+        /// Forced subtitles: only what the audio does not say.
+        forced: bool,
+        track: Result<Arc<crate::webvtt::Track>, String>,
+    },
     /// The episode played to its end.
     Ended { episode: EpisodeId, qoe: Qoe },
     /// The episode stopped on an error; the player is ready for the next one.
@@ -227,6 +245,7 @@ impl PlayerEvent {
             PlayerEvent::FirstFrame { episode, .. }
             | PlayerEvent::Buffering { episode, .. }
             | PlayerEvent::Position { episode, .. }
+            | PlayerEvent::Subtitles { episode, .. }
             | PlayerEvent::Ended { episode, .. }
             | PlayerEvent::Error { episode, .. } => *episode,
         }

@@ -31,7 +31,7 @@ use url::Url;
 use super::abr::BandwidthEstimator;
 use super::containment;
 use super::control::Control;
-use super::feeder::{self, FEED_ERROR_MESSAGE, FeedConfig, FeedState};
+use super::feeder::{self, FEED_ERROR_MESSAGE, FeedConfig, FeedState, SUBTITLES_MESSAGE};
 use super::{
     AudioOutput, EpisodeId, FrameSink, GlHandles, PlaybackError, PlayerConfig, PlayerEvent, Qoe,
     RgbaFrame,
@@ -249,6 +249,7 @@ impl Episode {
                 cmcd_session,
                 cmcd_content: content_id(&url),
                 audio_language: config.audio_language.clone(),
+                subtitle_language: config.subtitle_language.clone(),
             },
         ));
         live.fetch_add(1, Ordering::SeqCst);
@@ -767,6 +768,8 @@ impl Monitor {
             },
             variant_switches: self.feed.variant_switches.load(Ordering::Relaxed),
             audio_language: self.feed.audio_language.lock().ok().and_then(|l| l.clone()),
+            subtitle_language: None,
+            subtitle_cues: None,
             switch_gap_ms: match self.stats.switch_gap_us.load(Ordering::Relaxed) {
                 u64::MAX => None,
                 us => Some((us as f64 / 100.0).round() / 10.0),
@@ -840,6 +843,19 @@ impl Monitor {
                         terminal = Some(Err(feed_err.unwrap_or_else(|| {
                             PlaybackError::Decode("a decoded stream could not be linked".into())
                         })));
+                    }
+                    MessageView::Application(a)
+                        if a.structure().is_some_and(|s| s.name() == SUBTITLES_MESSAGE) =>
+                    {
+                        let loaded = self.feed.subtitles.lock().ok().and_then(|mut s| s.take());
+                        if let Some((rendition, track)) = loaded {
+                            let _ = self.events.send(PlayerEvent::Subtitles {
+                                episode: self.id,
+                                language: rendition.language,
+                                forced: rendition.forced,
+                                track,
+                            });
+                        }
                     }
                     MessageView::Qos(q) => {
                         let (_, d) = q.stats();

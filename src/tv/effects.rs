@@ -157,6 +157,16 @@ impl Effects for TvEffects {
                 Playback::Started
             }
             PlayerEvent::Buffering { percent, .. } => Playback::Buffering(percent < 100),
+            PlayerEvent::Subtitles {
+                language,
+                forced,
+                track,
+                ..
+            } => Playback::Subtitles {
+                language,
+                forced,
+                track,
+            },
             PlayerEvent::Position {
                 position, duration, ..
             } => Playback::Position {

@@ -151,6 +151,7 @@ impl Session {
             gl: display::gl_share(&ui, &video, options.video),
             // Dubbed episodes play in the viewer's language where they can.
             audio_language: Some(options.lang.clone()),
+            subtitle_language: Some(options.lang.clone()),
             ..PlayerConfig::default()
         };
         let first_frames = effects::FirstFrames::default();

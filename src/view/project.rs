@@ -354,10 +354,29 @@ fn render_subtitles(view: &mut View, app: &App, series: &Series, lang: &str) {
         return;
     };
     let note = match &p.subtitles {
-        None => {
-            view.subtitle_slot.set(None);
-            String::new()
-        }
+        // The catalog lists none: the stream's own, if any.
+        None => match &p.stream_subtitles {
+            Some(app::StreamSubtitles {
+                track: Ok(track), ..
+            }) => {
+                view.subtitle_slot.set(Some(track.clone()));
+                String::new()
+            }
+            Some(app::StreamSubtitles {
+                track: Err(why),
+                language,
+            }) => {
+                view.subtitle_slot.set(None);
+                format!(
+                    "Subtitles ({}) unavailable: {why}",
+                    language.as_deref().unwrap_or("?")
+                )
+            }
+            None => {
+                view.subtitle_slot.set(None);
+                String::new()
+            }
+        },
         Some(track) => match view.subtitle_track(&track.url) {
             Some(Ok(parsed)) => {
                 view.subtitle_slot.set(Some(parsed));

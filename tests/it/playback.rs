@@ -470,3 +470,94 @@ fn dubbed_audio_renditions_play_in_the_language_asked_for() {
     assert_eq!(s.hits("alt/audio-es/seg00000.ts"), 1);
     assert_eq!(s.hits("alt/audio-es/seg00001.ts"), 1);
 }
+
+#[test]
+fn subtitle_renditions_are_timed_by_their_timestamp_map() {
+    use std::time::Duration;
+    let s = server();
+    // Spanish audio, English subtitles: the viewer needs them.
+    let mut config = test_config(true, None);
+    config.audio_language = Some("es".into());
+    config.subtitle_language = Some("en-GB".into());
+    let (mut p, ev) = player(config);
+    let (r, events) = play_to_end(&mut p, &ev, &s.url(HLS_ALT_AUDIO));
+    assert_eq!(r.expect("episode ends").frames, FRAMES);
+    let track = events
+        .iter()
+        .find_map(|e| match e {
+            PlayerEvent::Subtitles {
+                language, track, ..
+            } => {
+                assert_eq!(language.as_deref(), Some("en"));
+                Some(track.clone().expect("subtitles load"))
+            }
+            _ => None,
+        })
+        .expect("a subtitles event");
+    // Media time from the first frame: the map put them where they were
+    // written; the cue repeated in both segments is one cue.
+    let cues: Vec<(u64, u64, String)> = track
+        .cues
+        .iter()
+        .map(|c| {
+            (
+                c.start.as_millis() as u64,
+                c.end.as_millis() as u64,
+                c.plain(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        cues,
+        [
+            (200, 800, "One".to_owned()),
+            (900, 1400, "Two".to_owned()),
+            (1500, 1900, "Three".to_owned())
+        ]
+    );
+    assert!(track.cues[2].lines[0][0].italic);
+    assert_eq!(track.at(Duration::from_millis(1000)).count(), 1);
+
+    // With the audio in the subtitles' language, only forced ones would
+    // show, and this stream has none: nothing is fetched.
+    let mut config = test_config(true, None);
+    config.subtitle_language = Some("en".into());
+    let (mut p, ev) = player(config);
+    let before = s.hits("alt/subs-en/");
+    let (r, events) = play_to_end(&mut p, &ev, &s.url(HLS_ALT_AUDIO));
+    r.expect("episode ends");
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, PlayerEvent::Subtitles { .. }))
+    );
+    assert_eq!(s.hits("alt/subs-en/"), before);
+}
+
+#[test]
+fn cli_reports_the_audio_and_subtitle_languages_played() {
+    let s = server();
+    let out = cli()
+        .args([
+            "play",
+            "--headless",
+            "--json",
+            "--fast",
+            "--audio-language",
+            "es",
+            "--subtitle-language",
+            "en",
+        ])
+        .arg(s.url(HLS_ALT_AUDIO))
+        .output()
+        .expect("pillarbox runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON line");
+    assert_eq!(line["audio_language"], "es", "{line}");
+    assert_eq!(line["subtitle_language"], "en", "{line}");
+    assert_eq!(line["subtitle_cues"], 3, "{line}");
+}

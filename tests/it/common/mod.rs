@@ -67,12 +67,36 @@ pub fn media() -> &'static Media {
             media::generate_audio_rendition(&root.join(format!("alt/audio-{lang}")), 2, 1, freq)
                 .expect("audio rendition");
         }
+        // English subtitles as segmented WebVTT, timed by X-TIMESTAMP-MAP
+        // against the video's first timestamp (as packagers write them): a
+        // cue that spans the segment boundary is in both segments.
+        let first = std::fs::read(root.join("alt/video/seg00000.ts")).expect("video segment");
+        let mpegts = pillarbox::hls::ts_first_pts(&first).expect("a first timestamp");
+        let subs = root.join("alt/subs-en");
+        std::fs::create_dir_all(&subs).expect("subtitle folder");
+        let map = format!("WEBVTT\nX-TIMESTAMP-MAP=MPEGTS:{mpegts},LOCAL:00:00:00.000\n\n");
+        std::fs::write(
+            subs.join("sub0.vtt"),
+            format!("{map}00:00.200 --> 00:00.800\nOne\n\n00:00.900 --> 00:01.400\nTwo\n"),
+        )
+        .expect("subtitle segment");
+        std::fs::write(
+            subs.join("sub1.vtt"),
+            format!("{map}00:00.900 --> 00:01.400\nTwo\n\n00:01.500 --> 00:01.900\n<i>Three</i>\n"),
+        )
+        .expect("subtitle segment");
+        std::fs::write(
+            subs.join("index.m3u8"),
+            "#EXTM3U\n#EXT-X-TARGETDURATION:1\n#EXTINF:1,\nsub0.vtt\n#EXTINF:1,\nsub1.vtt\n#EXT-X-ENDLIST\n",
+        )
+        .expect("subtitle playlist");
         std::fs::write(
             root.join(HLS_ALT_AUDIO),
             "#EXTM3U\n\
              #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",LANGUAGE=\"en\",NAME=\"English\",DEFAULT=YES,AUTOSELECT=YES,URI=\"audio-en/index.m3u8\"\n\
              #EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",LANGUAGE=\"es\",NAME=\"Español\",AUTOSELECT=YES,URI=\"audio-es/index.m3u8\"\n\
-             #EXT-X-STREAM-INF:BANDWIDTH=2600000,RESOLUTION=1080x1920,CODECS=\"avc1.42c01f,mp4a.40.2\",AUDIO=\"aud\"\n\
+             #EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID=\"subs\",LANGUAGE=\"en\",NAME=\"English\",AUTOSELECT=YES,URI=\"subs-en/index.m3u8\"\n\
+             #EXT-X-STREAM-INF:BANDWIDTH=2600000,RESOLUTION=1080x1920,CODECS=\"avc1.42c01f,mp4a.40.2\",AUDIO=\"aud\",SUBTITLES=\"subs\"\n\
              video/index.m3u8\n",
         )
         .expect("master playlist");
