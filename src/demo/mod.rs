@@ -61,9 +61,65 @@ pub fn write_into_place(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp: PathBuf = parent.join(format!(".{name}.partial"));
+    // A name of its own: processes sharing the cache (tests, a box's
+    // service and a QA run) may make the same file at the same time, and
+    // one must never clear the other's half-written copy.
+    static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let unique = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp: PathBuf = parent.join(format!(".{name}.{}.{unique}.partial", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
     let _ = std::fs::remove_file(&tmp);
-    write(&tmp)?;
-    std::fs::rename(&tmp, target).map_err(io)
+    if let Err(e) = write(&tmp) {
+        let _ = std::fs::remove_dir_all(&tmp);
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    match std::fs::rename(&tmp, target) {
+        Ok(()) => Ok(()),
+        // A folder another writer put in place first (rename does not
+        // replace a non-empty folder): theirs is as good as ours.
+        Err(_) if target.is_dir() => {
+            let _ = std::fs::remove_dir_all(&tmp);
+            Ok(())
+        }
+        Err(e) => Err(io(e)),
+    }
+}
+
+#[cfg(test)]
+mod concurrent_write_tests {
+    use super::*;
+
+    #[test]
+    fn two_writers_of_one_folder_both_leave_it_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("media/ep1");
+        let writers: Vec<_> = (0..2)
+            .map(|w| {
+                let target = target.clone();
+                std::thread::spawn(move || {
+                    write_into_place(&target, |tmp| {
+                        std::fs::create_dir_all(tmp).unwrap();
+                        for i in 0..20 {
+                            std::fs::write(tmp.join(format!("seg{i}.ts")), [w as u8; 1000])
+                                .unwrap();
+                            std::thread::sleep(std::time::Duration::from_millis(2));
+                        }
+                        Ok(())
+                    })
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap().expect("both writers succeed");
+        }
+        let files = std::fs::read_dir(&target).unwrap().count();
+        assert_eq!(files, 20);
+        // No half-written copies left beside it.
+        let beside: Vec<_> = std::fs::read_dir(dir.path().join("media"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(beside, ["ep1"]);
+    }
 }
