@@ -893,13 +893,10 @@ impl App {
                 let (series, episode) = (p.series.clone(), p.episode);
                 let needed = forced
                     || self.series(&series).is_some_and(|s| {
-                        let audio = s
-                            .episodes
+                        s.episodes
                             .iter()
                             .find(|e| e.number == episode)
-                            .filter(|e| !e.audio_languages.is_empty())
-                            .map_or(&s.languages.audio, |e| &e.audio_languages);
-                        !audio.iter().any(|a| same_language(a, &self.lang))
+                            .is_some_and(|e| !understands_audio(s, e, &self.lang))
                     });
                 if needed && let Some(p) = self.player.as_mut() {
                     p.stream_subtitles = Some(StreamSubtitles { language, track });
@@ -976,13 +973,7 @@ pub fn subtitles_for<'a>(
     episode: &'a Episode,
     lang: &str,
 ) -> Option<&'a SubtitleTrack> {
-    let audio = if episode.audio_languages.is_empty() {
-        &series.languages.audio
-    } else {
-        &episode.audio_languages
-    };
-    let understood = audio.iter().any(|a| same_language(a, lang));
-    let kinds: &[SubtitleKind] = if understood {
+    let kinds: &[SubtitleKind] = if understands_audio(series, episode, lang) {
         &[SubtitleKind::Forced]
     } else {
         &[SubtitleKind::Subtitles, SubtitleKind::Captions]
@@ -991,6 +982,17 @@ pub fn subtitles_for<'a>(
         let of_kind = episode.subtitles.iter().filter(move |t| t.kind == *kind);
         crate::language::best_match(of_kind, |t| Some(t.language.as_str()), lang)
     })
+}
+
+/// Whether a viewer whose language is `lang` understands the audio of
+/// `episode`: its `audio_languages`, else the series'.
+pub fn understands_audio(series: &Series, episode: &Episode, lang: &str) -> bool {
+    let audio = if episode.audio_languages.is_empty() {
+        &series.languages.audio
+    } else {
+        &episode.audio_languages
+    };
+    audio.iter().any(|a| same_language(a, lang))
 }
 
 /// The first stream the player can play: HLS or progressive MP4.

@@ -353,44 +353,31 @@ fn render_subtitles(view: &mut View, app: &App, series: &Series, lang: &str) {
     let Some(p) = app.player() else {
         return;
     };
-    let note = match &p.subtitles {
-        // The catalog lists none: the stream's own, if any.
-        None => match &p.stream_subtitles {
-            Some(app::StreamSubtitles {
-                track: Ok(track), ..
-            }) => {
-                view.subtitle_slot.set(Some(track.clone()));
-                String::new()
-            }
-            Some(app::StreamSubtitles {
-                track: Err(why),
-                language,
-            }) => {
-                view.subtitle_slot.set(None);
-                format!(
-                    "Subtitles ({}) unavailable: {why}",
-                    language.as_deref().unwrap_or("?")
-                )
-            }
-            None => {
-                view.subtitle_slot.set(None);
-                String::new()
-            }
-        },
-        Some(track) => match view.subtitle_track(&track.url) {
-            Some(Ok(parsed)) => {
-                view.subtitle_slot.set(Some(parsed));
-                String::new()
-            }
-            Some(Err(why)) => {
-                view.subtitle_slot.set(None);
-                format!("Subtitles ({}) unavailable: {why}", track.language)
-            }
-            None => {
-                view.subtitle_slot.set(None);
-                String::new()
-            }
-        },
+    // The catalog's file (fetched if new), else the stream's own: its
+    // language and the track, or why there is none; `None` while loading.
+    let loaded = match (&p.subtitles, &p.stream_subtitles) {
+        (Some(file), _) => view
+            .subtitle_track(&file.url)
+            .map(|t| (file.language.clone(), t)),
+        (None, Some(stream)) => Some((
+            stream.language.clone().unwrap_or_else(|| "?".into()),
+            stream.track.clone(),
+        )),
+        (None, None) => None,
+    };
+    let note = match loaded {
+        Some((_, Ok(track))) => {
+            view.subtitle_slot.set(Some(track));
+            String::new()
+        }
+        Some((language, Err(why))) => {
+            view.subtitle_slot.set(None);
+            format!("Subtitles ({language}) unavailable: {why}")
+        }
+        None => {
+            view.subtitle_slot.set(None);
+            String::new()
+        }
     };
     if let Some(next) = next_episode(series, p.episode)
         && App::playable(series, next.number)
