@@ -15,7 +15,7 @@ DEB_PACKAGES := build-essential pkg-config ca-certificates curl \
 	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly \
 	gstreamer1.0-libav gstreamer1.0-tools \
 	libfontconfig1-dev libxkbcommon-dev libinput-dev libudev-dev \
-	libgbm-dev libdrm-dev fonts-dejavu-core \
+	libgbm-dev libdrm-dev fonts-dejavu-core fonts-noto-ui-core fonts-noto-cjk \
 	libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0 \
 	libegl1 libgl1-mesa-dri libwayland-client0 libwayland-egl1 \
 	gstreamer1.0-gl gstreamer1.0-x libegl-mesa0 xvfb \

@@ -60,7 +60,9 @@ install -Dm644 -t "$root/usr/share/doc/pillarbox" README.md docs/integrating.md 
 mkdir -p dist
 tar -C "$stage" -czf "dist/pillarbox-$version-$DEB_ARCH.tar.gz" "$(basename "$root")"
 
-# What the binary links, as Debian packages; the plugins it loads at run time.
+# What the binary links, as Debian packages; the plugins it loads at run time;
+# the UI's fonts (Latin, Arabic; CJK, 91 MB, recommended: a box without
+# Chinese viewers may leave it out, and `pillarbox probe` says so).
 mkdir -p "$root/DEBIAN"
 cat >"$root/DEBIAN/control" <<EOF
 Package: pillarbox
@@ -73,8 +75,9 @@ Depends: libc6, libgcc-s1, libgstreamer1.0-0 (>= 1.22), libgstreamer-plugins-bas
  libgstreamer-gl1.0-0 (>= 1.22),
  gstreamer1.0-plugins-base, gstreamer1.0-plugins-good, gstreamer1.0-plugins-bad,
  gstreamer1.0-libav, libfontconfig1, libxkbcommon0, libinput10, libudev1, libgbm1, libdrm2,
- libegl1, fonts-dejavu-core
-Recommends: gstreamer1.0-plugins-ugly, gstreamer1.0-gl, gstreamer1.0-x, libgl1-mesa-dri
+ libegl1, fonts-dejavu-core, fonts-noto-ui-core
+Recommends: gstreamer1.0-plugins-ugly, gstreamer1.0-gl, gstreamer1.0-x, libgl1-mesa-dri,
+ fonts-noto-cjk
 Description: micro-drama player for smart TVs and set-top boxes
  A TV front end that fetches a partner's catalog over HTTPS and plays short
  vertical episodes, pillarboxed on a 16:9 screen. Enable with

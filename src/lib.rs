@@ -13,6 +13,8 @@ pub mod demo;
 pub mod elements;
 pub mod hls;
 #[cfg(feature = "tv")]
+pub mod i18n;
+#[cfg(feature = "tv")]
 pub mod input;
 pub mod language;
 pub mod net;

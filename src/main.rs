@@ -62,9 +62,10 @@ struct TvArgs {
     /// No sound.
     #[arg(long)]
     mute: bool,
-    /// Preferred language of titles and texts (catalog language codes).
-    #[arg(long, default_value = "en")]
-    lang: String,
+    /// The box's language (BCP 47): the UI's and the catalog texts' until
+    /// the viewer picks one in Settings [default: from the locale, LANG].
+    #[arg(long, value_name = "LANG")]
+    lang: Option<String>,
     /// Board profile (platform/boards/*.toml, or /etc/pillarbox/boards)
     /// [default: detected from the device tree or /proc/cpuinfo].
     #[arg(long, value_name = "NAME")]
@@ -350,7 +351,10 @@ fn tv_options(args: &TvArgs, headless: bool) -> anyhow::Result<pillarbox::tv::Tv
         } else {
             AudioOutput::Default
         },
-        lang: args.lang.clone(),
+        lang: args
+            .lang
+            .clone()
+            .unwrap_or_else(pillarbox::i18n::box_language),
     })
 }
 
@@ -395,6 +399,7 @@ fn probe(args: &TvArgs, json: bool) -> anyhow::Result<ExitCode> {
         &options.state_dir,
         options.video,
         catalog,
+        pillarbox::i18n::font_coverage(),
     );
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -26,6 +26,23 @@ pub struct Probe {
     pub displays: Vec<Display>,
     pub state_dir: StateDir,
     pub catalog: CatalogReport,
+    /// The UI languages' fonts (empty where the caller has no UI).
+    pub fonts: Vec<FontCoverage>,
+}
+
+/// How well the installed fonts cover a UI language.
+#[derive(Debug, Clone, Serialize)]
+pub struct FontCoverage {
+    pub language: &'static str,
+    /// The font the UI asks for in this language.
+    pub font: &'static str,
+    /// Whether that font is installed.
+    pub installed: bool,
+    /// Characters of the language's UI texts no installed font has: they
+    /// would show as empty boxes.
+    pub missing: String,
+    /// The Debian package that brings the font.
+    pub package: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -83,6 +100,7 @@ pub fn probe(
     state_dir: &Path,
     video_path: platform::VideoPath,
     catalog: CatalogReport,
+    fonts: Vec<FontCoverage>,
 ) -> Probe {
     let _ = gst::init();
     let (major, minor, micro, nano) = gst::version();
@@ -145,6 +163,7 @@ pub fn probe(
                 && tempfile::NamedTempFile::new_in(state_dir).is_ok(),
         },
         catalog,
+        fonts,
     }
 }
 
@@ -302,6 +321,21 @@ impl Probe {
             "catalog: {} — {}",
             self.catalog.url, self.catalog.detail
         ));
+        for f in &self.fonts {
+            match (f.installed, f.missing.is_empty()) {
+                (true, true) => line(format!("UI language {}: font {}", f.language, f.font)),
+                (false, true) => line(format!(
+                    "UI language {}: font {} not installed; other fonts have its glyphs \
+                     (Debian package {} is the one meant)",
+                    f.language, f.font, f.package
+                )),
+                (_, false) => line(format!(
+                    "MISSING font for UI language {}: no installed font has {:?}, shown as \
+                     empty boxes; install Debian package {}",
+                    f.language, f.missing, f.package
+                )),
+            }
+        }
         s
     }
 }

@@ -342,6 +342,8 @@ pub enum ShotScreen {
     Player,
     Error,
     Locked,
+    /// Settings, over the home screen (red key).
+    Settings,
 }
 
 /// Renders `screen` headless at 1920x1080 with the software renderer and
@@ -368,6 +370,11 @@ pub fn screenshot(options: &TvOptions, screen: ShotScreen, out: &Path) -> Result
             Step::Key(A::Ok),
             Step::Key(A::Ok),
             Step::Wait(Ready::PlayingMs(9_000)),
+        ],
+        ShotScreen::Settings => vec![
+            Step::Wait(Ready::Home),
+            Step::Wait(Ready::Posters),
+            Step::Key(A::Red),
         ],
         ShotScreen::Error => vec![
             Step::Wait(Ready::Home),

@@ -78,6 +78,11 @@ struct Harness {
 }
 
 fn harness() -> Harness {
+    harness_in("en", Default::default())
+}
+
+/// The app for a box in `lang`, with `settings` as saved.
+fn harness_in(lang: &str, settings: pillarbox::app::settings::Settings) -> Harness {
     // One platform per test thread; later tests on the same thread reuse it.
     let _ = slint::platform::set_platform(Box::new(TestingBackend::new(TestingBackendOptions {
         mock_time: true,
@@ -91,7 +96,7 @@ fn harness() -> Harness {
     let commands = recorder.0.clone();
     let shell = Shell::install(
         ui.clone_strong(),
-        App::new(History::default(), "en"),
+        App::with_settings(History::default(), lang, settings),
         Keymap::builtin(),
         Box::new(recorder),
         None,
@@ -354,4 +359,72 @@ fn poster_memory_is_bounded_but_posters_on_screen_stay() {
         "the first poster on screen was evicted"
     );
     h.matches_reference("home");
+}
+
+#[test]
+fn settings_and_other_languages_match_their_references() {
+    use pillarbox::app::settings::{CaptionStyle, Edge, Settings};
+    // The red key (F1 on a keyboard) opens Settings over home, with the
+    // preview over the focused series' poster.
+    let h = harness();
+    h.key(Key::F1);
+    assert_eq!(h.screen(), "settings");
+    h.matches_reference("settings");
+    // Subtitle size up to 250 %, an outline: the preview takes the width
+    // beyond the picture, and the sample below is at its real size.
+    for _ in 0..4 {
+        h.key(Key::DownArrow);
+    }
+    for _ in 0..8 {
+        h.key(Key::RightArrow);
+    }
+    for _ in 0..5 {
+        h.key(Key::DownArrow);
+    }
+    h.key(Key::RightArrow);
+    h.key(Key::RightArrow);
+    h.key(Key::RightArrow);
+    let saved = h.commands.borrow().iter().rev().find_map(|c| match c {
+        Command::SaveSettings(s) => Some(s.captions.clone()),
+        _ => None,
+    });
+    assert_eq!(saved.map(|c| (c.size, c.edge)), Some((250, Edge::Uniform)));
+    assert!(h.api().get_caption().wide);
+    h.matches_reference("settings-250");
+    // Back returns home, the settings kept.
+    h.key(Key::Escape);
+    assert_eq!(h.screen(), "home");
+
+    // A cue at 250 % in the player: across the screen, below the side
+    // panels, which end above its band.
+    h.key(Key::Return);
+    h.key(Key::Return);
+    h.playback(Playback::Started);
+    h.show_frame();
+    let cue = "Then who signs the cheques? *The one who cleans the floor* **every night**.";
+    h.api()
+        .set_subtitle(slint::StyledText::from_markdown(cue).unwrap());
+    mock_elapsed_time(Duration::from_millis(400));
+    h.matches_reference("player-subtitles-250");
+
+    // Chinese and Arabic: the UI's texts translated, in a font that has
+    // them; Arabic right to left.
+    let zh = harness_in("zh-CN", Settings::default());
+    assert_eq!(zh.api().get_labels().settings, "设置");
+    assert_eq!(zh.api().get_font_family(), "Noto Sans CJK SC");
+    zh.matches_reference("home-zh");
+    let ar = harness_in(
+        "en",
+        Settings {
+            language: Some("ar".into()),
+            captions: CaptionStyle {
+                size: 150,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    );
+    assert!(ar.api().get_rtl());
+    ar.key(Key::F1);
+    ar.matches_reference("settings-ar");
 }

@@ -6,15 +6,18 @@
 //! the accessors below after every event.
 
 pub mod history;
+pub mod settings;
 pub mod shelf;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::catalog::model::{Catalog, Episode, Series, StreamType, SubtitleKind, SubtitleTrack};
+use crate::i18n::tr;
 use crate::input::Action;
 
 use history::History;
+use settings::{Settings, SubtitleMode};
 use shelf::{CONTINUE_ROW, Row};
 
 /// Episodes per row of the series screen's grid.
@@ -72,6 +75,8 @@ pub enum Playback {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StreamSubtitles {
     pub language: Option<String>,
+    /// Meant for every viewer (signs, lines in another language).
+    pub forced: bool,
     pub track: Result<Arc<crate::webvtt::Track>, String>,
 }
 
@@ -111,6 +116,14 @@ pub enum Command {
     SetPaused(bool),
     /// Write this history to the state directory.
     SaveHistory(History),
+    /// Write these settings to the state directory.
+    SaveSettings(Settings),
+    /// Episodes started from now on play their audio, and pick their
+    /// subtitle rendition, in these languages.
+    Languages {
+        audio: String,
+        subtitles: String,
+    },
     Exit,
 }
 
@@ -133,6 +146,8 @@ pub enum Screen {
     Player,
     /// An episode that needs unlocking: series id and episode number.
     Locked(String, u32),
+    /// The Settings screen, over whatever was on screen.
+    Settings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,9 +208,26 @@ pub struct PlayerState {
     last_saved_ms: u64,
 }
 
+/// What the Settings screen was opened over, to put back on leaving.
+#[derive(Debug, Clone, PartialEq)]
+struct SettingsVisit {
+    /// The episode on screen was playing (it pauses under Settings).
+    resume: bool,
+    audio_language: String,
+}
+
 pub struct App {
     catalog: Option<Arc<Catalog>>,
+    /// The UI language: the Settings' choice, else the box's.
     lang: String,
+    /// The box's language (locale or `--lang`).
+    box_lang: String,
+    settings: Settings,
+    /// The focused row of the Settings screen.
+    settings_row: usize,
+    settings_visit: Option<SettingsVisit>,
+    /// Home: the Settings button above the rows has the focus.
+    home_settings: bool,
     rows: Vec<Row>,
     /// Changes whenever `rows` is rebuilt: the view rebuilds its row
     /// models only then.
@@ -219,10 +251,22 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(history: History, lang: &str) -> App {
+    /// An app for a box whose language is `box_lang`, with default settings.
+    pub fn new(history: History, box_lang: &str) -> App {
+        App::with_settings(history, box_lang, Settings::default())
+    }
+
+    pub fn with_settings(history: History, box_lang: &str, settings: Settings) -> App {
+        let lang = settings.language.clone().unwrap_or_else(|| box_lang.into());
         App {
             catalog: None,
-            lang: lang.into(),
+            continue_title: tr(&lang, "continue-watching", &[]),
+            lang,
+            box_lang: box_lang.into(),
+            settings,
+            settings_row: 0,
+            settings_visit: None,
+            home_settings: false,
             rows: Vec::new(),
             rows_generation: 0,
             intent: None,
@@ -236,7 +280,6 @@ impl App {
             exit_dialog: None,
             notice: None,
             now_ms: 0,
-            continue_title: "Continue watching".into(),
             last_token: 0,
         }
     }
@@ -249,8 +292,95 @@ impl App {
     pub fn catalog(&self) -> Option<&Arc<Catalog>> {
         self.catalog.as_ref()
     }
+    /// The UI language (also the language of catalog texts shown).
     pub fn lang(&self) -> &str {
         &self.lang
+    }
+    pub fn box_lang(&self) -> &str {
+        &self.box_lang
+    }
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+    /// The focused row of the Settings screen.
+    pub fn settings_row(&self) -> settings::Row {
+        settings::Row::ALL[self.settings_row.min(settings::Row::ALL.len() - 1)]
+    }
+    /// Home: whether the Settings button has the focus.
+    pub fn home_settings_focused(&self) -> bool {
+        self.home_settings
+    }
+    /// The language subtitles are wanted in.
+    pub fn subtitle_language(&self) -> &str {
+        self.settings
+            .subtitle_language
+            .as_deref()
+            .unwrap_or(&self.lang)
+    }
+    /// The language dubbed episodes play in.
+    pub fn audio_language(&self) -> &str {
+        self.settings
+            .audio_language
+            .as_deref()
+            .unwrap_or(&self.lang)
+    }
+    /// What the viewer wants of subtitles, for [`subtitles_for`].
+    pub fn subtitle_prefs(&self) -> SubtitlePrefs<'_> {
+        SubtitlePrefs {
+            viewer: &self.lang,
+            language: self.subtitle_language(),
+            mode: self.settings.subtitles,
+        }
+    }
+    /// The UI languages offered in Settings.
+    pub fn ui_languages(&self) -> Vec<String> {
+        crate::i18n::UI_LANGUAGES
+            .iter()
+            .map(|(t, _, _)| t.to_string())
+            .collect()
+    }
+    /// The languages offered for subtitles and audio: the UI languages,
+    /// then those the catalog's episodes have (at most 32 in all).
+    pub fn content_languages(&self) -> Vec<String> {
+        let mut all = self.ui_languages();
+        if let Some(c) = &self.catalog {
+            let tags = c.series.iter().flat_map(|s| {
+                s.languages
+                    .audio
+                    .iter()
+                    .chain(s.episodes.iter().flat_map(|e| {
+                        e.audio_languages
+                            .iter()
+                            .chain(e.subtitles.iter().map(|t| &t.language))
+                    }))
+            });
+            for t in tags {
+                if all.len() >= 32 {
+                    break;
+                }
+                if settings::valid_tag(t) && !all.iter().any(|a| a.eq_ignore_ascii_case(t)) {
+                    all.push(t.clone());
+                }
+            }
+        }
+        all
+    }
+    /// The stream's own subtitles, when the viewer's settings show them.
+    pub fn shown_stream_subtitles(&self) -> Option<&StreamSubtitles> {
+        let p = self.player.as_ref()?;
+        let stream = p.stream_subtitles.as_ref()?;
+        let wanted = stream.forced
+            || match self.settings.subtitles {
+                SubtitleMode::Off => false,
+                SubtitleMode::On => true,
+                SubtitleMode::Auto => self.series(&p.series).is_some_and(|s| {
+                    s.episodes
+                        .iter()
+                        .find(|e| e.number == p.episode)
+                        .is_some_and(|e| !understands_audio(s, e, &self.lang))
+                }),
+            };
+        wanted.then_some(stream)
     }
     pub fn rows(&self) -> &[Row] {
         &self.rows
@@ -338,12 +468,9 @@ impl App {
                 problem,
                 expired,
             } => {
-                let stale = problem.map(|p| format!("Showing saved programmes: {p}"));
-                let expired = expired.map(|at| {
-                    format!(
-                        "These programmes were due to be renewed on {at} and may be out of date."
-                    )
-                });
+                let lang = &self.lang;
+                let stale = problem.map(|p| tr(lang, "notice-stale", &[("why", p.into())]));
+                let expired = expired.map(|at| tr(lang, "notice-expired", &[("date", at.into())]));
                 self.notice = match (stale, expired) {
                     (Some(a), Some(b)) => Some(format!("{a} {b}")),
                     (a, b) => a.or(b),
@@ -352,7 +479,8 @@ impl App {
             }
             Event::CatalogFailed(why) => {
                 if self.catalog.is_none() {
-                    self.notice = Some(format!("Cannot load programmes; trying again. ({why})"));
+                    let notice = tr(&self.lang, "notice-no-catalog", &[("why", why.into())]);
+                    self.notice = Some(notice);
                 }
             }
             Event::Playback { token, report } => {
@@ -476,6 +604,7 @@ impl App {
                 .player
                 .as_ref()
                 .is_some_and(|p| app.series(&p.series).is_some()),
+            Screen::Settings => true,
         };
         let first_gone = (0..self.stack.len()).find(|&i| !keep(&self.stack[i], self));
         if let Some(i) = first_gone {
@@ -556,7 +685,12 @@ impl App {
             }
             return;
         }
+        if action == Action::Red && self.screen() != &Screen::Settings {
+            self.open_settings(out);
+            return;
+        }
         match self.screen().clone() {
+            Screen::Settings => self.settings_action(action, out),
             Screen::Home => self.home_action(action, out),
             Screen::Series(id) => self.series_action(&id, action, out),
             Screen::Player => self.player_action(action, out),
@@ -568,11 +702,124 @@ impl App {
         }
     }
 
+    fn open_settings(&mut self, out: &mut Vec<Command>) {
+        let resume = self.screen() == &Screen::Player
+            && self
+                .player
+                .as_ref()
+                .is_some_and(|p| !p.paused && !matches!(p.phase, Phase::Failed(_)));
+        if resume {
+            self.set_paused(true, out);
+        }
+        self.settings_visit = Some(SettingsVisit {
+            resume,
+            audio_language: self.audio_language().to_owned(),
+        });
+        self.settings_row = 0;
+        self.stack.push(Screen::Settings);
+    }
+
+    fn settings_action(&mut self, action: Action, out: &mut Vec<Command>) {
+        let rows = settings::Row::ALL.len();
+        match action {
+            Action::Up => self.settings_row = self.settings_row.saturating_sub(1),
+            Action::Down => self.settings_row = (self.settings_row + 1).min(rows - 1),
+            Action::Left | Action::Right | Action::Ok => {
+                // Right and OK go forward; in a right-to-left UI, Left does.
+                let forward = match action {
+                    Action::Left => crate::i18n::is_rtl(&self.lang),
+                    Action::Right => !crate::i18n::is_rtl(&self.lang),
+                    _ => true,
+                };
+                let row = self.settings_row();
+                let (ui, content) = (self.ui_languages(), self.content_languages());
+                let before = self.settings.clone();
+                let languages = self.languages_command();
+                self.settings
+                    .step(row, if forward { 1 } else { -1 }, &ui, &content);
+                if self.settings != before {
+                    self.settings_changed(&before, languages, out);
+                }
+            }
+            Action::Back | Action::Red => self.close_settings(out),
+            _ => {}
+        }
+    }
+
+    /// A setting changed: save, and apply what applies at once (language,
+    /// subtitles); the audio language applies on leaving.
+    fn settings_changed(&mut self, before: &Settings, languages: Command, out: &mut Vec<Command>) {
+        out.push(Command::SaveSettings(self.settings.clone()));
+        if self.settings.language != before.language {
+            self.lang = self
+                .settings
+                .language
+                .clone()
+                .unwrap_or_else(|| self.box_lang.clone());
+            self.continue_title = tr(&self.lang, "continue-watching", &[]);
+            self.rebuild_rows();
+        }
+        let now = self.languages_command();
+        if now != languages {
+            out.push(now);
+        }
+        self.refresh_player_subtitles();
+    }
+
+    /// The player's languages as the settings say.
+    pub fn languages_command(&self) -> Command {
+        Command::Languages {
+            audio: self.audio_language().to_owned(),
+            subtitles: self.subtitle_language().to_owned(),
+        }
+    }
+
+    /// The subtitle file of the episode on screen, as the settings now say.
+    fn refresh_player_subtitles(&mut self) {
+        let Some(p) = &self.player else { return };
+        let track = self.series(&p.series).and_then(|s| {
+            let e = s.episodes.iter().find(|e| e.number == p.episode)?;
+            subtitles_for(s, e, &self.subtitle_prefs()).cloned()
+        });
+        if let Some(p) = self.player.as_mut() {
+            p.subtitles = track;
+        }
+    }
+
+    fn close_settings(&mut self, out: &mut Vec<Command>) {
+        self.stack.pop();
+        let Some(visit) = self.settings_visit.take() else {
+            return;
+        };
+        if self.screen() != &Screen::Player {
+            return;
+        }
+        let Some(p) = self.player.clone() else { return };
+        if visit.audio_language != self.audio_language() {
+            // Another dub: the episode starts again in that language (the
+            // player picks the rendition when an episode starts).
+            self.start_episode(&p.series, p.episode, out);
+        } else if visit.resume {
+            self.set_paused(false, out);
+        }
+    }
+
     fn home_action(&mut self, action: Action, out: &mut Vec<Command>) {
         let rows = self.rows.len();
+        if self.home_settings {
+            match action {
+                Action::Back => self.exit_dialog = Some(ExitChoice::Stay),
+                Action::Down if rows > 0 => self.home_settings = false,
+                Action::Ok => self.open_settings(out),
+                _ => {}
+            }
+            return;
+        }
         match action {
             Action::Back => self.exit_dialog = Some(ExitChoice::Stay),
             Action::Up if self.row > 0 => self.row -= 1,
+            // Above the first row: the Settings button.
+            Action::Up => self.home_settings = true,
             Action::Down if self.row + 1 < rows => self.row += 1,
             Action::Left | Action::Right if rows > 0 => {
                 let row = &self.rows[self.row];
@@ -682,7 +929,7 @@ impl App {
             return;
         }
         let Some(url) = stream_url(episode) else {
-            let message = format!("Episode {number} has no stream this player can play.");
+            let message = tr(&self.lang, "no-stream", &[("number", number.into())]);
             // No play command: no token, so no report can reach this.
             self.show_player(series_id, number, Phase::Failed(message), 0);
             return;
@@ -712,7 +959,8 @@ impl App {
         let duration_ms = entry
             .map(|(_, e)| (e.duration * 1000.0) as u64)
             .filter(|d| *d > 0);
-        let subtitles = entry.and_then(|(s, e)| subtitles_for(s, e, &self.lang).cloned());
+        let subtitles =
+            entry.and_then(|(s, e)| subtitles_for(s, e, &self.subtitle_prefs()).cloned());
         self.player = Some(PlayerState {
             token,
             series: series.into(),
@@ -888,19 +1136,13 @@ impl App {
                 forced,
                 track,
             } => {
-                // Unless forced, only for a viewer who does not understand
-                // the audio (as for the catalog's subtitle files).
-                let (series, episode) = (p.series.clone(), p.episode);
-                let needed = forced
-                    || self.series(&series).is_some_and(|s| {
-                        s.episodes
-                            .iter()
-                            .find(|e| e.number == episode)
-                            .is_some_and(|e| !understands_audio(s, e, &self.lang))
-                    });
-                if needed && let Some(p) = self.player.as_mut() {
-                    p.stream_subtitles = Some(StreamSubtitles { language, track });
-                }
+                // Kept either way: whether they show follows the settings
+                // (see shown_stream_subtitles), which may change meanwhile.
+                p.stream_subtitles = Some(StreamSubtitles {
+                    language,
+                    forced,
+                    track,
+                });
             }
             Playback::Position {
                 position_ms,
@@ -964,23 +1206,39 @@ pub fn next_episode(series: &Series, number: u32) -> Option<&Episode> {
 
 pub use crate::language::same_language;
 
-/// The subtitles to show with `episode` of `series` to a viewer whose
-/// language is `lang`: when the audio is in that language, only forced
-/// subtitles (signs, foreign lines); otherwise subtitles in that language,
-/// else captions. An exact tag beats a primary-language match.
+/// What a viewer wants of subtitles.
+#[derive(Debug, Clone, Copy)]
+pub struct SubtitlePrefs<'a> {
+    /// The viewer's (UI) language: the audio is understood in it.
+    pub viewer: &'a str,
+    /// The language subtitles are wanted in.
+    pub language: &'a str,
+    pub mode: SubtitleMode,
+}
+
+/// The subtitles to show with `episode` of `series`: with the mode Auto,
+/// when the viewer understands the audio only forced subtitles (signs,
+/// foreign lines), otherwise subtitles in the wanted language, else
+/// captions; On: those whatever the audio; Off: forced ones only. An exact
+/// tag beats a primary-language match.
 pub fn subtitles_for<'a>(
     series: &Series,
     episode: &'a Episode,
-    lang: &str,
+    prefs: &SubtitlePrefs<'_>,
 ) -> Option<&'a SubtitleTrack> {
-    let kinds: &[SubtitleKind] = if understands_audio(series, episode, lang) {
-        &[SubtitleKind::Forced]
-    } else {
+    let full = match prefs.mode {
+        SubtitleMode::On => true,
+        SubtitleMode::Off => false,
+        SubtitleMode::Auto => !understands_audio(series, episode, prefs.viewer),
+    };
+    let kinds: &[SubtitleKind] = if full {
         &[SubtitleKind::Subtitles, SubtitleKind::Captions]
+    } else {
+        &[SubtitleKind::Forced]
     };
     kinds.iter().find_map(|kind| {
         let of_kind = episode.subtitles.iter().filter(move |t| t.kind == *kind);
-        crate::language::best_match(of_kind, |t| Some(t.language.as_str()), lang)
+        crate::language::best_match(of_kind, |t| Some(t.language.as_str()), prefs.language)
     })
 }
 

@@ -18,14 +18,20 @@ pub struct Row {
     pub series: Vec<usize>,
 }
 
-/// The text of `map` in `lang`, else the catalog's default language, else
-/// any.
+/// The text of `map` in `lang` (an exact tag first, then one of the same
+/// language: `zh-CN` reads `zh`), else the catalog's default language,
+/// else any.
 pub fn localized(
     map: &std::collections::BTreeMap<String, String>,
     lang: &str,
     default: &str,
 ) -> String {
     map.get(lang)
+        .or_else(|| {
+            map.iter()
+                .find(|(tag, _)| crate::language::same_language(tag, lang))
+                .map(|(_, text)| text)
+        })
         .or_else(|| map.get(default))
         .or_else(|| map.values().next())
         .cloned()

@@ -543,11 +543,19 @@ fn subtitles_follow_the_viewer_language_and_the_audio() {
         .unwrap();
     let ep = &ceo.episodes[0];
     // Chinese audio: English and Spanish viewers read their subtitles,
-    // matched as viewers expect (es-MX reads es); no Swahili ones.
-    let lang_of = |lang: &str| subtitles_for(ceo, ep, lang).map(|t| t.language.clone());
+    // matched as viewers expect (es-MX reads es); no French ones.
+    fn auto(lang: &str) -> SubtitlePrefs<'_> {
+        SubtitlePrefs {
+            viewer: lang,
+            language: lang,
+            mode: SubtitleMode::Auto,
+        }
+    }
+    let lang_of = |lang: &str| subtitles_for(ceo, ep, &auto(lang)).map(|t| t.language.clone());
     assert_eq!(lang_of("en").as_deref(), Some("en"));
     assert_eq!(lang_of("es-MX").as_deref(), Some("es"));
-    assert_eq!(lang_of("sw"), None);
+    assert_eq!(lang_of("sw").as_deref(), Some("sw"));
+    assert_eq!(lang_of("fr"), None);
     // English audio: an English viewer gets none, but forced ones.
     let bakery = catalog
         .series
@@ -555,11 +563,27 @@ fn subtitles_follow_the_viewer_language_and_the_audio() {
         .find(|s| s.id == "midnight-bakery")
         .unwrap();
     let mut ep = bakery.episodes[0].clone();
-    assert_eq!(subtitles_for(bakery, &ep, "en"), None);
+    assert_eq!(subtitles_for(bakery, &ep, &auto("en")), None);
     assert_eq!(
-        subtitles_for(bakery, &ep, "es").map(|t| t.language.as_str()),
+        subtitles_for(bakery, &ep, &auto("es")).map(|t| t.language.as_str()),
         Some("es")
     );
+    // Subtitles On: an English viewer who asks for Spanish ones gets them;
+    // Off: none for a Spanish viewer.
+    let on = SubtitlePrefs {
+        viewer: "en",
+        language: "es",
+        mode: SubtitleMode::On,
+    };
+    assert_eq!(
+        subtitles_for(bakery, &ep, &on).map(|t| t.language.as_str()),
+        Some("es")
+    );
+    let off = SubtitlePrefs {
+        mode: SubtitleMode::Off,
+        ..auto("es")
+    };
+    assert_eq!(subtitles_for(bakery, &ep, &off), None);
     ep.subtitles.push(SubtitleTrack {
         url: "http://127.0.0.1:9/forced.vtt".into(),
         language: "en".into(),
@@ -567,7 +591,7 @@ fn subtitles_follow_the_viewer_language_and_the_audio() {
         extra: Default::default(),
     });
     assert_eq!(
-        subtitles_for(bakery, &ep, "en-GB").map(|t| t.kind),
+        subtitles_for(bakery, &ep, &auto("en-GB")).map(|t| t.kind),
         Some(SubtitleKind::Forced)
     );
     assert!(same_language("zh-Hans", "zh-CN") && !same_language("", "en"));
@@ -582,4 +606,87 @@ fn subtitles_follow_the_viewer_language_and_the_audio() {
         "{}",
         track.url
     );
+}
+
+#[test]
+fn settings_open_from_home_and_the_red_key_and_apply_at_once() {
+    use settings::{Row, SubtitleMode};
+    let mut app = app();
+    // Up from the first row: the Settings button; OK opens Settings.
+    press(&mut app, &[Up]);
+    assert!(app.home_settings_focused());
+    press(&mut app, &[Ok]);
+    assert_eq!(app.screen(), &Screen::Settings);
+    assert_eq!(app.settings_row(), Row::Language);
+    // Language: Automatic -> English -> Chinese; saved, rows rebuilt in it.
+    let generation = app.rows_generation();
+    let cmds = press(&mut app, &[Right, Right]);
+    assert!(app.rows_generation() > generation);
+    assert_eq!(app.lang(), "zh");
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::SaveSettings(s) if s.language.as_deref() == Some("zh"))),
+        "{cmds:?}"
+    );
+    assert!(cmds.contains(&Command::Languages {
+        audio: "zh".into(),
+        subtitles: "zh".into()
+    }));
+    press(&mut app, &[Left]);
+    assert_eq!(app.lang(), "en");
+    press(&mut app, &[Back]);
+    assert_eq!(app.screen(), &Screen::Home);
+    press(&mut app, &[Down]);
+    assert!(!app.home_settings_focused());
+    // Back on home still asks before leaving; from the button too.
+    press(&mut app, &[Up, Back]);
+    assert_eq!(app.exit_dialog(), Some(ExitChoice::Stay));
+    press(&mut app, &[Back, Down]);
+
+    // From the player: the red key pauses it; subtitles Off applies to the
+    // episode on screen; Back resumes it.
+    press(&mut app, &[Ok, Ok]);
+    assert_eq!(app.screen(), &Screen::Player);
+    let token = app.player().unwrap().token;
+    app.handle(Event::Playback {
+        token,
+        report: Playback::Started,
+    });
+    assert!(app.player().unwrap().subtitles.is_some());
+    let cmds = press(&mut app, &[Red]);
+    assert!(cmds.contains(&Command::SetPaused(true)), "{cmds:?}");
+    assert_eq!(app.screen(), &Screen::Settings);
+    press(&mut app, &[Down, Right, Right]);
+    assert_eq!(app.settings().subtitles, SubtitleMode::Off);
+    assert_eq!(app.player().unwrap().subtitles, None);
+    let cmds = press(&mut app, &[Back]);
+    assert!(cmds.contains(&Command::SetPaused(false)), "{cmds:?}");
+    assert_eq!(app.screen(), &Screen::Player);
+
+    // A new audio language restarts the episode in it.
+    press(&mut app, &[Red, Down, Down, Down, Right, Right]);
+    assert_eq!(app.audio_language(), "zh");
+    let cmds = press(&mut app, &[Back]);
+    assert_eq!(played(&cmds), [("ceo-secret".to_string(), 1)]);
+}
+
+#[test]
+fn settings_left_steps_forward_in_a_right_to_left_ui() {
+    let mut app = App::with_settings(
+        History::default(),
+        "en",
+        settings::Settings {
+            language: Some("ar".into()),
+            ..Default::default()
+        },
+    );
+    press(&mut app, &[Red, Down, Down, Down, Down]);
+    assert_eq!(app.settings_row(), settings::Row::Size);
+    press(&mut app, &[Left]);
+    assert_eq!(app.settings().captions.size, 125);
+    press(&mut app, &[Right, Right]);
+    assert_eq!(app.settings().captions.size, 75);
+    // Red closes Settings as it opened them.
+    press(&mut app, &[Red]);
+    assert_eq!(app.screen(), &Screen::Home);
 }

@@ -20,12 +20,12 @@ pub struct DemoSeries {
 
 pub const EPISODE_SECONDS: u32 = 12;
 
-/// Series whose audio is not English, with English and Spanish subtitles,
+/// Series whose audio is not English, with subtitles in the UI languages,
 /// so that a newcomer sees subtitles at once; and one in English with
-/// Spanish subtitles, for Spanish-speaking viewers (`--lang es`).
+/// subtitles for the other UI languages (`--lang es`, zh, ar, sw).
 const SUBTITLED: &[(&str, &str, &[&str])] = &[
-    ("ceo-secret", "zh", &["en", "es"]),
-    ("midnight-bakery", "en", &["es"]),
+    ("ceo-secret", "zh", &["en", "es", "ar", "sw"]),
+    ("midnight-bakery", "en", &["es", "zh", "ar", "sw"]),
 ];
 
 /// The lines of each demo episode, in each subtitle language: made up,
@@ -47,6 +47,33 @@ const LINES: &[(&str, [&str; 4])] = &[
             "<i>(susurrando)</i> No el hombre del despacho de la esquina.",
             "¿Entonces quién firma los cheques?",
             "La que limpia el suelo <b>cada noche</b>.",
+        ],
+    ),
+    (
+        "zh",
+        [
+            "第 {n} 集。这座大楼由谁掌管？",
+            "<i>（低声）</i>不是角落办公室里的那个人。",
+            "那么支票是谁签的？",
+            "是<b>每天晚上</b>打扫地板的那个人。",
+        ],
+    ),
+    (
+        "ar",
+        [
+            "الحلقة {n}. من يدير هذا البرج؟",
+            "<i>(همسًا)</i> ليس الرجل الذي في مكتب الزاوية.",
+            "إذن من يوقّع الشيكات؟",
+            "التي تنظّف الأرض <b>كل ليلة</b>.",
+        ],
+    ),
+    (
+        "sw",
+        [
+            "Sehemu ya {n}. Nani anaendesha jengo hili?",
+            "<i>(akinong'ona)</i> Si yule mtu wa ofisi ya pembeni.",
+            "Basi nani anasaini hundi?",
+            "Yule anayesafisha sakafu <b>kila usiku</b>.",
         ],
     ),
 ];
@@ -133,6 +160,68 @@ pub const SERIES: &[DemoSeries] = &[
     },
 ];
 
+/// Series titles in the other UI languages (the demo shows catalog texts in
+/// the viewer's language; what is not here falls back to English).
+const TITLES: &[(&str, [&str; 4])] = &[
+    // zh, es, sw, ar
+    (
+        "ceo-secret",
+        [
+            "总裁的秘密",
+            "El secreto del director",
+            "Siri ya Mkurugenzi",
+            "سرّ المدير",
+        ],
+    ),
+    (
+        "midnight-bakery",
+        [
+            "午夜面包店",
+            "La panadería de medianoche",
+            "Mikate ya Usiku wa Manane",
+            "مخبز منتصف الليل",
+        ],
+    ),
+    (
+        "return-of-the-heir",
+        [
+            "继承人归来",
+            "El regreso de la heredera",
+            "Kurudi kwa Mrithi",
+            "عودة الوريثة",
+        ],
+    ),
+    (
+        "love-at-gate-9",
+        [
+            "九号登机口之恋",
+            "Amor en la puerta 9",
+            "Mapenzi Lango la 9",
+            "حبّ عند البوابة 9",
+        ],
+    ),
+    (
+        "the-last-letter",
+        [
+            "最后一封信",
+            "La última carta",
+            "Barua ya Mwisho",
+            "الرسالة الأخيرة",
+        ],
+    ),
+];
+const OTHER_LANGUAGES: [&str; 4] = ["zh", "es", "sw", "ar"];
+
+/// `en` and the other UI languages' texts, as a catalog's localized text.
+fn texts(en: &str, others: [&str; 4]) -> Value {
+    let mut map = serde_json::Map::new();
+    map.insert("en".into(), en.into());
+    for (lang, text) in OTHER_LANGUAGES.iter().zip(others) {
+        map.insert((*lang).into(), text.into());
+    }
+    Value::Object(map)
+}
+
 pub fn series(id: &str) -> Option<&'static DemoSeries> {
     SERIES.iter().find(|s| s.id == id)
 }
@@ -164,7 +253,12 @@ pub fn json(base: &Url) -> Value {
                     json!({
                         "id": format!("{}-{n}", s.id),
                         "number": n,
-                        "title": { "en": format!("Episode {n}") },
+                        "title": texts(&format!("Episode {n}"), [
+                            &format!("第 {n} 集"),
+                            &format!("Episodio {n}"),
+                            &format!("Sehemu ya {n}"),
+                            &format!("الحلقة {n}"),
+                        ]),
                         "duration": EPISODE_SECONDS,
                         "streams": [{
                             "url": at(format!("media/{}/{n}/index.m3u8", s.id)),
@@ -178,8 +272,20 @@ pub fn json(base: &Url) -> Value {
                 .collect();
             json!({
                 "id": s.id,
-                "title": { "en": s.title },
-                "synopsis": { "en": s.synopsis },
+                "title": match TITLES.iter().find(|(id, _)| *id == s.id) {
+                    Some((_, others)) => texts(s.title, *others),
+                    None => json!({ "en": s.title }),
+                },
+                "synopsis": if s.id == "ceo-secret" {
+                    texts(s.synopsis, [
+                        "上海一座大楼的清洁工发现了公司真正的主人，以及他隐藏身份的原因。",
+                        "Una limpiadora de una torre de Shanghái descubre quién dirige de verdad la empresa y por qué lo oculta.",
+                        "Msafishaji katika jengo refu la Shanghai anagundua nani hasa anaendesha kampuni, na kwa nini anajificha.",
+                        "عاملة نظافة في برج بشنغهاي تكتشف من يدير الشركة حقًا، ولماذا يُخفي ذلك.",
+                    ])
+                } else {
+                    json!({ "en": s.synopsis })
+                },
                 "poster": { "url": at(format!("posters/{}.png", s.id)), "aspect": "9:16" },
                 "genres": s.genres,
                 "rating": { "value": "TV-PG", "system": "us-tv" },
@@ -205,11 +311,14 @@ pub fn json(base: &Url) -> Value {
             "accent_color": "#F5A623"
         },
         "rails": [
-            { "id": "featured", "title": { "en": "Featured" },
+            { "id": "featured", "title": texts("Featured", ["精选", "Destacados", "Zilizochaguliwa", "مختارات"]),
               "series": ["ceo-secret", "return-of-the-heir", "midnight-bakery", "love-at-gate-9", "the-last-letter"] },
-            { "id": "new", "title": { "en": "New this week" }, "rule": { "kind": "new", "limit": 3 } },
-            { "id": "romance", "title": { "en": "Romance" }, "rule": { "kind": "genre", "genre": "romance" } },
-            { "id": "drama", "title": { "en": "Drama" }, "rule": { "kind": "genre", "genre": "drama" } }
+            { "id": "new", "title": texts("New this week", ["本周新剧", "Novedades de la semana", "Mpya wiki hii", "جديد هذا الأسبوع"]),
+              "rule": { "kind": "new", "limit": 3 } },
+            { "id": "romance", "title": texts("Romance", ["爱情", "Romance", "Mapenzi", "رومانسي"]),
+              "rule": { "kind": "genre", "genre": "romance" } },
+            { "id": "drama", "title": texts("Drama", ["剧情", "Drama", "Drama", "دراما"]),
+              "rule": { "kind": "genre", "genre": "drama" } }
         ],
         "series": series
     })

@@ -166,6 +166,19 @@ impl Player {
         Ok(())
     }
 
+    /// Episodes started from now on play their audio, and pick their
+    /// subtitle rendition, in these languages; a preload made for others
+    /// is dropped.
+    pub fn set_languages(&mut self, audio: &str, subtitles: &str) {
+        let changed = self.config.audio_language.as_deref() != Some(audio)
+            || self.config.subtitle_language.as_deref() != Some(subtitles);
+        self.config.audio_language = Some(audio.to_owned());
+        self.config.subtitle_language = Some(subtitles.to_owned());
+        if changed {
+            self.cancel_preload();
+        }
+    }
+
     /// Drops the preload, if any (the viewer left the series).
     pub fn cancel_preload(&mut self) {
         let old = self.preload.take();

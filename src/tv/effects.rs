@@ -6,6 +6,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::thread::JoinHandle;
 
 use crate::app::history::History;
+use crate::app::settings::{SETTINGS_FILE, Settings};
 use crate::app::{Command, Event, PlayToken, Playback};
 use crate::net::Net;
 use crate::playback::{EpisodeId, Player, PlayerConfig, PlayerEvent};
@@ -29,7 +30,13 @@ pub struct TvEffects {
     playing: Option<(EpisodeId, PlayToken)>,
     /// Play command to first frame of each episode played, ms (QA, benches).
     first_frames: FirstFrames,
-    history: Option<(Sender<History>, Option<JoinHandle<()>>)>,
+    history: Option<(Sender<Saved>, Option<JoinHandle<()>>)>,
+}
+
+/// What the store thread writes.
+enum Saved {
+    History(History),
+    Settings(Settings),
 }
 
 impl TvEffects {
@@ -133,7 +140,19 @@ impl Effects for TvEffects {
             }
             Command::SaveHistory(history) => {
                 if let Some((tx, _)) = &self.history {
-                    let _ = tx.send(history);
+                    let _ = tx.send(Saved::History(history));
+                }
+            }
+            Command::SaveSettings(settings) => {
+                if let Some((tx, _)) = &self.history {
+                    let _ = tx.send(Saved::Settings(settings));
+                }
+            }
+            Command::Languages { audio, subtitles } => {
+                self.config.audio_language = Some(audio.clone());
+                self.config.subtitle_language = Some(subtitles.clone());
+                if let Some(p) = self.player.as_mut() {
+                    p.set_languages(&audio, &subtitles);
                 }
             }
             Command::Exit => {
@@ -198,19 +217,30 @@ impl Effects for TvEffects {
     }
 }
 
-/// Writes history on its own thread: an fsync on a slow flash card must not
-/// stall the picture. Snapshots that queue up are coalesced.
-fn history_writer(store: Store) -> (Sender<History>, Option<JoinHandle<()>>) {
-    let (tx, rx): (Sender<History>, Receiver<History>) = std::sync::mpsc::channel();
+/// Writes history and settings on their own thread: an fsync on a slow
+/// flash card must not stall the picture. Snapshots that queue up are
+/// coalesced (the latest of each kind is written).
+fn history_writer(store: Store) -> (Sender<Saved>, Option<JoinHandle<()>>) {
+    let (tx, rx): (Sender<Saved>, Receiver<Saved>) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("pillarbox-store".into())
         .spawn(move || {
-            while let Ok(mut latest) = rx.recv() {
-                while let Ok(newer) = rx.try_recv() {
-                    latest = newer;
+            while let Ok(first) = rx.recv() {
+                let (mut history, mut settings) = (None, None);
+                for saved in std::iter::once(first).chain(rx.try_iter()) {
+                    match saved {
+                        Saved::History(h) => history = Some(h),
+                        Saved::Settings(s) => settings = Some(s),
+                    }
                 }
-                if let Err(e) = store.save(HISTORY_FILE, &latest) {
-                    tracing::error!(dir = %store.dir().display(), error = %e, "cannot save the history");
+                let results = [
+                    history.map(|h| (HISTORY_FILE, store.save(HISTORY_FILE, &h))),
+                    settings.map(|s| (SETTINGS_FILE, store.save(SETTINGS_FILE, &s))),
+                ];
+                for (file, result) in results.into_iter().flatten() {
+                    if let Err(e) = result {
+                        tracing::error!(dir = %store.dir().display(), file, error = %e, "cannot save");
+                    }
                 }
             }
         });

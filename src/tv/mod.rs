@@ -92,6 +92,8 @@ pub struct TvOptions {
     pub net: NetConfig,
     pub public_key: Option<String>,
     pub audio: AudioOutput,
+    /// The box's language (`--lang`, else the locale): the UI's until the
+    /// viewer picks one in Settings.
     pub lang: String,
 }
 
@@ -129,6 +131,13 @@ impl Session {
             source,
         })?;
         let history = store.load(effects::HISTORY_FILE);
+        let (settings, fixed) = store
+            .load::<crate::app::settings::Settings>(crate::app::settings::SETTINGS_FILE)
+            .checked();
+        if !fixed.is_empty() {
+            tracing::warn!(?fixed, "saved settings corrected");
+        }
+        let app = App::with_settings(history, &options.lang, settings);
         if let Some(b) = &options.board {
             tracing::info!(board = %b.board.name, matched = %b.matched, "board profile");
             let missing = b.board.apply_ranks();
@@ -150,8 +159,8 @@ impl Session {
             audio: options.audio,
             gl: display::gl_share(&ui, &video, options.video),
             // Dubbed episodes play in the viewer's language where they can.
-            audio_language: Some(options.lang.clone()),
-            subtitle_language: Some(options.lang.clone()),
+            audio_language: Some(app.audio_language().to_owned()),
+            subtitle_language: Some(app.subtitle_language().to_owned()),
             ..PlayerConfig::default()
         };
         let first_frames = effects::FirstFrames::default();
@@ -164,7 +173,7 @@ impl Session {
         );
         let shell = Shell::install(
             ui,
-            App::new(history, &options.lang),
+            app,
             keymap,
             Box::new(effects),
             Some(Box::new(move |url: &str| posters.request(url))),

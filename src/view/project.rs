@@ -6,13 +6,15 @@ use std::rc::Rc;
 use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 
 use crate::app::history::EpisodeProgress;
+use crate::app::settings::{CaptionStyle, Colour, Edge, Row as SettingRow, SubtitleMode};
 use crate::app::shelf::localized;
 use crate::app::{self, App, Control, GRID_COLUMNS, Phase, Screen, SeriesFocus, next_episode};
 use crate::catalog::model::Series;
+use crate::i18n::{self, tr};
 
 use super::{
-    Api, EpisodeData, EpisodeState, ErrorChoice, ExitChoice, PlayerControl, PosterData, RowData,
-    UpNextData, View,
+    Api, CaptionEdge, EpisodeData, EpisodeState, ErrorChoice, ExitChoice, Labels, PlayerControl,
+    PosterData, RowData, SettingData, UpNextData, View,
 };
 
 /// Posters a rail shows at once (home.slint's `per-screen` + 1).
@@ -26,6 +28,9 @@ pub struct Models {
     items: Vec<Rc<VecModel<PosterData>>>,
     /// The app's rows generation the models were built from.
     rows_generation: Option<u64>,
+    settings_rows: Rc<VecModel<SettingData>>,
+    /// The language the labels were last set in.
+    labels_lang: Option<String>,
 }
 
 impl Models {
@@ -36,11 +41,14 @@ impl Models {
             up_next: Rc::new(VecModel::default()),
             items: Vec::new(),
             rows_generation: None,
+            settings_rows: Rc::new(VecModel::default()),
+            labels_lang: None,
         };
         let api = ui.global::<Api>();
         api.set_rows(ModelRc::from(m.rows.clone()));
         api.set_episodes(ModelRc::from(m.episodes.clone()));
         api.set_up_next(ModelRc::from(m.up_next.clone()));
+        api.set_settings_rows(ModelRc::from(m.settings_rows.clone()));
         api.set_grid_columns(GRID_COLUMNS as i32);
         m
     }
@@ -68,7 +76,9 @@ fn set_if<T: PartialEq>(current: T, new: T, set: impl FnOnce(T)) {
 pub fn render(view: &mut View, app: &App) {
     let ui = view.ui.clone_strong();
     let api = ui.global::<Api>();
+    render_language(view, app);
     let screen = match (app.catalog(), app.screen()) {
+        (_, Screen::Settings) => super::Screen::Settings,
         (None, _) => super::Screen::Loading,
         (_, Screen::Home) => super::Screen::Home,
         (_, Screen::Series(_)) => super::Screen::Series,
@@ -91,6 +101,12 @@ pub fn render(view: &mut View, app: &App) {
     set_if(api.get_exit_choice(), exit_choice, |v| {
         api.set_exit_choice(v)
     });
+    set_if(api.get_home_settings(), app.home_settings_focused(), |v| {
+        api.set_home_settings(v)
+    });
+    if app.screen() == &Screen::Settings {
+        render_settings(view, app);
+    }
     let Some(catalog) = app.catalog().cloned() else {
         return;
     };
@@ -98,6 +114,16 @@ pub fn render(view: &mut View, app: &App) {
     let text = |m: &std::collections::BTreeMap<String, String>| -> SharedString {
         localized(m, &lang, &catalog.default_language).into()
     };
+    let leave = tr(
+        app.lang(),
+        "leave-app",
+        &[("name", text(&catalog.channel.name).to_string().into())],
+    );
+    let mut labels = api.get_labels();
+    if labels.leave_app != leave {
+        labels.leave_app = leave.into();
+        api.set_labels(labels);
+    }
     set_if(api.get_channel_name(), text(&catalog.channel.name), |v| {
         api.set_channel_name(v)
     });
@@ -122,48 +148,70 @@ pub fn render(view: &mut View, app: &App) {
             }
         }
         Screen::Player => render_player(view, app, &lang, &catalog.default_language),
+        Screen::Settings => {}
         Screen::Locked(id, number) => {
             if let Some(series) = app.series(&id) {
                 let title = localized(&series.title, &lang, &catalog.default_language);
-                api.set_locked_title(format!("Episode {number} is locked").into());
-                let total = series.episodes.len();
-                let unlock = match &series.unlock {
-                    Some(u) => format!(" unlock for {} {}", u.price, u.currency),
-                    None => " are not free".into(),
+                let l = lang.as_str();
+                api.set_locked_title(tr(l, "locked-title", &[("number", number.into())]).into());
+                let (first, last) = (series.free_episodes + 1, series.episodes.len());
+                let rest = match &series.unlock {
+                    Some(u) => tr(
+                        l,
+                        "locked-price",
+                        &[
+                            ("first", first.into()),
+                            ("last", last.into()),
+                            ("price", u.price.into()),
+                            ("currency", u.currency.as_str().into()),
+                        ],
+                    ),
+                    None => tr(
+                        l,
+                        "locked-not-free",
+                        &[("first", first.into()), ("last", last.into())],
+                    ),
                 };
-                api.set_locked_text(
-                    format!(
-                        "Episodes 1–{} of {title} are free to watch. Episodes {}–{total}{unlock}.",
-                        series.free_episodes,
-                        series.free_episodes + 1,
-                    )
-                    .into(),
+                let free = tr(
+                    l,
+                    "locked-free",
+                    &[
+                        ("free", series.free_episodes.into()),
+                        ("title", title.into()),
+                    ],
                 );
-                api.set_locked_detail(
-                    "Unlocking on this TV is not available yet. Press OK or Back to return.".into(),
-                );
+                api.set_locked_text(format!("{free} {rest}").into());
+                api.set_locked_detail(tr(l, "locked-unavailable", &[]).into());
             }
         }
     }
 }
 
-fn meta_line(series: &Series) -> String {
+/// "Romance · CEO · 12 episodes · 5 free", in `lang`: genres we have a
+/// translation for are translated, others shown as the catalog names them.
+fn meta_line(series: &Series, lang: &str) -> String {
     let mut parts: Vec<String> = series
         .genres
         .iter()
         .take(2)
         .map(|g| {
+            let id = format!("genre-{}", g.to_ascii_lowercase());
+            if i18n::has(lang, &id) {
+                return tr(lang, &id, &[]);
+            }
             let mut c = g.chars();
             c.next()
                 .map(|f| f.to_uppercase().chain(c).collect())
                 .unwrap_or_default()
         })
         .collect();
-    parts.push(format!("{} episodes", series.episodes.len()));
-    if series.free_episodes as usize >= series.episodes.len() {
-        parts.push("all free".into());
+    let count = series.episodes.len();
+    parts.push(tr(lang, "episode-count", &[("count", count.into())]));
+    if series.free_episodes as usize >= count {
+        parts.push(tr(lang, "all-free", &[]));
     } else {
-        parts.push(format!("{} free", series.free_episodes));
+        let free = series.free_episodes;
+        parts.push(tr(lang, "free-count", &[("count", free.into())]));
     }
     parts.join(" · ")
 }
@@ -289,7 +337,7 @@ fn render_home(view: &mut View, app: &App, catalog: &crate::catalog::Catalog, la
         let d = &catalog.default_language;
         api.set_hero_title(localized(&series.title, lang, d).into());
         api.set_hero_synopsis(localized(&series.synopsis, lang, d).into());
-        api.set_hero_meta(meta_line(series).into());
+        api.set_hero_meta(meta_line(series, lang).into());
         api.set_hero_licence(format!("{} · {}", series.rating.value, series.licence).into());
         let poster = view.poster(&series.poster.url);
         api.set_hero_poster(poster);
@@ -331,17 +379,16 @@ fn render_series(view: &mut View, app: &App, series: &Series, lang: &str, defaul
     api.set_focused_episode(focused);
     api.set_series_title(localized(&series.title, lang, default).into());
     api.set_series_synopsis(localized(&series.synopsis, lang, default).into());
-    api.set_series_meta(meta_line(series).into());
+    api.set_series_meta(meta_line(series, lang).into());
     api.set_series_rating(series.rating.value.as_str().into());
-    api.set_series_licence(format!("Licence: {}", series.licence).into());
-    api.set_play_label(
-        if started {
-            format!("▶  Continue EP {resume}")
-        } else {
-            format!("▶  Play EP {resume}")
-        }
-        .into(),
-    );
+    let licence = series.licence.as_str();
+    api.set_series_licence(tr(lang, "licence", &[("licence", licence.into())]).into());
+    let play = if started {
+        "continue-episode"
+    } else {
+        "play-episode"
+    };
+    api.set_play_label(tr(lang, play, &[("number", resume.into())]).into());
     let poster = view.poster(&series.poster.url);
     api.set_series_poster(poster);
 }
@@ -349,13 +396,13 @@ fn render_series(view: &mut View, app: &App, series: &Series, lang: &str, defaul
 /// The subtitles of the episode on screen go to the video sink's slot (or
 /// why they cannot be shown to the side panel); the next episode's are
 /// fetched ahead, as its picture is preloaded.
-fn render_subtitles(view: &mut View, app: &App, series: &Series, lang: &str) {
+fn render_subtitles(view: &mut View, app: &App, series: &Series) {
     let Some(p) = app.player() else {
         return;
     };
     // The catalog's file (fetched if new), else the stream's own: its
     // language and the track, or why there is none; `None` while loading.
-    let loaded = match (&p.subtitles, &p.stream_subtitles) {
+    let loaded = match (&p.subtitles, app.shown_stream_subtitles()) {
         (Some(file), _) => view
             .subtitle_track(&file.url)
             .map(|t| (file.language.clone(), t)),
@@ -372,7 +419,8 @@ fn render_subtitles(view: &mut View, app: &App, series: &Series, lang: &str) {
         }
         Some((language, Err(why))) => {
             view.subtitle_slot.set(None);
-            format!("Subtitles ({language}) unavailable: {why}")
+            let args = [("language", language.into()), ("why", why.into())];
+            tr(app.lang(), "subtitles-unavailable", &args)
         }
         None => {
             view.subtitle_slot.set(None);
@@ -381,7 +429,7 @@ fn render_subtitles(view: &mut View, app: &App, series: &Series, lang: &str) {
     };
     if let Some(next) = next_episode(series, p.episode)
         && App::playable(series, next.number)
-        && let Some(track) = app::subtitles_for(series, next, lang)
+        && let Some(track) = app::subtitles_for(series, next, &app.subtitle_prefs())
     {
         view.subtitle_track(&track.url);
     }
@@ -402,14 +450,23 @@ fn render_player(view: &mut View, app: &App, lang: &str, default: &str) {
     };
     let episode = series.episodes.iter().find(|e| e.number == p.episode);
     api.set_player_title(localized(&series.title, lang, default).into());
-    api.set_player_episode(format!("EP {} / {}", p.episode, series.episode_count).into());
+    let of = [
+        ("number", p.episode.into()),
+        ("total", series.episode_count.into()),
+    ];
+    api.set_player_episode(tr(lang, "episode-of", &of).into());
     api.set_player_episode_title(
         episode
             .map(|e| localized(&e.title, lang, default))
             .unwrap_or_default()
             .into(),
     );
-    api.set_player_licence(format!("{} · Licence: {}", series.rating.value, series.licence).into());
+    let licence = tr(
+        lang,
+        "licence",
+        &[("licence", series.licence.as_str().into())],
+    );
+    api.set_player_licence(format!("{} · {licence}", series.rating.value).into());
     let mut up_next = Vec::new();
     let mut n = p.episode;
     while up_next.len() < 3 {
@@ -418,18 +475,23 @@ fn render_player(view: &mut View, app: &App, lang: &str, default: &str) {
         };
         n = next.number;
         up_next.push(UpNextData {
-            label: format!("EP {}", next.number).into(),
+            label: tr(lang, "episode-short", &[("number", next.number.into())]).into(),
             title: localized(&next.title, lang, default).into(),
             locked: !App::playable(series, next.number),
         });
     }
     sync(&view.models.up_next, up_next);
-    render_subtitles(view, app, series, lang);
-    set_if(
-        api.get_countdown(),
-        app.countdown().unwrap_or(0) as i32,
-        |v| api.set_countdown(v),
-    );
+    render_subtitles(view, app, series);
+    let countdown = app.countdown().unwrap_or(0);
+    set_if(api.get_countdown(), countdown as i32, |v| {
+        api.set_countdown(v)
+    });
+    let next_in = tr(lang, "next-in", &[("seconds", countdown.into())]);
+    let mut labels = api.get_labels();
+    if countdown > 0 && labels.next_in != next_in {
+        labels.next_in = next_in.into();
+        api.set_labels(labels);
+    }
     set_if(api.get_controls(), app.controls_visible(), |v| {
         api.set_controls(v)
     });
@@ -487,4 +549,152 @@ fn parse_colour(text: &str) -> Option<slint::Color> {
         (v >> 8) as u8,
         v as u8,
     ))
+}
+
+/// What follows the UI language and the caption settings: the fixed texts
+/// of the screens, the direction, the UI font and the subtitles' look.
+fn render_language(view: &mut View, app: &App) {
+    let api = view.ui.global::<Api>();
+    let lang = app.lang();
+    if view.models.labels_lang.as_deref() != Some(lang) {
+        let t = |id: &str| -> SharedString { tr(lang, id, &[]).into() };
+        api.set_labels(Labels {
+            loading_programmes: t("loading-programmes"),
+            leave_app: tr(lang, "leave-app", &[("name", "pillarbox".into())]).into(),
+            stay: t("stay"),
+            exit: t("exit"),
+            settings: t("settings"),
+            episodes: t("episodes"),
+            back: t("back"),
+            up_next: t("up-next"),
+            loading: t("loading"),
+            paused: t("paused"),
+            previous: t("previous"),
+            play: t("play"),
+            pause: t("pause"),
+            next: t("next"),
+            next_in: SharedString::default(),
+            cannot_play: t("cannot-play"),
+            retry: t("retry"),
+            next_episode: t("next-episode"),
+            settings_hint: t("settings-hint"),
+        });
+        api.set_rtl(i18n::is_rtl(lang));
+        api.set_font_family(i18n::ui_font(lang).0.into());
+        view.models.labels_lang = Some(lang.to_owned());
+    }
+    let caption = caption_look(&app.settings().captions);
+    set_if(api.get_caption(), caption, |v| api.set_caption(v));
+}
+
+/// Subtitle text at 100 %, px on the 1920x1080 stage.
+const CAPTION_PX: f32 = 40.0;
+/// Above this size a cue may use the width beyond the picture.
+const WIDE_FROM: u16 = 150;
+
+fn caption_look(c: &CaptionStyle) -> super::CaptionStyle {
+    let colour = |colour: Colour, opacity: u8| {
+        let (r, g, b) = colour.rgb();
+        slint::Color::from_argb_u8((opacity as u32 * 255 / 100) as u8, r, g, b)
+    };
+    super::CaptionStyle {
+        font_size: CAPTION_PX * c.size as f32 / 100.0,
+        font_family: c.font.family().into(),
+        color: colour(c.text, c.text_opacity),
+        background: colour(c.background, c.background_opacity),
+        edge: match c.edge {
+            Edge::None => CaptionEdge::None,
+            Edge::Raised => CaptionEdge::Raised,
+            Edge::Depressed => CaptionEdge::Depressed,
+            Edge::Uniform => CaptionEdge::Uniform,
+            Edge::DropShadow => CaptionEdge::DropShadow,
+        },
+        wide: c.size >= WIDE_FROM,
+    }
+}
+
+/// The Settings screen: each row's name and value in the UI language, and
+/// the preview's frame (the episode paused under Settings, else a poster).
+fn render_settings(view: &mut View, app: &App) {
+    let lang = app.lang();
+    let s = app.settings();
+    let c = &s.captions;
+    let automatic = |tag: &str| {
+        let name = i18n::language_name(tag);
+        tr(lang, "automatic", &[("language", name.into())])
+    };
+    let language = |chosen: &Option<String>, auto: &str| match chosen {
+        Some(t) => i18n::language_name(t),
+        None => automatic(auto),
+    };
+    let (ui_langs, content_langs) = (app.ui_languages(), app.content_languages());
+    let percent = |v: u8| format!("{v} %");
+    let rows: Vec<SettingData> = SettingRow::ALL
+        .iter()
+        .map(|&row| {
+            let value = match row {
+                SettingRow::Language => language(&s.language, app.box_lang()),
+                SettingRow::Subtitles => tr(
+                    lang,
+                    match s.subtitles {
+                        SubtitleMode::Auto => "subtitles-auto",
+                        SubtitleMode::On => "subtitles-on",
+                        SubtitleMode::Off => "subtitles-off",
+                    },
+                    &[],
+                ),
+                SettingRow::SubtitleLanguage => language(&s.subtitle_language, lang),
+                SettingRow::AudioLanguage => language(&s.audio_language, lang),
+                SettingRow::Size => format!("{} %", c.size),
+                SettingRow::TextColour => tr(lang, c.text.message_id(), &[]),
+                SettingRow::TextOpacity => percent(c.text_opacity),
+                SettingRow::BackgroundColour => tr(lang, c.background.message_id(), &[]),
+                SettingRow::BackgroundOpacity => percent(c.background_opacity),
+                SettingRow::Edge => tr(lang, c.edge.message_id(), &[]),
+                SettingRow::Font => tr(lang, c.font.message_id(), &[]),
+            };
+            // Whether a step each way changes anything.
+            let moves = |step| {
+                let mut probe = s.clone();
+                probe.step(row, step, &ui_langs, &content_langs);
+                probe != *s
+            };
+            SettingData {
+                label: tr(lang, row.message_id(), &[]).into(),
+                value: value.into(),
+                can_back: moves(-1),
+                can_forward: moves(1),
+            }
+        })
+        .collect();
+    sync(&view.models.settings_rows, rows);
+    let ui = view.ui.clone_strong();
+    let api = ui.global::<Api>();
+    let focused = SettingRow::ALL
+        .iter()
+        .position(|r| *r == app.settings_row())
+        .unwrap_or(0) as i32;
+    set_if(api.get_settings_focused(), focused, |v| {
+        api.set_settings_focused(v)
+    });
+    let line = super::subtitles::escape_markdown(&tr(lang, "preview-sample", &[]));
+    let second = super::subtitles::escape_markdown(&tr(lang, "preview-sample-2", &[]));
+    let styled = |md: &str| slint::StyledText::from_markdown(md).unwrap_or_default();
+    api.set_settings_sample(styled(&format!("{line}\n*{second}*")));
+    api.set_settings_sample_line(styled(&line));
+    // Over the paused episode's frame when it is there, else a poster.
+    let frame = api.get_video_frame();
+    let frame = if app.player().is_some() && frame.size().width > 0 {
+        frame
+    } else {
+        match app.focused_series().or_else(|| {
+            app.catalog()
+                .and_then(|c| c.series.first())
+                .filter(|_| app.player().is_none())
+        }) {
+            Some(series) => view.poster(&series.poster.url),
+            None => slint::Image::default(),
+        }
+    };
+    api.set_settings_frame(frame);
 }

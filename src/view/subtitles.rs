@@ -148,7 +148,7 @@ pub fn markdown(cues: &[&Cue]) -> String {
             for span in line {
                 let trimmed = span.text.trim();
                 if trimmed.is_empty() {
-                    out.push_str(&escape(&span.text));
+                    out.push_str(&escape_markdown(&span.text));
                     continue;
                 }
                 let lead = &span.text[..span.text.len() - span.text.trim_start().len()];
@@ -159,17 +159,30 @@ pub fn markdown(cues: &[&Cue]) -> String {
                     (true, false) => "*",
                     (false, false) => "",
                 };
-                out.push_str(&escape(lead));
+                // Punctuation at the span's ends goes outside the marks:
+                // CommonMark does not take `*（低声）*不是` as emphasis (a
+                // mark between punctuation and a letter), as CJK has no
+                // spaces to put around it.
+                let core = trimmed.trim_matches(|c: char| !c.is_alphanumeric());
+                let at = trimmed.find(core).filter(|_| !core.is_empty());
+                let (open, core, close, marks) = match at {
+                    Some(at) => (&trimmed[..at], core, &trimmed[at + core.len()..], marks),
+                    // Only punctuation: nothing to emphasise.
+                    None => (trimmed, "", "", ""),
+                };
+                out.push_str(&escape_markdown(lead));
+                out.push_str(&escape_markdown(open));
                 if span.underline {
                     out.push_str("<u>");
                 }
                 out.push_str(marks);
-                out.push_str(&escape(trimmed));
+                out.push_str(&escape_markdown(core));
                 out.push_str(marks);
                 if span.underline {
                     out.push_str("</u>");
                 }
-                out.push_str(&escape(trail));
+                out.push_str(&escape_markdown(close));
+                out.push_str(&escape_markdown(trail));
             }
             lines.push(out);
         }
@@ -177,7 +190,8 @@ pub fn markdown(cues: &[&Cue]) -> String {
     lines.join("\n")
 }
 
-fn escape(text: &str) -> String {
+/// `text` with every markup character escaped, for StyledText markdown.
+pub fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         // Spaces that markdown would eat or turn into breaks stay spaces.
@@ -203,8 +217,15 @@ mod tests {
         let md = markdown(&cues);
         assert_eq!(
             md,
-            "*Hello*\\, **\\*world\\*** <u>you</u>\n\\# not a heading"
+            "*Hello*\\, \\***world**\\* <u>you</u>\n\\# not a heading"
         );
+        // CJK: the marks sit next to letters, so that CommonMark takes them.
+        let track = webvtt::parse(
+            "WEBVTT\n\n00:01.000 --> 00:02.000\n<i>（低声）</i>不是<b>每天晚上</b>打扫\n",
+        )
+        .unwrap();
+        let cues: Vec<&Cue> = track.at(Duration::from_millis(1500)).collect();
+        assert_eq!(markdown(&cues), "（*低声*）不是**每天晚上**打扫");
         let styled = slint::StyledText::from_markdown(&md).expect("valid markdown");
         assert_ne!(styled, slint::StyledText::default());
     }

@@ -212,6 +212,16 @@ fn probe_tells_what_this_machine_has() {
         "{p}"
     );
     assert_eq!(p["missing_elements"], serde_json::json!([]), "{p}");
+    // make deps installs a font for each UI language.
+    let fonts = p["fonts"].as_array().unwrap();
+    assert_eq!(fonts.len(), 5, "{p}");
+    for f in fonts {
+        assert_eq!(
+            (&f["installed"], &f["missing"]),
+            (&true.into(), &"".into()),
+            "{f}"
+        );
+    }
 
     let out = Command::new(env!("CARGO_BIN_EXE_pillarbox"))
         .args(["probe", "--board", "rpi9"])
@@ -369,4 +379,87 @@ fn missing_or_broken_subtitles_leave_the_episode_playing_and_say_why_once() {
     assert_eq!(report["screen"], "player", "{report}");
     let note = report["subtitle_note"].as_str().unwrap_or_default();
     assert!(note.contains("not WebVTT"), "{report}");
+}
+
+#[test]
+fn probe_warns_when_no_font_has_a_ui_languages_glyphs() {
+    // A fontconfig that knows only DejaVu: no CJK glyphs (DejaVu has Arabic).
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("fonts.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "<?xml version=\"1.0\"?><!DOCTYPE fontconfig SYSTEM \"fonts.dtd\"><fontconfig>\
+             <dir>/usr/share/fonts/truetype/dejavu</dir><cachedir>{}</cachedir></fontconfig>",
+            dir.path().join("cache").display()
+        ),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pillarbox"))
+        .args(["probe", "--board", "generic-x86"])
+        .env("FONTCONFIG_FILE", &conf)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("MISSING font for UI language zh: no installed font has \"。"),
+        "{text}"
+    );
+    assert!(
+        text.contains("install Debian package fonts-noto-cjk"),
+        "{text}"
+    );
+    assert!(
+        text.contains("UI language en: font DejaVu Sans\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("UI language ar: font Noto Sans Arabic UI not installed; other fonts"),
+        "{text}"
+    );
+}
+
+#[test]
+fn settings_from_the_red_key_are_kept_and_choose_the_subtitles() {
+    let state = tempfile::tempdir().unwrap();
+    // Red opens Settings; the third row is the subtitle language:
+    // Automatic -> English -> 中文 -> Español. Back, then play "The CEO's
+    // Secret" (Chinese audio): Spanish subtitles for an English viewer.
+    let steps = [
+        "home",
+        "key:red",
+        "key:down",
+        "key:down",
+        "key:right",
+        "key:right",
+        "key:right",
+        "key:back",
+        "key:ok",
+        "key:ok",
+        "playing:4000",
+    ];
+    let (report, _) = qa(&steps, state.path(), shared_cache());
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state.path().join("settings.json")).unwrap())
+            .unwrap();
+    assert_eq!(saved["subtitle_language"], "es", "{saved}");
+    let texts: Vec<String> = cues(&report).into_iter().map(|c| c.1).collect();
+    assert_eq!(
+        texts.first().map(String::as_str),
+        Some("Episodio 1. ¿Quién manda en esta torre?"),
+        "{report}"
+    );
+    // Kept for the next start.
+    let (report, _) = qa(
+        &["home", "key:ok", "key:ok", "playing:1000"],
+        state.path(),
+        shared_cache(),
+    );
+    let texts: Vec<String> = cues(&report).into_iter().map(|c| c.1).collect();
+    assert_eq!(
+        texts,
+        ["Episodio 1. ¿Quién manda en esta torre?"],
+        "{report}"
+    );
 }

@@ -1,0 +1,96 @@
+# نصوص واجهة pillarbox، العربية (المعرّفات نفسها في en.ftl).
+
+## Home
+continue-watching = متابعة المشاهدة
+settings = الإعدادات
+loading-programmes = جارٍ تحميل البرامج…
+notice-stale = عرض البرامج المحفوظة: { $why }
+notice-expired = كان يجب تحديث هذه البرامج في { $date } وقد تكون قديمة.
+notice-no-catalog = تعذّر تحميل البرامج؛ جارٍ إعادة المحاولة. ({ $why })
+leave-app = هل تريد مغادرة { $name }؟
+stay = البقاء
+exit = خروج
+
+## Series
+episodes = الحلقات
+episode-count = { $count ->
+    [zero] لا حلقات
+    [one] حلقة واحدة
+    [two] حلقتان
+    [few] { $count } حلقات
+   *[other] { $count } حلقة
+}
+free-count = { $count } مجانية
+all-free = كلها مجانية
+licence = الترخيص: { $licence }
+play-episode = ▶  تشغيل الحلقة { $number }
+continue-episode = ▶  متابعة الحلقة { $number }
+genre-romance = رومانسي
+genre-drama = دراما
+genre-revenge = انتقام
+genre-ceo = رجال أعمال
+genre-fantasy = خيال
+genre-family = عائلي
+genre-comedy = كوميدي
+genre-thriller = إثارة
+
+## Locked
+locked-title = الحلقة { $number } مقفلة
+locked-free = الحلقات 1–{ $free } من { $title } مجانية.
+locked-price = تُفتح الحلقات { $first }–{ $last } مقابل { $price } { $currency }.
+locked-not-free = الحلقات { $first }–{ $last } ليست مجانية.
+locked-unavailable = فتح الحلقات على هذا التلفاز غير متاح بعد. اضغط موافق أو رجوع للعودة.
+back = رجوع
+
+## Player
+episode-short = الحلقة { $number }
+episode-of = الحلقة { $number } / { $total }
+up-next = التالي
+loading = جارٍ التحميل…
+paused = متوقف مؤقتًا
+previous = السابقة
+play = ▶ تشغيل
+pause = إيقاف مؤقت
+next = التالية
+next-in = التالية بعد { $seconds } ث
+cannot-play = تعذّر تشغيل هذه الحلقة
+no-stream = الحلقة { $number } ليس لها بث يستطيع هذا المشغل تشغيله.
+retry = إعادة المحاولة
+next-episode = الحلقة التالية
+subtitles-unavailable = الترجمة ({ $language }) غير متاحة: { $why }
+
+## Settings
+settings-hint = ▲ ▼ اختيار · ◀ ▶ تغيير · رجوع للعودة
+setting-language = اللغة
+setting-subtitles = الترجمة
+setting-subtitle-language = لغة الترجمة
+setting-audio-language = لغة الصوت
+setting-caption-size = حجم الترجمة
+setting-text-colour = لون النص
+setting-text-opacity = عتامة النص
+setting-background-colour = لون الخلفية
+setting-background-opacity = عتامة الخلفية
+setting-edge = حافة النص
+setting-font = خط الترجمة
+automatic = تلقائي ({ $language })
+subtitles-auto = عند الحاجة
+subtitles-on = تشغيل
+subtitles-off = إيقاف
+colour-white = أبيض
+colour-yellow = أصفر
+colour-green = أخضر
+colour-cyan = سماوي
+colour-blue = أزرق
+colour-magenta = أرجواني
+colour-red = أحمر
+colour-black = أسود
+edge-none = بلا
+edge-raised = بارز
+edge-depressed = غائر
+edge-uniform = محدد
+edge-drop-shadow = ظل
+font-sans = بلا زوائد
+font-serif = بزوائد
+font-mono = ثابت العرض
+preview-sample = هكذا تبدو الترجمة.
+preview-sample-2 = اضغط ◀ ▶ لتغييرها.

@@ -1,0 +1,93 @@
+# Textos de pillarbox, español (mismos ids que en.ftl).
+
+## Home
+continue-watching = Seguir viendo
+settings = Ajustes
+loading-programmes = Cargando programas…
+notice-stale = Mostrando programas guardados: { $why }
+notice-expired = Estos programas debían renovarse el { $date } y pueden estar desactualizados.
+notice-no-catalog = No se pueden cargar los programas; reintentando. ({ $why })
+leave-app = ¿Salir de { $name }?
+stay = Quedarse
+exit = Salir
+
+## Series
+episodes = Episodios
+episode-count = { $count ->
+    [one] 1 episodio
+   *[other] { $count } episodios
+}
+free-count = { $count } gratis
+all-free = todos gratis
+licence = Licencia: { $licence }
+play-episode = ▶  Ver EP { $number }
+continue-episode = ▶  Continuar EP { $number }
+genre-romance = Romance
+genre-drama = Drama
+genre-revenge = Venganza
+genre-ceo = Millonarios
+genre-fantasy = Fantasía
+genre-family = Familia
+genre-comedy = Comedia
+genre-thriller = Suspense
+
+## Locked
+locked-title = El episodio { $number } está bloqueado
+locked-free = Los episodios 1–{ $free } de { $title } son gratis.
+locked-price = Los episodios { $first }–{ $last } se desbloquean por { $price } { $currency }.
+locked-not-free = Los episodios { $first }–{ $last } no son gratis.
+locked-unavailable = Aún no se puede desbloquear en este televisor. Pulsa OK o Atrás para volver.
+back = Atrás
+
+## Player
+episode-short = EP { $number }
+episode-of = EP { $number } / { $total }
+up-next = A continuación
+loading = Cargando…
+paused = En pausa
+previous = Anterior
+play = ▶ Reproducir
+pause = Pausa
+next = Siguiente
+next-in = Siguiente en { $seconds } s
+cannot-play = Este episodio no se puede reproducir
+no-stream = El episodio { $number } no tiene ningún vídeo que este reproductor pueda reproducir.
+retry = Reintentar
+next-episode = Siguiente episodio
+subtitles-unavailable = Subtítulos ({ $language }) no disponibles: { $why }
+
+## Settings
+settings-hint = ▲ ▼ elegir · ◀ ▶ cambiar · Atrás para volver
+setting-language = Idioma
+setting-subtitles = Subtítulos
+setting-subtitle-language = Idioma de los subtítulos
+setting-audio-language = Idioma del audio
+setting-caption-size = Tamaño de los subtítulos
+setting-text-colour = Color del texto
+setting-text-opacity = Opacidad del texto
+setting-background-colour = Color del fondo
+setting-background-opacity = Opacidad del fondo
+setting-edge = Borde del texto
+setting-font = Fuente de los subtítulos
+automatic = Automático ({ $language })
+subtitles-auto = Cuando hagan falta
+subtitles-on = Sí
+subtitles-off = No
+colour-white = Blanco
+colour-yellow = Amarillo
+colour-green = Verde
+colour-cyan = Cian
+colour-blue = Azul
+colour-magenta = Magenta
+colour-red = Rojo
+colour-black = Negro
+edge-none = Ninguno
+edge-raised = En relieve
+edge-depressed = Hundido
+edge-uniform = Contorno
+edge-drop-shadow = Sombra
+font-sans = Sin serifa
+font-serif = Con serifa
+font-mono = Monoespaciada
+preview-sample = Así se ven los subtítulos.
+preview-sample-2 = Pulsa ◀ ▶ para cambiarlos.

@@ -1,0 +1,93 @@
+# Maandishi ya pillarbox, Kiswahili (vitambulisho sawa na en.ftl).
+
+## Home
+continue-watching = Endelea kutazama
+settings = Mipangilio
+loading-programmes = Inapakia vipindi…
+notice-stale = Inaonyesha vipindi vilivyohifadhiwa: { $why }
+notice-expired = Vipindi hivi vilipaswa kusasishwa tarehe { $date } na huenda vimepitwa na wakati.
+notice-no-catalog = Imeshindwa kupakia vipindi; inajaribu tena. ({ $why })
+leave-app = Ondoka { $name }?
+stay = Baki
+exit = Ondoka
+
+## Series
+episodes = Sehemu
+episode-count = { $count ->
+    [one] sehemu 1
+   *[other] sehemu { $count }
+}
+free-count = { $count } bure
+all-free = zote bure
+licence = Leseni: { $licence }
+play-episode = ▶  Cheza sehemu { $number }
+continue-episode = ▶  Endelea sehemu { $number }
+genre-romance = Mapenzi
+genre-drama = Drama
+genre-revenge = Kisasi
+genre-ceo = Matajiri
+genre-fantasy = Kubuni
+genre-family = Familia
+genre-comedy = Vichekesho
+genre-thriller = Taharuki
+
+## Locked
+locked-title = Sehemu ya { $number } imefungwa
+locked-free = Sehemu 1–{ $free } za { $title } ni bure kutazama.
+locked-price = Sehemu { $first }–{ $last } hufunguliwa kwa { $price } { $currency }.
+locked-not-free = Sehemu { $first }–{ $last } si bure.
+locked-unavailable = Kufungua kwenye TV hii bado hakupatikani. Bonyeza OK au Rudi.
+back = Rudi
+
+## Player
+episode-short = Sehemu { $number }
+episode-of = Sehemu { $number } / { $total }
+up-next = Inayofuata
+loading = Inapakia…
+paused = Imesitishwa
+previous = Iliyotangulia
+play = ▶ Cheza
+pause = Sitisha
+next = Inayofuata
+next-in = Inayofuata baada ya sekunde { $seconds }
+cannot-play = Sehemu hii haiwezi kuchezwa
+no-stream = Sehemu ya { $number } haina video ambayo kicheza hiki kinaweza kucheza.
+retry = Jaribu tena
+next-episode = Sehemu inayofuata
+subtitles-unavailable = Manukuu ({ $language }) hayapatikani: { $why }
+
+## Settings
+settings-hint = ▲ ▼ chagua · ◀ ▶ badilisha · Rudi kutoka
+setting-language = Lugha
+setting-subtitles = Manukuu
+setting-subtitle-language = Lugha ya manukuu
+setting-audio-language = Lugha ya sauti
+setting-caption-size = Ukubwa wa manukuu
+setting-text-colour = Rangi ya maandishi
+setting-text-opacity = Uangavu wa maandishi
+setting-background-colour = Rangi ya mandharinyuma
+setting-background-opacity = Uangavu wa mandharinyuma
+setting-edge = Ukingo wa maandishi
+setting-font = Fonti ya manukuu
+automatic = Kiotomatiki ({ $language })
+subtitles-auto = Inapohitajika
+subtitles-on = Washa
+subtitles-off = Zima
+colour-white = Nyeupe
+colour-yellow = Njano
+colour-green = Kijani
+colour-cyan = Samawati isiyokolea
+colour-blue = Buluu
+colour-magenta = Zambarau
+colour-red = Nyekundu
+colour-black = Nyeusi
+edge-none = Hakuna
+edge-raised = Iliyoinuka
+edge-depressed = Iliyobonyea
+edge-uniform = Mstari wa nje
+edge-drop-shadow = Kivuli
+font-sans = Bila serifu
+font-serif = Yenye serifu
+font-mono = Upana sawa
+preview-sample = Manukuu yanaonekana hivi.
+preview-sample-2 = Bonyeza ◀ ▶ kuyabadilisha.

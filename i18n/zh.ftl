@@ -1,0 +1,90 @@
+# pillarbox 界面文字，简体中文（与 en.ftl 的 id 一一对应）。
+
+## Home
+continue-watching = 继续观看
+settings = 设置
+loading-programmes = 正在加载节目…
+notice-stale = 正在显示已保存的节目：{ $why }
+notice-expired = 这些节目应于 { $date } 更新，可能已过时。
+notice-no-catalog = 无法加载节目，正在重试。（{ $why }）
+leave-app = 退出{ $name }？
+stay = 留下
+exit = 退出
+
+## Series
+episodes = 剧集
+episode-count = 共 { $count } 集
+free-count = { $count } 集免费
+all-free = 全部免费
+licence = 许可证：{ $licence }
+play-episode = ▶  播放第 { $number } 集
+continue-episode = ▶  继续第 { $number } 集
+genre-romance = 爱情
+genre-drama = 剧情
+genre-revenge = 复仇
+genre-ceo = 总裁
+genre-fantasy = 奇幻
+genre-family = 家庭
+genre-comedy = 喜剧
+genre-thriller = 惊悚
+
+## Locked
+locked-title = 第 { $number } 集已锁定
+locked-free = 《{ $title }》第 1–{ $free } 集免费观看。
+locked-price = 第 { $first }–{ $last } 集需 { $price } { $currency } 解锁。
+locked-not-free = 第 { $first }–{ $last } 集不免费。
+locked-unavailable = 暂不支持在电视上解锁。按确定或返回键返回。
+back = 返回
+
+## Player
+episode-short = 第 { $number } 集
+episode-of = 第 { $number } / { $total } 集
+up-next = 接下来
+loading = 加载中…
+paused = 已暂停
+previous = 上一集
+play = ▶ 播放
+pause = 暂停
+next = 下一集
+next-in = { $seconds } 秒后播放下一集
+cannot-play = 此集无法播放
+no-stream = 第 { $number } 集没有本播放器可以播放的视频流。
+retry = 重试
+next-episode = 下一集
+subtitles-unavailable = 字幕（{ $language }）不可用：{ $why }
+
+## Settings
+settings-hint = ▲ ▼ 选择 · ◀ ▶ 更改 · 返回键退出
+setting-language = 语言
+setting-subtitles = 字幕
+setting-subtitle-language = 字幕语言
+setting-audio-language = 音频语言
+setting-caption-size = 字幕大小
+setting-text-colour = 文字颜色
+setting-text-opacity = 文字不透明度
+setting-background-colour = 背景颜色
+setting-background-opacity = 背景不透明度
+setting-edge = 文字边缘
+setting-font = 字幕字体
+automatic = 自动（{ $language }）
+subtitles-auto = 需要时
+subtitles-on = 开
+subtitles-off = 关
+colour-white = 白色
+colour-yellow = 黄色
+colour-green = 绿色
+colour-cyan = 青色
+colour-blue = 蓝色
+colour-magenta = 品红
+colour-red = 红色
+colour-black = 黑色
+edge-none = 无
+edge-raised = 凸起
+edge-depressed = 凹陷
+edge-uniform = 描边
+edge-drop-shadow = 阴影
+font-sans = 无衬线
+font-serif = 衬线
+font-mono = 等宽
+preview-sample = 字幕看起来是这样的。
+preview-sample-2 = 按 ◀ ▶ 更改。

@@ -1,0 +1,393 @@
+//! The viewer's settings: UI language, subtitles, audio language and how
+//! subtitles look (the caption settings 47 CFR 79.103 asks of TV devices).
+//! Kept in the state directory as `settings.json`; every value read back is
+//! checked, since the file is outside input like any other.
+
+use serde::{Deserialize, Serialize};
+
+/// The file the settings are kept in, in the state directory.
+pub const SETTINGS_FILE: &str = "settings.json";
+
+/// Subtitle size, percent of the normal size.
+pub const SIZE_MIN: u16 = 50;
+pub const SIZE_MAX: u16 = 250;
+pub const SIZE_STEP: u16 = 25;
+/// Opacity steps, percent.
+const OPACITIES: &[u8] = &[0, 25, 50, 75, 100];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// The UI language (BCP 47); None: the box's.
+    pub language: Option<String>,
+    pub subtitles: SubtitleMode,
+    /// None: the UI language.
+    pub subtitle_language: Option<String>,
+    /// None: the UI language.
+    pub audio_language: Option<String>,
+    pub captions: CaptionStyle,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            language: None,
+            subtitles: SubtitleMode::Auto,
+            subtitle_language: None,
+            audio_language: None,
+            captions: CaptionStyle::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubtitleMode {
+    /// Subtitles when the viewer does not understand the audio; forced
+    /// subtitles always.
+    Auto,
+    /// Subtitles in the subtitle language whenever an episode has them.
+    On,
+    /// Forced subtitles only (signs, lines in another language).
+    Off,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CaptionStyle {
+    /// Percent of the normal size, SIZE_MIN..=SIZE_MAX.
+    pub size: u16,
+    pub text: Colour,
+    /// Percent.
+    pub text_opacity: u8,
+    pub background: Colour,
+    pub background_opacity: u8,
+    pub edge: Edge,
+    pub font: Font,
+}
+
+impl Default for CaptionStyle {
+    fn default() -> CaptionStyle {
+        CaptionStyle {
+            size: 100,
+            text: Colour::White,
+            text_opacity: 100,
+            background: Colour::Black,
+            background_opacity: 75,
+            edge: Edge::None,
+            font: Font::Sans,
+        }
+    }
+}
+
+/// The eight caption colours of CEA-708 and the FCC's rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Colour {
+    White,
+    Yellow,
+    Green,
+    Cyan,
+    Blue,
+    Magenta,
+    Red,
+    Black,
+}
+
+impl Colour {
+    pub const ALL: [Colour; 8] = [
+        Colour::White,
+        Colour::Yellow,
+        Colour::Green,
+        Colour::Cyan,
+        Colour::Blue,
+        Colour::Magenta,
+        Colour::Red,
+        Colour::Black,
+    ];
+    pub fn rgb(self) -> (u8, u8, u8) {
+        match self {
+            Colour::White => (255, 255, 255),
+            Colour::Yellow => (255, 255, 0),
+            Colour::Green => (0, 255, 0),
+            Colour::Cyan => (0, 255, 255),
+            Colour::Blue => (0, 0, 255),
+            Colour::Magenta => (255, 0, 255),
+            Colour::Red => (255, 0, 0),
+            Colour::Black => (0, 0, 0),
+        }
+    }
+    pub fn message_id(self) -> &'static str {
+        match self {
+            Colour::White => "colour-white",
+            Colour::Yellow => "colour-yellow",
+            Colour::Green => "colour-green",
+            Colour::Cyan => "colour-cyan",
+            Colour::Blue => "colour-blue",
+            Colour::Magenta => "colour-magenta",
+            Colour::Red => "colour-red",
+            Colour::Black => "colour-black",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Edge {
+    None,
+    Raised,
+    Depressed,
+    Uniform,
+    DropShadow,
+}
+
+impl Edge {
+    pub const ALL: [Edge; 5] = [
+        Edge::None,
+        Edge::Raised,
+        Edge::Depressed,
+        Edge::Uniform,
+        Edge::DropShadow,
+    ];
+    pub fn message_id(self) -> &'static str {
+        match self {
+            Edge::None => "edge-none",
+            Edge::Raised => "edge-raised",
+            Edge::Depressed => "edge-depressed",
+            Edge::Uniform => "edge-uniform",
+            Edge::DropShadow => "edge-drop-shadow",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Font {
+    Sans,
+    Serif,
+    Mono,
+}
+
+impl Font {
+    pub const ALL: [Font; 3] = [Font::Sans, Font::Serif, Font::Mono];
+    pub fn message_id(self) -> &'static str {
+        match self {
+            Font::Sans => "font-sans",
+            Font::Serif => "font-serif",
+            Font::Mono => "font-mono",
+        }
+    }
+    /// The font family (fonts-dejavu-core has all three; glyphs it lacks,
+    /// CJK or Arabic, come from the fonts fontconfig falls back to).
+    pub fn family(self) -> &'static str {
+        match self {
+            Font::Sans => "DejaVu Sans",
+            Font::Serif => "DejaVu Serif",
+            Font::Mono => "DejaVu Sans Mono",
+        }
+    }
+}
+
+/// The rows of the Settings screen, top to bottom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    Language,
+    Subtitles,
+    SubtitleLanguage,
+    AudioLanguage,
+    Size,
+    TextColour,
+    TextOpacity,
+    BackgroundColour,
+    BackgroundOpacity,
+    Edge,
+    Font,
+}
+
+impl Row {
+    pub const ALL: [Row; 11] = [
+        Row::Language,
+        Row::Subtitles,
+        Row::SubtitleLanguage,
+        Row::AudioLanguage,
+        Row::Size,
+        Row::TextColour,
+        Row::TextOpacity,
+        Row::BackgroundColour,
+        Row::BackgroundOpacity,
+        Row::Edge,
+        Row::Font,
+    ];
+    pub fn message_id(self) -> &'static str {
+        match self {
+            Row::Language => "setting-language",
+            Row::Subtitles => "setting-subtitles",
+            Row::SubtitleLanguage => "setting-subtitle-language",
+            Row::AudioLanguage => "setting-audio-language",
+            Row::Size => "setting-caption-size",
+            Row::TextColour => "setting-text-colour",
+            Row::TextOpacity => "setting-text-opacity",
+            Row::BackgroundColour => "setting-background-colour",
+            Row::BackgroundOpacity => "setting-background-opacity",
+            Row::Edge => "setting-edge",
+            Row::Font => "setting-font",
+        }
+    }
+}
+
+/// Steps `current` to the next (`step` > 0) or previous item of `all`,
+/// stopping at the ends (a remote held down should not wrap around).
+fn step_in<T: PartialEq + Clone>(all: &[T], current: &T, step: i32) -> T {
+    let i = all.iter().position(|x| x == current).unwrap_or(0) as i32;
+    let j = (i + step).clamp(0, all.len() as i32 - 1) as usize;
+    all[j].clone()
+}
+
+impl Settings {
+    /// The settings with every value read from the file made valid: sizes
+    /// and opacities to their steps and ranges, language tags that are not
+    /// BCP 47-shaped dropped. Returns what was changed, to log.
+    pub fn checked(mut self) -> (Settings, Vec<String>) {
+        let mut fixed = Vec::new();
+        for (name, tag) in [
+            ("language", &mut self.language),
+            ("subtitle_language", &mut self.subtitle_language),
+            ("audio_language", &mut self.audio_language),
+        ] {
+            if let Some(t) = tag
+                && !valid_tag(t)
+            {
+                fixed.push(format!("{name}: {t:?} is not a language tag"));
+                *tag = None;
+            }
+        }
+        let c = &mut self.captions;
+        let size = c.size.clamp(SIZE_MIN, SIZE_MAX);
+        let size = SIZE_MIN + (size - SIZE_MIN + SIZE_STEP / 2) / SIZE_STEP * SIZE_STEP;
+        if size != c.size {
+            fixed.push(format!("captions.size: {} is now {size}", c.size));
+            c.size = size;
+        }
+        for (name, o) in [
+            ("captions.text_opacity", &mut c.text_opacity),
+            ("captions.background_opacity", &mut c.background_opacity),
+        ] {
+            let nearest = *OPACITIES
+                .iter()
+                .min_by_key(|v| (**v as i32 - *o as i32).abs())
+                .unwrap_or(&100);
+            if nearest != *o {
+                fixed.push(format!("{name}: {o} is now {nearest}"));
+                *o = nearest;
+            }
+        }
+        // Text nobody can see is not a choice a viewer makes on purpose.
+        if c.text_opacity == 0 {
+            fixed.push("captions.text_opacity: 0 is now 100".into());
+            c.text_opacity = 100;
+        }
+        (self, fixed)
+    }
+
+    /// Changes the value of `row` one step; `languages` are the choices of
+    /// the language rows after Automatic (None).
+    pub fn step(&mut self, row: Row, step: i32, ui_languages: &[String], languages: &[String]) {
+        let lang_step = |current: &Option<String>, all: &[String]| {
+            let mut choices: Vec<Option<String>> = vec![None];
+            choices.extend(all.iter().cloned().map(Some));
+            step_in(&choices, current, step)
+        };
+        let c = &mut self.captions;
+        match row {
+            Row::Language => self.language = lang_step(&self.language, ui_languages),
+            Row::SubtitleLanguage => {
+                self.subtitle_language = lang_step(&self.subtitle_language, languages)
+            }
+            Row::AudioLanguage => self.audio_language = lang_step(&self.audio_language, languages),
+            Row::Subtitles => {
+                let all = [SubtitleMode::Auto, SubtitleMode::On, SubtitleMode::Off];
+                self.subtitles = step_in(&all, &self.subtitles, step);
+            }
+            Row::Size => {
+                let sizes: Vec<u16> = (SIZE_MIN..=SIZE_MAX).step_by(SIZE_STEP as usize).collect();
+                c.size = step_in(&sizes, &c.size, step);
+            }
+            Row::TextColour => c.text = step_in(&Colour::ALL, &c.text, step),
+            Row::BackgroundColour => c.background = step_in(&Colour::ALL, &c.background, step),
+            Row::TextOpacity => c.text_opacity = step_in(&OPACITIES[1..], &c.text_opacity, step),
+            Row::BackgroundOpacity => {
+                c.background_opacity = step_in(OPACITIES, &c.background_opacity, step)
+            }
+            Row::Edge => c.edge = step_in(&Edge::ALL, &c.edge, step),
+            Row::Font => c.font = step_in(&Font::ALL, &c.font, step),
+        }
+    }
+}
+
+/// A BCP 47-shaped tag: letters, digits and hyphens, at most 35 characters.
+pub fn valid_tag(tag: &str) -> bool {
+    !tag.is_empty()
+        && tag.len() <= 35
+        && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && tag.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_from_the_file_are_checked() {
+        let json = r#"{"language": "../../etc/passwd", "audio_language": "es-MX",
+            "captions": {"size": 9999, "text_opacity": 0, "background_opacity": 61}}"#;
+        let read: Settings = serde_json::from_str(json).unwrap();
+        let (s, fixed) = read.checked();
+        assert_eq!(s.language, None);
+        assert_eq!(s.audio_language.as_deref(), Some("es-MX"));
+        assert_eq!(s.captions.size, SIZE_MAX);
+        assert_eq!(s.captions.text_opacity, 100);
+        assert_eq!(s.captions.background_opacity, 50);
+        assert_eq!(s.subtitles, SubtitleMode::Auto);
+        assert_eq!(fixed.len(), 4, "{fixed:?}");
+        let (s, fixed) = Settings {
+            captions: CaptionStyle {
+                size: 60,
+                ..CaptionStyle::default()
+            },
+            ..Settings::default()
+        }
+        .checked();
+        assert_eq!((s.captions.size, fixed.len()), (50, 1));
+        assert!(Settings::default().checked().1.is_empty());
+        // An unknown colour is a parse error: the store sets the file aside.
+        assert!(serde_json::from_str::<Settings>(r#"{"captions": {"text": "plaid"}}"#).is_err());
+    }
+
+    #[test]
+    fn stepping_stops_at_the_ends() {
+        let mut s = Settings::default();
+        let ui: Vec<String> = ["en", "zh"].map(String::from).to_vec();
+        for _ in 0..20 {
+            s.step(Row::Size, 1, &ui, &ui);
+        }
+        assert_eq!(s.captions.size, SIZE_MAX);
+        for _ in 0..20 {
+            s.step(Row::Size, -1, &ui, &ui);
+        }
+        assert_eq!(s.captions.size, SIZE_MIN);
+        s.step(Row::Language, 1, &ui, &ui);
+        assert_eq!(s.language.as_deref(), Some("en"));
+        s.step(Row::Language, 1, &ui, &ui);
+        s.step(Row::Language, 1, &ui, &ui);
+        assert_eq!(s.language.as_deref(), Some("zh"));
+        s.step(Row::Language, -5, &ui, &ui);
+        assert_eq!(s.language, None);
+        // Text opacity never reaches 0.
+        for _ in 0..9 {
+            s.step(Row::TextOpacity, -1, &ui, &ui);
+        }
+        assert_eq!(s.captions.text_opacity, 25);
+        s.step(Row::Edge, 1, &ui, &ui);
+        assert_eq!(s.captions.edge, Edge::Raised);
+    }
+}
