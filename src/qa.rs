@@ -101,6 +101,9 @@ pub struct QaReport {
     /// Play command to first frame of each episode played, ms: a few ms
     /// when the focus rested on it long enough to preload it.
     pub first_frame_ms: Vec<f64>,
+    /// The audio language each episode that ended played in (dubbed
+    /// episodes: the rendition chosen; null: the variant's own audio).
+    pub audio_languages: Vec<Option<String>>,
     /// Every subtitle cue shown: its text, its start in the episode and the
     /// media time of the frame it first appeared with, ms.
     pub subtitle_cues: Vec<crate::view::subtitles::ShownCue>,
@@ -245,13 +248,14 @@ pub fn run(
     let notice = Some(api.get_notice().to_string()).filter(|n| !n.is_empty());
     let subtitle_note = Some(api.get_subtitle_note().to_string()).filter(|n| !n.is_empty());
     let gl_frames = session.gl_frames_shown();
-    let first_frames = session.first_frames_ms();
+    let played = session.played();
     let subtitle_cues = session.subtitle_cues();
     session.finish();
     let mut r = runner.borrow_mut();
     (r.report.net_runtimes, r.report.http_clients) = crate::net::built();
     r.report.gl_frames = gl_frames;
-    r.report.first_frame_ms = first_frames;
+    r.report.first_frame_ms = played.first_frame_ms;
+    r.report.audio_languages = played.audio_languages;
     r.report.subtitle_cues = subtitle_cues;
     r.report.screen = screen;
     r.report.notice = notice;

@@ -28,6 +28,17 @@ const SUBTITLED: &[(&str, &str, &[&str])] = &[
     ("midnight-bakery", "en", &["es", "zh", "ar", "sw"]),
 ];
 
+/// Dubbed series: their audio comes as HLS audio renditions (EXT-X-MEDIA),
+/// the original first, each a tone of its own pitch so that one can hear
+/// which plays.
+const DUBBED: &[(&str, &[(&str, u32)])] =
+    &[("love-at-gate-9", &[("en", 440), ("es", 660), ("zh", 550)])];
+
+/// The audio renditions of a dubbed demo series: language and tone, Hz.
+pub fn dubs(series: &str) -> Option<&'static [(&'static str, u32)]> {
+    DUBBED.iter().find(|(id, _)| *id == series).map(|(_, d)| *d)
+}
+
 /// The lines of each demo episode, in each subtitle language: made up,
 /// numbered by episode so that a cue can be told from another.
 const LINES: &[(&str, [&str; 4])] = &[
@@ -238,6 +249,10 @@ pub fn json(base: &Url) -> Value {
                 .find(|(id, _, _)| *id == s.id)
                 .map(|(_, audio, langs)| (*audio, *langs))
                 .unwrap_or(("en", &[]));
+            let audio: Vec<&str> = match dubs(s.id) {
+                Some(dubs) => dubs.iter().map(|(lang, _)| *lang).collect(),
+                None => vec![audio],
+            };
             let episodes: Vec<Value> = (1..=s.episodes)
                 .map(|n| {
                     let subtitles: Vec<Value> = subtitle_langs
@@ -266,7 +281,7 @@ pub fn json(base: &Url) -> Value {
                             "codecs": "avc1.42c01f,mp4a.40.2"
                         }],
                         "subtitles": subtitles,
-                        "audio_languages": [audio]
+                        "audio_languages": audio
                     })
                 })
                 .collect();
@@ -290,7 +305,7 @@ pub fn json(base: &Url) -> Value {
                 "genres": s.genres,
                 "rating": { "value": "TV-PG", "system": "us-tv" },
                 "licence": format!("(2026) Demo Filing No. {:04}", 101 + i),
-                "languages": { "audio": [audio], "subtitles": subtitle_langs },
+                "languages": { "audio": audio, "subtitles": subtitle_langs },
                 "episode_count": s.episodes,
                 "free_episodes": s.free,
                 "unlock": { "price": 49, "currency": "coins" },

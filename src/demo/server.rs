@@ -232,12 +232,58 @@ fn make(what: &Wanted, target: &Path) -> Result<(), super::MediaError> {
             spec.bitrate_kbps = 1200;
             spec.pattern = series.pattern.into();
             spec.label = Some(format!("EP {number}"));
-            media::generate(&spec, tmp).map(|_| ())
+            match demo_catalog::dubs(series.id) {
+                None => media::generate(&spec, tmp).map(|_| ()),
+                Some(dubs) => dubbed_episode(spec, dubs, tmp),
+            }
         }
         Wanted::Poster(s) => {
             media::still(tmp, POSTER_SIZE, s.poster_rgb, s.title, "pillarbox demo")
         }
         Wanted::Logo => media::still_sized(tmp, (144, 96), 0x1d1d26, "DS", "", 36),
+    })
+}
+
+/// A dubbed episode as ffmpeg and packagers make them: video without audio,
+/// one audio playlist per language, a master playlist naming them.
+fn dubbed_episode(
+    mut spec: EpisodeSpec,
+    dubs: &[(&str, u32)],
+    dir: &Path,
+) -> Result<(), super::MediaError> {
+    spec.audio = false;
+    media::generate(&spec, &dir.join("video"))?;
+    let mut master = String::from("#EXTM3U\n");
+    for (i, (lang, freq)) in dubs.iter().enumerate() {
+        media::generate_audio_rendition(
+            &dir.join(format!("audio-{lang}")),
+            EPISODE_SECONDS,
+            spec.segment_seconds,
+            *freq,
+        )?;
+        master.push_str(&format!(
+            "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"aud\",LANGUAGE=\"{lang}\",NAME=\"{name}\",\
+             DEFAULT={default},AUTOSELECT=YES,URI=\"audio-{lang}/index.m3u8\"\n",
+            name = match *lang {
+                "en" => "English",
+                "es" => "Español",
+                "zh" => "中文",
+                other => other,
+            },
+            default = if i == 0 { "YES" } else { "NO" },
+        ));
+    }
+    master.push_str(&format!(
+        "#EXT-X-STREAM-INF:BANDWIDTH={bw},RESOLUTION={w}x{h},CODECS=\"avc1.42c01f,mp4a.40.2\",AUDIO=\"aud\"\n\
+         video/index.m3u8\n",
+        bw = (spec.bitrate_kbps + 128) * 1000,
+        w = spec.width,
+        h = spec.height,
+    ));
+    let path = dir.join("index.m3u8");
+    std::fs::write(&path, master).map_err(|e| super::MediaError::Io {
+        path: path.clone(),
+        source: e,
     })
 }
 

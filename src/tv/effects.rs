@@ -15,8 +15,16 @@ use crate::view::video::VideoSink;
 
 use super::shell::{Effects, Input, post};
 
-/// Play command to first frame, ms, of each episode played in a session.
-pub type FirstFrames = Arc<std::sync::Mutex<Vec<f64>>>;
+/// What the episodes of a session did (QA, benches).
+#[derive(Debug, Default, Clone)]
+pub struct Played {
+    /// Play command to first frame of each episode started, ms.
+    pub first_frame_ms: Vec<f64>,
+    /// The audio language each episode that ended played in.
+    pub audio_languages: Vec<Option<String>>,
+}
+
+pub type PlayedLog = Arc<std::sync::Mutex<Played>>;
 
 /// The file the viewing history is kept in, in the state directory.
 pub const HISTORY_FILE: &str = "history.json";
@@ -29,7 +37,7 @@ pub struct TvEffects {
     /// The episode the last play command started, and that command's token.
     playing: Option<(EpisodeId, PlayToken)>,
     /// Play command to first frame of each episode played, ms (QA, benches).
-    first_frames: FirstFrames,
+    played: PlayedLog,
     history: Option<(Sender<Saved>, Option<JoinHandle<()>>)>,
 }
 
@@ -45,7 +53,7 @@ impl TvEffects {
         net: Net,
         video: VideoSink,
         store: Store,
-        first_frames: FirstFrames,
+        played: PlayedLog,
     ) -> TvEffects {
         TvEffects {
             player: None,
@@ -53,7 +61,7 @@ impl TvEffects {
             net,
             video,
             playing: None,
-            first_frames,
+            played,
             history: Some(history_writer(store)),
         }
     }
@@ -168,10 +176,10 @@ impl Effects for TvEffects {
             PlayerEvent::FirstFrame { since_play, .. } => {
                 let ms = since_play.as_secs_f64() * 1000.0;
                 tracing::info!(episode, first_frame_ms = ms, "first frame");
-                if let Ok(mut all) = self.first_frames.lock()
-                    && all.len() < 10_000
+                if let Ok(mut p) = self.played.lock()
+                    && p.first_frame_ms.len() < 10_000
                 {
-                    all.push(ms);
+                    p.first_frame_ms.push(ms);
                 }
                 Playback::Started
             }
@@ -194,6 +202,11 @@ impl Effects for TvEffects {
             },
             PlayerEvent::Ended { qoe, .. } => {
                 tracing::info!(episode, ?qoe, "episode ended");
+                if let Ok(mut p) = self.played.lock()
+                    && p.audio_languages.len() < 10_000
+                {
+                    p.audio_languages.push(qoe.audio_language.clone());
+                }
                 Playback::Ended
             }
             PlayerEvent::Error { error, .. } => {

@@ -105,7 +105,7 @@ pub struct Session {
     _tick: slint::Timer,
     pub started: Instant,
     video: VideoSink,
-    first_frames: effects::FirstFrames,
+    played: effects::PlayedLog,
     subtitle_slot: SubtitleSlot,
 }
 
@@ -163,13 +163,13 @@ impl Session {
             subtitle_language: Some(app.subtitle_language().to_owned()),
             ..PlayerConfig::default()
         };
-        let first_frames = effects::FirstFrames::default();
+        let played = effects::PlayedLog::default();
         let effects = effects::TvEffects::new(
             player_config,
             net.clone(),
             video.clone(),
             store,
-            first_frames.clone(),
+            played.clone(),
         );
         let shell = Shell::install(
             ui,
@@ -222,7 +222,7 @@ impl Session {
             _tick: tick,
             started,
             video,
-            first_frames,
+            played,
             subtitle_slot,
         })
     }
@@ -241,12 +241,9 @@ impl Session {
         self.subtitle_slot.shown()
     }
 
-    /// Play command to first frame of every episode played so far, ms.
-    pub fn first_frames_ms(&self) -> Vec<f64> {
-        self.first_frames
-            .lock()
-            .map(|v| v.clone())
-            .unwrap_or_default()
+    /// What the episodes played so far did: first frames, audio languages.
+    pub fn played(&self) -> effects::Played {
+        self.played.lock().map(|p| p.clone()).unwrap_or_default()
     }
 
     /// Stops playback and writes the history before the process ends.

@@ -463,3 +463,42 @@ fn settings_from_the_red_key_are_kept_and_choose_the_subtitles() {
         "{report}"
     );
 }
+
+#[test]
+fn dubbed_demo_episodes_play_in_the_viewers_language_and_switch_from_settings() {
+    let state = tempfile::tempdir().unwrap();
+    // "Love at Gate 9" comes in English, Spanish and Chinese audio
+    // renditions. A Spanish box hears episode 1 in Spanish; episode 2
+    // starts (preloaded, in Spanish), then Settings → Audio language →
+    // English: it starts again in English.
+    let steps = [
+        "home",
+        "key:down",
+        "key:ok",
+        "key:ok",
+        "playing:11000",
+        "sleep:2000",
+        "key:red",
+        "key:down",
+        "key:down",
+        "key:down",
+        "key:right",
+        "key:back",
+        "playing:11000",
+        "sleep:2000",
+    ];
+    let mut args = vec!["--lang", "es"];
+    args.extend(steps);
+    let (report, _) = qa(&args, state.path(), shared_cache());
+    let played: Vec<Option<&str>> = report["audio_languages"]
+        .as_array()
+        .expect("audio_languages")
+        .iter()
+        .map(|l| l.as_str())
+        .collect();
+    assert_eq!(played[..2], [Some("es"), Some("en")], "{report}");
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state.path().join("settings.json")).unwrap())
+            .unwrap();
+    assert_eq!(saved["audio_language"], "en", "{saved}");
+}
