@@ -94,3 +94,21 @@ font-serif = بزوائد
 font-mono = ثابت العرض
 preview-sample = هكذا تبدو الترجمة.
 preview-sample-2 = اضغط ◀ ▶ لتغييرها.
+
+## Parental control
+setting-parental = رمز الرقابة الأبوية
+setting-max-rating = أعلى تصنيف ({ $system })
+parental-on = تشغيل
+parental-off = إيقاف
+no-limit = بلا حد
+pin-choose = اختر رمزًا من 4 أرقام
+pin-confirm = أدخل الرمز نفسه مرة أخرى
+pin-enter = أدخل رمز الرقابة الأبوية
+pin-hint = مفاتيح الأرقام، أو ▲ ▼ لاختيار الرقم ثم موافق · ◀ للمسح · رجوع للإلغاء
+pin-wrong = { $left ->
+    [one] رمز خاطئ. محاولة واحدة أخرى قبل انتظار دقيقة.
+    [two] رمز خاطئ. محاولتان أخريان قبل انتظار دقيقة.
+   *[other] رمز خاطئ. { $left } محاولات أخرى قبل انتظار دقيقة.
+}
+pin-mismatch = الرمزان غير متطابقين. اختر مرة أخرى.
+pin-wait = محاولات خاطئة كثيرة. حاول مرة أخرى بعد { $seconds } ث.

@@ -92,3 +92,20 @@ font-serif = Serif
 font-mono = Monospaced
 preview-sample = Subtitles look like this.
 preview-sample-2 = Press ◀ ▶ to change them.
+
+## Parental control
+setting-parental = Parental PIN
+setting-max-rating = Highest rating ({ $system })
+parental-on = On
+parental-off = Off
+no-limit = No limit
+pin-choose = Choose a 4-digit PIN
+pin-confirm = Enter the same PIN again
+pin-enter = Enter the parental PIN
+pin-hint = Number keys, or ▲ ▼ to pick a digit and OK · ◀ erases · Back cancels
+pin-wrong = { $left ->
+    [one] Wrong PIN. One more try before a one-minute wait.
+   *[other] Wrong PIN. { $left } more tries before a one-minute wait.
+}
+pin-mismatch = The two PINs were not the same. Choose again.
+pin-wait = Too many wrong PINs. Try again in { $seconds } s.

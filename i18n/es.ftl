@@ -91,3 +91,20 @@ font-serif = Con serifa
 font-mono = Monoespaciada
 preview-sample = Así se ven los subtítulos.
 preview-sample-2 = Pulsa ◀ ▶ para cambiarlos.
+
+## Parental control
+setting-parental = PIN parental
+setting-max-rating = Clasificación máxima ({ $system })
+parental-on = Sí
+parental-off = No
+no-limit = Sin límite
+pin-choose = Elige un PIN de 4 cifras
+pin-confirm = Vuelve a introducir el mismo PIN
+pin-enter = Introduce el PIN parental
+pin-hint = Teclas numéricas, o ▲ ▼ para elegir la cifra y OK · ◀ borra · Atrás cancela
+pin-wrong = { $left ->
+    [one] PIN incorrecto. Un intento más antes de esperar un minuto.
+   *[other] PIN incorrecto. { $left } intentos más antes de esperar un minuto.
+}
+pin-mismatch = Los dos PIN no coinciden. Elige de nuevo.
+pin-wait = Demasiados PIN incorrectos. Vuelve a intentarlo en { $seconds } s.

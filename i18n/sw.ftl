@@ -91,3 +91,20 @@ font-serif = Yenye serifu
 font-mono = Upana sawa
 preview-sample = Manukuu yanaonekana hivi.
 preview-sample-2 = Bonyeza ◀ ▶ kuyabadilisha.
+
+## Parental control
+setting-parental = PIN ya wazazi
+setting-max-rating = Daraja la juu ({ $system })
+parental-on = Washa
+parental-off = Zima
+no-limit = Bila kikomo
+pin-choose = Chagua PIN ya tarakimu 4
+pin-confirm = Weka PIN hiyo hiyo tena
+pin-enter = Weka PIN ya wazazi
+pin-hint = Vitufe vya namba, au ▲ ▼ kuchagua tarakimu na OK · ◀ hufuta · Rudi hughairi
+pin-wrong = { $left ->
+    [one] PIN si sahihi. Jaribio moja zaidi kabla ya kusubiri dakika moja.
+   *[other] PIN si sahihi. Majaribio { $left } zaidi kabla ya kusubiri dakika moja.
+}
+pin-mismatch = PIN mbili hazifanani. Chagua tena.
+pin-wait = PIN zisizo sahihi ni nyingi mno. Jaribu tena baada ya sekunde { $seconds }.

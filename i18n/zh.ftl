@@ -88,3 +88,17 @@ font-serif = 衬线
 font-mono = 等宽
 preview-sample = 字幕看起来是这样的。
 preview-sample-2 = 按 ◀ ▶ 更改。
+
+## Parental control
+setting-parental = 家长 PIN 码
+setting-max-rating = 最高分级（{ $system }）
+parental-on = 开
+parental-off = 关
+no-limit = 不限
+pin-choose = 设置 4 位 PIN 码
+pin-confirm = 再次输入相同的 PIN 码
+pin-enter = 输入家长 PIN 码
+pin-hint = 数字键，或用 ▲ ▼ 选择数字再按确定 · ◀ 删除 · 返回键取消
+pin-wrong = PIN 码错误。还可再试 { $left } 次，之后需等待一分钟。
+pin-mismatch = 两次输入的 PIN 码不一致，请重新设置。
+pin-wait = PIN 码错误次数过多。请在 { $seconds } 秒后重试。

@@ -132,6 +132,17 @@ impl Harness {
         // Let focus animations finish.
         mock_elapsed_time(Duration::from_millis(400));
     }
+    /// A key that types `text` (a digit, a letter).
+    fn key_text(&self, text: &str) {
+        let text: slint::SharedString = text.into();
+        self.ui
+            .window()
+            .dispatch_event(WindowEvent::KeyPressed { text: text.clone() });
+        self.ui
+            .window()
+            .dispatch_event(WindowEvent::KeyReleased { text });
+        mock_elapsed_time(Duration::from_millis(400));
+    }
     fn api(&self) -> Api<'_> {
         self.ui.global::<Api>()
     }
@@ -427,4 +438,33 @@ fn settings_and_other_languages_match_their_references() {
     assert!(ar.api().get_rtl());
     ar.key(Key::F1);
     ar.matches_reference("settings-ar");
+}
+
+#[test]
+fn a_parental_pin_shows_padlocks_and_asks_for_the_pin() {
+    use pillarbox::app::parental::Parental;
+    use pillarbox::app::settings::Settings;
+    let mut parental = Parental::default();
+    parental.set_pin("1234");
+    parental.max.insert("us-tv".into(), "TV-G".into());
+    let h = harness_in(
+        "en",
+        Settings {
+            parental,
+            ..Default::default()
+        },
+    );
+    h.matches_reference("home-parental");
+    h.key(Key::Return);
+    assert!(h.api().get_pin_dialog());
+    assert_eq!(h.api().get_pin_title(), "Enter the parental PIN");
+    h.key(Key::UpArrow);
+    h.key(Key::UpArrow);
+    h.matches_reference("pin");
+    // Digits from the keyboard's number keys; the right PIN opens it.
+    for k in ["1", "2", "3", "4"] {
+        h.key_text(k);
+    }
+    assert!(!h.api().get_pin_dialog());
+    assert_eq!(h.screen(), "series");
 }

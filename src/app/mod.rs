@@ -6,6 +6,7 @@
 //! the accessors below after every event.
 
 pub mod history;
+pub mod parental;
 pub mod settings;
 pub mod shelf;
 
@@ -208,6 +209,43 @@ pub struct PlayerState {
     last_saved_ms: u64,
 }
 
+/// The parental PIN dialog: what it is for and what was typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PinDialog {
+    pub purpose: PinPurpose,
+    /// Digits typed so far.
+    pub entered: String,
+    /// The digit Up/Down choose before OK adds it (remotes without numbers).
+    pub pending: u8,
+    pub message: Option<PinMessage>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PinPurpose {
+    /// A new PIN, then the same again.
+    Choose,
+    Confirm(String),
+    /// The PIN opens the parental settings, or a series above the limit
+    /// (and plays it, if OK was to play).
+    OpenSettings,
+    OpenSeries {
+        id: String,
+        play: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PinMessage {
+    Wrong {
+        left: u32,
+    },
+    Mismatch,
+    /// Too many wrong PINs: wait until this tick.
+    Wait {
+        until_ms: u64,
+    },
+}
+
 /// What the Settings screen was opened over, to put back on leaving.
 #[derive(Debug, Clone, PartialEq)]
 struct SettingsVisit {
@@ -228,6 +266,14 @@ pub struct App {
     settings_visit: Option<SettingsVisit>,
     /// Home: the Settings button above the rows has the focus.
     home_settings: bool,
+    pin: Option<PinDialog>,
+    /// Wrong PINs in a row, and until when the box waits after too many.
+    pin_failures: u32,
+    pin_wait_until: Option<u64>,
+    /// The PIN was given in this visit to Settings: parental rows change.
+    parental_open: bool,
+    /// Series opened with the PIN since the app started.
+    parental_unlocked: std::collections::HashSet<String>,
     rows: Vec<Row>,
     /// Changes whenever `rows` is rebuilt: the view rebuilds its row
     /// models only then.
@@ -267,6 +313,11 @@ impl App {
             settings_row: 0,
             settings_visit: None,
             home_settings: false,
+            pin: None,
+            pin_failures: 0,
+            pin_wait_until: None,
+            parental_open: false,
+            parental_unlocked: Default::default(),
             rows: Vec::new(),
             rows_generation: 0,
             intent: None,
@@ -305,6 +356,30 @@ impl App {
     /// The focused row of the Settings screen.
     pub fn settings_row(&self) -> settings::Row {
         settings::Row::ALL[self.settings_row.min(settings::Row::ALL.len() - 1)]
+    }
+    /// Monotonic ms of the last tick.
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+    /// The PIN dialog, when it is up.
+    pub fn pin_dialog(&self) -> Option<&PinDialog> {
+        self.pin.as_ref()
+    }
+    /// Whether the parental rows of Settings take changes now (no PIN, or
+    /// it was given in this visit).
+    pub fn parental_open(&self) -> bool {
+        self.parental_open || !self.settings.parental.on()
+    }
+    /// Whether `series` is above the parental limit and not opened with the
+    /// PIN yet: shown with a padlock, the PIN asked on OK.
+    pub fn parental_locked(&self, series: &Series) -> bool {
+        let unknown = self
+            .catalog
+            .as_ref()
+            .map(|c| c.parental.unknown_ratings)
+            .unwrap_or_default();
+        !self.parental_unlocked.contains(&series.id)
+            && !self.settings.parental.allows(&series.rating, unknown)
     }
     /// Home: whether the Settings button has the focus.
     pub fn home_settings_focused(&self) -> bool {
@@ -527,7 +602,7 @@ impl App {
             }
             _ => return None,
         };
-        if !App::playable(series, number) {
+        if !App::playable(series, number) || self.parental_locked(series) {
             return None;
         }
         stream_url(series.episodes.iter().find(|e| e.number == number)?)
@@ -660,6 +735,10 @@ impl App {
     }
 
     fn on_action(&mut self, action: Action, out: &mut Vec<Command>) {
+        if self.pin.is_some() {
+            self.pin_action(action, out);
+            return;
+        }
         if let Some(choice) = self.exit_dialog {
             match action {
                 Action::Left | Action::Right => {
@@ -724,6 +803,25 @@ impl App {
         match action {
             Action::Up => self.settings_row = self.settings_row.saturating_sub(1),
             Action::Down => self.settings_row = (self.settings_row + 1).min(rows - 1),
+            Action::Left | Action::Right | Action::Ok
+                if matches!(
+                    self.settings_row(),
+                    settings::Row::ParentalPin | settings::Row::MaxRating(_)
+                ) && !self.parental_open() =>
+            {
+                // Parental control is on: its rows need the PIN first.
+                self.ask_pin(PinPurpose::OpenSettings);
+            }
+            Action::Left | Action::Right | Action::Ok
+                if self.settings_row() == settings::Row::ParentalPin =>
+            {
+                if self.settings.parental.on() {
+                    self.settings.parental.pin = None;
+                    out.push(Command::SaveSettings(self.settings.clone()));
+                } else {
+                    self.ask_pin(PinPurpose::Choose);
+                }
+            }
             Action::Left | Action::Right | Action::Ok => {
                 // Right and OK go forward; in a right-to-left UI, Left does.
                 let forward = match action {
@@ -786,7 +884,96 @@ impl App {
         }
     }
 
+    fn ask_pin(&mut self, purpose: PinPurpose) {
+        let message = self
+            .pin_wait_until
+            .filter(|until| *until > self.now_ms)
+            .map(|until_ms| PinMessage::Wait { until_ms });
+        self.pin = Some(PinDialog {
+            purpose,
+            entered: String::new(),
+            pending: 0,
+            message,
+        });
+    }
+
+    fn pin_action(&mut self, action: Action, out: &mut Vec<Command>) {
+        let Some(dialog) = self.pin.as_mut() else {
+            return;
+        };
+        let waiting = self.pin_wait_until.is_some_and(|until| until > self.now_ms);
+        match action {
+            Action::Back => {
+                self.pin = None;
+                return;
+            }
+            _ if waiting => return,
+            Action::Up => dialog.pending = (dialog.pending + 1) % 10,
+            Action::Down => dialog.pending = (dialog.pending + 9) % 10,
+            Action::Left => {
+                dialog.entered.pop();
+            }
+            Action::Ok | Action::Right => {
+                dialog.entered.push(char::from(b'0' + dialog.pending));
+                dialog.pending = 0;
+            }
+            a => match a.digit() {
+                Some(d) => dialog.entered.push(char::from(b'0' + d)),
+                None => return,
+            },
+        }
+        if dialog.entered.len() < parental::PIN_LENGTH {
+            return;
+        }
+        let pin = std::mem::take(&mut dialog.entered);
+        match dialog.purpose.clone() {
+            PinPurpose::Choose => {
+                dialog.purpose = PinPurpose::Confirm(pin);
+                dialog.message = None;
+            }
+            PinPurpose::Confirm(first) if first == pin => {
+                self.settings.parental.set_pin(&pin);
+                self.parental_open = true;
+                self.pin = None;
+                out.push(Command::SaveSettings(self.settings.clone()));
+            }
+            PinPurpose::Confirm(_) => {
+                dialog.purpose = PinPurpose::Choose;
+                dialog.message = Some(PinMessage::Mismatch);
+            }
+            purpose => {
+                if self.settings.parental.check(&pin) {
+                    self.pin_failures = 0;
+                    self.pin = None;
+                    match purpose {
+                        PinPurpose::OpenSeries { id, play } => {
+                            self.parental_unlocked.insert(id.clone());
+                            self.open_series(&id);
+                            if play {
+                                self.play_resume(&id, out);
+                            }
+                        }
+                        _ => self.parental_open = true,
+                    }
+                    return;
+                }
+                self.pin_failures += 1;
+                dialog.message = Some(if self.pin_failures >= parental::TRIES {
+                    self.pin_failures = 0;
+                    let until_ms = self.now_ms + parental::WAIT_MS;
+                    self.pin_wait_until = Some(until_ms);
+                    PinMessage::Wait { until_ms }
+                } else {
+                    PinMessage::Wrong {
+                        left: parental::TRIES - self.pin_failures,
+                    }
+                });
+            }
+        }
+    }
+
     fn close_settings(&mut self, out: &mut Vec<Command>) {
+        self.parental_open = false;
         self.stack.pop();
         let Some(visit) = self.settings_visit.take() else {
             return;
@@ -837,6 +1024,11 @@ impl App {
                 };
                 let id = series.id.clone();
                 let from_continue = self.rows[self.row].id == CONTINUE_ROW;
+                if self.parental_locked(series) {
+                    let play = from_continue || action != Action::Ok;
+                    self.ask_pin(PinPurpose::OpenSeries { id, play });
+                    return;
+                }
                 self.open_series(&id);
                 // Continue Watching goes straight back to the episode.
                 if from_continue || action != Action::Ok {

@@ -26,6 +26,7 @@ pub struct Settings {
     /// None: the UI language.
     pub audio_language: Option<String>,
     pub captions: CaptionStyle,
+    pub parental: super::parental::Parental,
 }
 
 impl Default for Settings {
@@ -36,6 +37,7 @@ impl Default for Settings {
             subtitle_language: None,
             audio_language: None,
             captions: CaptionStyle::default(),
+            parental: Default::default(),
         }
     }
 }
@@ -202,10 +204,13 @@ pub enum Row {
     BackgroundOpacity,
     Edge,
     Font,
+    /// Parental control: the PIN, then the highest rating per system.
+    ParentalPin,
+    MaxRating(&'static str),
 }
 
 impl Row {
-    pub const ALL: [Row; 11] = [
+    pub const ALL: [Row; 15] = [
         Row::Language,
         Row::Subtitles,
         Row::SubtitleLanguage,
@@ -217,6 +222,10 @@ impl Row {
         Row::BackgroundOpacity,
         Row::Edge,
         Row::Font,
+        Row::ParentalPin,
+        Row::MaxRating("us-tv"),
+        Row::MaxRating("mpaa"),
+        Row::MaxRating("kfcb"),
     ];
     pub fn message_id(self) -> &'static str {
         match self {
@@ -231,6 +240,8 @@ impl Row {
             Row::BackgroundOpacity => "setting-background-opacity",
             Row::Edge => "setting-edge",
             Row::Font => "setting-font",
+            Row::ParentalPin => "setting-parental",
+            Row::MaxRating(_) => "setting-max-rating",
         }
     }
 }
@@ -286,6 +297,7 @@ impl Settings {
             fixed.push("captions.text_opacity: 0 is now 100".into());
             c.text_opacity = 100;
         }
+        fixed.extend(self.parental.checked());
         (self, fixed)
     }
 
@@ -320,6 +332,9 @@ impl Settings {
             }
             Row::Edge => c.edge = step_in(&Edge::ALL, &c.edge, step),
             Row::Font => c.font = step_in(&Font::ALL, &c.font, step),
+            Row::MaxRating(system) => self.parental.step_limit(system, step),
+            // Set and cleared through the PIN dialog (App).
+            Row::ParentalPin => {}
         }
     }
 }

@@ -690,3 +690,90 @@ fn settings_left_steps_forward_in_a_right_to_left_ui() {
     press(&mut app, &[Red]);
     assert_eq!(app.screen(), &Screen::Home);
 }
+
+#[test]
+fn a_parental_pin_locks_series_above_the_limit_and_five_wrong_tries_wait() {
+    use settings::Row;
+    let mut app = app();
+    // Settings → Parental PIN (twelfth row): choose 1234 twice, with the
+    // number keys, then with arrows and OK as on a remote without them.
+    press(&mut app, &[Red]);
+    while app.settings_row() != Row::ParentalPin {
+        press(&mut app, &[Down]);
+    }
+    press(&mut app, &[Ok]);
+    assert_eq!(app.pin_dialog().unwrap().purpose, PinPurpose::Choose);
+    press(&mut app, &[Digit1, Digit2, Digit3, Digit4]);
+    assert!(matches!(
+        app.pin_dialog().unwrap().purpose,
+        PinPurpose::Confirm(_)
+    ));
+    let cmds = press(
+        &mut app,
+        &[
+            Up, Ok, Up, Up, Ok, Up, Up, Up, Right, Left, Up, Up, Up, Ok, Down, Down, Down, Down,
+            Down, Down, Ok,
+        ],
+    );
+    assert_eq!(app.pin_dialog(), None);
+    let saved = cmds.iter().rev().find_map(|c| match c {
+        Command::SaveSettings(s) => Some(s.clone()),
+        _ => None,
+    });
+    let saved = saved.expect("settings saved");
+    assert!(saved.parental.check("1234"), "{:?}", saved.parental);
+    assert_eq!(saved.parental.max["us-tv"], "TV-PG");
+    // The demo is TV-PG: lower the limit to TV-G, and leave.
+    press(&mut app, &[Down, Left, Back]);
+    assert_eq!(app.settings().parental.max["us-tv"], "TV-G");
+    assert_eq!(app.screen(), &Screen::Home);
+
+    // Now every demo series is locked: no preload on intent, OK asks.
+    let series = app.focused_series().unwrap().clone();
+    assert!(app.parental_locked(&series));
+    let cmds = app.handle(Event::Tick(10 * INTENT_DWELL_MS));
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Command::Preload { .. })),
+        "{cmds:?}"
+    );
+    press(&mut app, &[Ok]);
+    assert!(matches!(
+        app.pin_dialog().unwrap().purpose,
+        PinPurpose::OpenSeries { .. }
+    ));
+    for left in (1..5).rev() {
+        press(&mut app, &[Digit9, Digit9, Digit9, Digit9]);
+        assert_eq!(
+            app.pin_dialog().unwrap().message,
+            Some(PinMessage::Wrong { left })
+        );
+    }
+    press(&mut app, &[Digit9, Digit9, Digit9, Digit9]);
+    let wait = app.handle(Event::Tick(11 * INTENT_DWELL_MS));
+    assert!(wait.is_empty());
+    assert!(matches!(
+        app.pin_dialog().unwrap().message,
+        Some(PinMessage::Wait { .. })
+    ));
+    // While waiting even the right PIN does nothing; Back still closes.
+    press(&mut app, &[Digit1, Digit2, Digit3, Digit4]);
+    assert_eq!(app.screen(), &Screen::Home);
+    assert!(app.pin_dialog().is_some());
+    press(&mut app, &[Back]);
+    assert_eq!(app.pin_dialog(), None);
+    // A minute later, the right PIN opens the series (for this session).
+    app.handle(Event::Tick(11 * INTENT_DWELL_MS + parental::WAIT_MS));
+    press(&mut app, &[Ok, Digit1, Digit2, Digit3, Digit4]);
+    assert_eq!(app.screen(), &Screen::Series(series.id.clone()));
+    assert!(!app.parental_locked(&series));
+
+    // Parental rows need the PIN before they change; the PIN turns it off.
+    press(&mut app, &[Red]);
+    while app.settings_row() != Row::ParentalPin {
+        press(&mut app, &[Down]);
+    }
+    press(&mut app, &[Right]);
+    assert_eq!(app.pin_dialog().unwrap().purpose, PinPurpose::OpenSettings);
+    press(&mut app, &[Digit1, Digit2, Digit3, Digit4, Right]);
+    assert!(!app.settings().parental.on());
+}

@@ -34,8 +34,35 @@ pub struct Catalog {
     #[serde(default)]
     pub rails: Vec<Rail>,
     pub series: Vec<Series>,
+    /// How boxes with parental control on treat ratings they do not know.
+    #[serde(default, skip_serializing_if = "ParentalPolicy::is_default")]
+    pub parental: ParentalPolicy,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParentalPolicy {
+    /// A rating system the box does not know, or a value not on its scale.
+    #[serde(default)]
+    pub unknown_ratings: UnknownRatings,
+}
+
+impl ParentalPolicy {
+    fn is_default(&self) -> bool {
+        *self == ParentalPolicy::default()
+    }
+}
+
+/// Series with a rating the box cannot place, while a PIN is set: locked
+/// (the PIN opens them; the default) or allowed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UnknownRatings {
+    #[default]
+    Locked,
+    Allowed,
 }
 
 impl Catalog {

@@ -443,6 +443,7 @@ pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, String>
             expires: None,
             rails,
             series,
+            parental: Default::default(),
             extra: BTreeMap::new(),
         },
         warnings,

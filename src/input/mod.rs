@@ -35,6 +35,30 @@ pub enum Action {
     Blue,
     /// Leave to the home screen (the remote's Exit or Home key).
     Exit,
+    /// Number keys (a PIN, an episode number).
+    Digit0,
+    Digit1,
+    Digit2,
+    Digit3,
+    Digit4,
+    Digit5,
+    Digit6,
+    Digit7,
+    Digit8,
+    Digit9,
+}
+
+impl Action {
+    /// The number of a number key.
+    pub fn digit(self) -> Option<u8> {
+        use Action::*;
+        [
+            Digit0, Digit1, Digit2, Digit3, Digit4, Digit5, Digit6, Digit7, Digit8, Digit9,
+        ]
+        .iter()
+        .position(|d| *d == self)
+        .map(|i| i as u8)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

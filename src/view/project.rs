@@ -104,6 +104,7 @@ pub fn render(view: &mut View, app: &App) {
     set_if(api.get_home_settings(), app.home_settings_focused(), |v| {
         api.set_home_settings(v)
     });
+    render_pin(view, app);
     if app.screen() == &Screen::Settings {
         render_settings(view, app);
     }
@@ -256,6 +257,7 @@ fn poster_item(
             view.cached_poster(&s.poster.url)
         },
         progress: series_share(app, s),
+        locked: app.parental_locked(s),
     }
 }
 
@@ -652,6 +654,12 @@ fn render_settings(view: &mut View, app: &App) {
                 SettingRow::BackgroundOpacity => percent(c.background_opacity),
                 SettingRow::Edge => tr(lang, c.edge.message_id(), &[]),
                 SettingRow::Font => tr(lang, c.font.message_id(), &[]),
+                SettingRow::ParentalPin if s.parental.on() => tr(lang, "parental-on", &[]),
+                SettingRow::ParentalPin => tr(lang, "parental-off", &[]),
+                SettingRow::MaxRating(system) => match s.parental.max.get(system) {
+                    Some(v) => v.clone(),
+                    None => tr(lang, "no-limit", &[]),
+                },
             };
             // Whether a step each way changes anything.
             let moves = |step| {
@@ -659,8 +667,20 @@ fn render_settings(view: &mut View, app: &App) {
                 probe.step(row, step, &ui_langs, &content_langs);
                 probe != *s
             };
+            let label = match row {
+                SettingRow::MaxRating(system) => {
+                    let name = match system {
+                        "us-tv" => "US TV",
+                        "mpaa" => "MPA",
+                        "kfcb" => "KFCB",
+                        other => other,
+                    };
+                    tr(lang, row.message_id(), &[("system", name.into())])
+                }
+                _ => tr(lang, row.message_id(), &[]),
+            };
             SettingData {
-                label: tr(lang, row.message_id(), &[]).into(),
+                label: label.into(),
                 value: value.into(),
                 can_back: moves(-1),
                 can_forward: moves(1),
@@ -697,4 +717,46 @@ fn render_settings(view: &mut View, app: &App) {
         }
     };
     api.set_settings_frame(frame);
+}
+
+/// The parental PIN dialog: what it asks, the digits typed (as dots), the
+/// digit Up/Down choose, and what went wrong.
+fn render_pin(view: &mut View, app: &App) {
+    use crate::app::{PinMessage, PinPurpose};
+    let api = view.ui.global::<Api>();
+    let Some(d) = app.pin_dialog() else {
+        set_if(api.get_pin_dialog(), false, |v| api.set_pin_dialog(v));
+        return;
+    };
+    let lang = app.lang();
+    let title = match d.purpose {
+        PinPurpose::Choose => "pin-choose",
+        PinPurpose::Confirm(_) => "pin-confirm",
+        _ => "pin-enter",
+    };
+    let message = match d.message {
+        None => String::new(),
+        Some(PinMessage::Mismatch) => tr(lang, "pin-mismatch", &[]),
+        Some(PinMessage::Wrong { left }) => tr(lang, "pin-wrong", &[("left", left.into())]),
+        Some(PinMessage::Wait { until_ms }) => {
+            let seconds = until_ms.saturating_sub(app.now_ms()).div_ceil(1000);
+            tr(lang, "pin-wait", &[("seconds", seconds.into())])
+        }
+    };
+    set_if(api.get_pin_dialog(), true, |v| api.set_pin_dialog(v));
+    set_if(api.get_pin_title(), tr(lang, title, &[]).into(), |v| {
+        api.set_pin_title(v)
+    });
+    set_if(api.get_pin_hint(), tr(lang, "pin-hint", &[]).into(), |v| {
+        api.set_pin_hint(v)
+    });
+    set_if(api.get_pin_entered(), d.entered.len() as i32, |v| {
+        api.set_pin_entered(v)
+    });
+    set_if(api.get_pin_pending(), d.pending as i32, |v| {
+        api.set_pin_pending(v)
+    });
+    set_if(api.get_pin_message(), message.into(), |v| {
+        api.set_pin_message(v)
+    });
 }
