@@ -42,8 +42,9 @@ deps:
 run: deps
 	cargo run --release -- --windowed
 
+# Most tests wait on real-time playback: more threads than cores help.
 test: deps
-	cargo test
+	cargo test -- --test-threads 4
 
 # pillarbox against gst-play-1.0 and mpv (installed if missing), then the
 # TV app headless (start-up, memory, redraw); minutes.
@@ -57,17 +58,19 @@ bench: deps
 # needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.
 FUZZ_TARGETS := catalog_parse hls_parse roku_import webvtt_parse
 FUZZ_SECONDS ?= 300
+# --dev: unoptimised, a minute quicker to build; CI's short runs use it.
+FUZZ_BUILD ?=
 
 fuzz-build: deps
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
-	RUSTC_BOOTSTRAP=1 cargo fuzz build
+	RUSTC_BOOTSTRAP=1 cargo fuzz build $(FUZZ_BUILD)
 
 # Every target for FUZZ_SECONDS each (CI: a short run, FUZZ_SECONDS=20).
 fuzz: fuzz-build
 	@for t in $(FUZZ_TARGETS); do \
 	  mkdir -p fuzz/corpus/$$t; cp -n fuzz/seeds/$$t/* fuzz/corpus/$$t/ 2>/dev/null || true; \
 	  echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
-	  if ! RUSTC_BOOTSTRAP=1 cargo fuzz run $$t fuzz/corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) \
+	  if ! RUSTC_BOOTSTRAP=1 cargo fuzz run $(FUZZ_BUILD) $$t fuzz/corpus/$$t -- -max_total_time=$(FUZZ_SECONDS) \
 	      -rss_limit_mb=2048 -print_final_stats=1 > fuzz/$$t.log 2>&1; then \
 	    tail -40 fuzz/$$t.log; exit 1; \
 	  fi; \
