@@ -112,3 +112,14 @@ pin-wrong = { $left ->
 }
 pin-mismatch = الرمزان غير متطابقين. اختر مرة أخرى.
 pin-wait = محاولات خاطئة كثيرة. حاول مرة أخرى بعد { $seconds } ث.
+
+## Colour keys, time
+toast-subtitles-on = الترجمة مفعّلة
+toast-subtitles-off = الترجمة متوقفة
+toast-audio = الصوت: { $language }
+toast-audio-only = لهذه الحلقة لغة صوت واحدة: { $language }
+hint-subtitles = الترجمة
+hint-audio = الصوت
+hint-digits = 0–9: الانتقال إلى حلقة
+running-time = { $minutes } دقيقة إجمالًا
+time-left = بقي { $minutes } دقيقة

@@ -109,3 +109,14 @@ pin-wrong = { $left ->
 }
 pin-mismatch = The two PINs were not the same. Choose again.
 pin-wait = Too many wrong PINs. Try again in { $seconds } s.
+
+## Colour keys, time
+toast-subtitles-on = Subtitles on
+toast-subtitles-off = Subtitles off
+toast-audio = Audio: { $language }
+toast-audio-only = This episode has one audio language: { $language }
+hint-subtitles = Subtitles
+hint-audio = Audio
+hint-digits = 0–9: go to an episode
+running-time = { $minutes } min in all
+time-left = { $minutes } min left

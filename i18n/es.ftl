@@ -108,3 +108,14 @@ pin-wrong = { $left ->
 }
 pin-mismatch = Los dos PIN no coinciden. Elige de nuevo.
 pin-wait = Demasiados PIN incorrectos. Vuelve a intentarlo en { $seconds } s.
+
+## Colour keys, time
+toast-subtitles-on = Subtítulos activados
+toast-subtitles-off = Subtítulos desactivados
+toast-audio = Audio: { $language }
+toast-audio-only = Este episodio tiene un solo idioma de audio: { $language }
+hint-subtitles = Subtítulos
+hint-audio = Audio
+hint-digits = 0–9: ir a un episodio
+running-time = { $minutes } min en total
+time-left = quedan { $minutes } min

@@ -108,3 +108,14 @@ pin-wrong = { $left ->
 }
 pin-mismatch = PIN mbili hazifanani. Chagua tena.
 pin-wait = PIN zisizo sahihi ni nyingi mno. Jaribu tena baada ya sekunde { $seconds }.
+
+## Colour keys, time
+toast-subtitles-on = Manukuu yamewashwa
+toast-subtitles-off = Manukuu yamezimwa
+toast-audio = Sauti: { $language }
+toast-audio-only = Sehemu hii ina lugha moja ya sauti: { $language }
+hint-subtitles = Manukuu
+hint-audio = Sauti
+hint-digits = 0–9: nenda kwenye sehemu
+running-time = dakika { $minutes } kwa jumla
+time-left = zimebaki dakika { $minutes }

@@ -102,3 +102,14 @@ pin-hint = 数字键，或用 ▲ ▼ 选择数字再按确定 · ◀ 删除 · 
 pin-wrong = PIN 码错误。还可再试 { $left } 次，之后需等待一分钟。
 pin-mismatch = 两次输入的 PIN 码不一致，请重新设置。
 pin-wait = PIN 码错误次数过多。请在 { $seconds } 秒后重试。
+
+## Colour keys, time
+toast-subtitles-on = 字幕已开
+toast-subtitles-off = 字幕已关
+toast-audio = 音频：{ $language }
+toast-audio-only = 本集只有一种音频语言：{ $language }
+hint-subtitles = 字幕
+hint-audio = 音频
+hint-digits = 0–9：跳到某一集
+running-time = 共 { $minutes } 分钟
+time-left = 剩余 { $minutes } 分钟

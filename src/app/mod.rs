@@ -27,6 +27,10 @@ pub const GRID_COLUMNS: usize = 10;
 pub const CONTROLS_MS: u64 = 5_000;
 /// The "Next in N s" countdown starts this close to an episode's end.
 pub const COUNTDOWN_MS: u64 = 5_000;
+/// How long a colour key's note stays up.
+const TOAST_MS: u64 = 2_500;
+/// Number keys typed this close together make one episode number.
+pub const TYPED_MS: u64 = 1_000;
 /// How often the position is saved while playing.
 const SAVE_EVERY_MS: u64 = 10_000;
 
@@ -51,6 +55,8 @@ pub enum Event {
     },
     /// Monotonic milliseconds since the app started.
     Tick(u64),
+    /// The wall clock changed minute: "21:04" (the player shows it).
+    Clock(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -274,6 +280,12 @@ pub struct App {
     parental_open: bool,
     /// Series opened with the PIN since the app started.
     parental_unlocked: std::collections::HashSet<String>,
+    /// Number keys typed on the series page: the number so far and when
+    /// its last digit came.
+    typed: Option<(u32, u64)>,
+    /// A line that says what a colour key did, until a tick.
+    toast: Option<(String, u64)>,
+    clock: Option<String>,
     rows: Vec<Row>,
     /// Changes whenever `rows` is rebuilt: the view rebuilds its row
     /// models only then.
@@ -318,6 +330,9 @@ impl App {
             pin_wait_until: None,
             parental_open: false,
             parental_unlocked: Default::default(),
+            typed: None,
+            toast: None,
+            clock: None,
             rows: Vec::new(),
             rows_generation: 0,
             intent: None,
@@ -356,6 +371,17 @@ impl App {
     /// The focused row of the Settings screen.
     pub fn settings_row(&self) -> settings::Row {
         settings::Row::ALL[self.settings_row.min(settings::Row::ALL.len() - 1)]
+    }
+    /// What the last colour key did, for a moment.
+    pub fn toast(&self) -> Option<&str> {
+        self.toast
+            .as_ref()
+            .filter(|(_, until)| self.now_ms < *until)
+            .map(|(t, _)| t.as_str())
+    }
+    /// The wall clock, "21:04", once the shell has told it.
+    pub fn clock(&self) -> Option<&str> {
+        self.clock.as_deref()
     }
     /// Monotonic ms of the last tick.
     pub fn now_ms(&self) -> u64 {
@@ -538,6 +564,7 @@ impl App {
         let mut out = Vec::new();
         match event {
             Event::Tick(now) => self.now_ms = now,
+            Event::Clock(text) => self.clock = Some(text),
             Event::Catalog {
                 catalog,
                 problem,
@@ -768,6 +795,14 @@ impl App {
             self.open_settings(out);
             return;
         }
+        if action == Action::Green {
+            self.toggle_subtitles(out);
+            return;
+        }
+        if action == Action::Yellow {
+            self.next_audio_language(out);
+            return;
+        }
         match self.screen().clone() {
             Screen::Settings => self.settings_action(action, out),
             Screen::Home => self.home_action(action, out),
@@ -881,6 +916,71 @@ impl App {
         });
         if let Some(p) = self.player.as_mut() {
             p.subtitles = track;
+        }
+    }
+
+    fn show_toast(&mut self, text: String) {
+        self.toast = Some((text, self.now_ms + TOAST_MS));
+    }
+
+    /// The green key: subtitles off, or on (from off).
+    fn toggle_subtitles(&mut self, out: &mut Vec<Command>) {
+        self.settings.subtitles = match self.settings.subtitles {
+            SubtitleMode::Off => SubtitleMode::On,
+            _ => SubtitleMode::Off,
+        };
+        let id = match self.settings.subtitles {
+            SubtitleMode::Off => "toast-subtitles-off",
+            _ => "toast-subtitles-on",
+        };
+        self.show_toast(tr(&self.lang, id, &[]));
+        self.refresh_player_subtitles();
+        out.push(Command::SaveSettings(self.settings.clone()));
+    }
+
+    /// The yellow key: the next audio language of the episode on screen
+    /// (or of the focused series); the episode starts again in it.
+    fn next_audio_language(&mut self, out: &mut Vec<Command>) {
+        let series = match self.screen() {
+            Screen::Player | Screen::Locked(..) => {
+                self.player.as_ref().and_then(|p| self.series(&p.series))
+            }
+            Screen::Series(id) => self.series(id),
+            _ => self.focused_series(),
+        };
+        let Some(series) = series else { return };
+        let episode = self
+            .player
+            .as_ref()
+            .and_then(|p| series.episodes.iter().find(|e| e.number == p.episode));
+        let languages = match episode {
+            Some(e) if !e.audio_languages.is_empty() => e.audio_languages.clone(),
+            _ => series.languages.audio.clone(),
+        };
+        if languages.len() < 2 {
+            let only = languages.first().map(|l| crate::i18n::language_name(l));
+            let text = tr(
+                &self.lang,
+                "toast-audio-only",
+                &[("language", only.unwrap_or_default().into())],
+            );
+            self.show_toast(text);
+            return;
+        }
+        let now = languages
+            .iter()
+            .position(|l| same_language(l, self.audio_language()))
+            .map_or(0, |i| (i + 1) % languages.len());
+        let next = languages[now].clone();
+        let name = crate::i18n::language_name(&next);
+        self.settings.audio_language = Some(next);
+        self.show_toast(tr(&self.lang, "toast-audio", &[("language", name.into())]));
+        out.push(Command::SaveSettings(self.settings.clone()));
+        out.push(self.languages_command());
+        if self.screen() == &Screen::Player
+            && let Some(p) = self.player.clone()
+        {
+            self.start_episode(&p.series, p.episode, out);
         }
     }
 
@@ -1066,6 +1166,22 @@ impl App {
             return;
         }
         let resume = (self.history.resume_episode(id, count as u32) as usize).saturating_sub(1);
+        if let Some(d) = action.digit() {
+            // "5" then "7" within a second: EP 57 (if there is one; else EP 7).
+            let now = self.now_ms;
+            let joined = self
+                .typed
+                .filter(|(_, at)| now.saturating_sub(*at) <= TYPED_MS)
+                .map(|(n, _)| n.saturating_mul(10).saturating_add(d as u32))
+                .filter(|n| series.episodes.iter().any(|e| e.number == *n));
+            let number = joined.unwrap_or(d as u32);
+            let found = series.episodes.iter().position(|e| e.number == number);
+            self.typed = Some((number, now));
+            if let Some(i) = found {
+                self.series_focus = SeriesFocus::Episode(i);
+            }
+            return;
+        }
         match (self.series_focus, action) {
             (_, Action::Back) => {
                 self.stack.pop();

@@ -777,3 +777,54 @@ fn a_parental_pin_locks_series_above_the_limit_and_five_wrong_tries_wait() {
     press(&mut app, &[Digit1, Digit2, Digit3, Digit4, Right]);
     assert!(!app.settings().parental.on());
 }
+
+#[test]
+fn number_keys_jump_to_an_episode_and_colour_keys_switch_subtitles_and_audio() {
+    let mut app = app();
+    // The CEO's Secret has 24 episodes: "1" "2" within a second is EP 12;
+    // "3" a second later starts again: EP 3; "9" "9": EP 99 does not
+    // exist, so EP 9.
+    press(&mut app, &[Ok]);
+    press(&mut app, &[Digit1]);
+    app.handle(Event::Tick(TYPED_MS / 2));
+    press(&mut app, &[Digit2]);
+    assert_eq!(app.series_focus(), SeriesFocus::Episode(11));
+    app.handle(Event::Tick(TYPED_MS * 3));
+    press(&mut app, &[Digit3]);
+    assert_eq!(app.series_focus(), SeriesFocus::Episode(2));
+    app.handle(Event::Tick(TYPED_MS * 5));
+    press(&mut app, &[Digit9, Digit9]);
+    assert_eq!(app.series_focus(), SeriesFocus::Episode(8));
+
+    // Green: subtitles off, then on, said in a line that goes away.
+    press(&mut app, &[Back, Ok, Ok]);
+    assert!(app.player().unwrap().subtitles.is_some());
+    let cmds = press(&mut app, &[Green]);
+    assert_eq!(app.settings().subtitles, SubtitleMode::Off);
+    assert_eq!(app.player().unwrap().subtitles, None);
+    assert_eq!(app.toast(), Some("Subtitles off"));
+    assert!(cmds.iter().any(|c| matches!(c, Command::SaveSettings(_))));
+    press(&mut app, &[Green]);
+    assert_eq!(app.settings().subtitles, SubtitleMode::On);
+    app.handle(Event::Tick(TYPED_MS * 5 + 3_000));
+    assert_eq!(app.toast(), None);
+
+    // Yellow on a series with one audio language says so; on the dubbed
+    // one it steps to the next language and starts the episode again.
+    press(&mut app, &[Yellow]);
+    assert_eq!(
+        app.toast(),
+        Some("This episode has one audio language: 中文")
+    );
+    press(&mut app, &[Exit, Down, Ok, Ok]);
+    let playing = app.player().unwrap().series.clone();
+    assert_eq!(playing, "love-at-gate-9");
+    let cmds = press(&mut app, &[Yellow]);
+    assert_eq!(app.audio_language(), "es");
+    assert_eq!(app.toast(), Some("Audio: Español"));
+    assert_eq!(played(&cmds), [("love-at-gate-9".to_string(), 1)]);
+    assert!(cmds.contains(&Command::Languages {
+        audio: "es".into(),
+        subtitles: "en".into()
+    }));
+}

@@ -6,6 +6,7 @@
 //! have no keyboard equivalent). Which key does what is data: a keymap file.
 
 mod evdev;
+pub mod repeat;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -85,6 +86,8 @@ struct KeymapFile {
     keyboard: HashMap<String, Action>,
     #[serde(default)]
     evdev: HashMap<String, Action>,
+    #[serde(default)]
+    repeat: repeat::RepeatConfig,
 }
 
 /// Key → action tables for both input paths.
@@ -93,6 +96,8 @@ pub struct Keymap {
     /// Keyed by the text Slint puts in a key event.
     keyboard: HashMap<String, Action>,
     evdev: HashMap<u32, Action>,
+    /// Key repeat for evdev keys (libinput sends none).
+    repeat: repeat::RepeatConfig,
 }
 
 /// The keymap shipped in `platform/keymaps/default.toml`.
@@ -117,7 +122,16 @@ impl Keymap {
             path: origin.into(),
             message: e.to_string(),
         })?;
-        let mut map = Keymap::default();
+        if let Some(message) = file.repeat.problem() {
+            return Err(KeymapError::Parse {
+                path: origin.into(),
+                message,
+            });
+        }
+        let mut map = Keymap {
+            repeat: file.repeat,
+            ..Keymap::default()
+        };
         for (name, action) in file.keyboard {
             let text = keyboard_text(&name).ok_or_else(|| KeymapError::UnknownKey {
                 path: origin.into(),
@@ -143,6 +157,10 @@ impl Keymap {
             .get(text)
             .or_else(|| self.keyboard.get(&text.to_lowercase()))
             .copied()
+    }
+
+    pub fn repeat(&self) -> repeat::RepeatConfig {
+        self.repeat
     }
 
     /// The action of an evdev key code (linux/input-event-codes.h), if any.
@@ -243,5 +261,19 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(map.evdev(0x2c0), Some(Action::Red));
         assert_eq!(map.evdev(705), Some(Action::Blue));
+        // Key repeat: the built-in timing, a file's own, a bad one named.
+        assert_eq!(Keymap::builtin().repeat().delay_ms, 400);
+        let map = Keymap::parse("[repeat]\ninterval_ms = 60\n", "x").unwrap();
+        assert_eq!((map.repeat().delay_ms, map.repeat().interval_ms), (400, 60));
+        let e = Keymap::parse("[repeat]\ndelay_ms = 5\n", "box.toml").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "keymap box.toml: [repeat] delay_ms = 5: between 100 and 2000"
+        );
+        // Number keys, from a keyboard and a remote.
+        let map = Keymap::builtin();
+        assert_eq!(map.keyboard("5"), Some(Action::Digit5));
+        assert_eq!(map.evdev(0x205), Some(Action::Digit5));
+        assert_eq!(Action::Digit5.digit(), Some(5));
     }
 }

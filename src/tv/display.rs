@@ -92,8 +92,17 @@ pub fn systemd_watchdog() -> Option<slint::Timer> {
 
 #[cfg(target_os = "linux")]
 fn select_backend(keymap: Keymap, choice: &crate::platform::SlintChoice) -> Result<(), TvError> {
+    use crate::input::repeat::Repeater;
     use input::event::KeyboardEvent;
     use input::event::keyboard::{KeyState, KeyboardEventTrait};
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use std::time::{Duration, Instant};
+    // libinput sends no key repeats: a held arrow repeats on a timer that
+    // runs only while it is held.
+    let repeater = Rc::new(RefCell::new(Repeater::new(keymap.repeat())));
+    let timer = Rc::new(slint::Timer::default());
+    let tick = Duration::from_millis(keymap.repeat().interval_ms.min(50));
     // Remotes send codes XKB has no name for (KEY_OK, colour keys): on
     // linuxkms they are read here, raw, before Slint's own key handling.
     let hook = move |event: &input::Event| -> bool {
@@ -105,6 +114,25 @@ fn select_backend(keymap: Keymap, choice: &crate::platform::SlintChoice) -> Resu
         };
         if key.key_state() == KeyState::Pressed {
             deliver(Input::App(Event::Action(action)));
+            if repeater
+                .borrow_mut()
+                .press(key.key(), action, Instant::now())
+            {
+                let r = repeater.clone();
+                timer.start(slint::TimerMode::Repeated, tick, move || {
+                    let due = r.borrow_mut().due(Instant::now());
+                    if let Some(action) = due {
+                        deliver(Input::App(Event::Action(action)));
+                    }
+                });
+            } else {
+                timer.stop();
+            }
+        } else {
+            repeater.borrow_mut().release(key.key());
+            if !repeater.borrow().holding() {
+                timer.stop();
+            }
         }
         true
     };

@@ -203,10 +203,17 @@ impl Session {
         net.spawn(catalog_feed::keep_catalog_fresh(catalog, net.clone()));
 
         let tick = slint::Timer::default();
+        let mut clock = String::new();
         tick.start(slint::TimerMode::Repeated, TICK, move || {
             shell::deliver(Input::App(
                 Event::Tick(started.elapsed().as_millis() as u64),
             ));
+            // The time of day in the box's time zone, told once a minute.
+            let now = chrono::Local::now().format("%H:%M").to_string();
+            if now != clock {
+                clock.clone_from(&now);
+                shell::deliver(Input::App(Event::Clock(now)));
+            }
         });
         // GStreamer starts once the first screen is up, not before it.
         let weak = Rc::downgrade(&shell);

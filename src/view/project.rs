@@ -105,6 +105,16 @@ pub fn render(view: &mut View, app: &App) {
         api.set_home_settings(v)
     });
     render_pin(view, app);
+    set_if(
+        api.get_toast(),
+        app.toast().unwrap_or_default().into(),
+        |v| api.set_toast(v),
+    );
+    set_if(
+        api.get_clock(),
+        app.clock().unwrap_or_default().into(),
+        |v| api.set_clock(v),
+    );
     if app.screen() == &Screen::Settings {
         render_settings(view, app);
     }
@@ -215,6 +225,22 @@ fn meta_line(series: &Series, lang: &str) -> String {
         parts.push(tr(lang, "free-count", &[("count", free.into())]));
     }
     parts.join(" · ")
+}
+
+/// A series' running time and the time left to watch, seconds.
+fn running_time(app: &App, series: &Series) -> (f64, f64) {
+    let mut all = 0.0;
+    let mut left = 0.0;
+    for e in &series.episodes {
+        let d = e.duration.max(0.0);
+        all += d;
+        left += match app.history().progress(&series.id, e.number) {
+            EpisodeProgress::Watched => 0.0,
+            EpisodeProgress::InProgress(f) => d * (1.0 - f as f64).clamp(0.0, 1.0),
+            EpisodeProgress::Unseen => d,
+        };
+    }
+    (all, left)
 }
 
 fn series_share(app: &App, series: &Series) -> f32 {
@@ -381,7 +407,15 @@ fn render_series(view: &mut View, app: &App, series: &Series, lang: &str, defaul
     api.set_focused_episode(focused);
     api.set_series_title(localized(&series.title, lang, default).into());
     api.set_series_synopsis(localized(&series.synopsis, lang, default).into());
-    api.set_series_meta(meta_line(series, lang).into());
+    let (all, left) = running_time(app, series);
+    let minutes = |s: f64| (s / 60.0).ceil() as u64;
+    let meta = format!(
+        "{} · {} · {}",
+        meta_line(series, lang),
+        tr(lang, "running-time", &[("minutes", minutes(all).into())]),
+        tr(lang, "time-left", &[("minutes", minutes(left).into())]),
+    );
+    api.set_series_meta(meta.into());
     api.set_series_rating(series.rating.value.as_str().into());
     let licence = series.licence.as_str();
     api.set_series_licence(tr(lang, "licence", &[("licence", licence.into())]).into());
@@ -580,6 +614,9 @@ fn render_language(view: &mut View, app: &App) {
             retry: t("retry"),
             next_episode: t("next-episode"),
             settings_hint: t("settings-hint"),
+            hint_subtitles: t("hint-subtitles"),
+            hint_audio: t("hint-audio"),
+            hint_digits: t("hint-digits"),
         });
         api.set_rtl(i18n::is_rtl(lang));
         api.set_font_family(i18n::ui_font(lang).0.into());
