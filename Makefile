@@ -18,7 +18,7 @@ DEB_PACKAGES := build-essential pkg-config ca-certificates curl \
 	libgbm-dev libdrm-dev fonts-dejavu-core fonts-noto-ui-core fonts-noto-cjk \
 	libx11-xcb1 libxcursor1 libxrandr2 libxi6 libxkbcommon-x11-0 \
 	libegl1 libgl1-mesa-dri libwayland-client0 libwayland-egl1 \
-	gstreamer1.0-gl gstreamer1.0-x libegl-mesa0 xvfb \
+	gstreamer1.0-gl gstreamer1.0-x libegl-mesa0 xvfb gstreamer1.0-espeak \
 	python3-jsonschema systemd
 
 .PHONY: deps run test lint bench fuzz-build fuzz

@@ -77,7 +77,7 @@ Depends: libc6, libgcc-s1, libgstreamer1.0-0 (>= 1.22), libgstreamer-plugins-bas
  gstreamer1.0-libav, libfontconfig1, libxkbcommon0, libinput10, libudev1, libgbm1, libdrm2,
  libegl1, fonts-dejavu-core, fonts-noto-ui-core
 Recommends: gstreamer1.0-plugins-ugly, gstreamer1.0-gl, gstreamer1.0-x, libgl1-mesa-dri,
- fonts-noto-cjk
+ fonts-noto-cjk, gstreamer1.0-espeak
 Description: micro-drama player for smart TVs and set-top boxes
  A TV front end that fetches a partner's catalog over HTTPS and plays short
  vertical episodes, pillarboxed on a 16:9 screen. Enable with

@@ -123,3 +123,20 @@ hint-audio = الصوت
 hint-digits = 0–9: الانتقال إلى حلقة
 running-time = { $minutes } دقيقة إجمالًا
 time-left = بقي { $minutes } دقيقة
+
+## Spoken UI
+setting-spoken = القراءة الصوتية
+setting-speech-rate = سرعة القراءة
+setting-speech-volume = مستوى صوت القراءة
+toast-spoken-on = القراءة الصوتية مفعّلة
+toast-spoken-off = القراءة الصوتية متوقفة
+hint-spoken = القراءة
+spoken-episode = الحلقة { $number }
+spoken-locked = مقفلة
+spoken-watched = تمت مشاهدتها
+spoken-digits = { $count ->
+    [zero] لم يُكتب أي رقم
+    [one] رقم واحد مكتوب
+    [two] رقمان مكتوبان
+   *[other] { $count } أرقام مكتوبة
+}

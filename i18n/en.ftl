@@ -120,3 +120,19 @@ hint-audio = Audio
 hint-digits = 0–9: go to an episode
 running-time = { $minutes } min in all
 time-left = { $minutes } min left
+
+## Spoken UI
+setting-spoken = Spoken UI
+setting-speech-rate = Speech rate
+setting-speech-volume = Speech volume
+toast-spoken-on = Spoken UI on
+toast-spoken-off = Spoken UI off
+hint-spoken = Speech
+spoken-episode = Episode { $number }
+spoken-locked = locked
+spoken-watched = watched
+spoken-digits = { $count ->
+    [0] no digits typed
+    [one] 1 digit typed
+   *[other] { $count } digits typed
+}

@@ -119,3 +119,18 @@ hint-audio = Audio
 hint-digits = 0–9: ir a un episodio
 running-time = { $minutes } min en total
 time-left = quedan { $minutes } min
+
+## Spoken UI
+setting-spoken = Lectura en voz alta
+setting-speech-rate = Velocidad de la voz
+setting-speech-volume = Volumen de la voz
+toast-spoken-on = Lectura en voz alta activada
+toast-spoken-off = Lectura en voz alta desactivada
+hint-spoken = Voz
+spoken-episode = Episodio { $number }
+spoken-locked = bloqueado
+spoken-watched = visto
+spoken-digits = { $count ->
+    [one] 1 cifra escrita
+   *[other] { $count } cifras escritas
+}

@@ -119,3 +119,15 @@ hint-audio = Sauti
 hint-digits = 0–9: nenda kwenye sehemu
 running-time = dakika { $minutes } kwa jumla
 time-left = zimebaki dakika { $minutes }
+
+## Spoken UI
+setting-spoken = Kusomewa kwa sauti
+setting-speech-rate = Kasi ya sauti
+setting-speech-volume = Sauti ya msomaji
+toast-spoken-on = Kusomewa kwa sauti kumewashwa
+toast-spoken-off = Kusomewa kwa sauti kumezimwa
+hint-spoken = Sauti
+spoken-episode = Sehemu ya { $number }
+spoken-locked = imefungwa
+spoken-watched = imetazamwa
+spoken-digits = tarakimu { $count } zimeandikwa

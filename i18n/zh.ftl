@@ -113,3 +113,15 @@ hint-audio = 音频
 hint-digits = 0–9：跳到某一集
 running-time = 共 { $minutes } 分钟
 time-left = 剩余 { $minutes } 分钟
+
+## Spoken UI
+setting-spoken = 语音朗读
+setting-speech-rate = 朗读语速
+setting-speech-volume = 朗读音量
+toast-spoken-on = 语音朗读已开
+toast-spoken-off = 语音朗读已关
+hint-spoken = 朗读
+spoken-episode = 第 { $number } 集
+spoken-locked = 已锁定
+spoken-watched = 已看完
+spoken-digits = 已输入 { $count } 位

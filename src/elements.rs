@@ -16,6 +16,8 @@ pub enum Role {
     GlVideo,
     /// Generating the built-in demo's episodes and posters.
     Demo,
+    /// Spoken UI (espeak-ng): without it the UI does not speak.
+    Speech,
 }
 
 /// One element the code names.
@@ -59,9 +61,11 @@ pub const NEEDED: &[Needed] = &[
     need("videoconvertscale", Role::Playback, BASE),
     need("audioconvert", Role::Playback, BASE),
     need("audioresample", Role::Playback, BASE),
+    need("volume", Role::Playback, BASE),
     need("autoaudiosink", Role::Playback, GOOD),
     need("appsink", Role::Playback, BASE),
     need("fakesink", Role::Playback, CORE),
+    need("espeak", Role::Speech, "gstreamer1.0-espeak"),
     need("glsinkbin", Role::GlVideo, "gstreamer1.0-gl"),
     need("glcolorconvert", Role::GlVideo, "gstreamer1.0-gl"),
     need("videotestsrc", Role::Demo, BASE),

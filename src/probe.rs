@@ -232,6 +232,7 @@ impl Probe {
                 crate::elements::Role::Playback => "episodes cannot play",
                 crate::elements::Role::GlVideo => "no GL video path",
                 crate::elements::Role::Demo => "the demo cannot be generated",
+                crate::elements::Role::Speech => "the UI cannot speak",
             };
             line(format!(
                 "MISSING element {}: {effect}; install Debian package {}",

@@ -104,6 +104,8 @@ pub struct QaReport {
     /// The audio language each episode that ended played in (dubbed
     /// episodes: the rendition chosen; null: the variant's own audio).
     pub audio_languages: Vec<Option<String>>,
+    /// What the spoken UI said, with the audio samples each utterance made.
+    pub speech: Vec<crate::tv::speech::Spoken>,
     /// Every subtitle cue shown: its text, its start in the episode and the
     /// media time of the frame it first appeared with, ms.
     pub subtitle_cues: Vec<crate::view::subtitles::ShownCue>,
@@ -249,6 +251,7 @@ pub fn run(
     let subtitle_note = Some(api.get_subtitle_note().to_string()).filter(|n| !n.is_empty());
     let gl_frames = session.gl_frames_shown();
     let played = session.played();
+    let speech = session.spoken();
     let subtitle_cues = session.subtitle_cues();
     session.finish();
     let mut r = runner.borrow_mut();
@@ -256,6 +259,7 @@ pub fn run(
     r.report.gl_frames = gl_frames;
     r.report.first_frame_ms = played.first_frame_ms;
     r.report.audio_languages = played.audio_languages;
+    r.report.speech = speech;
     r.report.subtitle_cues = subtitle_cues;
     r.report.screen = screen;
     r.report.notice = notice;

@@ -125,6 +125,14 @@ pub enum Command {
     SaveHistory(History),
     /// Write these settings to the state directory.
     SaveSettings(Settings),
+    /// Read `text` aloud in `lang` (spoken UI), cutting what was said;
+    /// `rate` and `volume` in percent.
+    Speak {
+        text: String,
+        lang: String,
+        rate: u16,
+        volume: u8,
+    },
     /// Episodes started from now on play their audio, and pick their
     /// subtitle rendition, in these languages.
     Languages {
@@ -286,6 +294,8 @@ pub struct App {
     /// A line that says what a colour key did, until a tick.
     toast: Option<(String, u64)>,
     clock: Option<String>,
+    /// What the spoken UI said last: said again only when it changes.
+    last_spoken: String,
     rows: Vec<Row>,
     /// Changes whenever `rows` is rebuilt: the view rebuilds its row
     /// models only then.
@@ -333,6 +343,7 @@ impl App {
             typed: None,
             toast: None,
             clock: None,
+            last_spoken: String::new(),
             rows: Vec::new(),
             rows_generation: 0,
             intent: None,
@@ -594,7 +605,10 @@ impl App {
                     tracing::debug!(token, ?report, "stale playback report dropped");
                 }
             }
-            Event::Action(a) => self.on_action(a, &mut out),
+            Event::Action(a) => {
+                self.on_action(a, &mut out);
+                self.speak_focus(&mut out);
+            }
         }
         self.follow_intent(&mut out);
         out
@@ -803,6 +817,10 @@ impl App {
             self.next_audio_language(out);
             return;
         }
+        if action == Action::Blue {
+            self.toggle_spoken(out);
+            return;
+        }
         match self.screen().clone() {
             Screen::Settings => self.settings_action(action, out),
             Screen::Home => self.home_action(action, out),
@@ -916,6 +934,256 @@ impl App {
         });
         if let Some(p) = self.player.as_mut() {
             p.subtitles = track;
+        }
+    }
+
+    /// The blue key: spoken UI on or off (saying so either way).
+    fn toggle_spoken(&mut self, out: &mut Vec<Command>) {
+        self.settings.spoken.on = !self.settings.spoken.on;
+        let id = if self.settings.spoken.on {
+            "toast-spoken-on"
+        } else {
+            "toast-spoken-off"
+        };
+        let text = tr(&self.lang, id, &[]);
+        if !self.settings.spoken.on {
+            // The last thing said: that it stops.
+            out.push(self.speak_command(text.clone()));
+        }
+        self.show_toast(text);
+        out.push(Command::SaveSettings(self.settings.clone()));
+    }
+
+    fn speak_command(&self, text: String) -> Command {
+        Command::Speak {
+            text,
+            lang: self.lang.clone(),
+            rate: self.settings.spoken.rate,
+            volume: self.settings.spoken.volume,
+        }
+    }
+
+    /// Spoken UI: after a key, what has the focus now, if it changed.
+    fn speak_focus(&mut self, out: &mut Vec<Command>) {
+        if !self.settings.spoken.on {
+            self.last_spoken.clear();
+            return;
+        }
+        let text = self.describe();
+        if !text.is_empty() && text != self.last_spoken {
+            self.last_spoken = text.clone();
+            out.push(self.speak_command(text));
+        }
+    }
+
+    /// A Settings row's name and value, in the UI language.
+    pub fn setting_text(&self, row: settings::Row) -> (String, String) {
+        use settings::Row;
+        let lang = self.lang.as_str();
+        let s = &self.settings;
+        let c = &s.captions;
+        let language = |chosen: &Option<String>, auto: &str| match chosen {
+            Some(t) => crate::i18n::language_name(t),
+            None => {
+                let name = crate::i18n::language_name(auto);
+                tr(lang, "automatic", &[("language", name.into())])
+            }
+        };
+        let percent = |v: u16| format!("{v} %");
+        let on_off = |on: bool| tr(lang, if on { "parental-on" } else { "parental-off" }, &[]);
+        let value = match row {
+            Row::Language => language(&s.language, &self.box_lang),
+            Row::Subtitles => tr(
+                lang,
+                match s.subtitles {
+                    SubtitleMode::Auto => "subtitles-auto",
+                    SubtitleMode::On => "subtitles-on",
+                    SubtitleMode::Off => "subtitles-off",
+                },
+                &[],
+            ),
+            Row::SubtitleLanguage => language(&s.subtitle_language, lang),
+            Row::AudioLanguage => language(&s.audio_language, lang),
+            Row::Size => percent(c.size),
+            Row::TextColour => tr(lang, c.text.message_id(), &[]),
+            Row::TextOpacity => percent(c.text_opacity.into()),
+            Row::BackgroundColour => tr(lang, c.background.message_id(), &[]),
+            Row::BackgroundOpacity => percent(c.background_opacity.into()),
+            Row::Edge => tr(lang, c.edge.message_id(), &[]),
+            Row::Font => tr(lang, c.font.message_id(), &[]),
+            Row::SpokenUi => on_off(s.spoken.on),
+            Row::SpeechRate => percent(s.spoken.rate),
+            Row::SpeechVolume => percent(s.spoken.volume.into()),
+            Row::ParentalPin => on_off(s.parental.on()),
+            Row::MaxRating(system) => match s.parental.max.get(system) {
+                Some(v) => v.clone(),
+                None => tr(lang, "no-limit", &[]),
+            },
+        };
+        let label = match row {
+            Row::MaxRating(system) => {
+                let name = match system {
+                    "us-tv" => "US TV",
+                    "mpaa" => "MPA",
+                    "kfcb" => "KFCB",
+                    other => other,
+                };
+                tr(lang, row.message_id(), &[("system", name.into())])
+            }
+            _ => tr(lang, row.message_id(), &[]),
+        };
+        (label, value)
+    }
+
+    /// What the viewer's focus is on, as a sentence to read aloud: the
+    /// PIN or leave dialog, a colour key's note, else the focused item.
+    pub fn describe(&self) -> String {
+        let lang = self.lang.as_str();
+        if let Some(d) = &self.pin {
+            let title = match d.purpose {
+                PinPurpose::Choose => "pin-choose",
+                PinPurpose::Confirm(_) => "pin-confirm",
+                _ => "pin-enter",
+            };
+            let message = match d.message {
+                Some(PinMessage::Wrong { left }) => tr(lang, "pin-wrong", &[("left", left.into())]),
+                Some(PinMessage::Mismatch) => tr(lang, "pin-mismatch", &[]),
+                Some(PinMessage::Wait { until_ms }) => {
+                    let seconds = until_ms.saturating_sub(self.now_ms).div_ceil(1000);
+                    tr(lang, "pin-wait", &[("seconds", seconds.into())])
+                }
+                None => String::new(),
+            };
+            let typed = d.entered.len();
+            return join(&[
+                message,
+                tr(lang, title, &[]),
+                tr(lang, "spoken-digits", &[("count", typed.into())]),
+            ]);
+        }
+        let default = self
+            .catalog
+            .as_ref()
+            .map(|c| c.default_language.clone())
+            .unwrap_or_default();
+        let text =
+            |m: &std::collections::BTreeMap<String, String>| shelf::localized(m, lang, &default);
+        if let Some(choice) = self.exit_dialog {
+            let name = self
+                .catalog
+                .as_ref()
+                .map(|c| text(&c.channel.name))
+                .unwrap_or_else(|| "pillarbox".into());
+            let button = match choice {
+                ExitChoice::Stay => "stay",
+                ExitChoice::Exit => "exit",
+            };
+            return join(&[
+                tr(lang, "leave-app", &[("name", name.into())]),
+                tr(lang, button, &[]),
+            ]);
+        }
+        if let Some(toast) = self.toast() {
+            return toast.to_owned();
+        }
+        match self.screen() {
+            Screen::Settings => {
+                let (label, value) = self.setting_text(self.settings_row());
+                join(&[label, value])
+            }
+            Screen::Home if self.home_settings => tr(lang, "settings", &[]),
+            Screen::Home => match self.focused_series() {
+                Some(s) => {
+                    let count = s.episodes.len();
+                    join(&[
+                        text(&s.title),
+                        tr(lang, "episode-count", &[("count", count.into())]),
+                        if self.parental_locked(s) {
+                            tr(lang, "spoken-locked", &[])
+                        } else {
+                            String::new()
+                        },
+                    ])
+                }
+                None => String::new(),
+            },
+            Screen::Series(id) => {
+                let Some(s) = self.series(id) else {
+                    return String::new();
+                };
+                match self.series_focus {
+                    SeriesFocus::PlayButton => {
+                        let resume = self.history.resume_episode(id, s.episodes.len() as u32);
+                        let started = self.history.series.contains_key(id);
+                        let id = if started {
+                            "continue-episode"
+                        } else {
+                            "play-episode"
+                        };
+                        tr(lang, id, &[("number", resume.into())])
+                            .trim_start_matches(['▶', ' '])
+                            .to_owned()
+                    }
+                    SeriesFocus::Episode(i) => {
+                        let Some(e) = s.episodes.get(i) else {
+                            return String::new();
+                        };
+                        let number = e.number;
+                        let mut parts =
+                            vec![tr(lang, "spoken-episode", &[("number", number.into())])];
+                        if !App::playable(s, number) {
+                            parts.push(tr(lang, "spoken-locked", &[]));
+                            if let Some(u) = &s.unlock {
+                                parts.push(format!("{} {}", u.price, u.currency));
+                            }
+                        } else if self.history.progress(id, number)
+                            == history::EpisodeProgress::Watched
+                        {
+                            parts.push(tr(lang, "spoken-watched", &[]));
+                        }
+                        join(&parts)
+                    }
+                }
+            }
+            Screen::Player => {
+                let Some(p) = &self.player else {
+                    return String::new();
+                };
+                if let Phase::Failed(why) = &p.phase {
+                    let choice = match p.error_choice {
+                        ErrorChoice::Retry => "retry",
+                        ErrorChoice::Next => "next-episode",
+                    };
+                    return join(&[
+                        tr(lang, "cannot-play", &[]),
+                        why.clone(),
+                        tr(lang, choice, &[]),
+                    ]);
+                }
+                if self.controls_visible() {
+                    return tr(
+                        lang,
+                        match p.control {
+                            Control::Previous => "previous",
+                            Control::Next => "next",
+                            Control::PlayPause if p.paused => "play",
+                            Control::PlayPause => "pause",
+                        },
+                        &[],
+                    )
+                    .trim_start_matches(['▶', ' '])
+                    .to_owned();
+                }
+                tr(lang, "spoken-episode", &[("number", p.episode.into())])
+            }
+            Screen::Locked(id, number) => {
+                let mut parts = vec![tr(lang, "locked-title", &[("number", (*number).into())])];
+                if let Some(u) = self.series(id).and_then(|s| s.unlock.as_ref()) {
+                    parts.push(format!("{} {}", u.price, u.currency));
+                }
+                parts.push(tr(lang, "back", &[]));
+                join(&parts)
+            }
         }
     }
 
@@ -1501,6 +1769,16 @@ impl App {
             }
         }
     }
+}
+
+/// Sentence parts joined for speech, the empty ones left out.
+fn join(parts: &[String]) -> String {
+    parts
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(". ")
 }
 
 /// The episode after `number` in `series`.

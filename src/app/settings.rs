@@ -26,8 +26,33 @@ pub struct Settings {
     /// None: the UI language.
     pub audio_language: Option<String>,
     pub captions: CaptionStyle,
+    pub spoken: SpokenUi,
     pub parental: super::parental::Parental,
 }
+
+/// The UI read aloud (espeak-ng): the focused item when focus moves.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SpokenUi {
+    pub on: bool,
+    /// Percent of the normal speed.
+    pub rate: u16,
+    /// Percent.
+    pub volume: u8,
+}
+
+impl Default for SpokenUi {
+    fn default() -> SpokenUi {
+        SpokenUi {
+            on: false,
+            rate: 100,
+            volume: 100,
+        }
+    }
+}
+
+const RATES: &[u16] = &[60, 80, 100, 120, 140, 160];
+const VOLUMES: &[u8] = &[25, 50, 75, 100];
 
 impl Default for Settings {
     fn default() -> Settings {
@@ -37,6 +62,7 @@ impl Default for Settings {
             subtitle_language: None,
             audio_language: None,
             captions: CaptionStyle::default(),
+            spoken: SpokenUi::default(),
             parental: Default::default(),
         }
     }
@@ -204,13 +230,16 @@ pub enum Row {
     BackgroundOpacity,
     Edge,
     Font,
+    SpokenUi,
+    SpeechRate,
+    SpeechVolume,
     /// Parental control: the PIN, then the highest rating per system.
     ParentalPin,
     MaxRating(&'static str),
 }
 
 impl Row {
-    pub const ALL: [Row; 15] = [
+    pub const ALL: [Row; 18] = [
         Row::Language,
         Row::Subtitles,
         Row::SubtitleLanguage,
@@ -222,6 +251,9 @@ impl Row {
         Row::BackgroundOpacity,
         Row::Edge,
         Row::Font,
+        Row::SpokenUi,
+        Row::SpeechRate,
+        Row::SpeechVolume,
         Row::ParentalPin,
         Row::MaxRating("us-tv"),
         Row::MaxRating("mpaa"),
@@ -240,6 +272,9 @@ impl Row {
             Row::BackgroundOpacity => "setting-background-opacity",
             Row::Edge => "setting-edge",
             Row::Font => "setting-font",
+            Row::SpokenUi => "setting-spoken",
+            Row::SpeechRate => "setting-speech-rate",
+            Row::SpeechVolume => "setting-speech-volume",
             Row::ParentalPin => "setting-parental",
             Row::MaxRating(_) => "setting-max-rating",
         }
@@ -297,6 +332,15 @@ impl Settings {
             fixed.push("captions.text_opacity: 0 is now 100".into());
             c.text_opacity = 100;
         }
+        let sp = &mut self.spoken;
+        if !RATES.contains(&sp.rate) {
+            fixed.push(format!("spoken.rate: {} is now 100", sp.rate));
+            sp.rate = 100;
+        }
+        if !VOLUMES.contains(&sp.volume) {
+            fixed.push(format!("spoken.volume: {} is now 100", sp.volume));
+            sp.volume = 100;
+        }
         fixed.extend(self.parental.checked());
         (self, fixed)
     }
@@ -333,6 +377,9 @@ impl Settings {
             Row::Edge => c.edge = step_in(&Edge::ALL, &c.edge, step),
             Row::Font => c.font = step_in(&Font::ALL, &c.font, step),
             Row::MaxRating(system) => self.parental.step_limit(system, step),
+            Row::SpokenUi => self.spoken.on = step_in(&[false, true], &self.spoken.on, step),
+            Row::SpeechRate => self.spoken.rate = step_in(RATES, &self.spoken.rate, step),
+            Row::SpeechVolume => self.spoken.volume = step_in(VOLUMES, &self.spoken.volume, step),
             // Set and cleared through the PIN dialog (App).
             Row::ParentalPin => {}
         }

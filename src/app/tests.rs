@@ -828,3 +828,66 @@ fn number_keys_jump_to_an_episode_and_colour_keys_switch_subtitles_and_audio() {
         subtitles: "en".into()
     }));
 }
+
+#[test]
+fn the_spoken_ui_says_what_has_the_focus_in_the_ui_language() {
+    let mut app = App::with_settings(
+        History::default(),
+        "es",
+        settings::Settings {
+            spoken: settings::SpokenUi {
+                on: true,
+                rate: 120,
+                volume: 75,
+            },
+            ..Default::default()
+        },
+    );
+    app.handle(Event::Catalog {
+        catalog: Arc::new(crate::demo::catalog::catalog(
+            &url::Url::parse("http://127.0.0.1:9/").unwrap(),
+        )),
+        problem: None,
+        expired: None,
+    });
+    let said = |cmds: &[Command]| -> Vec<String> {
+        cmds.iter()
+            .filter_map(|c| match c {
+                Command::Speak {
+                    text,
+                    lang,
+                    rate,
+                    volume,
+                } => {
+                    assert_eq!((lang.as_str(), *rate, *volume), ("es", 120, 75));
+                    Some(text.clone())
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(
+        said(&press(&mut app, &[Right])),
+        ["El regreso de la heredera. 16 episodios"]
+    );
+    // Episode 12 of The CEO's Secret is locked: its price is said.
+    press(&mut app, &[Left, Ok]);
+    let cmds = press(&mut app, &[Down, Down, Right]);
+    assert_eq!(
+        said(&cmds),
+        [
+            "Episodio 1",
+            "Episodio 11. bloqueado. 49 coins",
+            "Episodio 12. bloqueado. 49 coins"
+        ]
+    );
+    // Nothing new under the focus: nothing said again.
+    assert!(said(&press(&mut app, &[Right; 0])).is_empty());
+    // Settings rows with their values; the blue key turns it off, saying so.
+    let cmds = press(&mut app, &[Red]);
+    assert_eq!(said(&cmds), ["Idioma. Automático (Español)"]);
+    let cmds = press(&mut app, &[Blue]);
+    assert_eq!(said(&cmds), ["Lectura en voz alta desactivada"]);
+    assert!(!app.settings().spoken.on);
+    assert!(said(&press(&mut app, &[Down])).is_empty());
+}

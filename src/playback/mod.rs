@@ -6,6 +6,7 @@ pub mod abr;
 pub mod binge;
 mod containment;
 mod control;
+pub mod duck;
 mod feeder;
 mod pipeline;
 mod player;
@@ -75,6 +76,8 @@ pub struct PlayerConfig {
     /// video goes to the frame sink as textures ([`FrameSink::gl_frame`]);
     /// until then, and without it, as RGBA in memory.
     pub gl: Option<GlShare>,
+    /// The programme's audio level, lowered while the UI speaks.
+    pub duck: duck::Duck,
 }
 
 impl Default for PlayerConfig {
@@ -93,6 +96,7 @@ impl Default for PlayerConfig {
             preload_bytes: 4 << 20,
             stall_threshold: Duration::from_millis(250),
             position_interval: Duration::from_millis(250),
+            duck: duck::Duck::default(),
             gl: None,
         }
     }

@@ -192,6 +192,7 @@ impl Episode {
             audio: config.audio,
             fast: config.fast,
             gl: config.gl.as_ref().and_then(|g| g.get()).cloned(),
+            duck: config.duck.clone(),
         };
         {
             let stats = stats.clone();
@@ -434,6 +435,7 @@ struct BranchConfig {
     fast: bool,
     /// Set when the UI shared its GL context before this episode started.
     gl: Option<GlHandles>,
+    duck: super::duck::Duck,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -462,7 +464,10 @@ fn link_branch(
                 s
             }
         };
-        vec![make("audioconvert")?, make("audioresample")?, sink]
+        // Lowered while the UI speaks.
+        let volume = make("volume")?;
+        cfg.duck.register(&volume);
+        vec![make("audioconvert")?, volume, make("audioresample")?, sink]
     } else {
         let s = make("fakesink")?;
         s.set_property("sync", false);

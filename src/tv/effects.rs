@@ -39,6 +39,7 @@ pub struct TvEffects {
     /// Play command to first frame of each episode played, ms (QA, benches).
     played: PlayedLog,
     history: Option<(Sender<Saved>, Option<JoinHandle<()>>)>,
+    speaker: super::speech::Speaker,
 }
 
 /// What the store thread writes.
@@ -54,8 +55,10 @@ impl TvEffects {
         video: VideoSink,
         store: Store,
         played: PlayedLog,
+        spoken: super::speech::SpokenLog,
     ) -> TvEffects {
         TvEffects {
+            speaker: super::speech::Speaker::new(config.audio, config.duck.clone(), spoken),
             player: None,
             config,
             net,
@@ -156,6 +159,12 @@ impl Effects for TvEffects {
                     let _ = tx.send(Saved::Settings(settings));
                 }
             }
+            Command::Speak {
+                text,
+                lang,
+                rate,
+                volume,
+            } => self.speaker.say(&text, &lang, rate, volume),
             Command::Languages { audio, subtitles } => {
                 self.config.audio_language = Some(audio.clone());
                 self.config.subtitle_language = Some(subtitles.clone());
@@ -218,6 +227,7 @@ impl Effects for TvEffects {
     }
 
     fn shutdown(&mut self) {
+        self.speaker.stop();
         if let Some(mut p) = self.player.take() {
             p.stop();
         }

@@ -7,6 +7,7 @@ pub mod catalog_feed;
 pub mod display;
 pub mod effects;
 pub mod shell;
+pub mod speech;
 
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -106,6 +107,7 @@ pub struct Session {
     pub started: Instant,
     video: VideoSink,
     played: effects::PlayedLog,
+    spoken: speech::SpokenLog,
     subtitle_slot: SubtitleSlot,
 }
 
@@ -164,12 +166,14 @@ impl Session {
             ..PlayerConfig::default()
         };
         let played = effects::PlayedLog::default();
+        let spoken = speech::SpokenLog::default();
         let effects = effects::TvEffects::new(
             player_config,
             net.clone(),
             video.clone(),
             store,
             played.clone(),
+            spoken.clone(),
         );
         let shell = Shell::install(
             ui,
@@ -230,6 +234,7 @@ impl Session {
             started,
             video,
             played,
+            spoken,
             subtitle_slot,
         })
     }
@@ -246,6 +251,11 @@ impl Session {
     /// Every subtitle cue shown so far, with when it appeared.
     pub fn subtitle_cues(&self) -> Vec<crate::view::subtitles::ShownCue> {
         self.subtitle_slot.shown()
+    }
+
+    /// What the spoken UI said so far.
+    pub fn spoken(&self) -> Vec<speech::Spoken> {
+        self.spoken.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
     /// What the episodes played so far did: first frames, audio languages.

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 
 use crate::app::history::EpisodeProgress;
-use crate::app::settings::{CaptionStyle, Colour, Edge, Row as SettingRow, SubtitleMode};
+use crate::app::settings::{CaptionStyle, Colour, Edge, Row as SettingRow};
 use crate::app::shelf::localized;
 use crate::app::{self, App, Control, GRID_COLUMNS, Phase, Screen, SeriesFocus, next_episode};
 use crate::catalog::model::Series;
@@ -655,66 +655,17 @@ fn caption_look(c: &CaptionStyle) -> super::CaptionStyle {
 /// The Settings screen: each row's name and value in the UI language, and
 /// the preview's frame (the episode paused under Settings, else a poster).
 fn render_settings(view: &mut View, app: &App) {
-    let lang = app.lang();
     let s = app.settings();
-    let c = &s.captions;
-    let automatic = |tag: &str| {
-        let name = i18n::language_name(tag);
-        tr(lang, "automatic", &[("language", name.into())])
-    };
-    let language = |chosen: &Option<String>, auto: &str| match chosen {
-        Some(t) => i18n::language_name(t),
-        None => automatic(auto),
-    };
     let (ui_langs, content_langs) = (app.ui_languages(), app.content_languages());
-    let percent = |v: u8| format!("{v} %");
     let rows: Vec<SettingData> = SettingRow::ALL
         .iter()
         .map(|&row| {
-            let value = match row {
-                SettingRow::Language => language(&s.language, app.box_lang()),
-                SettingRow::Subtitles => tr(
-                    lang,
-                    match s.subtitles {
-                        SubtitleMode::Auto => "subtitles-auto",
-                        SubtitleMode::On => "subtitles-on",
-                        SubtitleMode::Off => "subtitles-off",
-                    },
-                    &[],
-                ),
-                SettingRow::SubtitleLanguage => language(&s.subtitle_language, lang),
-                SettingRow::AudioLanguage => language(&s.audio_language, lang),
-                SettingRow::Size => format!("{} %", c.size),
-                SettingRow::TextColour => tr(lang, c.text.message_id(), &[]),
-                SettingRow::TextOpacity => percent(c.text_opacity),
-                SettingRow::BackgroundColour => tr(lang, c.background.message_id(), &[]),
-                SettingRow::BackgroundOpacity => percent(c.background_opacity),
-                SettingRow::Edge => tr(lang, c.edge.message_id(), &[]),
-                SettingRow::Font => tr(lang, c.font.message_id(), &[]),
-                SettingRow::ParentalPin if s.parental.on() => tr(lang, "parental-on", &[]),
-                SettingRow::ParentalPin => tr(lang, "parental-off", &[]),
-                SettingRow::MaxRating(system) => match s.parental.max.get(system) {
-                    Some(v) => v.clone(),
-                    None => tr(lang, "no-limit", &[]),
-                },
-            };
+            let (label, value) = app.setting_text(row);
             // Whether a step each way changes anything.
             let moves = |step| {
                 let mut probe = s.clone();
                 probe.step(row, step, &ui_langs, &content_langs);
                 probe != *s
-            };
-            let label = match row {
-                SettingRow::MaxRating(system) => {
-                    let name = match system {
-                        "us-tv" => "US TV",
-                        "mpaa" => "MPA",
-                        "kfcb" => "KFCB",
-                        other => other,
-                    };
-                    tr(lang, row.message_id(), &[("system", name.into())])
-                }
-                _ => tr(lang, row.message_id(), &[]),
             };
             SettingData {
                 label: label.into(),
@@ -734,6 +685,7 @@ fn render_settings(view: &mut View, app: &App) {
     set_if(api.get_settings_focused(), focused, |v| {
         api.set_settings_focused(v)
     });
+    let lang = app.lang();
     let line = super::subtitles::escape_markdown(&tr(lang, "preview-sample", &[]));
     let second = super::subtitles::escape_markdown(&tr(lang, "preview-sample-2", &[]));
     let styled = |md: &str| slint::StyledText::from_markdown(md).unwrap_or_default();

@@ -502,3 +502,33 @@ fn dubbed_demo_episodes_play_in_the_viewers_language_and_switch_from_settings() 
             .unwrap();
     assert_eq!(saved["audio_language"], "en", "{saved}");
 }
+
+#[test]
+fn the_spoken_ui_speaks_each_focus_move_with_espeak() {
+    let state = tempfile::tempdir().unwrap();
+    std::fs::write(
+        state.path().join("settings.json"),
+        r#"{"spoken": {"on": true}, "language": "sw"}"#,
+    )
+    .unwrap();
+    let (report, _) = qa(
+        &["home", "key:right", "key:ok", "key:down", "sleep:300"],
+        state.path(),
+        shared_cache(),
+    );
+    let speech = report["speech"].as_array().expect("speech");
+    let texts: Vec<&str> = speech.iter().filter_map(|s| s["text"].as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "Kurudi kwa Mrithi. sehemu 16",
+            "Cheza sehemu 1",
+            "Sehemu ya 1"
+        ],
+        "{report}"
+    );
+    for s in speech {
+        assert_eq!(s["voice"], "sw", "{s}");
+        assert!(s["samples"].as_u64().unwrap() > 1000, "no audio for {s}");
+    }
+}

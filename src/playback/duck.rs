@@ -1,0 +1,76 @@
+//! The programme's audio level, lowered while the UI speaks: every
+//! episode's audio branch has a `volume` element registered here.
+
+use std::sync::{Arc, Mutex};
+
+use gstreamer as gst;
+use gstreamer::glib;
+use gstreamer::prelude::*;
+
+#[derive(Debug, Clone, Default)]
+pub struct Duck(Arc<Mutex<State>>);
+
+#[derive(Debug)]
+struct State {
+    level: f64,
+    volumes: Vec<glib::WeakRef<gst::Element>>,
+}
+
+impl Default for State {
+    fn default() -> State {
+        State {
+            level: 1.0,
+            volumes: Vec::new(),
+        }
+    }
+}
+
+impl Duck {
+    /// A new audio branch's volume: at the current level from the start.
+    pub fn register(&self, volume: &gst::Element) {
+        if let Ok(mut s) = self.0.lock() {
+            volume.set_property("volume", s.level);
+            s.volumes.retain(|w| w.upgrade().is_some());
+            s.volumes.push(volume.downgrade());
+        }
+    }
+
+    /// Every programme's audio to `level` (1.0: as it is), from any thread.
+    pub fn set(&self, level: f64) {
+        if let Ok(mut s) = self.0.lock() {
+            s.level = level.clamp(0.0, 1.0);
+            s.volumes.retain(|w| w.upgrade().is_some());
+            for v in s.volumes.iter().filter_map(|w| w.upgrade()) {
+                v.set_property("volume", s.level);
+            }
+        }
+    }
+
+    pub fn level(&self) -> f64 {
+        self.0.lock().map_or(1.0, |s| s.level)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_registered_volume_follows_the_level() {
+        gst::init().unwrap();
+        let duck = Duck::default();
+        let a = gst::ElementFactory::make("volume").build().unwrap();
+        duck.register(&a);
+        duck.set(0.25);
+        // One that comes while ducked starts ducked.
+        let b = gst::ElementFactory::make("volume").build().unwrap();
+        duck.register(&b);
+        for v in [&a, &b] {
+            assert_eq!(v.property::<f64>("volume"), 0.25);
+        }
+        drop(a);
+        duck.set(1.0);
+        assert_eq!(b.property::<f64>("volume"), 1.0);
+        assert_eq!(duck.level(), 1.0);
+    }
+}
