@@ -42,9 +42,8 @@ deps:
 run: deps
 	cargo run --release -- --windowed
 
-# Most tests wait on real-time playback: more threads than cores help.
 test: deps
-	cargo test -- --test-threads 4
+	cargo test
 
 # pillarbox against gst-play-1.0 and mpv (installed if missing), then the
 # TV app headless (start-up, memory, redraw); minutes.

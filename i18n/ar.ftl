@@ -140,3 +140,10 @@ spoken-digits = { $count ->
     [two] رقمان مكتوبان
    *[other] { $count } أرقام مكتوبة
 }
+
+## Text size, contrast, first run
+setting-text-size = حجم النص
+setting-high-contrast = تباين عالٍ
+welcome = مرحبًا
+welcome-hint = ▲ ▼ اختيار · ◀ ▶ تغيير · موافق على ابدأ عندما تكون جاهزًا
+welcome-done = ابدأ المشاهدة

@@ -136,3 +136,10 @@ spoken-digits = { $count ->
     [one] 1 digit typed
    *[other] { $count } digits typed
 }
+
+## Text size, contrast, first run
+setting-text-size = Text size
+setting-high-contrast = High contrast
+welcome = Welcome
+welcome-hint = ▲ ▼ choose · ◀ ▶ change · OK on Start when you are ready
+welcome-done = Start watching

@@ -134,3 +134,10 @@ spoken-digits = { $count ->
     [one] 1 cifra escrita
    *[other] { $count } cifras escritas
 }
+
+## Text size, contrast, first run
+setting-text-size = Tamaño del texto
+setting-high-contrast = Alto contraste
+welcome = Bienvenido
+welcome-hint = ▲ ▼ elegir · ◀ ▶ cambiar · OK en Empezar cuando estés listo
+welcome-done = Empezar a ver

@@ -131,3 +131,10 @@ spoken-episode = Sehemu ya { $number }
 spoken-locked = imefungwa
 spoken-watched = imetazamwa
 spoken-digits = tarakimu { $count } zimeandikwa
+
+## Text size, contrast, first run
+setting-text-size = Ukubwa wa maandishi
+setting-high-contrast = Utofautishaji mkubwa
+welcome = Karibu
+welcome-hint = ▲ ▼ chagua · ◀ ▶ badilisha · OK kwenye Anza ukiwa tayari
+welcome-done = Anza kutazama

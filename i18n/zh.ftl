@@ -125,3 +125,10 @@ spoken-episode = 第 { $number } 集
 spoken-locked = 已锁定
 spoken-watched = 已看完
 spoken-digits = 已输入 { $count } 位
+
+## Text size, contrast, first run
+setting-text-size = 文字大小
+setting-high-contrast = 高对比度
+welcome = 欢迎
+welcome-hint = ▲ ▼ 选择 · ◀ ▶ 更改 · 准备好后在"开始观看"上按确定
+welcome-done = 开始观看

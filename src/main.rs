@@ -62,6 +62,11 @@ struct TvArgs {
     /// No sound.
     #[arg(long)]
     mute: bool,
+    /// Show the first-run screen (language, text size, contrast, spoken
+    /// UI) if it was not gone through: always for the app, on request for
+    /// `qa` and `screenshot`.
+    #[arg(long)]
+    first_run: bool,
     /// The box's language (BCP 47): the UI's and the catalog texts' until
     /// the viewer picks one in Settings [default: from the locale, LANG].
     #[arg(long, value_name = "LANG")]
@@ -355,6 +360,7 @@ fn tv_options(args: &TvArgs, headless: bool) -> anyhow::Result<pillarbox::tv::Tv
             .lang
             .clone()
             .unwrap_or_else(pillarbox::i18n::box_language),
+        first_run: !headless || args.first_run,
     })
 }
 

@@ -468,3 +468,31 @@ fn a_parental_pin_shows_padlocks_and_asks_for_the_pin() {
     assert!(!h.api().get_pin_dialog());
     assert_eq!(h.screen(), "series");
 }
+
+#[test]
+fn large_text_and_high_contrast_reflow_every_screen() {
+    use pillarbox::app::settings::Settings;
+    // 150 % text in high contrast: bigger posters (fewer to a rail), a
+    // seven-column grid, rows in Settings with the name above the value.
+    let h = harness_in(
+        "en",
+        Settings {
+            text_size: 150,
+            high_contrast: true,
+            welcomed: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(h.api().get_text_scale(), 1.5);
+    assert_eq!(h.api().get_grid_columns(), 7);
+    h.matches_reference("home-150-contrast");
+    h.key(Key::Return);
+    h.matches_reference("series-150-contrast");
+    h.key(Key::Return);
+    h.playback(Playback::Started);
+    h.show_frame();
+    h.key(Key::Return);
+    h.matches_reference("player-150-contrast");
+    h.key(Key::F1);
+    h.matches_reference("settings-150-contrast");
+}

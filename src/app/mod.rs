@@ -277,6 +277,8 @@ pub struct App {
     settings: Settings,
     /// The focused row of the Settings screen.
     settings_row: usize,
+    /// Settings is the first-run screen (fewer rows, then Done).
+    welcome: bool,
     settings_visit: Option<SettingsVisit>,
     /// Home: the Settings button above the rows has the focus.
     home_settings: bool,
@@ -333,6 +335,7 @@ impl App {
             box_lang: box_lang.into(),
             settings,
             settings_row: 0,
+            welcome: false,
             settings_visit: None,
             home_settings: false,
             pin: None,
@@ -381,7 +384,38 @@ impl App {
     }
     /// The focused row of the Settings screen.
     pub fn settings_row(&self) -> settings::Row {
-        settings::Row::ALL[self.settings_row.min(settings::Row::ALL.len() - 1)]
+        let rows = self.settings_rows();
+        rows[self.settings_row.min(rows.len() - 1)]
+    }
+    /// The rows on the Settings screen: all, or the first-run screen's.
+    pub fn settings_rows(&self) -> &'static [settings::Row] {
+        if self.welcome {
+            &settings::WELCOME
+        } else {
+            &settings::Row::ALL
+        }
+    }
+    /// Whether the Settings screen is the first-run one.
+    pub fn first_run(&self) -> bool {
+        self.welcome
+    }
+    /// Starts on the first-run screen (language, text size, contrast,
+    /// spoken UI) unless it was gone through before.
+    pub fn welcome(&mut self) {
+        if !self.settings.welcomed && self.screen() != &Screen::Settings {
+            self.welcome = true;
+            self.settings_row = 0;
+            self.settings_visit = None;
+            self.stack.push(Screen::Settings);
+        }
+    }
+    /// Episodes per row of the series grid: fewer with larger text.
+    pub fn grid_columns(&self) -> usize {
+        match self.settings.text_size {
+            0..=100 => GRID_COLUMNS,
+            101..=125 => 8,
+            _ => 7,
+        }
     }
     /// What the last colour key did, for a moment.
     pub fn toast(&self) -> Option<&str> {
@@ -852,8 +886,13 @@ impl App {
     }
 
     fn settings_action(&mut self, action: Action, out: &mut Vec<Command>) {
-        let rows = settings::Row::ALL.len();
+        let rows = self.settings_rows().len();
         match action {
+            Action::Ok | Action::Right | Action::Left
+                if self.settings_row() == settings::Row::Done =>
+            {
+                self.close_settings(out)
+            }
             Action::Up => self.settings_row = self.settings_row.saturating_sub(1),
             Action::Down => self.settings_row = (self.settings_row + 1).min(rows - 1),
             Action::Left | Action::Right | Action::Ok
@@ -1014,6 +1053,9 @@ impl App {
             Row::SpokenUi => on_off(s.spoken.on),
             Row::SpeechRate => percent(s.spoken.rate),
             Row::SpeechVolume => percent(s.spoken.volume.into()),
+            Row::TextSize => percent(s.text_size),
+            Row::HighContrast => on_off(s.high_contrast),
+            Row::Done => String::new(),
             Row::ParentalPin => on_off(s.parental.on()),
             Row::MaxRating(system) => match s.parental.max.get(system) {
                 Some(v) => v.clone(),
@@ -1342,6 +1384,10 @@ impl App {
 
     fn close_settings(&mut self, out: &mut Vec<Command>) {
         self.parental_open = false;
+        if std::mem::take(&mut self.welcome) {
+            self.settings.welcomed = true;
+            out.push(Command::SaveSettings(self.settings.clone()));
+        }
         self.stack.pop();
         let Some(visit) = self.settings_visit.take() else {
             return;
@@ -1434,6 +1480,7 @@ impl App {
             return;
         }
         let resume = (self.history.resume_episode(id, count as u32) as usize).saturating_sub(1);
+        let columns = self.grid_columns();
         if let Some(d) = action.digit() {
             // "5" then "7" within a second: EP 57 (if there is one; else EP 7).
             let now = self.now_ms;
@@ -1455,23 +1502,21 @@ impl App {
                 self.stack.pop();
             }
             (SeriesFocus::PlayButton, Action::Down) => {
-                self.series_focus = SeriesFocus::Episode(resume.min(GRID_COLUMNS - 1))
+                self.series_focus = SeriesFocus::Episode(resume.min(columns - 1))
             }
             (SeriesFocus::PlayButton, Action::Ok | Action::Play | Action::PlayPause) => {
                 self.play_resume(id, out)
             }
             (SeriesFocus::Episode(i), Action::Up) => {
-                self.series_focus = if i < GRID_COLUMNS {
+                self.series_focus = if i < columns {
                     SeriesFocus::PlayButton
                 } else {
-                    SeriesFocus::Episode(i - GRID_COLUMNS)
+                    SeriesFocus::Episode(i - columns)
                 }
             }
             // From a row above the last, Down always lands in the next row.
-            (SeriesFocus::Episode(i), Action::Down)
-                if i / GRID_COLUMNS < (count - 1) / GRID_COLUMNS =>
-            {
-                self.series_focus = SeriesFocus::Episode((i + GRID_COLUMNS).min(count - 1));
+            (SeriesFocus::Episode(i), Action::Down) if i / columns < (count - 1) / columns => {
+                self.series_focus = SeriesFocus::Episode((i + columns).min(count - 1));
             }
             (SeriesFocus::Episode(i), Action::Left) => {
                 self.series_focus = SeriesFocus::Episode(i.saturating_sub(1))

@@ -27,8 +27,15 @@ pub struct Settings {
     pub audio_language: Option<String>,
     pub captions: CaptionStyle,
     pub spoken: SpokenUi,
+    /// The whole UI's text, percent: 100, 125 or 150.
+    pub text_size: u16,
+    pub high_contrast: bool,
+    /// The first-run screen was gone through.
+    pub welcomed: bool,
     pub parental: super::parental::Parental,
 }
+
+pub const TEXT_SIZES: &[u16] = &[100, 125, 150];
 
 /// The UI read aloud (espeak-ng): the focused item when focus moves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,6 +70,9 @@ impl Default for Settings {
             audio_language: None,
             captions: CaptionStyle::default(),
             spoken: SpokenUi::default(),
+            text_size: 100,
+            high_contrast: false,
+            welcomed: false,
             parental: Default::default(),
         }
     }
@@ -233,13 +243,26 @@ pub enum Row {
     SpokenUi,
     SpeechRate,
     SpeechVolume,
+    TextSize,
+    HighContrast,
+    /// The first-run screen's last row: OK goes on to the programmes.
+    Done,
     /// Parental control: the PIN, then the highest rating per system.
     ParentalPin,
     MaxRating(&'static str),
 }
 
+/// The first-run screen: what an elderly viewer may need before anything.
+pub const WELCOME: [Row; 5] = [
+    Row::Language,
+    Row::TextSize,
+    Row::HighContrast,
+    Row::SpokenUi,
+    Row::Done,
+];
+
 impl Row {
-    pub const ALL: [Row; 18] = [
+    pub const ALL: [Row; 20] = [
         Row::Language,
         Row::Subtitles,
         Row::SubtitleLanguage,
@@ -254,6 +277,8 @@ impl Row {
         Row::SpokenUi,
         Row::SpeechRate,
         Row::SpeechVolume,
+        Row::TextSize,
+        Row::HighContrast,
         Row::ParentalPin,
         Row::MaxRating("us-tv"),
         Row::MaxRating("mpaa"),
@@ -275,6 +300,9 @@ impl Row {
             Row::SpokenUi => "setting-spoken",
             Row::SpeechRate => "setting-speech-rate",
             Row::SpeechVolume => "setting-speech-volume",
+            Row::TextSize => "setting-text-size",
+            Row::HighContrast => "setting-high-contrast",
+            Row::Done => "welcome-done",
             Row::ParentalPin => "setting-parental",
             Row::MaxRating(_) => "setting-max-rating",
         }
@@ -341,6 +369,10 @@ impl Settings {
             fixed.push(format!("spoken.volume: {} is now 100", sp.volume));
             sp.volume = 100;
         }
+        if !TEXT_SIZES.contains(&self.text_size) {
+            fixed.push(format!("text_size: {} is now 100", self.text_size));
+            self.text_size = 100;
+        }
         fixed.extend(self.parental.checked());
         (self, fixed)
     }
@@ -380,6 +412,11 @@ impl Settings {
             Row::SpokenUi => self.spoken.on = step_in(&[false, true], &self.spoken.on, step),
             Row::SpeechRate => self.spoken.rate = step_in(RATES, &self.spoken.rate, step),
             Row::SpeechVolume => self.spoken.volume = step_in(VOLUMES, &self.spoken.volume, step),
+            Row::TextSize => self.text_size = step_in(TEXT_SIZES, &self.text_size, step),
+            Row::HighContrast => {
+                self.high_contrast = step_in(&[false, true], &self.high_contrast, step)
+            }
+            Row::Done => {}
             // Set and cleared through the PIN dialog (App).
             Row::ParentalPin => {}
         }

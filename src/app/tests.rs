@@ -891,3 +891,51 @@ fn the_spoken_ui_says_what_has_the_focus_in_the_ui_language() {
     assert!(!app.settings().spoken.on);
     assert!(said(&press(&mut app, &[Down])).is_empty());
 }
+
+#[test]
+fn the_first_run_screen_sets_text_size_and_spoken_ui_then_goes_home() {
+    use settings::Row;
+    let mut app = App::new(History::default(), "en");
+    app.welcome();
+    assert!(app.first_run());
+    assert_eq!(app.screen(), &Screen::Settings);
+    assert_eq!(app.settings_rows(), &settings::WELCOME);
+    // Text size 150 %, high contrast on, spoken UI on, then Start.
+    press(
+        &mut app,
+        &[Down, Right, Right, Down, Right, Down, Right, Down],
+    );
+    assert_eq!(app.settings_row(), Row::Done);
+    let cmds = press(&mut app, &[Ok]);
+    assert_eq!(app.screen(), &Screen::Home);
+    assert!(!app.first_run());
+    let saved = cmds
+        .iter()
+        .rev()
+        .find_map(|c| match c {
+            Command::SaveSettings(s) => Some(s.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(saved.welcomed && saved.high_contrast && saved.spoken.on);
+    assert_eq!(saved.text_size, 150);
+    // Not again once gone through; Back also leaves it.
+    app.welcome();
+    assert_eq!(app.screen(), &Screen::Home);
+    let mut fresh = App::new(History::default(), "en");
+    fresh.welcome();
+    press(&mut fresh, &[Back]);
+    assert_eq!(fresh.screen(), &Screen::Home);
+    assert!(fresh.settings().welcomed);
+
+    // At 150 % the series grid has 7 columns: Down moves by 7.
+    let base = url::Url::parse("http://127.0.0.1:9/").unwrap();
+    app.handle(Event::Catalog {
+        catalog: Arc::new(crate::demo::catalog::catalog(&base)),
+        problem: None,
+        expired: None,
+    });
+    assert_eq!(app.grid_columns(), 7);
+    press(&mut app, &[Ok, Down, Down]);
+    assert_eq!(app.series_focus(), SeriesFocus::Episode(7));
+}

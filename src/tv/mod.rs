@@ -96,6 +96,8 @@ pub struct TvOptions {
     /// The box's language (`--lang`, else the locale): the UI's until the
     /// viewer picks one in Settings.
     pub lang: String,
+    /// Start on the first-run screen unless the viewer went through it.
+    pub first_run: bool,
 }
 
 /// What runs the app: a live session on the UI thread.
@@ -139,7 +141,10 @@ impl Session {
         if !fixed.is_empty() {
             tracing::warn!(?fixed, "saved settings corrected");
         }
-        let app = App::with_settings(history, &options.lang, settings);
+        let mut app = App::with_settings(history, &options.lang, settings);
+        if options.first_run {
+            app.welcome();
+        }
         if let Some(b) = &options.board {
             tracing::info!(board = %b.board.name, matched = %b.matched, "board profile");
             let missing = b.board.apply_ranks();

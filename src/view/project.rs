@@ -6,9 +6,9 @@ use std::rc::Rc;
 use slint::{ComponentHandle, Model, ModelRc, SharedString, VecModel};
 
 use crate::app::history::EpisodeProgress;
-use crate::app::settings::{CaptionStyle, Colour, Edge, Row as SettingRow};
+use crate::app::settings::{CaptionStyle, Colour, Edge};
 use crate::app::shelf::localized;
-use crate::app::{self, App, Control, GRID_COLUMNS, Phase, Screen, SeriesFocus, next_episode};
+use crate::app::{self, App, Control, Phase, Screen, SeriesFocus, next_episode};
 use crate::catalog::model::Series;
 use crate::i18n::{self, tr};
 
@@ -49,7 +49,6 @@ impl Models {
         api.set_episodes(ModelRc::from(m.episodes.clone()));
         api.set_up_next(ModelRc::from(m.up_next.clone()));
         api.set_settings_rows(ModelRc::from(m.settings_rows.clone()));
-        api.set_grid_columns(GRID_COLUMNS as i32);
         m
     }
 }
@@ -617,6 +616,8 @@ fn render_language(view: &mut View, app: &App) {
             hint_subtitles: t("hint-subtitles"),
             hint_audio: t("hint-audio"),
             hint_digits: t("hint-digits"),
+            welcome: t("welcome"),
+            welcome_hint: t("welcome-hint"),
         });
         api.set_rtl(i18n::is_rtl(lang));
         api.set_font_family(i18n::ui_font(lang).0.into());
@@ -624,6 +625,19 @@ fn render_language(view: &mut View, app: &App) {
     }
     let caption = caption_look(&app.settings().captions);
     set_if(api.get_caption(), caption, |v| api.set_caption(v));
+    let s = app.settings();
+    set_if(api.get_text_scale(), s.text_size as f32 / 100.0, |v| {
+        api.set_text_scale(v)
+    });
+    set_if(api.get_high_contrast(), s.high_contrast, |v| {
+        api.set_high_contrast(v)
+    });
+    set_if(api.get_first_run(), app.first_run(), |v| {
+        api.set_first_run(v)
+    });
+    set_if(api.get_grid_columns(), app.grid_columns() as i32, |v| {
+        api.set_grid_columns(v)
+    });
 }
 
 /// Subtitle text at 100 %, px on the 1920x1080 stage.
@@ -657,7 +671,8 @@ fn caption_look(c: &CaptionStyle) -> super::CaptionStyle {
 fn render_settings(view: &mut View, app: &App) {
     let s = app.settings();
     let (ui_langs, content_langs) = (app.ui_languages(), app.content_languages());
-    let rows: Vec<SettingData> = SettingRow::ALL
+    let rows: Vec<SettingData> = app
+        .settings_rows()
         .iter()
         .map(|&row| {
             let (label, value) = app.setting_text(row);
@@ -678,7 +693,8 @@ fn render_settings(view: &mut View, app: &App) {
     sync(&view.models.settings_rows, rows);
     let ui = view.ui.clone_strong();
     let api = ui.global::<Api>();
-    let focused = SettingRow::ALL
+    let focused = app
+        .settings_rows()
         .iter()
         .position(|r| *r == app.settings_row())
         .unwrap_or(0) as i32;

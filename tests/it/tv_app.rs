@@ -532,3 +532,55 @@ fn the_spoken_ui_speaks_each_focus_move_with_espeak() {
         assert!(s["samples"].as_u64().unwrap() > 1000, "no audio for {s}");
     }
 }
+
+#[test]
+fn the_first_run_screen_turns_on_large_text_and_the_spoken_ui() {
+    let state = tempfile::tempdir().unwrap();
+    // A fresh box: the first-run screen. Text size 150 %, spoken UI on,
+    // Start; then every focus move on Home is spoken.
+    let steps = [
+        "--first-run",
+        "sleep:1000",
+        "key:down",
+        "key:right",
+        "key:right",
+        "key:down",
+        "key:down",
+        "key:right",
+        "key:down",
+        "key:ok",
+        "home",
+        "key:right",
+        "key:right",
+        "sleep:300",
+    ];
+    let (report, _) = qa(&steps, state.path(), shared_cache());
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state.path().join("settings.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        (
+            &saved["text_size"],
+            &saved["spoken"]["on"],
+            &saved["welcomed"]
+        ),
+        (&150.into(), &true.into(), &true.into()),
+        "{saved}"
+    );
+    let texts: Vec<&str> = report["speech"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["text"].as_str())
+        .collect();
+    assert!(
+        texts.ends_with(&[
+            "Return of the Heir. 16 episodes",
+            "Midnight Bakery. 12 episodes"
+        ]),
+        "{texts:?}"
+    );
+    // Not shown again.
+    let (report, _) = qa(&["--first-run", "home"], state.path(), shared_cache());
+    assert_eq!(report["screen"], "home");
+}
