@@ -301,15 +301,20 @@ fn render_home(view: &mut View, app: &App, catalog: &crate::catalog::Catalog, la
         // New rows (a catalog, history or language change): built once.
         let mut item_lists = Vec::with_capacity(rows.len());
         for (r, row) in rows.iter().enumerate() {
-            let window = poster_window(app, r);
-            let items: Vec<PosterData> = series_of(row)
-                .into_iter()
-                .enumerate()
-                .map(|(c, i)| {
-                    let load = window.as_ref().is_some_and(|w| w.contains(&c));
-                    poster_item(view, app, &catalog.series[i], lang, default, load)
-                })
-                .collect();
+            // Rows away from the focus get their posters when it nears:
+            // a catalog of fifty full rails would otherwise make 5,000
+            // poster items at once.
+            let items = match poster_window(app, r) {
+                Some(window) => series_of(row)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(c, i)| {
+                        let load = window.contains(&c);
+                        poster_item(view, app, &catalog.series[i], lang, default, load)
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
             item_lists.push(items);
         }
         let m = &mut view.models;
@@ -339,13 +344,30 @@ fn render_home(view: &mut View, app: &App, catalog: &crate::catalog::Catalog, la
                 data.focused = app.column(r) as i32;
                 view.models.rows.set_row_data(r, data);
             }
-            let Some(window) = poster_window(app, r) else {
-                continue;
-            };
             let Some(model) = view.models.items.get(r).cloned() else {
                 continue;
             };
+            let Some(window) = poster_window(app, r) else {
+                // Away from the focus again: its posters go.
+                if model.row_count() > 0 {
+                    model.set_vec(Vec::new());
+                }
+                continue;
+            };
             let series = series_of(row);
+            if model.row_count() == 0 && !series.is_empty() {
+                // Near the focus now: its items, posters in view loaded.
+                let items: Vec<PosterData> = series
+                    .iter()
+                    .enumerate()
+                    .map(|(c, &i)| {
+                        let load = window.contains(&c);
+                        poster_item(view, app, &catalog.series[i], lang, default, load)
+                    })
+                    .collect();
+                model.set_vec(items);
+                continue;
+            }
             for c in window {
                 let Some(&i) = series.get(c) else { break };
                 let item = poster_item(view, app, &catalog.series[i], lang, default, true);
