@@ -123,16 +123,10 @@ fn harness_in(lang: &str, settings: pillarbox::app::settings::Settings) -> Harne
 impl Harness {
     fn key(&self, key: Key) {
         let text: slint::SharedString = key.into();
-        self.ui
-            .window()
-            .dispatch_event(WindowEvent::KeyPressed { text: text.clone() });
-        self.ui
-            .window()
-            .dispatch_event(WindowEvent::KeyReleased { text });
-        // Let focus animations finish.
-        mock_elapsed_time(Duration::from_millis(400));
+        self.key_text(&text);
     }
-    /// A key that types `text` (a digit, a letter).
+    /// A key by the text Slint gives it (a special key's private-use
+    /// character, a digit, a letter).
     fn key_text(&self, text: &str) {
         let text: slint::SharedString = text.into();
         self.ui
@@ -141,6 +135,7 @@ impl Harness {
         self.ui
             .window()
             .dispatch_event(WindowEvent::KeyReleased { text });
+        // Let focus animations finish.
         mock_elapsed_time(Duration::from_millis(400));
     }
     fn api(&self) -> Api<'_> {

@@ -297,6 +297,17 @@ fn render_home(view: &mut View, app: &App, catalog: &crate::catalog::Catalog, la
             .filter(|&i| i < catalog.series.len())
             .collect()
     };
+    // A row's items, the posters in `window` loaded.
+    let items_of = |view: &mut View, series: &[usize], window: &std::ops::RangeInclusive<usize>| {
+        series
+            .iter()
+            .enumerate()
+            .map(|(c, &i)| {
+                let load = window.contains(&c);
+                poster_item(view, app, &catalog.series[i], lang, default, load)
+            })
+            .collect::<Vec<PosterData>>()
+    };
     if view.models.rows_generation != Some(app.rows_generation()) {
         // New rows (a catalog, history or language change): built once.
         let mut item_lists = Vec::with_capacity(rows.len());
@@ -305,14 +316,7 @@ fn render_home(view: &mut View, app: &App, catalog: &crate::catalog::Catalog, la
             // a catalog of fifty full rails would otherwise make 5,000
             // poster items at once.
             let items = match poster_window(app, r) {
-                Some(window) => series_of(row)
-                    .into_iter()
-                    .enumerate()
-                    .map(|(c, i)| {
-                        let load = window.contains(&c);
-                        poster_item(view, app, &catalog.series[i], lang, default, load)
-                    })
-                    .collect(),
+                Some(window) => items_of(view, &series_of(row), &window),
                 None => Vec::new(),
             };
             item_lists.push(items);
@@ -357,15 +361,7 @@ fn render_home(view: &mut View, app: &App, catalog: &crate::catalog::Catalog, la
             let series = series_of(row);
             if model.row_count() == 0 && !series.is_empty() {
                 // Near the focus now: its items, posters in view loaded.
-                let items: Vec<PosterData> = series
-                    .iter()
-                    .enumerate()
-                    .map(|(c, &i)| {
-                        let load = window.contains(&c);
-                        poster_item(view, app, &catalog.series[i], lang, default, load)
-                    })
-                    .collect();
-                model.set_vec(items);
+                model.set_vec(items_of(view, &series, &window));
                 continue;
             }
             for c in window {
