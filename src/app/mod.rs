@@ -1077,29 +1077,37 @@ impl App {
         (label, value)
     }
 
+    /// The PIN dialog's title and message (empty when none), in the UI
+    /// language: shown by the view and read by the spoken UI.
+    pub fn pin_texts(&self) -> Option<(String, String)> {
+        let d = self.pin.as_ref()?;
+        let lang = self.lang.as_str();
+        let title = match d.purpose {
+            PinPurpose::Choose => "pin-choose",
+            PinPurpose::Confirm(_) => "pin-confirm",
+            _ => "pin-enter",
+        };
+        let message = match d.message {
+            Some(PinMessage::Wrong { left }) => tr(lang, "pin-wrong", &[("left", left.into())]),
+            Some(PinMessage::Mismatch) => tr(lang, "pin-mismatch", &[]),
+            Some(PinMessage::Wait { until_ms }) => {
+                let seconds = until_ms.saturating_sub(self.now_ms).div_ceil(1000);
+                tr(lang, "pin-wait", &[("seconds", seconds.into())])
+            }
+            None => String::new(),
+        };
+        Some((tr(lang, title, &[]), message))
+    }
+
     /// What the viewer's focus is on, as a sentence to read aloud: the
     /// PIN or leave dialog, a colour key's note, else the focused item.
     pub fn describe(&self) -> String {
         let lang = self.lang.as_str();
-        if let Some(d) = &self.pin {
-            let title = match d.purpose {
-                PinPurpose::Choose => "pin-choose",
-                PinPurpose::Confirm(_) => "pin-confirm",
-                _ => "pin-enter",
-            };
-            let message = match d.message {
-                Some(PinMessage::Wrong { left }) => tr(lang, "pin-wrong", &[("left", left.into())]),
-                Some(PinMessage::Mismatch) => tr(lang, "pin-mismatch", &[]),
-                Some(PinMessage::Wait { until_ms }) => {
-                    let seconds = until_ms.saturating_sub(self.now_ms).div_ceil(1000);
-                    tr(lang, "pin-wait", &[("seconds", seconds.into())])
-                }
-                None => String::new(),
-            };
-            let typed = d.entered.len();
+        if let Some((title, message)) = self.pin_texts() {
+            let typed = self.pin.as_ref().map_or(0, |d| d.entered.len());
             return join(&[
                 message,
-                tr(lang, title, &[]),
+                title,
                 tr(lang, "spoken-digits", &[("count", typed.into())]),
             ]);
         }

@@ -745,31 +745,14 @@ fn render_settings(view: &mut View, app: &App) {
 /// The parental PIN dialog: what it asks, the digits typed (as dots), the
 /// digit Up/Down choose, and what went wrong.
 fn render_pin(view: &mut View, app: &App) {
-    use crate::app::{PinMessage, PinPurpose};
     let api = view.ui.global::<Api>();
-    let Some(d) = app.pin_dialog() else {
+    let (Some(d), Some((title, message))) = (app.pin_dialog(), app.pin_texts()) else {
         set_if(api.get_pin_dialog(), false, |v| api.set_pin_dialog(v));
         return;
     };
     let lang = app.lang();
-    let title = match d.purpose {
-        PinPurpose::Choose => "pin-choose",
-        PinPurpose::Confirm(_) => "pin-confirm",
-        _ => "pin-enter",
-    };
-    let message = match d.message {
-        None => String::new(),
-        Some(PinMessage::Mismatch) => tr(lang, "pin-mismatch", &[]),
-        Some(PinMessage::Wrong { left }) => tr(lang, "pin-wrong", &[("left", left.into())]),
-        Some(PinMessage::Wait { until_ms }) => {
-            let seconds = until_ms.saturating_sub(app.now_ms()).div_ceil(1000);
-            tr(lang, "pin-wait", &[("seconds", seconds.into())])
-        }
-    };
     set_if(api.get_pin_dialog(), true, |v| api.set_pin_dialog(v));
-    set_if(api.get_pin_title(), tr(lang, title, &[]).into(), |v| {
-        api.set_pin_title(v)
-    });
+    set_if(api.get_pin_title(), title.into(), |v| api.set_pin_title(v));
     set_if(api.get_pin_hint(), tr(lang, "pin-hint", &[]).into(), |v| {
         api.set_pin_hint(v)
     });
