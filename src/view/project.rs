@@ -539,11 +539,14 @@ fn render_player(view: &mut View, app: &App, lang: &str, default: &str) {
     set_if(api.get_countdown(), countdown as i32, |v| {
         api.set_countdown(v)
     });
-    let next_in = tr(lang, "next-in", &[("seconds", countdown.into())]);
-    let mut labels = api.get_labels();
-    if countdown > 0 && labels.next_in != next_in {
-        labels.next_in = next_in.into();
-        api.set_labels(labels);
+    // Worded only while it counts: the player renders on every tick.
+    if countdown > 0 {
+        let next_in = tr(lang, "next-in", &[("seconds", countdown.into())]);
+        let mut labels = api.get_labels();
+        if labels.next_in != next_in {
+            labels.next_in = next_in.into();
+            api.set_labels(labels);
+        }
     }
     set_if(api.get_controls(), app.controls_visible(), |v| {
         api.set_controls(v)
