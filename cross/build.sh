@@ -35,9 +35,9 @@ unset PKG_CONFIG_PATH
 cd "$PROJECT_DIR"
 # The box build: linuxkms only, no winit (PILLARBOX_FEATURES=tv,winit for a
 # box that runs a window system).
-cargo build --release --locked --target "$RUST_TARGET" --bin pillarbox \
+cargo build --profile "$PROFILE" --locked --target "$RUST_TARGET" --bin pillarbox \
     --no-default-features --features "${PILLARBOX_FEATURES:-tv}"
-bin="target/$RUST_TARGET/release/pillarbox"
+bin="target/$RUST_TARGET/$PROFILE_DIR/pillarbox"
 echo "built $bin ($(stat -c %s "$bin") bytes)"
 command -v file >/dev/null && file "$bin"
 [ -n "$package" ] || exit 0

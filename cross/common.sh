@@ -6,6 +6,12 @@ PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 export PATH="$HOME/.cargo/bin:$PATH"
+# The Cargo profile built: `release` for boxes; CI sets ci-cross (less
+# optimised, compiles in about half the time) since it only proves that the
+# build links and runs under qemu.
+PROFILE="${PILLARBOX_PROFILE:-release}"
+PROFILE_DIR="$PROFILE"
+[ "$PROFILE" = dev ] && PROFILE_DIR=debug
 
 usage_arch() {
     echo "usage: $0 aarch64|armv7" >&2

@@ -15,7 +15,7 @@ source "$(dirname "$0")/common.sh"
 set_arch "${1:-}"
 episodes="${2:-2}"
 
-bin="$PROJECT_DIR/target/$RUST_TARGET/release/pillarbox"
+bin="$PROJECT_DIR/target/$RUST_TARGET/$PROFILE_DIR/pillarbox"
 [ -x "$bin" ] || "$PROJECT_DIR/cross/build.sh" "$1" --no-package
 # What the binary loads at run time, in the target's architecture: decoders
 # and demuxers to play, x264 and an AAC encoder to make the demo episodes.
