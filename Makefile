@@ -21,11 +21,14 @@ DEB_PACKAGES := build-essential pkg-config ca-certificates curl \
 	gstreamer1.0-gl gstreamer1.0-x libegl-mesa0 xvfb gstreamer1.0-espeak \
 	python3-jsonschema systemd
 
+# Only the tests need these: a headless browser for the unlock page test.
+TEST_PACKAGES := chromium-headless-shell
+
 .PHONY: deps run test lint bench fuzz-build fuzz
 
 deps:
 	@missing=""; \
-	for p in $(DEB_PACKAGES); do \
+	for p in $(DEB_PACKAGES) $(EXTRA_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}\n' "$$p:$(ARCH)" 2>/dev/null | grep -q "install ok installed" \
 	    || dpkg-query -W -f='$${Status}\n' "$$p:all" 2>/dev/null | grep -q "install ok installed" \
 	    || missing="$$missing $$p:$(ARCH)"; \
@@ -42,7 +45,8 @@ deps:
 run: deps
 	cargo run --release -- --windowed
 
-test: deps
+test:
+	@$(MAKE) -s deps EXTRA_PACKAGES="$(TEST_PACKAGES)"
 	cargo test
 
 # pillarbox against gst-play-1.0 and mpv (installed if missing), then the

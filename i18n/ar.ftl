@@ -40,6 +40,23 @@ locked-free = الحلقات 1–{ $free } من { $title } مجانية.
 locked-price = تُفتح الحلقات { $first }–{ $last } مقابل { $price } { $currency }.
 locked-not-free = الحلقات { $first }–{ $last } ليست مجانية.
 locked-unavailable = فتح الحلقات على هذا التلفاز غير متاح بعد. اضغط موافق أو رجوع للعودة.
+locked-coins = افتح الحلقة { $number } مقابل { $price } عملة
+locked-balance = رصيدك: { $coins } عملة
+locked-phone = افتح بهاتفك
+locked-code-hint = امسح الرمز بكاميرا هاتفك، أو افتح { $uri } واكتب هذا الرمز:
+locked-confirm = هل تنفق { $price } من عملاتك الـ { $coins } على الحلقة { $number }؟
+locked-unlock = افتح
+locked-cancel = إلغاء
+locked-waiting = لحظة من فضلك…
+locked-signed-in = تم تسجيل دخول هذا التلفاز. اختر طريقة الفتح.
+locked-not-enough = العملات لا تكفي: لديك { $balance } والسعر { $price }. أضف عملات من هاتفك.
+locked-expired = انتهت صلاحية الرمز. اضغط موافق للحصول على رمز جديد.
+locked-denied = رُفض الطلب على الهاتف.
+locked-signed-out = تم تسجيل خروج هذا التلفاز. افتح بهاتفك لتسجيل الدخول من جديد.
+locked-not-paired = سجّل الدخول بهاتفك أولاً.
+locked-network = لا اتصال بـ { $provider }. لم يُنفق شيء: حاول مجددًا بعد قليل.
+locked-server = تعذّر على { $provider } إتمام ذلك. لم يُنفق شيء: حاول لاحقًا.
+locked-how = اضغط موافق للاختيار، ورجوع للعودة. تبدأ الحلقة وحدها بعد فتحها.
 back = رجوع
 
 ## Player

@@ -38,6 +38,23 @@ locked-free = Episodes 1–{ $free } of { $title } are free to watch.
 locked-price = Episodes { $first }–{ $last } unlock for { $price } { $currency }.
 locked-not-free = Episodes { $first }–{ $last } are not free.
 locked-unavailable = Unlocking on this TV is not available yet. Press OK or Back to return.
+locked-coins = Unlock episode { $number } for { $price } coins
+locked-balance = Your balance: { $coins } coins
+locked-phone = Unlock on your phone
+locked-code-hint = Scan with your phone's camera, or open { $uri } and type this code:
+locked-confirm = Spend { $price } of your { $coins } coins on episode { $number }?
+locked-unlock = Unlock
+locked-cancel = Cancel
+locked-waiting = One moment…
+locked-signed-in = This TV is signed in. Choose how to unlock.
+locked-not-enough = Not enough coins: you have { $balance }, this costs { $price }. Add coins on your phone.
+locked-expired = The code has expired. Press OK for a new one.
+locked-denied = The request was refused on the phone.
+locked-signed-out = This TV was signed out. Unlock on your phone to sign in again.
+locked-not-paired = Sign in on your phone first.
+locked-network = No connection to { $provider }. Nothing was spent: try again in a moment.
+locked-server = { $provider } could not finish this. Nothing was spent: try again later.
+locked-how = Press OK to choose, Back to return. The episode starts by itself once it is unlocked.
 back = Back
 
 ## Player

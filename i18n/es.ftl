@@ -37,6 +37,23 @@ locked-free = Los episodios 1–{ $free } de { $title } son gratis.
 locked-price = Los episodios { $first }–{ $last } se desbloquean por { $price } { $currency }.
 locked-not-free = Los episodios { $first }–{ $last } no son gratis.
 locked-unavailable = Aún no se puede desbloquear en este televisor. Pulsa OK o Atrás para volver.
+locked-coins = Desbloquear el episodio { $number } por { $price } monedas
+locked-balance = Tu saldo: { $coins } monedas
+locked-phone = Desbloquear con el móvil
+locked-code-hint = Escanea con la cámara del móvil, o abre { $uri } y escribe este código:
+locked-confirm = ¿Gastar { $price } de tus { $coins } monedas en el episodio { $number }?
+locked-unlock = Desbloquear
+locked-cancel = Cancelar
+locked-waiting = Un momento…
+locked-signed-in = Este televisor ya tiene la sesión iniciada. Elige cómo desbloquear.
+locked-not-enough = No tienes monedas suficientes: tienes { $balance } y cuesta { $price }. Añade monedas con el móvil.
+locked-expired = El código ha caducado. Pulsa OK para obtener otro.
+locked-denied = La solicitud se rechazó en el móvil.
+locked-signed-out = Se cerró la sesión de este televisor. Desbloquea con el móvil para volver a iniciarla.
+locked-not-paired = Inicia sesión con el móvil primero.
+locked-network = No hay conexión con { $provider }. No se ha gastado nada: inténtalo de nuevo en un momento.
+locked-server = { $provider } no pudo completarlo. No se ha gastado nada: inténtalo más tarde.
+locked-how = Pulsa OK para elegir, Atrás para volver. El episodio empieza solo cuando se desbloquea.
 back = Atrás
 
 ## Player

@@ -37,6 +37,23 @@ locked-free = Sehemu 1–{ $free } za { $title } ni bure kutazama.
 locked-price = Sehemu { $first }–{ $last } hufunguliwa kwa { $price } { $currency }.
 locked-not-free = Sehemu { $first }–{ $last } si bure.
 locked-unavailable = Kufungua kwenye TV hii bado hakupatikani. Bonyeza OK au Rudi.
+locked-coins = Fungua sehemu ya { $number } kwa sarafu { $price }
+locked-balance = Salio lako: sarafu { $coins }
+locked-phone = Fungua kwa simu yako
+locked-code-hint = Piga picha kwa kamera ya simu, au fungua { $uri } na uandike msimbo huu:
+locked-confirm = Tumia sarafu { $price } kati ya { $coins } kwa sehemu ya { $number }?
+locked-unlock = Fungua
+locked-cancel = Ghairi
+locked-waiting = Subiri kidogo…
+locked-signed-in = TV hii imeingia. Chagua jinsi ya kufungua.
+locked-not-enough = Sarafu hazitoshi: una { $balance }, bei ni { $price }. Ongeza sarafu kwa simu yako.
+locked-expired = Msimbo umeisha muda. Bonyeza OK upate mpya.
+locked-denied = Ombi lilikataliwa kwenye simu.
+locked-signed-out = TV hii imetolewa. Fungua kwa simu yako ili kuingia tena.
+locked-not-paired = Ingia kwa simu yako kwanza.
+locked-network = Hakuna muunganisho na { $provider }. Hakuna kilichotumika: jaribu tena baada ya muda.
+locked-server = { $provider } haikuweza kukamilisha hili. Hakuna kilichotumika: jaribu tena baadaye.
+locked-how = Bonyeza OK kuchagua, Rudi kurudi. Sehemu itaanza yenyewe ikifunguliwa.
 back = Rudi
 
 ## Player

@@ -34,6 +34,23 @@ locked-free = 《{ $title }》第 1–{ $free } 集免费观看。
 locked-price = 第 { $first }–{ $last } 集需 { $price } { $currency } 解锁。
 locked-not-free = 第 { $first }–{ $last } 集不免费。
 locked-unavailable = 暂不支持在电视上解锁。按确定或返回键返回。
+locked-coins = 用 { $price } 金币解锁第 { $number } 集
+locked-balance = 你的余额：{ $coins } 金币
+locked-phone = 用手机解锁
+locked-code-hint = 用手机相机扫码，或打开 { $uri } 并输入此代码：
+locked-confirm = 用你 { $coins } 金币中的 { $price } 金币解锁第 { $number } 集？
+locked-unlock = 解锁
+locked-cancel = 取消
+locked-waiting = 请稍候…
+locked-signed-in = 这台电视已登录。请选择解锁方式。
+locked-not-enough = 金币不足：你有 { $balance }，需要 { $price }。请在手机上充值。
+locked-expired = 代码已过期。按确定获取新代码。
+locked-denied = 手机上拒绝了此请求。
+locked-signed-out = 这台电视已退出登录。请用手机解锁以重新登录。
+locked-not-paired = 请先在手机上登录。
+locked-network = 无法连接 { $provider }。没有扣费：请稍后再试。
+locked-server = { $provider } 无法完成此操作。没有扣费：请稍后再试。
+locked-how = 按确定选择，按返回键返回。解锁后剧集会自动播放。
 back = 返回
 
 ## Player

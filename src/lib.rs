@@ -30,6 +30,8 @@ pub mod qa;
 pub mod store;
 #[cfg(feature = "tv")]
 pub mod tv;
+#[cfg(feature = "player")]
+pub mod unlock;
 #[cfg(feature = "tv")]
 pub mod view;
 pub mod webvtt;

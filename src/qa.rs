@@ -41,6 +41,12 @@ pub enum Ready {
     Posters,
     /// An episode has played this far.
     PlayingMs(u64),
+    /// The Locked screen shows a code for the phone; it is printed on
+    /// stdout as one JSON line, `{"pairing":{"user_code":..,"uri":..,
+    /// "uri_complete":..}}`, for a test (or a person) to finish on a phone.
+    Pairing,
+    /// The Locked screen is not waiting for the server any more.
+    Answered,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,8 +64,8 @@ pub enum Step {
 
 impl std::str::FromStr for Step {
     type Err = String;
-    /// `home`, `posters`, `playing:MS`, `key:ACTION`, `sleep:MS`,
-    /// `shot:FILE`, `rss:LABEL`.
+    /// `home`, `posters`, `playing:MS`, `pairing`, `answered`,
+    /// `key:ACTION`, `sleep:MS`, `shot:FILE`, `rss:LABEL`.
     fn from_str(s: &str) -> Result<Step, String> {
         let (name, arg) = s.split_once(':').unwrap_or((s, ""));
         let ms = |a: &str| {
@@ -70,6 +76,8 @@ impl std::str::FromStr for Step {
             "home" => Step::Wait(Ready::Home),
             "posters" => Step::Wait(Ready::Posters),
             "playing" => Step::Wait(Ready::PlayingMs(ms(arg)?)),
+            "pairing" => Step::Wait(Ready::Pairing),
+            "answered" => Step::Wait(Ready::Answered),
             "sleep" => Step::Sleep(Duration::from_millis(ms(arg)?)),
             "key" => Step::Key(
                 serde_json::from_value(serde_json::Value::String(arg.into()))
@@ -111,6 +119,10 @@ pub struct QaReport {
     pub subtitle_cues: Vec<crate::view::subtitles::ShownCue>,
     /// Why the episode's subtitles are not shown, at the end, if they are not.
     pub subtitle_note: Option<String>,
+    /// The account's coins at the end, once paired.
+    pub coins: Option<u64>,
+    /// What the Locked screen says at the end (paid, not enough coins, ...).
+    pub locked_message: Option<String>,
     /// Network runtimes and HTTP clients the process built: one each.
     pub net_runtimes: usize,
     pub http_clients: usize,
@@ -249,6 +261,11 @@ pub fn run(
     let screen = format!("{:?}", api.get_screen()).to_lowercase();
     let notice = Some(api.get_notice().to_string()).filter(|n| !n.is_empty());
     let subtitle_note = Some(api.get_subtitle_note().to_string()).filter(|n| !n.is_empty());
+    let (coins, locked_message) = {
+        let s = session.shell.borrow();
+        let message = s.app().locked_message();
+        (s.app().coins(), Some(message).filter(|m| !m.is_empty()))
+    };
     let gl_frames = session.gl_frames_shown();
     let played = session.played();
     let speech = session.spoken();
@@ -264,6 +281,8 @@ pub fn run(
     r.report.screen = screen;
     r.report.notice = notice;
     r.report.subtitle_note = subtitle_note;
+    r.report.coins = coins;
+    r.report.locked_message = locked_message;
     if let Some(e) = r.error.take() {
         return Err(QaError::Step(e));
     }
@@ -298,6 +317,24 @@ fn advance(r: &mut Runner, shell: &Rc<RefCell<Shell>>, surface: &Surface) -> Res
                         }
                         None => false,
                     },
+                    Ready::Pairing => match &app.locked_state().pairing {
+                        Some(p) => {
+                            use std::io::Write;
+                            let line = serde_json::json!({ "pairing": {
+                                "user_code": p.user_code,
+                                "uri": p.uri,
+                                "uri_complete": p.uri_complete,
+                            }});
+                            let mut out = std::io::stdout().lock();
+                            let _ = writeln!(out, "{line}");
+                            let _ = out.flush();
+                            true
+                        }
+                        None => false,
+                    },
+                    Ready::Answered => {
+                        matches!(app.screen(), Screen::Locked(..)) && !app.locked_state().waiting
+                    }
                 };
                 if !done {
                     return Ok(());

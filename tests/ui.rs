@@ -491,3 +491,53 @@ fn large_text_and_high_contrast_reflow_every_screen() {
     h.key(Key::F1);
     h.matches_reference("settings-150-contrast");
 }
+
+#[test]
+fn the_locked_screen_offers_coins_with_a_confirmation_and_a_code_for_the_phone() {
+    use pillarbox::unlock::{Entitlements, UnlockCommand, UnlockReport};
+    let h = harness();
+    let doc = Entitlements {
+        format: pillarbox::unlock::entitlements::FORMAT.into(),
+        account: "demo-viewer".into(),
+        issued: "2026-01-01T00:00:00Z".into(),
+        expires: "2099-01-01T00:00:00Z".into(),
+        coins: 120,
+        vip_until: None,
+        series: Default::default(),
+        episodes: Default::default(),
+    };
+    h.event(Event::Unlock(UnlockReport::Entitlements {
+        doc: Some(std::sync::Arc::new(doc)),
+        paired: true,
+    }));
+    // The CEO's Secret, episode 9: 8 are free.
+    h.key(Key::Return);
+    h.key_text("9");
+    h.key(Key::Return);
+    assert_eq!(h.screen(), "locked");
+    assert_eq!(h.api().get_locked_coins(), "Unlock episode 9 for 49 coins");
+    assert_eq!(h.api().get_locked_balance(), "Your balance: 120 coins");
+    h.matches_reference("locked-coins");
+    h.key(Key::Return);
+    assert!(h.api().get_locked_confirm());
+    h.matches_reference("locked-confirm");
+    h.key(Key::Escape);
+    assert!(!h.api().get_locked_confirm());
+    assert_eq!(h.screen(), "locked");
+    // The phone: a code, its QR, spelled out.
+    h.key(Key::DownArrow);
+    h.key(Key::Return);
+    let asked = h.commands.borrow().iter().any(|c| {
+        matches!(c, Command::Unlock(UnlockCommand::Pair { series, episode: 9 }) if series == "ceo-secret")
+    });
+    assert!(asked);
+    h.event(Event::Unlock(UnlockReport::Pairing {
+        user_code: "BCDF-GHJK".into(),
+        uri: "https://drama.example/tv".into(),
+        uri_complete: Some("https://drama.example/tv?user_code=BCDF-GHJK".into()),
+        expires_in_s: 600,
+    }));
+    assert!(h.api().get_locked_pairing());
+    assert_eq!(h.api().get_locked_code_spelled(), "B C D F, G H J K");
+    h.matches_reference("locked-pairing");
+}

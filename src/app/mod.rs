@@ -7,6 +7,7 @@
 
 pub mod history;
 pub mod parental;
+pub mod paywall;
 pub mod settings;
 pub mod shelf;
 
@@ -55,8 +56,11 @@ pub enum Event {
     },
     /// Monotonic milliseconds since the app started.
     Tick(u64),
-    /// The wall clock changed minute: "21:04" (the player shows it).
-    Clock(String),
+    /// The wall clock changed minute: "21:04" (the player shows it), and
+    /// the time (entitlements expire).
+    Clock(String, chrono::DateTime<chrono::Utc>),
+    /// From the unlock service: entitlements, pairing, purchases.
+    Unlock(crate::unlock::UnlockReport),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -125,6 +129,8 @@ pub enum Command {
     SaveHistory(History),
     /// Write these settings to the state directory.
     SaveSettings(Settings),
+    /// For the unlock service (pairing, purchases, entitlements).
+    Unlock(crate::unlock::UnlockCommand),
     /// Read `text` aloud in `lang` (spoken UI), cutting what was said;
     /// `rate` and `volume` in percent.
     Speak {
@@ -318,6 +324,15 @@ pub struct App {
     now_ms: u64,
     continue_title: String,
     last_token: PlayToken,
+    /// The viewer's entitlements (unlocked episodes, coins), checked.
+    entitlements: Option<Arc<crate::unlock::Entitlements>>,
+    /// The box holds a token of the unlock API.
+    paired: bool,
+    /// The wall clock, for entitlements' expiry.
+    wall: chrono::DateTime<chrono::Utc>,
+    /// The unlock API the service was told to use.
+    unlock_api: Option<crate::catalog::model::UnlockApi>,
+    locked: paywall::LockedState,
 }
 
 impl App {
@@ -361,6 +376,11 @@ impl App {
             notice: None,
             now_ms: 0,
             last_token: 0,
+            entitlements: None,
+            paired: false,
+            wall: chrono::Utc::now(),
+            unlock_api: None,
+            locked: Default::default(),
         }
     }
 
@@ -574,11 +594,6 @@ impl App {
         let catalog = self.catalog.as_ref()?;
         catalog.series.get(*self.series_index.get(id)?)
     }
-    /// Whether episode `number` of `series` may be played now. Unlocking
-    /// (payment, coins, ads) is not built yet: only free episodes play.
-    pub fn playable(series: &Series, number: u32) -> bool {
-        number <= series.free_episodes
-    }
     /// Seconds left on the "Next in N s" countdown, while it runs.
     pub fn countdown(&self) -> Option<u64> {
         let p = self.player.as_ref()?;
@@ -587,7 +602,7 @@ impl App {
         }
         let series = self.series(&p.series)?;
         let next = next_episode(series, p.episode)?;
-        if !App::playable(series, next.number) {
+        if !self.playable(series, next.number) {
             return None;
         }
         let left = p.duration_ms?.saturating_sub(p.position_ms);
@@ -609,7 +624,14 @@ impl App {
         let mut out = Vec::new();
         match event {
             Event::Tick(now) => self.now_ms = now,
-            Event::Clock(text) => self.clock = Some(text),
+            Event::Clock(text, now) => {
+                self.clock = Some(text);
+                self.wall = now;
+            }
+            Event::Unlock(report) => {
+                self.on_unlock(report, &mut out);
+                self.speak_focus(&mut out);
+            }
             Event::Catalog {
                 catalog,
                 problem,
@@ -677,7 +699,7 @@ impl App {
             }
             _ => return None,
         };
-        if !App::playable(series, number) || self.parental_locked(series) {
+        if !self.playable(series, number) || self.parental_locked(series) {
             return None;
         }
         stream_url(series.episodes.iter().find(|e| e.number == number)?)
@@ -713,6 +735,14 @@ impl App {
     }
 
     fn set_catalog(&mut self, mut catalog: Arc<Catalog>, out: &mut Vec<Command>) {
+        if catalog.unlock_api != self.unlock_api {
+            self.unlock_api.clone_from(&catalog.unlock_api);
+            if let Some(api) = &catalog.unlock_api {
+                out.push(Command::Unlock(crate::unlock::UnlockCommand::Connect(
+                    api.clone(),
+                )));
+            }
+        }
         // The grid, Next and Previous go by episode number, whatever order
         // the catalog lists episodes in.
         if catalog
@@ -860,11 +890,7 @@ impl App {
             Screen::Home => self.home_action(action, out),
             Screen::Series(id) => self.series_action(&id, action, out),
             Screen::Player => self.player_action(action, out),
-            Screen::Locked(..) => {
-                if matches!(action, Action::Back | Action::Ok) {
-                    self.stack.pop();
-                }
-            }
+            Screen::Locked(id, number) => self.locked_action(&id, number, action, out),
         }
     }
 
@@ -1181,7 +1207,7 @@ impl App {
                         let number = e.number;
                         let mut parts =
                             vec![tr(lang, "spoken-episode", &[("number", number.into())])];
-                        if !App::playable(s, number) {
+                        if !self.playable(s, number) {
                             parts.push(tr(lang, "spoken-locked", &[]));
                             if let Some(u) = &s.unlock {
                                 parts.push(format!("{} {}", u.price, u.currency));
@@ -1226,14 +1252,7 @@ impl App {
                 }
                 tr(lang, "spoken-episode", &[("number", p.episode.into())])
             }
-            Screen::Locked(id, number) => {
-                let mut parts = vec![tr(lang, "locked-title", &[("number", (*number).into())])];
-                if let Some(u) = self.series(id).and_then(|s| s.unlock.as_ref()) {
-                    parts.push(format!("{} {}", u.price, u.currency));
-                }
-                parts.push(tr(lang, "back", &[]));
-                join(&parts)
-            }
+            Screen::Locked(id, number) => join(&self.describe_locked(id, *number)),
         }
     }
 
@@ -1549,12 +1568,12 @@ impl App {
         let Some(episode) = series.episodes.iter().find(|e| e.number == number) else {
             return;
         };
-        if !App::playable(series, number) {
+        if !self.playable(series, number) {
             if self.screen() == &Screen::Player {
                 self.leave_player(out);
                 self.stack.pop();
             }
-            self.stack.push(Screen::Locked(series_id.into(), number));
+            self.push_locked(series_id, number);
             return;
         }
         let Some(url) = stream_url(episode) else {
@@ -1754,7 +1773,7 @@ impl App {
                 // The next episode loads while this one plays.
                 if let Some(s) = self.series(&series)
                     && let Some(next) = next_episode(s, episode)
-                    && App::playable(s, next.number)
+                    && self.playable(s, next.number)
                     && let Some(url) = stream_url(next)
                 {
                     out.push(Command::Preload { url });

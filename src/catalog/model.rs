@@ -37,8 +37,21 @@ pub struct Catalog {
     /// How boxes with parental control on treat ratings they do not know.
     #[serde(default, skip_serializing_if = "ParentalPolicy::is_default")]
     pub parental: ParentalPolicy,
+    /// The partner's unlock API (docs/unlock.md): where a box pairs, buys
+    /// and fetches entitlements, and the key that signs them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlock_api: Option<UnlockApi>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnlockApi {
+    /// Base URL; endpoint paths are joined to it ("device/code", ...).
+    pub url: String,
+    /// The Ed25519 public key (32 bytes, base64) that signs entitlements.
+    pub key: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

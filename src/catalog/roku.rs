@@ -444,6 +444,7 @@ pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, String>
             rails,
             series,
             parental: Default::default(),
+            unlock_api: None,
             extra: BTreeMap::new(),
         },
         warnings,

@@ -289,6 +289,12 @@ pub fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
     if let Some(logo) = &c.channel.logo {
         k.url("$.channel.logo".into(), logo);
     }
+    if let Some(api) = &c.unlock_api {
+        k.url("$.unlock_api.url".into(), &api.url);
+        if let Err(e) = super::verify::CatalogKey::from_base64(&api.key) {
+            k.push("$.unlock_api.key".into(), e.to_string());
+        }
+    }
     if let Some(color) = &c.channel.accent_color {
         let ok = color.len() == 7
             && color.starts_with('#')

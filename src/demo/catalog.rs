@@ -19,6 +19,8 @@ pub struct DemoSeries {
 }
 
 pub const EPISODE_SECONDS: u32 = 12;
+/// Coins a locked demo episode costs.
+pub const PRICE: u64 = 49;
 
 /// Series whose audio is not English, with subtitles in the UI languages,
 /// so that a newcomer sees subtitles at once; and one in English with
@@ -308,7 +310,7 @@ pub fn json(base: &Url) -> Value {
                 "languages": { "audio": audio, "subtitles": subtitle_langs },
                 "episode_count": s.episodes,
                 "free_episodes": s.free,
-                "unlock": { "price": 49, "currency": "coins" },
+                "unlock": { "price": PRICE, "currency": "coins" },
                 "published": s.published,
                 "episodes": episodes
             })
@@ -335,7 +337,11 @@ pub fn json(base: &Url) -> Value {
             { "id": "drama", "title": texts("Drama", ["剧情", "Drama", "Drama", "دراما"]),
               "rule": { "kind": "genre", "genre": "drama" } }
         ],
-        "series": series
+        "series": series,
+        "unlock_api": {
+            "url": at(super::partner::API_PATH.into()),
+            "key": super::partner::public_key()
+        }
     })
 }
 

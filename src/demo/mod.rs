@@ -5,6 +5,7 @@ pub mod catalog;
 mod error;
 pub mod fmp4;
 pub mod media;
+pub mod partner;
 pub mod server;
 
 use std::path::{Path, PathBuf};

@@ -77,6 +77,7 @@ impl DemoServer {
                 base: base.clone(),
                 busy: Default::default(),
             };
+            let partner = super::partner::Partner::new(base);
             axum::Router::new()
                 .route(
                     "/catalog.json",
@@ -91,6 +92,7 @@ impl DemoServer {
                     generate_on_demand,
                 ))
                 .with_state(state)
+                .merge(partner.router())
         })
     }
 

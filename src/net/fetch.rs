@@ -111,6 +111,24 @@ impl Attempt {
     }
 }
 
+/// A request to a partner API: a GET, or a POST of form fields.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiCall<'a> {
+    pub url: &'a Url,
+    pub form: Option<&'a [(&'a str, &'a str)]>,
+    pub bearer: Option<&'a str>,
+    pub headers: &'a [(&'static str, String)],
+    pub max_bytes: usize,
+}
+
+/// An API's answer: any status but 429 and 5xx (those are retried, then
+/// an error).
+#[derive(Debug, Clone)]
+pub struct ApiReply {
+    pub status: u16,
+    pub body: Bytes,
+}
+
 pub struct Fetcher {
     client: reqwest::Client,
     config: NetConfig,
@@ -385,6 +403,46 @@ impl Fetcher {
             };
             let bytes = self.read_body(resp, max_bytes, stats).await?;
             Ok(Fetched::Body { bytes, validators })
+        })
+        .await
+    }
+
+    /// A call to a partner's JSON API (the unlock API): the reply's status
+    /// and body whatever the status, since such APIs answer errors in JSON.
+    /// Network failures, 429 and 5xx are retried: callers only send calls
+    /// that are safe to repeat (idempotency keys, RFC 8628 polls).
+    pub async fn call(
+        &self,
+        what: &str,
+        call: &ApiCall<'_>,
+        stats: &FetchStats,
+    ) -> Result<ApiReply, NetError> {
+        self.config.policy.check(call.url)?;
+        self.with_retries(what, call.url, stats, call.max_bytes, || async {
+            let mut req = match call.form {
+                Some(form) => self.client.post(call.url.clone()).form(form),
+                None => self.client.get(call.url.clone()),
+            };
+            if let Some(token) = call.bearer {
+                req = req.bearer_auth(token);
+            }
+            for (name, value) in call.headers {
+                req = req.header(*name, value);
+            }
+            let resp = req
+                .header(reqwest::header::ACCEPT, "application/json")
+                .send()
+                .await
+                .map_err(send_error)?;
+            let status = resp.status();
+            if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+                return Err(Attempt::Status(status));
+            }
+            let body = self.read_body(resp, call.max_bytes, stats).await?;
+            Ok(ApiReply {
+                status: status.as_u16(),
+                body,
+            })
         })
         .await
     }

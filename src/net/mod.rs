@@ -17,7 +17,7 @@ pub mod policy;
 mod stack;
 
 #[cfg(feature = "player")]
-pub use fetch::{FetchStats, Fetched, Fetcher, Opened, Validators};
+pub use fetch::{ApiCall, ApiReply, FetchStats, Fetched, Fetcher, Opened, Validators};
 pub use policy::{PolicyError, UrlPolicy};
 #[cfg(feature = "player")]
 pub use stack::*;

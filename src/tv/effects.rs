@@ -40,6 +40,7 @@ pub struct TvEffects {
     played: PlayedLog,
     history: Option<(Sender<Saved>, Option<JoinHandle<()>>)>,
     speaker: super::speech::Speaker,
+    unlock: super::unlock::UnlockService,
 }
 
 /// What the store thread writes.
@@ -59,6 +60,7 @@ impl TvEffects {
     ) -> TvEffects {
         TvEffects {
             speaker: super::speech::Speaker::new(config.audio, config.duck.clone(), spoken),
+            unlock: super::unlock::UnlockService::new(net.clone(), store.dir().to_owned()),
             player: None,
             config,
             net,
@@ -172,6 +174,7 @@ impl Effects for TvEffects {
                     p.set_languages(&audio, &subtitles);
                 }
             }
+            Command::Unlock(command) => self.unlock.run(command),
             Command::Exit => {
                 let _ = slint::quit_event_loop();
             }
@@ -228,6 +231,7 @@ impl Effects for TvEffects {
 
     fn shutdown(&mut self) {
         self.speaker.stop();
+        self.unlock.run(crate::unlock::UnlockCommand::StopPairing);
         if let Some(mut p) = self.player.take() {
             p.stop();
         }

@@ -8,6 +8,7 @@ pub mod display;
 pub mod effects;
 pub mod shell;
 pub mod speech;
+pub mod unlock;
 
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -221,7 +222,7 @@ impl Session {
             let now = chrono::Local::now().format("%H:%M").to_string();
             if now != clock {
                 clock.clone_from(&now);
-                shell::deliver(Input::App(Event::Clock(now)));
+                shell::deliver(Input::App(Event::Clock(now, chrono::Utc::now())));
             }
         });
         // GStreamer starts once the first screen is up, not before it.

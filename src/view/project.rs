@@ -31,6 +31,8 @@ pub struct Models {
     settings_rows: Rc<VecModel<SettingData>>,
     /// The language the labels were last set in.
     labels_lang: Option<String>,
+    /// The pairing QR code and the text it encodes.
+    qr: Option<(String, slint::Image)>,
 }
 
 impl Models {
@@ -43,6 +45,7 @@ impl Models {
             rows_generation: None,
             settings_rows: Rc::new(VecModel::default()),
             labels_lang: None,
+            qr: None,
         };
         let api = ui.global::<Api>();
         api.set_rows(ModelRc::from(m.rows.clone()));
@@ -50,6 +53,20 @@ impl Models {
         api.set_up_next(ModelRc::from(m.up_next.clone()));
         api.set_settings_rows(ModelRc::from(m.settings_rows.clone()));
         m
+    }
+}
+
+impl Models {
+    /// The QR image of `text`, made once per code.
+    fn qr(&mut self, text: &str) -> slint::Image {
+        match &self.qr {
+            Some((t, img)) if t == text => img.clone(),
+            _ => {
+                let img = qr_image(text).unwrap_or_default();
+                self.qr = Some((text.to_owned(), img.clone()));
+                img
+            }
+        }
     }
 }
 
@@ -161,37 +178,7 @@ pub fn render(view: &mut View, app: &App) {
         Screen::Settings => {}
         Screen::Locked(id, number) => {
             if let Some(series) = app.series(&id) {
-                let title = localized(&series.title, &lang, &catalog.default_language);
-                let l = lang.as_str();
-                api.set_locked_title(tr(l, "locked-title", &[("number", number.into())]).into());
-                let (first, last) = (series.free_episodes + 1, series.episodes.len());
-                let rest = match &series.unlock {
-                    Some(u) => tr(
-                        l,
-                        "locked-price",
-                        &[
-                            ("first", first.into()),
-                            ("last", last.into()),
-                            ("price", u.price.into()),
-                            ("currency", u.currency.as_str().into()),
-                        ],
-                    ),
-                    None => tr(
-                        l,
-                        "locked-not-free",
-                        &[("first", first.into()), ("last", last.into())],
-                    ),
-                };
-                let free = tr(
-                    l,
-                    "locked-free",
-                    &[
-                        ("free", series.free_episodes.into()),
-                        ("title", title.into()),
-                    ],
-                );
-                api.set_locked_text(format!("{free} {rest}").into());
-                api.set_locked_detail(tr(l, "locked-unavailable", &[]).into());
+                render_locked(view, app, series, number, &lang, &catalog);
             }
         }
     }
@@ -394,7 +381,7 @@ fn render_series(view: &mut View, app: &App, series: &Series, lang: &str, defaul
         .episodes
         .iter()
         .map(|e| {
-            let (state, progress) = if !App::playable(series, e.number) {
+            let (state, progress) = if !app.playable(series, e.number) {
                 (EpisodeState::Locked, 0.0)
             } else {
                 match app.history().progress(&series.id, e.number) {
@@ -481,7 +468,7 @@ fn render_subtitles(view: &mut View, app: &App, series: &Series) {
         }
     };
     if let Some(next) = next_episode(series, p.episode)
-        && App::playable(series, next.number)
+        && app.playable(series, next.number)
         && let Some(track) = app::subtitles_for(series, next, &app.subtitle_prefs())
     {
         view.subtitle_track(&track.url);
@@ -530,7 +517,7 @@ fn render_player(view: &mut View, app: &App, lang: &str, default: &str) {
         up_next.push(UpNextData {
             label: tr(lang, "episode-short", &[("number", next.number.into())]).into(),
             title: localized(&next.title, lang, default).into(),
-            locked: !App::playable(series, next.number),
+            locked: !app.playable(series, next.number),
         });
     }
     sync(&view.models.up_next, up_next);
@@ -768,4 +755,132 @@ fn render_pin(view: &mut View, app: &App) {
     set_if(api.get_pin_message(), message.into(), |v| {
         api.set_pin_message(v)
     });
+}
+
+/// The Locked screen: what unlocks the episode, the balance, coins and
+/// phone choices, the pairing code, the confirmation and what happened.
+fn render_locked(
+    view: &mut View,
+    app: &App,
+    series: &Series,
+    number: u32,
+    lang: &str,
+    catalog: &crate::catalog::Catalog,
+) {
+    use crate::app::paywall::LockedChoice;
+    let api = view.ui.global::<Api>();
+    let l = lang;
+    let title = localized(&series.title, lang, &catalog.default_language);
+    api.set_locked_title(tr(l, "locked-title", &[("number", number.into())]).into());
+    let (first, last) = (series.free_episodes + 1, series.episodes.len());
+    let rest = match &series.unlock {
+        Some(u) => tr(
+            l,
+            "locked-price",
+            &[
+                ("first", first.into()),
+                ("last", last.into()),
+                ("price", u.price.into()),
+                ("currency", u.currency.as_str().into()),
+            ],
+        ),
+        None => tr(
+            l,
+            "locked-not-free",
+            &[("first", first.into()), ("last", last.into())],
+        ),
+    };
+    let free = tr(
+        l,
+        "locked-free",
+        &[
+            ("free", series.free_episodes.into()),
+            ("title", title.into()),
+        ],
+    );
+    api.set_locked_text(format!("{free} {rest}").into());
+    let state = app.locked_state();
+    let choices = app.unlock_available();
+    api.set_locked_choices(choices);
+    let price = app.coin_price(series);
+    api.set_locked_has_coins(price.is_some());
+    let balance = app
+        .coins()
+        .map(|c| tr(l, "locked-balance", &[("coins", c.into())]))
+        .unwrap_or_default();
+    api.set_locked_balance(balance.into());
+    if let Some(price) = price {
+        api.set_locked_coins(
+            tr(
+                l,
+                "locked-coins",
+                &[("number", number.into()), ("price", price.into())],
+            )
+            .into(),
+        );
+        api.set_locked_confirm_text(
+            tr(
+                l,
+                "locked-confirm",
+                &[
+                    ("number", number.into()),
+                    ("price", price.into()),
+                    ("coins", app.coins().unwrap_or(0).into()),
+                ],
+            )
+            .into(),
+        );
+    }
+    api.set_locked_phone(tr(l, "locked-phone", &[]).into());
+    api.set_locked_focus(match state.choice {
+        LockedChoice::Coins if price.is_some() => 0,
+        _ => 1,
+    });
+    api.set_locked_confirm(state.confirm.is_some());
+    api.set_locked_confirm_unlock(state.confirm == Some(true));
+    api.set_locked_unlock(tr(l, "locked-unlock", &[]).into());
+    api.set_locked_cancel(tr(l, "locked-cancel", &[]).into());
+    api.set_locked_waiting(state.waiting);
+    api.set_locked_pairing(state.pairing.is_some());
+    if let Some(p) = &state.pairing {
+        api.set_locked_code(p.user_code.clone().into());
+        api.set_locked_code_spelled(app::paywall::spell_code(&p.user_code).into());
+        api.set_locked_code_hint(
+            tr(l, "locked-code-hint", &[("uri", p.uri.clone().into())]).into(),
+        );
+        let qr_text = p.uri_complete.as_deref().unwrap_or(&p.uri);
+        api.set_locked_qr(view.models.qr(qr_text));
+    }
+    let message = app.locked_message();
+    api.set_locked_message(message.into());
+    let detail = if choices {
+        tr(l, "locked-how", &[])
+    } else {
+        tr(l, "locked-unavailable", &[])
+    };
+    api.set_locked_detail(detail.into());
+}
+
+/// A QR code as an image: black modules on white with the quiet zone,
+/// each module a whole number of pixels (drawn `pixelated`, it stays sharp).
+pub fn qr_image(text: &str) -> Option<slint::Image> {
+    let code = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M).ok()?;
+    let width = code.width();
+    let quiet = 4;
+    let side = width + 2 * quiet;
+    let scale = (440 / side).max(1);
+    let px = side * scale;
+    let mut buf = slint::SharedPixelBuffer::<slint::Rgb8Pixel>::new(px as u32, px as u32);
+    let colors = code.to_colors();
+    for (i, pixel) in buf.make_mut_slice().iter_mut().enumerate() {
+        let (x, y) = (i % px / scale, i / px / scale);
+        let dark = x >= quiet
+            && y >= quiet
+            && x < quiet + width
+            && y < quiet + width
+            && colors[(y - quiet) * width + (x - quiet)] == qrcode::Color::Dark;
+        let v = if dark { 0 } else { 255 };
+        *pixel = slint::Rgb8Pixel { r: v, g: v, b: v };
+    }
+    Some(slint::Image::from_rgb8(buf))
 }

@@ -16,3 +16,4 @@ mod playback;
 mod preload;
 mod roku;
 mod tv_app;
+mod unlock;

@@ -2,6 +2,8 @@
 //! test binary, and a fault-injecting HTTP server on 127.0.0.1.
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -138,6 +140,8 @@ pub enum Fault {
     /// Answer a Range request with 206 and only the first this many bytes
     /// of the range, its Content-Range saying so (consistent, but short).
     ShortRange(u64),
+    /// Answer 200 with this JSON body (a forged or broken API answer).
+    Json(String),
 }
 
 /// A request as the server saw it.
@@ -159,6 +163,8 @@ struct Rule {
 #[derive(Default)]
 struct ServerState {
     root: PathBuf,
+    /// Answers what no fault takes, instead of the files under `root`.
+    inner: Option<axum::Router>,
     rules: Mutex<Vec<Rule>>,
     hits: Mutex<HashMap<String, u32>>,
     seen: Mutex<Vec<Seen>>,
@@ -217,11 +223,27 @@ impl TestServer {
     /// The same server over HTTPS with a certificate for 127.0.0.1 and
     /// localhost issued by `ca`.
     pub fn start_tls(root: &Path, ca: &TestCa) -> TestServer {
+        Self::start_tls_with(root, ca, |_| None)
+    }
+
+    /// An HTTPS server whose answers come from the router `app` makes for
+    /// the server's base URL (faults still apply first).
+    pub fn start_tls_router(ca: &TestCa, app: impl FnOnce(&str) -> axum::Router) -> TestServer {
+        Self::start_tls_with(Path::new("/nonexistent"), ca, |base| Some(app(base)))
+    }
+
+    fn start_tls_with(
+        root: &Path,
+        ca: &TestCa,
+        inner: impl FnOnce(&str) -> Option<axum::Router>,
+    ) -> TestServer {
         use hyper_util::rt::{TokioExecutor, TokioIo};
         use tokio_rustls::rustls;
 
-        let (runtime, state, listener) = Self::bind(root);
+        let (runtime, mut state, listener) = Self::bind(root);
         let addr = listener.local_addr().expect("addr");
+        let base = format!("https://{addr}/");
+        Arc::get_mut(&mut state).expect("not shared yet").inner = inner(&base);
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let tls = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -255,7 +277,7 @@ impl TestServer {
             }
         });
         TestServer {
-            base: format!("https://{addr}/"),
+            base,
             state,
             _runtime: runtime,
         }
@@ -325,13 +347,22 @@ async fn handle(State(state): State<Arc<ServerState>>, req: Request) -> Response
             })
     };
     match fault {
-        None => serve(&state.root, req).await,
+        None => match &state.inner {
+            Some(app) => app.clone().oneshot(req).await.into_response(),
+            None => serve(&state.root, req).await,
+        },
+        Some(Fault::Json(body)) => {
+            ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
         Some(Fault::Status(code)) => StatusCode::from_u16(code)
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
             .into_response(),
         Some(Fault::Delay(d)) => {
             tokio::time::sleep(d).await;
-            serve(&state.root, req).await
+            match &state.inner {
+                Some(app) => app.clone().oneshot(req).await.into_response(),
+                None => serve(&state.root, req).await,
+            }
         }
         Some(Fault::Throttle(rate)) => {
             let data = read(&state.root, &path).await;

@@ -1,0 +1,547 @@
+//! The demo partner's side of the unlock API (docs/unlock.md), served by
+//! the demo server: pairing (RFC 8628), a verification page where a phone,
+//! or a browser on the same machine, approves a purchase or adds coins,
+//! coin purchases with idempotency keys, and entitlements signed with the
+//! demo key. One demo account, in memory: it starts with
+//! [`STARTING_COINS`] coins each time the demo starts.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use ed25519_dalek::{Signer, SigningKey};
+use serde::Deserialize;
+use serde_json::json;
+use url::Url;
+
+use super::catalog as demo_catalog;
+use crate::unlock::entitlements::{Entitlements, FORMAT, SignedEntitlements};
+
+/// Where the API lives under the demo server.
+pub const API_PATH: &str = "api/unlock/v1/";
+/// The verification page.
+pub const PAGE_PATH: &str = "activate";
+/// The demo viewer's coins when the demo starts.
+pub const STARTING_COINS: u64 = 120;
+/// Coins the page's "Add coins" button adds.
+pub const COINS_PACK: u64 = 100;
+const ACCOUNT: &str = "demo-viewer";
+/// Seconds between polls the box is asked to keep (short: a demo).
+const INTERVAL_S: u64 = 2;
+const CODE_LIFETIME: Duration = Duration::from_secs(600);
+const ENTITLEMENTS_DAYS: i64 = 7;
+/// The demo's signing key. It is public (this file): it protects nothing
+/// but the demo, and shows partners what a box checks.
+const DEMO_SEED: [u8; 32] = *b"pillarbox demo entitlements key!";
+/// Letters without vowels or look-alikes (RFC 8628 section 6.1).
+const USER_CODE_ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
+
+/// The demo key's public half, as a catalog's `unlock_api.key`.
+pub fn public_key() -> String {
+    STANDARD.encode(
+        SigningKey::from_bytes(&DEMO_SEED)
+            .verifying_key()
+            .as_bytes(),
+    )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Approval {
+    Pending,
+    Approved,
+    Denied,
+}
+
+struct DeviceRequest {
+    user_code: String,
+    series: String,
+    episode: u32,
+    expires: Instant,
+    approval: Approval,
+    last_poll: Option<Instant>,
+}
+
+#[derive(Default)]
+struct Account {
+    coins: u64,
+    series: BTreeSet<String>,
+    episodes: BTreeMap<String, BTreeSet<u32>>,
+}
+
+#[derive(Default)]
+struct Ledger {
+    account: Account,
+    /// device_code → request.
+    devices: HashMap<String, DeviceRequest>,
+    tokens: BTreeSet<String>,
+    /// Idempotency key → the answer given: a repeat gets it again.
+    purchases: HashMap<String, (StatusCode, String)>,
+}
+
+/// The partner's state; clone freely.
+#[derive(Clone)]
+pub struct Partner {
+    ledger: Arc<Mutex<Ledger>>,
+    base: Url,
+    key: Arc<SigningKey>,
+}
+
+#[derive(Deserialize)]
+struct DeviceCodeForm {
+    client_id: String,
+    series: String,
+    episode: u32,
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    grant_type: String,
+    device_code: String,
+}
+
+#[derive(Deserialize)]
+struct PurchaseForm {
+    series: String,
+    episode: u32,
+    price: u64,
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    user_code: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PageForm {
+    user_code: String,
+    action: String,
+}
+
+fn oauth_error(status: StatusCode, error: &str) -> Response {
+    (status, axum::Json(json!({ "error": error }))).into_response()
+}
+
+impl Partner {
+    /// The demo partner of the demo server at `base`.
+    pub fn new(base: &Url) -> Partner {
+        Partner {
+            ledger: Arc::new(Mutex::new(Ledger {
+                account: Account {
+                    coins: STARTING_COINS,
+                    ..Default::default()
+                },
+                ..Default::default()
+            })),
+            base: base.clone(),
+            key: Arc::new(SigningKey::from_bytes(&DEMO_SEED)),
+        }
+    }
+
+    /// The API's routes (under [`API_PATH`]) and the page (at [`PAGE_PATH`]).
+    pub fn router(&self) -> axum::Router {
+        let api = format!("/{API_PATH}");
+        axum::Router::new()
+            .route(&format!("{api}device/code"), post(device_code))
+            .route(&format!("{api}token"), post(token))
+            .route(&format!("{api}entitlements"), get(entitlements))
+            .route(&format!("{api}purchase"), post(purchase))
+            .route(&format!("/{PAGE_PATH}"), get(page).post(page_action))
+            .with_state(self.clone())
+    }
+
+    /// Tests: the demo account's coins now.
+    pub fn coins(&self) -> u64 {
+        self.lock().account.coins
+    }
+
+    /// Tests: forgets every token, as a partner revoking this box would.
+    pub fn revoke_tokens(&self) {
+        self.lock().tokens.clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Ledger> {
+        // A panicked handler leaves the ledger as it was at the panic: usable.
+        self.ledger.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn signed(&self, account: &Account) -> SignedEntitlements {
+        let now = chrono::Utc::now();
+        let doc = Entitlements {
+            format: FORMAT.into(),
+            account: ACCOUNT.into(),
+            issued: now.to_rfc3339(),
+            expires: (now + chrono::Duration::days(ENTITLEMENTS_DAYS)).to_rfc3339(),
+            coins: account.coins,
+            vip_until: None,
+            series: account.series.clone(),
+            episodes: account.episodes.clone(),
+        };
+        let payload = serde_json::to_vec(&doc).expect("entitlements serialise");
+        SignedEntitlements {
+            entitlements: STANDARD.encode(&payload),
+            signature: STANDARD.encode(self.key.sign(&payload).to_bytes()),
+        }
+    }
+
+    fn bearer_ok(&self, headers: &HeaderMap) -> bool {
+        let token = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        token.is_some_and(|t| self.lock().tokens.contains(t))
+    }
+
+    /// The catalog's price of an episode, or None when it is free or unknown.
+    fn price(series: &str, episode: u32) -> Option<u64> {
+        let s = demo_catalog::series(series)?;
+        (episode > s.free && episode <= s.episodes).then_some(demo_catalog::PRICE)
+    }
+
+    fn page_url(&self, user_code: Option<&str>) -> Url {
+        let mut url = self.base.join(PAGE_PATH).expect("a fixed relative path");
+        if let Some(code) = user_code {
+            url.query_pairs_mut().append_pair("user_code", code);
+        }
+        url
+    }
+}
+
+fn random_text(alphabet: &[u8], len: usize) -> String {
+    (0..len)
+        .map(|_| alphabet[fastrand::usize(..alphabet.len())] as char)
+        .collect()
+}
+
+/// "bcdf-ghjk", "BCDFGHJK" → "BCDF-GHJK".
+fn normal_user_code(text: &str) -> String {
+    let letters: String = text
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .take(8)
+        .collect();
+    if letters.len() == 8 {
+        format!("{}-{}", &letters[..4], &letters[4..])
+    } else {
+        letters
+    }
+}
+
+async fn device_code(State(p): State<Partner>, Form(f): Form<DeviceCodeForm>) -> Response {
+    if f.client_id != crate::unlock::client::CLIENT_ID {
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_client");
+    }
+    if demo_catalog::series(&f.series).is_none() {
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+    }
+    let device_code = random_text(b"0123456789abcdef", 32);
+    let user_code = normal_user_code(&random_text(USER_CODE_ALPHABET, 8));
+    let mut ledger = p.lock();
+    ledger.devices.retain(|_, d| d.expires > Instant::now());
+    ledger.devices.insert(
+        device_code.clone(),
+        DeviceRequest {
+            user_code: user_code.clone(),
+            series: f.series,
+            episode: f.episode,
+            expires: Instant::now() + CODE_LIFETIME,
+            approval: Approval::Pending,
+            last_poll: None,
+        },
+    );
+    axum::Json(json!({
+        "device_code": device_code,
+        "user_code": user_code,
+        "verification_uri": p.page_url(None).to_string(),
+        "verification_uri_complete": p.page_url(Some(&user_code)).to_string(),
+        "expires_in": CODE_LIFETIME.as_secs(),
+        "interval": INTERVAL_S,
+    }))
+    .into_response()
+}
+
+async fn token(State(p): State<Partner>, Form(f): Form<TokenForm>) -> Response {
+    if f.grant_type != "urn:ietf:params:oauth:grant-type:device_code" {
+        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type");
+    }
+    let mut ledger = p.lock();
+    let Some(request) = ledger.devices.get_mut(&f.device_code) else {
+        return oauth_error(StatusCode::BAD_REQUEST, "expired_token");
+    };
+    let now = Instant::now();
+    if request.expires <= now {
+        return oauth_error(StatusCode::BAD_REQUEST, "expired_token");
+    }
+    // Polled faster than asked (a little slack for timers): slow down.
+    let too_fast = request
+        .last_poll
+        .is_some_and(|last| now.duration_since(last) < Duration::from_millis(INTERVAL_S * 800));
+    request.last_poll = Some(now);
+    match request.approval {
+        Approval::Denied => oauth_error(StatusCode::BAD_REQUEST, "access_denied"),
+        Approval::Pending if too_fast => oauth_error(StatusCode::BAD_REQUEST, "slow_down"),
+        Approval::Pending => oauth_error(StatusCode::BAD_REQUEST, "authorization_pending"),
+        Approval::Approved => {
+            ledger.devices.remove(&f.device_code);
+            let token = random_text(b"0123456789abcdef", 40);
+            ledger.tokens.insert(token.clone());
+            axum::Json(json!({ "access_token": token, "token_type": "Bearer" })).into_response()
+        }
+    }
+}
+
+async fn entitlements(State(p): State<Partner>, headers: HeaderMap) -> Response {
+    if !p.bearer_ok(&headers) {
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_token");
+    }
+    let doc = p.signed(&p.lock().account);
+    axum::Json(doc).into_response()
+}
+
+async fn purchase(
+    State(p): State<Partner>,
+    headers: HeaderMap,
+    Form(f): Form<PurchaseForm>,
+) -> Response {
+    if !p.bearer_ok(&headers) {
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_token");
+    }
+    let Some(key) = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .filter(|k| !k.is_empty() && k.len() <= 128)
+    else {
+        return oauth_error(StatusCode::BAD_REQUEST, "idempotency_key_required");
+    };
+    let mut ledger = p.lock();
+    if let Some((status, body)) = ledger.purchases.get(key) {
+        return (
+            *status,
+            [("content-type", "application/json")],
+            body.clone(),
+        )
+            .into_response();
+    }
+    let (status, body) = match Partner::price(&f.series, f.episode) {
+        None => (StatusCode::BAD_REQUEST, json!({ "error": "not_for_sale" })),
+        Some(price) if price != f.price => (
+            StatusCode::CONFLICT,
+            json!({ "error": "price_changed", "price": price }),
+        ),
+        Some(price) => {
+            let owned = ledger
+                .account
+                .episodes
+                .get(&f.series)
+                .is_some_and(|e| e.contains(&f.episode));
+            if owned {
+                (StatusCode::OK, json!(p.signed(&ledger.account)))
+            } else if ledger.account.coins < price {
+                (
+                    StatusCode::PAYMENT_REQUIRED,
+                    json!({ "error": "insufficient_coins", "balance": ledger.account.coins }),
+                )
+            } else {
+                ledger.account.coins -= price;
+                ledger
+                    .account
+                    .episodes
+                    .entry(f.series.clone())
+                    .or_default()
+                    .insert(f.episode);
+                (StatusCode::OK, json!(p.signed(&ledger.account)))
+            }
+        }
+    };
+    let body = body.to_string();
+    ledger
+        .purchases
+        .insert(key.to_owned(), (status, body.clone()));
+    (status, [("content-type", "application/json")], body).into_response()
+}
+
+/// HTML text: `<`, `>`, `&` and quotes escaped.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+fn html_page(body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Drama Shorts: unlock on your phone</title><style>\
+         body{{font-family:sans-serif;max-width:32em;margin:2em auto;padding:0 1em;font-size:1.2em}}\
+         button,input{{font-size:1.1em;padding:.6em 1em;margin:.3em 0;width:100%}}\
+         .balance{{font-weight:bold}}</style></head><body>\
+         <h1>Drama Shorts</h1>{body}</body></html>"
+    ))
+}
+
+fn code_form(message: &str) -> Html<String> {
+    html_page(&format!(
+        "<p>{}</p><form method=\"get\"><label>Code shown on your TV \
+         <input name=\"user_code\" autocomplete=\"off\" autocapitalize=\"characters\"></label>\
+         <button id=\"continue\">Continue</button></form>",
+        escape(message)
+    ))
+}
+
+/// The page for a code: what the TV asks for, the balance, the choices.
+fn request_page(ledger: &Ledger, user_code: &str, note: &str) -> Html<String> {
+    let Some(request) = ledger
+        .devices
+        .values()
+        .find(|d| d.user_code == user_code && d.expires > Instant::now())
+    else {
+        return code_form("That code is unknown or has expired: check the code on your TV.");
+    };
+    let title = demo_catalog::series(&request.series).map_or("", |s| s.title);
+    let price = Partner::price(&request.series, request.episode);
+    let owned = ledger
+        .account
+        .episodes
+        .get(&request.series)
+        .is_some_and(|e| e.contains(&request.episode));
+    let done = match request.approval {
+        Approval::Approved => "<p id=\"done\">Done. Your TV carries on by itself.</p>",
+        Approval::Denied => "<p id=\"done\">Refused. You can close this page.</p>",
+        Approval::Pending => "",
+    };
+    let buy = match (price, owned, request.approval) {
+        (_, _, Approval::Approved | Approval::Denied) => String::new(),
+        (Some(price), false, _) if ledger.account.coins >= price => format!(
+            "<button id=\"buy\" name=\"action\" value=\"buy\">Unlock for {price} coins</button>"
+        ),
+        (Some(price), false, _) => {
+            format!("<p>Unlocking costs {price} coins: add coins first.</p>")
+        }
+        _ => "<button id=\"approve\" name=\"action\" value=\"approve\">Watch on the TV</button>"
+            .into(),
+    };
+    let pending = request.approval == Approval::Pending;
+    let more = if pending {
+        format!(
+            "<button id=\"add-coins\" name=\"action\" value=\"coins\">Add {COINS_PACK} coins</button>\
+             <button id=\"deny\" name=\"action\" value=\"deny\">Not me: refuse</button>"
+        )
+    } else {
+        String::new()
+    };
+    let note = if note.is_empty() {
+        String::new()
+    } else {
+        format!("<p id=\"note\">{}</p>", escape(note))
+    };
+    html_page(&format!(
+        "<p>Your TV asks to unlock <b id=\"title\">{}</b>, episode {}.</p>\
+         <p>Balance: <span class=\"balance\" id=\"balance\">{} coins</span></p>{}{}\
+         <form method=\"post\"><input type=\"hidden\" name=\"user_code\" value=\"{}\">{}{}</form>",
+        escape(title),
+        request.episode,
+        ledger.account.coins,
+        note,
+        done,
+        escape(user_code),
+        buy,
+        more
+    ))
+}
+
+async fn page(State(p): State<Partner>, Query(q): Query<PageQuery>) -> Html<String> {
+    match q.user_code.as_deref().map(normal_user_code) {
+        Some(code) if !code.is_empty() => request_page(&p.lock(), &code, ""),
+        _ => code_form("Type the code your TV shows."),
+    }
+}
+
+async fn page_action(State(p): State<Partner>, Form(f): Form<PageForm>) -> Html<String> {
+    let code = normal_user_code(&f.user_code);
+    let mut ledger = p.lock();
+    let ledger = &mut *ledger;
+    let Some(request) = ledger
+        .devices
+        .values_mut()
+        .find(|d| d.user_code == code && d.expires > Instant::now())
+    else {
+        return code_form("That code is unknown or has expired: check the code on your TV.");
+    };
+    if request.approval != Approval::Pending {
+        return request_page(ledger, &code, "");
+    }
+    let note = match f.action.as_str() {
+        "buy" => match Partner::price(&request.series, request.episode) {
+            Some(price) if ledger.account.coins >= price => {
+                ledger.account.coins -= price;
+                ledger
+                    .account
+                    .episodes
+                    .entry(request.series.clone())
+                    .or_default()
+                    .insert(request.episode);
+                request.approval = Approval::Approved;
+                ""
+            }
+            Some(_) => "Not enough coins.",
+            None => {
+                request.approval = Approval::Approved;
+                ""
+            }
+        },
+        "approve" => {
+            request.approval = Approval::Approved;
+            ""
+        }
+        "coins" => {
+            ledger.account.coins += COINS_PACK;
+            ""
+        }
+        "deny" => {
+            request.approval = Approval::Denied;
+            ""
+        }
+        _ => "Unknown choice.",
+    };
+    request_page(ledger, &code, note)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_codes_are_read_loosely() {
+        assert_eq!(normal_user_code("bcdf-ghjk"), "BCDF-GHJK");
+        assert_eq!(normal_user_code("BCDF GHJK"), "BCDF-GHJK");
+        assert_eq!(normal_user_code("<script>"), "SCRIPT");
+    }
+
+    #[test]
+    fn page_text_is_escaped() {
+        assert_eq!(
+            escape("<b>\"x\" & 'y'"),
+            "&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;"
+        );
+    }
+
+    #[test]
+    fn the_demo_key_opens_what_the_partner_signs() {
+        let p = Partner::new(&Url::parse("http://127.0.0.1:1/").unwrap());
+        let key = crate::catalog::verify::CatalogKey::from_base64(&public_key()).unwrap();
+        let doc = p
+            .signed(&p.lock().account)
+            .open(&key, Some(ACCOUNT))
+            .unwrap();
+        assert_eq!(doc.coins, STARTING_COINS);
+    }
+}

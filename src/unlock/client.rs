@@ -1,0 +1,385 @@
+//! The client of a partner's unlock API, over the process's one network
+//! stack. Every answer is checked and bounded before use; docs/unlock.md
+//! is the contract.
+
+use serde::Deserialize;
+use url::Url;
+
+use super::entitlements::{MAX_ENVELOPE_BYTES, SignedEntitlements};
+use crate::net::{ApiCall, ApiReply, FetchStats, Net, NetError};
+
+/// Answers other than entitlements are small JSON objects.
+const MAX_REPLY_BYTES: usize = 64 << 10;
+/// The client id a box sends (RFC 8628 §3.1).
+pub const CLIENT_ID: &str = "pillarbox";
+const GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// Bounds on what a server may ask of the box.
+const MAX_CODE: usize = 512;
+const MAX_USER_CODE: usize = 16;
+const MAX_URI: usize = 512;
+pub const MIN_INTERVAL_S: u64 = 1;
+pub const MAX_INTERVAL_S: u64 = 60;
+const MAX_EXPIRES_S: u64 = 3_600;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum UnlockError {
+    #[error("unlock API {url} is not a usable URL: {reason}")]
+    BadApi { url: String, reason: String },
+    #[error(transparent)]
+    Network(#[from] NetError),
+    #[error("{what}: the server refused this box's token (HTTP 401): pair again")]
+    SignedOut { what: String },
+    #[error("{what}: {balance} coins, the price is {price}")]
+    NotEnoughCoins {
+        what: String,
+        balance: u64,
+        price: u64,
+    },
+    #[error("{what}: HTTP {status}: {error}")]
+    Refused {
+        what: String,
+        status: u16,
+        error: String,
+    },
+    #[error("{what}: malformed answer: {reason}")]
+    Malformed { what: String, reason: String },
+    #[error(transparent)]
+    Entitlements(#[from] super::EntitlementError),
+}
+
+/// RFC 8628 §3.2, checked and bounded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceAuthorization {
+    pub device_code: String,
+    pub user_code: String,
+    pub verification_uri: Url,
+    pub verification_uri_complete: Option<Url>,
+    pub expires_in_s: u64,
+    pub interval_s: u64,
+}
+
+/// One poll of the token endpoint (RFC 8628 §3.5).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TokenPoll {
+    Granted(String),
+    /// Not yet: ask again after the interval.
+    Pending,
+    /// Ask again, 5 s more slowly from now on.
+    SlowDown,
+    Expired,
+    Denied,
+}
+
+#[derive(Deserialize)]
+struct DeviceCodeReply {
+    device_code: String,
+    user_code: String,
+    verification_uri: String,
+    verification_uri_complete: Option<String>,
+    expires_in: u64,
+    interval: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct TokenReply {
+    access_token: String,
+    token_type: String,
+}
+
+#[derive(Deserialize, Default)]
+struct ErrorReply {
+    #[serde(default)]
+    error: String,
+    #[serde(default)]
+    error_description: Option<String>,
+    #[serde(default)]
+    balance: Option<u64>,
+}
+
+pub struct UnlockClient {
+    net: Net,
+    base: Url,
+    stats: FetchStats,
+}
+
+impl UnlockClient {
+    /// A client of the API at `base` (its URL ends with '/': endpoint names
+    /// are joined to it).
+    pub fn new(net: Net, base: &str) -> Result<UnlockClient, UnlockError> {
+        let bad = |reason: String| UnlockError::BadApi {
+            url: base.into(),
+            reason,
+        };
+        let mut url = net.policy().parse(base).map_err(|e| bad(e.to_string()))?;
+        if !url.path().ends_with('/') {
+            let path = format!("{}/", url.path());
+            url.set_path(&path);
+        }
+        Ok(UnlockClient {
+            net,
+            base: url,
+            stats: FetchStats::default(),
+        })
+    }
+
+    fn endpoint(&self, name: &str) -> Result<Url, UnlockError> {
+        self.base.join(name).map_err(|e| UnlockError::BadApi {
+            url: self.base.to_string(),
+            reason: e.to_string(),
+        })
+    }
+
+    async fn call(
+        &self,
+        what: &str,
+        name: &str,
+        form: Option<&[(&str, &str)]>,
+        bearer: Option<&str>,
+        headers: &[(&'static str, String)],
+        max_bytes: usize,
+    ) -> Result<ApiReply, UnlockError> {
+        let url = self.endpoint(name)?;
+        let call = ApiCall {
+            url: &url,
+            form,
+            bearer,
+            headers,
+            max_bytes,
+        };
+        Ok(self.net.fetcher().call(what, &call, &self.stats).await?)
+    }
+
+    /// Starts pairing (RFC 8628 §3.1), naming the episode the viewer wants.
+    pub async fn device_code(
+        &self,
+        series: &str,
+        episode: u32,
+    ) -> Result<DeviceAuthorization, UnlockError> {
+        const WHAT: &str = "device authorization";
+        let episode = episode.to_string();
+        let form = [
+            ("client_id", CLIENT_ID),
+            ("series", series),
+            ("episode", &episode),
+        ];
+        let reply = self
+            .call(WHAT, "device/code", Some(&form), None, &[], MAX_REPLY_BYTES)
+            .await?;
+        let r: DeviceCodeReply = success(WHAT, &reply)?;
+        let malformed = |reason: String| UnlockError::Malformed {
+            what: WHAT.into(),
+            reason,
+        };
+        if r.device_code.is_empty() || r.device_code.len() > MAX_CODE {
+            return Err(malformed("device_code empty or over 512 bytes".into()));
+        }
+        let user_code_ok = !r.user_code.is_empty()
+            && r.user_code.len() <= MAX_USER_CODE
+            && r.user_code
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+        if !user_code_ok {
+            return Err(malformed(format!(
+                "user_code {:?}: 1 to 16 of A-Z, 0-9 and '-' expected",
+                r.user_code.chars().take(20).collect::<String>()
+            )));
+        }
+        let uri = |field: &str, text: &str| -> Result<Url, UnlockError> {
+            if text.len() > MAX_URI {
+                return Err(malformed(format!("{field} over {MAX_URI} bytes")));
+            }
+            let url = Url::parse(text).map_err(|e| malformed(format!("{field}: {e}")))?;
+            // Shown to a viewer, opened on a phone: only web addresses.
+            if !matches!(url.scheme(), "https" | "http") {
+                return Err(malformed(format!("{field} is not an http(s) URL")));
+            }
+            Ok(url)
+        };
+        let verification_uri = uri("verification_uri", &r.verification_uri)?;
+        let verification_uri_complete = r
+            .verification_uri_complete
+            .as_deref()
+            .map(|t| uri("verification_uri_complete", t))
+            .transpose()?;
+        if r.expires_in == 0 {
+            return Err(malformed("expires_in is 0".into()));
+        }
+        Ok(DeviceAuthorization {
+            device_code: r.device_code,
+            user_code: r.user_code,
+            verification_uri,
+            verification_uri_complete,
+            expires_in_s: r.expires_in.min(MAX_EXPIRES_S),
+            // RFC 8628 §3.2: 5 s when the server names no interval.
+            interval_s: r
+                .interval
+                .unwrap_or(5)
+                .clamp(MIN_INTERVAL_S, MAX_INTERVAL_S),
+        })
+    }
+
+    /// One poll for the token (RFC 8628 §3.4, §3.5).
+    pub async fn poll_token(&self, device_code: &str) -> Result<TokenPoll, UnlockError> {
+        const WHAT: &str = "device token";
+        let form = [
+            ("grant_type", GRANT_TYPE),
+            ("device_code", device_code),
+            ("client_id", CLIENT_ID),
+        ];
+        let reply = self
+            .call(WHAT, "token", Some(&form), None, &[], MAX_REPLY_BYTES)
+            .await?;
+        if reply.status == 200 {
+            let t: TokenReply = parse(WHAT, &reply)?;
+            if !t.token_type.eq_ignore_ascii_case("bearer") {
+                return Err(UnlockError::Malformed {
+                    what: WHAT.into(),
+                    reason: format!("token_type {:?}, expected Bearer", t.token_type),
+                });
+            }
+            let printable = t.access_token.chars().all(|c| c.is_ascii_graphic());
+            if t.access_token.is_empty() || t.access_token.len() > 4096 || !printable {
+                return Err(UnlockError::Malformed {
+                    what: WHAT.into(),
+                    reason: "access_token empty, over 4096 bytes or not printable".into(),
+                });
+            }
+            return Ok(TokenPoll::Granted(t.access_token));
+        }
+        let e = error_reply(&reply);
+        Ok(match e.error.as_str() {
+            "authorization_pending" => TokenPoll::Pending,
+            "slow_down" => TokenPoll::SlowDown,
+            "expired_token" => TokenPoll::Expired,
+            "access_denied" => TokenPoll::Denied,
+            _ => return Err(refused(WHAT, &reply, e)),
+        })
+    }
+
+    /// The account's entitlements, signed (checked by the caller, who
+    /// holds the key).
+    pub async fn entitlements(&self, token: &str) -> Result<SignedEntitlements, UnlockError> {
+        const WHAT: &str = "entitlements";
+        let reply = self
+            .call(
+                WHAT,
+                "entitlements",
+                None,
+                Some(token),
+                &[],
+                MAX_ENVELOPE_BYTES,
+            )
+            .await?;
+        envelope(WHAT, &reply)
+    }
+
+    /// Spends `price` coins on an episode. `idempotency_key` is the same
+    /// for every attempt at the same purchase: the server charges once.
+    pub async fn purchase(
+        &self,
+        token: &str,
+        series: &str,
+        episode: u32,
+        price: u64,
+        idempotency_key: &str,
+    ) -> Result<SignedEntitlements, UnlockError> {
+        const WHAT: &str = "purchase";
+        let (episode, price_text) = (episode.to_string(), price.to_string());
+        let form = [
+            ("series", series),
+            ("episode", episode.as_str()),
+            ("price", price_text.as_str()),
+        ];
+        let headers = [("Idempotency-Key", idempotency_key.to_owned())];
+        let reply = self
+            .call(
+                WHAT,
+                "purchase",
+                Some(&form),
+                Some(token),
+                &headers,
+                MAX_ENVELOPE_BYTES,
+            )
+            .await?;
+        if reply.status == 402 {
+            let e = error_reply(&reply);
+            return Err(UnlockError::NotEnoughCoins {
+                what: WHAT.into(),
+                balance: e.balance.unwrap_or(0),
+                price,
+            });
+        }
+        envelope(WHAT, &reply)
+    }
+}
+
+/// The idempotency key of buying `episode` of `series` with `token`: the
+/// same for a double press, a retry and a purchase repeated after a crash,
+/// so the server charges once.
+pub fn idempotency_key(token: &str, series: &str, episode: u32) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for part in [token.as_bytes(), b"\0", series.as_bytes(), b"\0"] {
+        h.update(part);
+    }
+    h.update(episode.to_be_bytes());
+    h.finalize()[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn parse<'a, T: Deserialize<'a>>(what: &str, reply: &'a ApiReply) -> Result<T, UnlockError> {
+    serde_json::from_slice(&reply.body).map_err(|e| UnlockError::Malformed {
+        what: what.into(),
+        reason: e.to_string(),
+    })
+}
+
+fn error_reply(reply: &ApiReply) -> ErrorReply {
+    serde_json::from_slice(&reply.body).unwrap_or_default()
+}
+
+fn refused(what: &str, reply: &ApiReply, e: ErrorReply) -> UnlockError {
+    if reply.status == 401 {
+        return UnlockError::SignedOut { what: what.into() };
+    }
+    let mut error: String = e.error.chars().take(80).collect();
+    if let Some(d) = e.error_description {
+        error = format!("{error} ({})", d.chars().take(200).collect::<String>());
+    }
+    if error.is_empty() {
+        error = "no error code".into();
+    }
+    UnlockError::Refused {
+        what: what.into(),
+        status: reply.status,
+        error,
+    }
+}
+
+fn success<'a, T: Deserialize<'a>>(what: &str, reply: &'a ApiReply) -> Result<T, UnlockError> {
+    if reply.status != 200 {
+        return Err(refused(what, reply, error_reply(reply)));
+    }
+    parse(what, reply)
+}
+
+fn envelope(what: &str, reply: &ApiReply) -> Result<SignedEntitlements, UnlockError> {
+    if reply.status != 200 {
+        return Err(refused(what, reply, error_reply(reply)));
+    }
+    Ok(SignedEntitlements::parse(&reply.body)?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_idempotency_key_names_one_purchase() {
+        let k = super::idempotency_key("t", "ceo", 9);
+        assert_eq!(k, super::idempotency_key("t", "ceo", 9));
+        assert_ne!(k, super::idempotency_key("t", "ceo", 10));
+        assert_ne!(k, super::idempotency_key("t2", "ceo", 9));
+        assert_eq!(k.len(), 32);
+    }
+}
