@@ -541,3 +541,19 @@ fn the_locked_screen_offers_coins_with_a_confirmation_and_a_code_for_the_phone()
     assert_eq!(h.api().get_locked_code_spelled(), "B C D F, G H J K");
     h.matches_reference("locked-pairing");
 }
+
+#[test]
+fn still_watching_asks_over_the_paused_episode() {
+    let h = harness();
+    h.key(Key::Return);
+    h.key(Key::Return);
+    h.show_frame();
+    h.playback(Playback::Started);
+    h.event(Event::Tick(91 * 60_000));
+    assert!(h.api().get_still_watching());
+    assert!(h.api().get_paused());
+    h.matches_reference("still-watching");
+    h.key(Key::Return);
+    assert!(!h.api().get_still_watching());
+    assert!(!h.api().get_paused());
+}

@@ -5,6 +5,7 @@
 //! preload, pause, stop, save or exit. The view reads the state back through
 //! the accessors below after every event.
 
+pub mod comfort;
 pub mod history;
 pub mod parental;
 pub mod paywall;
@@ -131,6 +132,8 @@ pub enum Command {
     SaveSettings(Settings),
     /// For the unlock service (pairing, purchases, entitlements).
     Unlock(crate::unlock::UnlockCommand),
+    /// The programme's sound at this level, 0 to 1 (a sleep timer's fade).
+    Fade(f64),
     /// Read `text` aloud in `lang` (spoken UI), cutting what was said;
     /// `rate` and `volume` in percent.
     Speak {
@@ -184,6 +187,8 @@ pub enum Control {
     Previous,
     PlayPause,
     Next,
+    /// The sleep timer: OK steps through 15/30/60/90 min and off.
+    Sleep,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -333,6 +338,12 @@ pub struct App {
     /// The unlock API the service was told to use.
     unlock_api: Option<crate::catalog::model::UnlockApi>,
     locked: paywall::LockedState,
+    /// When the last key came (the still-watching question counts from it).
+    last_key_ms: u64,
+    still_watching: Option<bool>,
+    sleep: Option<comfort::SleepTimer>,
+    /// The last fade level sent.
+    fade_sent: f64,
 }
 
 impl App {
@@ -381,6 +392,10 @@ impl App {
             wall: chrono::Utc::now(),
             unlock_api: None,
             locked: Default::default(),
+            last_key_ms: 0,
+            still_watching: None,
+            sleep: None,
+            fade_sent: 1.0,
         }
     }
 
@@ -623,7 +638,10 @@ impl App {
     pub fn handle(&mut self, event: Event) -> Vec<Command> {
         let mut out = Vec::new();
         match event {
-            Event::Tick(now) => self.now_ms = now,
+            Event::Tick(now) => {
+                self.now_ms = now;
+                self.comfort_tick(&mut out);
+            }
             Event::Clock(text, now) => {
                 self.clock = Some(text);
                 self.wall = now;
@@ -840,6 +858,10 @@ impl App {
     }
 
     fn on_action(&mut self, action: Action, out: &mut Vec<Command>) {
+        self.last_key_ms = self.now_ms;
+        if self.still_watching_action(action, out) {
+            return;
+        }
         if self.pin.is_some() {
             self.pin_action(action, out);
             return;
@@ -1081,6 +1103,10 @@ impl App {
             Row::SpeechVolume => percent(s.spoken.volume.into()),
             Row::TextSize => percent(s.text_size),
             Row::HighContrast => on_off(s.high_contrast),
+            Row::StillWatching => match s.still_watching_min {
+                0 => tr(lang, "never", &[]),
+                m => tr(lang, "after-minutes", &[("minutes", m.into())]),
+            },
             Row::Done => String::new(),
             Row::ParentalPin => on_off(s.parental.on()),
             Row::MaxRating(system) => match s.parental.max.get(system) {
@@ -1129,6 +1155,9 @@ impl App {
     /// PIN or leave dialog, a colour key's note, else the focused item.
     pub fn describe(&self) -> String {
         let lang = self.lang.as_str();
+        if let Some(text) = self.describe_still_watching() {
+            return text;
+        }
         if let Some((title, message)) = self.pin_texts() {
             let typed = self.pin.as_ref().map_or(0, |d| d.entered.len());
             return join(&[
@@ -1237,9 +1266,13 @@ impl App {
                     ]);
                 }
                 if self.controls_visible() {
+                    if p.control == Control::Sleep {
+                        return self.sleep_label();
+                    }
                     return tr(
                         lang,
                         match p.control {
+                            Control::Sleep => "sleep-off",
                             Control::Previous => "previous",
                             Control::Next => "next",
                             Control::PlayPause if p.paused => "play",
@@ -1629,6 +1662,7 @@ impl App {
 
     fn leave_player(&mut self, out: &mut Vec<Command>) {
         out.push(Command::Stop);
+        self.still_watching = None;
         if let Some(p) = self.player.take()
             && p.position_ms > 0
         {
@@ -1694,14 +1728,15 @@ impl App {
                 Control::Previous => self.skip(-1, out),
                 Control::Next => self.skip(1, out),
                 Control::PlayPause => self.set_paused(!p.paused, out),
+                Control::Sleep => self.step_sleep_timer(out),
             },
             Action::Left | Action::Right if visible => {
-                let order = [Control::Previous, Control::PlayPause, Control::Next];
+                let order = App::controls();
                 let i = order.iter().position(|c| *c == p.control).unwrap_or(1);
                 let i = if action == Action::Left {
                     i.saturating_sub(1)
                 } else {
-                    (i + 1).min(2)
+                    (i + 1).min(order.len() - 1)
                 };
                 if let Some(p) = self.player.as_mut() {
                     p.control = order[i];

@@ -30,12 +30,17 @@ pub struct Settings {
     /// The whole UI's text, percent: 100, 125 or 150.
     pub text_size: u16,
     pub high_contrast: bool,
+    /// Minutes without a key press, while an episode plays, before "Are
+    /// you still watching?"; 0: never.
+    pub still_watching_min: u16,
     /// The first-run screen was gone through.
     pub welcomed: bool,
     pub parental: super::parental::Parental,
 }
 
 pub const TEXT_SIZES: &[u16] = &[100, 125, 150];
+/// "Are you still watching?" choices, minutes (0: never).
+pub const STILL_WATCHING: &[u16] = &[0, 30, 60, 90, 120, 180];
 
 /// The UI read aloud (espeak-ng): the focused item when focus moves.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,6 +77,7 @@ impl Default for Settings {
             spoken: SpokenUi::default(),
             text_size: 100,
             high_contrast: false,
+            still_watching_min: 90,
             welcomed: false,
             parental: Default::default(),
         }
@@ -245,6 +251,7 @@ pub enum Row {
     SpeechVolume,
     TextSize,
     HighContrast,
+    StillWatching,
     /// The first-run screen's last row: OK goes on to the programmes.
     Done,
     /// Parental control: the PIN, then the highest rating per system.
@@ -262,7 +269,7 @@ pub const WELCOME: [Row; 5] = [
 ];
 
 impl Row {
-    pub const ALL: [Row; 20] = [
+    pub const ALL: [Row; 21] = [
         Row::Language,
         Row::Subtitles,
         Row::SubtitleLanguage,
@@ -279,6 +286,7 @@ impl Row {
         Row::SpeechVolume,
         Row::TextSize,
         Row::HighContrast,
+        Row::StillWatching,
         Row::ParentalPin,
         Row::MaxRating("us-tv"),
         Row::MaxRating("mpaa"),
@@ -302,6 +310,7 @@ impl Row {
             Row::SpeechVolume => "setting-speech-volume",
             Row::TextSize => "setting-text-size",
             Row::HighContrast => "setting-high-contrast",
+            Row::StillWatching => "setting-still-watching",
             Row::Done => "welcome-done",
             Row::ParentalPin => "setting-parental",
             Row::MaxRating(_) => "setting-max-rating",
@@ -369,6 +378,13 @@ impl Settings {
             fixed.push(format!("spoken.volume: {} is now 100", sp.volume));
             sp.volume = 100;
         }
+        if !STILL_WATCHING.contains(&self.still_watching_min) {
+            fixed.push(format!(
+                "still_watching_min: {} is now 90",
+                self.still_watching_min
+            ));
+            self.still_watching_min = 90;
+        }
         if !TEXT_SIZES.contains(&self.text_size) {
             fixed.push(format!("text_size: {} is now 100", self.text_size));
             self.text_size = 100;
@@ -415,6 +431,9 @@ impl Settings {
             Row::TextSize => self.text_size = step_in(TEXT_SIZES, &self.text_size, step),
             Row::HighContrast => {
                 self.high_contrast = step_in(&[false, true], &self.high_contrast, step)
+            }
+            Row::StillWatching => {
+                self.still_watching_min = step_in(STILL_WATCHING, &self.still_watching_min, step)
             }
             Row::Done => {}
             // Set and cleared through the PIN dialog (App).

@@ -13,6 +13,8 @@ pub struct Duck(Arc<Mutex<State>>);
 #[derive(Debug)]
 struct State {
     level: f64,
+    /// A sleep timer's fade, on top of the duck level.
+    fade: f64,
     volumes: Vec<glib::WeakRef<gst::Element>>,
 }
 
@@ -20,7 +22,17 @@ impl Default for State {
     fn default() -> State {
         State {
             level: 1.0,
+            fade: 1.0,
             volumes: Vec::new(),
+        }
+    }
+}
+
+impl State {
+    fn apply(&mut self) {
+        self.volumes.retain(|w| w.upgrade().is_some());
+        for v in self.volumes.iter().filter_map(|w| w.upgrade()) {
+            v.set_property("volume", self.level * self.fade);
         }
     }
 }
@@ -29,7 +41,7 @@ impl Duck {
     /// A new audio branch's volume: at the current level from the start.
     pub fn register(&self, volume: &gst::Element) {
         if let Ok(mut s) = self.0.lock() {
-            volume.set_property("volume", s.level);
+            volume.set_property("volume", s.level * s.fade);
             s.volumes.retain(|w| w.upgrade().is_some());
             s.volumes.push(volume.downgrade());
         }
@@ -39,10 +51,15 @@ impl Duck {
     pub fn set(&self, level: f64) {
         if let Ok(mut s) = self.0.lock() {
             s.level = level.clamp(0.0, 1.0);
-            s.volumes.retain(|w| w.upgrade().is_some());
-            for v in s.volumes.iter().filter_map(|w| w.upgrade()) {
-                v.set_property("volume", s.level);
-            }
+            s.apply();
+        }
+    }
+
+    /// A sleep timer's fade (1.0: none), multiplied with the duck level.
+    pub fn set_fade(&self, fade: f64) {
+        if let Ok(mut s) = self.0.lock() {
+            s.fade = fade.clamp(0.0, 1.0);
+            s.apply();
         }
     }
 
@@ -71,6 +88,12 @@ mod tests {
         drop(a);
         duck.set(1.0);
         assert_eq!(b.property::<f64>("volume"), 1.0);
-        assert_eq!(duck.level(), 1.0);
+        // A fade multiplies with the duck level.
+        duck.set_fade(0.5);
+        duck.set(0.5);
+        assert_eq!(b.property::<f64>("volume"), 0.25);
+        duck.set_fade(1.0);
+        assert_eq!(b.property::<f64>("volume"), 0.5);
+        assert_eq!(duck.level(), 0.5);
     }
 }

@@ -175,6 +175,7 @@ impl Effects for TvEffects {
                 }
             }
             Command::Unlock(command) => self.unlock.run(command),
+            Command::Fade(level) => self.config.duck.set_fade(level),
             Command::Exit => {
                 let _ = slint::quit_event_loop();
             }

@@ -542,10 +542,24 @@ fn render_player(view: &mut View, app: &App, lang: &str, default: &str) {
         Control::Previous => PlayerControl::Previous,
         Control::PlayPause => PlayerControl::PlayPause,
         Control::Next => PlayerControl::Next,
+        Control::Sleep => PlayerControl::Sleep,
     };
     set_if(api.get_control_focus(), control, |v| {
         api.set_control_focus(v)
     });
+    set_if(api.get_sleep_label(), app.sleep_label().into(), |v| {
+        api.set_sleep_label(v)
+    });
+    set_if(api.get_fade(), app.fade() as f32, |v| api.set_fade(v));
+    let still = app.still_watching();
+    set_if(api.get_still_watching(), still.is_some(), |v| {
+        api.set_still_watching(v)
+    });
+    set_if(
+        api.get_still_watching_continue(),
+        still == Some(true),
+        |v| api.set_still_watching_continue(v),
+    );
     let progress = p
         .duration_ms
         .filter(|d| *d > 0)
@@ -626,6 +640,9 @@ fn render_language(view: &mut View, app: &App) {
             hint_digits: t("hint-digits"),
             welcome: t("welcome"),
             welcome_hint: t("welcome-hint"),
+            still_watching: t("still-watching"),
+            still_watching_continue: t("still-watching-continue"),
+            still_watching_stop: t("still-watching-stop"),
         });
         api.set_rtl(i18n::is_rtl(lang));
         api.set_font_family(i18n::ui_font(lang).0.into());
