@@ -71,6 +71,12 @@ pub struct FeedState {
     pub subtitles: Mutex<Option<(SubtitleRendition, SubtitlesLoaded)>>,
     /// Random-access mode: appsrc is blocked waiting for bytes not yet fetched.
     pub waiting: AtomicBool,
+    /// Where the bytes pushed start in the episode, ms: the start of the
+    /// HLS segment a resumed episode begins with (0 from the beginning).
+    pub media_offset_ms: AtomicU64,
+    /// What the streams must skip after their first frame to reach the
+    /// resume point, ns (decoded, then dropped: the accurate part).
+    pub skip_ns: AtomicU64,
     // Stream-mode backpressure: set by enough-data, cleared by need-data.
     full: AtomicBool,
     room: Notify,
@@ -110,6 +116,8 @@ pub struct FeedConfig {
     /// Language of HLS subtitle renditions to show (forced ones only when
     /// the audio played is in it).
     pub subtitle_language: Option<String>,
+    /// Where in the episode to start (resume); zero: the beginning.
+    pub start: Duration,
 }
 
 impl FeedConfig {
@@ -211,6 +219,11 @@ async fn feed(
     config: &FeedConfig,
 ) -> Result<(), PlaybackError> {
     let fetcher = net.fetcher();
+    // Progressive files are read from their start; the streams skip to
+    // the resume point after decoding (HLS narrows this to one segment).
+    state
+        .skip_ns
+        .store(config.start.as_nanos() as u64, Ordering::SeqCst);
     let opened = fetcher.open(url, HEAD_BYTES, &state.stats).await?;
     let (head, complete) = match &opened {
         Opened::Ranged { head, total } => (head, *total == Some(head.len() as u64)),
@@ -492,10 +505,14 @@ async fn load_subtitles(
         let part = webvtt::parse(text).map_err(|e| format!("{what}: {e}"))?;
         // Cue time `local` is MPEG-TS time `mpegts`; media time 0 is the
         // video's first timestamp. Without a map, cue time is media time.
+        // A resumed episode's first segment is not the episode's: its
+        // zero is that much before the first timestamp fed.
+        let offset = Duration::from_millis(state.media_offset_ms.load(Ordering::SeqCst));
         let (ahead, behind) = match (part.timestamp_map, init_pts) {
             (Some(map), Some(init)) => {
                 let ts = Duration::from_micros(map.mpegts.saturating_mul(100) / 9);
-                let first = Duration::from_micros(init.saturating_mul(100) / 9);
+                let first =
+                    Duration::from_micros(init.saturating_mul(100) / 9).saturating_sub(offset);
                 (
                     ts.saturating_sub(first),
                     map.local + first.saturating_sub(ts),
@@ -624,8 +641,12 @@ async fn feed_audio(
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    // A resumed episode: the audio segment where the video's first one
+    // starts (renditions are cut at the same times).
+    let offset = Duration::from_millis(state.media_offset_ms.load(Ordering::SeqCst));
+    let first = segment_at(&plan, offset).0;
     let mut current_init: Option<ByteSource> = None;
-    for (i, seg) in plan.segments.iter().enumerate() {
+    for (i, seg) in plan.segments.iter().enumerate().skip(first) {
         let init = seg.init.map(|k| plan.inits[k].clone());
         if let Some(src) = init.as_ref().filter(|_| init != current_init) {
             let data = fetcher
@@ -635,7 +656,7 @@ async fn feed_audio(
             push(appsrc, audio_state, data, None)?;
             current_init = init;
         }
-        if i > 0 {
+        if i > first {
             wait_preload(control, state, config).await;
         }
         let what = format!("audio segment {} of {}", i + 1, plan.segments.len());
@@ -684,6 +705,21 @@ async fn load_plan(
     }
 }
 
+/// The segment of `plan` that holds `at` (the last one that starts at or
+/// before it; the last segment past the end), and where it starts.
+fn segment_at(plan: &MediaPlan, at: Duration) -> (usize, Duration) {
+    let mut start = Duration::ZERO;
+    for (i, seg) in plan.segments.iter().enumerate() {
+        let end = start + seg.duration;
+        // A millisecond of slack: EXTINF sums are not exact.
+        if at + Duration::from_millis(1) < end || i + 1 == plan.segments.len() {
+            return (i, start);
+        }
+        start = end;
+    }
+    (0, Duration::ZERO)
+}
+
 /// Index of the segment of `plan` that continues playback at `at` seconds
 /// (segment `index` of the rendition played so far, when counts match:
 /// aligned ladders, the norm).
@@ -720,6 +756,8 @@ async fn feed_hls(
     let mut index = 0usize;
     let mut at = 0.0f64;
     let mut weighted_bits = 0.0f64;
+    // The first segment fed: 0, or the one a resumed episode starts in.
+    let mut first: Option<usize> = None;
     loop {
         let buffered = Duration::from_secs_f64(
             (at - state.position_ms.load(Ordering::Relaxed) as f64 / 1000.0).max(0.0),
@@ -741,6 +779,22 @@ async fn feed_hls(
         let Some(plan) = ladder[pick].plan.as_ref() else {
             break;
         };
+        if first.is_none() {
+            let (k, offset) = segment_at(plan, config.start);
+            let skip = config.start.saturating_sub(offset);
+            state
+                .media_offset_ms
+                .store(offset.as_millis() as u64, Ordering::SeqCst);
+            state
+                .skip_ns
+                .store(skip.as_nanos() as u64, Ordering::SeqCst);
+            if k > 0 {
+                tracing::info!(segment = k, ?offset, ?skip, "resuming");
+            }
+            (index, at) = (k, offset.as_secs_f64());
+            first = Some(k);
+        }
+        let first = first.unwrap_or(0);
         let Some(i) = next_segment(plan, index, at, aligned) else {
             break;
         };
@@ -761,7 +815,7 @@ async fn feed_hls(
             if let Some((init_url, range)) = src {
                 let cmcd = CmcdData {
                     sf: Some('h'),
-                    su: index == 0,
+                    su: index == first,
                     ..config.cmcd(ObjectType::Init)
                 };
                 let data = fetcher
@@ -779,7 +833,7 @@ async fn feed_hls(
             }
             current_init = init;
         }
-        if index > 0 {
+        if index > first {
             // A preload always gets its first segment, enough to preroll.
             wait_preload(control, state, config).await;
         }
@@ -789,7 +843,7 @@ async fn feed_hls(
             bl: Some(buffered.as_millis() as u64),
             d: Some(seg.duration.as_millis() as u64),
             sf: Some('h'),
-            su: index == 0 || config.starving.load(Ordering::Relaxed),
+            su: index == first || config.starving.load(Ordering::Relaxed),
             ..config.cmcd(ObjectType::AudioVideo)
         };
         let started = Instant::now();
@@ -806,7 +860,7 @@ async fn feed_hls(
         if let Ok(mut e) = config.bandwidth.lock() {
             e.sample(data.len() as u64, started.elapsed());
         }
-        if index == 0 {
+        if index == first {
             // What subtitle segments' X-TIMESTAMP-MAP count against.
             let _ = state.init_pts.set(hls::ts_first_pts(&data));
         }

@@ -134,9 +134,12 @@ pub struct Episode {
 }
 
 impl Episode {
+    /// `start`: where in the episode to begin (a resume point), zero for
+    /// its beginning.
     pub fn start(
         id: EpisodeId,
         url: Url,
+        start: Duration,
         config: &PlayerConfig,
         deps: EpisodeDeps,
         preload: bool,
@@ -178,6 +181,9 @@ impl Episode {
             let url = url.clone();
             pipeline.connect_deep_element_added(move |_, _, element| {
                 tune_decoder(element);
+                if !start.is_zero() {
+                    skip_to_start(element, &feed, start);
+                }
                 watch_video_parser(element, &stats);
                 let (feed, pipeline_weak, url) = (feed.clone(), pipeline_weak.clone(), url.clone());
                 containment::guard_typefind(element, move |found| {
@@ -251,6 +257,7 @@ impl Episode {
                 cmcd_content: content_id(&url),
                 audio_language: config.audio_language.clone(),
                 subtitle_language: config.subtitle_language.clone(),
+                start,
             },
         ));
         live.fetch_add(1, Ordering::SeqCst);
@@ -402,6 +409,56 @@ fn watch_video_parser(element: &gst::Element, stats: &Arc<FrameStats>) {
                 }
                 Some(gst::PadProbeData::Event(e)) if e.type_() == gst::EventType::Eos => {
                     stats.parsed_video_complete.store(true, Ordering::SeqCst);
+                }
+                _ => {}
+            }
+            gst::PadProbeReturn::Ok
+        },
+    );
+}
+
+/// A resumed episode, the accurate part: each decoder's segment starts past
+/// the frames before the resume point (the feeder says how far past its
+/// first frame that is), so the decoder drops those frames once decoded
+/// (later ones refer to them) instead of pushing them (sinks would count
+/// them late); the first frame shown and the clock start at the resume
+/// point, and positions count from the episode's start (the segment's time
+/// is the resume point).
+fn skip_to_start(element: &gst::Element, feed: &Arc<FeedState>, start: Duration) {
+    let is_decoder = element
+        .factory()
+        .is_some_and(|f| f.klass().contains("Decoder"));
+    let Some(pad) = element.static_pad("sink").filter(|_| is_decoder) else {
+        return;
+    };
+    let feed = feed.clone();
+    let target = gst::ClockTime::from_nseconds(start.as_nanos() as u64);
+    pad.add_probe(
+        gst::PadProbeType::BUFFER | gst::PadProbeType::EVENT_DOWNSTREAM,
+        move |_, info| {
+            match &mut info.data {
+                // Segments before the first frame are the ones that count
+                // (qtdemux updates its segment once, before the first frame).
+                Some(gst::PadProbeData::Buffer(_)) => return gst::PadProbeReturn::Remove,
+                Some(gst::PadProbeData::Event(event))
+                    if event.type_() == gst::EventType::Segment =>
+                {
+                    let gst::EventView::Segment(s) = event.view() else {
+                        return gst::PadProbeReturn::Ok;
+                    };
+                    let Some(segment) = s.segment().downcast_ref::<gst::ClockTime>() else {
+                        return gst::PadProbeReturn::Ok;
+                    };
+                    let mut segment = segment.clone();
+                    let skip = gst::ClockTime::from_nseconds(feed.skip_ns.load(Ordering::SeqCst));
+                    let first = segment.start().unwrap_or(gst::ClockTime::ZERO);
+                    segment.set_start(first + skip);
+                    segment.set_position(first + skip);
+                    segment.set_time(target);
+                    let seqnum = event.seqnum();
+                    *event = gst::event::Segment::builder(&segment)
+                        .seqnum(seqnum)
+                        .build();
                 }
                 _ => {}
             }

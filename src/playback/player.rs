@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use gstreamer as gst;
 use url::Url;
@@ -17,6 +17,8 @@ use crate::net::Net;
 
 struct Preload {
     url: Url,
+    /// Where in the episode it starts (a resume point).
+    start: Duration,
     episode: Episode,
 }
 
@@ -107,6 +109,14 @@ impl Player {
     /// was preloaded. A URL the policy refuses is an error here, with no
     /// events; every later failure arrives as [`PlayerEvent::Error`].
     pub fn play(&mut self, url: &str) -> Result<EpisodeId, PlaybackError> {
+        self.play_at(url, Duration::ZERO)
+    }
+
+    /// [`Player::play`] from `start` into the episode (a resume point):
+    /// HLS from the segment that holds it, then accurately (the frames
+    /// before it are decoded, not shown); progressive files decode from
+    /// their start up to it.
+    pub fn play_at(&mut self, url: &str, start: Duration) -> Result<EpisodeId, PlaybackError> {
         let requested_at = Instant::now();
         let url = self.deps.net.policy().parse(url)?;
         if let Some(warming) = self.prewarm.take() {
@@ -116,7 +126,7 @@ impl Player {
         let previous_end = previous.as_ref().and_then(|e| e.last_frame_end());
         let preload = self.preload.take();
         match preload {
-            Some(p) if p.url == url => {
+            Some(p) if p.url == url && p.start == start => {
                 if p.episode.activate(requested_at, previous_end) {
                     let id = p.episode.id;
                     self.current = Some(p.episode);
@@ -134,6 +144,7 @@ impl Player {
         let episode = Episode::start(
             id,
             url,
+            start,
             &self.config,
             self.deps.clone(),
             false,
@@ -147,8 +158,18 @@ impl Player {
     /// Prepares `url` to play next: fetches its start within
     /// `preload_bytes` and prerolls it. Replaces any other preload.
     pub fn preload(&mut self, url: &str) -> Result<(), PlaybackError> {
+        self.preload_at(url, Duration::ZERO)
+    }
+
+    /// [`Player::preload`] from `start` into the episode: what
+    /// [`Player::play_at`] with the same start then plays at once.
+    pub fn preload_at(&mut self, url: &str, start: Duration) -> Result<(), PlaybackError> {
         let url = self.deps.net.policy().parse(url)?;
-        if self.preload.as_ref().is_some_and(|p| p.url == url) {
+        if self
+            .preload
+            .as_ref()
+            .is_some_and(|p| p.url == url && p.start == start)
+        {
             return Ok(());
         }
         let old = self.preload.take();
@@ -157,12 +178,17 @@ impl Player {
         let episode = Episode::start(
             id,
             url.clone(),
+            start,
             &self.config,
             self.deps.clone(),
             true,
             Instant::now(),
         )?;
-        self.preload = Some(Preload { url, episode });
+        self.preload = Some(Preload {
+            url,
+            start,
+            episode,
+        });
         Ok(())
     }
 

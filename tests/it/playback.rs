@@ -561,3 +561,85 @@ fn cli_reports_the_audio_and_subtitle_languages_played() {
     assert_eq!(line["subtitle_language"], "en", "{line}");
     assert_eq!(line["subtitle_cues"], 3, "{line}");
 }
+
+/// Plays `url` from `start` to its end: the frames it reached, the position
+/// reached, the first position reported, the subtitle cues' starts (ms).
+fn play_from(url: &str, start: std::time::Duration) -> (u64, u64, Option<u64>, Vec<u64>) {
+    // Real time: the subtitle rendition loads alongside, as on a TV.
+    let mut config = test_config(false, Some((108, 192)));
+    // Spanish audio: English subtitles are needed, where there are some.
+    config.audio_language = Some("es".into());
+    config.subtitle_language = Some("en".into());
+    let (mut p, ev) = player(config);
+    let id = p.play_at(url, start).expect("play accepted");
+    let mut first_position = None;
+    let mut cues = Vec::new();
+    loop {
+        let e = ev
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("an event within 60 s");
+        if e.episode() != id {
+            continue;
+        }
+        match e {
+            PlayerEvent::Position { position, .. } if first_position.is_none() => {
+                first_position = Some(position.as_millis() as u64);
+            }
+            PlayerEvent::Subtitles { track: Ok(t), .. } => {
+                cues = t.cues.iter().map(|c| c.start.as_millis() as u64).collect();
+            }
+            PlayerEvent::Ended { qoe, .. } => {
+                // Shown or dropped as late (QoS, in real time): every frame
+                // from the resume point on, none before it.
+                return (
+                    qoe.frames + qoe.dropped_frames,
+                    qoe.position_ms,
+                    first_position,
+                    cues,
+                );
+            }
+            PlayerEvent::Error { error, .. } => panic!("{url}: {error}"),
+            _ => {}
+        }
+    }
+}
+
+#[test]
+fn a_resumed_episode_starts_at_its_resume_point() {
+    let s = server();
+    let start = std::time::Duration::from_millis(1400);
+    // 2 s, 25 fps, 1 s segments: from 1.4 s, 15 frames. HLS starts from the
+    // second segment; progressive files decode from their start.
+    for path in [HLS_TS, HLS_FMP4, HLS_ALT_AUDIO, MP4_FASTSTART] {
+        let (frames, end_ms, first_ms, cues) = play_from(&s.url(path), start);
+        if path == HLS_ALT_AUDIO {
+            // The subtitle rendition's cues keep their times in the episode
+            // (its segments count from the first segment fetched).
+            let other = server();
+            let (.., from_start) = play_from(&other.url(path), std::time::Duration::ZERO);
+            assert_eq!(cues, from_start);
+            assert_eq!(cues.len(), 3, "{cues:?}");
+        }
+        assert!((14..=16).contains(&frames), "{path}: {frames} frames");
+        // Positions count from the episode's start.
+        let first_ms = first_ms.unwrap_or(end_ms);
+        assert!(
+            (1400..2100).contains(&first_ms),
+            "{path}: first position {first_ms} ms"
+        );
+        assert!(
+            (1900..2100).contains(&end_ms),
+            "{path}: ended at {end_ms} ms"
+        );
+    }
+    let seg = |dir: &str, n: u32| {
+        s.hits(&format!("{dir}/seg{n:05}.ts")) + s.hits(&format!("{dir}/seg{n:05}.m4s"))
+    };
+    for dir in ["ts", "fmp4", "alt/video", "alt/audio-es"] {
+        assert_eq!(
+            (seg(dir, 0), seg(dir, 1)),
+            (0, 1),
+            "{dir}: segments fetched"
+        );
+    }
+}
