@@ -109,6 +109,8 @@ pub struct QaReport {
     /// Play command to first frame of each episode played, ms: a few ms
     /// when the focus rested on it long enough to preload it.
     pub first_frame_ms: Vec<f64>,
+    /// Where in its episode each play started, ms: 0, or a resume point.
+    pub start_ms: Vec<u64>,
     /// The audio language each episode that ended played in (dubbed
     /// episodes: the rendition chosen; null: the variant's own audio).
     pub audio_languages: Vec<Option<String>>,
@@ -275,6 +277,7 @@ pub fn run(
     (r.report.net_runtimes, r.report.http_clients) = crate::net::built();
     r.report.gl_frames = gl_frames;
     r.report.first_frame_ms = played.first_frame_ms;
+    r.report.start_ms = played.start_ms;
     r.report.audio_languages = played.audio_languages;
     r.report.speech = speech;
     r.report.subtitle_cues = subtitle_cues;

@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 
 /// An episode counts as watched past this share of its duration.
 const WATCHED_SHARE: f64 = 0.95;
+/// An episode left before this point starts again from its beginning.
+pub const RESUME_MIN_MS: u64 = 5_000;
+/// A resumed episode starts this much before where the viewer left it.
+pub const RESUME_BACK_MS: u64 = 3_000;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct History {
@@ -78,6 +82,22 @@ impl History {
             EpisodeProgress::InProgress((p.position_ms as f64 / p.duration_ms as f64) as f32)
         } else {
             EpisodeProgress::Unseen
+        }
+    }
+
+    /// Where `episode` of `series` resumes, ms: a little before where the
+    /// viewer left it, if that was in it and not too near its start (0:
+    /// from the beginning).
+    pub fn resume_position(&self, series: &str, episode: u32) -> u64 {
+        match self.series.get(series) {
+            Some(p)
+                if p.episode == episode
+                    && !p.watched.contains(&episode)
+                    && p.position_ms >= RESUME_MIN_MS =>
+            {
+                p.position_ms - RESUME_BACK_MS
+            }
+            _ => 0,
         }
     }
 

@@ -106,6 +106,7 @@ pub const INTENT_DWELL_MS: u64 = 400;
 #[derive(Debug, Clone, PartialEq)]
 struct Intent {
     url: String,
+    start_ms: u64,
     since_ms: u64,
     /// The preload command went out.
     sent: bool,
@@ -118,9 +119,13 @@ pub enum Command {
         url: String,
         series: String,
         episode: u32,
+        /// Where in the episode to start, ms (resuming); 0: its beginning.
+        start_ms: u64,
     },
     Preload {
         url: String,
+        /// As in `Play`: a preload is for one start point.
+        start_ms: u64,
     },
     /// Drop the preload: the focus moved away from the episode it was for.
     CancelPreload,
@@ -691,7 +696,7 @@ impl App {
     /// The stream OK would play from where the focus is: on Home the
     /// focused series' resume episode, on a series page the Play button's
     /// or the focused episode. None elsewhere, or when it is locked.
-    fn intended_url(&self) -> Option<String> {
+    fn intended_url(&self) -> Option<(String, u64)> {
         if self.exit_dialog.is_some() {
             return None;
         }
@@ -720,7 +725,8 @@ impl App {
         if !self.playable(series, number) || self.parental_locked(series) {
             return None;
         }
-        stream_url(series.episodes.iter().find(|e| e.number == number)?)
+        let url = stream_url(series.episodes.iter().find(|e| e.number == number)?)?;
+        Some((url, self.history.resume_position(&series.id, number)))
     }
 
     /// Preload on intent: once the focus has rested on an episode for
@@ -729,11 +735,14 @@ impl App {
     /// viewer pressed OK: playing it activates the preload).
     fn follow_intent(&mut self, out: &mut Vec<Command>) {
         let wanted = self.intended_url();
-        if self.intent.as_ref().map(|i| &i.url) != wanted.as_ref() {
+        if self.intent.as_ref().map(|i| (&i.url, i.start_ms))
+            != wanted.as_ref().map(|(u, s)| (u, *s))
+        {
             let old = std::mem::replace(
                 &mut self.intent,
-                wanted.map(|url| Intent {
+                wanted.map(|(url, start_ms)| Intent {
                     url,
+                    start_ms,
                     since_ms: self.now_ms,
                     sent: false,
                 }),
@@ -748,7 +757,10 @@ impl App {
             && self.now_ms.saturating_sub(i.since_ms) >= INTENT_DWELL_MS
         {
             i.sent = true;
-            out.push(Command::Preload { url: i.url.clone() });
+            out.push(Command::Preload {
+                url: i.url.clone(),
+                start_ms: i.start_ms,
+            });
         }
     }
 
@@ -1617,13 +1629,19 @@ impl App {
         };
         self.last_token += 1;
         let token = self.last_token;
+        // Where the viewer left it, a little before (0: from the start).
+        let start_ms = self.history.resume_position(series_id, number);
         out.push(Command::Play {
             token,
             url,
             series: series_id.into(),
             episode: number,
+            start_ms,
         });
         self.show_player(series_id, number, Phase::Loading, token);
+        if let Some(p) = self.player.as_mut() {
+            p.position_ms = start_ms;
+        }
     }
 
     fn show_player(&mut self, series: &str, episode: u32, phase: Phase, token: PlayToken) {
@@ -1811,7 +1829,8 @@ impl App {
                     && self.playable(s, next.number)
                     && let Some(url) = stream_url(next)
                 {
-                    out.push(Command::Preload { url });
+                    let start_ms = self.history.resume_position(&series, next.number);
+                    out.push(Command::Preload { url, start_ms });
                 }
             }
             Playback::Subtitles {

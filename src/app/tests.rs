@@ -122,7 +122,7 @@ fn autoplay_preloads_counts_down_and_moves_on() {
     press(&mut app, &[Ok, Ok]);
     let cmds = app.handle(pb(&app, Playback::Started));
     assert!(
-        matches!(&cmds[..], [Command::Preload { url }] if url.ends_with("ceo-secret/2/index.m3u8")),
+        matches!(&cmds[..], [Command::Preload { url, .. }] if url.ends_with("ceo-secret/2/index.m3u8")),
         "{cmds:?}"
     );
     let pos = |app: &App, ms| {
@@ -472,7 +472,7 @@ fn a_rule_without_limit_fills_at_most_the_default_and_lookups_are_indexed() {
 fn preloads(cmds: &[Command]) -> Vec<&str> {
     cmds.iter()
         .filter_map(|c| match c {
-            Command::Preload { url } => Some(url.as_str()),
+            Command::Preload { url, .. } => Some(url.as_str()),
             _ => None,
         })
         .collect()
@@ -1215,4 +1215,62 @@ fn the_sleep_timer_fades_out_and_stops() {
     assert_eq!(app.sleep_timer().map(|t| t.minutes), Some(90));
     press(&mut app, &[Ok]);
     assert_eq!(app.sleep_timer(), None);
+}
+
+#[test]
+fn continue_resumes_inside_the_episode_a_little_before_where_it_was_left() {
+    let mut app = app();
+    press(&mut app, &[Ok, Ok]);
+    app.handle(pb(&app, Playback::Started));
+    app.handle(pb(
+        &app,
+        Playback::Position {
+            position_ms: 8_000,
+            duration_ms: Some(12_000),
+        },
+    ));
+    press(&mut app, &[Back]);
+    // The grid shows it in progress; Continue (the Play button) resumes at
+    // 8 - 3 s, and a rest on the button preloads from there too.
+    assert_eq!(
+        app.history.progress("ceo-secret", 1),
+        history::EpisodeProgress::InProgress(8.0 / 12.0)
+    );
+    press(&mut app, &[Up, Up, Up]);
+    assert_eq!(app.series_focus(), SeriesFocus::PlayButton);
+    let cmds = tick(&mut app, INTENT_DWELL_MS + 1);
+    assert!(
+        cmds.contains(&Command::Preload {
+            url: app.series("ceo-secret").unwrap().episodes[0].streams[0]
+                .url
+                .clone(),
+            start_ms: 5_000
+        }),
+        "{cmds:?}"
+    );
+    let cmds = press(&mut app, &[Ok]);
+    assert!(
+        matches!(
+            &cmds[..],
+            [Command::Play {
+                episode: 1,
+                start_ms: 5_000,
+                ..
+            }]
+        ),
+        "{cmds:?}"
+    );
+    assert_eq!(app.player().unwrap().position_ms, 5_000);
+
+    // Left near its start, or watched: from the beginning.
+    let mut h = History::default();
+    h.record_position("s", 2, 4_000, 12_000);
+    assert_eq!(h.resume_position("s", 2), 0);
+    h.record_position("s", 2, 11_900, 12_000);
+    assert_eq!(h.resume_position("s", 2), 0);
+    h.record_position("s", 3, 9_000, 12_000);
+    assert_eq!(
+        (h.resume_position("s", 3), h.resume_position("s", 4)),
+        (6_000, 0)
+    );
 }

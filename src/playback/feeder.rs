@@ -116,8 +116,8 @@ pub struct FeedConfig {
     /// Language of HLS subtitle renditions to show (forced ones only when
     /// the audio played is in it).
     pub subtitle_language: Option<String>,
-    /// Where in the episode to start (resume); zero: the beginning.
-    pub start: Duration,
+    /// Where in the episode to start (resume).
+    pub start: super::Start,
 }
 
 impl FeedConfig {
@@ -223,7 +223,7 @@ async fn feed(
     // the resume point after decoding (HLS narrows this to one segment).
     state
         .skip_ns
-        .store(config.start.as_nanos() as u64, Ordering::SeqCst);
+        .store(config.start.point().as_nanos() as u64, Ordering::SeqCst);
     let opened = fetcher.open(url, HEAD_BYTES, &state.stats).await?;
     let (head, complete) = match &opened {
         Opened::Ranged { head, total } => (head, *total == Some(head.len() as u64)),
@@ -780,8 +780,11 @@ async fn feed_hls(
             break;
         };
         if first.is_none() {
-            let (k, offset) = segment_at(plan, config.start);
-            let skip = config.start.saturating_sub(offset);
+            let (k, offset) = segment_at(plan, config.start.point());
+            let skip = match config.start {
+                super::Start::At(t) => t.saturating_sub(offset),
+                super::Start::Beginning | super::Start::Near(_) => Duration::ZERO,
+            };
             state
                 .media_offset_ms
                 .store(offset.as_millis() as u64, Ordering::SeqCst);

@@ -208,6 +208,28 @@ pub struct Qoe {
     pub switch_gap_ms: Option<f64>,
 }
 
+/// Where an episode starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Start {
+    #[default]
+    Beginning,
+    /// Exactly here: HLS from the segment that holds it, the frames before
+    /// it decoded and dropped; progressive files decode up to it.
+    At(Duration),
+    /// The start of the HLS segment that holds this point (a resume: the
+    /// first frame as fast as a cold start); progressive files: exactly.
+    Near(Duration),
+}
+
+impl Start {
+    pub fn point(self) -> Duration {
+        match self {
+            Start::Beginning => Duration::ZERO,
+            Start::At(t) | Start::Near(t) => t,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum PlayerEvent {
     FirstFrame {
@@ -215,6 +237,8 @@ pub enum PlayerEvent {
         since_play: Duration,
         width: u32,
         height: u32,
+        /// Where in the episode this first frame is (0 unless resumed).
+        start: Duration,
     },
     /// 0 when playback stalls for lack of data, 100 when it resumes.
     Buffering { episode: EpisodeId, percent: u8 },

@@ -65,6 +65,8 @@ struct FrameStats {
     parsed_video_complete: AtomicBool,
     /// When the last frame stops being shown; 0 until it is shown.
     video_end_ns: AtomicU64,
+    /// Where in the episode its first frame is, ns (a resumed episode).
+    start_ns: AtomicU64,
 }
 
 impl FrameStats {
@@ -84,6 +86,7 @@ impl FrameStats {
             parsed_video_max_pts_ns: AtomicU64::new(0),
             parsed_video_complete: AtomicBool::new(false),
             video_end_ns: AtomicU64::new(0),
+            start_ns: AtomicU64::new(0),
         }
     }
 
@@ -134,12 +137,11 @@ pub struct Episode {
 }
 
 impl Episode {
-    /// `start`: where in the episode to begin (a resume point), zero for
-    /// its beginning.
+    /// `start`: where in the episode to begin (a resume point).
     pub fn start(
         id: EpisodeId,
         url: Url,
-        start: Duration,
+        start: super::Start,
         config: &PlayerConfig,
         deps: EpisodeDeps,
         preload: bool,
@@ -181,8 +183,8 @@ impl Episode {
             let url = url.clone();
             pipeline.connect_deep_element_added(move |_, _, element| {
                 tune_decoder(element);
-                if !start.is_zero() {
-                    skip_to_start(element, &feed, start);
+                if start != super::Start::Beginning {
+                    skip_to_start(element, &feed, &stats);
                 }
                 watch_video_parser(element, &stats);
                 let (feed, pipeline_weak, url) = (feed.clone(), pipeline_weak.clone(), url.clone());
@@ -424,15 +426,14 @@ fn watch_video_parser(element: &gst::Element, stats: &Arc<FrameStats>) {
 /// them late); the first frame shown and the clock start at the resume
 /// point, and positions count from the episode's start (the segment's time
 /// is the resume point).
-fn skip_to_start(element: &gst::Element, feed: &Arc<FeedState>, start: Duration) {
+fn skip_to_start(element: &gst::Element, feed: &Arc<FeedState>, stats: &Arc<FrameStats>) {
     let is_decoder = element
         .factory()
         .is_some_and(|f| f.klass().contains("Decoder"));
     let Some(pad) = element.static_pad("sink").filter(|_| is_decoder) else {
         return;
     };
-    let feed = feed.clone();
-    let target = gst::ClockTime::from_nseconds(start.as_nanos() as u64);
+    let (feed, stats) = (feed.clone(), stats.clone());
     pad.add_probe(
         gst::PadProbeType::BUFFER | gst::PadProbeType::EVENT_DOWNSTREAM,
         move |_, info| {
@@ -450,11 +451,16 @@ fn skip_to_start(element: &gst::Element, feed: &Arc<FeedState>, start: Duration)
                         return gst::PadProbeReturn::Ok;
                     };
                     let mut segment = segment.clone();
-                    let skip = gst::ClockTime::from_nseconds(feed.skip_ns.load(Ordering::SeqCst));
+                    let skip = feed.skip_ns.load(Ordering::SeqCst);
+                    let offset = feed.media_offset_ms.load(Ordering::SeqCst) * 1_000_000;
+                    // Where the first frame kept is in the episode.
+                    let target = offset + skip;
+                    stats.start_ns.store(target, Ordering::SeqCst);
+                    let skip = gst::ClockTime::from_nseconds(skip);
                     let first = segment.start().unwrap_or(gst::ClockTime::ZERO);
                     segment.set_start(first + skip);
                     segment.set_position(first + skip);
-                    segment.set_time(target);
+                    segment.set_time(gst::ClockTime::from_nseconds(target));
                     let seqnum = event.seqnum();
                     *event = gst::event::Segment::builder(&segment)
                         .seqnum(seqnum)
@@ -687,6 +693,7 @@ fn frame_callbacks(
                     since_play: elapsed,
                     width: vi.width(),
                     height: vi.height(),
+                    start: Duration::from_nanos(stats.start_ns.load(Ordering::SeqCst)),
                 });
             }
             if stats.parsed_video_complete.load(Ordering::SeqCst)

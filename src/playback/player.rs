@@ -5,20 +5,20 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use gstreamer as gst;
 use url::Url;
 
 use super::abr::BandwidthEstimator;
 use super::pipeline::{Episode, EpisodeDeps};
-use super::{EpisodeId, FrameSink, PlaybackError, PlayerConfig, PlayerEvent};
+use super::{EpisodeId, FrameSink, PlaybackError, PlayerConfig, PlayerEvent, Start};
 use crate::net::Net;
 
 struct Preload {
     url: Url,
     /// Where in the episode it starts (a resume point).
-    start: Duration,
+    start: Start,
     episode: Episode,
 }
 
@@ -109,14 +109,11 @@ impl Player {
     /// was preloaded. A URL the policy refuses is an error here, with no
     /// events; every later failure arrives as [`PlayerEvent::Error`].
     pub fn play(&mut self, url: &str) -> Result<EpisodeId, PlaybackError> {
-        self.play_at(url, Duration::ZERO)
+        self.play_at(url, Start::Beginning)
     }
 
-    /// [`Player::play`] from `start` into the episode (a resume point):
-    /// HLS from the segment that holds it, then accurately (the frames
-    /// before it are decoded, not shown); progressive files decode from
-    /// their start up to it.
-    pub fn play_at(&mut self, url: &str, start: Duration) -> Result<EpisodeId, PlaybackError> {
+    /// [`Player::play`] from a point in the episode (see [`Start`]).
+    pub fn play_at(&mut self, url: &str, start: Start) -> Result<EpisodeId, PlaybackError> {
         let requested_at = Instant::now();
         let url = self.deps.net.policy().parse(url)?;
         if let Some(warming) = self.prewarm.take() {
@@ -158,12 +155,12 @@ impl Player {
     /// Prepares `url` to play next: fetches its start within
     /// `preload_bytes` and prerolls it. Replaces any other preload.
     pub fn preload(&mut self, url: &str) -> Result<(), PlaybackError> {
-        self.preload_at(url, Duration::ZERO)
+        self.preload_at(url, Start::Beginning)
     }
 
     /// [`Player::preload`] from `start` into the episode: what
     /// [`Player::play_at`] with the same start then plays at once.
-    pub fn preload_at(&mut self, url: &str, start: Duration) -> Result<(), PlaybackError> {
+    pub fn preload_at(&mut self, url: &str, start: Start) -> Result<(), PlaybackError> {
         let url = self.deps.net.policy().parse(url)?;
         if self
             .preload

@@ -22,6 +22,8 @@ pub struct Played {
     pub first_frame_ms: Vec<f64>,
     /// The audio language each episode that ended played in.
     pub audio_languages: Vec<Option<String>>,
+    /// Where in its episode each play command started, ms (resuming).
+    pub start_ms: Vec<u64>,
 }
 
 pub type PlayedLog = Arc<std::sync::Mutex<Played>>;
@@ -111,25 +113,46 @@ impl Effects for TvEffects {
                 url,
                 series,
                 episode,
+                start_ms,
             } => {
                 self.video.stop();
                 self.playing = None;
+                if let Ok(mut p) = self.played.lock()
+                    && p.start_ms.len() < 10_000
+                {
+                    p.start_ms.push(start_ms);
+                }
                 let Some(player) = self.player() else {
                     Self::failed(token, "the player could not start".into());
                     return;
                 };
-                match player.play(&url) {
+                let start = std::time::Duration::from_millis(start_ms);
+                // A resume: from the segment that holds the point, which
+                // starts as fast as the episode's beginning.
+                let at = match start_ms {
+                    0 => crate::playback::Start::Beginning,
+                    _ => crate::playback::Start::Near(start),
+                };
+                match player.play_at(&url, at) {
                     Ok(id) => {
-                        tracing::info!(series, episode, id, token, "play");
+                        tracing::info!(series, episode, id, token, start_ms, "play");
                         self.playing = Some((id, token));
-                        self.video.show(id);
+                        self.video.show(id, start);
                     }
                     Err(e) => Self::failed(token, e.to_string()),
                 }
             }
-            Command::Preload { url } => {
+            Command::Preload { url, start_ms } => {
                 if let Some(player) = self.player()
-                    && let Err(e) = player.preload(&url)
+                    && let Err(e) = player.preload_at(
+                        &url,
+                        match start_ms {
+                            0 => crate::playback::Start::Beginning,
+                            ms => {
+                                crate::playback::Start::Near(std::time::Duration::from_millis(ms))
+                            }
+                        },
+                    )
                 {
                     tracing::warn!(url, error = %e, "preload refused");
                 }
@@ -186,7 +209,11 @@ impl Effects for TvEffects {
         let episode = event.episode();
         let (_, token) = self.playing.filter(|(id, _)| *id == episode)?;
         let report = match event {
-            PlayerEvent::FirstFrame { since_play, .. } => {
+            PlayerEvent::FirstFrame {
+                since_play, start, ..
+            } => {
+                // Subtitles count from where the episode really started.
+                self.video.set_start(episode, start);
                 let ms = since_play.as_secs_f64() * 1000.0;
                 tracing::info!(episode, first_frame_ms = ms, "first frame");
                 if let Ok(mut p) = self.played.lock()

@@ -41,6 +41,9 @@ struct Inner {
     /// Timestamp of the first frame shown of the episode on screen: frame
     /// timestamps minus it are the media time subtitles are timed in.
     first_pts: Mutex<Option<Duration>>,
+    /// Where in the episode its first frame shown is (a resumed episode),
+    /// ns: added to media times.
+    start_ns: AtomicU64,
     /// Subtitles of the episode on screen, and the text last put up.
     subtitles: std::sync::OnceLock<SubtitleSlot>,
     subtitle_shown: Mutex<String>,
@@ -67,6 +70,7 @@ impl VideoSink {
                 stray: Mutex::new(None),
                 latest: Mutex::new(None),
                 first_pts: Mutex::new(None),
+                start_ns: AtomicU64::new(0),
                 subtitles: std::sync::OnceLock::new(),
                 subtitle_shown: Mutex::new(String::new()),
                 backdrop: Mutex::new((None, None)),
@@ -79,8 +83,11 @@ impl VideoSink {
     }
 
     /// Shows the frames of `episode` (and its latest frame, if it came
-    /// early).
-    pub fn show(&self, episode: EpisodeId) {
+    /// early); `start` is where in the episode its first frame is.
+    pub fn show(&self, episode: EpisodeId, start: Duration) {
+        self.inner
+            .start_ns
+            .store(start.as_nanos() as u64, Ordering::SeqCst);
         self.inner.showing.store(episode, Ordering::SeqCst);
         if let Ok(mut f) = self.inner.first_pts.lock() {
             *f = None;
@@ -96,6 +103,16 @@ impl VideoSink {
                 *l = Some((frame, pts));
             }
             self.deliver();
+        }
+    }
+
+    /// Where in `episode` its first frame really is (a resumed episode
+    /// starts at a segment's start, before the point asked for).
+    pub fn set_start(&self, episode: EpisodeId, start: Duration) {
+        if self.inner.showing.load(Ordering::SeqCst) == episode {
+            self.inner
+                .start_ns
+                .store(start.as_nanos() as u64, Ordering::SeqCst);
         }
     }
 
@@ -231,7 +248,10 @@ impl Inner {
             return;
         };
         let first = self.first_pts.lock().ok().and_then(|f| *f).unwrap_or(pts);
-        let (text, top) = slot.at(pts.saturating_sub(first)).unwrap_or_default();
+        let start = Duration::from_nanos(self.start_ns.load(Ordering::SeqCst));
+        let (text, top) = slot
+            .at(pts.saturating_sub(first) + start)
+            .unwrap_or_default();
         let Ok(mut shown) = self.subtitle_shown.lock() else {
             return;
         };

@@ -564,7 +564,7 @@ fn cli_reports_the_audio_and_subtitle_languages_played() {
 
 /// Plays `url` from `start` to its end: the frames it reached, the position
 /// reached, the first position reported, the subtitle cues' starts (ms).
-fn play_from(url: &str, start: std::time::Duration) -> (u64, u64, Option<u64>, Vec<u64>) {
+fn play_from(url: &str, start: pillarbox::playback::Start) -> (u64, u64, Option<u64>, Vec<u64>) {
     // Real time: the subtitle rendition loads alongside, as on a TV.
     let mut config = test_config(false, Some((108, 192)));
     // Spanish audio: English subtitles are needed, where there are some.
@@ -607,7 +607,8 @@ fn play_from(url: &str, start: std::time::Duration) -> (u64, u64, Option<u64>, V
 #[test]
 fn a_resumed_episode_starts_at_its_resume_point() {
     let s = server();
-    let start = std::time::Duration::from_millis(1400);
+    use pillarbox::playback::Start;
+    let start = Start::At(std::time::Duration::from_millis(1400));
     // 2 s, 25 fps, 1 s segments: from 1.4 s, 15 frames. HLS starts from the
     // second segment; progressive files decode from their start.
     for path in [HLS_TS, HLS_FMP4, HLS_ALT_AUDIO, MP4_FASTSTART] {
@@ -616,7 +617,7 @@ fn a_resumed_episode_starts_at_its_resume_point() {
             // The subtitle rendition's cues keep their times in the episode
             // (its segments count from the first segment fetched).
             let other = server();
-            let (.., from_start) = play_from(&other.url(path), std::time::Duration::ZERO);
+            let (.., from_start) = play_from(&other.url(path), Start::Beginning);
             assert_eq!(cues, from_start);
             assert_eq!(cues.len(), 3, "{cues:?}");
         }
