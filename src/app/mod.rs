@@ -653,7 +653,11 @@ impl App {
             }
             Event::Unlock(report) => {
                 self.on_unlock(report, &mut out);
-                self.speak_focus(&mut out);
+                // A code or an outcome on the Locked screen is read out
+                // (elsewhere the report changes nothing said).
+                if matches!(self.screen(), Screen::Locked(..)) {
+                    self.speak_focus(&mut out);
+                }
             }
             Event::Catalog {
                 catalog,
