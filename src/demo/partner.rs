@@ -75,6 +75,33 @@ struct Account {
     episodes: BTreeMap<String, BTreeSet<u32>>,
 }
 
+impl Account {
+    fn owns(&self, series: &str, episode: u32) -> bool {
+        self.series.contains(series)
+            || self
+                .episodes
+                .get(series)
+                .is_some_and(|e| e.contains(&episode))
+    }
+
+    /// Spends `price` on an episode, once: owning it already costs nothing.
+    /// Err: the balance, too low.
+    fn buy(&mut self, series: &str, episode: u32, price: u64) -> Result<(), u64> {
+        if self.owns(series, episode) {
+            return Ok(());
+        }
+        if self.coins < price {
+            return Err(self.coins);
+        }
+        self.coins -= price;
+        self.episodes
+            .entry(series.to_owned())
+            .or_default()
+            .insert(episode);
+        Ok(())
+    }
+}
+
 #[derive(Default)]
 struct Ledger {
     account: Account,
@@ -335,30 +362,13 @@ async fn purchase(
             StatusCode::CONFLICT,
             json!({ "error": "price_changed", "price": price }),
         ),
-        Some(price) => {
-            let owned = ledger
-                .account
-                .episodes
-                .get(&f.series)
-                .is_some_and(|e| e.contains(&f.episode));
-            if owned {
-                (StatusCode::OK, json!(p.signed(&ledger.account)))
-            } else if ledger.account.coins < price {
-                (
-                    StatusCode::PAYMENT_REQUIRED,
-                    json!({ "error": "insufficient_coins", "balance": ledger.account.coins }),
-                )
-            } else {
-                ledger.account.coins -= price;
-                ledger
-                    .account
-                    .episodes
-                    .entry(f.series.clone())
-                    .or_default()
-                    .insert(f.episode);
-                (StatusCode::OK, json!(p.signed(&ledger.account)))
-            }
-        }
+        Some(price) => match ledger.account.buy(&f.series, f.episode, price) {
+            Ok(()) => (StatusCode::OK, json!(p.signed(&ledger.account))),
+            Err(balance) => (
+                StatusCode::PAYMENT_REQUIRED,
+                json!({ "error": "insufficient_coins", "balance": balance }),
+            ),
+        },
     };
     let body = body.to_string();
     ledger
@@ -408,11 +418,7 @@ fn request_page(ledger: &Ledger, user_code: &str, note: &str) -> Html<String> {
     };
     let title = demo_catalog::series(&request.series).map_or("", |s| s.title);
     let price = Partner::price(&request.series, request.episode);
-    let owned = ledger
-        .account
-        .episodes
-        .get(&request.series)
-        .is_some_and(|e| e.contains(&request.episode));
+    let owned = ledger.account.owns(&request.series, request.episode);
     let done = match request.approval {
         Approval::Approved => "<p id=\"done\">Done. Your TV carries on by itself.</p>",
         Approval::Denied => "<p id=\"done\">Refused. You can close this page.</p>",
@@ -481,18 +487,13 @@ async fn page_action(State(p): State<Partner>, Form(f): Form<PageForm>) -> Html<
     }
     let note = match f.action.as_str() {
         "buy" => match Partner::price(&request.series, request.episode) {
-            Some(price) if ledger.account.coins >= price => {
-                ledger.account.coins -= price;
-                ledger
-                    .account
-                    .episodes
-                    .entry(request.series.clone())
-                    .or_default()
-                    .insert(request.episode);
-                request.approval = Approval::Approved;
-                ""
-            }
-            Some(_) => "Not enough coins.",
+            Some(price) => match ledger.account.buy(&request.series, request.episode, price) {
+                Ok(()) => {
+                    request.approval = Approval::Approved;
+                    ""
+                }
+                Err(_) => "Not enough coins.",
+            },
             None => {
                 request.approval = Approval::Approved;
                 ""
