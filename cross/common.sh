@@ -6,9 +6,8 @@ PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 export PATH="$HOME/.cargo/bin:$PATH"
-# The Cargo profile built: `release` for boxes; CI sets ci-cross (less
-# optimised, compiles in about half the time) since it only proves that the
-# build links and runs under qemu.
+# The Cargo profile built: `release` for boxes (PILLARBOX_PROFILE picks
+# another, for experiments).
 PROFILE="${PILLARBOX_PROFILE:-release}"
 PROFILE_DIR="$PROFILE"
 [ "$PROFILE" = dev ] && PROFILE_DIR=debug

@@ -26,11 +26,12 @@ pub mod playback;
 pub mod probe;
 #[cfg(feature = "tv")]
 pub mod qa;
+#[cfg(feature = "tv")]
+pub mod soak;
 #[cfg(feature = "player")]
 pub mod store;
 #[cfg(feature = "tv")]
 pub mod tv;
-#[cfg(feature = "player")]
 pub mod unlock;
 #[cfg(feature = "tv")]
 pub mod view;

@@ -130,6 +130,10 @@ enum Command {
     Play(PlayArgs),
     /// Play the built-in demo's episodes back to back, with no UI.
     Demo(DemoArgs),
+    /// Play many episodes back to back, sampling memory, threads and open
+    /// files after each; print one JSON summary; exit 1 when something
+    /// grows (or an episode fails).
+    Soak(SoakArgs),
     /// Check catalogs.
     Catalog {
         #[command(subcommand)]
@@ -232,6 +236,32 @@ struct DemoArgs {
     cache_dir: Option<PathBuf>,
 }
 
+#[derive(Args)]
+struct SoakArgs {
+    /// How many episodes to play.
+    #[arg(long, default_value_t = 50)]
+    episodes: usize,
+    /// The whole TV app headless (the demo's first series, Next and
+    /// Previous through its free episodes) instead of the playback core.
+    #[arg(long)]
+    tv: bool,
+    /// RSS growth allowed per 100 episodes once warm, MiB.
+    #[arg(long, default_value_t = 8)]
+    max_growth_mib: u64,
+    /// Playback core: distinct demo episodes (2 s each, decoded as fast as
+    /// possible) played in turn.
+    #[arg(long, default_value_t = 5)]
+    distinct: usize,
+    /// Print each episode's sample as a JSON line before the summary.
+    #[arg(long)]
+    samples: bool,
+    /// Where generated demo media is kept.
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    tv_args: TvArgs,
+}
+
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
     let (w, h) = s
         .split_once(['x', 'X'])
@@ -269,6 +299,7 @@ fn main() -> ExitCode {
             net_for(&args.options, &args.urls).and_then(|net| play(&args.options, &net, &args.urls))
         }
         Some(Command::Demo(args)) => run_demo(&args),
+        Some(Command::Soak(args)) => run_soak(&args),
         Some(Command::Catalog {
             command:
                 CatalogCommand::Check {
@@ -627,4 +658,75 @@ fn run_demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         .collect::<Result<_, _>>()
         .context("demo URLs")?;
     play(&args.options, &net, &urls)
+}
+
+/// `soak`: the samples, judged.
+fn run_soak(args: &SoakArgs) -> anyhow::Result<ExitCode> {
+    use pillarbox::soak::{Sample, Summary};
+    let (samples, failed) = if args.tv {
+        let options = tv_options(&args.tv_args, true)?;
+        // The demo's first series has eight free episodes: zap through them.
+        let steps = pillarbox::soak::tv_steps(args.episodes.max(1), 8);
+        let timeout = Duration::from_secs(60 + 10 * args.episodes as u64);
+        let report = pillarbox::qa::run(&options, steps, timeout, false)
+            .map_err(|e| anyhow::anyhow!("{e:#}"))?;
+        (report.samples, 0)
+    } else {
+        let dir = args
+            .cache_dir
+            .clone()
+            .unwrap_or_else(pillarbox::store::default_cache_dir)
+            .join("soak-media");
+        let entries = demo::prepare(&dir, args.distinct.max(1), 2).context("soak media")?;
+        let net = Net::new(NetConfig {
+            policy: UrlPolicy::loopback(),
+            ..NetConfig::default()
+        })
+        .context("cannot set up the network")?;
+        let server = DemoServer::start(&dir, net.handle()).context("demo server")?;
+        let urls: Vec<String> = (0..args.episodes.max(1))
+            .map(|i| {
+                server
+                    .base()
+                    .join(&entries[i % entries.len()])
+                    .map(|u| u.to_string())
+            })
+            .collect::<Result<_, _>>()
+            .context("soak URLs")?;
+        let config = PlayerConfig {
+            fast: true,
+            video_size: Some((304, 540)),
+            audio: AudioOutput::Discard,
+            ..PlayerConfig::default()
+        };
+        let (mut player, events) = Player::new(config, &net, Arc::new(NullFrameSink))
+            .context("cannot start the player")?;
+        let binge = BingeOptions {
+            preload: true,
+            stuck_timeout: Duration::from_secs(30),
+        };
+        let (mut samples, mut failed) = (Vec::new(), 0);
+        binge::play_all(&mut player, &events, &urls, &binge, |_, outcome| {
+            failed += usize::from(outcome.is_err());
+            if let Some(s) = Sample::now(samples.len() + 1) {
+                samples.push(s);
+            }
+        })?;
+        (samples, failed)
+    };
+    if args.samples {
+        for s in &samples {
+            println!("{}", serde_json::to_string(s)?);
+        }
+    }
+    let summary = Summary::of(&samples, failed, args.max_growth_mib * 1024);
+    println!("{}", serde_json::to_string(&summary)?);
+    if !summary.ok {
+        eprintln!("pillarbox soak: {}", summary.problems.join("; "));
+    }
+    Ok(if summary.ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -60,12 +60,14 @@ pub enum Step {
     Shot(PathBuf),
     /// Records the resident memory under a label.
     Rss(String),
+    /// Records memory, threads and open files (a soak run's sample).
+    Sample,
 }
 
 impl std::str::FromStr for Step {
     type Err = String;
     /// `home`, `posters`, `playing:MS`, `pairing`, `answered`,
-    /// `key:ACTION`, `sleep:MS`, `shot:FILE`, `rss:LABEL`.
+    /// `key:ACTION`, `sleep:MS`, `shot:FILE`, `rss:LABEL`, `sample`.
     fn from_str(s: &str) -> Result<Step, String> {
         let (name, arg) = s.split_once(':').unwrap_or((s, ""));
         let ms = |a: &str| {
@@ -85,6 +87,7 @@ impl std::str::FromStr for Step {
             ),
             "shot" if !arg.is_empty() => Step::Shot(arg.into()),
             "rss" => Step::Rss(arg.into()),
+            "sample" => Step::Sample,
             _ => return Err(format!("{s:?}: unknown step")),
         })
     }
@@ -100,6 +103,8 @@ pub struct QaReport {
     pub redraw_after_key_ms: Vec<f64>,
     /// Resident memory at each `rss` step, KiB.
     pub rss_kib: Vec<(String, u64)>,
+    /// Memory, threads and open files at each `sample` step.
+    pub samples: Vec<crate::soak::Sample>,
     /// The screen at the end: loading, home, series, player or locked.
     pub screen: String,
     /// The notice line at the end (offline catalog, ...), if any.
@@ -375,6 +380,11 @@ fn advance(r: &mut Runner, shell: &Rc<RefCell<Shell>>, surface: &Surface) -> Res
             Step::Rss(label) => {
                 let kib = rss_kib().ok_or("cannot read /proc/self/status")?;
                 r.report.rss_kib.push((label, kib));
+            }
+            Step::Sample => {
+                let n = r.report.samples.len() + 1;
+                let sample = crate::soak::Sample::now(n).ok_or("cannot read /proc/self")?;
+                r.report.samples.push(sample);
             }
         }
         r.next += 1;

@@ -5,11 +5,15 @@
 //! (RFC 8628); coins are spent with an idempotency key; what the account
 //! may watch comes back as an Ed25519-signed document the box checks and
 //! caches. The app core sees only [`UnlockCommand`]s it sends and
-//! [`UnlockReport`]s it gets back.
+//! [`UnlockReport`]s it gets back. Entitlement documents need no media
+//! stack (their fuzz target builds them alone); the client needs the
+//! network stack.
 
+#[cfg(feature = "player")]
 pub mod client;
 pub mod entitlements;
 
+#[cfg(feature = "player")]
 pub use client::{DeviceAuthorization, TokenPoll, UnlockClient, UnlockError};
 pub use entitlements::{EntitlementError, Entitlements, SignedEntitlements};
 

@@ -15,5 +15,6 @@ mod hostile;
 mod playback;
 mod preload;
 mod roku;
+mod soak;
 mod tv_app;
 mod unlock;

@@ -1,0 +1,224 @@
+//! Soak runs: many episodes back to back, the process sampled after each
+//! (resident memory, threads, open files), to catch what grows. Two ways:
+//! the playback core alone (`pillarbox soak`), or the whole TV app headless
+//! (`pillarbox soak --tv`: the player's Next and Previous through an episode
+//! range, as a viewer zapping would).
+
+use serde::Serialize;
+
+/// The process after one episode.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Sample {
+    /// Episodes played so far.
+    pub episode: usize,
+    pub rss_kib: u64,
+    pub threads: u64,
+    pub fds: u64,
+}
+
+impl Sample {
+    /// This process now, or None where /proc cannot be read.
+    pub fn now(episode: usize) -> Option<Sample> {
+        let status = std::fs::read_to_string("/proc/self/status").ok()?;
+        let field = |name: &str| -> Option<u64> {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        };
+        let fds = std::fs::read_dir("/proc/self/fd").ok()?.count() as u64;
+        Some(Sample {
+            episode,
+            rss_kib: field("VmRSS:")?,
+            threads: field("Threads:")?,
+            fds,
+        })
+    }
+}
+
+/// What a soak run found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub episodes: usize,
+    /// Episodes that did not end normally.
+    pub failed: usize,
+    /// RSS once warm (the mean over a fifth of the run, after its first
+    /// tenth) and at the end (the mean over its last fifth).
+    pub rss_warm_kib: u64,
+    pub rss_last_kib: u64,
+    pub rss_max_kib: u64,
+    /// Growth from warm to the end, per 100 episodes.
+    pub rss_growth_per_100_kib: i64,
+    pub threads_warm: u64,
+    pub threads_max: u64,
+    pub fds_warm: u64,
+    pub fds_max: u64,
+    /// Within the limits: no failed episode, growth under the bound, and
+    /// threads and open files back where they were once warm (plus slack).
+    pub ok: bool,
+    /// Why not, when not.
+    pub problems: Vec<String>,
+}
+
+/// Threads or files more than this over the warm count are a leak.
+const COUNT_SLACK: u64 = 8;
+
+impl Summary {
+    /// Judges `samples` (one per episode, in order); `max_growth_kib` is
+    /// the RSS growth allowed per 100 episodes.
+    pub fn of(samples: &[Sample], failed: usize, max_growth_kib: u64) -> Summary {
+        let episodes = samples.last().map_or(0, |s| s.episode);
+        // Means over a fifth of the run: once warm (after the first tenth)
+        // and at the end, so that one sample's noise does not decide.
+        let n = samples.len();
+        let k = (n / 5).max(1);
+        let start = (n / 10).min(n.saturating_sub(k));
+        let mean = |w: &[Sample], f: fn(&Sample) -> u64| {
+            w.iter().map(f).sum::<u64>() / w.len().max(1) as u64
+        };
+        let (warm, last) = match (
+            samples.get(start..start + k),
+            samples.get(n.saturating_sub(k)..),
+        ) {
+            (Some(w), Some(l)) if n > 0 => (w, l),
+            _ => {
+                return Summary {
+                    episodes,
+                    failed,
+                    rss_warm_kib: 0,
+                    rss_last_kib: 0,
+                    rss_max_kib: 0,
+                    rss_growth_per_100_kib: 0,
+                    threads_warm: 0,
+                    threads_max: 0,
+                    fds_warm: 0,
+                    fds_max: 0,
+                    ok: false,
+                    problems: vec!["no samples".into()],
+                };
+            }
+        };
+        let (warm_rss, last_rss) = (mean(warm, |s| s.rss_kib), mean(last, |s| s.rss_kib));
+        let centre = |w: &[Sample]| w.iter().map(|s| s.episode).sum::<usize>() / w.len().max(1);
+        let span = centre(last).saturating_sub(centre(warm)).max(1) as i64;
+        let growth = (last_rss as i64 - warm_rss as i64) * 100 / span;
+        let (warm, last) = (warm[0], last[last.len() - 1]);
+        let max = |f: fn(&Sample) -> u64| samples.iter().map(f).max().unwrap_or(0);
+        let mut problems = Vec::new();
+        if failed > 0 {
+            problems.push(format!("{failed} episode(s) did not end normally"));
+        }
+        if growth > max_growth_kib as i64 {
+            problems.push(format!(
+                "RSS grew {growth} KiB per 100 episodes (from {warm_rss} KiB on average once warm to {last_rss} KiB at the end), more than {max_growth_kib}"
+            ));
+        }
+        if last.threads > warm.threads + COUNT_SLACK {
+            problems.push(format!(
+                "threads went from {} to {}",
+                warm.threads, last.threads
+            ));
+        }
+        if last.fds > warm.fds + COUNT_SLACK {
+            problems.push(format!("open files went from {} to {}", warm.fds, last.fds));
+        }
+        Summary {
+            episodes,
+            failed,
+            rss_warm_kib: warm_rss,
+            rss_last_kib: last_rss,
+            rss_max_kib: max(|s| s.rss_kib),
+            rss_growth_per_100_kib: growth,
+            threads_warm: warm.threads,
+            threads_max: max(|s| s.threads),
+            fds_warm: warm.fds,
+            fds_max: max(|s| s.fds),
+            ok: problems.is_empty(),
+            problems,
+        }
+    }
+}
+
+/// The TV app's steps for a soak of `episodes` episodes: the demo's first
+/// series from its first episode, then Next up to `last` and Previous back
+/// down, over and over, a sample after each episode has shown frames.
+pub fn tv_steps(episodes: usize, last: u32) -> Vec<crate::qa::Step> {
+    use crate::input::Action;
+    use crate::qa::{Ready, Step};
+    // Episode 1 by its number: the Play button would continue wherever the
+    // state directory's history left off.
+    let mut steps = vec![
+        Step::Wait(Ready::Home),
+        Step::Key(Action::Ok),
+        Step::Key(Action::Digit1),
+        Step::Key(Action::Ok),
+        Step::Wait(Ready::PlayingMs(300)),
+        Step::Sample,
+    ];
+    let span = last.max(2) - 1;
+    for i in 1..episodes {
+        // 1 → last → 1 → ...: Next while going up, Previous coming down.
+        let phase = (i as u32 - 1) % (2 * span);
+        let key = if phase < span {
+            Action::Next
+        } else {
+            Action::Previous
+        };
+        steps.push(Step::Key(key));
+        // The new episode shows frames (its position starts again).
+        steps.push(Step::Wait(Ready::PlayingMs(100)));
+        steps.push(Step::Sample);
+    }
+    steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(rss: impl Fn(usize) -> u64, threads: impl Fn(usize) -> u64) -> Vec<Sample> {
+        (1..=100)
+            .map(|episode| Sample {
+                episode,
+                rss_kib: rss(episode),
+                threads: threads(episode),
+                fds: 20,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn steady_memory_passes_and_growth_or_leaked_threads_fail() {
+        let flat = Summary::of(&run(|e| 100_000 + (e as u64 % 3) * 500, |_| 12), 0, 4_096);
+        assert!(flat.ok, "{:?}", flat.problems);
+        assert_eq!(flat.threads_max, 12);
+        let leak = Summary::of(&run(|e| 100_000 + e as u64 * 100, |_| 12), 0, 4_096);
+        assert!(!leak.ok);
+        assert_eq!(leak.rss_growth_per_100_kib, 10_000);
+        assert!(
+            leak.problems[0].contains("per 100 episodes"),
+            "{:?}",
+            leak.problems
+        );
+        let threads = Summary::of(&run(|_| 100_000, |e| 12 + e as u64 / 5), 0, 4_096);
+        assert!(!threads.ok);
+        assert!(!Summary::of(&run(|_| 1, |_| 1), 1, 4_096).ok);
+        assert!(!Summary::of(&[], 0, 4_096).ok);
+    }
+
+    #[test]
+    fn tv_steps_zap_up_and_down_the_range() {
+        use crate::input::Action;
+        use crate::qa::Step;
+        let keys: Vec<Action> = tv_steps(8, 4)
+            .into_iter()
+            .filter_map(|s| match s {
+                Step::Key(a) => Some(a),
+                _ => None,
+            })
+            .skip(3)
+            .collect();
+        use Action::{Next as N, Previous as P};
+        assert_eq!(keys, [N, N, N, P, P, P, N]);
+    }
+}
