@@ -37,7 +37,7 @@ impl Sample {
 }
 
 /// What a soak run found.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Summary {
     pub episodes: usize,
     /// Episodes that did not end normally.
@@ -85,16 +85,8 @@ impl Summary {
                 return Summary {
                     episodes,
                     failed,
-                    rss_warm_kib: 0,
-                    rss_last_kib: 0,
-                    rss_max_kib: 0,
-                    rss_growth_per_100_kib: 0,
-                    threads_warm: 0,
-                    threads_max: 0,
-                    fds_warm: 0,
-                    fds_max: 0,
-                    ok: false,
                     problems: vec!["no samples".into()],
+                    ..Summary::default()
                 };
             }
         };

@@ -127,13 +127,7 @@ impl Effects for TvEffects {
                     return;
                 };
                 let start = std::time::Duration::from_millis(start_ms);
-                // A resume: from the segment that holds the point, which
-                // starts as fast as the episode's beginning.
-                let at = match start_ms {
-                    0 => crate::playback::Start::Beginning,
-                    _ => crate::playback::Start::Near(start),
-                };
-                match player.play_at(&url, at) {
+                match player.play_at(&url, resume_at(start_ms)) {
                     Ok(id) => {
                         tracing::info!(series, episode, id, token, start_ms, "play");
                         self.playing = Some((id, token));
@@ -144,15 +138,7 @@ impl Effects for TvEffects {
             }
             Command::Preload { url, start_ms } => {
                 if let Some(player) = self.player()
-                    && let Err(e) = player.preload_at(
-                        &url,
-                        match start_ms {
-                            0 => crate::playback::Start::Beginning,
-                            ms => {
-                                crate::playback::Start::Near(std::time::Duration::from_millis(ms))
-                            }
-                        },
-                    )
+                    && let Err(e) = player.preload_at(&url, resume_at(start_ms))
                 {
                     tracing::warn!(url, error = %e, "preload refused");
                 }
@@ -269,6 +255,16 @@ impl Effects for TvEffects {
                 let _ = w.join();
             }
         }
+    }
+}
+
+/// Where a play or preload command starts: a resume point is played from
+/// the segment that holds it, which starts as fast as the episode's
+/// beginning.
+fn resume_at(start_ms: u64) -> crate::playback::Start {
+    match start_ms {
+        0 => crate::playback::Start::Beginning,
+        ms => crate::playback::Start::Near(std::time::Duration::from_millis(ms)),
     }
 }
 
