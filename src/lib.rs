@@ -14,7 +14,7 @@ pub mod elements;
 pub mod hls;
 #[cfg(feature = "tv")]
 pub mod i18n;
-#[cfg(feature = "tv")]
+#[cfg(feature = "keymap")]
 pub mod input;
 pub mod language;
 pub mod net;

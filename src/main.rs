@@ -82,6 +82,81 @@ struct TvArgs {
     video: Option<pillarbox::platform::VideoPath>,
 }
 
+impl TvArgs {
+    /// These options as arguments again, for the processes `qa` starts
+    /// (the state directory aside: each run has a fresh one; the language
+    /// and first run go with each scenario's own).
+    fn to_args(&self) -> Vec<std::ffi::OsString> {
+        let mut out: Vec<std::ffi::OsString> = Vec::new();
+        let mut pair = |flag: &str, value: Option<std::ffi::OsString>| {
+            if let Some(v) = value {
+                out.push(flag.into());
+                out.push(v);
+            }
+        };
+        pair("--catalog", self.catalog.clone().map(Into::into));
+        pair("--keymap", self.keymap.clone().map(Into::into));
+        pair("--public-key", self.public_key.clone().map(Into::into));
+        pair("--board", self.board.clone().map(Into::into));
+        pair(
+            "--video",
+            self.video
+                .and_then(|v| clap::ValueEnum::to_possible_value(&v))
+                .map(|v| v.get_name().into()),
+        );
+        for pin in &self.pins {
+            pair("--pin", Some(pin.into()));
+        }
+        for (flag, on) in [
+            ("--allow-http", self.allow_http),
+            ("--allow-private", self.allow_private),
+        ] {
+            if on {
+                out.push(flag.into());
+            }
+        }
+        out
+    }
+}
+
+#[derive(Args)]
+struct QaArgs {
+    #[arg(required = true, value_name = "FILE.toml|STEP")]
+    steps: Vec<String>,
+    /// Give up (exit 1) if a scenario (or the steps) takes longer,
+    /// seconds [default: the scenario's timeout_s, else 120].
+    #[arg(long)]
+    timeout: Option<u64>,
+    /// In a window on the display (the board's backend and renderer),
+    /// not headless (steps only).
+    #[arg(long)]
+    display: bool,
+    /// Also write a JUnit XML report here.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Run every scenario this many times.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    repeat: u32,
+    /// Run the scenarios in a random order; `--shuffle=SEED` repeats an
+    /// order (the report gives the seed used).
+    #[arg(long, value_name = "SEED", num_args = 0..=1, require_equals = true)]
+    shuffle: Option<Option<u64>>,
+    /// Where screenshots, diffs and logs go, a folder per scenario.
+    #[arg(long, value_name = "DIR", default_value = "qa-artifacts")]
+    artifacts: PathBuf,
+    /// Write each screenshot's reference from this run (look at them
+    /// before committing them).
+    #[arg(long)]
+    update_references: bool,
+    /// One scenario, in this process (what the launcher runs).
+    #[arg(long, hide = true)]
+    scenario_run: bool,
+    #[arg(long, hide = true, value_name = "FILE")]
+    result: Option<PathBuf>,
+    #[command(flatten)]
+    tv: TvArgs,
+}
+
 /// Where integrators put their own board profiles.
 const BOARDS_DIR: &str = "/etc/pillarbox/boards";
 
@@ -99,23 +174,12 @@ enum Command {
         #[command(flatten)]
         tv: TvArgs,
     },
-    /// Run the TV app headless through a script of steps and print a JSON
-    /// report (timings, memory). Steps: home, posters, playing:MS,
-    /// key:ACTION (up, down, left, right, ok, back, play_pause, next, ...),
-    /// sleep:MS, shot:FILE, rss:LABEL.
-    Qa {
-        #[arg(required = true)]
-        steps: Vec<pillarbox::qa::Step>,
-        /// Give up (exit 1) if the steps take longer, seconds.
-        #[arg(long, default_value_t = 120)]
-        timeout: u64,
-        /// In a window on the display (the board's backend and renderer),
-        /// not headless.
-        #[arg(long)]
-        display: bool,
-        #[command(flatten)]
-        tv: TvArgs,
-    },
+    /// Run QA scenario files (FILE.toml, see docs/qa.md) against the TV app
+    /// headless, each in a process of its own; print a JSON report, exit 1
+    /// if any failed. Or run one script of steps given here: home, posters,
+    /// playing:MS, key:ACTION (up, down, ok, back, play_pause, ...),
+    /// sleep:MS, shot:FILE, rss:LABEL, sample, pairing, answered.
+    Qa(QaArgs),
     /// What this box can do: GStreamer, decoders and which one plays H.264
     /// and H.265, sinks, the board profile, Slint backend and renderer,
     /// displays, the state directory, whether the catalog is reachable.
@@ -323,12 +387,7 @@ fn main() -> ExitCode {
         None => run_tv(&cli.tv),
         Some(Command::Run(tv)) => run_tv(&tv),
         Some(Command::Screenshot { screen, out, tv }) => screenshot(&tv, screen, &out),
-        Some(Command::Qa {
-            steps,
-            timeout,
-            display,
-            tv,
-        }) => qa(&tv, steps, timeout, display),
+        Some(Command::Qa(args)) => qa_command(args),
         Some(Command::Probe { json, tv }) => probe(&tv, json),
     };
     match result {
@@ -468,12 +527,101 @@ fn screenshot(
     Ok(ExitCode::SUCCESS)
 }
 
-fn qa(
+fn qa_command(args: QaArgs) -> anyhow::Result<ExitCode> {
+    let QaArgs {
+        steps,
+        timeout,
+        display,
+        junit,
+        repeat,
+        shuffle,
+        artifacts,
+        update_references,
+        scenario_run,
+        result,
+        tv,
+    } = args;
+    let artifacts = pillarbox::qa::scenario::Artifacts {
+        dir: artifacts,
+        update_references,
+    };
+    let scenarios = steps.iter().filter(|s| s.ends_with(".toml")).count();
+    if scenarios == 0 {
+        qa(&tv, &steps, timeout.unwrap_or(120), display)
+    } else if scenarios < steps.len() {
+        Err(anyhow::anyhow!(
+            "qa: give scenario files (.toml) or steps, not both"
+        ))
+    } else if scenario_run {
+        qa_scenario_run(&tv, &steps[0], timeout, &artifacts, result.as_deref())
+    } else {
+        let shuffle = shuffle.map(|seed| seed.unwrap_or_else(|| fastrand::u64(..)));
+        let options = pillarbox::qa::launcher::LaunchOptions {
+            files: steps.iter().map(PathBuf::from).collect(),
+            junit,
+            repeat,
+            shuffle,
+            timeout: timeout.map(Duration::from_secs),
+            artifacts,
+            program: std::env::current_exe().context("which program is this")?,
+            tv_args: tv.to_args(),
+            lang: tv.lang.clone(),
+            first_run: tv.first_run,
+        };
+        qa_launch(&options)
+    }
+}
+
+/// Scenario files, each run by a process of this program.
+fn qa_launch(options: &pillarbox::qa::launcher::LaunchOptions) -> anyhow::Result<ExitCode> {
+    let summary = pillarbox::qa::launcher::launch(options).map_err(|e| anyhow::anyhow!(e))?;
+    println!("{}", serde_json::to_string_pretty(&summary)?);
+    Ok(if summary.failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// One scenario in this process; the result goes to `result` (the
+/// launcher reads it), else to stdout.
+fn qa_scenario_run(
     args: &TvArgs,
-    steps: Vec<pillarbox::qa::Step>,
-    timeout: u64,
-    display: bool,
+    file: &str,
+    timeout: Option<u64>,
+    artifacts: &pillarbox::qa::scenario::Artifacts,
+    result: Option<&std::path::Path>,
 ) -> anyhow::Result<ExitCode> {
+    use pillarbox::qa::{launcher::RunResult, scenario};
+    let s =
+        scenario::load(std::path::Path::new(file), artifacts).map_err(|e| anyhow::anyhow!(e))?;
+    let options = tv_options(args, true)?;
+    let timeout = timeout.map_or(s.timeout, Duration::from_secs);
+    let shot = artifacts
+        .dir
+        .join(scenario::file_safe(&s.name))
+        .join("failure.png");
+    let (report, failure) =
+        pillarbox::qa::run_steps(&options, s.steps, timeout, false, Some(&shot))?;
+    let ok = failure.is_none();
+    let json = serde_json::to_string(&RunResult::new(&report, failure))?;
+    match result {
+        Some(path) => std::fs::write(path, json).with_context(|| format!("{}", path.display()))?,
+        None => println!("{json}"),
+    }
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn qa(args: &TvArgs, steps: &[String], timeout: u64, display: bool) -> anyhow::Result<ExitCode> {
+    let steps = steps
+        .iter()
+        .map(|s| s.parse::<pillarbox::qa::Step>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("qa: {e}"))?;
     let options = tv_options(args, true)?;
     match pillarbox::qa::run(&options, steps, Duration::from_secs(timeout), display) {
         Ok(report) => {

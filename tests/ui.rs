@@ -21,7 +21,7 @@ use slint::platform::{Key, WindowEvent};
 use slint::{ComponentHandle, Model, Rgba8Pixel, SharedPixelBuffer};
 
 /// A pixel differs when a channel is off by more than this.
-const CHANNEL_TOLERANCE: i32 = 24;
+const CHANNEL_TOLERANCE: u8 = 24;
 /// A screen matches when no more than this share of pixels differ.
 const PIXEL_SHARE: f64 = 0.005;
 
@@ -202,38 +202,14 @@ fn compare(shot: &SharedPixelBuffer<Rgba8Pixel>, name: &str) {
         eprintln!("wrote reference {}", reference.display());
         return;
     }
-    let expected = image::open(&reference).unwrap().to_rgba8();
-    assert_eq!(
-        (expected.width(), expected.height()),
-        (actual.width(), actual.height()),
-        "{name}: size"
-    );
-    let mut diff = image::RgbaImage::new(actual.width(), actual.height());
-    let mut differing = 0u64;
-    for ((a, e), d) in actual
-        .pixels()
-        .zip(expected.pixels())
-        .zip(diff.pixels_mut())
+    let tolerance = pillarbox::qa::compare::Tolerance {
+        channel: CHANNEL_TOLERANCE,
+        share: PIXEL_SHARE,
+    };
+    let diff_path = out_dir.join(format!("{name}.diff.png"));
+    if let Err(e) = pillarbox::qa::compare::against_file(&actual, &reference, tolerance, &diff_path)
     {
-        let off = (0..3).any(|c| (a.0[c] as i32 - e.0[c] as i32).abs() > CHANNEL_TOLERANCE);
-        if off {
-            differing += 1;
-            *d = image::Rgba([255, 0, 255, 255]);
-        } else {
-            *d = image::Rgba([a.0[0] / 4, a.0[1] / 4, a.0[2] / 4, 255]);
-        }
-    }
-    let share = differing as f64 / (actual.width() * actual.height()) as f64;
-    if share > PIXEL_SHARE {
-        let diff_path = out_dir.join(format!("{name}.diff.png"));
-        diff.save(&diff_path).unwrap();
-        panic!(
-            "{name}: {:.2} % of pixels differ from {} (allowed {:.2} %); diff in {}",
-            share * 100.0,
-            reference.display(),
-            PIXEL_SHARE * 100.0,
-            diff_path.display()
-        );
+        panic!("{name}: {e}");
     }
 }
 

@@ -62,6 +62,18 @@ pub enum Event {
     Clock(String, chrono::DateTime<chrono::Utc>),
     /// From the unlock service: entitlements, pairing, purchases.
     Unlock(crate::unlock::UnlockReport),
+    /// Straight to a series' page (a QA scenario, a launcher's link), and
+    /// to one of its episodes if given: what the viewer's keys would do,
+    /// parental lock and paywall included.
+    Open {
+        series: String,
+        episode: Option<u32>,
+    },
+    /// The episode on screen from this point, ms (a QA scenario's seek).
+    Seek(u64),
+    /// These settings instead (checked first), applied as if chosen on
+    /// the Settings screen.
+    Settings(Box<Settings>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -225,6 +237,8 @@ pub struct PlayerState {
     pub phase: Phase,
     pub paused: bool,
     pub buffering: bool,
+    /// Times the episode stalled for data after its first frame.
+    pub rebuffers: u32,
     pub position_ms: u64,
     pub duration_ms: Option<u64>,
     /// Controls are up until this tick.
@@ -691,6 +705,17 @@ impl App {
             Event::Action(a) => {
                 self.on_action(a, &mut out);
                 self.speak_focus(&mut out);
+            }
+            Event::Open { series, episode } => self.open(&series, episode, &mut out),
+            Event::Seek(ms) => self.seek(ms, &mut out),
+            Event::Settings(settings) => {
+                let (settings, _) = settings.checked();
+                let before = self.settings.clone();
+                let languages = self.languages_command();
+                self.settings = settings;
+                if self.settings != before {
+                    self.settings_changed(&before, languages, &mut out);
+                }
             }
         }
         self.follow_intent(&mut out);
@@ -1529,6 +1554,67 @@ impl App {
         }
     }
 
+    /// [`Event::Open`]: from Home, as the viewer would get there.
+    fn open(&mut self, id: &str, episode: Option<u32>, out: &mut Vec<Command>) {
+        if self.series(id).is_none() {
+            tracing::warn!(series = id, "no such series to open");
+            return;
+        }
+        if self.screen() == &Screen::Player {
+            self.leave_player(out);
+        }
+        self.stack.truncate(1);
+        self.pin = None;
+        self.exit_dialog = None;
+        self.settings_visit = None;
+        self.home_settings = false;
+        if self.series(id).is_some_and(|s| self.parental_locked(s)) {
+            self.ask_pin(PinPurpose::OpenSeries {
+                id: id.into(),
+                play: episode.is_some(),
+            });
+            return;
+        }
+        self.open_series(id);
+        if let Some(number) = episode {
+            self.focus_episode_in_series(id, number);
+            self.start_episode(id, number, out);
+        }
+    }
+
+    /// [`Event::Seek`]: the episode on screen again, from `ms`.
+    fn seek(&mut self, ms: u64, out: &mut Vec<Command>) {
+        let Some(p) = self
+            .player
+            .as_ref()
+            .filter(|_| self.screen() == &Screen::Player)
+        else {
+            return;
+        };
+        let (series, number) = (p.series.clone(), p.episode);
+        let Some(url) = self
+            .series(&series)
+            .and_then(|s| s.episodes.iter().find(|e| e.number == number))
+            .and_then(stream_url)
+        else {
+            return;
+        };
+        let ms = p.duration_ms.map_or(ms, |d| ms.min(d.saturating_sub(1)));
+        self.last_token += 1;
+        let token = self.last_token;
+        out.push(Command::Play {
+            token,
+            url,
+            series: series.clone(),
+            episode: number,
+            start_ms: ms,
+        });
+        self.show_player(&series, number, Phase::Loading, token);
+        if let Some(p) = self.player.as_mut() {
+            p.position_ms = ms;
+        }
+    }
+
     fn open_series(&mut self, id: &str) {
         self.stack.push(Screen::Series(id.into()));
         self.series_focus = SeriesFocus::PlayButton;
@@ -1671,6 +1757,7 @@ impl App {
             phase,
             paused: false,
             buffering: false,
+            rebuffers: 0,
             position_ms: 0,
             duration_ms,
             controls_until: None,
@@ -1868,7 +1955,10 @@ impl App {
                     out.push(Command::SaveHistory(self.history.clone()));
                 }
             }
-            Playback::Buffering(on) => p.buffering = on,
+            Playback::Buffering(on) => {
+                p.rebuffers += u32::from(on && !p.buffering);
+                p.buffering = on;
+            }
             Playback::Failed(message) => {
                 p.phase = Phase::Failed(message);
                 p.error_choice = ErrorChoice::Retry;

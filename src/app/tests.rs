@@ -1274,3 +1274,84 @@ fn continue_resumes_inside_the_episode_a_little_before_where_it_was_left() {
         (6_000, 0)
     );
 }
+
+#[test]
+fn open_goes_where_the_viewers_keys_would_and_back_still_works() {
+    let mut app = app();
+    // A free episode plays, from Home through its series' page.
+    let cmds = app.handle(Event::Open {
+        series: "the-last-letter".into(),
+        episode: Some(3),
+    });
+    assert_eq!(played(&cmds), [("the-last-letter".to_string(), 3)]);
+    assert_eq!(app.screen(), &Screen::Player);
+    press(&mut app, &[Back]);
+    assert_eq!(app.screen(), &Screen::Series("the-last-letter".into()));
+    assert_eq!(app.series_focus(), SeriesFocus::Episode(2));
+    press(&mut app, &[Back]);
+    assert_eq!(app.screen(), &Screen::Home);
+    // A locked one shows the Locked screen; an unknown series nothing.
+    let cmds = app.handle(Event::Open {
+        series: "ceo-secret".into(),
+        episode: Some(9),
+    });
+    assert!(played(&cmds).is_empty());
+    assert_eq!(app.screen(), &Screen::Locked("ceo-secret".into(), 9));
+    app.handle(Event::Open {
+        series: "no-such".into(),
+        episode: None,
+    });
+    assert_eq!(app.screen(), &Screen::Locked("ceo-secret".into(), 9));
+}
+
+#[test]
+fn seek_restarts_the_episode_on_screen_at_the_point_and_counts_stalls() {
+    let mut app = app();
+    app.handle(Event::Open {
+        series: "the-last-letter".into(),
+        episode: Some(1),
+    });
+    let token = app.player().unwrap().token;
+    app.handle(Event::Playback {
+        token,
+        report: Playback::Started,
+    });
+    app.handle(Event::Playback {
+        token,
+        report: Playback::Buffering(true),
+    });
+    app.handle(Event::Playback {
+        token,
+        report: Playback::Buffering(true),
+    });
+    assert_eq!(app.player().unwrap().rebuffers, 1, "one stall, told twice");
+    let cmds = app.handle(Event::Seek(7_000));
+    let [
+        Command::Play {
+            episode, start_ms, ..
+        },
+    ] = &cmds[..]
+    else {
+        panic!("{cmds:?}");
+    };
+    assert_eq!((*episode, *start_ms), (1, 7_000));
+    assert_eq!(app.player().unwrap().rebuffers, 0);
+    // Away from the player a seek does nothing.
+    press(&mut app, &[Back]);
+    assert!(app.handle(Event::Seek(1_000)).is_empty());
+}
+
+#[test]
+fn settings_from_a_script_are_checked_and_applied() {
+    let mut app = app();
+    let mut settings = app.settings().clone();
+    settings.language = Some("es".into());
+    settings.text_size = 999;
+    let cmds = app.handle(Event::Settings(Box::new(settings)));
+    assert!(
+        cmds.iter().any(|c| matches!(c, Command::SaveSettings(s)
+            if s.language.as_deref() == Some("es") && s.text_size == 100)),
+        "{cmds:?}"
+    );
+    assert_eq!(app.lang(), "es");
+}

@@ -11,12 +11,12 @@ pub mod repeat;
 use std::collections::HashMap;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub use evdev::evdev_code;
 
 /// What the viewer asked for, whatever the key.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Up,
@@ -100,6 +100,9 @@ pub struct Keymap {
     repeat: repeat::RepeatConfig,
 }
 
+/// A keymap file is a page of text; anything much larger is not one.
+pub const MAX_KEYMAP_BYTES: usize = 64 * 1024;
+
 /// The keymap shipped in `platform/keymaps/default.toml`.
 pub const DEFAULT_KEYMAP: &str = include_str!("../../platform/keymaps/default.toml");
 
@@ -109,15 +112,28 @@ impl Keymap {
     }
 
     pub fn load(path: &Path) -> Result<Keymap, KeymapError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeymapError::Read {
+        use std::io::Read;
+        let read = |source| KeymapError::Read {
             path: path.display().to_string(),
             source,
-        })?;
+        };
+        let mut text = String::new();
+        std::fs::File::open(path)
+            .map_err(read)?
+            .take(MAX_KEYMAP_BYTES as u64 + 1)
+            .read_to_string(&mut text)
+            .map_err(read)?;
         Keymap::parse(&text, &path.display().to_string())
     }
 
     /// `origin` names the file in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Keymap, KeymapError> {
+        if text.len() > MAX_KEYMAP_BYTES {
+            return Err(KeymapError::Parse {
+                path: origin.into(),
+                message: format!("larger than {MAX_KEYMAP_BYTES} bytes"),
+            });
+        }
         let file: KeymapFile = toml::from_str(text).map_err(|e| KeymapError::Parse {
             path: origin.into(),
             message: e.to_string(),
@@ -169,57 +185,77 @@ impl Keymap {
     }
 }
 
+/// Slint's names of special keys and the private-use characters it puts
+/// in their key events (`slint::platform::Key`; a test checks the two
+/// agree). Written out so that the keymap parser needs no UI (it is fuzzed
+/// without one).
+const SPECIAL_KEYS: &[(&str, char)] = &[
+    ("Backspace", '\u{0008}'),
+    ("Tab", '\u{0009}'),
+    ("Return", '\u{000a}'),
+    ("Escape", '\u{001b}'),
+    ("Space", '\u{0020}'),
+    ("Delete", '\u{007f}'),
+    ("UpArrow", '\u{F700}'),
+    ("DownArrow", '\u{F701}'),
+    ("LeftArrow", '\u{F702}'),
+    ("RightArrow", '\u{F703}'),
+    ("F1", '\u{F704}'),
+    ("F2", '\u{F705}'),
+    ("F3", '\u{F706}'),
+    ("F4", '\u{F707}'),
+    ("F5", '\u{F708}'),
+    ("F6", '\u{F709}'),
+    ("F7", '\u{F70A}'),
+    ("F8", '\u{F70B}'),
+    ("F9", '\u{F70C}'),
+    ("F10", '\u{F70D}'),
+    ("F11", '\u{F70E}'),
+    ("F12", '\u{F70F}'),
+    ("Insert", '\u{F727}'),
+    ("Home", '\u{F729}'),
+    ("End", '\u{F72B}'),
+    ("PageUp", '\u{F72C}'),
+    ("PageDown", '\u{F72D}'),
+    ("Pause", '\u{F730}'),
+    ("Stop", '\u{F734}'),
+    ("Menu", '\u{F735}'),
+    ("Back", '\u{F748}'),
+];
+
 /// The text Slint gives a key: a special key's private-use character for the
 /// names of `slint::platform::Key`, or a single character as itself.
 fn keyboard_text(name: &str) -> Option<String> {
-    use slint::platform::Key;
-    let key = match name {
-        "Backspace" => Key::Backspace,
-        "Tab" => Key::Tab,
-        "Return" => Key::Return,
-        "Escape" => Key::Escape,
-        "Space" => Key::Space,
-        "Delete" => Key::Delete,
-        "UpArrow" => Key::UpArrow,
-        "DownArrow" => Key::DownArrow,
-        "LeftArrow" => Key::LeftArrow,
-        "RightArrow" => Key::RightArrow,
-        "F1" => Key::F1,
-        "F2" => Key::F2,
-        "F3" => Key::F3,
-        "F4" => Key::F4,
-        "F5" => Key::F5,
-        "F6" => Key::F6,
-        "F7" => Key::F7,
-        "F8" => Key::F8,
-        "F9" => Key::F9,
-        "F10" => Key::F10,
-        "F11" => Key::F11,
-        "F12" => Key::F12,
-        "Insert" => Key::Insert,
-        "Home" => Key::Home,
-        "End" => Key::End,
-        "PageUp" => Key::PageUp,
-        "PageDown" => Key::PageDown,
-        "Pause" => Key::Pause,
-        "Stop" => Key::Stop,
-        "Menu" => Key::Menu,
-        "Back" => Key::Back,
-        other => {
-            let mut chars = other.chars();
-            return match (chars.next(), chars.next()) {
-                (Some(c), None) => Some(c.to_lowercase().collect()),
-                _ => None,
-            };
-        }
-    };
-    Some(char::from(key).to_string())
+    if let Some((_, c)) = SPECIAL_KEYS.iter().find(|(n, _)| *n == name) {
+        return Some(c.to_string());
+    }
+    let mut chars = name.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Some(c.to_lowercase().collect()),
+        _ => None,
+    }
 }
 
-#[cfg(test)]
+// The tests name keys as Slint does, so they need the UI.
+#[cfg(all(test, feature = "tv"))]
 mod tests {
     use super::*;
     use slint::platform::Key;
+
+    #[test]
+    fn special_key_names_give_the_characters_slint_sends() {
+        use Key::*;
+        let keys = [
+            Backspace, Tab, Return, Escape, Space, Delete, UpArrow, DownArrow, LeftArrow,
+            RightArrow, F1, F2, F3, F4, F5, F6, F7, F8, F9, F10, F11, F12, Insert, Home, End,
+            PageUp, PageDown, Pause, Stop, Menu, Back,
+        ];
+        assert_eq!(keys.len(), SPECIAL_KEYS.len());
+        for (key, (name, c)) in keys.into_iter().zip(SPECIAL_KEYS) {
+            assert_eq!(char::from(key), *c, "{name}");
+            assert_eq!(format!("{key:?}"), *name);
+        }
+    }
 
     #[test]
     fn builtin_keymap_covers_remote_and_keyboard() {

@@ -290,7 +290,7 @@ impl Fetcher {
         if let Some((offset, len)) = range {
             req = req.header(RANGE, format!("bytes={}-{}", offset, offset + len - 1));
         }
-        let resp = req.send().await.map_err(send_error)?;
+        let (resp, shaping) = send(req, url).await?;
         let status = resp.status();
         if !status.is_success() {
             return Err(Attempt::Status(status));
@@ -306,7 +306,7 @@ impl Fetcher {
                 return Err(Attempt::RangeIgnored);
             }
         }
-        let body = self.read_body(resp, max_bytes, stats).await?;
+        let body = self.read_body(resp, max_bytes, stats, shaping).await?;
         match expected {
             Some(n) if body.len() as u64 != n => Err(Attempt::BadRange(format!(
                 "{} bytes in a response whose Content-Range says {n}",
@@ -322,6 +322,7 @@ impl Fetcher {
         mut resp: reqwest::Response,
         max_bytes: usize,
         stats: &FetchStats,
+        shaping: Shaping,
     ) -> Result<Bytes, Attempt> {
         let expected = resp.content_length();
         if expected.is_some_and(|n| n > max_bytes as u64) {
@@ -346,6 +347,7 @@ impl Fetcher {
                     ))
                 })?;
             let Some(chunk) = chunk else { break };
+            shaping.pass(buf.len() as u64, chunk.len()).await?;
             stats.bytes.fetch_add(chunk.len() as u64, Ordering::Relaxed);
             if buf.len() + chunk.len() > max_bytes {
                 return Err(Attempt::TooLarge);
@@ -383,7 +385,7 @@ impl Fetcher {
             if let Some(date) = &held.last_modified {
                 req = req.header(IF_MODIFIED_SINCE, date);
             }
-            let resp = req.send().await.map_err(send_error)?;
+            let (resp, shaping) = send(req, url).await?;
             let status = resp.status();
             if status == StatusCode::NOT_MODIFIED {
                 return Ok(Fetched::NotModified);
@@ -401,7 +403,7 @@ impl Fetcher {
                 etag: header(ETAG),
                 last_modified: header(LAST_MODIFIED),
             };
-            let bytes = self.read_body(resp, max_bytes, stats).await?;
+            let bytes = self.read_body(resp, max_bytes, stats, shaping).await?;
             Ok(Fetched::Body { bytes, validators })
         })
         .await
@@ -429,16 +431,13 @@ impl Fetcher {
             for (name, value) in call.headers {
                 req = req.header(*name, value);
             }
-            let resp = req
-                .header(reqwest::header::ACCEPT, "application/json")
-                .send()
-                .await
-                .map_err(send_error)?;
+            let req = req.header(reqwest::header::ACCEPT, "application/json");
+            let (resp, shaping) = send(req, call.url).await?;
             let status = resp.status();
             if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
                 return Err(Attempt::Status(status));
             }
-            let body = self.read_body(resp, call.max_bytes, stats).await?;
+            let body = self.read_body(resp, call.max_bytes, stats, shaping).await?;
             Ok(ApiReply {
                 status: status.as_u16(),
                 body,
@@ -469,13 +468,11 @@ impl Fetcher {
         head_len: usize,
         stats: &FetchStats,
     ) -> Result<Opened, Attempt> {
-        let mut resp = self
+        let req = self
             .client
             .get(url.clone())
-            .header(RANGE, format!("bytes=0-{}", head_len - 1))
-            .send()
-            .await
-            .map_err(send_error)?;
+            .header(RANGE, format!("bytes=0-{}", head_len - 1));
+        let (mut resp, shaping) = send(req, url).await?;
         let status = resp.status();
         if !status.is_success() {
             return Err(Attempt::Status(status));
@@ -507,6 +504,7 @@ impl Fetcher {
                 })?;
             match chunk {
                 Some(c) => {
+                    shaping.pass(head.len() as u64, c.len()).await?;
                     stats.bytes.fetch_add(c.len() as u64, Ordering::Relaxed);
                     head.extend_from_slice(&c);
                 }
@@ -662,6 +660,70 @@ fn check_range(asked: (u64, u64), got: (u64, u64, Option<u64>)) -> Result<u64, S
         ));
     }
     Ok(end - start + 1)
+}
+
+/// Sends `req` for `url`, unless an injected fault answers for the network
+/// (see [`super::faults`]); the body is shaped as the fault says.
+async fn send(
+    req: reqwest::RequestBuilder,
+    url: &Url,
+) -> Result<(reqwest::Response, Shaping), Attempt> {
+    use super::faults::FaultKind;
+    let fault = super::faults::take(url);
+    let mut shaping = Shaping::default();
+    match fault {
+        Some(FaultKind::Status(code)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            return Err(Attempt::Status(status));
+        }
+        Some(FaultKind::Stall(d)) => tokio::time::sleep(d).await,
+        Some(FaultKind::Truncate(n)) => shaping.cut_at = Some(n),
+        Some(FaultKind::SlowKbps(k)) => shaping.bytes_per_s = Some(u64::from(k.max(1)) * 125),
+        None => {}
+    }
+    let resp = req.send().await.map_err(send_error)?;
+    shaping.since = std::time::Instant::now();
+    Ok((resp, shaping))
+}
+
+/// What an injected fault does to a body as it arrives.
+struct Shaping {
+    /// The connection breaks once this many bytes came.
+    cut_at: Option<u64>,
+    /// The body comes no faster than this.
+    bytes_per_s: Option<u64>,
+    since: std::time::Instant,
+}
+
+impl Default for Shaping {
+    fn default() -> Shaping {
+        Shaping {
+            cut_at: None,
+            bytes_per_s: None,
+            since: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Shaping {
+    /// `len` more bytes after `before` may pass, when they may.
+    async fn pass(&self, before: u64, len: usize) -> Result<(), Attempt> {
+        let after = before + len as u64;
+        if let Some(cut) = self.cut_at
+            && after > cut
+        {
+            return Err(Attempt::Failed(format!(
+                "connection broken after {cut} bytes (injected fault)"
+            )));
+        }
+        if let Some(rate) = self.bytes_per_s {
+            let due = Duration::from_secs_f64(after as f64 / rate as f64);
+            if let Some(wait) = due.checked_sub(self.since.elapsed()) {
+                tokio::time::sleep(wait).await;
+            }
+        }
+        Ok(())
+    }
 }
 
 fn send_error(e: reqwest::Error) -> Attempt {

@@ -9,6 +9,8 @@
 #[cfg(feature = "player")]
 pub mod cmcd;
 #[cfg(feature = "player")]
+pub mod faults;
+#[cfg(feature = "player")]
 pub mod fetch;
 #[cfg(feature = "player")]
 pub mod pinning;

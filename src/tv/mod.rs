@@ -287,6 +287,14 @@ impl Session {
         self.played.lock().map(|p| p.clone()).unwrap_or_default()
     }
 
+    /// What the session's episodes and subtitles did, readable while it runs.
+    pub fn observer(&self) -> Observer {
+        Observer {
+            played: self.played.clone(),
+            subtitles: self.subtitle_slot.clone(),
+        }
+    }
+
     /// Stops playback and writes the history before the process ends.
     pub fn finish(self) {
         self.shell.borrow_mut().shutdown();
@@ -299,6 +307,23 @@ impl Session {
         drop(shell);
         drop(_server);
         net.shutdown();
+    }
+}
+
+/// Reads what a [`Session`]'s episodes and subtitles did (QA checks).
+#[derive(Clone)]
+pub struct Observer {
+    played: effects::PlayedLog,
+    subtitles: SubtitleSlot,
+}
+
+impl Observer {
+    pub fn played(&self) -> effects::Played {
+        self.played.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    pub fn subtitle_cues(&self) -> Vec<crate::view::subtitles::ShownCue> {
+        self.subtitles.shown()
     }
 }
 

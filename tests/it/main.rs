@@ -15,6 +15,7 @@ mod hostile;
 mod playback;
 mod preload;
 mod roku;
+mod scenarios;
 mod soak;
 mod tv_app;
 mod unlock;

@@ -11,7 +11,7 @@ use pillarbox::demo::DemoServer;
 /// One cache folder for every test here, so the demo's episodes and
 /// posters are generated once per run (generation writes beside and
 /// renames, so processes sharing it never see half a file).
-fn shared_cache() -> &'static Path {
+pub(crate) fn shared_cache() -> &'static Path {
     static CACHE: OnceLock<tempfile::TempDir> = OnceLock::new();
     CACHE
         .get_or_init(|| tempfile::tempdir().expect("tmp"))

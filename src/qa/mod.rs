@@ -1,7 +1,8 @@
 //! The QA runner, on top of the TV shell: the whole TV app (catalog,
-//! player, view) driven by a
-//! script of keys and waits; reports timings and memory, writes
-//! screenshots. Headless on the software renderer by default; with a
+//! player, view) driven by a script of keys, waits and expectations;
+//! reports timings and memory, writes and compares screenshots. Scenario
+//! files ([`scenario`]) compile to its steps; [`launcher`] runs them, each
+//! in a process of its own, and writes the JSON and JUnit reports. Headless on the software renderer by default; with a
 //! display (`--display`), in a real window on the board's backend and
 //! renderer, where the GL video path can be checked.
 
@@ -12,6 +13,11 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use slint::ComponentHandle;
+
+pub mod compare;
+pub mod expect;
+pub mod launcher;
+pub mod scenario;
 
 use crate::app::{Event, Phase, Playback, Screen};
 use crate::input::Action;
@@ -62,6 +68,36 @@ pub enum Step {
     Rss(String),
     /// Records memory, threads and open files (a soak run's sample).
     Sample,
+    /// Scenario step N starts here (timings and failures are per step).
+    Begin(usize),
+    /// A series' page, or one of its episodes ([`Event::Open`]).
+    Open {
+        series: String,
+        episode: Option<u32>,
+    },
+    /// The episode on screen from this point, ms.
+    Seek(u64),
+    /// These settings fields over the current settings.
+    Set(serde_json::Value),
+    /// A network fault for the requests that match it.
+    Fault(crate::net::faults::Fault),
+    /// Waits until the expectation holds, or fails.
+    Expect {
+        expect: Box<scenario::Expect>,
+        timeout: Duration,
+    },
+    /// A screenshot, compared with its reference.
+    Compare(Box<Shot>),
+}
+
+/// A scenario's screenshot: where it goes and what it is compared with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shot {
+    pub out: PathBuf,
+    pub reference: Option<PathBuf>,
+    pub tolerance: compare::Tolerance,
+    /// Write the reference from this screenshot instead of comparing.
+    pub update: bool,
 }
 
 impl std::str::FromStr for Step {
@@ -133,7 +169,24 @@ pub struct QaReport {
     /// Network runtimes and HTTP clients the process built: one each.
     pub net_runtimes: usize,
     pub http_clients: usize,
+    /// Scenario runs: how long each step took, ms, in order.
+    pub step_ms: Vec<u64>,
+    /// The injected network faults that acted, on which URLs.
+    pub faults: Vec<crate::net::faults::Fired>,
 }
+
+/// Why a scripted run stopped short.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    /// The scenario step (from 0), in scenario runs.
+    pub step: Option<usize>,
+    pub message: String,
+    /// The screen at that moment, if asked for and written.
+    pub screenshot: Option<PathBuf>,
+}
+
+/// How long a screenshot waits for the screen's posters.
+const SETTLE: Duration = Duration::from_secs(10);
 
 /// Where the app draws during a QA run.
 #[derive(Clone)]
@@ -176,10 +229,15 @@ struct Runner {
     steps: Vec<Step>,
     next: usize,
     sleep_until: Option<Instant>,
+    /// The deadline of the expectation being waited for.
+    expect_until: Option<Instant>,
     report: QaReport,
     key_pending: bool,
     error: Option<String>,
     deadline: Instant,
+    /// The scenario step running, and since when.
+    scenario_step: Option<(usize, Instant)>,
+    observer: crate::tv::Observer,
 }
 
 /// Runs `steps` against the app headless; fails naming the step that did
@@ -190,6 +248,21 @@ pub fn run(
     timeout: Duration,
     display: bool,
 ) -> Result<QaReport, QaError> {
+    match run_steps(options, steps, timeout, display, None)? {
+        (report, None) => Ok(report),
+        (_, Some(failure)) => Err(QaError::Step(failure.message)),
+    }
+}
+
+/// Runs `steps` headless (or on the display) and reports, failed or not;
+/// on a failure the screen is written to `failure_shot`, if given.
+pub fn run_steps(
+    options: &TvOptions,
+    steps: Vec<Step>,
+    timeout: Duration,
+    display: bool,
+    failure_shot: Option<&Path>,
+) -> Result<(QaReport, Option<Failure>), QaError> {
     let keymap = crate::tv::load_keymap(options)?;
     let headless = if display {
         crate::tv::open_display(options, keymap.clone())?;
@@ -212,10 +285,13 @@ pub fn run(
         steps,
         next: 0,
         sleep_until: None,
+        expect_until: None,
         report: QaReport::default(),
         key_pending: false,
         error: None,
         deadline: Instant::now() + timeout,
+        scenario_step: None,
+        observer: session.observer(),
     }));
 
     let started = session.started;
@@ -245,8 +321,11 @@ pub fn run(
     }
 
     let timer = slint::Timer::default();
+    let failure_screen = Rc::new(RefCell::new(None::<Result<PathBuf, String>>));
     {
         let runner = runner.clone();
+        let failure_shot = failure_shot.map(Path::to_owned);
+        let failure_screen = failure_screen.clone();
         timer.start(
             slint::TimerMode::Repeated,
             Duration::from_millis(10),
@@ -254,6 +333,11 @@ pub fn run(
                 let mut r = runner.borrow_mut();
                 if let Err(e) = advance(&mut r, &shell, &surface) {
                     r.error = Some(e);
+                    // The screen as it was when the step failed.
+                    if let Some(path) = &failure_shot {
+                        let written = surface.snapshot().and_then(|img| save_png(&img, path));
+                        *failure_screen.borrow_mut() = Some(written.map(|()| path.clone()));
+                    }
                     let _ = slint::quit_event_loop();
                 } else if r.next >= r.steps.len() {
                     let _ = slint::quit_event_loop();
@@ -291,10 +375,32 @@ pub fn run(
     r.report.subtitle_note = subtitle_note;
     r.report.coins = coins;
     r.report.locked_message = locked_message;
-    if let Some(e) = r.error.take() {
-        return Err(QaError::Step(e));
+    r.report.faults = crate::net::faults::fired();
+    if let Some((_, since)) = r.scenario_step.filter(|_| r.error.is_none()) {
+        r.report.step_ms.push(since.elapsed().as_millis() as u64);
     }
-    Ok(r.report.clone())
+    let failure = r.error.take().map(|message| {
+        let (screenshot, message) = match failure_screen.borrow_mut().take() {
+            Some(Ok(path)) => (Some(path), message),
+            Some(Err(e)) => (None, format!("{message} (no screenshot: {e})")),
+            None => (None, message),
+        };
+        Failure {
+            step: r.scenario_step.map(|(i, _)| i),
+            message,
+            screenshot,
+        }
+    });
+    Ok((r.report.clone(), failure))
+}
+
+fn save_png(img: &image::RgbaImage, path: &Path) -> Result<(), String> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    img.save(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 fn advance(r: &mut Runner, shell: &Rc<RefCell<Shell>>, surface: &Surface) -> Result<(), String> {
@@ -369,13 +475,80 @@ fn advance(r: &mut Runner, shell: &Rc<RefCell<Shell>>, surface: &Surface) -> Res
             }
             Step::Shot(path) => {
                 drop(s);
-                let img = surface.snapshot()?;
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                save_png(&surface.snapshot()?, &path)?;
+            }
+            Step::Begin(i) => {
+                let now = Instant::now();
+                if let Some((_, since)) = r.scenario_step {
+                    r.report.step_ms.push((now - since).as_millis() as u64);
                 }
-                img.save(&path)
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                r.scenario_step = Some((i, now));
+            }
+            Step::Open { series, episode } => {
+                if s.app().series(&series).is_none() {
+                    return Err(format!("the catalog has no series {series:?}"));
+                }
+                s.handle(crate::tv::Input::App(Event::Open { series, episode }));
+            }
+            Step::Seek(ms) => {
+                if s.app().screen() != &Screen::Player {
+                    return Err("seek: no episode on screen".into());
+                }
+                s.handle(crate::tv::Input::App(Event::Seek(ms)));
+            }
+            Step::Set(patch) => {
+                let settings = scenario::patched(s.app().settings(), &patch)?;
+                s.handle(crate::tv::Input::App(Event::Settings(Box::new(settings))));
+            }
+            Step::Fault(fault) => crate::net::faults::inject(fault),
+            Step::Expect { expect, timeout } => {
+                let until = *r.expect_until.get_or_insert(Instant::now() + timeout);
+                let played = r.observer.played();
+                let cues = r.observer.subtitle_cues();
+                let seen = expect::Seen {
+                    app: s.app(),
+                    played: &played,
+                    cues: &cues,
+                    faults_fired: crate::net::faults::fired().len(),
+                    rss_kib: rss_kib(),
+                };
+                match expect::judge(&expect, &seen) {
+                    expect::Verdict::Met => r.expect_until = None,
+                    expect::Verdict::Failed(why) => return Err(why),
+                    expect::Verdict::Waiting(saw) if Instant::now() >= until => {
+                        return Err(format!("not within {} ms; saw {saw}", timeout.as_millis()));
+                    }
+                    expect::Verdict::Waiting(_) => return Ok(()),
+                }
+            }
+            Step::Compare(shot) => {
+                // Auto-wait: the screen settles (its posters drawn) first.
+                if s.view().posters_pending() > 0 {
+                    let until = *r.expect_until.get_or_insert(Instant::now() + SETTLE);
+                    if Instant::now() < until {
+                        return Ok(());
+                    }
+                }
+                r.expect_until = None;
+                drop(s);
+                let img = surface.snapshot()?;
+                save_png(&img, &shot.out)?;
+                if let Some(reference) = &shot.reference {
+                    if shot.update || !reference.exists() {
+                        if !shot.update {
+                            return Err(format!(
+                                "no reference {}; this run's screen is {} (look at it, then \
+                                 run with --update-references to take it)",
+                                reference.display(),
+                                shot.out.display()
+                            ));
+                        }
+                        save_png(&img, reference)?;
+                    } else {
+                        let diff = shot.out.with_extension("diff.png");
+                        compare::against_file(&img, reference, shot.tolerance, &diff)?;
+                    }
+                }
             }
             Step::Rss(label) => {
                 let kib = rss_kib().ok_or("cannot read /proc/self/status")?;

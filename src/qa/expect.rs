@@ -1,0 +1,184 @@
+//! Whether a scenario's expectation holds now: met, not yet (with what is
+//! seen instead, for the report if it never comes), or failed for good
+//! (the first frame came too late, the episode stalled, playback failed
+//! where it was to play).
+
+use crate::app::{App, Phase, Screen};
+
+use super::scenario::{Expect, ScreenName};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Met,
+    /// Not yet; what is seen instead.
+    Waiting(String),
+    /// Cannot come any more.
+    Failed(String),
+}
+
+/// What the app shows and did, as far as expectations ask.
+pub struct Seen<'a> {
+    pub app: &'a App,
+    pub played: &'a crate::tv::effects::Played,
+    pub cues: &'a [crate::view::subtitles::ShownCue],
+    pub faults_fired: usize,
+    pub rss_kib: Option<u64>,
+}
+
+fn screen_name(screen: &Screen) -> ScreenName {
+    match screen {
+        Screen::Home => ScreenName::Home,
+        Screen::Series(_) => ScreenName::Series,
+        Screen::Player => ScreenName::Player,
+        Screen::Locked(..) => ScreenName::Locked,
+        Screen::Settings => ScreenName::Settings,
+    }
+}
+
+impl Seen<'_> {
+    /// The series and episode on screen, where there is one.
+    fn on_screen(&self) -> (Option<&str>, Option<u32>) {
+        match self.app.screen() {
+            Screen::Series(s) => (Some(s), None),
+            Screen::Locked(s, n) => (Some(s), Some(*n)),
+            Screen::Player => match self.app.player() {
+                Some(p) => (Some(&p.series), Some(p.episode)),
+                None => (None, None),
+            },
+            _ => (None, None),
+        }
+    }
+
+    /// One line saying what is on screen, for a report.
+    pub fn describe(&self) -> String {
+        let app = self.app;
+        let mut parts = vec![format!(
+            "screen={}",
+            serde_json::to_value(screen_name(app.screen()))
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default()
+        )];
+        let (series, episode) = self.on_screen();
+        if let Some(s) = series {
+            parts.push(format!("series={s}"));
+        }
+        if let Some(n) = episode {
+            parts.push(format!("episode={n}"));
+        }
+        if let (Screen::Player, Some(p)) = (app.screen(), app.player()) {
+            let phase = match &p.phase {
+                Phase::Loading => "loading".to_owned(),
+                Phase::Playing if p.paused => "paused".to_owned(),
+                Phase::Playing => "playing".to_owned(),
+                Phase::Failed(why) => format!("failed ({why})"),
+            };
+            parts.push(format!("phase={phase}"));
+            parts.push(format!("position_ms={}", p.position_ms));
+            if p.rebuffers > 0 {
+                parts.push(format!("rebuffers={}", p.rebuffers));
+            }
+        }
+        if matches!(app.screen(), Screen::Locked(..)) {
+            parts.push(format!("locked_message={:?}", app.locked_message()));
+        }
+        parts.push(format!("focused={:?}", app.describe()));
+        if let Some(n) = app.notice() {
+            parts.push(format!("notice={n:?}"));
+        }
+        parts.join(" ")
+    }
+}
+
+/// Whether `e` holds in what is `seen`.
+pub fn judge(e: &Expect, seen: &Seen) -> Verdict {
+    let app = seen.app;
+    let player = app.player().filter(|_| app.screen() == &Screen::Player);
+    let failed = player.and_then(|p| match &p.phase {
+        Phase::Failed(why) => Some(why.clone()),
+        _ => None,
+    });
+    // An episode that fails where it was to play cannot come right.
+    let wants_play = e.playing == Some(true)
+        || e.position_ms.is_some()
+        || e.first_frame_within_ms.is_some()
+        || e.cue.is_some();
+    if let Some(why) = &failed
+        && wants_play
+        && e.error.is_none()
+    {
+        return Verdict::Failed(format!("playback failed: {why}"));
+    }
+    if let (Some(true), Some(p)) = (e.no_rebuffer, player)
+        && p.rebuffers > 0
+    {
+        return Verdict::Failed(format!(
+            "the episode stalled for data {} time(s) since its first frame",
+            p.rebuffers
+        ));
+    }
+    if let (Some(limit), Some(kib)) = (e.rss_below_mib, seen.rss_kib)
+        && kib >= limit * 1024
+    {
+        return Verdict::Failed(format!(
+            "resident memory {} MiB, not below {limit} MiB",
+            kib / 1024
+        ));
+    }
+    if let Some(limit) = e.first_frame_within_ms {
+        let played = seen.played;
+        // One start per play command; a first frame once it showed.
+        if !played.start_ms.is_empty() && played.first_frame_ms.len() >= played.start_ms.len() {
+            let ms = played.first_frame_ms.last().copied().unwrap_or(f64::MAX);
+            if ms > limit as f64 {
+                return Verdict::Failed(format!(
+                    "first frame after {ms:.0} ms, not within {limit} ms"
+                ));
+            }
+        } else {
+            return Verdict::Waiting(format!("no first frame yet; {}", seen.describe()));
+        }
+    }
+    let (series, episode) = seen.on_screen();
+    let contains = |have: &str, want: &str| have.to_lowercase().contains(&want.to_lowercase());
+    let holds = e.screen.is_none_or(|s| s == screen_name(app.screen()))
+        && e.focused
+            .as_ref()
+            .is_none_or(|f| contains(&app.describe(), f))
+        && e.series.as_ref().is_none_or(|s| series == Some(s.as_str()))
+        && e.episode.is_none_or(|n| episode == Some(n))
+        && e.playing.is_none_or(|want| {
+            player.is_some_and(|p| p.phase == Phase::Playing && !p.paused) == want
+        })
+        && e.paused
+            .is_none_or(|want| player.is_some_and(|p| p.paused) == want)
+        && e.position_ms.is_none_or(|ms| {
+            player.is_some_and(|p| p.phase == Phase::Playing && p.position_ms >= ms)
+        })
+        && e.cue
+            .as_ref()
+            .is_none_or(|c| seen.cues.iter().any(|cue| contains(&cue.text, c)))
+        && e.error
+            .as_ref()
+            .is_none_or(|want| failed.as_ref().is_some_and(|why| contains(why, want)))
+        && e.locked_message.as_ref().is_none_or(|want| {
+            matches!(app.screen(), Screen::Locked(..)) && contains(&app.locked_message(), want)
+        })
+        && e.notice
+            .as_ref()
+            .is_none_or(|want| app.notice().is_some_and(|n| contains(n, want)))
+        && e.faults_fired.is_none_or(|n| seen.faults_fired >= n);
+    if holds {
+        Verdict::Met
+    } else {
+        let mut saw = seen.describe();
+        if e.cue.is_some() {
+            let texts: Vec<_> = seen.cues.iter().rev().take(3).map(|c| &c.text).collect();
+            saw.push_str(&format!(" last_cues={texts:?}"));
+        }
+        if e.faults_fired.is_some() {
+            saw.push_str(&format!(" faults_fired={}", seen.faults_fired));
+        }
+        Verdict::Waiting(saw)
+    }
+}

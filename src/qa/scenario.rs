@@ -1,0 +1,605 @@
+//! QA scenario files (TOML, see docs/qa.md): the steps a QA engineer
+//! writes, read and checked, then turned into the runner's steps. Every
+//! field is checked here, before the app starts, so a typo fails at once
+//! naming the file, the step and the field.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::Step;
+use crate::input::Action;
+use crate::net::faults::{Fault, FaultKind};
+
+/// Bounds on what a scenario file may ask: it is outside input too.
+const MAX_FILE_BYTES: u64 = 256 * 1024;
+const MAX_STEPS: usize = 1000;
+const MAX_REPEAT: u32 = 200;
+const MAX_MS: u64 = 600_000;
+const MAX_TEXT: usize = 512;
+/// How long an expectation waits when its step does not say.
+pub const DEFAULT_EXPECT_MS: u64 = 10_000;
+/// The whole scenario, when the file does not say.
+pub const DEFAULT_TIMEOUT_S: u64 = 120;
+
+/// A scenario file as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    name: Option<String>,
+    description: Option<String>,
+    timeout_s: Option<u64>,
+    lang: Option<String>,
+    #[serde(default)]
+    first_run: bool,
+    #[serde(default)]
+    step: Vec<StepSpec>,
+}
+
+/// One `[[step]]`: exactly one action or check, with its options.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepSpec {
+    name: Option<String>,
+    key: Option<Action>,
+    repeat: Option<u32>,
+    wait_ms: Option<u64>,
+    open: Option<String>,
+    play: Option<PlaySpec>,
+    seek_ms: Option<u64>,
+    pause: Option<bool>,
+    set: Option<toml::Table>,
+    fault: Option<FaultSpec>,
+    expect: Option<Expect>,
+    timeout_ms: Option<u64>,
+    screenshot: Option<String>,
+    reference: Option<String>,
+    tolerance: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlaySpec {
+    series: String,
+    episode: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FaultSpec {
+    url: String,
+    status: Option<u16>,
+    stall_ms: Option<u64>,
+    truncate_at: Option<u64>,
+    kbps: Option<u32>,
+    times: Option<u32>,
+}
+
+/// What a check waits for; every condition given must hold at once.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// home, series, player, locked or settings.
+    pub screen: Option<ScreenName>,
+    /// Text the focused item's description contains (what the spoken UI
+    /// would say: a series title, "Episode 3", a button).
+    pub focused: Option<String>,
+    /// The series on screen (its page, its episode, its locked episode).
+    pub series: Option<String>,
+    /// The episode on the player or the Locked screen.
+    pub episode: Option<u32>,
+    /// The episode is playing (first frame shown), or not.
+    pub playing: Option<bool>,
+    pub paused: Option<bool>,
+    /// The last episode started showed its first frame within this long
+    /// of the play command.
+    pub first_frame_within_ms: Option<u64>,
+    /// The episode's position has passed this.
+    pub position_ms: Option<u64>,
+    /// The episode has not stalled for data since its first frame.
+    pub no_rebuffer: Option<bool>,
+    /// A subtitle cue containing this text has been shown.
+    pub cue: Option<String>,
+    /// The error screen shows a message containing this (its kind such as
+    /// `network`, a status such as `HTTP 503`).
+    pub error: Option<String>,
+    /// The Locked screen's message contains this.
+    pub locked_message: Option<String>,
+    /// The notice line (stale or missing catalog) contains this.
+    pub notice: Option<String>,
+    /// Resident memory is below this many MiB.
+    pub rss_below_mib: Option<u64>,
+    /// At least this many injected faults have acted.
+    pub faults_fired: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScreenName {
+    Home,
+    Series,
+    Player,
+    Locked,
+    Settings,
+}
+
+/// A scenario ready to run.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub path: PathBuf,
+    pub name: String,
+    pub description: Option<String>,
+    pub timeout: Duration,
+    pub lang: Option<String>,
+    pub first_run: bool,
+    /// What each step of the file is called in reports.
+    pub labels: Vec<String>,
+    pub steps: Vec<Step>,
+}
+
+/// Where a scenario writes its screenshots and diffs, and whether
+/// references missing (or all, `update`) are written from this run.
+#[derive(Debug, Clone)]
+pub struct Artifacts {
+    pub dir: PathBuf,
+    pub update_references: bool,
+}
+
+/// Reads and checks the scenario at `path`.
+pub fn load(path: &Path, artifacts: &Artifacts) -> Result<Scenario, String> {
+    let at = path.display();
+    let meta = std::fs::metadata(path).map_err(|e| format!("{at}: {e}"))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(format!("{at}: larger than {MAX_FILE_BYTES} bytes"));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{at}: {e}"))?;
+    let file: File = toml::from_str(&text).map_err(|e| format!("{at}: {e}"))?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into());
+    let name = file.name.clone().unwrap_or(stem);
+    check_text(&name, "name").map_err(|e| format!("{at}: {e}"))?;
+    if file.step.is_empty() {
+        return Err(format!("{at}: no [[step]]"));
+    }
+    if file.step.len() > MAX_STEPS {
+        return Err(format!("{at}: more than {MAX_STEPS} steps"));
+    }
+    let timeout_s = file.timeout_s.unwrap_or(DEFAULT_TIMEOUT_S);
+    if !(1..=3600).contains(&timeout_s) {
+        return Err(format!("{at}: timeout_s must be 1 to 3600"));
+    }
+    if let Some(lang) = &file.lang
+        && !crate::app::settings::valid_tag(lang)
+    {
+        return Err(format!("{at}: lang {lang:?} is not a language tag"));
+    }
+    let base = path.parent().unwrap_or(Path::new("."));
+    let out = artifacts.dir.join(file_safe(&name));
+    let mut labels = Vec::new();
+    let mut steps = Vec::new();
+    for (i, spec) in file.step.iter().enumerate() {
+        let label = spec.name.clone().unwrap_or_else(|| spec.summary());
+        steps.push(Step::Begin(i));
+        spec.compile(base, &out, artifacts.update_references, &mut steps)
+            .map_err(|e| format!("{at}: step {} ({label}): {e}", i + 1))?;
+        labels.push(label);
+    }
+    Ok(Scenario {
+        path: path.to_owned(),
+        name,
+        description: file.description,
+        timeout: Duration::from_secs(timeout_s),
+        lang: file.lang,
+        first_run: file.first_run,
+        labels,
+        steps,
+    })
+}
+
+/// A name usable as a file or folder name.
+pub fn file_safe(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let s = s.trim_matches('-').to_owned();
+    if s.is_empty() { "scenario".into() } else { s }
+}
+
+fn check_text(text: &str, field: &str) -> Result<(), String> {
+    if text.len() > MAX_TEXT {
+        return Err(format!("{field} is longer than {MAX_TEXT} bytes"));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(format!("{field} has control characters"));
+    }
+    Ok(())
+}
+
+fn check_ms(ms: u64, field: &str) -> Result<Duration, String> {
+    if ms > MAX_MS {
+        return Err(format!("{field} is more than {MAX_MS} ms"));
+    }
+    Ok(Duration::from_millis(ms))
+}
+
+impl StepSpec {
+    /// The actions given (exactly one is allowed).
+    fn actions(&self) -> Vec<&'static str> {
+        [
+            ("key", self.key.is_some()),
+            ("wait_ms", self.wait_ms.is_some()),
+            ("open", self.open.is_some()),
+            ("play", self.play.is_some()),
+            ("seek_ms", self.seek_ms.is_some()),
+            ("pause", self.pause.is_some()),
+            ("set", self.set.is_some()),
+            ("fault", self.fault.is_some()),
+            ("expect", self.expect.is_some()),
+            ("screenshot", self.screenshot.is_some()),
+        ]
+        .into_iter()
+        .filter(|(_, given)| *given)
+        .map(|(name, _)| name)
+        .collect()
+    }
+
+    /// A short description for reports when the step has no `name`.
+    fn summary(&self) -> String {
+        if let Some(k) = self.key {
+            let key = serde_json::to_value(k)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
+            return match self.repeat {
+                Some(n) if n > 1 => format!("key {key} x{n}"),
+                _ => format!("key {key}"),
+            };
+        }
+        if let Some(ms) = self.wait_ms {
+            return format!("wait {ms} ms");
+        }
+        if let Some(s) = &self.open {
+            return format!("open {s}");
+        }
+        if let Some(p) = &self.play {
+            return format!("play {} episode {}", p.series, p.episode);
+        }
+        if let Some(ms) = self.seek_ms {
+            return format!("seek to {ms} ms");
+        }
+        if let Some(p) = self.pause {
+            return if p { "pause" } else { "resume" }.into();
+        }
+        if let Some(t) = &self.set {
+            return format!("set {}", t.keys().cloned().collect::<Vec<_>>().join(", "));
+        }
+        if let Some(f) = &self.fault {
+            return format!("fault on {}", f.url);
+        }
+        if let Some(e) = &self.expect {
+            return format!("expect {}", e.summary());
+        }
+        if let Some(s) = &self.screenshot {
+            return format!("screenshot {s}");
+        }
+        "step".into()
+    }
+
+    fn compile(
+        &self,
+        base: &Path,
+        out: &Path,
+        update: bool,
+        steps: &mut Vec<Step>,
+    ) -> Result<(), String> {
+        let actions = self.actions();
+        match actions.len() {
+            0 => {
+                return Err(
+                    "no action: give one of key, wait_ms, open, play, seek_ms, pause, set, \
+                     fault, expect, screenshot"
+                        .into(),
+                );
+            }
+            1 => {}
+            _ => {
+                return Err(format!(
+                    "one action per step, not {}",
+                    actions.join(" and ")
+                ));
+            }
+        }
+        let action = actions[0];
+        let only = |field: &str, given: bool, with: &[&str]| {
+            if given && !with.contains(&action) {
+                Err(format!("{field} goes with {}", with.join(" or ")))
+            } else {
+                Ok(())
+            }
+        };
+        only("repeat", self.repeat.is_some(), &["key"])?;
+        only("timeout_ms", self.timeout_ms.is_some(), &["expect"])?;
+        only("reference", self.reference.is_some(), &["screenshot"])?;
+        only("tolerance", self.tolerance.is_some(), &["screenshot"])?;
+        if let Some(name) = &self.name {
+            check_text(name, "name")?;
+        }
+        if let Some(key) = self.key {
+            let n = self.repeat.unwrap_or(1);
+            if !(1..=MAX_REPEAT).contains(&n) {
+                return Err(format!("repeat must be 1 to {MAX_REPEAT}"));
+            }
+            steps.extend((0..n).map(|_| Step::Key(key)));
+        } else if let Some(ms) = self.wait_ms {
+            steps.push(Step::Sleep(check_ms(ms, "wait_ms")?));
+        } else if let Some(series) = &self.open {
+            check_text(series, "open")?;
+            steps.push(Step::Open {
+                series: series.clone(),
+                episode: None,
+            });
+        } else if let Some(p) = &self.play {
+            check_text(&p.series, "play.series")?;
+            steps.push(Step::Open {
+                series: p.series.clone(),
+                episode: Some(p.episode),
+            });
+        } else if let Some(ms) = self.seek_ms {
+            check_ms(ms, "seek_ms")?;
+            steps.push(Step::Seek(ms));
+        } else if let Some(pause) = self.pause {
+            steps.push(Step::Key(if pause { Action::Pause } else { Action::Play }));
+        } else if let Some(table) = &self.set {
+            let patch = serde_json::to_value(table).map_err(|e| format!("set: {e}"))?;
+            // Checked against the defaults now; applied to the settings of
+            // the moment when the step runs.
+            patched(&crate::app::settings::Settings::default(), &patch)?;
+            steps.push(Step::Set(patch));
+        } else if let Some(f) = &self.fault {
+            steps.push(Step::Fault(f.fault()?));
+        } else if let Some(e) = &self.expect {
+            e.check()?;
+            let ms = self.timeout_ms.unwrap_or(DEFAULT_EXPECT_MS);
+            steps.push(Step::Expect {
+                expect: Box::new(e.clone()),
+                timeout: check_ms(ms, "timeout_ms")?,
+            });
+        } else if let Some(file) = &self.screenshot {
+            let name = Path::new(file);
+            if name.components().count() != 1 || name.extension().is_none_or(|x| x != "png") {
+                return Err(format!(
+                    "screenshot {file:?}: a file name ending .png (it is written under the \
+                     artifacts folder)"
+                ));
+            }
+            let tolerance = match self.tolerance {
+                None => super::compare::Tolerance::default(),
+                Some(t) if (0.0..=1.0).contains(&t) => super::compare::Tolerance {
+                    share: t,
+                    ..Default::default()
+                },
+                Some(_) => return Err("tolerance is a share of pixels, 0 to 1".into()),
+            };
+            steps.push(Step::Compare(Box::new(super::Shot {
+                out: out.join(name),
+                reference: self.reference.as_ref().map(|r| base.join(r)),
+                tolerance,
+                update,
+            })));
+        }
+        Ok(())
+    }
+}
+
+impl FaultSpec {
+    fn fault(&self) -> Result<Fault, String> {
+        check_text(&self.url, "fault.url")?;
+        if self.url.is_empty() {
+            return Err("fault.url is empty (it would match every request)".into());
+        }
+        let kinds: Vec<FaultKind> = [
+            self.status.map(FaultKind::Status),
+            self.stall_ms
+                .map(|ms| FaultKind::Stall(Duration::from_millis(ms))),
+            self.truncate_at.map(FaultKind::Truncate),
+            self.kbps.map(FaultKind::SlowKbps),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let [kind] = kinds[..] else {
+            return Err("a fault is one of status, stall_ms, truncate_at, kbps".into());
+        };
+        match kind {
+            FaultKind::Status(s) if !(100..=599).contains(&s) => {
+                return Err(format!("fault.status {s} is not an HTTP status"));
+            }
+            FaultKind::Stall(d) if d.as_millis() as u64 > MAX_MS => {
+                return Err(format!("fault.stall_ms is more than {MAX_MS}"));
+            }
+            FaultKind::SlowKbps(0) => return Err("fault.kbps must be above 0".into()),
+            _ => {}
+        }
+        let times = self.times.unwrap_or(1);
+        if !(1..=1000).contains(&times) {
+            return Err("fault.times must be 1 to 1000".into());
+        }
+        Ok(Fault {
+            url_contains: self.url.clone(),
+            kind,
+            times,
+        })
+    }
+}
+
+impl Expect {
+    fn check(&self) -> Result<(), String> {
+        if *self == Expect::default() {
+            return Err("expect names nothing to wait for".into());
+        }
+        for (field, text) in [
+            ("focused", &self.focused),
+            ("series", &self.series),
+            ("cue", &self.cue),
+            ("error", &self.error),
+            ("locked_message", &self.locked_message),
+            ("notice", &self.notice),
+        ] {
+            if let Some(t) = text {
+                check_text(t, field)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The conditions as `field=value` pairs, for reports.
+    pub fn summary(&self) -> String {
+        match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(map)) => map
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+            _ => String::new(),
+        }
+    }
+}
+
+/// `base` with the fields of `patch` put over it (objects merged), as
+/// settings; an error names the field that does not fit.
+pub fn patched(
+    base: &crate::app::settings::Settings,
+    patch: &serde_json::Value,
+) -> Result<crate::app::settings::Settings, String> {
+    fn merge(into: &mut serde_json::Value, patch: &serde_json::Value) {
+        match (into, patch) {
+            (serde_json::Value::Object(a), serde_json::Value::Object(b)) => {
+                for (k, v) in b {
+                    merge(a.entry(k.clone()).or_insert(serde_json::Value::Null), v);
+                }
+            }
+            (slot, v) => *slot = v.clone(),
+        }
+    }
+    let mut value = serde_json::to_value(base).map_err(|e| e.to_string())?;
+    let known = value.clone();
+    if let (Some(known), Some(patch)) = (known.as_object(), patch.as_object()) {
+        for k in patch.keys() {
+            if !known.contains_key(k) {
+                let names: Vec<_> = known.keys().map(String::as_str).collect();
+                return Err(format!(
+                    "set: no setting {k:?} (settings: {})",
+                    names.join(", ")
+                ));
+            }
+        }
+    }
+    merge(&mut value, patch);
+    serde_path_to_error::deserialize(value).map_err(|e| format!("set: {}: {}", e.path(), e.inner()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str) -> Result<Scenario, String> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.toml");
+        std::fs::write(&path, text).unwrap();
+        let artifacts = Artifacts {
+            dir: dir.path().join("out"),
+            update_references: false,
+        };
+        load(&path, &artifacts)
+    }
+
+    #[test]
+    fn a_scenario_compiles_to_runner_steps() {
+        let s = load_text(
+            r#"
+            name = "Binge"
+            [[step]]
+            expect = { screen = "home" }
+            [[step]]
+            key = "down"
+            repeat = 3
+            [[step]]
+            play = { series = "s1", episode = 2 }
+            [[step]]
+            fault = { url = "seg-3", status = 503 }
+            [[step]]
+            set = { subtitles = "on", captions = { size = 150 } }
+            "#,
+        )
+        .unwrap();
+        assert_eq!(s.name, "Binge");
+        assert_eq!(s.labels[1], "key down x3");
+        let keys = s
+            .steps
+            .iter()
+            .filter(|s| matches!(s, Step::Key(Action::Down)))
+            .count();
+        assert_eq!(keys, 3);
+        assert!(s.steps.contains(&Step::Fault(Fault {
+            url_contains: "seg-3".into(),
+            kind: FaultKind::Status(503),
+            times: 1
+        })));
+    }
+
+    #[test]
+    fn mistakes_are_named_with_the_step_and_field() {
+        let cases = [
+            ("[[step]]\nkey = \"upp\"", "unknown variant"),
+            (
+                "[[step]]\nkey = \"up\"\nwait_ms = 3",
+                "one action per step, not key and wait_ms",
+            ),
+            (
+                "[[step]]\nexpect = { screen = \"home\", colour = 1 }",
+                "unknown field",
+            ),
+            (
+                "[[step]]\nexpect = {}",
+                "step 1 (expect ): expect names nothing",
+            ),
+            (
+                "[[step]]\nwait_ms = 5\ntimeout_ms = 3",
+                "timeout_ms goes with expect",
+            ),
+            (
+                "[[step]]\nfault = { url = \"x\", status = 503, kbps = 3 }",
+                "one of status",
+            ),
+            (
+                "[[step]]\nfault = { url = \"x\", status = 1000 }",
+                "not an HTTP status",
+            ),
+            ("[[step]]\nset = { subtitles = \"loud\" }", "set: subtitles"),
+            ("[[step]]\nset = { volume = 3 }", "no setting \"volume\""),
+            (
+                "[[step]]\nscreenshot = \"../x.png\"",
+                "a file name ending .png",
+            ),
+            ("[[step]]\nkey = \"up\"\nrepeat = 1000", "repeat must be"),
+            ("[[step]]\nwait_ms = 99999999", "more than"),
+            ("name = \"x\"", "no [[step]]"),
+        ];
+        for (text, want) in cases {
+            let e = load_text(text).unwrap_err();
+            assert!(e.contains(want), "{text:?}: {e}");
+            assert!(e.contains("s.toml"), "{e}");
+        }
+    }
+}
