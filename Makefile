@@ -75,7 +75,7 @@ fuzz-build: deps
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 	RUSTC_BOOTSTRAP=1 cargo fuzz build $(FUZZ_BUILD)
 
-# Every target for FUZZ_SECONDS each (CI: a short run, FUZZ_SECONDS=10). The
+# Every target for FUZZ_SECONDS each (CI: a short run, FUZZ_SECONDS=6). The
 # built binaries run directly: `cargo fuzz run` would re-check the build (8 s
 # of cargo a target).
 FUZZ_BIN := fuzz/target/x86_64-unknown-linux-gnu/$(if $(filter --dev,$(FUZZ_BUILD)),debug,release)

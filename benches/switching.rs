@@ -26,6 +26,8 @@ const N: usize = 6;
 
 struct Run {
     wall: Duration,
+    /// User + system CPU time of the process.
+    cpu: Duration,
     /// From process start to the first frame shown.
     first_frame: Option<Duration>,
     peak_rss_kib: u64,
@@ -39,6 +41,7 @@ fn run(mut cmd: Command, first_frame_marker: &str) -> Run {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+    let cpu_before = children_cpu();
     let start = Instant::now();
     let mut child = cmd.spawn().expect("start player");
     let pid = child.id();
@@ -88,6 +91,7 @@ fn run(mut cmd: Command, first_frame_marker: &str) -> Run {
         std::thread::sleep(Duration::from_millis(20));
     };
     let wall = start.elapsed();
+    let cpu = children_cpu().saturating_sub(cpu_before);
     for r in readers {
         let _ = r.join();
     }
@@ -104,11 +108,66 @@ fn run(mut cmd: Command, first_frame_marker: &str) -> Run {
     }
     Run {
         wall,
+        cpu,
         first_frame,
         peak_rss_kib: peak,
         stdout,
         ok: status.success(),
     }
+}
+
+/// CPU time of this process's children that have been waited for.
+fn children_cpu() -> Duration {
+    // SAFETY: getrusage fills the struct it is given.
+    let usage = unsafe {
+        let mut u: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_CHILDREN, &mut u);
+        u
+    };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// The output every player produces in the CPU comparison: the 9:16
+/// picture at the height of a 1080p screen, RGBA, as the TV app draws it.
+const OUT_W: u32 = 608;
+const OUT_H: u32 = 1080;
+
+/// The players of the CPU and memory comparison: each decodes, scales to
+/// OUT_W x OUT_H and converts to RGBA, in real time, audio decoded too.
+fn cpu_peers() -> Vec<(&'static str, Command)> {
+    let mut pillarbox = Command::new(env!("CARGO_BIN_EXE_pillarbox"));
+    pillarbox.args([
+        "play",
+        "--headless",
+        "--json",
+        "--size",
+        &format!("{OUT_W}x{OUT_H}"),
+    ]);
+    let mut mpv = Command::new("mpv");
+    mpv.args([
+        "--no-config",
+        "--vo=null",
+        "--ao=null",
+        &format!("--vf=scale={OUT_W}:{OUT_H},format=fmt=rgba"),
+    ]);
+    let mut mpv_decode = Command::new("mpv");
+    mpv_decode.args(["--no-config", "--vo=null", "--ao=null"]);
+    let mut gst = Command::new("gst-play-1.0");
+    gst.args([
+        "--no-interactive",
+        &format!(
+            "--videosink=videoscale ! videoconvert ! video/x-raw,format=RGBA,width={OUT_W},\
+             height={OUT_H} ! fakesink sync=true"
+        ),
+        "--audiosink=fakesink sync=true",
+    ]);
+    vec![
+        ("pillarbox", pillarbox),
+        ("mpv", mpv),
+        ("gst-play-1.0", gst),
+        ("mpv (decode only)", mpv_decode),
+    ]
 }
 
 struct Peer {
@@ -324,6 +383,60 @@ fn main() {
         };
         println!("{name:<14} {dead:>22.1} {first_s:>24} {ratio_dead:>22} {ratio_first:>22}");
     }
+
+    // CPU and memory, every player producing the same picture.
+    println!();
+    println!(
+        "CPU and memory: {N} episodes, decoded, scaled to {OUT_W}x{OUT_H} and converted to RGBA \
+         in real time; median of {repeat}"
+    );
+    println!(
+        "{:<18} {:>22} {:>16} {:>22} {:>18}",
+        "player",
+        "CPU s per content s",
+        "peak RSS MiB",
+        "pillarbox CPU / this",
+        "pillarbox RSS / this"
+    );
+    let mut cpu_results: Vec<(&str, f64, f64)> = Vec::new();
+    // Frames pillarbox dropped (QoS) over every episode of these runs.
+    let (mut dropped, mut frames, mut episodes) = (0u64, 0u64, 0usize);
+    for (name, _) in cpu_peers() {
+        let mut cpu = Vec::new();
+        let mut rss = Vec::new();
+        for _ in 0..repeat {
+            let (_, mut cmd) = cpu_peers()
+                .into_iter()
+                .find(|(n, _)| *n == name)
+                .expect("peer");
+            cmd.args(&urls[..N]);
+            let r = run(cmd, "\u{0}");
+            assert!(r.ok, "{name} failed:\n{}", r.stdout);
+            if name == "pillarbox" {
+                for v in r
+                    .stdout
+                    .lines()
+                    .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+                {
+                    dropped += v["dropped_frames"].as_u64().unwrap_or(0);
+                    frames += v["frames"].as_u64().unwrap_or(0);
+                    episodes += 1;
+                }
+            }
+            cpu.push(r.cpu.as_secs_f64() / content(N).as_secs_f64());
+            rss.push(r.peak_rss_kib as f64 / 1024.0);
+        }
+        cpu_results.push((name, median(cpu), median(rss)));
+    }
+    let (_, pb_cpu, pb_rss) = cpu_results[0];
+    for (name, cpu, rss) in &cpu_results {
+        println!(
+            "{name:<18} {cpu:>22.3} {rss:>16.1} {:>22.3} {:>18.3}",
+            pb_cpu / cpu,
+            pb_rss / rss
+        );
+    }
+    println!("pillarbox dropped {dropped} of {frames} frames over {episodes} episodes");
 
     let long_urls: Vec<String> = (0..rss_episodes)
         .map(|i| urls[i % urls.len()].clone())
