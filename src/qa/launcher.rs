@@ -43,26 +43,14 @@ pub struct LaunchOptions {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RunResult {
     pub report: serde_json::Value,
-    pub failure: Option<FailureDoc>,
-}
-
-/// [`Failure`] as written between processes.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct FailureDoc {
-    pub step: Option<usize>,
-    pub message: String,
-    pub screenshot: Option<PathBuf>,
+    pub failure: Option<Failure>,
 }
 
 impl RunResult {
     pub fn new(report: &QaReport, failure: Option<Failure>) -> RunResult {
         RunResult {
             report: serde_json::to_value(report).unwrap_or_default(),
-            failure: failure.map(|f| FailureDoc {
-                step: f.step,
-                message: f.message,
-                screenshot: f.screenshot,
-            }),
+            failure,
         }
     }
 }
@@ -203,7 +191,7 @@ fn run_one(s: &Scenario, run: u32, options: &LaunchOptions) -> Result<Outcome, S
     let (report, failure) = match (result, killed) {
         (_, true) => (
             serde_json::Value::Null,
-            Some(FailureDoc {
+            Some(Failure {
                 step: None,
                 message: format!("killed: no result within {} s", (timeout + GRACE).as_secs()),
                 screenshot: None,
@@ -212,7 +200,7 @@ fn run_one(s: &Scenario, run: u32, options: &LaunchOptions) -> Result<Outcome, S
         (Some(r), false) => (r.report, r.failure),
         (None, false) => (
             serde_json::Value::Null,
-            Some(FailureDoc {
+            Some(Failure {
                 step: None,
                 message: format!(
                     "the run ended ({}) without a result; see {}",

@@ -176,7 +176,7 @@ pub struct QaReport {
 }
 
 /// Why a scripted run stopped short.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Failure {
     /// The scenario step (from 0), in scenario runs.
     pub step: Option<usize>,
@@ -485,6 +485,10 @@ fn advance(r: &mut Runner, shell: &Rc<RefCell<Shell>>, surface: &Surface) -> Res
                 r.scenario_step = Some((i, now));
             }
             Step::Open { series, episode } => {
+                // Auto-wait: the catalog first.
+                if s.app().catalog().is_none() {
+                    return Ok(());
+                }
                 if s.app().series(&series).is_none() {
                     return Err(format!("the catalog has no series {series:?}"));
                 }
