@@ -2,9 +2,10 @@
 //! player, view) driven by a script of keys, waits and expectations;
 //! reports timings and memory, writes and compares screenshots. Scenario
 //! files ([`scenario`]) compile to its steps; [`launcher`] runs them, each
-//! in a process of its own, and writes the JSON and JUnit reports. Headless on the software renderer by default; with a
-//! display (`--display`), in a real window on the board's backend and
-//! renderer, where the GL video path can be checked.
+//! in a process of its own, and writes the JSON and JUnit reports.
+//! Headless on the software renderer by default; with a display
+//! (`--display`), in a real window on the board's backend and renderer,
+//! where the GL video path can be checked.
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
