@@ -18,6 +18,7 @@ fn qa(args: &[&str], cwd: &Path) -> Output {
 
 #[test]
 fn the_scenario_set_passes_and_reports_junit() {
+    let _alone = crate::common::heavy();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out_dir = tempfile::tempdir().unwrap();
     let junit = out_dir.path().join("qa.xml");

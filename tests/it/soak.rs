@@ -4,6 +4,7 @@
 use std::process::Command;
 
 fn soak(args: &[&str]) -> (bool, serde_json::Value, String) {
+    let _alone = crate::common::heavy();
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_pillarbox"))
         .arg("soak")

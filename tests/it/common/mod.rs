@@ -642,3 +642,12 @@ pub fn play_to_end(
         }
     }
 }
+
+/// Held by the tests that measure a process's memory over many episodes
+/// and by the longest one that loads the CPU (the QA scenario set): run
+/// side by side on two cores, the soak's decoder starved, its queues
+/// filled, and its memory read as growth.
+pub fn heavy() -> std::sync::MutexGuard<'static, ()> {
+    static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    HEAVY.lock().unwrap_or_else(|e| e.into_inner())
+}
