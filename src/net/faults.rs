@@ -77,6 +77,11 @@ pub fn fired() -> Vec<Fired> {
     FIRED.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
+/// How many faults have acted so far (a QA check asks every tick).
+pub fn fired_count() -> usize {
+    FIRED.lock().unwrap_or_else(|e| e.into_inner()).len()
+}
+
 /// The fault for a request to `url`, if one matches; spends one of its times.
 pub(crate) fn take(url: &Url) -> Option<FaultKind> {
     if !ARMED.load(Ordering::Acquire) {

@@ -514,7 +514,7 @@ fn advance(r: &mut Runner, shell: &Rc<RefCell<Shell>>, surface: &Surface) -> Res
                     app: s.app(),
                     played: &played,
                     cues: &cues,
-                    faults_fired: crate::net::faults::fired().len(),
+                    faults_fired: crate::net::faults::fired_count(),
                     rss_kib: rss_kib(),
                 };
                 match expect::judge(&expect, &seen) {
