@@ -58,7 +58,6 @@ pub const NEEDED: &[Needed] = &[
     need("aacparse", Role::Playback, GOOD),
     need("avdec_h264", Role::Playback, LIBAV),
     need("avdec_aac", Role::Playback, LIBAV),
-    need("videoscale", Role::Playback, BASE),
     need("videoconvert", Role::Playback, BASE),
     need("audioconvert", Role::Playback, BASE),
     need("audioresample", Role::Playback, BASE),

@@ -338,15 +338,33 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
     Ok((w, h))
 }
 
+/// Logs to stderr, filtered by RUST_LOG (`warn`, `pillarbox=debug,info`):
+/// targets and levels only, which needs no regex engine in the binary
+/// (EnvFilter's span filters did: 1 MB on a box). A malformed RUST_LOG is
+/// said once and the default kept.
+fn init_logging() {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    let default = || Targets::new().with_default(LevelFilter::WARN);
+    let (filter, bad) = match std::env::var("RUST_LOG") {
+        Ok(v) if !v.trim().is_empty() => match v.parse::<Targets>() {
+            Ok(t) => (t, None),
+            Err(e) => (default(), Some(format!("RUST_LOG={v:?} ignored: {e}"))),
+        },
+        _ => (default(), None),
+    };
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(filter)
+        .init();
+    if let Some(bad) = bad {
+        tracing::warn!("{bad}");
+    }
+}
+
 fn main() -> ExitCode {
     pillarbox::tv::process_start();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -114,6 +114,10 @@ pub type PlayToken = u64;
 /// its preload budget.
 pub const INTENT_DWELL_MS: u64 = 400;
 
+/// How long an episode plays before the next one is preloaded (see
+/// [`crate::playback::NEXT_PRELOAD_AFTER`]).
+pub const NEXT_PRELOAD_AFTER_MS: u64 = crate::playback::NEXT_PRELOAD_AFTER.as_millis() as u64;
+
 /// The episode the focus points at, and since when.
 #[derive(Debug, Clone, PartialEq)]
 struct Intent {
@@ -251,6 +255,8 @@ pub struct PlayerState {
     /// the catalog lists none, if the viewer needs them.
     pub stream_subtitles: Option<StreamSubtitles>,
     last_saved_ms: u64,
+    /// When the next episode is to be preloaded (see [`NEXT_PRELOAD_AFTER_MS`]).
+    next_preload_at: Option<u64>,
 }
 
 /// The parental PIN dialog: what it is for and what was typed.
@@ -1766,6 +1772,7 @@ impl App {
             subtitles,
             stream_subtitles: None,
             last_saved_ms: self.now_ms,
+            next_preload_at: None,
         });
     }
 
@@ -1906,6 +1913,21 @@ impl App {
         self.start_episode(&p.series, target, out);
     }
 
+    /// The next episode loads while this one plays.
+    fn preload_next(&self, out: &mut Vec<Command>) {
+        let Some(p) = self.player.as_ref() else {
+            return;
+        };
+        if let Some(s) = self.series(&p.series)
+            && let Some(next) = next_episode(s, p.episode)
+            && self.playable(s, next.number)
+            && let Some(url) = stream_url(next)
+        {
+            let start_ms = self.history.resume_position(&p.series, next.number);
+            out.push(Command::Preload { url, start_ms });
+        }
+    }
+
     fn on_playback(&mut self, event: Playback, out: &mut Vec<Command>) {
         let Some(p) = self.player.as_mut() else {
             return;
@@ -1913,16 +1935,7 @@ impl App {
         match event {
             Playback::Started => {
                 p.phase = Phase::Playing;
-                let (series, episode) = (p.series.clone(), p.episode);
-                // The next episode loads while this one plays.
-                if let Some(s) = self.series(&series)
-                    && let Some(next) = next_episode(s, episode)
-                    && self.playable(s, next.number)
-                    && let Some(url) = stream_url(next)
-                {
-                    let start_ms = self.history.resume_position(&series, next.number);
-                    out.push(Command::Preload { url, start_ms });
-                }
+                p.next_preload_at = Some(self.now_ms + NEXT_PRELOAD_AFTER_MS);
             }
             Playback::Subtitles {
                 language,
@@ -1948,6 +1961,13 @@ impl App {
                 if p.phase == Phase::Loading {
                     p.phase = Phase::Playing;
                 }
+                if p.next_preload_at.is_some_and(|at| self.now_ms >= at) {
+                    p.next_preload_at = None;
+                    self.preload_next(out);
+                }
+                let Some(p) = self.player.as_mut() else {
+                    return;
+                };
                 if self.now_ms.saturating_sub(p.last_saved_ms) >= SAVE_EVERY_MS {
                     p.last_saved_ms = self.now_ms;
                     let (s, e, d) = (p.series.clone(), p.episode, p.duration_ms.unwrap_or(0));

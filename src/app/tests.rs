@@ -120,11 +120,9 @@ fn episode_grid_moves_by_rows_and_locked_episodes_explain_themselves() {
 fn autoplay_preloads_counts_down_and_moves_on() {
     let mut app = app();
     press(&mut app, &[Ok, Ok]);
-    let cmds = app.handle(pb(&app, Playback::Started));
-    assert!(
-        matches!(&cmds[..], [Command::Preload { url, .. }] if url.ends_with("ceo-secret/2/index.m3u8")),
-        "{cmds:?}"
-    );
+    // The next episode is preloaded once this one has played a while, not
+    // at its first frame, and once.
+    assert!(preloads(&app.handle(pb(&app, Playback::Started))).is_empty());
     let pos = |app: &App, ms| {
         pb(
             app,
@@ -134,6 +132,15 @@ fn autoplay_preloads_counts_down_and_moves_on() {
             },
         )
     };
+    tick(&mut app, NEXT_PRELOAD_AFTER_MS - 1);
+    assert!(preloads(&app.handle(pos(&app, 900))).is_empty());
+    tick(&mut app, NEXT_PRELOAD_AFTER_MS);
+    let cmds = app.handle(pos(&app, 1_000));
+    assert!(
+        matches!(&preloads(&cmds)[..], [url] if url.ends_with("ceo-secret/2/index.m3u8")),
+        "{cmds:?}"
+    );
+    assert!(preloads(&app.handle(pos(&app, 1_250))).is_empty());
     // The catalog's duration counts until the stream reports one.
     app.handle(pb(
         &app,

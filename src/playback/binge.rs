@@ -1,5 +1,5 @@
 //! Episodes back to back, the next one preloaded once the current one
-//! shows: what `pillarbox play` and `pillarbox demo` do, with one report
+//! has played a moment: what `pillarbox play` and `pillarbox demo` do, with one report
 //! per episode.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use std::sync::Arc;
 
-use super::{PlaybackError, Player, PlayerEvent, Qoe};
+use super::{PlaybackError, Player, PlayerEvent, Qoe, next_preload_due};
 use crate::webvtt::Track;
 
 /// How one episode ended: its counters, with the error if it failed.
@@ -53,6 +53,9 @@ fn play_one(
     let stuck_after = stuck_timeout.max(Duration::from_secs(1));
     let mut last_progress = Instant::now();
     let mut last_position = None;
+    // Where the episode started: the next one is preloaded once this one has
+    // played a while from there.
+    let mut preload_from: Option<Duration> = None;
     let mut subtitles: Option<(Option<String>, Arc<Track>)> = None;
     // The subtitle language played and the cues the episode reached.
     let with_subtitles = |mut qoe: Qoe, subtitles: &Option<(Option<String>, Arc<Track>)>| {
@@ -77,19 +80,27 @@ fn play_one(
                 Ok(track) => subtitles = Some((language, track)),
                 Err(why) => tracing::warn!(url, %why, "no subtitles"),
             },
-            Ok(PlayerEvent::Position { position, .. }) => {
+            Ok(PlayerEvent::Position {
+                position, duration, ..
+            }) => {
+                if let Some(from) = preload_from
+                    && let Some(next) = next
+                    && next_preload_due(position.saturating_sub(from), duration)
+                {
+                    preload_from = None;
+                    player.preload(next)?;
+                }
                 if last_position != Some(position) {
                     last_position = Some(position);
                     last_progress = Instant::now();
                 }
             }
-            Ok(PlayerEvent::FirstFrame { since_play, .. }) => {
+            Ok(PlayerEvent::FirstFrame {
+                since_play, start, ..
+            }) => {
                 tracing::info!(url, ms = since_play.as_millis() as u64, "first frame");
                 last_progress = Instant::now();
-                // Preload once this one shows, so both do not compete at its start.
-                if let Some(next) = next {
-                    player.preload(next)?;
-                }
+                preload_from = Some(start);
             }
             Ok(PlayerEvent::Buffering { .. }) => last_progress = Instant::now(),
             Err(RecvTimeoutError::Timeout) => {}

@@ -6,10 +6,15 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use gstreamer as gst;
 use gstreamer::prelude::*;
 use tokio::sync::Notify;
+
+/// How long an episode started for the viewer waits for a video frame to
+/// preroll before it plays without one (an audio-only stream).
+const PREROLL_WAIT: Duration = Duration::from_secs(2);
 
 #[derive(Default)]
 struct Flags {
@@ -23,6 +28,9 @@ struct Flags {
     started: bool,
     /// A preload failed before it was activated: it will never play.
     failed: bool,
+    /// Started for the viewer, held in PAUSED until its first frame is
+    /// prerolled (see [`Control::start`]); since when.
+    awaiting_preroll: Option<Instant>,
 }
 
 pub struct Control {
@@ -56,7 +64,7 @@ impl Control {
         if !f.started {
             return true;
         }
-        let target = if f.active && !f.paused && !f.rebuffering {
+        let target = if f.active && !f.paused && !f.rebuffering && f.awaiting_preroll.is_none() {
             gst::State::Playing
         } else {
             gst::State::Paused
@@ -76,11 +84,37 @@ impl Control {
         self.lock().paused
     }
 
-    /// The feeder linked appsrc: start the pipeline (preroll only for a preload).
+    /// The feeder linked appsrc: start the pipeline. A preload only
+    /// prerolls; so does an episode started for the viewer, which then
+    /// plays from its prerolled frame as an activated preload does
+    /// ([`Control::prerolled`]). Set straight to PLAYING, the pipeline has
+    /// no sinks yet (decodebin3 adds its streams later), reaches PLAYING at
+    /// once, and the sinks join a clock already running: the first frames,
+    /// decoded meanwhile, came late and were dropped.
     pub fn start(&self) -> bool {
         let mut f = self.lock();
         f.started = true;
+        if f.active && !f.paused && !f.rebuffering {
+            f.awaiting_preroll = Some(Instant::now());
+        }
         self.apply(&f)
+    }
+
+    /// The pipeline finished a preroll (ASYNC_DONE), or the monitor checks
+    /// in: an episode waiting for its preroll plays from its first frame.
+    /// A pipeline with no video frame after [`PREROLL_WAIT`] (audio only)
+    /// plays anyway.
+    pub fn prerolled(&self) {
+        let mut f = self.lock();
+        let Some(since) = f.awaiting_preroll else {
+            return;
+        };
+        if self.start_from_preroll(&f) {
+            f.awaiting_preroll = None;
+        } else if since.elapsed() >= PREROLL_WAIT {
+            f.awaiting_preroll = None;
+            self.apply(&f);
+        }
     }
 
     /// Turns a preload into the playing episode. False if it already failed.
@@ -90,6 +124,7 @@ impl Control {
             return false;
         }
         f.active = true;
+        f.awaiting_preroll = None;
         let ok = self.start_from_preroll(&f) || self.apply(&f);
         drop(f);
         self.activated.notify_waiters();
@@ -122,6 +157,10 @@ impl Control {
     pub fn set_paused(&self, paused: bool) {
         let mut f = self.lock();
         f.paused = paused;
+        if !paused && f.awaiting_preroll.is_some() && self.start_from_preroll(&f) {
+            f.awaiting_preroll = None;
+            return;
+        }
         self.apply(&f);
     }
 

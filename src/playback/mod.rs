@@ -11,6 +11,7 @@ mod feeder;
 mod pipeline;
 mod player;
 mod prewarm;
+mod rgba;
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -100,6 +101,20 @@ impl Default for PlayerConfig {
             gl: None,
         }
     }
+}
+
+/// How long an episode plays before the next one is preloaded: not at its
+/// first frame, where the two compete for the CPU while this one's decoder
+/// fills its pipeline (a first episode's opening frames then came late and
+/// were dropped), and by then the previous episode's pipeline is gone (two
+/// in memory at most, not three).
+pub const NEXT_PRELOAD_AFTER: Duration = Duration::from_secs(1);
+
+/// Whether the next episode is due for preloading once this one has played
+/// `played` of `duration`: after [`NEXT_PRELOAD_AFTER`], or half of a
+/// shorter episode.
+pub fn next_preload_due(played: Duration, duration: Option<Duration>) -> bool {
+    played >= duration.map_or(NEXT_PRELOAD_AFTER, |d| NEXT_PRELOAD_AFTER.min(d / 2))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

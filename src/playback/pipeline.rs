@@ -1,6 +1,7 @@
 //! One episode's GStreamer pipeline:
 //! `appsrc ! decodebin3`, then per decoded stream
-//! video: `videoscale ! videoconvert ! RGBA [WxH] ! appsink` (frames to the FrameSink),
+//! video: `videoconvert ! I420 ! appsink`, scaled and converted to RGBA
+//! [WxH] in the sink (rgba.rs) and handed to the FrameSink,
 //! or on the GL path `glsinkbin` (upload, convert to RGBA) into an appsink
 //! of GL memory (textures to the FrameSink),
 //! audio: `audioconvert ! audioresample ! autoaudiosink|fakesink`,
@@ -32,6 +33,7 @@ use super::abr::BandwidthEstimator;
 use super::containment;
 use super::control::Control;
 use super::feeder::{self, FEED_ERROR_MESSAGE, FeedConfig, FeedState, SUBTITLES_MESSAGE};
+use super::rgba::RgbaPictures;
 use super::{
     AudioOutput, EpisodeId, FrameSink, GlHandles, PlaybackError, PlayerConfig, PlayerEvent, Qoe,
     RgbaFrame,
@@ -381,6 +383,14 @@ fn tune_decoder(element: &gst::Element) {
     if factory.name().starts_with("avdec_") && element.has_property("thread-type") {
         element.set_property_from_str("thread-type", "slice");
     }
+    // gst-libav 1.22's direct rendering rebuilds its buffer pool on every
+    // frame when the coded size is not the shown one (1080 wide is coded
+    // 1088): a fresh 3 MB buffer a frame, five times the page faults and
+    // about a tenth more CPU. libav's own buffers are reused; the copy out
+    // of them happens either way.
+    if factory.name().starts_with("avdec_") && element.has_property("direct-rendering") {
+        element.set_property("direct-rendering", false);
+    }
 }
 
 /// Tracks what the video parser lets through: decodebin3 (1.22) holds a
@@ -553,8 +563,8 @@ fn link_branch(
     Ok(())
 }
 
-/// The video branch: on the CPU path `videoscale ! videoconvert ! RGBA
-/// [WxH] ! appsink`, one frame in memory per picture; on the GL path `glsinkbin`
+/// The video branch: on the CPU path `videoconvert ! I420 ! appsink`, each
+/// frame scaled and converted to one RGBA picture in memory; on the GL path `glsinkbin`
 /// around an appsink of RGBA textures: the picture is uploaded once (or
 /// imported, from a hardware decoder) and stays on the GPU, and the
 /// renderer scales it when it draws.
@@ -574,15 +584,15 @@ fn video_chain(
                 .build(),
             FrameOut::Gl(frames_out.clone()),
         ),
-        None => {
-            let mut caps = gst_video::VideoCapsBuilder::new()
-                .format(gst_video::VideoFormat::Rgba)
-                .pixel_aspect_ratio(gst::Fraction::new(1, 1));
-            if let Some((w, h)) = cfg.video_size {
-                caps = caps.width(w as i32).height(h as i32);
-            }
-            (caps.build(), FrameOut::Cpu(frames_out.clone()))
-        }
+        None => (
+            gst_video::VideoCapsBuilder::new()
+                .format(gst_video::VideoFormat::I420)
+                .build(),
+            FrameOut::Cpu(
+                frames_out.clone(),
+                Box::new(RgbaPictures::new(cfg.video_size)),
+            ),
+        ),
     };
     let sink = video_appsink(caps, cfg.fast);
     sink.set_callbacks(frame_callbacks(
@@ -593,15 +603,12 @@ fn video_chain(
         cfg.fast,
     ));
     let Some(gl) = &cfg.gl else {
-        // Scaled first, in the decoder's YUV (1.5 bytes a pixel), then the
-        // smaller picture converted to RGBA: measured on 1080x1920 H.264
-        // to 608x1080, a quarter less CPU than videoconvertscale doing
-        // both in one pass (1.27 s against 0.95 s for 4 s of video).
-        return Ok(vec![
-            make("videoscale")?,
-            make("videoconvert")?,
-            sink.upcast(),
-        ]);
+        // The decoder's I420 goes to the sink as it is, scaled and converted
+        // to RGBA there in one pass (see rgba.rs): measured on 1080x1920
+        // H.264 to 608x1080, about a third less CPU for the whole pipeline
+        // than videoscale ! videoconvert. videoconvert passes I420 through
+        // and converts anything else (NV12 from hardware decoders, 10-bit).
+        return Ok(vec![make("videoconvert")?, sink.upcast()]);
     };
     let bin = gst::ElementFactory::make("glsinkbin")
         .property("sink", &sink)
@@ -635,9 +642,10 @@ fn video_appsink(caps: gst::Caps, fast: bool) -> gst_app::AppSink {
         .build()
 }
 
-/// Where a video appsink's frames go: mapped in memory, or as GL buffers.
+/// Where a video appsink's frames go: converted to RGBA in memory, or as
+/// GL buffers.
 enum FrameOut {
-    Cpu(Arc<dyn FrameSink>),
+    Cpu(Arc<dyn FrameSink>, Box<RgbaPictures>),
     Gl(Arc<dyn FrameSink>),
 }
 
@@ -648,6 +656,11 @@ fn frame_callbacks(
     events: Sender<PlayerEvent>,
     fast: bool,
 ) -> gst_app::AppSinkCallbacks {
+    // Without RGBA pictures to make, frames go out as GL buffers.
+    let (out, mut pictures) = match out {
+        FrameOut::Cpu(out, pictures) => (out, Some(pictures)),
+        FrameOut::Gl(out) => (out, None),
+    };
     let mut info: Option<(gst::Caps, gst_video::VideoInfo)> = None;
     let stats_for_preroll = stats.clone();
     gst_app::AppSinkCallbacks::builder()
@@ -670,6 +683,16 @@ fn frame_callbacks(
                 return Err(gst::FlowError::NotNegotiated);
             };
             let buffer = sample.buffer().ok_or(gst::FlowError::Error)?;
+            let rgba = match pictures.as_mut() {
+                Some(pictures) => Some(pictures.convert(caps, vi, buffer).map_err(|e| {
+                    gst::element_error!(sink, gst::StreamError::Format, ["{}", e]);
+                    gst::FlowError::Error
+                })?),
+                None => None,
+            };
+            let (width, height) = rgba
+                .as_ref()
+                .map_or((vi.width(), vi.height()), |(w, h, _)| (*w, *h));
             let now = Instant::now();
             let now_ns = stats.since_origin(now).max(1);
             let n = stats.frames.fetch_add(1, Ordering::Relaxed) + 1;
@@ -688,13 +711,13 @@ fn frame_callbacks(
                         Ordering::Relaxed,
                     );
                 }
-                stats.width.store(vi.width(), Ordering::Relaxed);
-                stats.height.store(vi.height(), Ordering::Relaxed);
+                stats.width.store(width, Ordering::Relaxed);
+                stats.height.store(height, Ordering::Relaxed);
                 let _ = events.send(PlayerEvent::FirstFrame {
                     episode: id,
                     since_play: elapsed,
-                    width: vi.width(),
-                    height: vi.height(),
+                    width,
+                    height,
                     start: Duration::from_nanos(stats.start_ns.load(Ordering::SeqCst)),
                 });
             }
@@ -713,23 +736,20 @@ fn frame_callbacks(
                         .store(now_ns + shown_for, Ordering::SeqCst);
                 }
             }
-            match &out {
-                FrameOut::Cpu(out) => {
-                    let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, vi)
-                        .map_err(|_| gst::FlowError::Error)?;
-                    let data = frame.plane_data(0).map_err(|_| gst::FlowError::Error)?;
+            match rgba {
+                Some((width, height, data)) => {
                     out.frame(
                         id,
                         &RgbaFrame {
-                            width: vi.width(),
-                            height: vi.height(),
-                            stride: frame.plane_stride()[0] as usize,
+                            width,
+                            height,
+                            stride: width as usize * 4,
                             pts: buffer.pts().map(Duration::from),
                             data,
                         },
                     );
                 }
-                FrameOut::Gl(out) => {
+                None => {
                     let mut buffer = buffer.to_owned();
                     set_gl_sync_point(&mut buffer)?;
                     out.gl_frame(id, buffer, vi);
@@ -865,6 +885,8 @@ impl Monitor {
             } else {
                 bus.timed_pop(gst::ClockTime::from_nseconds(wait.as_nanos() as u64))
             };
+            // An episode started for the viewer plays once prerolled.
+            self.control.prerolled();
             if let Some(msg) = msg {
                 use gst::MessageView;
                 match msg.view() {

@@ -17,7 +17,6 @@ const ELEMENTS: &[&str] = &[
     "h264parse",
     "h265parse",
     "aacparse",
-    "videoscale",
     "videoconvert",
     "audioconvert",
     "audioresample",
