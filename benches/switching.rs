@@ -23,6 +23,8 @@ const EPISODE_SECONDS: u32 = 4;
 const EPISODES: usize = 6;
 const M: usize = 2;
 const N: usize = 6;
+/// Cold starts measured per player for the first-frame distribution.
+const COLD_STARTS: usize = 10;
 
 struct Run {
     wall: Duration,
@@ -382,6 +384,38 @@ fn main() {
             "-".into()
         };
         println!("{name:<14} {dead:>22.1} {first_s:>24} {ratio_dead:>22} {ratio_first:>22}");
+    }
+
+    // Start to first frame from a cold process, one episode a run.
+    println!();
+    println!(
+        "first frame from a cold start (process start to first frame shown, one episode), \
+         {COLD_STARTS} starts each"
+    );
+    println!(
+        "{:<14} {:>8} {:>8} {:>8} {:>26}",
+        "player", "min ms", "median", "max", "pillarbox median / this"
+    );
+    let mut cold: Vec<(&str, f64, f64, f64)> = Vec::new();
+    for peer in &PEERS {
+        let mut firsts: Vec<f64> = (0..COLD_STARTS)
+            .filter_map(|_| {
+                let r = run((peer.command)(&urls[..1]), peer.marker);
+                assert!(r.ok, "{} failed:\n{}", peer.name, r.stdout);
+                r.first_frame.map(|f| f.as_secs_f64() * 1000.0)
+            })
+            .collect();
+        assert!(!firsts.is_empty(), "{} never showed a frame", peer.name);
+        firsts.sort_by(|a, b| a.total_cmp(b));
+        let (min, max) = (firsts[0], firsts[firsts.len() - 1]);
+        cold.push((peer.name, min, median(firsts), max));
+    }
+    let pb_cold = cold[0].2;
+    for (name, min, med, max) in &cold {
+        println!(
+            "{name:<14} {min:>8.0} {med:>8.0} {max:>8.0} {:>26.3}",
+            pb_cold / med
+        );
     }
 
     // CPU and memory, every player producing the same picture.
