@@ -12,9 +12,9 @@ use gstreamer as gst;
 use gstreamer::prelude::*;
 use tokio::sync::Notify;
 
-/// How long an episode started for the viewer waits for a video frame to
-/// preroll before it plays without one (an audio-only stream).
-const PREROLL_WAIT: Duration = Duration::from_secs(2);
+/// How long decoded streams with no video among them wait for one before
+/// an episode plays as audio only (decodebin3 adds its streams one by one).
+const NO_VIDEO_WAIT: Duration = Duration::from_millis(500);
 
 #[derive(Default)]
 struct Flags {
@@ -29,8 +29,10 @@ struct Flags {
     /// A preload failed before it was activated: it will never play.
     failed: bool,
     /// Started for the viewer, held in PAUSED until its first frame is
-    /// prerolled (see [`Control::start`]); since when.
-    awaiting_preroll: Option<Instant>,
+    /// prerolled (see [`Control::start`]).
+    awaiting_preroll: bool,
+    /// Since when the pipeline has decoded streams but no video among them.
+    no_video_since: Option<Instant>,
 }
 
 pub struct Control {
@@ -64,7 +66,7 @@ impl Control {
         if !f.started {
             return true;
         }
-        let target = if f.active && !f.paused && !f.rebuffering && f.awaiting_preroll.is_none() {
+        let target = if f.active && !f.paused && !f.rebuffering && !f.awaiting_preroll {
             gst::State::Playing
         } else {
             gst::State::Paused
@@ -94,26 +96,29 @@ impl Control {
     pub fn start(&self) -> bool {
         let mut f = self.lock();
         f.started = true;
-        if f.active && !f.paused && !f.rebuffering {
-            f.awaiting_preroll = Some(Instant::now());
-        }
+        f.awaiting_preroll = f.active && !f.paused && !f.rebuffering;
         self.apply(&f)
     }
 
-    /// The pipeline finished a preroll (ASYNC_DONE), or the monitor checks
-    /// in: an episode waiting for its preroll plays from its first frame.
-    /// A pipeline with no video frame after [`PREROLL_WAIT`] (audio only)
-    /// plays anyway.
-    pub fn prerolled(&self) {
+    /// The monitor checks in: an episode waiting for its preroll plays from
+    /// its first frame once that is held. `streams`: decoded streams are
+    /// linked; `video`: one of them is video. Streams with no video among
+    /// them for [`NO_VIDEO_WAIT`] (audio only) play without a frame.
+    pub fn prerolled(&self, streams: bool, video: bool) {
         let mut f = self.lock();
-        let Some(since) = f.awaiting_preroll else {
+        if !f.awaiting_preroll {
             return;
-        };
+        }
         if self.start_from_preroll(&f) {
-            f.awaiting_preroll = None;
-        } else if since.elapsed() >= PREROLL_WAIT {
-            f.awaiting_preroll = None;
-            self.apply(&f);
+            f.awaiting_preroll = false;
+            return;
+        }
+        if streams && !video {
+            let since = *f.no_video_since.get_or_insert_with(Instant::now);
+            if since.elapsed() >= NO_VIDEO_WAIT {
+                f.awaiting_preroll = false;
+                self.apply(&f);
+            }
         }
     }
 
@@ -124,7 +129,7 @@ impl Control {
             return false;
         }
         f.active = true;
-        f.awaiting_preroll = None;
+        f.awaiting_preroll = false;
         let ok = self.start_from_preroll(&f) || self.apply(&f);
         drop(f);
         self.activated.notify_waiters();
@@ -157,8 +162,8 @@ impl Control {
     pub fn set_paused(&self, paused: bool) {
         let mut f = self.lock();
         f.paused = paused;
-        if !paused && f.awaiting_preroll.is_some() && self.start_from_preroll(&f) {
-            f.awaiting_preroll = None;
+        if !paused && f.awaiting_preroll && self.start_from_preroll(&f) {
+            f.awaiting_preroll = false;
             return;
         }
         self.apply(&f);

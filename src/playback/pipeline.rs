@@ -69,6 +69,10 @@ struct FrameStats {
     video_end_ns: AtomicU64,
     /// Where in the episode its first frame is, ns (a resumed episode).
     start_ns: AtomicU64,
+    /// Decoded streams linked to sinks, and whether one of them is video:
+    /// an episode started for the viewer waits for its video to preroll.
+    branches: AtomicU32,
+    video_branch: AtomicBool,
 }
 
 impl FrameStats {
@@ -89,6 +93,8 @@ impl FrameStats {
             parsed_video_complete: AtomicBool::new(false),
             video_end_ns: AtomicU64::new(0),
             start_ns: AtomicU64::new(0),
+            branches: AtomicU32::new(0),
+            video_branch: AtomicBool::new(false),
         }
     }
 
@@ -560,6 +566,10 @@ fn link_branch(
         .ok_or_else(|| PlaybackError::Decode("branch has no sink pad".into()))?;
     pad.link(&sinkpad)
         .map_err(|e| PlaybackError::Decode(format!("cannot link {kind}: {e:?}")))?;
+    if kind.starts_with("video/") {
+        stats.video_branch.store(true, Ordering::SeqCst);
+    }
+    stats.branches.fetch_add(1, Ordering::SeqCst);
     Ok(())
 }
 
@@ -886,7 +896,10 @@ impl Monitor {
                 bus.timed_pop(gst::ClockTime::from_nseconds(wait.as_nanos() as u64))
             };
             // An episode started for the viewer plays once prerolled.
-            self.control.prerolled();
+            self.control.prerolled(
+                self.stats.branches.load(Ordering::SeqCst) > 0,
+                self.stats.video_branch.load(Ordering::SeqCst),
+            );
             if let Some(msg) = msg {
                 use gst::MessageView;
                 match msg.view() {
