@@ -64,8 +64,9 @@ bench: deps
 # cargo-fuzz targets for the parsers of outside input: catalog, HLS
 # playlist, Roku feed, WebVTT subtitles, entitlement documents, keymaps.
 # Seeds are committed under fuzz/seeds/TARGET; a run
-# grows its corpus in fuzz/corpus/TARGET (not committed). cargo-fuzz
-# needs nightly flags; RUSTC_BOOTSTRAP lets the stable toolchain accept them.
+# grows its corpus in fuzz/corpus/TARGET (not committed). The
+# instrumentation needs nightly flags; RUSTC_BOOTSTRAP lets the stable
+# toolchain accept them.
 FUZZ_TARGETS := catalog_parse hls_parse roku_import webvtt_parse entitlements_parse keymap_parse
 FUZZ_SECONDS ?= 300
 # --dev: unoptimised, a minute quicker to build; CI's short runs use it.
