@@ -667,10 +667,13 @@ fn frame_callbacks(
     fast: bool,
 ) -> gst_app::AppSinkCallbacks {
     // Without RGBA pictures to make, frames go out as GL buffers.
-    let (out, mut pictures) = match out {
-        FrameOut::Cpu(out, pictures) => (out, Some(pictures)),
+    // Shared with the preroll callback, which converts the prerolled frame
+    // ahead of its showing.
+    let (out, pictures) = match out {
+        FrameOut::Cpu(out, pictures) => (out, Some(Arc::new(Mutex::new(pictures)))),
         FrameOut::Gl(out) => (out, None),
     };
+    let pictures_for_preroll = pictures.clone();
     let mut info: Option<(gst::Caps, gst_video::VideoInfo)> = None;
     let stats_for_preroll = stats.clone();
     gst_app::AppSinkCallbacks::builder()
@@ -693,6 +696,9 @@ fn frame_callbacks(
                 return Err(gst::FlowError::NotNegotiated);
             };
             let buffer = sample.buffer().ok_or(gst::FlowError::Error)?;
+            let mut pictures = pictures
+                .as_ref()
+                .map(|p| p.lock().unwrap_or_else(|e| e.into_inner()));
             let rgba = match pictures.as_mut() {
                 Some(pictures) => Some(pictures.convert(caps, vi, buffer).map_err(|e| {
                     gst::element_error!(sink, gst::StreamError::Format, ["{}", e]);
@@ -776,6 +782,15 @@ fn frame_callbacks(
                     && let Some(rt) = segment.to_running_time(buffer.pts())
                 {
                     stats.preroll_rt_ns.store(rt.nseconds(), Ordering::SeqCst);
+                    // Converted now, shown at activation without waiting
+                    // for it; an error shows again when the frame plays.
+                    if let Some(pictures) = &pictures_for_preroll
+                        && let Some(caps) = sample.caps()
+                        && let Ok(info) = gst_video::VideoInfo::from_caps(caps)
+                    {
+                        let mut pictures = pictures.lock().unwrap_or_else(|e| e.into_inner());
+                        let _ = pictures.convert(caps, &info, buffer);
+                    }
                 }
                 Ok(gst::FlowSuccess::Ok)
             }

@@ -15,6 +15,10 @@ pub(super) struct RgbaPictures {
     size: Option<(u32, u32)>,
     converter: Option<(gst::Caps, Converter)>,
     buffer: Vec<u8>,
+    /// The frame in `buffer` (its GstBuffer's address and PTS): the
+    /// prerolled frame is converted while prerolling, and shown at
+    /// activation without converting it again (a switch stays ~1 ms).
+    last: Option<(usize, Option<gst::ClockTime>)>,
 }
 
 impl RgbaPictures {
@@ -23,6 +27,7 @@ impl RgbaPictures {
             size,
             converter: None,
             buffer: Vec::new(),
+            last: None,
         }
     }
 
@@ -34,13 +39,21 @@ impl RgbaPictures {
         info: &gst_video::VideoInfo,
         buffer: &gst::BufferRef,
     ) -> Result<(u32, u32, &[u8]), String> {
+        let key = (buffer.as_ptr() as usize, buffer.pts());
         if self
             .converter
             .as_ref()
             .is_none_or(|(c, _)| c.as_ref() != caps)
         {
+            self.last = None;
             self.converter = Some((caps.to_owned(), self.converter_for(info)?));
+        } else if self.last == Some(key)
+            && let Some((_, converter)) = self.converter.as_ref()
+        {
+            let (w, h) = converter.output_size();
+            return Ok((w as u32, h as u32, &self.buffer));
         }
+        self.last = None;
         let Some((_, converter)) = self.converter.as_mut() else {
             return Err("no converter".into());
         };
@@ -63,6 +76,7 @@ impl RgbaPictures {
         converter
             .convert(&src, &mut self.buffer, w * 4)
             .map_err(|e| e.to_string())?;
+        self.last = Some(key);
         Ok((w as u32, h as u32, &self.buffer))
     }
 
