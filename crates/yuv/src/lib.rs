@@ -73,8 +73,9 @@ pub enum Error {
     Output { len: usize, need: usize },
 }
 
-/// Longest side accepted, in or out (8K is 7680).
-pub const MAX_SIDE: usize = 16_384;
+/// Longest side accepted, in or out (8K is 7680): a stream claiming more is
+/// refused before a buffer is sized for it.
+pub const MAX_SIDE: usize = 8_192;
 
 /// One source sample and its neighbour, blended with `w` of 256 for the
 /// neighbour.
@@ -395,7 +396,9 @@ fn sample_row(blended: &[u16], taps: &[Tap], out: &mut [u16]) {
     // Checked once here, not twice a sample: every tap and its neighbour
     // fall inside the row (taps() clamps to the source's last sample, and
     // blend_rows() writes one padding sample after it).
-    let last = taps.iter().map(|t| t.at as usize).max().unwrap_or(0);
+    // Taps only move right (taps() maps output to source monotonically):
+    // the last is the furthest.
+    let last = taps.last().map_or(0, |t| t.at as usize);
     assert!(last + 1 < blended.len(), "taps beyond the row");
     for (o, t) in out.iter_mut().zip(taps) {
         let i = t.at as usize;
