@@ -46,7 +46,8 @@ version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 root="$stage/pillarbox_${version}_$DEB_ARCH"
-# Symbols stripped: a quarter of the file, and boxes have little flash.
+# Symbols stripped (the box profile already is; others are not): a quarter
+# of the file, and boxes have little flash.
 install -Dm755 "$bin" "$root/usr/bin/pillarbox"
 "$GNU_TRIPLET-strip" "$root/usr/bin/pillarbox"
 install -Dm644 platform/systemd/pillarbox.service "$root/usr/lib/systemd/system/pillarbox.service"

@@ -6,9 +6,9 @@ PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 export PATH="$HOME/.cargo/bin:$PATH"
-# The Cargo profile built: `release` for boxes (PILLARBOX_PROFILE picks
-# another, for experiments).
-PROFILE="${PILLARBOX_PROFILE:-release}"
+# The Cargo profile built: `box` (Cargo.toml: release with LTO, stripped;
+# PILLARBOX_PROFILE picks another, for experiments).
+PROFILE="${PILLARBOX_PROFILE:-box}"
 PROFILE_DIR="$PROFILE"
 [ "$PROFILE" = dev ] && PROFILE_DIR=debug
 
