@@ -11,15 +11,23 @@
 //! The catalog is the demo's, served from this process on loopback like a
 //! partner's CDN. Run with `make bench`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use pillarbox::demo::DemoServer;
 
 const RUNS: usize = 5;
 
+/// The binary measured: `PILLARBOX_BENCH_BIN` (`make bench` builds the box
+/// profile for this machine: what a box runs), else the bench build's.
+fn pillarbox() -> PathBuf {
+    std::env::var_os("PILLARBOX_BENCH_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_pillarbox")))
+}
+
 fn qa(url: &str, state: &Path, steps: &[&str]) -> serde_json::Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_pillarbox"))
+    let out = Command::new(pillarbox())
         .arg("qa")
         .args(steps)
         .args(["--catalog", url, "--state-dir"])
@@ -114,7 +122,10 @@ fn main() {
     let rested = first_frame(&["home", "sleep:800", "key:ok", "key:ok", "playing:300"]);
     let straight = first_frame(&["home", "key:ok", "key:ok", "playing:300"]);
 
-    println!("pillarbox TV app, headless, software renderer at 1920x1080, {RUNS} runs");
+    println!(
+        "pillarbox TV app ({}), headless, software renderer at 1920x1080, {RUNS} runs",
+        pillarbox().display()
+    );
     println!(
         "start to home drawn (cached catalog)   median {:7.1} ms   min {:7.1}   max {:7.1}",
         median(drawn.clone()),
@@ -136,6 +147,18 @@ fn main() {
         rss("home"),
         rss("playing")
     );
+    // Memory over 100 episodes: the whole app zapping with Next and
+    // Previous, and the playback core alone (`pillarbox soak`).
+    let tv_state = tempfile::tempdir().unwrap();
+    copy_catalog_cache(state.path(), tv_state.path());
+    let tv_soak = soak(&[
+        "--tv",
+        "--catalog",
+        &url,
+        "--state-dir",
+        tv_state.path().to_str().unwrap(),
+    ]);
+    let core_soak = soak(&["--cache-dir", media.path().to_str().unwrap()]);
     for (what, v) in [
         ("OK to first frame, focus rested 800 ms", rested),
         ("OK to first frame, pressed straight   ", straight),
@@ -148,6 +171,38 @@ fn main() {
             v.len()
         );
     }
+    for (what, r) in [("TV app", tv_soak), ("playback core", core_soak)] {
+        let mib = |k: &str| r[k].as_f64().unwrap_or(f64::NAN) / 1024.0;
+        println!(
+            "{what:<14} {SOAK_EPISODES} episodes: RSS warm {:.1} MiB, at the end {:.1} MiB, \
+             most {:.1} MiB; growth {:+.2} MiB per 100 episodes",
+            mib("rss_warm_kib"),
+            mib("rss_last_kib"),
+            mib("rss_max_kib"),
+            mib("rss_growth_per_100_kib"),
+        );
+    }
+}
+
+/// Episodes of each soak run.
+const SOAK_EPISODES: usize = 100;
+
+/// `pillarbox soak --episodes SOAK_EPISODES ARGS`: its JSON summary (the
+/// last line printed), whether or not it judged the run good.
+fn soak(args: &[&str]) -> serde_json::Value {
+    let out = Command::new(pillarbox())
+        .args(["soak", "--episodes", &SOAK_EPISODES.to_string()])
+        .args(args)
+        .output()
+        .expect("pillarbox runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let last = stdout.lines().last().unwrap_or_default();
+    serde_json::from_str(last).unwrap_or_else(|_| {
+        panic!(
+            "pillarbox soak {args:?} printed no summary: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
 }
 
 /// Cold starts measured for the first frame.
