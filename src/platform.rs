@@ -315,6 +315,8 @@ pub fn decoders_for(caps: &str) -> Vec<Decoder> {
     if gst::init().is_err() {
         return Vec::new();
     }
+    // The ranks the player sees: our libavcodec decoders in.
+    crate::playback::restrict_registry();
     let Ok(caps) = caps.parse::<gst::Caps>() else {
         return Vec::new();
     };
@@ -430,6 +432,8 @@ mod tests {
     #[test]
     fn ranks_are_applied_in_gstreamer() {
         gst::init().unwrap();
+        crate::playback::restrict_registry();
+        let before = gst::ElementFactory::find("avdec_h264").unwrap().rank();
         let board = parse(
             "name = \"t\"\ndescription = \"t\"\n[decoders]\navdec_h264 = 300\nnosuchdec = 512\n",
             "test",
@@ -443,6 +447,6 @@ mod tests {
         );
         gst::ElementFactory::find("avdec_h264")
             .unwrap()
-            .set_rank(gst::Rank::PRIMARY);
+            .set_rank(before);
     }
 }

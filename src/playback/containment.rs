@@ -48,6 +48,10 @@ const CODECS: &[&str] = &[
 pub fn restrict_registry() -> &'static [String] {
     static RANKED_OUT: OnceLock<Vec<String>> = OnceLock::new();
     RANKED_OUT.get_or_init(|| {
+        match super::libavcodec::register() {
+            Ok(()) => gst::info!(super::CAT, "H.264, H.265 and AAC by libavcodec directly"),
+            Err(why) => gst::info!(super::CAT, "gst-libav decodes: {why}"),
+        }
         let mut out = Vec::new();
         for factory in gst::ElementFactory::factories_with_type(
             gst::ElementFactoryType::DEMUXER | gst::ElementFactoryType::DECODER,

@@ -8,6 +8,7 @@ mod containment;
 mod control;
 pub mod duck;
 mod feeder;
+pub mod libavcodec;
 mod pipeline;
 mod player;
 mod prewarm;

@@ -30,6 +30,8 @@ pub fn prewarm() {
     if gst::init().is_err() {
         return;
     }
+    // Our decoders registered and gst-libav's behind them, before choosing.
+    super::restrict_registry();
     let registry = gst::Registry::get();
     for name in ELEMENTS {
         if let Some(feature) = registry.lookup_feature(name) {
@@ -56,7 +58,12 @@ pub fn prewarm() {
             let _ = f.load();
         }
     }
+    // typefindfunctions' finders only: loading every plugin with one would
+    // load gst-libav and its hundred libraries for nothing (its finders
+    // rank last and our containers are found before them).
     for f in gst::TypeFindFactory::factories() {
-        let _ = f.load();
+        if f.plugin_name().as_deref() == Some("typefindfunctions") {
+            let _ = f.load();
+        }
     }
 }

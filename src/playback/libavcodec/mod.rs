@@ -1,0 +1,456 @@
+//! H.264, H.265 and AAC decoded by libavcodec called directly, through
+//! GStreamer decoders of our own (`pillarboxvideodec`, `pillarboxaacdec`)
+//! ranked above gst-libav's, which stay behind them for everything else.
+//!
+//! Why not gst-libav: its one plugin links libavfilter and libavformat as
+//! well, and with them some 130 libraries (text-to-speech voices, SVG,
+//! x265, BLAS, ...): about 36 MiB resident in every process that plays,
+//! of which libavcodec and its own libraries are 16. On a box that decodes
+//! in hardware neither is loaded.
+//!
+//! libavcodec is opened at run time (no link-time FFmpeg dependency, and
+//! cross builds need no FFmpeg for the target), and only the ABI whose
+//! struct layouts are written below: FFmpeg 5.1 (libavcodec 59, libavutil
+//! 57, Debian 12) on a 64-bit target (x86_64, aarch64). With any other,
+//! gst-libav decodes as before.
+
+mod audio;
+mod video;
+
+use std::ffi::{CStr, c_char, c_int, c_void};
+use std::sync::OnceLock;
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use libloading::Library;
+
+pub use audio::AacDec;
+pub use video::VideoDec;
+
+/// The libraries, by soname: the layouts below are theirs.
+const AVCODEC: &str = "libavcodec.so.59";
+const AVUTIL: &str = "libavutil.so.57";
+
+// AVFrame (libavutil 57): byte offsets of the fields read.
+const FRAME_DATA: usize = 0;
+const FRAME_LINESIZE: usize = 64;
+const FRAME_WIDTH: usize = 104;
+const FRAME_HEIGHT: usize = 108;
+const FRAME_NB_SAMPLES: usize = 112;
+const FRAME_FORMAT: usize = 116;
+const FRAME_PTS: usize = 136;
+const FRAME_SAMPLE_RATE: usize = 208;
+const FRAME_NB_CHANNELS: usize = 452;
+// AVPacket (libavcodec 59).
+const PACKET_PTS: usize = 8;
+const PACKET_DATA: usize = 24;
+// AVCodecContext (libavcodec 59).
+const CONTEXT_EXTRADATA: usize = 88;
+const CONTEXT_EXTRADATA_SIZE: usize = 96;
+const INPUT_PADDING: usize = 64;
+
+const AVERROR_EAGAIN: c_int = -11;
+const AVERROR_EOF: c_int = -0x2046_4F45; // FFERRTAG('E','O','F',' ')
+const AV_LOG_QUIET: c_int = -8;
+
+/// Pixel and sample formats we take (AVPixelFormat, AVSampleFormat).
+pub(crate) const PIX_FMT_YUV420P: c_int = 0;
+pub(crate) const PIX_FMT_YUVJ420P: c_int = 12;
+pub(crate) const SAMPLE_FMT_FLT: c_int = 3;
+pub(crate) const SAMPLE_FMT_FLTP: c_int = 8;
+
+/// Bounds on what a stream may declare.
+const MAX_EXTRADATA: usize = 1 << 20;
+const MAX_PACKET: usize = 64 << 20;
+pub(crate) const MAX_SIDE: u32 = 8192;
+pub(crate) const MAX_CHANNELS: u32 = 8;
+
+/// The codecs decoded here (AVCodecID).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    H264,
+    Hevc,
+    Aac,
+}
+
+impl Codec {
+    fn id(self) -> c_int {
+        match self {
+            Codec::H264 => 27,
+            Codec::Hevc => 173,
+            Codec::Aac => 0x15002,
+        }
+    }
+}
+
+type Ptr = *mut c_void;
+
+/// The functions used, resolved once.
+struct Lib {
+    find_decoder: unsafe extern "C" fn(c_int) -> *const c_void,
+    alloc_context: unsafe extern "C" fn(*const c_void) -> Ptr,
+    open: unsafe extern "C" fn(Ptr, *const c_void, *mut Ptr) -> c_int,
+    free_context: unsafe extern "C" fn(*mut Ptr),
+    send_packet: unsafe extern "C" fn(Ptr, Ptr) -> c_int,
+    receive_frame: unsafe extern "C" fn(Ptr, Ptr) -> c_int,
+    flush_buffers: unsafe extern "C" fn(Ptr),
+    packet_alloc: unsafe extern "C" fn() -> Ptr,
+    packet_free: unsafe extern "C" fn(*mut Ptr),
+    new_packet: unsafe extern "C" fn(Ptr, c_int) -> c_int,
+    packet_unref: unsafe extern "C" fn(Ptr),
+    frame_alloc: unsafe extern "C" fn() -> Ptr,
+    frame_free: unsafe extern "C" fn(*mut Ptr),
+    mallocz: unsafe extern "C" fn(usize) -> Ptr,
+    opt_set: unsafe extern "C" fn(Ptr, *const c_char, *const c_char, c_int) -> c_int,
+    strerror: unsafe extern "C" fn(c_int, *mut c_char, usize) -> c_int,
+    // Kept open for the process's life: the functions above point into them.
+    _avcodec: Library,
+    _avutil: Library,
+}
+
+impl Lib {
+    fn open() -> Result<Lib, String> {
+        if cfg!(not(target_pointer_width = "64")) {
+            return Err("the layouts below are those of 64-bit targets".into());
+        }
+        // SAFETY: loading FFmpeg runs its initialisers, which are safe to
+        // run in any process; each symbol's type is its C prototype.
+        unsafe {
+            let avutil = Library::new(AVUTIL).map_err(|e| format!("{AVUTIL}: {e}"))?;
+            let avcodec = Library::new(AVCODEC).map_err(|e| format!("{AVCODEC}: {e}"))?;
+            macro_rules! sym {
+                ($lib:expr, $name:literal) => {
+                    *$lib
+                        .get(concat!($name, "\0").as_bytes())
+                        .map_err(|e| format!("{}: {e}", $name))?
+                };
+            }
+            let set_log_level: unsafe extern "C" fn(c_int) = sym!(avutil, "av_log_set_level");
+            // Corrupt input is reported through our errors, not on stderr.
+            set_log_level(AV_LOG_QUIET);
+            Ok(Lib {
+                find_decoder: sym!(avcodec, "avcodec_find_decoder"),
+                alloc_context: sym!(avcodec, "avcodec_alloc_context3"),
+                open: sym!(avcodec, "avcodec_open2"),
+                free_context: sym!(avcodec, "avcodec_free_context"),
+                send_packet: sym!(avcodec, "avcodec_send_packet"),
+                receive_frame: sym!(avcodec, "avcodec_receive_frame"),
+                flush_buffers: sym!(avcodec, "avcodec_flush_buffers"),
+                packet_alloc: sym!(avcodec, "av_packet_alloc"),
+                packet_free: sym!(avcodec, "av_packet_free"),
+                new_packet: sym!(avcodec, "av_new_packet"),
+                packet_unref: sym!(avcodec, "av_packet_unref"),
+                frame_alloc: sym!(avutil, "av_frame_alloc"),
+                frame_free: sym!(avutil, "av_frame_free"),
+                mallocz: sym!(avutil, "av_mallocz"),
+                opt_set: sym!(avutil, "av_opt_set"),
+                strerror: sym!(avutil, "av_strerror"),
+                _avcodec: avcodec,
+                _avutil: avutil,
+            })
+        }
+    }
+
+    fn error(&self, code: c_int) -> String {
+        let mut buf = [0 as c_char; 128];
+        // SAFETY: av_strerror writes at most `len` bytes, NUL-terminated.
+        unsafe {
+            (self.strerror)(code, buf.as_mut_ptr(), buf.len());
+            CStr::from_ptr(buf.as_ptr()).to_string_lossy().into_owned()
+        }
+    }
+}
+
+fn lib() -> Result<&'static Lib, &'static str> {
+    static LIB: OnceLock<Result<Lib, String>> = OnceLock::new();
+    LIB.get_or_init(Lib::open).as_ref().map_err(|e| e.as_str())
+}
+
+/// Registers our decoders when libavcodec opens, and puts gst-libav's
+/// decoders of the same codecs behind them (hardware decoders, ranked
+/// higher, still come first). Returns why not, when not. Once per process.
+pub fn register() -> Result<(), &'static str> {
+    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+    DONE.get_or_init(|| {
+        lib()?;
+        gst::Element::register(
+            None,
+            "pillarboxvideodec",
+            gst::Rank::PRIMARY,
+            VideoDec::static_type(),
+        )
+        .map_err(|e| e.to_string())?;
+        gst::Element::register(
+            None,
+            "pillarboxaacdec",
+            gst::Rank::PRIMARY,
+            AacDec::static_type(),
+        )
+        .map_err(|e| e.to_string())?;
+        // Every gst-libav decoder that would take a stream of ours
+        // (avdec_aac_fixed as well as avdec_aac).
+        let ours: Vec<gst::Caps> = ["pillarboxvideodec", "pillarboxaacdec"]
+            .into_iter()
+            .filter_map(gst::ElementFactory::find)
+            .flat_map(|f| f.static_pad_templates())
+            .filter(|t| t.direction() == gst::PadDirection::Sink)
+            .map(|t| t.caps())
+            .collect();
+        for f in gst::ElementFactory::factories_with_type(
+            gst::ElementFactoryType::DECODER,
+            gst::Rank::PRIMARY,
+        ) {
+            if f.name().starts_with("avdec_") && ours.iter().any(|c| f.can_sink_any_caps(c)) {
+                f.set_rank(gst::Rank::PRIMARY - 1);
+            }
+        }
+        Ok(())
+    })
+    .as_ref()
+    .map(|_| ())
+    .map_err(|e| e.as_str())
+}
+
+/// Why a decoder failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AvError {
+    #[error("libavcodec is not available: {0}")]
+    Unavailable(&'static str),
+    #[error("{0}")]
+    Setup(String),
+    #[error("{what}: {message} ({code})")]
+    Call {
+        what: &'static str,
+        code: i32,
+        message: String,
+    },
+}
+
+/// One open libavcodec decoder, with its packet and frame.
+pub(crate) struct Decoder {
+    lib: &'static Lib,
+    context: Ptr,
+    packet: Ptr,
+    frame: Ptr,
+}
+
+// SAFETY: a decoder is used by one thread at a time (the element's lock);
+// libavcodec contexts may move between threads.
+unsafe impl Send for Decoder {}
+
+impl Decoder {
+    /// Opens a decoder of `codec`; `extradata` is the stream's codec data
+    /// (avcC, hvcC, AudioSpecificConfig) when its packets need it.
+    pub(crate) fn new(codec: Codec, extradata: Option<&[u8]>) -> Result<Decoder, AvError> {
+        let lib = lib().map_err(AvError::Unavailable)?;
+        if extradata.is_some_and(|e| e.len() > MAX_EXTRADATA) {
+            return Err(AvError::Setup(format!(
+                "codec data of {} bytes (at most {MAX_EXTRADATA})",
+                extradata.map_or(0, <[u8]>::len)
+            )));
+        }
+        // SAFETY: FFmpeg 5.1's API as documented; the pointers written into
+        // the context are its extradata fields (offsets above), allocated
+        // with av_mallocz as it frees them.
+        unsafe {
+            let found = (lib.find_decoder)(codec.id());
+            if found.is_null() {
+                return Err(AvError::Setup(format!(
+                    "libavcodec has no {codec:?} decoder"
+                )));
+            }
+            let mut decoder = Decoder {
+                lib,
+                context: (lib.alloc_context)(found),
+                packet: (lib.packet_alloc)(),
+                frame: (lib.frame_alloc)(),
+            };
+            if decoder.context.is_null() || decoder.packet.is_null() || decoder.frame.is_null() {
+                return Err(AvError::Setup("out of memory".into()));
+            }
+            if let Some(data) = extradata.filter(|d| !d.is_empty()) {
+                let copy = (lib.mallocz)(data.len() + INPUT_PADDING) as *mut u8;
+                if copy.is_null() {
+                    return Err(AvError::Setup("out of memory".into()));
+                }
+                std::ptr::copy_nonoverlapping(data.as_ptr(), copy, data.len());
+                let at = decoder.context as *mut u8;
+                (at.add(CONTEXT_EXTRADATA) as *mut *mut u8).write_unaligned(copy);
+                (at.add(CONTEXT_EXTRADATA_SIZE) as *mut c_int).write_unaligned(data.len() as c_int);
+            }
+            if matches!(codec, Codec::H264 | Codec::Hevc) {
+                // Slice threads output each frame as soon as it is decoded;
+                // frame threads hold one back per thread (see pipeline.rs).
+                decoder.option(c"threads", c"auto");
+                decoder.option(c"thread_type", c"slice");
+            }
+            let code = (lib.open)(decoder.context, found, std::ptr::null_mut());
+            decoder.check("opening the decoder", code)?;
+            Ok(decoder)
+        }
+    }
+
+    fn option(&mut self, name: &CStr, value: &CStr) {
+        // SAFETY: av_opt_set on the context's own options; an unknown
+        // option is an error code, not undefined behaviour.
+        let code = unsafe { (self.lib.opt_set)(self.context, name.as_ptr(), value.as_ptr(), 0) };
+        if code < 0 {
+            tracing::debug!("libavcodec option {name:?}: {}", self.lib.error(code));
+        }
+    }
+
+    fn check(&self, what: &'static str, code: c_int) -> Result<(), AvError> {
+        if code < 0 {
+            Err(AvError::Call {
+                what,
+                code,
+                message: self.lib.error(code),
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Sends one packet (`None`: the end, drain what is held back), tagged
+    /// with `tag`, which comes back on the frames it decodes to.
+    pub(crate) fn send(&mut self, data: Option<&[u8]>, tag: i64) -> Result<(), AvError> {
+        // SAFETY: the packet is ours; av_new_packet gives it `len` bytes
+        // plus zeroed padding; it is unreferenced after sending.
+        unsafe {
+            let Some(data) = data else {
+                let code = (self.lib.send_packet)(self.context, std::ptr::null_mut());
+                return if code == AVERROR_EOF {
+                    Ok(())
+                } else {
+                    self.check("draining", code)
+                };
+            };
+            if data.len() > MAX_PACKET {
+                return Err(AvError::Setup(format!(
+                    "a packet of {} bytes (at most {MAX_PACKET})",
+                    data.len()
+                )));
+            }
+            let code = (self.lib.new_packet)(self.packet, data.len() as c_int);
+            self.check("allocating a packet", code)?;
+            let at = self.packet as *mut u8;
+            let dst = (at.add(PACKET_DATA) as *const *mut u8).read_unaligned();
+            std::ptr::copy_nonoverlapping(data.as_ptr(), dst, data.len());
+            (at.add(PACKET_PTS) as *mut i64).write_unaligned(tag);
+            let code = (self.lib.send_packet)(self.context, self.packet);
+            (self.lib.packet_unref)(self.packet);
+            self.check("decoding", code)
+        }
+    }
+
+    /// The next decoded frame, `None` when the decoder wants more input
+    /// (or has drained).
+    pub(crate) fn receive(&mut self) -> Result<Option<Frame<'_>>, AvError> {
+        // SAFETY: receive_frame unreferences the frame before filling it.
+        let code = unsafe { (self.lib.receive_frame)(self.context, self.frame) };
+        if code == AVERROR_EAGAIN || code == AVERROR_EOF {
+            return Ok(None);
+        }
+        self.check("decoding", code)?;
+        Ok(Some(Frame {
+            at: self.frame as *const u8,
+            _decoder: std::marker::PhantomData,
+        }))
+    }
+
+    /// Forgets everything held (a seek, a flush, after draining).
+    pub(crate) fn flush(&mut self) {
+        // SAFETY: an open context.
+        unsafe { (self.lib.flush_buffers)(self.context) }
+    }
+}
+
+impl Drop for Decoder {
+    fn drop(&mut self) {
+        // SAFETY: each was allocated by its own allocator, freed once; the
+        // free functions take NULL.
+        unsafe {
+            (self.lib.free_context)(&mut self.context);
+            (self.lib.packet_free)(&mut self.packet);
+            (self.lib.frame_free)(&mut self.frame);
+        }
+    }
+}
+
+/// A decoded frame, valid until the decoder's next call.
+pub(crate) struct Frame<'a> {
+    at: *const u8,
+    _decoder: std::marker::PhantomData<&'a mut Decoder>,
+}
+
+impl Frame<'_> {
+    fn read<T: Copy>(&self, offset: usize) -> T {
+        // SAFETY: offsets of AVFrame fields of type T (layout above).
+        unsafe { (self.at.add(offset) as *const T).read_unaligned() }
+    }
+
+    pub(crate) fn width(&self) -> i32 {
+        self.read(FRAME_WIDTH)
+    }
+
+    pub(crate) fn height(&self) -> i32 {
+        self.read(FRAME_HEIGHT)
+    }
+
+    pub(crate) fn format(&self) -> c_int {
+        self.read(FRAME_FORMAT)
+    }
+
+    /// The tag of the packet this frame came from.
+    pub(crate) fn tag(&self) -> i64 {
+        self.read(FRAME_PTS)
+    }
+
+    pub(crate) fn samples(&self) -> i32 {
+        self.read(FRAME_NB_SAMPLES)
+    }
+
+    pub(crate) fn sample_rate(&self) -> i32 {
+        self.read(FRAME_SAMPLE_RATE)
+    }
+
+    pub(crate) fn channels(&self) -> i32 {
+        self.read(FRAME_NB_CHANNELS)
+    }
+
+    /// Audio plane `i` (one per channel when planar): `bytes` long, each
+    /// as long as the first plane (audio frames set only that linesize).
+    pub(crate) fn audio_plane(&self, i: usize, bytes: usize) -> Option<&[u8]> {
+        let (first, _) = self.plane(0, 1, bytes)?;
+        if i == 0 {
+            return Some(first);
+        }
+        if i >= 8 {
+            return None;
+        }
+        let data: *const u8 = self.read(FRAME_DATA + i * 8);
+        // SAFETY: libavcodec's planar audio planes are all the first's size.
+        (!data.is_null()).then(|| unsafe { std::slice::from_raw_parts(data, bytes) })
+    }
+
+    /// Plane `i`: its bytes (`rows` rows of at least `row_bytes`) and the
+    /// distance between rows; `None` when the frame does not have them.
+    pub(crate) fn plane(&self, i: usize, rows: usize, row_bytes: usize) -> Option<(&[u8], usize)> {
+        if i >= 8 || rows == 0 {
+            return None;
+        }
+        let data: *const u8 = self.read(FRAME_DATA + i * 8);
+        let stride: c_int = self.read(FRAME_LINESIZE + i * 4);
+        let stride = usize::try_from(stride).ok()?;
+        if data.is_null() || stride < row_bytes {
+            return None;
+        }
+        let len = stride * (rows - 1) + row_bytes;
+        // SAFETY: libavcodec's plane holds `rows` rows `stride` apart, each
+        // at least as wide as the picture (checked against it above).
+        Some((unsafe { std::slice::from_raw_parts(data, len) }, stride))
+    }
+}
+
+#[cfg(test)]
+mod tests;
