@@ -119,7 +119,7 @@ pub struct Session {
 pub fn process_start() -> Instant {
     static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
     *START.get_or_init(|| {
-        limit_malloc_arenas();
+        tune_malloc();
         Instant::now()
     })
 }
@@ -137,7 +137,7 @@ pub fn process_start() -> Instant {
 /// core: peak RSS over 6 episodes 114-115 MiB with it, 132 without; over 50
 /// episodes back to back 135-138 MiB with it, 175 without. Before any thread
 /// starts.
-fn limit_malloc_arenas() {
+fn tune_malloc() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator tuning; called before other
     // threads exist, as glibc asks for M_ARENA_MAX.

@@ -10,7 +10,7 @@ use gstreamer_audio as gst_audio;
 use gstreamer_audio::prelude::*;
 use gstreamer_audio::subclass::prelude::*;
 
-use super::{Codec, Decoder, Frame, MAX_CHANNELS, SAMPLE_FMT_FLT, SAMPLE_FMT_FLTP};
+use super::{Codec, Decoder, Frame, MAX_CHANNELS, SAMPLE_FMT_FLT, SAMPLE_FMT_FLTP, decoder_pads};
 
 glib::wrapper! {
     pub struct AacDec(ObjectSubclass<imp::AacDec>)
@@ -69,22 +69,7 @@ mod imp {
                     .format(gst_audio::AudioFormat::F32le)
                     .channels_range(1..=MAX_CHANNELS as i32)
                     .build();
-                vec![
-                    gst::PadTemplate::new(
-                        "sink",
-                        gst::PadDirection::Sink,
-                        gst::PadPresence::Always,
-                        &sink,
-                    )
-                    .expect("sink template"),
-                    gst::PadTemplate::new(
-                        "src",
-                        gst::PadDirection::Src,
-                        gst::PadPresence::Always,
-                        &src,
-                    )
-                    .expect("src template"),
-                ]
+                decoder_pads(&sink, &src)
             });
             TEMPLATES.as_ref()
         }

@@ -211,6 +211,21 @@ pub fn register() -> Result<(), &'static str> {
     .map_err(|e| e.as_str())
 }
 
+/// An always sink pad taking `sink` and an always src pad giving `src`:
+/// the pads of both our decoders.
+fn decoder_pads(sink: &gst::Caps, src: &gst::Caps) -> Vec<gst::PadTemplate> {
+    [
+        ("sink", gst::PadDirection::Sink, sink),
+        ("src", gst::PadDirection::Src, src),
+    ]
+    .into_iter()
+    .map(|(name, direction, caps)| {
+        gst::PadTemplate::new(name, direction, gst::PadPresence::Always, caps)
+            .expect("a valid pad template")
+    })
+    .collect()
+}
+
 /// Why a decoder failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AvError {

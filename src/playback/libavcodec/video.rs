@@ -9,7 +9,7 @@ use gstreamer_video as gst_video;
 use gstreamer_video::prelude::*;
 use gstreamer_video::subclass::prelude::*;
 
-use super::{Codec, Decoder, MAX_SIDE, PIX_FMT_YUV420P, PIX_FMT_YUVJ420P};
+use super::{Codec, Decoder, MAX_SIDE, PIX_FMT_YUV420P, PIX_FMT_YUVJ420P, decoder_pads};
 
 glib::wrapper! {
     pub struct VideoDec(ObjectSubclass<imp::VideoDec>)
@@ -77,22 +77,7 @@ mod imp {
                 let src = gst_video::VideoCapsBuilder::new()
                     .format(gst_video::VideoFormat::I420)
                     .build();
-                vec![
-                    gst::PadTemplate::new(
-                        "sink",
-                        gst::PadDirection::Sink,
-                        gst::PadPresence::Always,
-                        &sink,
-                    )
-                    .expect("sink template"),
-                    gst::PadTemplate::new(
-                        "src",
-                        gst::PadDirection::Src,
-                        gst::PadPresence::Always,
-                        &src,
-                    )
-                    .expect("src template"),
-                ]
+                decoder_pads(&sink, &src)
             });
             TEMPLATES.as_ref()
         }
