@@ -28,7 +28,6 @@ mod imp {
         decoder: Decoder,
         /// The rate and channels negotiated downstream.
         output: Option<(u32, u32)>,
-        samples: Vec<f32>,
     }
 
     #[derive(Default)]
@@ -106,7 +105,6 @@ mod imp {
             *self.state.lock().unwrap_or_else(|e| e.into_inner()) = Some(State {
                 decoder,
                 output: None,
-                samples: Vec::new(),
             });
             Ok(())
         }
@@ -125,11 +123,12 @@ mod imp {
                 return Ok(gst::FlowSuccess::Ok);
             };
             let map = buffer.map_readable().map_err(|_| gst::FlowError::Error)?;
-            state.samples.clear();
+            // F32LE, interleaved: the output buffer's bytes, written once.
+            let mut pcm = Vec::new();
             let mut format = None;
             let result = state.decoder.send(Some(&map), 0).and_then(|()| {
                 while let Some(frame) = state.decoder.receive()? {
-                    format = interleave(&frame, &mut state.samples).or(format);
+                    format = interleave(&frame, &mut pcm).or(format);
                 }
                 Ok(())
             });
@@ -138,7 +137,7 @@ mod imp {
                 gst_audio::audio_decoder_error!(obj, 1, gst::StreamError::Decode, ("{e}"))?;
                 return Ok(gst::FlowSuccess::Ok);
             }
-            let Some((rate, channels)) = format.filter(|_| !state.samples.is_empty()) else {
+            let Some((rate, channels)) = format.filter(|_| !pcm.is_empty()) else {
                 return obj.finish_frame(None, 1);
             };
             if state.output != Some((rate, channels)) {
@@ -150,8 +149,7 @@ mod imp {
                 obj.negotiate()?;
                 state.output = Some((rate, channels));
             }
-            let bytes: Vec<u8> = state.samples.iter().flat_map(|s| s.to_le_bytes()).collect();
-            obj.finish_frame(Some(gst::Buffer::from_mut_slice(bytes)), 1)
+            obj.finish_frame(Some(gst::Buffer::from_mut_slice(pcm)), 1)
         }
 
         fn flush(&self, _hard: bool) {
@@ -166,9 +164,10 @@ mod imp {
         }
     }
 
-    /// Appends `frame`'s samples to `out`, interleaved; returns its rate
-    /// and channels, `None` (and appends nothing) for a frame we cannot take.
-    fn interleave(frame: &Frame<'_>, out: &mut Vec<f32>) -> Option<(u32, u32)> {
+    /// Appends `frame`'s samples to `out` as interleaved F32LE; returns its
+    /// rate and channels, `None` (and appends nothing) for a frame we cannot
+    /// take.
+    fn interleave(frame: &Frame<'_>, out: &mut Vec<u8>) -> Option<(u32, u32)> {
         let rate = u32::try_from(frame.sample_rate()).ok().filter(|r| *r > 0)?;
         let channels = u32::try_from(frame.channels())
             .ok()
@@ -182,11 +181,11 @@ mod imp {
                 let planes: Vec<&[u8]> = (0..channels)
                     .map(|c| frame.audio_plane(c, samples * float))
                     .collect::<Option<_>>()?;
-                out.reserve(samples * channels);
+                out.reserve(samples * channels * float);
                 for i in 0..samples {
                     for plane in &planes {
-                        let at = i * float;
-                        out.push(f32::from_ne_bytes(plane[at..at + float].try_into().ok()?));
+                        let b = &plane[i * float..(i + 1) * float];
+                        out.extend(f32::from_ne_bytes([b[0], b[1], b[2], b[3]]).to_le_bytes());
                     }
                 }
             }
@@ -194,7 +193,7 @@ mod imp {
                 let data = frame.audio_plane(0, samples * channels * float)?;
                 out.extend(
                     data.chunks_exact(float)
-                        .map(|b| f32::from_ne_bytes([b[0], b[1], b[2], b[3]])),
+                        .flat_map(|b| f32::from_ne_bytes([b[0], b[1], b[2], b[3]]).to_le_bytes()),
                 );
             }
             _ => return None,
