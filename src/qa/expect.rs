@@ -141,7 +141,13 @@ pub fn judge(e: &Expect, seen: &Seen) -> Verdict {
     }
     let (series, episode) = seen.on_screen();
     let contains = |have: &str, want: &str| have.to_lowercase().contains(&want.to_lowercase());
-    let holds = e.screen.is_none_or(|s| s == screen_name(app.screen()))
+    // Home is there once it shows its catalog, or its notice saying why
+    // there is none: a key pressed on the empty home before that does
+    // nothing, which made scenarios depend on how fast the catalog came.
+    let home_settled = app.catalog().is_some() || app.notice().is_some();
+    let holds = e
+        .screen
+        .is_none_or(|s| s == screen_name(app.screen()) && (s != ScreenName::Home || home_settled))
         && e.focused
             .as_ref()
             .is_none_or(|f| contains(&app.describe(), f))
@@ -180,5 +186,45 @@ pub fn judge(e: &Expect, seen: &Seen) -> Verdict {
             saw.push_str(&format!(" faults_fired={}", seen.faults_fired));
         }
         Verdict::Waiting(saw)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::{Event, history::History};
+    use std::sync::Arc;
+
+    fn judge_home(app: &App) -> Verdict {
+        let expect = Expect {
+            screen: Some(ScreenName::Home),
+            ..Expect::default()
+        };
+        let played = crate::tv::effects::Played::default();
+        let seen = Seen {
+            app,
+            played: &played,
+            cues: &[],
+            faults_fired: 0,
+            rss_kib: None,
+        };
+        judge(&expect, &seen)
+    }
+
+    #[test]
+    fn home_is_met_once_its_catalog_or_its_notice_is_shown() {
+        let mut app = App::new(History::default(), "en");
+        assert!(matches!(judge_home(&app), Verdict::Waiting(_)));
+        let base = url::Url::parse("http://127.0.0.1:9/").unwrap();
+        app.handle(Event::Catalog {
+            catalog: Arc::new(crate::demo::catalog::catalog(&base)),
+            problem: None,
+            expired: None,
+        });
+        assert_eq!(judge_home(&app), Verdict::Met);
+
+        let mut offline = App::new(History::default(), "en");
+        offline.handle(Event::CatalogFailed("network: refused".into()));
+        assert_eq!(judge_home(&offline), Verdict::Met);
     }
 }
