@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod demo;
 #[cfg(feature = "player")]
 pub mod elements;
+pub mod episode;
 pub mod hls;
 #[cfg(feature = "tv")]
 pub mod i18n;
@@ -24,9 +25,9 @@ pub mod platform;
 pub mod playback;
 #[cfg(feature = "player")]
 pub mod probe;
-#[cfg(feature = "tv")]
+#[cfg(feature = "qa")]
 pub mod qa;
-#[cfg(feature = "tv")]
+#[cfg(feature = "qa")]
 pub mod soak;
 #[cfg(feature = "player")]
 pub mod store;

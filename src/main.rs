@@ -82,6 +82,7 @@ struct TvArgs {
     video: Option<pillarbox::platform::VideoPath>,
 }
 
+#[cfg(feature = "qa")]
 impl TvArgs {
     /// These options as arguments again, for the processes `qa` starts
     /// (the state directory aside: each run has a fresh one; the language
@@ -119,6 +120,7 @@ impl TvArgs {
     }
 }
 
+#[cfg(feature = "qa")]
 #[derive(Args)]
 struct QaArgs {
     #[arg(required = true, value_name = "FILE.toml|STEP")]
@@ -166,6 +168,7 @@ enum Command {
     Run(TvArgs),
     /// Render one screen of the TV app headless (software renderer,
     /// 1920x1080) into a PNG, driving the app as a viewer would.
+    #[cfg(feature = "qa")]
     Screenshot {
         #[arg(value_enum)]
         screen: pillarbox::qa::ShotScreen,
@@ -179,6 +182,7 @@ enum Command {
     /// if any failed. Or run one script of steps given here: home, posters,
     /// playing:MS, key:ACTION (up, down, ok, back, play_pause, ...),
     /// sleep:MS, shot:FILE, rss:LABEL, sample, pairing, answered.
+    #[cfg(feature = "qa")]
     Qa(QaArgs),
     /// What this box can do: GStreamer, decoders and which one plays H.264
     /// and H.265, sinks, the board profile, Slint backend and renderer,
@@ -197,6 +201,7 @@ enum Command {
     /// Play many episodes back to back, sampling memory, threads and open
     /// files after each; print one JSON summary; exit 1 when something
     /// grows (or an episode fails).
+    #[cfg(feature = "qa")]
     Soak(SoakArgs),
     /// Check catalogs.
     Catalog {
@@ -300,6 +305,7 @@ struct DemoArgs {
     cache_dir: Option<PathBuf>,
 }
 
+#[cfg(feature = "qa")]
 #[derive(Args)]
 struct SoakArgs {
     /// How many episodes to play.
@@ -381,6 +387,7 @@ fn main() -> ExitCode {
             net_for(&args.options, &args.urls).and_then(|net| play(&args.options, &net, &args.urls))
         }
         Some(Command::Demo(args)) => run_demo(&args),
+        #[cfg(feature = "qa")]
         Some(Command::Soak(args)) => run_soak(&args),
         Some(Command::Catalog {
             command:
@@ -404,7 +411,9 @@ fn main() -> ExitCode {
             .map(|options| check_catalog(&source, &options, true)),
         None => run_tv(&cli.tv),
         Some(Command::Run(tv)) => run_tv(&tv),
+        #[cfg(feature = "qa")]
         Some(Command::Screenshot { screen, out, tv }) => screenshot(&tv, screen, &out),
+        #[cfg(feature = "qa")]
         Some(Command::Qa(args)) => qa_command(args),
         Some(Command::Probe { json, tv }) => probe(&tv, json),
     };
@@ -426,7 +435,8 @@ fn tv_options(args: &TvArgs, headless: bool) -> anyhow::Result<pillarbox::tv::Tv
     // What the catalog names is held to the catalog's own origin.
     let (catalog, policy) = match &args.catalog {
         Some(url) => {
-            let policy = following(url, configured).with_context(|| format!("--catalog {url}"))?;
+            let policy = UrlPolicy::for_origin(configured, url)
+                .with_context(|| format!("--catalog {url}"))?;
             (pillarbox::tv::CatalogSource::Url(url.clone()), policy)
         }
         None => (
@@ -529,6 +539,7 @@ fn run_tv(args: &TvArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+#[cfg(feature = "qa")]
 /// Without --state-dir, a fresh state: the same screens whatever was
 /// watched before.
 fn screenshot(
@@ -545,6 +556,7 @@ fn screenshot(
     Ok(ExitCode::SUCCESS)
 }
 
+#[cfg(feature = "qa")]
 fn qa_command(args: QaArgs) -> anyhow::Result<ExitCode> {
     let QaArgs {
         steps,
@@ -590,6 +602,7 @@ fn qa_command(args: QaArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+#[cfg(feature = "qa")]
 /// Scenario files, each run by a process of this program.
 fn qa_launch(options: &pillarbox::qa::launcher::LaunchOptions) -> anyhow::Result<ExitCode> {
     let summary = pillarbox::qa::launcher::launch(options).map_err(|e| anyhow::anyhow!(e))?;
@@ -601,6 +614,7 @@ fn qa_launch(options: &pillarbox::qa::launcher::LaunchOptions) -> anyhow::Result
     })
 }
 
+#[cfg(feature = "qa")]
 /// One scenario in this process; the result goes to `result` (the
 /// launcher reads it), else to stdout.
 fn qa_scenario_run(
@@ -634,6 +648,7 @@ fn qa_scenario_run(
     })
 }
 
+#[cfg(feature = "qa")]
 fn qa(args: &TvArgs, steps: &[String], timeout: u64, display: bool) -> anyhow::Result<ExitCode> {
     let steps = steps
         .iter()
@@ -653,15 +668,6 @@ fn qa(args: &TvArgs, steps: &[String], timeout: u64, display: bool) -> anyhow::R
     }
 }
 
-/// The policy for what `url` names: `configured`, plus the network `url`
-/// is on (a loopback catalog may name loopback URLs); `url` itself checked.
-fn following(url: &str, configured: UrlPolicy) -> anyhow::Result<UrlPolicy> {
-    let parsed = url::Url::parse(url).with_context(|| format!("{url:?} is not a URL"))?;
-    let policy = UrlPolicy::following(&parsed, configured);
-    policy.check(&parsed)?;
-    Ok(policy)
-}
-
 /// The network stack of `play` and `demo`: the policy their options ask
 /// for, following the origin of each URL given by hand.
 fn net_for(options: &PlaybackOptions, urls: &[String]) -> anyhow::Result<Net> {
@@ -670,15 +676,8 @@ fn net_for(options: &PlaybackOptions, urls: &[String]) -> anyhow::Result<Net> {
         allow_private: options.allow_private,
         ..UrlPolicy::default()
     };
-    let mut policy = configured;
-    for url in urls {
-        let p = following(url, configured)?;
-        policy.allow_http |= p.allow_http;
-        policy.allow_loopback |= p.allow_loopback;
-        policy.allow_private |= p.allow_private;
-    }
     Net::new(NetConfig {
-        policy,
+        policy: UrlPolicy::for_origins(configured, urls)?,
         ..NetConfig::default()
     })
     .context("cannot set up the network")
@@ -709,8 +708,14 @@ fn play(options: &PlaybackOptions, net: &Net, urls: &[String]) -> anyhow::Result
             return Ok(ExitCode::from(2));
         }
     }
-    let (mut player, events) = Player::new(config_for(options), net, Arc::new(NullFrameSink))
-        .context("cannot start the player")?;
+    let (reports, events) = std::sync::mpsc::channel();
+    let mut player = Player::new(
+        config_for(options),
+        net,
+        Arc::new(NullFrameSink),
+        Arc::new(reports),
+    )
+    .context("cannot start the player")?;
     let binge = BingeOptions {
         preload: !options.no_preload,
         stuck_timeout: Duration::from_secs(options.stuck_timeout),
@@ -790,7 +795,7 @@ fn check_options(
         ..UrlPolicy::default()
     };
     let policy = if source.contains("://") {
-        following(source, configured)?
+        UrlPolicy::for_origin(configured, source)?
     } else {
         configured
     };
@@ -827,58 +832,19 @@ fn run_demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `soak`: the samples, judged.
+#[cfg(feature = "qa")]
 fn run_soak(args: &SoakArgs) -> anyhow::Result<ExitCode> {
-    use pillarbox::soak::{Sample, Summary};
+    use pillarbox::soak::{self, Summary};
     let (samples, failed) = if args.tv {
         let options = tv_options(&args.tv_args, true)?;
-        // The demo's first series has eight free episodes: zap through them.
-        let steps = pillarbox::soak::tv_steps(args.episodes.max(1), 8);
-        let timeout = Duration::from_secs(60 + 10 * args.episodes as u64);
-        let report = pillarbox::qa::run(&options, steps, timeout, false)
-            .map_err(|e| anyhow::anyhow!("{e:#}"))?;
-        (report.samples, 0)
+        (soak::run_tv(&options, args.episodes)?, 0)
     } else {
         let dir = args
             .cache_dir
             .clone()
             .unwrap_or_else(pillarbox::store::default_cache_dir)
             .join("soak-media");
-        let entries = demo::prepare(&dir, args.distinct.max(1), 2).context("soak media")?;
-        let net = Net::new(NetConfig {
-            policy: UrlPolicy::loopback(),
-            ..NetConfig::default()
-        })
-        .context("cannot set up the network")?;
-        let server = DemoServer::start(&dir, net.handle()).context("demo server")?;
-        let urls: Vec<String> = (0..args.episodes.max(1))
-            .map(|i| {
-                server
-                    .base()
-                    .join(&entries[i % entries.len()])
-                    .map(|u| u.to_string())
-            })
-            .collect::<Result<_, _>>()
-            .context("soak URLs")?;
-        let config = PlayerConfig {
-            fast: true,
-            video_size: Some((304, 540)),
-            audio: AudioOutput::Discard,
-            ..PlayerConfig::default()
-        };
-        let (mut player, events) = Player::new(config, &net, Arc::new(NullFrameSink))
-            .context("cannot start the player")?;
-        let binge = BingeOptions {
-            preload: true,
-            stuck_timeout: Duration::from_secs(30),
-        };
-        let (mut samples, mut failed) = (Vec::new(), 0);
-        binge::play_all(&mut player, &events, &urls, &binge, |_, outcome| {
-            failed += usize::from(outcome.is_err());
-            if let Some(s) = Sample::now(samples.len() + 1) {
-                samples.push(s);
-            }
-        })?;
-        (samples, failed)
+        soak::run_core(args.episodes, args.distinct, &dir)?
     };
     if args.samples {
         for s in &samples {

@@ -4,37 +4,17 @@
 //! (`pillarbox soak --tv`: the player's Next and Previous through an episode
 //! range, as a viewer zapping would).
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use serde::Serialize;
 
-/// The process after one episode.
-#[derive(Debug, Clone, Copy, Serialize)]
-pub struct Sample {
-    /// Episodes played so far.
-    pub episode: usize,
-    pub rss_kib: u64,
-    pub threads: u64,
-    pub fds: u64,
-}
-
-impl Sample {
-    /// This process now, or None where /proc cannot be read.
-    pub fn now(episode: usize) -> Option<Sample> {
-        let status = std::fs::read_to_string("/proc/self/status").ok()?;
-        let field = |name: &str| -> Option<u64> {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        };
-        let fds = std::fs::read_dir("/proc/self/fd").ok()?.count() as u64;
-        Some(Sample {
-            episode,
-            rss_kib: field("VmRSS:")?,
-            threads: field("Threads:")?,
-            fds,
-        })
-    }
-}
+use crate::demo::{self, DemoServer};
+use crate::net::{Net, NetConfig, UrlPolicy};
+use crate::playback::binge::{self, BingeOptions};
+use crate::playback::{AudioOutput, NullFrameSink, Player, PlayerConfig};
+pub use crate::qa::process::Sample;
+use crate::tv::TvOptions;
 
 /// What a soak run found.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -162,6 +142,77 @@ pub fn tv_steps(episodes: usize, last: u32) -> Vec<crate::qa::Step> {
         steps.push(Step::Sample);
     }
     steps
+}
+
+/// Why a soak run could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum SoakError {
+    #[error("demo media: {0}")]
+    Media(#[from] crate::demo::MediaError),
+    #[error("demo server")]
+    Server(#[source] std::io::Error),
+    #[error(transparent)]
+    Net(#[from] crate::net::NetError),
+    #[error(transparent)]
+    Playback(#[from] crate::playback::PlaybackError),
+    #[error("bad demo URL: {0}")]
+    Url(#[from] url::ParseError),
+    #[error(transparent)]
+    Qa(#[from] crate::qa::QaError),
+}
+
+/// The playback core alone: `episodes` episodes back to back, cycling
+/// through `distinct` demo episodes (2 s each, decoded as fast as possible)
+/// generated in `media_dir`; a sample after each. Returns the samples and
+/// how many episodes failed.
+pub fn run_core(
+    episodes: usize,
+    distinct: usize,
+    media_dir: &std::path::Path,
+) -> Result<(Vec<Sample>, usize), SoakError> {
+    let entries = demo::prepare(media_dir, distinct.max(1), 2)?;
+    let net = Net::new(NetConfig {
+        policy: UrlPolicy::loopback(),
+        ..NetConfig::default()
+    })?;
+    let server = DemoServer::start(media_dir, net.handle()).map_err(SoakError::Server)?;
+    let urls: Vec<String> = (0..episodes.max(1))
+        .map(|i| {
+            server
+                .base()
+                .join(&entries[i % entries.len()])
+                .map(|u| u.to_string())
+        })
+        .collect::<Result<_, _>>()?;
+    let config = PlayerConfig {
+        fast: true,
+        video_size: Some((304, 540)),
+        audio: AudioOutput::Discard,
+        ..PlayerConfig::default()
+    };
+    let (tx, events) = std::sync::mpsc::channel();
+    let mut player = Player::new(config, &net, Arc::new(NullFrameSink), Arc::new(tx))?;
+    let binge = BingeOptions {
+        preload: true,
+        stuck_timeout: Duration::from_secs(30),
+    };
+    let (mut samples, mut failed) = (Vec::new(), 0);
+    binge::play_all(&mut player, &events, &urls, &binge, |_, outcome| {
+        failed += usize::from(outcome.is_err());
+        if let Some(s) = Sample::now(samples.len() + 1) {
+            samples.push(s);
+        }
+    })?;
+    Ok((samples, failed))
+}
+
+/// The whole TV app headless on the demo, zapping through its first
+/// series' eight free episodes; a sample after each.
+pub fn run_tv(options: &TvOptions, episodes: usize) -> Result<Vec<Sample>, SoakError> {
+    let steps = tv_steps(episodes.max(1), 8);
+    let timeout = Duration::from_secs(60 + 10 * episodes as u64);
+    let report = crate::qa::run(options, steps, timeout, false)?;
+    Ok(report.samples)
 }
 
 #[cfg(test)]

@@ -15,8 +15,10 @@ use i_slint_backend_testing::{TestingBackend, TestingBackendOptions, mock_elapse
 use pillarbox::app::history::History;
 use pillarbox::app::{App, Command, Event, Playback};
 use pillarbox::input::Keymap;
-use pillarbox::tv::{Effects, Input, Shell};
-use pillarbox::view::{Api, AppWindow};
+use pillarbox::tv::{Effects, Input, Shell, ShellHandle};
+use pillarbox::view::{
+    AppState, AppWindow, HomePage, LockedPage, PinEntry, PlayerPage, SeriesPage, View,
+};
 use slint::platform::{Key, WindowEvent};
 use slint::{ComponentHandle, Model, Rgba8Pixel, SharedPixelBuffer};
 
@@ -94,12 +96,13 @@ fn harness_in(lang: &str, settings: pillarbox::app::settings::Settings) -> Harne
     ui.show().unwrap();
     let recorder = Recorder::default();
     let commands = recorder.0.clone();
+    let view = View::new(ui.clone_strong(), Default::default());
     let shell = Shell::install(
-        ui.clone_strong(),
+        view,
         App::with_settings(History::default(), lang, settings),
         Keymap::builtin(),
         Box::new(recorder),
-        None,
+        ShellHandle::default(),
     );
     shell.borrow_mut().handle(Input::App(Event::Catalog {
         catalog: std::sync::Arc::new(pillarbox::demo::catalog::catalog(&base())),
@@ -138,11 +141,34 @@ impl Harness {
         // Let focus animations finish.
         mock_elapsed_time(Duration::from_millis(400));
     }
-    fn api(&self) -> Api<'_> {
-        self.ui.global::<Api>()
+    fn state(&self) -> AppState<'_> {
+        self.ui.global::<AppState>()
+    }
+    fn home(&self) -> HomePage<'_> {
+        self.ui.global::<HomePage>()
+    }
+    fn series(&self) -> SeriesPage<'_> {
+        self.ui.global::<SeriesPage>()
+    }
+    fn player(&self) -> PlayerPage<'_> {
+        self.ui.global::<PlayerPage>()
+    }
+    fn locked(&self) -> LockedPage<'_> {
+        self.ui.global::<LockedPage>()
+    }
+    fn pin(&self) -> PinEntry<'_> {
+        self.ui.global::<PinEntry>()
     }
     fn screen(&self) -> String {
-        format!("{:?}", self.api().get_screen()).to_lowercase()
+        format!("{:?}", self.state().get_page()).to_lowercase()
+    }
+    /// The focused episode's index in the series grid, -1 for Play.
+    fn focused_episode(&self) -> i32 {
+        if self.series().get_play_focused() {
+            -1
+        } else {
+            self.series().get_focused_episode()
+        }
     }
     fn event(&self, e: Event) {
         self.shell.borrow_mut().handle(Input::App(e));
@@ -150,8 +176,14 @@ impl Harness {
     }
     /// A playback report about the episode on screen.
     fn playback(&self, report: Playback) {
-        let token = self.shell.borrow().app().player().map_or(0, |p| p.token);
-        self.event(Event::Playback { token, report });
+        let id = self
+            .shell
+            .borrow()
+            .app()
+            .player()
+            .map(|p| p.id)
+            .unwrap_or_default();
+        self.event(Event::Playback { id, report });
     }
     fn show_frame(&self) {
         let frame = pillarbox::view::posters::decode(&pictures().frame, (608, 1080)).unwrap();
@@ -162,8 +194,10 @@ impl Harness {
             pts: None,
             data: frame.as_bytes(),
         });
-        self.api().set_backdrop(slint::Image::from_rgba8(backdrop));
-        self.api().set_video_frame(slint::Image::from_rgba8(frame));
+        self.player()
+            .set_backdrop(slint::Image::from_rgba8(backdrop));
+        self.player()
+            .set_video_frame(slint::Image::from_rgba8(frame));
         mock_elapsed_time(Duration::from_millis(400));
     }
     fn played(&self) -> Vec<(String, u32)> {
@@ -217,50 +251,50 @@ fn compare(shot: &SharedPixelBuffer<Rgba8Pixel>, name: &str) {
 fn remote_keys_go_home_series_player_and_back() {
     let h = harness();
     assert_eq!(h.screen(), "home");
-    assert_eq!(h.api().get_hero_title(), "The CEO's Secret");
+    assert_eq!(h.home().get_hero_title(), "The CEO's Secret");
     // Right moves along the rail, Down to the next rail, which starts at
     // its own first item; Up comes back to where the first rail was.
     h.key(Key::RightArrow);
     h.key(Key::RightArrow);
-    assert_eq!(h.api().get_hero_title(), "Midnight Bakery");
+    assert_eq!(h.home().get_hero_title(), "Midnight Bakery");
     h.key(Key::DownArrow);
-    assert_eq!(h.api().get_focused_row(), 1);
-    assert_eq!(h.api().get_hero_title(), "Love at Gate 9");
+    assert_eq!(h.home().get_focused_row(), 1);
+    assert_eq!(h.home().get_hero_title(), "Love at Gate 9");
     h.key(Key::UpArrow);
-    assert_eq!(h.api().get_rows().row_data(0).unwrap().focused, 2);
+    assert_eq!(h.home().get_rows().row_data(0).unwrap().focused, 2);
 
     h.key(Key::Return);
     assert_eq!(h.screen(), "series");
-    assert_eq!(h.api().get_series_title(), "Midnight Bakery");
-    assert_eq!(h.api().get_focused_episode(), -1);
+    assert_eq!(h.series().get_title(), "Midnight Bakery");
+    assert_eq!(h.focused_episode(), -1);
     h.key(Key::DownArrow);
     h.key(Key::RightArrow);
-    assert_eq!(h.api().get_focused_episode(), 1);
+    assert_eq!(h.focused_episode(), 1);
     h.key(Key::Return);
     assert_eq!(h.screen(), "player");
     assert_eq!(h.played(), [("midnight-bakery".to_string(), 2)]);
-    assert_eq!(h.api().get_player_episode(), "EP 2 / 12");
-    assert!(h.api().get_loading());
+    assert_eq!(h.player().get_episode(), "EP 2 / 12");
+    assert!(h.player().get_loading());
 
     h.playback(Playback::Started);
-    assert!(!h.api().get_loading());
+    assert!(!h.player().get_loading());
     // Space is Play/Pause on a keyboard.
     h.key(Key::Space);
-    assert!(h.api().get_paused());
+    assert!(h.player().get_paused());
     assert!(h.commands.borrow().contains(&Command::SetPaused(true)));
 
     // Escape and Backspace are Back.
     h.key(Key::Escape);
     assert_eq!(h.screen(), "series");
-    assert_eq!(h.api().get_focused_episode(), 1);
+    assert_eq!(h.focused_episode(), 1);
     h.key(Key::Backspace);
     assert_eq!(h.screen(), "home");
-    assert_eq!(h.api().get_hero_title(), "Midnight Bakery");
+    assert_eq!(h.home().get_hero_title(), "Midnight Bakery");
     // Back on home asks before leaving.
     h.key(Key::Escape);
-    assert!(h.api().get_exit_dialog());
+    assert!(h.state().get_leave_dialog());
     h.key(Key::Escape);
-    assert!(!h.api().get_exit_dialog());
+    assert!(!h.state().get_leave_dialog());
     assert_eq!(h.screen(), "home");
 }
 
@@ -275,7 +309,7 @@ fn page_up_and_down_change_episode() {
     h.key(Key::PageDown);
     let eps: Vec<u32> = h.played().into_iter().map(|(_, e)| e).collect();
     assert_eq!(eps, [1, 2, 3, 2]);
-    assert_eq!(h.api().get_player_episode(), "EP 2 / 24");
+    assert_eq!(h.player().get_episode(), "EP 2 / 24");
 }
 
 #[test]
@@ -298,8 +332,8 @@ fn screens_match_their_references() {
     });
     h.key(Key::Return);
     h.matches_reference("player");
-    assert_eq!(h.api().get_countdown(), 4);
-    assert!(h.api().get_controls());
+    assert_eq!(h.player().get_countdown(), 4);
+    assert!(h.player().get_controls());
 
     h.playback(Playback::Failed(
         "HTTP 503 Service Unavailable for segment 3 after 3 tries".into(),
@@ -326,10 +360,10 @@ fn poster_memory_is_bounded_but_posters_on_screen_stay() {
     }
     assert_eq!(
         h.shell.borrow().view().posters_cached(),
-        pillarbox::view::POSTERS_KEPT
+        pillarbox::view::posters::POSTERS_KEPT
     );
     let first = h
-        .api()
+        .home()
         .get_rows()
         .row_data(0)
         .unwrap()
@@ -371,7 +405,7 @@ fn settings_and_other_languages_match_their_references() {
         _ => None,
     });
     assert_eq!(saved.map(|c| (c.size, c.edge)), Some((250, Edge::Uniform)));
-    assert!(h.api().get_caption().wide);
+    assert!(h.state().get_caption().wide);
     h.matches_reference("settings-250");
     // Back returns home, the settings kept.
     h.key(Key::Escape);
@@ -384,7 +418,7 @@ fn settings_and_other_languages_match_their_references() {
     h.playback(Playback::Started);
     h.show_frame();
     let cue = "Then who signs the cheques? *The one who cleans the floor* **every night**.";
-    h.api()
+    h.player()
         .set_subtitle(slint::StyledText::from_markdown(cue).unwrap());
     mock_elapsed_time(Duration::from_millis(400));
     h.matches_reference("player-subtitles-250");
@@ -392,8 +426,8 @@ fn settings_and_other_languages_match_their_references() {
     // Chinese and Arabic: the UI's texts translated, in a font that has
     // them; Arabic right to left.
     let zh = harness_in("zh-CN", Settings::default());
-    assert_eq!(zh.api().get_labels().settings, "设置");
-    assert_eq!(zh.api().get_font_family(), "Noto Sans CJK SC");
+    assert_eq!(zh.state().get_labels().settings, "设置");
+    assert_eq!(zh.state().get_font_family(), "Noto Sans CJK SC");
     zh.matches_reference("home-zh");
     let ar = harness_in(
         "en",
@@ -406,7 +440,7 @@ fn settings_and_other_languages_match_their_references() {
             ..Default::default()
         },
     );
-    assert!(ar.api().get_rtl());
+    assert!(ar.state().get_rtl());
     ar.key(Key::F1);
     ar.matches_reference("settings-ar");
 }
@@ -427,8 +461,8 @@ fn a_parental_pin_shows_padlocks_and_asks_for_the_pin() {
     );
     h.matches_reference("home-parental");
     h.key(Key::Return);
-    assert!(h.api().get_pin_dialog());
-    assert_eq!(h.api().get_pin_title(), "Enter the parental PIN");
+    assert!(h.pin().get_shown());
+    assert_eq!(h.pin().get_title(), "Enter the parental PIN");
     h.key(Key::UpArrow);
     h.key(Key::UpArrow);
     h.matches_reference("pin");
@@ -436,7 +470,7 @@ fn a_parental_pin_shows_padlocks_and_asks_for_the_pin() {
     for k in ["1", "2", "3", "4"] {
         h.key_text(k);
     }
-    assert!(!h.api().get_pin_dialog());
+    assert!(!h.pin().get_shown());
     assert_eq!(h.screen(), "series");
 }
 
@@ -454,10 +488,10 @@ fn large_text_and_high_contrast_reflow_every_screen() {
             ..Default::default()
         },
     );
-    assert_eq!(h.api().get_text_scale(), 1.5);
-    assert_eq!(h.api().get_grid_columns(), 7);
+    assert_eq!(h.state().get_text_scale(), 1.5);
     h.matches_reference("home-150-contrast");
     h.key(Key::Return);
+    assert_eq!(h.series().get_grid_columns(), 7);
     h.matches_reference("series-150-contrast");
     h.key(Key::Return);
     h.playback(Playback::Started);
@@ -491,14 +525,14 @@ fn the_locked_screen_offers_coins_with_a_confirmation_and_a_code_for_the_phone()
     h.key_text("9");
     h.key(Key::Return);
     assert_eq!(h.screen(), "locked");
-    assert_eq!(h.api().get_locked_coins(), "Unlock episode 9 for 49 coins");
-    assert_eq!(h.api().get_locked_balance(), "Your balance: 120 coins");
+    assert_eq!(h.locked().get_coins(), "Unlock episode 9 for 49 coins");
+    assert_eq!(h.locked().get_balance(), "Your balance: 120 coins");
     h.matches_reference("locked-coins");
     h.key(Key::Return);
-    assert!(h.api().get_locked_confirm());
+    assert!(h.locked().get_confirm());
     h.matches_reference("locked-confirm");
     h.key(Key::Escape);
-    assert!(!h.api().get_locked_confirm());
+    assert!(!h.locked().get_confirm());
     assert_eq!(h.screen(), "locked");
     // The phone: a code, its QR, spelled out.
     h.key(Key::DownArrow);
@@ -513,8 +547,8 @@ fn the_locked_screen_offers_coins_with_a_confirmation_and_a_code_for_the_phone()
         uri_complete: Some("https://drama.example/tv?user_code=BCDF-GHJK".into()),
         expires_in_s: 600,
     }));
-    assert!(h.api().get_locked_pairing());
-    assert_eq!(h.api().get_locked_code_spelled(), "B C D F, G H J K");
+    assert!(h.locked().get_pairing());
+    assert_eq!(h.locked().get_code_spelled(), "B C D F, G H J K");
     h.matches_reference("locked-pairing");
 }
 
@@ -526,10 +560,10 @@ fn still_watching_asks_over_the_paused_episode() {
     h.show_frame();
     h.playback(Playback::Started);
     h.event(Event::Tick(91 * 60_000));
-    assert!(h.api().get_still_watching());
-    assert!(h.api().get_paused());
+    assert!(h.player().get_still_watching());
+    assert!(h.player().get_paused());
     h.matches_reference("still-watching");
     h.key(Key::Return);
-    assert!(!h.api().get_still_watching());
-    assert!(!h.api().get_paused());
+    assert!(!h.player().get_still_watching());
+    assert!(!h.player().get_paused());
 }

@@ -234,7 +234,7 @@ impl Font {
 
 /// The rows of the Settings screen, top to bottom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Row {
+pub enum SettingRow {
     Language,
     Subtitles,
     SubtitleLanguage,
@@ -260,60 +260,60 @@ pub enum Row {
 }
 
 /// The first-run screen: what an elderly viewer may need before anything.
-pub const WELCOME: [Row; 5] = [
-    Row::Language,
-    Row::TextSize,
-    Row::HighContrast,
-    Row::SpokenUi,
-    Row::Done,
+pub const WELCOME: [SettingRow; 5] = [
+    SettingRow::Language,
+    SettingRow::TextSize,
+    SettingRow::HighContrast,
+    SettingRow::SpokenUi,
+    SettingRow::Done,
 ];
 
-impl Row {
-    pub const ALL: [Row; 21] = [
-        Row::Language,
-        Row::Subtitles,
-        Row::SubtitleLanguage,
-        Row::AudioLanguage,
-        Row::Size,
-        Row::TextColour,
-        Row::TextOpacity,
-        Row::BackgroundColour,
-        Row::BackgroundOpacity,
-        Row::Edge,
-        Row::Font,
-        Row::SpokenUi,
-        Row::SpeechRate,
-        Row::SpeechVolume,
-        Row::TextSize,
-        Row::HighContrast,
-        Row::StillWatching,
-        Row::ParentalPin,
-        Row::MaxRating("us-tv"),
-        Row::MaxRating("mpaa"),
-        Row::MaxRating("kfcb"),
+impl SettingRow {
+    pub const ALL: [SettingRow; 21] = [
+        SettingRow::Language,
+        SettingRow::Subtitles,
+        SettingRow::SubtitleLanguage,
+        SettingRow::AudioLanguage,
+        SettingRow::Size,
+        SettingRow::TextColour,
+        SettingRow::TextOpacity,
+        SettingRow::BackgroundColour,
+        SettingRow::BackgroundOpacity,
+        SettingRow::Edge,
+        SettingRow::Font,
+        SettingRow::SpokenUi,
+        SettingRow::SpeechRate,
+        SettingRow::SpeechVolume,
+        SettingRow::TextSize,
+        SettingRow::HighContrast,
+        SettingRow::StillWatching,
+        SettingRow::ParentalPin,
+        SettingRow::MaxRating("us-tv"),
+        SettingRow::MaxRating("mpaa"),
+        SettingRow::MaxRating("kfcb"),
     ];
     pub fn message_id(self) -> &'static str {
         match self {
-            Row::Language => "setting-language",
-            Row::Subtitles => "setting-subtitles",
-            Row::SubtitleLanguage => "setting-subtitle-language",
-            Row::AudioLanguage => "setting-audio-language",
-            Row::Size => "setting-caption-size",
-            Row::TextColour => "setting-text-colour",
-            Row::TextOpacity => "setting-text-opacity",
-            Row::BackgroundColour => "setting-background-colour",
-            Row::BackgroundOpacity => "setting-background-opacity",
-            Row::Edge => "setting-edge",
-            Row::Font => "setting-font",
-            Row::SpokenUi => "setting-spoken",
-            Row::SpeechRate => "setting-speech-rate",
-            Row::SpeechVolume => "setting-speech-volume",
-            Row::TextSize => "setting-text-size",
-            Row::HighContrast => "setting-high-contrast",
-            Row::StillWatching => "setting-still-watching",
-            Row::Done => "welcome-done",
-            Row::ParentalPin => "setting-parental",
-            Row::MaxRating(_) => "setting-max-rating",
+            SettingRow::Language => "setting-language",
+            SettingRow::Subtitles => "setting-subtitles",
+            SettingRow::SubtitleLanguage => "setting-subtitle-language",
+            SettingRow::AudioLanguage => "setting-audio-language",
+            SettingRow::Size => "setting-caption-size",
+            SettingRow::TextColour => "setting-text-colour",
+            SettingRow::TextOpacity => "setting-text-opacity",
+            SettingRow::BackgroundColour => "setting-background-colour",
+            SettingRow::BackgroundOpacity => "setting-background-opacity",
+            SettingRow::Edge => "setting-edge",
+            SettingRow::Font => "setting-font",
+            SettingRow::SpokenUi => "setting-spoken",
+            SettingRow::SpeechRate => "setting-speech-rate",
+            SettingRow::SpeechVolume => "setting-speech-volume",
+            SettingRow::TextSize => "setting-text-size",
+            SettingRow::HighContrast => "setting-high-contrast",
+            SettingRow::StillWatching => "setting-still-watching",
+            SettingRow::Done => "welcome-done",
+            SettingRow::ParentalPin => "setting-parental",
+            SettingRow::MaxRating(_) => "setting-max-rating",
         }
     }
 }
@@ -395,7 +395,13 @@ impl Settings {
 
     /// Changes the value of `row` one step; `languages` are the choices of
     /// the language rows after Automatic (None).
-    pub fn step(&mut self, row: Row, step: i32, ui_languages: &[String], languages: &[String]) {
+    pub fn step(
+        &mut self,
+        row: SettingRow,
+        step: i32,
+        ui_languages: &[String],
+        languages: &[String],
+    ) {
         let lang_step = |current: &Option<String>, all: &[String]| {
             let mut choices: Vec<Option<String>> = vec![None];
             choices.extend(all.iter().cloned().map(Some));
@@ -403,41 +409,49 @@ impl Settings {
         };
         let c = &mut self.captions;
         match row {
-            Row::Language => self.language = lang_step(&self.language, ui_languages),
-            Row::SubtitleLanguage => {
+            SettingRow::Language => self.language = lang_step(&self.language, ui_languages),
+            SettingRow::SubtitleLanguage => {
                 self.subtitle_language = lang_step(&self.subtitle_language, languages)
             }
-            Row::AudioLanguage => self.audio_language = lang_step(&self.audio_language, languages),
-            Row::Subtitles => {
+            SettingRow::AudioLanguage => {
+                self.audio_language = lang_step(&self.audio_language, languages)
+            }
+            SettingRow::Subtitles => {
                 let all = [SubtitleMode::Auto, SubtitleMode::On, SubtitleMode::Off];
                 self.subtitles = step_in(&all, &self.subtitles, step);
             }
-            Row::Size => {
+            SettingRow::Size => {
                 let sizes: Vec<u16> = (SIZE_MIN..=SIZE_MAX).step_by(SIZE_STEP as usize).collect();
                 c.size = step_in(&sizes, &c.size, step);
             }
-            Row::TextColour => c.text = step_in(&Colour::ALL, &c.text, step),
-            Row::BackgroundColour => c.background = step_in(&Colour::ALL, &c.background, step),
-            Row::TextOpacity => c.text_opacity = step_in(&OPACITIES[1..], &c.text_opacity, step),
-            Row::BackgroundOpacity => {
+            SettingRow::TextColour => c.text = step_in(&Colour::ALL, &c.text, step),
+            SettingRow::BackgroundColour => {
+                c.background = step_in(&Colour::ALL, &c.background, step)
+            }
+            SettingRow::TextOpacity => {
+                c.text_opacity = step_in(&OPACITIES[1..], &c.text_opacity, step)
+            }
+            SettingRow::BackgroundOpacity => {
                 c.background_opacity = step_in(OPACITIES, &c.background_opacity, step)
             }
-            Row::Edge => c.edge = step_in(&Edge::ALL, &c.edge, step),
-            Row::Font => c.font = step_in(&Font::ALL, &c.font, step),
-            Row::MaxRating(system) => self.parental.step_limit(system, step),
-            Row::SpokenUi => self.spoken.on = step_in(&[false, true], &self.spoken.on, step),
-            Row::SpeechRate => self.spoken.rate = step_in(RATES, &self.spoken.rate, step),
-            Row::SpeechVolume => self.spoken.volume = step_in(VOLUMES, &self.spoken.volume, step),
-            Row::TextSize => self.text_size = step_in(TEXT_SIZES, &self.text_size, step),
-            Row::HighContrast => {
+            SettingRow::Edge => c.edge = step_in(&Edge::ALL, &c.edge, step),
+            SettingRow::Font => c.font = step_in(&Font::ALL, &c.font, step),
+            SettingRow::MaxRating(system) => self.parental.step_limit(system, step),
+            SettingRow::SpokenUi => self.spoken.on = step_in(&[false, true], &self.spoken.on, step),
+            SettingRow::SpeechRate => self.spoken.rate = step_in(RATES, &self.spoken.rate, step),
+            SettingRow::SpeechVolume => {
+                self.spoken.volume = step_in(VOLUMES, &self.spoken.volume, step)
+            }
+            SettingRow::TextSize => self.text_size = step_in(TEXT_SIZES, &self.text_size, step),
+            SettingRow::HighContrast => {
                 self.high_contrast = step_in(&[false, true], &self.high_contrast, step)
             }
-            Row::StillWatching => {
+            SettingRow::StillWatching => {
                 self.still_watching_min = step_in(STILL_WATCHING, &self.still_watching_min, step)
             }
-            Row::Done => {}
+            SettingRow::Done => {}
             // Set and cleared through the PIN dialog (App).
-            Row::ParentalPin => {}
+            SettingRow::ParentalPin => {}
         }
     }
 }
@@ -486,26 +500,26 @@ mod tests {
         let mut s = Settings::default();
         let ui: Vec<String> = ["en", "zh"].map(String::from).to_vec();
         for _ in 0..20 {
-            s.step(Row::Size, 1, &ui, &ui);
+            s.step(SettingRow::Size, 1, &ui, &ui);
         }
         assert_eq!(s.captions.size, SIZE_MAX);
         for _ in 0..20 {
-            s.step(Row::Size, -1, &ui, &ui);
+            s.step(SettingRow::Size, -1, &ui, &ui);
         }
         assert_eq!(s.captions.size, SIZE_MIN);
-        s.step(Row::Language, 1, &ui, &ui);
+        s.step(SettingRow::Language, 1, &ui, &ui);
         assert_eq!(s.language.as_deref(), Some("en"));
-        s.step(Row::Language, 1, &ui, &ui);
-        s.step(Row::Language, 1, &ui, &ui);
+        s.step(SettingRow::Language, 1, &ui, &ui);
+        s.step(SettingRow::Language, 1, &ui, &ui);
         assert_eq!(s.language.as_deref(), Some("zh"));
-        s.step(Row::Language, -5, &ui, &ui);
+        s.step(SettingRow::Language, -5, &ui, &ui);
         assert_eq!(s.language, None);
         // Text opacity never reaches 0.
         for _ in 0..9 {
-            s.step(Row::TextOpacity, -1, &ui, &ui);
+            s.step(SettingRow::TextOpacity, -1, &ui, &ui);
         }
         assert_eq!(s.captions.text_opacity, 25);
-        s.step(Row::Edge, 1, &ui, &ui);
+        s.step(SettingRow::Edge, 1, &ui, &ui);
         assert_eq!(s.captions.edge, Edge::Raised);
     }
 }

@@ -1,4 +1,5 @@
-//! The home screen's rows, built from the catalog's rails and the history.
+//! The home screen's rows (shelves), built from the catalog's rails and
+//! the history.
 
 use std::collections::HashMap;
 
@@ -11,7 +12,7 @@ use super::history::History;
 pub const CONTINUE_ROW: &str = "continue-watching";
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Row {
+pub struct Shelf {
     pub id: String,
     pub title: String,
     /// Indices into `Catalog::series`.
@@ -48,7 +49,7 @@ pub fn build(
     history: &History,
     lang: &str,
     continue_title: &str,
-) -> Vec<Row> {
+) -> Vec<Shelf> {
     let index = |id: &str| index.get(id).copied();
     let cap = |limit: &Option<usize>| {
         limit
@@ -62,7 +63,7 @@ pub fn build(
         .filter_map(|id| index(id))
         .collect();
     if !cont.is_empty() {
-        rows.push(Row {
+        rows.push(Shelf {
             id: CONTINUE_ROW.into(),
             title: continue_title.into(),
             series: cont,
@@ -97,7 +98,7 @@ pub fn build(
             (None, None) => Vec::new(),
         };
         if !series.is_empty() {
-            rows.push(Row {
+            rows.push(Shelf {
                 id: rail.id.clone(),
                 title: localized(&rail.title, lang, &catalog.default_language),
                 series,
@@ -105,7 +106,7 @@ pub fn build(
         }
     }
     if rows.iter().all(|r| r.id == CONTINUE_ROW) && !catalog.series.is_empty() {
-        rows.push(Row {
+        rows.push(Shelf {
             id: "all".into(),
             title: localized(&catalog.channel.name, lang, &catalog.default_language),
             series: (0..catalog.series.len()).collect(),

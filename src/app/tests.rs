@@ -1,5 +1,134 @@
 use super::*;
+use crate::app::overlays::leave::ExitChoice;
+use crate::app::overlays::pin::{PinDialog, PinMessage};
+use crate::app::screens::player::{CONTROLS_MS, NEXT_PRELOAD_AFTER_MS, PlayerButton};
+use crate::app::screens::series::{SeriesFocus, TYPED_MS};
+use crate::app::settings::{SettingRow, SubtitleMode};
+use crate::app::shelf::{CONTINUE_ROW, Shelf};
+use crate::app::sleep::SleepTimer;
+use crate::app::subtitles::SubtitlePrefs;
+use crate::catalog::model::Series;
 use Action::*;
+
+/// The app as the tests look at it: what each screen and overlay shows.
+trait Look {
+    fn series_focus(&self) -> SeriesFocus;
+    fn pin_dialog(&self) -> Option<&PinDialog>;
+    fn rows(&self) -> &[Shelf];
+    fn locked_state(&self) -> &screens::Locked;
+    fn toast(&self) -> Option<&str>;
+    fn focused_series(&self) -> Option<&Series>;
+    fn still_watching(&self) -> Option<bool>;
+    fn settings_row(&self) -> SettingRow;
+    fn playable(&self, series: &Series, number: u32) -> bool;
+    fn countdown(&self) -> Option<u64>;
+    fn sleep_timer(&self) -> Option<SleepTimer>;
+    fn rows_generation(&self) -> u64;
+    fn focused_row(&self) -> usize;
+    fn column(&self, row: usize) -> usize;
+    fn exit_dialog(&self) -> Option<ExitChoice>;
+    fn controls_visible(&self) -> bool;
+    fn parental_locked(&self, series: &Series) -> bool;
+    fn home_settings_focused(&self) -> bool;
+    fn first_run(&self) -> bool;
+    fn audio_language(&self) -> &str;
+    fn sleep_label(&self) -> String;
+    fn fade(&self) -> f64;
+    fn coin_price(&self, series: &Series) -> Option<u64>;
+}
+
+impl Look for App {
+    fn series_focus(&self) -> SeriesFocus {
+        self.stack
+            .iter()
+            .rev()
+            .find_map(|s| match s {
+                ScreenState::Series(p) => Some(p.focus()),
+                _ => None,
+            })
+            .unwrap_or(SeriesFocus::PlayButton)
+    }
+    fn pin_dialog(&self) -> Option<&PinDialog> {
+        match self.overlay() {
+            Some(Overlay::Pin(d)) => Some(d),
+            _ => None,
+        }
+    }
+    fn rows(&self) -> &[Shelf] {
+        &self.ctx().shelf
+    }
+    fn locked_state(&self) -> &screens::Locked {
+        self.locked().expect("the Locked screen")
+    }
+    fn toast(&self) -> Option<&str> {
+        self.ctx().toast()
+    }
+    fn focused_series(&self) -> Option<&Series> {
+        self.home().focused_series(self.ctx())
+    }
+    fn still_watching(&self) -> Option<bool> {
+        match self.overlay() {
+            Some(Overlay::StillWatching(q)) => Some(q.continue_focused),
+            _ => None,
+        }
+    }
+    fn settings_row(&self) -> SettingRow {
+        match self.top() {
+            ScreenState::Settings(s) => s.row(),
+            ScreenState::Welcome(w) => w.row(),
+            other => panic!("not on Settings: {other:?}"),
+        }
+    }
+    fn playable(&self, series: &Series, number: u32) -> bool {
+        self.ctx().playable(series, number)
+    }
+    fn countdown(&self) -> Option<u64> {
+        self.player()?.countdown(self.ctx())
+    }
+    fn sleep_timer(&self) -> Option<SleepTimer> {
+        self.sleep().timer()
+    }
+    fn rows_generation(&self) -> u64 {
+        self.ctx().shelf_generation
+    }
+    fn focused_row(&self) -> usize {
+        self.home().focused_row()
+    }
+    fn column(&self, row: usize) -> usize {
+        self.home().column(self.ctx(), row)
+    }
+    fn exit_dialog(&self) -> Option<ExitChoice> {
+        match self.overlay() {
+            Some(Overlay::Leave(d)) => Some(d.choice),
+            _ => None,
+        }
+    }
+    fn controls_visible(&self) -> bool {
+        self.player()
+            .is_some_and(|p| p.controls_visible(self.ctx()))
+    }
+    fn parental_locked(&self, series: &Series) -> bool {
+        self.ctx().parental_locked(series)
+    }
+    fn home_settings_focused(&self) -> bool {
+        self.home().settings_focused()
+    }
+    fn first_run(&self) -> bool {
+        matches!(self.top(), ScreenState::Welcome(_))
+    }
+    fn audio_language(&self) -> &str {
+        self.ctx().audio_language()
+    }
+    fn sleep_label(&self) -> String {
+        self.sleep().label(self.ctx())
+    }
+    fn fade(&self) -> f64 {
+        self.sleep().fade(self.ctx().now_ms)
+    }
+    fn coin_price(&self, series: &Series) -> Option<u64> {
+        self.ctx().coin_price(series)
+    }
+}
 
 fn app() -> App {
     let base = url::Url::parse("http://127.0.0.1:9/").unwrap();
@@ -72,20 +201,20 @@ fn home_series_player_and_back_again() {
     let mut app = app();
     let cmds = press(&mut app, &[Ok]);
     assert!(cmds.is_empty());
-    assert_eq!(app.screen(), &Screen::Series("ceo-secret".into()));
+    assert_eq!(app.screen(), Screen::Series("ceo-secret".into()));
     assert_eq!(app.series_focus(), SeriesFocus::PlayButton);
 
     let cmds = press(&mut app, &[Ok]);
     assert_eq!(played(&cmds), [("ceo-secret".to_string(), 1)]);
-    assert_eq!(app.screen(), &Screen::Player);
+    assert_eq!(app.screen(), Screen::Player);
     assert_eq!(app.player().unwrap().phase, Phase::Loading);
 
     let cmds = press(&mut app, &[Back]);
     assert_eq!(cmds, [Command::Stop]);
-    assert_eq!(app.screen(), &Screen::Series("ceo-secret".into()));
+    assert_eq!(app.screen(), Screen::Series("ceo-secret".into()));
     assert_eq!(app.series_focus(), SeriesFocus::Episode(0));
     press(&mut app, &[Back]);
-    assert_eq!(app.screen(), &Screen::Home);
+    assert_eq!(app.screen(), Screen::Home);
     // Back on home asks before leaving; Back again stays.
     press(&mut app, &[Back]);
     assert_eq!(app.exit_dialog(), Some(ExitChoice::Stay));
@@ -109,9 +238,9 @@ fn episode_grid_moves_by_rows_and_locked_episodes_explain_themselves() {
     assert_eq!(app.series_focus(), SeriesFocus::Episode(23));
     let cmds = press(&mut app, &[Ok]);
     assert!(played(&cmds).is_empty());
-    assert_eq!(app.screen(), &Screen::Locked("ceo-secret".into(), 24));
+    assert_eq!(app.screen(), Screen::Locked("ceo-secret".into(), 24));
     press(&mut app, &[Back]);
-    assert_eq!(app.screen(), &Screen::Series("ceo-secret".into()));
+    assert_eq!(app.screen(), Screen::Series("ceo-secret".into()));
     press(&mut app, &[Up, Up, Up]);
     assert_eq!(app.series_focus(), SeriesFocus::PlayButton);
 }
@@ -187,9 +316,9 @@ fn autoplay_stops_at_a_locked_episode_and_at_the_series_end() {
     assert_eq!(app.countdown(), None);
     let cmds = app.handle(pb(&app, Playback::Ended));
     assert!(cmds.contains(&Command::Stop), "{cmds:?}");
-    assert_eq!(app.screen(), &Screen::Locked("ceo-secret".into(), 9));
+    assert_eq!(app.screen(), Screen::Locked("ceo-secret".into(), 9));
     press(&mut app, &[Back]);
-    assert_eq!(app.screen(), &Screen::Series("ceo-secret".into()));
+    assert_eq!(app.screen(), Screen::Series("ceo-secret".into()));
     assert_eq!(app.series_focus(), SeriesFocus::Episode(8));
 
     // The last episode of a free series ends on its page.
@@ -200,7 +329,7 @@ fn autoplay_stops_at_a_locked_episode_and_at_the_series_end() {
     assert_eq!(app.player().unwrap().episode, 12);
     let cmds = app.handle(pb(&app, Playback::Ended));
     assert!(cmds.contains(&Command::Stop));
-    assert_eq!(app.screen(), &Screen::Series("midnight-bakery".into()));
+    assert_eq!(app.screen(), Screen::Series("midnight-bakery".into()));
 }
 
 #[test]
@@ -238,7 +367,7 @@ fn an_error_offers_retry_and_next_and_back_still_works() {
     app.handle(pb(&app, Playback::Failed("again".into())));
     let cmds = press(&mut app, &[Back]);
     assert_eq!(cmds, [Command::Stop]);
-    assert_eq!(app.screen(), &Screen::Series("ceo-secret".into()));
+    assert_eq!(app.screen(), Screen::Series("ceo-secret".into()));
 }
 
 #[test]
@@ -267,10 +396,10 @@ fn continue_watching_resumes_and_history_survives_a_new_catalog() {
     press(&mut app, &[Up]);
     let cmds = press(&mut app, &[Ok]);
     assert_eq!(played(&cmds), [("return-of-the-heir".to_string(), 3)]);
-    assert_eq!(app.screen(), &Screen::Player);
+    assert_eq!(app.screen(), Screen::Player);
     // Back from a resumed episode lands on its series page.
     press(&mut app, &[Back]);
-    assert_eq!(app.screen(), &Screen::Series("return-of-the-heir".into()));
+    assert_eq!(app.screen(), Screen::Series("return-of-the-heir".into()));
 
     // A catalog update without that series drops its screens.
     let mut catalog = (**app.catalog().unwrap()).clone();
@@ -285,7 +414,7 @@ fn continue_watching_resumes_and_history_survives_a_new_catalog() {
         problem: Some("HTTP 503".into()),
         expired: None,
     });
-    assert_eq!(app.screen(), &Screen::Home);
+    assert_eq!(app.screen(), Screen::Home);
     assert!(app.notice().unwrap().contains("HTTP 503"));
     assert_ne!(app.rows()[0].id, CONTINUE_ROW);
 }
@@ -296,7 +425,7 @@ fn exit_key_goes_home_from_anywhere() {
     press(&mut app, &[Ok, Ok]);
     let cmds = press(&mut app, &[Exit]);
     assert_eq!(cmds, [Command::Stop]);
-    assert_eq!(app.screen(), &Screen::Home);
+    assert_eq!(app.screen(), Screen::Home);
     press(&mut app, &[Exit]);
     assert_eq!(app.exit_dialog(), Some(ExitChoice::Stay));
 }
@@ -304,7 +433,7 @@ fn exit_key_goes_home_from_anywhere() {
 /// A report about the episode on screen, tagged as the player would.
 fn pb(app: &App, report: Playback) -> Event {
     Event::Playback {
-        token: app.player().map_or(0, |p| p.token),
+        id: app.player().map(|p| p.id).unwrap_or_default(),
         report,
     }
 }
@@ -340,7 +469,7 @@ fn a_refresh_that_shrinks_the_focused_series_keeps_the_focus_in_range() {
     );
     assert_eq!(app.series_focus(), SeriesFocus::Episode(19));
     app.handle(catalog_with(|s| s.episodes.truncate(5)));
-    assert_eq!(app.screen(), &Screen::Series("ceo-secret".into()));
+    assert_eq!(app.screen(), Screen::Series("ceo-secret".into()));
     assert_eq!(app.series_focus(), SeriesFocus::Episode(4));
     // OK plays what is focused, and nothing panics.
     let cmds = press(&mut app, &[Ok]);
@@ -380,7 +509,7 @@ fn a_refresh_while_playing_keeps_the_player_and_drops_a_removed_locked_screen() 
     app.handle(pb(&app, Playback::Started));
     let cmds = app.handle(catalog_with(|s| s.episodes.truncate(3)));
     assert!(cmds.is_empty(), "{cmds:?}");
-    assert_eq!(app.screen(), &Screen::Player);
+    assert_eq!(app.screen(), Screen::Player);
     assert_eq!(app.player().unwrap().episode, 1);
     press(&mut app, &[Back]);
     // A locked episode's screen goes when the episode is gone.
@@ -390,28 +519,28 @@ fn a_refresh_while_playing_keeps_the_player_and_drops_a_removed_locked_screen() 
         panic!("expected the locked screen, got {:?}", app.screen());
     };
     app.handle(catalog_with(|s| s.episodes.truncate(number as usize - 1)));
-    assert_eq!(app.screen(), &Screen::Series("ceo-secret".into()));
+    assert_eq!(app.screen(), Screen::Series("ceo-secret".into()));
 }
 
 #[test]
 fn reports_of_a_replaced_episode_are_dropped() {
     let mut app = app();
     press(&mut app, &[Ok, Ok]);
-    let first = app.player().unwrap().token;
+    let first = app.player().unwrap().id;
     app.handle(pb(&app, Playback::Started));
     press(&mut app, &[Next]);
-    let second = app.player().unwrap().token;
+    let second = app.player().unwrap().id;
     assert_ne!(first, second);
     // The first episode's late end must not skip the second one.
     let cmds = app.handle(Event::Playback {
-        token: first,
+        id: first,
         report: Playback::Ended,
     });
     assert!(cmds.is_empty());
     assert_eq!(app.player().unwrap().episode, 2);
     assert_eq!(app.player().unwrap().phase, Phase::Loading);
     let cmds = app.handle(Event::Playback {
-        token: second,
+        id: second,
         report: Playback::Failed("gone".into()),
     });
     assert!(cmds.is_empty());
@@ -427,7 +556,7 @@ fn an_expired_catalog_is_shown_with_a_notice() {
         problem: None,
         expired: Some("2026-11-01".into()),
     });
-    assert_eq!(app.screen(), &Screen::Home);
+    assert_eq!(app.screen(), Screen::Home);
     assert!(!app.rows().is_empty());
     let notice = app.notice().unwrap();
     assert!(
@@ -527,7 +656,7 @@ fn an_episode_focused_in_the_grid_is_preloaded_but_not_a_locked_one() {
     let mut app = app();
     press(&mut app, &[Ok, Down, Right]);
     let series = match app.screen() {
-        Screen::Series(id) => app.series(id).unwrap().clone(),
+        Screen::Series(id) => app.series(&id).unwrap().clone(),
         other => panic!("{other:?}"),
     };
     let cmds = app.handle(Event::Tick(10 * INTENT_DWELL_MS));
@@ -608,7 +737,10 @@ fn subtitles_follow_the_viewer_language_and_the_audio() {
         subtitles_for(bakery, &ep, &auto("en-GB")).map(|t| t.kind),
         Some(SubtitleKind::Forced)
     );
-    assert!(same_language("zh-Hans", "zh-CN") && !same_language("", "en"));
+    assert!(
+        crate::language::same_language("zh-Hans", "zh-CN")
+            && !crate::language::same_language("", "en")
+    );
 
     // The player state names the track of the episode played.
     let mut app = app();
@@ -624,14 +756,13 @@ fn subtitles_follow_the_viewer_language_and_the_audio() {
 
 #[test]
 fn settings_open_from_home_and_the_red_key_and_apply_at_once() {
-    use settings::{Row, SubtitleMode};
     let mut app = app();
     // Up from the first row: the Settings button; OK opens Settings.
     press(&mut app, &[Up]);
     assert!(app.home_settings_focused());
     press(&mut app, &[Ok]);
-    assert_eq!(app.screen(), &Screen::Settings);
-    assert_eq!(app.settings_row(), Row::Language);
+    assert_eq!(app.screen(), Screen::Settings);
+    assert_eq!(app.settings_row(), SettingRow::Language);
     // Language: Automatic -> English -> Chinese; saved, rows rebuilt in it.
     let generation = app.rows_generation();
     let cmds = press(&mut app, &[Right, Right]);
@@ -649,7 +780,7 @@ fn settings_open_from_home_and_the_red_key_and_apply_at_once() {
     press(&mut app, &[Left]);
     assert_eq!(app.lang(), "en");
     press(&mut app, &[Back]);
-    assert_eq!(app.screen(), &Screen::Home);
+    assert_eq!(app.screen(), Screen::Home);
     press(&mut app, &[Down]);
     assert!(!app.home_settings_focused());
     // Back on home still asks before leaving; from the button too.
@@ -660,22 +791,22 @@ fn settings_open_from_home_and_the_red_key_and_apply_at_once() {
     // From the player: the red key pauses it; subtitles Off applies to the
     // episode on screen; Back resumes it.
     press(&mut app, &[Ok, Ok]);
-    assert_eq!(app.screen(), &Screen::Player);
-    let token = app.player().unwrap().token;
+    assert_eq!(app.screen(), Screen::Player);
+    let id = app.player().unwrap().id;
     app.handle(Event::Playback {
-        token,
+        id,
         report: Playback::Started,
     });
     assert!(app.player().unwrap().subtitles.is_some());
     let cmds = press(&mut app, &[Red]);
     assert!(cmds.contains(&Command::SetPaused(true)), "{cmds:?}");
-    assert_eq!(app.screen(), &Screen::Settings);
+    assert_eq!(app.screen(), Screen::Settings);
     press(&mut app, &[Down, Right, Right]);
     assert_eq!(app.settings().subtitles, SubtitleMode::Off);
     assert_eq!(app.player().unwrap().subtitles, None);
     let cmds = press(&mut app, &[Back]);
     assert!(cmds.contains(&Command::SetPaused(false)), "{cmds:?}");
-    assert_eq!(app.screen(), &Screen::Player);
+    assert_eq!(app.screen(), Screen::Player);
 
     // A new audio language restarts the episode in it.
     press(&mut app, &[Red, Down, Down, Down, Right, Right]);
@@ -695,24 +826,23 @@ fn settings_left_steps_forward_in_a_right_to_left_ui() {
         },
     );
     press(&mut app, &[Red, Down, Down, Down, Down]);
-    assert_eq!(app.settings_row(), settings::Row::Size);
+    assert_eq!(app.settings_row(), SettingRow::Size);
     press(&mut app, &[Left]);
     assert_eq!(app.settings().captions.size, 125);
     press(&mut app, &[Right, Right]);
     assert_eq!(app.settings().captions.size, 75);
     // Red closes Settings as it opened them.
     press(&mut app, &[Red]);
-    assert_eq!(app.screen(), &Screen::Home);
+    assert_eq!(app.screen(), Screen::Home);
 }
 
 #[test]
 fn a_parental_pin_locks_series_above_the_limit_and_five_wrong_tries_wait() {
-    use settings::Row;
     let mut app = app();
     // Settings → Parental PIN (twelfth row): choose 1234 twice, with the
     // number keys, then with arrows and OK as on a remote without them.
     press(&mut app, &[Red]);
-    while app.settings_row() != Row::ParentalPin {
+    while app.settings_row() != SettingRow::ParentalPin {
         press(&mut app, &[Down]);
     }
     press(&mut app, &[Ok]);
@@ -740,7 +870,7 @@ fn a_parental_pin_locks_series_above_the_limit_and_five_wrong_tries_wait() {
     // The demo is TV-PG: lower the limit to TV-G, and leave.
     press(&mut app, &[Down, Left, Back]);
     assert_eq!(app.settings().parental.max["us-tv"], "TV-G");
-    assert_eq!(app.screen(), &Screen::Home);
+    assert_eq!(app.screen(), Screen::Home);
 
     // Now every demo series is locked: no preload on intent, OK asks.
     let series = app.focused_series().unwrap().clone();
@@ -771,19 +901,19 @@ fn a_parental_pin_locks_series_above_the_limit_and_five_wrong_tries_wait() {
     ));
     // While waiting even the right PIN does nothing; Back still closes.
     press(&mut app, &[Digit1, Digit2, Digit3, Digit4]);
-    assert_eq!(app.screen(), &Screen::Home);
+    assert_eq!(app.screen(), Screen::Home);
     assert!(app.pin_dialog().is_some());
     press(&mut app, &[Back]);
     assert_eq!(app.pin_dialog(), None);
     // A minute later, the right PIN opens the series (for this session).
     app.handle(Event::Tick(11 * INTENT_DWELL_MS + parental::WAIT_MS));
     press(&mut app, &[Ok, Digit1, Digit2, Digit3, Digit4]);
-    assert_eq!(app.screen(), &Screen::Series(series.id.clone()));
+    assert_eq!(app.screen(), Screen::Series(series.id.clone()));
     assert!(!app.parental_locked(&series));
 
     // Parental rows need the PIN before they change; the PIN turns it off.
     press(&mut app, &[Red]);
-    while app.settings_row() != Row::ParentalPin {
+    while app.settings_row() != SettingRow::ParentalPin {
         press(&mut app, &[Down]);
     }
     press(&mut app, &[Right]);
@@ -908,20 +1038,25 @@ fn the_spoken_ui_says_what_has_the_focus_in_the_ui_language() {
 
 #[test]
 fn the_first_run_screen_sets_text_size_and_spoken_ui_then_goes_home() {
-    use settings::Row;
     let mut app = App::new(History::default(), "en");
     app.welcome();
     assert!(app.first_run());
-    assert_eq!(app.screen(), &Screen::Settings);
-    assert_eq!(app.settings_rows(), &settings::WELCOME);
+    assert_eq!(app.screen(), Screen::Settings);
+    assert_eq!(
+        match app.top() {
+            ScreenState::Welcome(w) => w.rows(),
+            _ => &[],
+        },
+        &settings::WELCOME
+    );
     // Text size 150 %, high contrast on, spoken UI on, then Start.
     press(
         &mut app,
         &[Down, Right, Right, Down, Right, Down, Right, Down],
     );
-    assert_eq!(app.settings_row(), Row::Done);
+    assert_eq!(app.settings_row(), SettingRow::Done);
     let cmds = press(&mut app, &[Ok]);
-    assert_eq!(app.screen(), &Screen::Home);
+    assert_eq!(app.screen(), Screen::Home);
     assert!(!app.first_run());
     let saved = cmds
         .iter()
@@ -935,11 +1070,11 @@ fn the_first_run_screen_sets_text_size_and_spoken_ui_then_goes_home() {
     assert_eq!(saved.text_size, 150);
     // Not again once gone through; Back also leaves it.
     app.welcome();
-    assert_eq!(app.screen(), &Screen::Home);
+    assert_eq!(app.screen(), Screen::Home);
     let mut fresh = App::new(History::default(), "en");
     fresh.welcome();
     press(&mut fresh, &[Back]);
-    assert_eq!(fresh.screen(), &Screen::Home);
+    assert_eq!(fresh.screen(), Screen::Home);
     assert!(fresh.settings().welcomed);
 
     // At 150 % the series grid has 7 columns: Down moves by 7.
@@ -949,7 +1084,7 @@ fn the_first_run_screen_sets_text_size_and_spoken_ui_then_goes_home() {
         problem: None,
         expired: None,
     });
-    assert_eq!(app.grid_columns(), 7);
+    assert_eq!(app.ctx().grid_columns(), 7);
     press(&mut app, &[Ok, Down, Down]);
     assert_eq!(app.series_focus(), SeriesFocus::Episode(7));
 }
@@ -987,7 +1122,7 @@ fn unlock_commands(cmds: &[Command]) -> Vec<&UnlockCommand> {
 /// Home → The CEO's Secret → episode 9 (locked: 8 are free) → OK.
 fn to_locked_episode_9(app: &mut App) {
     press(app, &[Ok, Digit9, Ok]);
-    assert_eq!(app.screen(), &Screen::Locked("ceo-secret".into(), 9));
+    assert_eq!(app.screen(), Screen::Locked("ceo-secret".into(), 9));
 }
 
 #[test]
@@ -995,7 +1130,10 @@ fn coins_unlock_after_a_confirmation_once_and_the_episode_starts_by_itself() {
     let mut app = app();
     app.handle(entitlements(120, &[]));
     to_locked_episode_9(&mut app);
-    assert_eq!(app.locked_state().choice, paywall::LockedChoice::Coins);
+    assert_eq!(
+        app.locked_state().choice,
+        screens::locked::LockedChoice::Coins
+    );
     assert!(
         app.describe().contains("Unlock episode 9 for 49 coins"),
         "{}",
@@ -1024,7 +1162,7 @@ fn coins_unlock_after_a_confirmation_once_and_the_episode_starts_by_itself() {
     assert_eq!(app.coins(), Some(120));
     let cmds = app.handle(entitlements(71, &[9]));
     assert_eq!(played(&cmds), [("ceo-secret".to_string(), 9)]);
-    assert_eq!(app.screen(), &Screen::Player);
+    assert_eq!(app.screen(), Screen::Player);
     assert_eq!(app.coins(), Some(71));
     app.handle(Event::Unlock(UnlockReport::Purchased {
         series: "ceo-secret".into(),
@@ -1032,7 +1170,7 @@ fn coins_unlock_after_a_confirmation_once_and_the_episode_starts_by_itself() {
     }));
     // Back from the player: the page, no Locked screen in between.
     press(&mut app, &[Back]);
-    assert_eq!(app.screen(), &Screen::Series("ceo-secret".into()));
+    assert_eq!(app.screen(), Screen::Series("ceo-secret".into()));
 }
 
 #[test]
@@ -1042,7 +1180,10 @@ fn too_few_coins_says_so_and_points_at_the_phone() {
     to_locked_episode_9(&mut app);
     let cmds = press(&mut app, &[Ok]);
     assert!(unlock_commands(&cmds).is_empty());
-    assert_eq!(app.locked_state().choice, paywall::LockedChoice::Phone);
+    assert_eq!(
+        app.locked_state().choice,
+        screens::locked::LockedChoice::Phone
+    );
     assert_eq!(
         app.locked_message(),
         "Not enough coins: you have 20, this costs 49. Add coins on your phone."
@@ -1081,7 +1222,7 @@ fn pairing_shows_a_code_and_the_phones_purchase_plays_the_episode() {
     app.handle(Event::Unlock(UnlockReport::Paired));
     let cmds = app.handle(entitlements(71, &[9]));
     assert_eq!(played(&cmds), [("ceo-secret".to_string(), 9)]);
-    assert_eq!(app.screen(), &Screen::Player);
+    assert_eq!(app.screen(), Screen::Player);
 }
 
 #[test]
@@ -1110,7 +1251,7 @@ fn failures_are_explained_and_back_stops_pairing() {
     }));
     let cmds = press(&mut app, &[Back]);
     assert_eq!(unlock_commands(&cmds), [&UnlockCommand::StopPairing]);
-    assert_eq!(app.screen(), &Screen::Series("ceo-secret".into()));
+    assert_eq!(app.screen(), Screen::Series("ceo-secret".into()));
 
     // A revoked token: coins are no longer offered, what was bought stays.
     let mut app = self::app();
@@ -1121,7 +1262,10 @@ fn failures_are_explained_and_back_stops_pairing() {
         Failure::SignedOut,
     )));
     assert_eq!(app.coins(), None);
-    assert_eq!(app.locked_state().choice, paywall::LockedChoice::Phone);
+    assert_eq!(
+        app.locked_state().choice,
+        screens::locked::LockedChoice::Phone
+    );
     assert!(app.locked_message().starts_with("This TV was signed out."));
     assert!(app.playable(app.series("ceo-secret").unwrap(), 10));
 }
@@ -1178,19 +1322,19 @@ fn still_watching_is_asked_after_the_set_time_without_a_key_and_back_stops() {
     // Back stops: the series page, the episode's place kept.
     let cmds = press(&mut app, &[Back]);
     assert!(cmds.contains(&Command::Stop));
-    assert_eq!(app.screen(), &Screen::Series("ceo-secret".into()));
+    assert_eq!(app.screen(), Screen::Series("ceo-secret".into()));
     assert_eq!(app.still_watching(), None);
 }
 
 #[test]
 fn the_sleep_timer_fades_out_and_stops() {
     let mut app = app();
-    app.settings.still_watching_min = 0;
+    app.ctx.settings.still_watching_min = 0;
     press(&mut app, &[Ok, Ok]);
     app.handle(pb(&app, Playback::Started));
     // The sleep control is the last one: OK steps 15, 30, 60, 90, off.
     press(&mut app, &[Ok, Right, Right]);
-    assert_eq!(app.player().unwrap().control, Control::Sleep);
+    assert_eq!(app.player().unwrap().button, PlayerButton::Sleep);
     assert_eq!(app.describe(), "Sleep timer");
     press(&mut app, &[Ok]);
     assert_eq!(app.sleep_timer().map(|t| t.minutes), Some(15));
@@ -1198,12 +1342,12 @@ fn the_sleep_timer_fades_out_and_stops() {
     assert_eq!(app.sleep_label(), "Sleep in 15 min");
     let end = 15 * 60_000;
     assert!(
-        tick(&mut app, end - comfort::FADE_MS - 1)
+        tick(&mut app, end - sleep::FADE_MS - 1)
             .iter()
             .all(|c| !matches!(c, Command::Fade(_)))
     );
     // The last half minute fades in steps; the picture dims with it.
-    let cmds = tick(&mut app, end - comfort::FADE_MS / 2);
+    let cmds = tick(&mut app, end - sleep::FADE_MS / 2);
     assert!(cmds.contains(&Command::Fade(0.5)), "{cmds:?}");
     assert!((app.fade() - 0.5).abs() < 1e-9);
     let cmds = tick(&mut app, end);
@@ -1211,7 +1355,7 @@ fn the_sleep_timer_fades_out_and_stops() {
         cmds.contains(&Command::Stop) && cmds.contains(&Command::Fade(1.0)),
         "{cmds:?}"
     );
-    assert_eq!(app.screen(), &Screen::Series("ceo-secret".into()));
+    assert_eq!(app.screen(), Screen::Series("ceo-secret".into()));
     assert_eq!(app.toast(), Some("Stopped by the sleep timer"));
     assert_eq!(app.sleep_timer(), None);
 
@@ -1240,7 +1384,7 @@ fn continue_resumes_inside_the_episode_a_little_before_where_it_was_left() {
     // The grid shows it in progress; Continue (the Play button) resumes at
     // 8 - 3 s, and a rest on the button preloads from there too.
     assert_eq!(
-        app.history.progress("ceo-secret", 1),
+        app.history().progress("ceo-secret", 1),
         history::EpisodeProgress::InProgress(8.0 / 12.0)
     );
     press(&mut app, &[Up, Up, Up]);
@@ -1251,7 +1395,11 @@ fn continue_resumes_inside_the_episode_a_little_before_where_it_was_left() {
             url: app.series("ceo-secret").unwrap().episodes[0].streams[0]
                 .url
                 .clone(),
-            start_ms: 5_000
+            start_ms: 5_000,
+            subtitles: app.series("ceo-secret").unwrap().episodes[0]
+                .subtitles
+                .first()
+                .cloned(),
         }),
         "{cmds:?}"
     );
@@ -1291,24 +1439,24 @@ fn open_goes_where_the_viewers_keys_would_and_back_still_works() {
         episode: Some(3),
     });
     assert_eq!(played(&cmds), [("the-last-letter".to_string(), 3)]);
-    assert_eq!(app.screen(), &Screen::Player);
+    assert_eq!(app.screen(), Screen::Player);
     press(&mut app, &[Back]);
-    assert_eq!(app.screen(), &Screen::Series("the-last-letter".into()));
+    assert_eq!(app.screen(), Screen::Series("the-last-letter".into()));
     assert_eq!(app.series_focus(), SeriesFocus::Episode(2));
     press(&mut app, &[Back]);
-    assert_eq!(app.screen(), &Screen::Home);
+    assert_eq!(app.screen(), Screen::Home);
     // A locked one shows the Locked screen; an unknown series nothing.
     let cmds = app.handle(Event::Open {
         series: "ceo-secret".into(),
         episode: Some(9),
     });
     assert!(played(&cmds).is_empty());
-    assert_eq!(app.screen(), &Screen::Locked("ceo-secret".into(), 9));
+    assert_eq!(app.screen(), Screen::Locked("ceo-secret".into(), 9));
     app.handle(Event::Open {
         series: "no-such".into(),
         episode: None,
     });
-    assert_eq!(app.screen(), &Screen::Locked("ceo-secret".into(), 9));
+    assert_eq!(app.screen(), Screen::Locked("ceo-secret".into(), 9));
 }
 
 #[test]
@@ -1318,17 +1466,17 @@ fn seek_restarts_the_episode_on_screen_at_the_point_and_counts_stalls() {
         series: "the-last-letter".into(),
         episode: Some(1),
     });
-    let token = app.player().unwrap().token;
+    let id = app.player().unwrap().id;
     app.handle(Event::Playback {
-        token,
+        id,
         report: Playback::Started,
     });
     app.handle(Event::Playback {
-        token,
+        id,
         report: Playback::Buffering(true),
     });
     app.handle(Event::Playback {
-        token,
+        id,
         report: Playback::Buffering(true),
     });
     assert_eq!(app.player().unwrap().rebuffers, 1, "one stall, told twice");

@@ -1,15 +1,13 @@
-//! Faults injected into the network stack on purpose, for QA scenarios:
-//! "segment 3 fails once with 503, playback continues". A fault names a
-//! part of a URL and what happens to the next requests whose URL contains
-//! it: an HTTP status instead of the answer, a stall before it, a body cut
-//! short, or a slow body. They act in our fetcher, so they reach every
-//! request the process makes (catalog, playlists, segments, posters,
+//! Faults injected into the network stack on purpose, for QA scenarios
+//! (the `qa` feature: the box build has none): "segment 3 fails once with
+//! 503, playback continues". A fault names a part of a URL and what
+//! happens to the next requests whose URL contains it: an HTTP status
+//! instead of the answer, a stall before it, a body cut short, or a slow
+//! body. They act in our fetcher, so they reach every request of a network
+//! stack built with the plan (catalog, playlists, segments, posters,
 //! subtitles, the unlock API), on the demo or a partner's servers alike.
-//! Nothing is armed unless a QA run arms it; then each request costs one
-//! lock.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -50,62 +48,136 @@ pub struct Fired {
     pub fault: FaultKind,
 }
 
-static ARMED: AtomicBool = AtomicBool::new(false);
-static FAULTS: Mutex<Vec<Fault>> = Mutex::new(Vec::new());
-static FIRED: Mutex<Vec<Fired>> = Mutex::new(Vec::new());
-
 /// The most faults waiting, and remembered as fired: a scenario is outside
 /// input too.
 const MAX_WAITING: usize = 64;
 const MAX_FIRED: usize = 1024;
 
-/// Arms `fault` for the requests that follow. Beyond [`MAX_WAITING`]
-/// waiting faults, the oldest is dropped.
-pub fn inject(fault: Fault) {
-    let mut faults = FAULTS.lock().unwrap_or_else(|e| e.into_inner());
-    if faults.len() >= MAX_WAITING {
-        faults.remove(0);
-    }
-    if fault.times > 0 {
-        faults.push(fault);
-    }
-    ARMED.store(!faults.is_empty(), Ordering::Release);
+/// The faults a QA run arms, held by the network stack it builds (see
+/// `NetConfig::faults`): clones share one plan.
+#[derive(Debug, Clone, Default)]
+pub struct FaultPlan {
+    inner: Arc<Mutex<PlanState>>,
 }
 
-/// The faults that acted so far, oldest first.
-pub fn fired() -> Vec<Fired> {
-    FIRED.lock().unwrap_or_else(|e| e.into_inner()).clone()
+#[derive(Debug, Default)]
+struct PlanState {
+    waiting: Vec<Fault>,
+    fired: Vec<Fired>,
 }
 
-/// How many faults have acted so far (a QA check asks every tick).
-pub fn fired_count() -> usize {
-    FIRED.lock().unwrap_or_else(|e| e.into_inner()).len()
+impl FaultPlan {
+    fn lock(&self) -> std::sync::MutexGuard<'_, PlanState> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Arms `fault` for the requests that follow. Beyond [`MAX_WAITING`]
+    /// waiting faults, the oldest is dropped.
+    pub fn inject(&self, fault: Fault) {
+        let mut s = self.lock();
+        if s.waiting.len() >= MAX_WAITING {
+            s.waiting.remove(0);
+        }
+        if fault.times > 0 {
+            s.waiting.push(fault);
+        }
+    }
+
+    /// The faults that acted so far, oldest first.
+    pub fn fired(&self) -> Vec<Fired> {
+        self.lock().fired.clone()
+    }
+
+    /// How many faults have acted so far (a QA check asks every tick).
+    pub fn fired_count(&self) -> usize {
+        self.lock().fired.len()
+    }
+
+    /// The fault for a request to `url`, if one matches; spends one of its
+    /// times.
+    pub(crate) fn take(&self, url: &Url) -> Option<FaultKind> {
+        let mut s = self.lock();
+        let text = url.as_str();
+        let i = s
+            .waiting
+            .iter()
+            .position(|f| text.contains(&f.url_contains))?;
+        let kind = s.waiting[i].kind;
+        s.waiting[i].times -= 1;
+        if s.waiting[i].times == 0 {
+            s.waiting.remove(i);
+        }
+        if s.fired.len() < MAX_FIRED {
+            s.fired.push(Fired {
+                url: text.to_owned(),
+                fault: kind,
+            });
+        }
+        drop(s);
+        tracing::warn!(%url, fault = ?kind, "injected network fault");
+        Some(kind)
+    }
+
+    /// What the fault for `url`, if any, does to the request: an answer
+    /// instead of the network's, a wait, or how its body is shaped.
+    pub(crate) async fn apply(&self, url: &Url) -> Result<Shaping, u16> {
+        let mut shaping = Shaping::default();
+        match self.take(url) {
+            Some(FaultKind::Status(code)) => return Err(code),
+            Some(FaultKind::Stall(d)) => tokio::time::sleep(d).await,
+            Some(FaultKind::Truncate(n)) => shaping.cut_at = Some(n),
+            Some(FaultKind::SlowKbps(k)) => shaping.bytes_per_s = Some(u64::from(k.max(1)) * 125),
+            None => {}
+        }
+        Ok(shaping)
+    }
 }
 
-/// The fault for a request to `url`, if one matches; spends one of its times.
-pub(crate) fn take(url: &Url) -> Option<FaultKind> {
-    if !ARMED.load(Ordering::Acquire) {
-        return None;
+/// What an injected fault does to a body as it arrives.
+#[derive(Debug)]
+pub struct Shaping {
+    /// The connection breaks once this many bytes came.
+    cut_at: Option<u64>,
+    /// The body comes no faster than this.
+    bytes_per_s: Option<u64>,
+    since: std::time::Instant,
+}
+
+impl Default for Shaping {
+    fn default() -> Shaping {
+        Shaping {
+            cut_at: None,
+            bytes_per_s: None,
+            since: std::time::Instant::now(),
+        }
     }
-    let mut faults = FAULTS.lock().unwrap_or_else(|e| e.into_inner());
-    let text = url.as_str();
-    let i = faults.iter().position(|f| text.contains(&f.url_contains))?;
-    let kind = faults[i].kind;
-    faults[i].times -= 1;
-    if faults[i].times == 0 {
-        faults.remove(i);
+}
+
+impl Shaping {
+    /// From now on (the request went out).
+    pub fn start(&mut self) {
+        self.since = std::time::Instant::now();
     }
-    ARMED.store(!faults.is_empty(), Ordering::Release);
-    drop(faults);
-    let mut fired = FIRED.lock().unwrap_or_else(|e| e.into_inner());
-    if fired.len() < MAX_FIRED {
-        fired.push(Fired {
-            url: text.to_owned(),
-            fault: kind,
-        });
+
+    /// Whether `len` more bytes after `before` may pass, once they may:
+    /// `Err` with why the connection broke.
+    pub async fn pass(&self, before: u64, len: usize) -> Result<(), String> {
+        let after = before + len as u64;
+        if let Some(cut) = self.cut_at
+            && after > cut
+        {
+            return Err(format!(
+                "connection broken after {cut} bytes (injected fault)"
+            ));
+        }
+        if let Some(rate) = self.bytes_per_s {
+            let due = Duration::from_secs_f64(after as f64 / rate as f64);
+            if let Some(wait) = due.checked_sub(self.since.elapsed()) {
+                tokio::time::sleep(wait).await;
+            }
+        }
+        Ok(())
     }
-    tracing::warn!(%url, fault = ?kind, "injected network fault");
-    Some(kind)
 }
 
 #[cfg(test)]
@@ -115,20 +187,19 @@ mod tests {
     #[test]
     fn a_fault_acts_on_matching_requests_as_many_times_as_asked() {
         let url = |s: &str| Url::parse(s).unwrap();
-        inject(Fault {
+        let plan = FaultPlan::default();
+        plan.inject(Fault {
             url_contains: "/faults-test/seg-3".into(),
             kind: FaultKind::Status(503),
             times: 2,
         });
-        assert_eq!(take(&url("http://h/faults-test/seg-2.m4s")), None);
+        assert_eq!(plan.take(&url("http://h/faults-test/seg-2.m4s")), None);
         let seg3 = url("http://h/faults-test/seg-3.m4s");
-        assert_eq!(take(&seg3), Some(FaultKind::Status(503)));
-        assert_eq!(take(&seg3), Some(FaultKind::Status(503)));
-        assert_eq!(take(&seg3), None, "spent after two");
-        let fired: Vec<_> = fired()
-            .into_iter()
-            .filter(|f| f.url.contains("faults-test"))
-            .collect();
-        assert_eq!(fired.len(), 2);
+        assert_eq!(plan.take(&seg3), Some(FaultKind::Status(503)));
+        assert_eq!(plan.take(&seg3), Some(FaultKind::Status(503)));
+        assert_eq!(plan.take(&seg3), None, "spent after two");
+        assert_eq!(plan.fired().len(), 2);
+        // Another plan (another network stack) saw none of it.
+        assert_eq!(FaultPlan::default().fired_count(), 0);
     }
 }

@@ -15,8 +15,8 @@ use reqwest::header::{
 use url::Url;
 
 use super::cmcd::{CmcdData, CmcdMode};
+use super::config::{Limits, NetConfig, NetError};
 use super::policy::UrlPolicy;
-use super::{Limits, NetConfig, NetError};
 
 /// Per-episode network counters.
 #[derive(Debug, Default)]
@@ -170,7 +170,8 @@ impl Fetcher {
         let client = builder
             .build()
             .map_err(|e| NetError::Config(format!("HTTP client: {}", error_chain(&e))))?;
-        super::stack::count_client();
+        #[cfg(feature = "qa")]
+        super::counters::count_client();
         Ok(Fetcher { client, config })
     }
 
@@ -290,7 +291,7 @@ impl Fetcher {
         if let Some((offset, len)) = range {
             req = req.header(RANGE, format!("bytes={}-{}", offset, offset + len - 1));
         }
-        let (resp, shaping) = send(req, url).await?;
+        let (resp, shaping) = self.send(req, url).await?;
         let status = resp.status();
         if !status.is_success() {
             return Err(Attempt::Status(status));
@@ -347,7 +348,10 @@ impl Fetcher {
                     ))
                 })?;
             let Some(chunk) = chunk else { break };
-            shaping.pass(buf.len() as u64, chunk.len()).await?;
+            shaping
+                .pass(buf.len() as u64, chunk.len())
+                .await
+                .map_err(Attempt::Failed)?;
             stats.bytes.fetch_add(chunk.len() as u64, Ordering::Relaxed);
             if buf.len() + chunk.len() > max_bytes {
                 return Err(Attempt::TooLarge);
@@ -385,7 +389,7 @@ impl Fetcher {
             if let Some(date) = &held.last_modified {
                 req = req.header(IF_MODIFIED_SINCE, date);
             }
-            let (resp, shaping) = send(req, url).await?;
+            let (resp, shaping) = self.send(req, url).await?;
             let status = resp.status();
             if status == StatusCode::NOT_MODIFIED {
                 return Ok(Fetched::NotModified);
@@ -432,7 +436,7 @@ impl Fetcher {
                 req = req.header(*name, value);
             }
             let req = req.header(reqwest::header::ACCEPT, "application/json");
-            let (resp, shaping) = send(req, call.url).await?;
+            let (resp, shaping) = self.send(req, call.url).await?;
             let status = resp.status();
             if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
                 return Err(Attempt::Status(status));
@@ -472,7 +476,7 @@ impl Fetcher {
             .client
             .get(url.clone())
             .header(RANGE, format!("bytes=0-{}", head_len - 1));
-        let (mut resp, shaping) = send(req, url).await?;
+        let (mut resp, shaping) = self.send(req, url).await?;
         let status = resp.status();
         if !status.is_success() {
             return Err(Attempt::Status(status));
@@ -504,7 +508,10 @@ impl Fetcher {
                 })?;
             match chunk {
                 Some(c) => {
-                    shaping.pass(head.len() as u64, c.len()).await?;
+                    shaping
+                        .pass(head.len() as u64, c.len())
+                        .await
+                        .map_err(Attempt::Failed)?;
                     stats.bytes.fetch_add(c.len() as u64, Ordering::Relaxed);
                     head.extend_from_slice(&c);
                 }
@@ -662,67 +669,47 @@ fn check_range(asked: (u64, u64), got: (u64, u64, Option<u64>)) -> Result<u64, S
     Ok(end - start + 1)
 }
 
-/// Sends `req` for `url`, unless an injected fault answers for the network
-/// (see [`super::faults`]); the body is shaped as the fault says.
-async fn send(
-    req: reqwest::RequestBuilder,
-    url: &Url,
-) -> Result<(reqwest::Response, Shaping), Attempt> {
-    use super::faults::FaultKind;
-    let fault = super::faults::take(url);
-    let mut shaping = Shaping::default();
-    match fault {
-        Some(FaultKind::Status(code)) => {
-            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            return Err(Attempt::Status(status));
-        }
-        Some(FaultKind::Stall(d)) => tokio::time::sleep(d).await,
-        Some(FaultKind::Truncate(n)) => shaping.cut_at = Some(n),
-        Some(FaultKind::SlowKbps(k)) => shaping.bytes_per_s = Some(u64::from(k.max(1)) * 125),
-        None => {}
-    }
-    let resp = req.send().await.map_err(send_error)?;
-    shaping.since = std::time::Instant::now();
-    Ok((resp, shaping))
-}
+#[cfg(feature = "qa")]
+use super::faults::Shaping;
 
-/// What an injected fault does to a body as it arrives.
-struct Shaping {
-    /// The connection breaks once this many bytes came.
-    cut_at: Option<u64>,
-    /// The body comes no faster than this.
-    bytes_per_s: Option<u64>,
-    since: std::time::Instant,
-}
+/// Without the `qa` feature no fault shapes a body: nothing to check.
+#[cfg(not(feature = "qa"))]
+#[derive(Default)]
+struct Shaping;
 
-impl Default for Shaping {
-    fn default() -> Shaping {
-        Shaping {
-            cut_at: None,
-            bytes_per_s: None,
-            since: std::time::Instant::now(),
-        }
-    }
-}
-
+#[cfg(not(feature = "qa"))]
 impl Shaping {
-    /// `len` more bytes after `before` may pass, when they may.
-    async fn pass(&self, before: u64, len: usize) -> Result<(), Attempt> {
-        let after = before + len as u64;
-        if let Some(cut) = self.cut_at
-            && after > cut
-        {
-            return Err(Attempt::Failed(format!(
-                "connection broken after {cut} bytes (injected fault)"
-            )));
-        }
-        if let Some(rate) = self.bytes_per_s {
-            let due = Duration::from_secs_f64(after as f64 / rate as f64);
-            if let Some(wait) = due.checked_sub(self.since.elapsed()) {
-                tokio::time::sleep(wait).await;
-            }
-        }
+    fn start(&mut self) {}
+    async fn pass(&self, _before: u64, _len: usize) -> Result<(), String> {
         Ok(())
+    }
+}
+
+impl Fetcher {
+    /// Sends `req` for `url`, unless a fault a QA run injected answers for
+    /// the network (see [`super::faults`]); the body is shaped as it says.
+    async fn send(
+        &self,
+        req: reqwest::RequestBuilder,
+        url: &Url,
+    ) -> Result<(reqwest::Response, Shaping), Attempt> {
+        #[cfg(feature = "qa")]
+        let mut shaping = match &self.config.faults {
+            Some(plan) => plan.apply(url).await.map_err(|code| {
+                Attempt::Status(
+                    StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
+                )
+            })?,
+            None => Shaping::default(),
+        };
+        #[cfg(not(feature = "qa"))]
+        let mut shaping = {
+            let _ = url;
+            Shaping
+        };
+        let resp = req.send().await.map_err(send_error)?;
+        shaping.start();
+        Ok((resp, shaping))
     }
 }
 

@@ -9,6 +9,10 @@
 #[cfg(feature = "player")]
 pub mod cmcd;
 #[cfg(feature = "player")]
+mod config;
+#[cfg(feature = "qa")]
+mod counters;
+#[cfg(feature = "qa")]
 pub mod faults;
 #[cfg(feature = "player")]
 pub mod fetch;
@@ -19,7 +23,11 @@ pub mod policy;
 mod stack;
 
 #[cfg(feature = "player")]
+pub use config::{Limits, NetConfig, NetError, RetryPolicy};
+#[cfg(feature = "qa")]
+pub use counters::built;
+#[cfg(feature = "player")]
 pub use fetch::{ApiCall, ApiReply, FetchStats, Fetched, Fetcher, Opened, Validators};
 pub use policy::{PolicyError, UrlPolicy};
 #[cfg(feature = "player")]
-pub use stack::*;
+pub use stack::Net;

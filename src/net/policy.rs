@@ -140,6 +140,35 @@ impl UrlPolicy {
         p
     }
 
+    /// The policy for what the URL `text` names (a catalog's, or an
+    /// episode's given by hand), as [`UrlPolicy::following`] says, with
+    /// `text` itself checked against `configured` widened so.
+    pub fn for_origin(configured: UrlPolicy, text: &str) -> Result<UrlPolicy, PolicyError> {
+        let url = Url::parse(text).map_err(|e| PolicyError::Invalid {
+            url: text.to_owned(),
+            reason: e.to_string(),
+        })?;
+        let policy = UrlPolicy::following(&url, configured);
+        policy.check(&url)?;
+        Ok(policy)
+    }
+
+    /// The policy for several URLs given by hand: what each one's origin
+    /// allows, together.
+    pub fn for_origins(
+        configured: UrlPolicy,
+        urls: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Result<UrlPolicy, PolicyError> {
+        let mut policy = configured;
+        for url in urls {
+            let p = UrlPolicy::for_origin(configured, url.as_ref())?;
+            policy.allow_http |= p.allow_http;
+            policy.allow_loopback |= p.allow_loopback;
+            policy.allow_private |= p.allow_private;
+        }
+        Ok(policy)
+    }
+
     /// Whether an address a host name resolved to may be connected to.
     pub fn allows_ip(&self, ip: IpAddr) -> bool {
         match Network::of_ip(ip) {

@@ -9,7 +9,10 @@ use serde::Serialize;
 
 use std::sync::Arc;
 
-use super::{PlaybackError, Player, PlayerEvent, Qoe, next_preload_due};
+use super::{EpisodeId, PlaybackError, Player, PlayerEvent, Qoe, Start, next_preload_due};
+
+/// How often the position is read while an episode plays.
+const POLL: Duration = Duration::from_millis(250);
 use crate::webvtt::Track;
 
 /// How one episode ended: its counters, with the error if it failed.
@@ -24,7 +27,9 @@ pub struct BingeOptions {
 }
 
 /// Plays `urls` in order and calls `done` after each; true when every
-/// episode played to its end. An error stops the run: the player is gone.
+/// episode played to its end. `events` is where the player's reports come
+/// (the player was made with that channel's sender as its report sink).
+/// An error stops the run: the player is gone.
 pub fn play_all(
     player: &mut Player,
     events: &Receiver<PlayerEvent>,
@@ -33,9 +38,11 @@ pub fn play_all(
     mut done: impl FnMut(&str, &Outcome),
 ) -> Result<bool, PlaybackError> {
     let mut all_ended = true;
+    let mut id = EpisodeId(0);
     for (i, url) in urls.iter().enumerate() {
+        id = id.next();
         let next = urls.get(i + 1).filter(|_| options.preload);
-        let outcome = play_one(player, events, url, next, options.stuck_timeout)?;
+        let outcome = play_one(player, events, id, url, next, options.stuck_timeout)?;
         done(url, &outcome);
         all_ended &= outcome.is_ok();
     }
@@ -45,11 +52,12 @@ pub fn play_all(
 fn play_one(
     player: &mut Player,
     events: &Receiver<PlayerEvent>,
+    id: EpisodeId,
     url: &str,
     next: Option<&String>,
     stuck_timeout: Duration,
 ) -> Result<Outcome, PlaybackError> {
-    let id = player.play(url)?;
+    player.play(id, url, Start::Beginning)?;
     let stuck_after = stuck_timeout.max(Duration::from_secs(1));
     let mut last_progress = Instant::now();
     let mut last_position = None;
@@ -68,7 +76,7 @@ fn play_one(
         qoe
     };
     loop {
-        match events.recv_timeout(Duration::from_millis(500)) {
+        match events.recv_timeout(POLL) {
             Ok(ev) if ev.episode() != id => {}
             Ok(PlayerEvent::Ended { qoe, .. }) => return Ok(Ok(with_subtitles(qoe, &subtitles))),
             Ok(PlayerEvent::Error { error, qoe, .. }) => {
@@ -80,21 +88,6 @@ fn play_one(
                 Ok(track) => subtitles = Some((language, track)),
                 Err(why) => tracing::warn!(url, %why, "no subtitles"),
             },
-            Ok(PlayerEvent::Position {
-                position, duration, ..
-            }) => {
-                if let Some(from) = preload_from
-                    && let Some(next) = next
-                    && next_preload_due(position.saturating_sub(from), duration)
-                {
-                    preload_from = None;
-                    player.preload(next)?;
-                }
-                if last_position != Some(position) {
-                    last_position = Some(position);
-                    last_progress = Instant::now();
-                }
-            }
             Ok(PlayerEvent::FirstFrame {
                 since_play, start, ..
             }) => {
@@ -106,6 +99,20 @@ fn play_one(
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => {
                 return Err(PlaybackError::Config("the player stopped".into()));
+            }
+        }
+        // The position, read as the TV's shell reads it: on its own tick.
+        if let Some(p) = player.position().filter(|p| p.episode == id) {
+            if let Some(from) = preload_from
+                && let Some(next) = next
+                && next_preload_due(p.position.saturating_sub(from), p.duration)
+            {
+                preload_from = None;
+                player.preload(next, Start::Beginning)?;
+            }
+            if last_position != Some(p.position) {
+                last_position = Some(p.position);
+                last_progress = Instant::now();
             }
         }
         if last_progress.elapsed() > stuck_after {

@@ -4,7 +4,6 @@
 //! a preload could fail, or the feeder start the pipeline, between the
 //! player's check and its state change.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -38,17 +37,24 @@ struct Flags {
 pub struct Control {
     pipeline: gst::Pipeline,
     flags: Mutex<Flags>,
-    /// Running time of the prerolled video frame (u64::MAX: none yet).
-    preroll_rt_ns: Arc<AtomicU64>,
+    /// The video sink's notes: the running time of the prerolled frame.
+    /// Not in the flags: the sink writes it on its streaming thread while a
+    /// state change may hold the flags' lock. (It holds no pipeline: what
+    /// the pipeline's callbacks hold must not hold the pipeline.)
+    frames: Arc<super::pipeline::frames::Frames>,
     /// Wakes a preload feeder waiting for activation.
     pub activated: Notify,
 }
 
 impl Control {
-    pub fn new(pipeline: gst::Pipeline, active: bool, preroll_rt_ns: Arc<AtomicU64>) -> Control {
+    pub fn new(
+        pipeline: gst::Pipeline,
+        active: bool,
+        frames: Arc<super::pipeline::frames::Frames>,
+    ) -> Control {
         Control {
             pipeline,
-            preroll_rt_ns,
+            frames,
             flags: Mutex::new(Flags {
                 active,
                 ..Flags::default()
@@ -141,10 +147,12 @@ impl Control {
     /// the AAC priming), and a plain PLAYING would hold the first frame back
     /// by that much. Audio before the first frame (priming) is clipped.
     fn start_from_preroll(&self, f: &Flags) -> bool {
-        let rt = self.preroll_rt_ns.load(Ordering::SeqCst);
+        let Some(rt) = self.frames.lock().preroll_rt_ns else {
+            return false;
+        };
         let prerolled = self.pipeline.current_state() == gst::State::Paused
             && self.pipeline.pending_state() == gst::State::VoidPending;
-        if !f.started || f.paused || f.rebuffering || rt == u64::MAX || !prerolled {
+        if !f.started || f.paused || f.rebuffering || !prerolled {
             return false;
         }
         let clock = gst::SystemClock::obtain();

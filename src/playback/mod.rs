@@ -1,6 +1,8 @@
-//! The playback core: our own fetcher feeds bytes into
-//! `appsrc ! decodebin3`, video comes out scaled, as RGBA, to a [`FrameSink`]
-//! (or as GL textures on the GL path), and everything that happens is reported as [`PlayerEvent`]s.
+//! The playback core: our own fetcher ([`feeder`]) feeds bytes into
+//! `appsrc ! decodebin3` ([`pipeline`]), video comes out scaled, as RGBA,
+//! to a [`FrameSink`] (or as GL textures on the GL path), and everything
+//! that happens is reported as [`PlayerEvent`]s to the [`ReportSink`] the
+//! [`Player`]'s owner gives it. Episodes run under the owner's ids.
 
 pub mod abr;
 pub mod binge;
@@ -38,9 +40,20 @@ pub static CAT: std::sync::LazyLock<gst::DebugCategory> = std::sync::LazyLock::n
     )
 });
 
-/// Identifies one `play` call; events of an episode that was replaced carry
-/// the old id, so that a listener can drop them.
-pub type EpisodeId = u64;
+pub use crate::episode::EpisodeId;
+
+/// Where the player's reports go: called on the player's threads, returns
+/// at once (the shell queues them for its event loop; the CLI sends them
+/// down a channel).
+pub trait ReportSink: Send + Sync + 'static {
+    fn report(&self, event: PlayerEvent);
+}
+
+impl ReportSink for std::sync::mpsc::Sender<PlayerEvent> {
+    fn report(&self, event: PlayerEvent) {
+        let _ = self.send(event);
+    }
+}
 
 /// How the player is set up. The defaults suit a TV box.
 #[derive(Debug, Clone)]
@@ -72,7 +85,7 @@ pub struct PlayerConfig {
     pub preload_bytes: u64,
     /// No new frame for this long while data is missing counts as a rebuffer.
     pub stall_threshold: Duration,
-    /// How often Position events are sent.
+    /// How often the monitor reads the position (for buffer levels).
     pub position_interval: Duration,
     /// The GL path: once the UI's renderer shares its GL context here,
     /// video goes to the frame sink as textures ([`FrameSink::gl_frame`]);
@@ -108,7 +121,8 @@ impl Default for PlayerConfig {
 /// first frame, where the two compete for the CPU while this one's decoder
 /// fills its pipeline (a first episode's opening frames then came late and
 /// were dropped), and by then the previous episode's pipeline is gone (two
-/// in memory at most, not three).
+/// in memory at most, not three). The app core waits as long
+/// (`NEXT_PRELOAD_AFTER_MS` of its player screen).
 pub const NEXT_PRELOAD_AFTER: Duration = Duration::from_secs(1);
 
 /// Whether the next episode is due for preloading once this one has played
@@ -137,7 +151,9 @@ pub struct RgbaFrame<'a> {
 }
 
 /// Receives video frames on GStreamer's streaming thread. Implementations
-/// copy at most once (into a UI image) and return quickly.
+/// copy at most once (into a UI image) and return quickly. Frames carry
+/// their episode's id; a frame of an episode older than one already shown
+/// (a replaced episode's last, in flight) is to be dropped.
 pub trait FrameSink: Send + Sync + 'static {
     fn frame(&self, episode: EpisodeId, frame: &RgbaFrame<'_>);
 
@@ -258,11 +274,6 @@ pub enum PlayerEvent {
     },
     /// 0 when playback stalls for lack of data, 100 when it resumes.
     Buffering { episode: EpisodeId, percent: u8 },
-    Position {
-        episode: EpisodeId,
-        position: Duration,
-        duration: Option<Duration>,
-    },
     /// The episode's HLS subtitle rendition loaded: its cues in media time
     /// (0 at the first frame), or why it cannot be shown. The episode plays
     /// on either way.
@@ -288,7 +299,6 @@ impl PlayerEvent {
         match self {
             PlayerEvent::FirstFrame { episode, .. }
             | PlayerEvent::Buffering { episode, .. }
-            | PlayerEvent::Position { episode, .. }
             | PlayerEvent::Subtitles { episode, .. }
             | PlayerEvent::Ended { episode, .. }
             | PlayerEvent::Error { episode, .. } => *episode,

@@ -1,18 +1,19 @@
-//! The public player: one episode playing at a time, the next one
-//! preloaded beside it, events on a channel.
+//! The public player: one episode playing at a time under its owner's id,
+//! the next one preloaded beside it, reports to the owner's sink, the
+//! position read on demand.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use gstreamer as gst;
 use url::Url;
 
 use super::abr::BandwidthEstimator;
 use super::pipeline::{Episode, EpisodeDeps};
-use super::{EpisodeId, FrameSink, PlaybackError, PlayerConfig, PlayerEvent, Start};
+use super::{EpisodeId, FrameSink, PlaybackError, PlayerConfig, ReportSink, Start};
 use crate::net::Net;
 
 struct Preload {
@@ -20,6 +21,14 @@ struct Preload {
     /// Where in the episode it starts (a resume point).
     start: Start,
     episode: Episode,
+}
+
+/// Where the episode on screen is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Position {
+    pub episode: EpisodeId,
+    pub position: Duration,
+    pub duration: Option<Duration>,
 }
 
 pub struct Player {
@@ -30,18 +39,18 @@ pub struct Player {
     /// Tears down replaced episodes off the caller's thread, so a switch
     /// does not wait for the old pipeline to stop.
     reaper: Option<(Sender<Episode>, JoinHandle<()>)>,
-    next_id: EpisodeId,
     prewarm: Option<JoinHandle<()>>,
 }
 
 impl Player {
-    /// Creates a player fetching through `net`, and the channel its events
-    /// arrive on.
+    /// Creates a player fetching through `net`, its frames to `frames`, its
+    /// reports to `reports`.
     pub fn new(
         config: PlayerConfig,
         net: &Net,
         frames: Arc<dyn FrameSink>,
-    ) -> Result<(Player, Receiver<PlayerEvent>), PlaybackError> {
+        reports: Arc<dyn ReportSink>,
+    ) -> Result<Player, PlaybackError> {
         gst::init().map_err(|e| PlaybackError::Config(format!("GStreamer init: {e}")))?;
         super::restrict_registry();
         // Plugin loading overlaps whatever the caller does before the first play.
@@ -58,28 +67,23 @@ impl Player {
                 }
             })
             .map_err(|e| PlaybackError::Config(format!("reaper thread: {e}")))?;
-        let (tx, rx) = mpsc::channel();
         let deps = EpisodeDeps {
             net: net.clone(),
             frames_out: frames,
-            events: tx,
+            reports,
             starving: Arc::new(AtomicBool::new(false)),
             live: Arc::new(AtomicUsize::new(0)),
             bandwidth: Arc::new(Mutex::new(BandwidthEstimator::new(config.initial_bitrate))),
             cmcd_session: crate::net::cmcd::new_session_id(),
         };
-        Ok((
-            Player {
-                config,
-                deps,
-                current: None,
-                preload: None,
-                reaper: Some((reap_tx, reaper)),
-                next_id: 1,
-                prewarm,
-            },
-            rx,
-        ))
+        Ok(Player {
+            config,
+            deps,
+            current: None,
+            preload: None,
+            reaper: Some((reap_tx, reaper)),
+            prewarm,
+        })
     }
 
     pub fn config(&self) -> &PlayerConfig {
@@ -99,21 +103,11 @@ impl Player {
         }
     }
 
-    fn new_id(&mut self) -> EpisodeId {
-        let id = self.next_id;
-        self.next_id += 1;
-        id
-    }
-
-    /// Stops whatever plays and starts `url`: at once from its preroll if it
-    /// was preloaded. A URL the policy refuses is an error here, with no
-    /// events; every later failure arrives as [`PlayerEvent::Error`].
-    pub fn play(&mut self, url: &str) -> Result<EpisodeId, PlaybackError> {
-        self.play_at(url, Start::Beginning)
-    }
-
-    /// [`Player::play`] from a point in the episode (see [`Start`]).
-    pub fn play_at(&mut self, url: &str, start: Start) -> Result<EpisodeId, PlaybackError> {
+    /// Stops whatever plays and starts `url` under `id`: at once from its
+    /// preroll if it was preloaded (from the same start). A URL the policy
+    /// refuses is an error here, with no events; every later failure
+    /// arrives as [`super::PlayerEvent::Error`].
+    pub fn play(&mut self, id: EpisodeId, url: &str, start: Start) -> Result<(), PlaybackError> {
         let requested_at = Instant::now();
         let url = self.deps.net.policy().parse(url)?;
         if let Some(warming) = self.prewarm.take() {
@@ -124,11 +118,10 @@ impl Player {
         let preload = self.preload.take();
         match preload {
             Some(p) if p.url == url && p.start == start => {
-                if p.episode.activate(requested_at, previous_end) {
-                    let id = p.episode.id;
+                if p.episode.activate(id, requested_at, previous_end) {
                     self.current = Some(p.episode);
                     self.reap(previous);
-                    return Ok(id);
+                    return Ok(());
                 }
                 // The preload failed: start afresh, the network may be back.
                 self.reap(Some(p.episode));
@@ -137,30 +130,23 @@ impl Player {
             other => self.reap(other.map(|p| p.episode)),
         }
         self.reap(previous);
-        let id = self.new_id();
         let episode = Episode::start(
-            id,
+            Some(id),
             url,
             start,
             &self.config,
             self.deps.clone(),
-            false,
             requested_at,
         )?;
         episode.set_previous_end(previous_end);
         self.current = Some(episode);
-        Ok(id)
+        Ok(())
     }
 
-    /// Prepares `url` to play next: fetches its start within
-    /// `preload_bytes` and prerolls it. Replaces any other preload.
-    pub fn preload(&mut self, url: &str) -> Result<(), PlaybackError> {
-        self.preload_at(url, Start::Beginning)
-    }
-
-    /// [`Player::preload`] from `start` into the episode: what
-    /// [`Player::play_at`] with the same start then plays at once.
-    pub fn preload_at(&mut self, url: &str, start: Start) -> Result<(), PlaybackError> {
+    /// Prepares `url` to play next from `start`: fetches its start within
+    /// `preload_bytes` and prerolls it, silently; [`Player::play`] of the
+    /// same URL and start then shows it at once. Replaces any other preload.
+    pub fn preload(&mut self, url: &str, start: Start) -> Result<(), PlaybackError> {
         let url = self.deps.net.policy().parse(url)?;
         if self
             .preload
@@ -171,14 +157,12 @@ impl Player {
         }
         let old = self.preload.take();
         self.reap(old.map(|p| p.episode));
-        let id = self.new_id();
         let episode = Episode::start(
-            id,
+            None,
             url.clone(),
             start,
             &self.config,
             self.deps.clone(),
-            true,
             Instant::now(),
         )?;
         self.preload = Some(Preload {
@@ -221,8 +205,20 @@ impl Player {
         }
     }
 
+    /// The episode playing, if any.
     pub fn current(&self) -> Option<EpisodeId> {
-        self.current.as_ref().map(|e| e.id)
+        self.current.as_ref().map(|e| e.id())
+    }
+
+    /// Where the episode playing is, read from its pipeline now.
+    pub fn position(&self) -> Option<Position> {
+        let episode = self.current.as_ref()?;
+        let (position, duration) = episode.position()?;
+        Some(Position {
+            episode: episode.id(),
+            position,
+            duration,
+        })
     }
 
     /// Episodes (playing, preloaded, or being torn down) whose pipelines

@@ -3,7 +3,7 @@
 //! (the first frame came too late, the episode stalled, playback failed
 //! where it was to play).
 
-use crate::app::{App, Phase, Screen};
+use crate::app::{App, Phase, Screen, ScreenState};
 
 use super::scenario::{Expect, ScreenName};
 
@@ -19,7 +19,7 @@ pub enum Verdict {
 /// What the app shows and did, as far as expectations ask.
 pub struct Seen<'a> {
     pub app: &'a App,
-    pub played: &'a crate::tv::effects::Played,
+    pub played: &'a crate::tv::observe::Played,
     pub cues: &'a [crate::view::subtitles::ShownCue],
     pub faults_fired: usize,
     pub rss_kib: Option<u64>,
@@ -38,10 +38,10 @@ fn screen_name(screen: &Screen) -> ScreenName {
 impl Seen<'_> {
     /// The series and episode on screen, where there is one.
     fn on_screen(&self) -> (Option<&str>, Option<u32>) {
-        match self.app.screen() {
-            Screen::Series(s) => (Some(s), None),
-            Screen::Locked(s, n) => (Some(s), Some(*n)),
-            Screen::Player => match self.app.player() {
+        match self.app.top() {
+            ScreenState::Series(s) => (Some(&s.id), None),
+            ScreenState::Locked(l) => (Some(&l.series), Some(l.number)),
+            ScreenState::Player(_) => match self.app.player() {
                 Some(p) => (Some(&p.series), Some(p.episode)),
                 None => (None, None),
             },
@@ -54,7 +54,7 @@ impl Seen<'_> {
         let app = self.app;
         let mut parts = vec![format!(
             "screen={}",
-            serde_json::to_value(screen_name(app.screen()))
+            serde_json::to_value(screen_name(&app.screen()))
                 .ok()
                 .and_then(|v| v.as_str().map(str::to_owned))
                 .unwrap_or_default()
@@ -71,7 +71,7 @@ impl Seen<'_> {
                 Phase::Loading => "loading".to_owned(),
                 Phase::Playing if p.paused => "paused".to_owned(),
                 Phase::Playing => "playing".to_owned(),
-                Phase::Failed(why) => format!("failed ({why})"),
+                Phase::Failed(panel) => format!("failed ({})", panel.message),
             };
             parts.push(format!("phase={phase}"));
             parts.push(format!("position_ms={}", p.position_ms));
@@ -93,11 +93,8 @@ impl Seen<'_> {
 /// Whether `e` holds in what is `seen`.
 pub fn judge(e: &Expect, seen: &Seen) -> Verdict {
     let app = seen.app;
-    let player = app.player().filter(|_| app.screen() == &Screen::Player);
-    let failed = player.and_then(|p| match &p.phase {
-        Phase::Failed(why) => Some(why.clone()),
-        _ => None,
-    });
+    let player = app.player().filter(|_| app.screen() == Screen::Player);
+    let failed = player.and_then(|p| p.failed().map(|panel| panel.message.clone()));
     // An episode that fails where it was to play cannot come right.
     let wants_play = e.playing == Some(true)
         || e.position_ms.is_some()
@@ -147,7 +144,7 @@ pub fn judge(e: &Expect, seen: &Seen) -> Verdict {
     let home_settled = app.catalog().is_some() || app.notice().is_some();
     let holds = e
         .screen
-        .is_none_or(|s| s == screen_name(app.screen()) && (s != ScreenName::Home || home_settled))
+        .is_none_or(|s| s == screen_name(&app.screen()) && (s != ScreenName::Home || home_settled))
         && e.focused
             .as_ref()
             .is_none_or(|f| contains(&app.describe(), f))
@@ -200,7 +197,7 @@ mod tests {
             screen: Some(ScreenName::Home),
             ..Expect::default()
         };
-        let played = crate::tv::effects::Played::default();
+        let played = crate::tv::observe::Played::default();
         let seen = Seen {
             app,
             played: &played,

@@ -18,11 +18,13 @@ use slint::ComponentHandle;
 pub mod compare;
 pub mod expect;
 pub mod launcher;
+pub mod process;
 pub mod scenario;
 
 use crate::app::{Event, Phase, Playback, Screen};
 use crate::input::Action;
-use crate::tv::{Session, Shell, TvError, TvOptions};
+use crate::net::faults::FaultPlan;
+use crate::tv::{Session, Shell, ShellHandle, TvError, TvOptions};
 use crate::view::STAGE;
 use crate::view::headless::{Headless, HeadlessPlatform};
 
@@ -141,7 +143,7 @@ pub struct QaReport {
     /// Resident memory at each `rss` step, KiB.
     pub rss_kib: Vec<(String, u64)>,
     /// Memory, threads and open files at each `sample` step.
-    pub samples: Vec<crate::soak::Sample>,
+    pub samples: Vec<process::Sample>,
     /// The screen at the end: loading, home, series, player or locked.
     pub screen: String,
     /// The notice line at the end (offline catalog, ...), if any.
@@ -217,14 +219,7 @@ impl Surface {
     }
 }
 
-/// Resident set size of this process, KiB.
-pub fn rss_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
+pub use process::rss_kib;
 
 struct Runner {
     steps: Vec<Step>,
@@ -238,7 +233,9 @@ struct Runner {
     deadline: Instant,
     /// The scenario step running, and since when.
     scenario_step: Option<(usize, Instant)>,
-    observer: crate::tv::Observer,
+    observer: crate::tv::observe::Observer,
+    /// The faults this run injects into its network stack.
+    faults: FaultPlan,
 }
 
 /// Runs `steps` against the app headless; fails naming the step that did
@@ -264,14 +261,21 @@ pub fn run_steps(
     display: bool,
     failure_shot: Option<&Path>,
 ) -> Result<(QaReport, Option<Failure>), QaError> {
+    let faults = FaultPlan::default();
+    let options = &{
+        let mut o = options.clone();
+        o.net.faults = Some(faults.clone());
+        o
+    };
     let keymap = crate::tv::load_keymap(options)?;
+    let handle = ShellHandle::default();
     let headless = if display {
-        crate::tv::open_display(options, keymap.clone())?;
+        crate::tv::open_display(options, keymap.clone(), handle.clone())?;
         None
     } else {
         Some(HeadlessPlatform::install(STAGE.0 as u32, STAGE.1 as u32).map_err(QaError::Headless)?)
     };
-    let session = Session::start(options, keymap, STAGE.1 as u32)?;
+    let session = Session::start(options, keymap, handle, STAGE.1 as u32)?;
     let ui = session.ui();
     slint::ComponentHandle::show(&ui).map_err(TvError::ui("cannot show the UI"))?;
     if display {
@@ -293,6 +297,7 @@ pub fn run_steps(
         deadline: Instant::now() + timeout,
         scenario_step: None,
         observer: session.observer(),
+        faults,
     }));
 
     let started = session.started;
@@ -311,7 +316,7 @@ pub fn run_steps(
             let Ok(s) = shell.try_borrow() else {
                 return;
             };
-            let home = s.app().catalog().is_some() && s.app().screen() == &Screen::Home;
+            let home = s.app().catalog().is_some() && s.app().screen() == Screen::Home;
             if home && r.report.home_drawn_ms.is_none() {
                 r.report.home_drawn_ms = Some(started.elapsed().as_millis() as u64);
             }
@@ -349,19 +354,25 @@ pub fn run_steps(
     slint::run_event_loop().map_err(QaError::EventLoop)?;
     drop(timer);
     let ui = session.ui();
-    let api = ui.global::<crate::view::Api>();
-    let screen = format!("{:?}", api.get_screen()).to_lowercase();
-    let notice = Some(api.get_notice().to_string()).filter(|n| !n.is_empty());
-    let subtitle_note = Some(api.get_subtitle_note().to_string()).filter(|n| !n.is_empty());
+    let state = ui.global::<crate::view::AppState>();
+    let screen = format!("{:?}", state.get_page()).to_lowercase();
+    let notice = Some(state.get_notice().to_string()).filter(|n| !n.is_empty());
+    let subtitle_note = Some(
+        ui.global::<crate::view::PlayerPage>()
+            .get_subtitle_note()
+            .to_string(),
+    )
+    .filter(|n| !n.is_empty());
     let (coins, locked_message) = {
         let s = session.shell.borrow();
         let message = s.app().locked_message();
         (s.app().coins(), Some(message).filter(|m| !m.is_empty()))
     };
     let gl_frames = session.gl_frames_shown();
-    let played = session.played();
-    let speech = session.spoken();
-    let subtitle_cues = session.subtitle_cues();
+    let observer = session.observer();
+    let played = observer.played_so_far();
+    let speech = observer.spoken();
+    let subtitle_cues = observer.subtitle_cues();
     session.finish();
     let mut r = runner.borrow_mut();
     (r.report.net_runtimes, r.report.http_clients) = crate::net::built();
@@ -376,7 +387,7 @@ pub fn run_steps(
     r.report.subtitle_note = subtitle_note;
     r.report.coins = coins;
     r.report.locked_message = locked_message;
-    r.report.faults = crate::net::faults::fired();
+    r.report.faults = r.faults.fired();
     if let Some((_, since)) = r.scenario_step.filter(|_| r.error.is_none()) {
         r.report.step_ms.push(since.elapsed().as_millis() as u64);
     }
@@ -418,21 +429,21 @@ fn advance(r: &mut Runner, shell: &Rc<RefCell<Shell>>, surface: &Surface) -> Res
                 let done = match ready {
                     Ready::Home => {
                         app.catalog().is_some()
-                            && app.screen() == &Screen::Home
+                            && app.screen() == Screen::Home
                             && s.view().posters_pending() == 0
                     }
                     Ready::Posters => s.view().posters_pending() == 0,
                     Ready::PlayingMs(ms) => match app.player() {
                         Some(p) if p.phase == Phase::Playing => p.position_ms >= ms,
                         Some(p) => {
-                            if let Phase::Failed(why) = &p.phase {
-                                return Err(format!("playback failed: {why}"));
+                            if let Phase::Failed(panel) = &p.phase {
+                                return Err(format!("playback failed: {}", panel.message));
                             }
                             false
                         }
                         None => false,
                     },
-                    Ready::Pairing => match &app.locked_state().pairing {
+                    Ready::Pairing => match app.locked().and_then(|l| l.pairing.as_ref()) {
                         Some(p) => {
                             use std::io::Write;
                             let line = serde_json::json!({ "pairing": {
@@ -447,9 +458,7 @@ fn advance(r: &mut Runner, shell: &Rc<RefCell<Shell>>, surface: &Surface) -> Res
                         }
                         None => false,
                     },
-                    Ready::Answered => {
-                        matches!(app.screen(), Screen::Locked(..)) && !app.locked_state().waiting
-                    }
+                    Ready::Answered => app.locked().is_some_and(|l| !l.waiting),
                 };
                 if !done {
                     return Ok(());
@@ -471,8 +480,8 @@ fn advance(r: &mut Runner, shell: &Rc<RefCell<Shell>>, surface: &Surface) -> Res
                 return Ok(());
             }
             Step::Inject(report) => {
-                let token = s.app().player().map_or(0, |p| p.token);
-                s.handle(crate::tv::Input::App(Event::Playback { token, report }));
+                let id = s.app().player().map(|p| p.id).unwrap_or_default();
+                s.handle(crate::tv::Input::App(Event::Playback { id, report }));
             }
             Step::Shot(path) => {
                 drop(s);
@@ -496,7 +505,7 @@ fn advance(r: &mut Runner, shell: &Rc<RefCell<Shell>>, surface: &Surface) -> Res
                 s.handle(crate::tv::Input::App(Event::Open { series, episode }));
             }
             Step::Seek(ms) => {
-                if s.app().screen() != &Screen::Player {
+                if s.app().screen() != Screen::Player {
                     return Err("seek: no episode on screen".into());
                 }
                 s.handle(crate::tv::Input::App(Event::Seek(ms)));
@@ -505,16 +514,16 @@ fn advance(r: &mut Runner, shell: &Rc<RefCell<Shell>>, surface: &Surface) -> Res
                 let settings = scenario::patched(s.app().settings(), &patch)?;
                 s.handle(crate::tv::Input::App(Event::Settings(Box::new(settings))));
             }
-            Step::Fault(fault) => crate::net::faults::inject(fault),
+            Step::Fault(fault) => r.faults.inject(fault),
             Step::Expect { expect, timeout } => {
                 let until = *r.expect_until.get_or_insert(Instant::now() + timeout);
-                let played = r.observer.played();
+                let played = r.observer.played_so_far();
                 let cues = r.observer.subtitle_cues();
                 let seen = expect::Seen {
                     app: s.app(),
                     played: &played,
                     cues: &cues,
-                    faults_fired: crate::net::faults::fired_count(),
+                    faults_fired: r.faults.fired_count(),
                     rss_kib: rss_kib(),
                 };
                 match expect::judge(&expect, &seen) {
@@ -561,7 +570,7 @@ fn advance(r: &mut Runner, shell: &Rc<RefCell<Shell>>, surface: &Surface) -> Res
             }
             Step::Sample => {
                 let n = r.report.samples.len() + 1;
-                let sample = crate::soak::Sample::now(n).ok_or("cannot read /proc/self")?;
+                let sample = process::Sample::now(n).ok_or("cannot read /proc/self")?;
                 r.report.samples.push(sample);
             }
         }

@@ -8,7 +8,7 @@ use crate::app::Event;
 use crate::catalog::{CatalogConfig, CatalogLoader, LoadedFrom};
 use crate::net::Net;
 
-use super::shell::{Input, post};
+use super::shell::{Input, ShellHandle};
 
 /// How often the catalog is fetched again while the app runs.
 const CATALOG_REFRESH: Duration = Duration::from_secs(30 * 60);
@@ -22,13 +22,10 @@ fn expired(catalog: &crate::catalog::Catalog) -> Option<String> {
     Some(at.format("%Y-%m-%d").to_string())
 }
 
-fn post_event(event: Event) {
-    post(Input::App(event));
-}
-
 /// Shows the cached catalog at once, then the network's, then checks again
 /// every [`CATALOG_REFRESH`].
-pub async fn keep_catalog_fresh(config: CatalogConfig, net: Net) {
+pub async fn keep_catalog_fresh(config: CatalogConfig, net: Net, shell: ShellHandle) {
+    let post_event = |event: Event| shell.post(Input::App(event));
     let loader = match CatalogLoader::new(config, net) {
         Ok(l) => l,
         Err(e) => {

@@ -5,24 +5,27 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::app::Event;
 use crate::input::Keymap;
 use crate::view::AppWindow;
 use crate::view::video::VideoSink;
 
-use super::shell::{Input, deliver};
+use super::shell::ShellHandle;
 use super::{TvError, TvOptions};
 
 /// Makes the board profile's display backend and renderer Slint's (or
 /// Slint's own choice if they cannot start); `keymap` reads remote keys
-/// that arrive as raw input events.
-pub fn open_display(options: &TvOptions, keymap: Keymap) -> Result<(), TvError> {
+/// that arrive as raw input events, posted to `shell`.
+pub fn open_display(
+    options: &TvOptions,
+    keymap: Keymap,
+    shell: ShellHandle,
+) -> Result<(), TvError> {
     let slint = options
         .board
         .as_ref()
         .map(|b| b.board.slint.clone())
         .unwrap_or_default();
-    select_backend(keymap, &slint)
+    select_backend(keymap, shell, &slint)
 }
 
 /// The profile's backend and renderer unless SLINT_BACKEND says otherwise;
@@ -91,52 +94,12 @@ pub fn systemd_watchdog() -> Option<slint::Timer> {
 }
 
 #[cfg(target_os = "linux")]
-fn select_backend(keymap: Keymap, choice: &crate::platform::SlintChoice) -> Result<(), TvError> {
-    use crate::input::repeat::Repeater;
-    use input::event::KeyboardEvent;
-    use input::event::keyboard::{KeyState, KeyboardEventTrait};
-    use std::cell::RefCell;
-    use std::rc::Rc;
-    use std::time::{Duration, Instant};
-    // libinput sends no key repeats: a held arrow repeats on a timer that
-    // runs only while it is held.
-    let repeater = Rc::new(RefCell::new(Repeater::new(keymap.repeat())));
-    let timer = Rc::new(slint::Timer::default());
-    let tick = Duration::from_millis(keymap.repeat().interval_ms.min(50));
-    // Remotes send codes XKB has no name for (KEY_OK, colour keys): on
-    // linuxkms they are read here, raw, before Slint's own key handling.
-    let hook = move |event: &input::Event| -> bool {
-        let input::Event::Keyboard(KeyboardEvent::Key(key)) = event else {
-            return false;
-        };
-        let Some(action) = keymap.evdev(key.key()) else {
-            return false;
-        };
-        if key.key_state() == KeyState::Pressed {
-            deliver(Input::App(Event::Action(action)));
-            if repeater
-                .borrow_mut()
-                .press(key.key(), action, Instant::now())
-            {
-                let r = repeater.clone();
-                timer.start(slint::TimerMode::Repeated, tick, move || {
-                    let due = r.borrow_mut().due(Instant::now());
-                    if let Some(action) = due {
-                        deliver(Input::App(Event::Action(action)));
-                    }
-                });
-            } else {
-                timer.stop();
-            }
-        } else {
-            repeater.borrow_mut().release(key.key());
-            if !repeater.borrow().holding() {
-                timer.stop();
-            }
-        }
-        true
-    };
-    let hook = std::rc::Rc::new(hook);
+fn select_backend(
+    keymap: Keymap,
+    shell: ShellHandle,
+    choice: &crate::platform::SlintChoice,
+) -> Result<(), TvError> {
+    let hook = std::rc::Rc::new(super::input::libinput_hook(keymap, shell));
     let with_hook = |s: slint::BackendSelector| {
         let hook = hook.clone();
         s.with_libinput_event_hook(move |e| hook(e))
@@ -154,7 +117,11 @@ fn select_backend(keymap: Keymap, choice: &crate::platform::SlintChoice) -> Resu
 }
 
 #[cfg(not(target_os = "linux"))]
-fn select_backend(_keymap: Keymap, choice: &crate::platform::SlintChoice) -> Result<(), TvError> {
+fn select_backend(
+    _keymap: Keymap,
+    _shell: ShellHandle,
+    choice: &crate::platform::SlintChoice,
+) -> Result<(), TvError> {
     selector(choice)
         .select()
         .or_else(|_| slint::BackendSelector::new().select())

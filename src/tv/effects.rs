@@ -1,48 +1,47 @@
-//! The TV's effects: the app core's commands carried out with the player,
-//! the video sink, the history writer and the event loop.
+//! The TV's effects, the only place with I/O: the app core's commands
+//! carried out with the player, the video sink, the store writer, the
+//! speaker, the unlock service and the loaders of posters and subtitle
+//! files; the player's reports turned into app events.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
 use std::thread::JoinHandle;
 
 use crate::app::history::History;
 use crate::app::settings::{SETTINGS_FILE, Settings};
-use crate::app::{Command, Event, PlayToken, Playback};
+use crate::app::subtitles::{LoadedSubtitles, SubtitleSource};
+use crate::app::{Command, Event, Playback};
+use crate::catalog::model::SubtitleTrack;
+use crate::episode::EpisodeId;
 use crate::net::Net;
-use crate::playback::{EpisodeId, Player, PlayerConfig, PlayerEvent};
+use crate::playback::{Player, PlayerConfig, PlayerEvent, ReportSink};
 use crate::store::Store;
 use crate::view::video::VideoSink;
 
-use super::shell::{Effects, Input, post};
-
-/// What the episodes of a session did (QA, benches).
-#[derive(Debug, Default, Clone)]
-pub struct Played {
-    /// Play command to first frame of each episode started, ms.
-    pub first_frame_ms: Vec<f64>,
-    /// The audio language each episode that ended played in.
-    pub audio_languages: Vec<Option<String>>,
-    /// Where in its episode each play command started, ms (resuming).
-    pub start_ms: Vec<u64>,
-}
-
-pub type PlayedLog = Arc<std::sync::Mutex<Played>>;
+use super::loaders::{self, LoadError, PosterLoader, SubtitleFile, SubtitleLoader};
+use super::shell::{Effects, Input, Position, ShellHandle};
 
 /// The file the viewing history is kept in, in the state directory.
 pub const HISTORY_FILE: &str = "history.json";
+
+/// Subtitle files kept parsed (the one playing, the next one, a few back).
+const SUBTITLES_KEPT: usize = 8;
 
 pub struct TvEffects {
     player: Option<Player>,
     config: PlayerConfig,
     net: Net,
     video: VideoSink,
-    /// The episode the last play command started, and that command's token.
-    playing: Option<(EpisodeId, PlayToken)>,
-    /// Play command to first frame of each episode played, ms (QA, benches).
-    played: PlayedLog,
-    history: Option<(Sender<Saved>, Option<JoinHandle<()>>)>,
+    shell: ShellHandle,
+    store: Option<(Sender<Saved>, Option<JoinHandle<()>>)>,
     speaker: super::speech::Speaker,
-    unlock: super::unlock::UnlockService,
+    unlock: crate::unlock::service::UnlockService,
+    posters: PosterLoader,
+    subtitles: SubtitleFiles,
+    /// What a QA run watches.
+    #[cfg(feature = "qa")]
+    observer: Option<super::observe::Observer>,
 }
 
 /// What the store thread writes.
@@ -51,36 +50,143 @@ enum Saved {
     Settings(Settings),
 }
 
+/// The catalog's subtitle files: fetched for the episode playing and the
+/// one preloaded, kept parsed for a few episodes, and reported for the
+/// episode that asked.
+struct SubtitleFiles {
+    loader: SubtitleLoader,
+    /// Files by URL, oldest first: `None` while being fetched.
+    files: VecDeque<(String, Option<SubtitleFile>)>,
+    /// The episode on screen and the file it shows.
+    wanted: Option<(EpisodeId, SubtitleTrack)>,
+}
+
+impl SubtitleFiles {
+    /// The file at `url`: fetched if new, `None` until it is loaded.
+    fn get(&mut self, url: &str) -> Option<SubtitleFile> {
+        if let Some((_, f)) = self.files.iter().find(|(u, _)| u == url) {
+            return f.clone();
+        }
+        self.loader.request(url);
+        self.files.push_back((url.to_owned(), None));
+        while self.files.len() > SUBTITLES_KEPT {
+            self.files.pop_front();
+        }
+        None
+    }
+
+    /// Episode `id` shows `track`: its file as an event, if loaded.
+    fn want(&mut self, id: EpisodeId, track: Option<SubtitleTrack>) -> Option<Event> {
+        self.wanted = track.map(|t| (id, t));
+        let (id, track) = self.wanted.clone()?;
+        let file = self.get(&track.url)?;
+        Some(loaded(id, &track, file))
+    }
+
+    /// A file came: an event if the episode on screen shows it.
+    fn arrived(&mut self, url: &str, file: SubtitleFile) -> Option<Event> {
+        match self.files.iter_mut().find(|(u, _)| u == url) {
+            Some(entry) => entry.1 = Some(file.clone()),
+            None => self.files.push_back((url.to_owned(), Some(file.clone()))),
+        }
+        let (id, track) = self.wanted.clone().filter(|(_, t)| t.url == url)?;
+        Some(loaded(id, &track, file))
+    }
+}
+
+fn loaded(id: EpisodeId, track: &SubtitleTrack, file: SubtitleFile) -> Event {
+    Event::Playback {
+        id,
+        report: Playback::Subtitles(LoadedSubtitles {
+            source: SubtitleSource::Sidecar,
+            language: Some(track.language.clone()),
+            forced: track.kind == crate::catalog::model::SubtitleKind::Forced,
+            track: file.map_err(|e| e.to_string()),
+        }),
+    }
+}
+
+/// The player's reports into the shell's queue.
+struct ShellReports(ShellHandle);
+
+impl ReportSink for ShellReports {
+    fn report(&self, event: PlayerEvent) {
+        self.0.post(Input::Player(Box::new(event)));
+    }
+}
+
 impl TvEffects {
     pub fn new(
         config: PlayerConfig,
         net: Net,
         video: VideoSink,
         store: Store,
-        played: PlayedLog,
-        spoken: super::speech::SpokenLog,
+        shell: ShellHandle,
+        #[cfg(feature = "qa")] observer: Option<super::observe::Observer>,
     ) -> TvEffects {
+        let posters = {
+            let shell = shell.clone();
+            loaders::posters(
+                net.clone(),
+                Arc::new(move |url, loaded| {
+                    let loaded = loaded.map_err(|e| match e {
+                        LoadError::Decode(e) => e,
+                        other => crate::view::posters::PictureError::Unreadable(other.to_string()),
+                    });
+                    shell.post(Input::Poster { url, loaded });
+                }),
+            )
+        };
+        let subtitles = {
+            let shell = shell.clone();
+            loaders::subtitles(
+                net.clone(),
+                Arc::new(move |url, loaded| shell.post(Input::Subtitles { url, loaded })),
+            )
+        };
+        let reports = {
+            let shell = shell.clone();
+            Arc::new(move |r| shell.post(Input::App(Event::Unlock(r))))
+        };
+        #[cfg(feature = "qa")]
+        let spoken = observer.as_ref().map(|o| o.spoken.clone());
+        #[cfg(not(feature = "qa"))]
+        let spoken = None;
         TvEffects {
             speaker: super::speech::Speaker::new(config.audio, config.duck.clone(), spoken),
-            unlock: super::unlock::UnlockService::new(net.clone(), store.dir().to_owned()),
+            unlock: crate::unlock::service::UnlockService::new(
+                net.clone(),
+                store.dir().to_owned(),
+                reports,
+            ),
             player: None,
             config,
             net,
             video,
-            playing: None,
-            played,
-            history: Some(history_writer(store)),
+            shell,
+            store: Some(store_writer(store)),
+            posters,
+            subtitles: SubtitleFiles {
+                loader: subtitles,
+                files: VecDeque::new(),
+                wanted: None,
+            },
+            #[cfg(feature = "qa")]
+            observer,
         }
     }
 
     /// The player, started on first use (GStreamer is slow to load).
     fn player(&mut self) -> Option<&mut Player> {
         if self.player.is_none() {
-            match Player::new(self.config.clone(), &self.net, Arc::new(self.video.clone())) {
-                Ok((player, events)) => {
-                    forward_player_events(events);
-                    self.player = Some(player);
-                }
+            let reports = Arc::new(ShellReports(self.shell.clone()));
+            match Player::new(
+                self.config.clone(),
+                &self.net,
+                Arc::new(self.video.clone()),
+                reports,
+            ) {
+                Ok(player) => self.player = Some(player),
                 Err(e) => tracing::error!(error = %e, "cannot start the player"),
             }
         }
@@ -89,11 +195,23 @@ impl TvEffects {
 
     /// The player could not take a play command: the app hears it as a
     /// failure of that episode.
-    fn failed(token: PlayToken, why: String) {
-        post(Input::App(Event::Playback {
-            token,
+    fn failed(&self, id: EpisodeId, why: String) {
+        self.shell.post(Input::App(Event::Playback {
+            id,
             report: Playback::Failed(why),
         }));
+    }
+
+    fn post(&self, event: Option<Event>) {
+        if let Some(e) = event {
+            self.shell.post(Input::App(e));
+        }
+    }
+
+    /// A subtitle file fetched and parsed, or why not: an event for the
+    /// episode showing it.
+    pub fn subtitles_arrived(&mut self, url: &str, file: SubtitleFile) -> Option<Event> {
+        self.subtitles.arrived(url, file)
     }
 }
 
@@ -109,39 +227,47 @@ impl Effects for TvEffects {
     fn run(&mut self, command: Command) {
         match command {
             Command::Play {
-                token,
+                id,
                 url,
                 series,
                 episode,
                 start_ms,
+                subtitles,
             } => {
-                self.video.stop();
-                self.playing = None;
-                if let Ok(mut p) = self.played.lock()
-                    && p.start_ms.len() < 10_000
-                {
-                    p.start_ms.push(start_ms);
+                #[cfg(feature = "qa")]
+                if let Some(o) = &self.observer {
+                    o.played(|p| p.start_ms.push(start_ms));
                 }
+                let start = std::time::Duration::from_millis(start_ms);
+                self.video.show(id, start);
+                let event = self.subtitles.want(id, subtitles);
+                self.post(event);
                 let Some(player) = self.player() else {
-                    Self::failed(token, "the player could not start".into());
+                    self.failed(id, "the player could not start".into());
                     return;
                 };
-                let start = std::time::Duration::from_millis(start_ms);
-                match player.play_at(&url, resume_at(start_ms)) {
-                    Ok(id) => {
-                        tracing::info!(series, episode, id, token, start_ms, "play");
-                        self.playing = Some((id, token));
-                        self.video.show(id, start);
-                    }
-                    Err(e) => Self::failed(token, e.to_string()),
+                match player.play(id, &url, resume_at(start_ms)) {
+                    Ok(()) => tracing::info!(series, episode, %id, start_ms, "play"),
+                    Err(e) => self.failed(id, e.to_string()),
                 }
             }
-            Command::Preload { url, start_ms } => {
+            Command::Preload {
+                url,
+                start_ms,
+                subtitles,
+            } => {
+                if let Some(track) = subtitles {
+                    self.subtitles.get(&track.url);
+                }
                 if let Some(player) = self.player()
-                    && let Err(e) = player.preload_at(&url, resume_at(start_ms))
+                    && let Err(e) = player.preload(&url, resume_at(start_ms))
                 {
                     tracing::warn!(url, error = %e, "preload refused");
                 }
+            }
+            Command::LoadSubtitles { id, track } => {
+                let event = self.subtitles.want(id, Some(track));
+                self.post(event);
             }
             Command::CancelPreload => {
                 if let Some(p) = self.player.as_mut() {
@@ -150,7 +276,7 @@ impl Effects for TvEffects {
             }
             Command::Stop => {
                 self.video.stop();
-                self.playing = None;
+                self.subtitles.wanted = None;
                 if let Some(p) = self.player.as_mut() {
                     p.stop();
                 }
@@ -161,12 +287,12 @@ impl Effects for TvEffects {
                 }
             }
             Command::SaveHistory(history) => {
-                if let Some((tx, _)) = &self.history {
+                if let Some((tx, _)) = &self.store {
                     let _ = tx.send(Saved::History(history));
                 }
             }
             Command::SaveSettings(settings) => {
-                if let Some((tx, _)) = &self.history {
+                if let Some((tx, _)) = &self.store {
                     let _ = tx.send(Saved::Settings(settings));
                 }
             }
@@ -191,21 +317,19 @@ impl Effects for TvEffects {
         }
     }
 
-    fn tag(&mut self, event: PlayerEvent) -> Option<Event> {
-        let episode = event.episode();
-        let (_, token) = self.playing.filter(|(id, _)| *id == episode)?;
+    fn report(&mut self, event: PlayerEvent) -> Option<Event> {
+        let id = event.episode();
         let report = match event {
             PlayerEvent::FirstFrame {
                 since_play, start, ..
             } => {
                 // Subtitles count from where the episode really started.
-                self.video.set_start(episode, start);
+                self.video.set_start(id, start);
                 let ms = since_play.as_secs_f64() * 1000.0;
-                tracing::info!(episode, first_frame_ms = ms, "first frame");
-                if let Ok(mut p) = self.played.lock()
-                    && p.first_frame_ms.len() < 10_000
-                {
-                    p.first_frame_ms.push(ms);
+                tracing::info!(episode = %id, first_frame_ms = ms, "first frame");
+                #[cfg(feature = "qa")]
+                if let Some(o) = &self.observer {
+                    o.played(|p| p.first_frame_ms.push(ms));
                 }
                 Playback::Started
             }
@@ -215,32 +339,45 @@ impl Effects for TvEffects {
                 forced,
                 track,
                 ..
-            } => Playback::Subtitles {
+            } => Playback::Subtitles(LoadedSubtitles {
+                source: SubtitleSource::Stream,
                 language,
                 forced,
                 track,
-            },
-            PlayerEvent::Position {
-                position, duration, ..
-            } => Playback::Position {
-                position_ms: position.as_millis() as u64,
-                duration_ms: duration.map(|d| d.as_millis() as u64),
-            },
+            }),
             PlayerEvent::Ended { qoe, .. } => {
-                tracing::info!(episode, ?qoe, "episode ended");
-                if let Ok(mut p) = self.played.lock()
-                    && p.audio_languages.len() < 10_000
-                {
-                    p.audio_languages.push(qoe.audio_language.clone());
+                tracing::info!(episode = %id, ?qoe, "episode ended");
+                #[cfg(feature = "qa")]
+                if let Some(o) = &self.observer {
+                    o.played(|p| p.audio_languages.push(qoe.audio_language.clone()));
                 }
                 Playback::Ended
             }
             PlayerEvent::Error { error, .. } => {
-                tracing::warn!(episode, error = %error, "episode failed");
+                tracing::warn!(episode = %id, error = %error, "episode failed");
                 Playback::Failed(error.to_string())
             }
         };
-        Some(Event::Playback { token, report })
+        Some(Event::Playback { id, report })
+    }
+
+    fn position(&self) -> Option<Position> {
+        let p = self.player.as_ref()?.position()?;
+        Some(Position {
+            episode: p.episode,
+            position_ms: p.position.as_millis() as u64,
+            duration_ms: p.duration.map(|d| d.as_millis() as u64),
+        })
+    }
+
+    fn load_posters(&mut self, urls: Vec<String>) {
+        for url in urls {
+            self.posters.request(&url);
+        }
+    }
+
+    fn subtitles(&mut self, url: &str, file: SubtitleFile) -> Option<Event> {
+        self.subtitles_arrived(url, file)
     }
 
     fn shutdown(&mut self) {
@@ -249,7 +386,7 @@ impl Effects for TvEffects {
         if let Some(mut p) = self.player.take() {
             p.stop();
         }
-        if let Some((tx, writer)) = self.history.take() {
+        if let Some((tx, writer)) = self.store.take() {
             drop(tx);
             if let Some(w) = writer {
                 let _ = w.join();
@@ -271,7 +408,7 @@ fn resume_at(start_ms: u64) -> crate::playback::Start {
 /// Writes history and settings on their own thread: an fsync on a slow
 /// flash card must not stall the picture. Snapshots that queue up are
 /// coalesced (the latest of each kind is written).
-fn history_writer(store: Store) -> (Sender<Saved>, Option<JoinHandle<()>>) {
+fn store_writer(store: Store) -> (Sender<Saved>, Option<JoinHandle<()>>) {
     let (tx, rx): (Sender<Saved>, Receiver<Saved>) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("pillarbox-store".into())
@@ -298,23 +435,8 @@ fn history_writer(store: Store) -> (Sender<Saved>, Option<JoinHandle<()>>) {
     match spawned {
         Ok(handle) => (tx, Some(handle)),
         Err(e) => {
-            tracing::error!(error = %e, "no history writer; history will not be saved");
+            tracing::error!(error = %e, "no store writer; history and settings will not be saved");
             (tx, None)
         }
-    }
-}
-
-/// Player events into the shell's queue, where [`TvEffects::tag`] names
-/// the play command each belongs to.
-fn forward_player_events(events: Receiver<PlayerEvent>) {
-    let spawned = std::thread::Builder::new()
-        .name("pillarbox-events".into())
-        .spawn(move || {
-            while let Ok(event) = events.recv() {
-                post(Input::Player(Box::new(event)));
-            }
-        });
-    if let Err(e) = spawned {
-        tracing::error!(error = %e, "cannot forward player events");
     }
 }

@@ -6,14 +6,16 @@
 pub mod catalog_feed;
 pub mod display;
 pub mod effects;
+pub mod input;
+pub mod loaders;
+#[cfg(feature = "qa")]
+pub mod observe;
 pub mod shell;
 pub mod speech;
-pub mod unlock;
 
 use std::cell::RefCell;
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use slint::ComponentHandle;
@@ -27,11 +29,10 @@ use crate::playback::{AudioOutput, PlayerConfig};
 use crate::store::Store;
 use crate::view::subtitles::SubtitleSlot;
 use crate::view::video::VideoSink;
-use crate::view::{AppWindow, fit_to_screen};
-use crate::view::{posters, subtitles};
+use crate::view::{AppWindow, View, fit_to_screen};
 
 pub use display::{open_display, systemd_watchdog};
-pub use shell::{Effects, Input, Shell};
+pub use shell::{Effects, Input, Shell, ShellHandle};
 
 const TICK: Duration = Duration::from_millis(250);
 
@@ -109,9 +110,8 @@ pub struct Session {
     _tick: slint::Timer,
     pub started: Instant,
     video: VideoSink,
-    played: effects::PlayedLog,
-    spoken: speech::SpokenLog,
-    subtitle_slot: SubtitleSlot,
+    #[cfg(feature = "qa")]
+    observer: observe::Observer,
 }
 
 /// The first-frame-ready time of the home screen, from process start.
@@ -148,13 +148,15 @@ fn tune_malloc() {
 }
 
 impl Session {
-    /// Creates the window and everything behind it; the platform must be set.
-    /// `video_height`: the picture's height until the window tells its own.
-    /// `keymap`: from [`load_keymap`], read once by the caller, which may
-    /// also need it to set up the display.
+    /// Creates the window and everything behind it; the platform must be
+    /// set. `handle` is the shell's queue (remote keys may be waiting in
+    /// it already); `video_height`: the picture's height until the window
+    /// tells its own. `keymap`: from [`load_keymap`], read once by the
+    /// caller, which may also need it to set up the display.
     pub fn start(
         options: &TvOptions,
         keymap: Keymap,
+        handle: ShellHandle,
         video_height: u32,
     ) -> Result<Session, TvError> {
         let started = process_start();
@@ -184,47 +186,31 @@ impl Session {
         // The one network stack of the process: player, catalog, posters
         // and the demo server all run on it.
         let net = Net::new(options.net.clone())?;
-        let posters = posters::loader(
-            net.clone(),
-            Arc::new(|url, loaded| shell::post(Input::Poster { url, loaded })),
-        );
         let video = VideoSink::new(ui.as_weak());
+        let subtitle_slot = SubtitleSlot::default();
+        video.set_subtitles(subtitle_slot.clone());
         let player_config = PlayerConfig {
             video_size: Some(pillarbox_size(video_height)),
             audio: options.audio,
             gl: display::gl_share(&ui, &video, options.video),
             // Dubbed episodes play in the viewer's language where they can.
-            audio_language: Some(app.audio_language().to_owned()),
-            subtitle_language: Some(app.subtitle_language().to_owned()),
+            audio_language: Some(app.ctx().audio_language().to_owned()),
+            subtitle_language: Some(app.ctx().subtitle_language().to_owned()),
             ..PlayerConfig::default()
         };
-        let played = effects::PlayedLog::default();
-        let spoken = speech::SpokenLog::default();
+        #[cfg(feature = "qa")]
+        let observer = observe::Observer::new(subtitle_slot.clone());
         let effects = effects::TvEffects::new(
             player_config,
             net.clone(),
             video.clone(),
             store,
-            played.clone(),
-            spoken.clone(),
+            handle.clone(),
+            #[cfg(feature = "qa")]
+            Some(observer.clone()),
         );
-        let shell = Shell::install(
-            ui,
-            app,
-            keymap,
-            Box::new(effects),
-            Some(Box::new(move |url: &str| posters.request(url))),
-        );
-        let subtitles = subtitles::loader(
-            net.clone(),
-            Arc::new(|url, loaded| shell::post(Input::Subtitles { url, loaded })),
-        );
-        let subtitle_slot = SubtitleSlot::default();
-        video.set_subtitles(subtitle_slot.clone());
-        shell.borrow_mut().view_mut().set_subtitles(
-            Box::new(move |url: &str| subtitles.request(url)),
-            subtitle_slot.clone(),
-        );
+        let view = View::new(ui, subtitle_slot);
+        let shell = Shell::install(view, app, keymap, Box::new(effects), handle.clone());
 
         let (server, catalog_url) = match &options.catalog {
             CatalogSource::Demo { media_dir } => {
@@ -237,19 +223,23 @@ impl Session {
         };
         let mut catalog = CatalogConfig::new(catalog_url, options.state_dir.join("catalog"));
         catalog.public_key = options.public_key.clone();
-        net.spawn(catalog_feed::keep_catalog_fresh(catalog, net.clone()));
+        net.spawn(catalog_feed::keep_catalog_fresh(
+            catalog,
+            net.clone(),
+            handle.clone(),
+        ));
 
         let tick = slint::Timer::default();
         let mut clock = String::new();
+        let weak = Rc::downgrade(&shell);
         tick.start(slint::TimerMode::Repeated, TICK, move || {
-            shell::deliver(Input::App(
-                Event::Tick(started.elapsed().as_millis() as u64),
-            ));
+            let now = started.elapsed().as_millis() as u64;
+            handle.deliver(&weak, Input::Tick(now));
             // The time of day in the box's time zone, told once a minute.
-            let now = chrono::Local::now().format("%H:%M").to_string();
-            if now != clock {
-                clock.clone_from(&now);
-                shell::deliver(Input::App(Event::Clock(now, chrono::Utc::now())));
+            let time = chrono::Local::now().format("%H:%M").to_string();
+            if time != clock {
+                clock.clone_from(&time);
+                handle.deliver(&weak, Input::App(Event::Clock(time, chrono::Utc::now())));
             }
         });
         // GStreamer starts once the first screen is up, not before it.
@@ -266,9 +256,8 @@ impl Session {
             _tick: tick,
             started,
             video,
-            played,
-            spoken,
-            subtitle_slot,
+            #[cfg(feature = "qa")]
+            observer,
         })
     }
 
@@ -281,27 +270,11 @@ impl Session {
         self.video.gl_frames_shown()
     }
 
-    /// Every subtitle cue shown so far, with when it appeared.
-    pub fn subtitle_cues(&self) -> Vec<crate::view::subtitles::ShownCue> {
-        self.subtitle_slot.shown()
-    }
-
-    /// What the spoken UI said so far.
-    pub fn spoken(&self) -> Vec<speech::Spoken> {
-        self.spoken.lock().map(|s| s.clone()).unwrap_or_default()
-    }
-
-    /// What the episodes played so far did: first frames, audio languages.
-    pub fn played(&self) -> effects::Played {
-        self.played.lock().map(|p| p.clone()).unwrap_or_default()
-    }
-
-    /// What the session's episodes and subtitles did, readable while it runs.
-    pub fn observer(&self) -> Observer {
-        Observer {
-            played: self.played.clone(),
-            subtitles: self.subtitle_slot.clone(),
-        }
+    /// What the session's episodes, speech and subtitles did, readable
+    /// while it runs (QA).
+    #[cfg(feature = "qa")]
+    pub fn observer(&self) -> observe::Observer {
+        self.observer.clone()
     }
 
     /// Stops playback and writes the history before the process ends.
@@ -316,23 +289,6 @@ impl Session {
         drop(shell);
         drop(_server);
         net.shutdown();
-    }
-}
-
-/// Reads what a [`Session`]'s episodes and subtitles did (QA checks).
-#[derive(Clone)]
-pub struct Observer {
-    played: effects::PlayedLog,
-    subtitles: SubtitleSlot,
-}
-
-impl Observer {
-    pub fn played(&self) -> effects::Played {
-        self.played.lock().map(|p| p.clone()).unwrap_or_default()
-    }
-
-    pub fn subtitle_cues(&self) -> Vec<crate::view::subtitles::ShownCue> {
-        self.subtitles.shown()
     }
 }
 
@@ -375,8 +331,9 @@ pub fn default_demo_dir() -> PathBuf {
 /// a box), until the viewer exits.
 pub fn run(options: &TvOptions, windowed: bool) -> Result<(), TvError> {
     let keymap = load_keymap(options)?;
-    open_display(options, keymap.clone())?;
-    let session = Session::start(options, keymap, 1080)?;
+    let handle = ShellHandle::default();
+    open_display(options, keymap.clone(), handle.clone())?;
+    let session = Session::start(options, keymap, handle, 1080)?;
     let ui = session.ui();
     if !windowed {
         ui.window().set_fullscreen(true);

@@ -21,6 +21,10 @@ use crate::playback::duck::Duck;
 /// The programme's level while the UI speaks.
 const DUCKED: f64 = 0.25;
 
+/// The longest text read at once, in characters: a catalog's title is
+/// outside input, and espeak-ng need not read a novel.
+const MAX_CHARS: usize = 600;
+
 /// One utterance, for QA: its text and how much audio it made.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Spoken {
@@ -33,14 +37,49 @@ pub struct Spoken {
 /// Every utterance of a session (QA).
 pub type SpokenLog = Arc<std::sync::Mutex<Vec<Spoken>>>;
 
+/// Why the UI cannot speak.
+#[derive(Debug, thiserror::Error)]
+pub enum SpeechError {
+    #[error("GStreamer: {0}")]
+    Init(#[from] gst::glib::Error),
+    #[error("no GStreamer element {0} (install gstreamer1.0-espeak)")]
+    Missing(&'static str),
+    #[error("cannot build the speech pipeline: {0}")]
+    Pipeline(String),
+}
+
 pub struct Speaker {
     output: AudioOutput,
     duck: Duck,
     current: Option<gst::Pipeline>,
     /// Bumped per utterance: a finished one unducks only if it was the last.
     generation: Arc<AtomicU64>,
-    log: SpokenLog,
+    /// Every utterance, when a QA run listens.
+    log: Option<SpokenLog>,
     warned: bool,
+}
+
+/// `text` as espeak-ng is given it: printable characters only (no control
+/// codes, no SSML-looking markup reaches it as such: espeak reads it as
+/// text), white space folded, at most [`MAX_CHARS`].
+pub fn clean(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(MAX_CHARS * 4));
+    let mut space = false;
+    for c in text.chars() {
+        if out.chars().count() >= MAX_CHARS {
+            break;
+        }
+        if c.is_whitespace() || c.is_control() {
+            space = !out.is_empty();
+            continue;
+        }
+        if space {
+            out.push(' ');
+            space = false;
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The espeak-ng voice for a UI language.
@@ -56,8 +95,8 @@ pub fn voice(lang: &str) -> &'static str {
 
 impl Speaker {
     /// A speaker on `output` that lowers `duck` while it speaks and notes
-    /// every utterance in `log`.
-    pub fn new(output: AudioOutput, duck: Duck, log: SpokenLog) -> Speaker {
+    /// every utterance in `log`, if given.
+    pub fn new(output: AudioOutput, duck: Duck, log: Option<SpokenLog>) -> Speaker {
         Speaker {
             output,
             duck,
@@ -73,7 +112,11 @@ impl Speaker {
     pub fn say(&mut self, text: &str, lang: &str, rate: u16, volume: u8) {
         self.stop();
         let voice = voice(lang);
-        match self.start(text, voice, rate, volume) {
+        let text = clean(text);
+        if text.is_empty() {
+            return;
+        }
+        match self.start(&text, voice, rate, volume) {
             Ok(pipeline) => self.current = Some(pipeline),
             Err(e) if !self.warned => {
                 self.warned = true;
@@ -103,12 +146,12 @@ impl Speaker {
         voice: &str,
         rate: u16,
         volume: u8,
-    ) -> Result<gst::Pipeline, String> {
-        gst::init().map_err(|e| e.to_string())?;
-        let make = |name: &str| {
+    ) -> Result<gst::Pipeline, SpeechError> {
+        gst::init()?;
+        let make = |name: &'static str| {
             gst::ElementFactory::make(name)
                 .build()
-                .map_err(|_| format!("no GStreamer element {name}"))
+                .map_err(|_| SpeechError::Missing(name))
         };
         let espeak = make("espeak")?;
         espeak.set_property("text", text);
@@ -117,13 +160,18 @@ impl Speaker {
         espeak.set_property("rate", (rate as i32 - 100).clamp(-100, 100));
         let gain = make("volume")?;
         gain.set_property("volume", volume as f64 / 100.0);
-        let index = self.log.lock().map(|l| l.len()).unwrap_or(0);
-        let sink = match self.output {
-            AudioOutput::Default => make("autoaudiosink")?,
-            AudioOutput::Discard => {
+        let log = self.log.clone();
+        let sink = match (self.output, log) {
+            (AudioOutput::Default, _) => make("autoaudiosink")?,
+            (AudioOutput::Discard, None) => {
+                let sink = make("fakesink")?;
+                sink.set_property("sync", false);
+                sink
+            }
+            (AudioOutput::Discard, Some(log)) => {
+                let index = log.lock().map(|l| l.len()).unwrap_or(0);
                 // Headless: the samples are counted (QA checks speech was made).
                 let sink = gst_app::AppSink::builder().sync(false).build();
-                let log = self.log.clone();
                 sink.set_callbacks(
                     gst_app::AppSinkCallbacks::builder()
                         .new_sample(move |s| {
@@ -150,9 +198,10 @@ impl Speaker {
             make("audioresample")?,
             sink,
         ];
-        pipeline.add_many(&chain).map_err(|e| e.to_string())?;
-        gst::Element::link_many(&chain).map_err(|e| e.to_string())?;
-        if let Ok(mut l) = self.log.lock()
+        let failed = |e: gst::glib::BoolError| SpeechError::Pipeline(e.to_string());
+        pipeline.add_many(&chain).map_err(failed)?;
+        gst::Element::link_many(&chain).map_err(failed)?;
+        if let Some(Ok(mut l)) = self.log.as_ref().map(|l| l.lock())
             && l.len() < 10_000
         {
             l.push(Spoken {
@@ -164,7 +213,9 @@ impl Speaker {
         self.duck.set(DUCKED);
         // Back to full level when this utterance ends, unless another
         // started meanwhile.
-        let bus = pipeline.bus().ok_or("no bus")?;
+        let bus = pipeline
+            .bus()
+            .ok_or_else(|| SpeechError::Pipeline("no bus".into()))?;
         let generation = self.generation.clone();
         let mine = generation.load(Ordering::SeqCst);
         let duck = self.duck.clone();
@@ -187,10 +238,10 @@ impl Speaker {
                     }
                 }
             })
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| SpeechError::Pipeline(e.to_string()))?;
         pipeline
             .set_state(gst::State::Playing)
-            .map_err(|e| format!("cannot start speech: {e}"))?;
+            .map_err(|e| SpeechError::Pipeline(format!("cannot start: {e}")))?;
         Ok(pipeline)
     }
 }
@@ -198,5 +249,19 @@ impl Speaker {
 impl Drop for Speaker {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn text_for_espeak_is_printable_and_capped() {
+        assert_eq!(super::clean("  a\u{7}b\n\tc  "), "a b c");
+        assert_eq!(super::clean("\u{1b}[31m"), "[31m");
+        assert_eq!(
+            super::clean(&"x".repeat(5000)).chars().count(),
+            super::MAX_CHARS
+        );
+        assert_eq!(super::clean("\u{0}\u{1}"), "");
     }
 }

@@ -12,6 +12,8 @@
 #[cfg(feature = "player")]
 pub mod client;
 pub mod entitlements;
+#[cfg(feature = "player")]
+pub mod service;
 
 #[cfg(feature = "player")]
 pub use client::{DeviceAuthorization, TokenPoll, UnlockClient, UnlockError};

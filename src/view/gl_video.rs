@@ -15,7 +15,7 @@ use slint::ComponentHandle;
 use crate::playback::{GlHandles, GlShare};
 
 use super::video::VideoSink;
-use super::{Api, AppWindow};
+use super::{AppWindow, PlayerPage};
 
 /// Watches `ui`'s renderer: shares its context through `share` once it is
 /// set up, and hands each new GL frame of `video` to it before it draws.
@@ -43,7 +43,7 @@ pub fn install(ui: &AppWindow, video: VideoSink, share: GlShare) -> Result<(), S
                 if let (Some(context), Some(ui)) = (&context, ui_weak.upgrade())
                     && let Some(image) = video.take_gl_frame(context)
                 {
-                    ui.global::<Api>().set_video_frame(image);
+                    ui.global::<PlayerPage>().set_video_frame(image);
                 }
             }
             slint::RenderingState::RenderingTeardown => {

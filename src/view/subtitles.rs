@@ -1,39 +1,13 @@
-//! Subtitles on screen: sidecar WebVTT files fetched and parsed through
-//! the view's [`Loader`](super::loader::Loader), and shown in step with
-//! the picture: the video sink picks the
+//! Subtitles on screen, in step with the picture: the app core chooses the
+//! track (a catalog file the shell fetched, or the stream's rendition),
+//! the view puts it in the [`SubtitleSlot`], and the video sink picks the
 //! cues for the timestamp of each frame it puts on screen, so they follow
 //! pauses and the switch to a preloaded episode without drifting.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::net::Net;
-use crate::webvtt::{self, Cue, Track};
-
-/// Subtitle files larger than this are refused.
-pub const MAX_BYTES: usize = 1 << 20;
-
-/// A parsed track, or why it cannot be shown.
-pub type Loaded = Result<Arc<Track>, String>;
-
-/// Fetches subtitle tracks and parses them.
-pub type SubtitleLoader = super::loader::Loader<Arc<Track>>;
-
-pub fn loader(net: Net, deliver: super::loader::Deliver<Arc<Track>>) -> SubtitleLoader {
-    SubtitleLoader::new(net, "subtitles", MAX_BYTES, 1, parse, deliver)
-}
-
-fn parse(bytes: &[u8]) -> Loaded {
-    let text = std::str::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())?;
-    let track = webvtt::parse(text).map_err(|e| e.to_string())?;
-    if track.skipped > 0 {
-        tracing::warn!(
-            skipped = track.skipped,
-            "subtitle cues with bad timings left out"
-        );
-    }
-    Ok(Arc::new(track))
-}
+use crate::webvtt::{Cue, Track};
 
 /// The track of the episode on screen, shared between the view (which
 /// sets it) and the video sink (which reads it at every frame), and the
@@ -209,7 +183,7 @@ mod tests {
 
     #[test]
     fn cues_become_styled_text_that_slint_reads() {
-        let track = webvtt::parse(
+        let track = crate::webvtt::parse(
             "WEBVTT\n\n00:01.000 --> 00:02.000\n<i>Hello</i>, <b>*world*</b> <u>you</u>\n# not a heading\n",
         )
         .unwrap();
@@ -220,7 +194,7 @@ mod tests {
             "*Hello*\\, \\***world**\\* <u>you</u>\n\\# not a heading"
         );
         // CJK: the marks sit next to letters, so that CommonMark takes them.
-        let track = webvtt::parse(
+        let track = crate::webvtt::parse(
             "WEBVTT\n\n00:01.000 --> 00:02.000\n<i>（低声）</i>不是<b>每天晚上</b>打扫\n",
         )
         .unwrap();
@@ -235,7 +209,7 @@ mod tests {
         let slot = SubtitleSlot::default();
         assert_eq!(slot.at(Duration::from_secs(1)), None);
         let track = Arc::new(
-            webvtt::parse(
+            crate::webvtt::parse(
                 "WEBVTT\n\n00:01.000 --> 00:02.000 line:0\nA\n\n00:03.000 --> 00:04.000\nB\n",
             )
             .unwrap(),

@@ -17,7 +17,7 @@ use slint::{ComponentHandle, Image, Rgba8Pixel, SharedPixelBuffer};
 use crate::playback::{EpisodeId, FrameSink, RgbaFrame};
 
 use super::subtitles::SubtitleSlot;
-use super::{Api, AppWindow};
+use super::{AppWindow, PlayerPage};
 
 /// Size of the blurred backdrop behind the pillarbox, and its blur.
 const BACKDROP: (u32, u32) = (128, 72);
@@ -32,11 +32,10 @@ pub struct VideoSink {
 
 struct Inner {
     ui: slint::Weak<AppWindow>,
-    /// The episode on screen; `u64::MAX` for none.
+    /// The id of the episode on screen (the shell says it before the
+    /// player starts it); 0 for none. Frames of any other episode (a
+    /// replaced one's last, in flight) are dropped.
     showing: AtomicU64,
-    /// The latest frame of an episode not (yet) on screen: a just-started
-    /// episode can send its first frame before `show` learns its id.
-    stray: Mutex<Option<(EpisodeId, Frame, Option<Duration>)>>,
     latest: Mutex<Option<(Frame, Option<Duration>)>>,
     /// Timestamp of the first frame shown of the episode on screen: frame
     /// timestamps minus it are the media time subtitles are timed in.
@@ -66,8 +65,7 @@ impl VideoSink {
         VideoSink {
             inner: Arc::new(Inner {
                 ui,
-                showing: AtomicU64::new(u64::MAX),
-                stray: Mutex::new(None),
+                showing: AtomicU64::new(0),
                 latest: Mutex::new(None),
                 first_pts: Mutex::new(None),
                 start_ns: AtomicU64::new(0),
@@ -82,34 +80,23 @@ impl VideoSink {
         }
     }
 
-    /// Shows the frames of `episode` (and its latest frame, if it came
-    /// early); `start` is where in the episode its first frame is.
+    /// Shows the frames of `episode` from now on (called before the
+    /// player starts it); `start` is where in the episode its first frame
+    /// is.
     pub fn show(&self, episode: EpisodeId, start: Duration) {
         self.inner
             .start_ns
             .store(start.as_nanos() as u64, Ordering::SeqCst);
-        self.inner.showing.store(episode, Ordering::SeqCst);
         if let Ok(mut f) = self.inner.first_pts.lock() {
             *f = None;
         }
-        let early = self.inner.stray.lock().ok().and_then(|mut s| s.take());
-        if let Some((id, frame, pts)) = early
-            && id == episode
-        {
-            if let Ok(mut f) = self.inner.first_pts.lock() {
-                *f = pts;
-            }
-            if let Ok(mut l) = self.inner.latest.lock() {
-                *l = Some((frame, pts));
-            }
-            self.deliver();
-        }
+        self.inner.showing.store(episode.0, Ordering::SeqCst);
     }
 
     /// Where in `episode` its first frame really is (a resumed episode
     /// starts at a segment's start, before the point asked for).
     pub fn set_start(&self, episode: EpisodeId, start: Duration) {
-        if self.inner.showing.load(Ordering::SeqCst) == episode {
+        if self.inner.showing.load(Ordering::SeqCst) == episode.0 {
             self.inner
                 .start_ns
                 .store(start.as_nanos() as u64, Ordering::SeqCst);
@@ -124,10 +111,7 @@ impl VideoSink {
 
     /// Shows nothing, and clears the picture, until the next `show`.
     pub fn stop(&self) {
-        self.inner.showing.store(u64::MAX, Ordering::SeqCst);
-        if let Ok(mut s) = self.inner.stray.lock() {
-            *s = None;
-        }
+        self.inner.showing.store(0, Ordering::SeqCst);
         self.clear();
     }
 
@@ -146,8 +130,8 @@ impl VideoSink {
         }
         let inner = self.inner.clone();
         let _ = self.inner.ui.upgrade_in_event_loop(move |ui| {
-            ui.global::<Api>().set_video_frame(Image::default());
-            ui.global::<Api>()
+            ui.global::<PlayerPage>().set_video_frame(Image::default());
+            ui.global::<PlayerPage>()
                 .set_subtitle(slint::StyledText::default());
             // The picture no longer uses the texture: let the buffer go.
             if let Ok(mut c) = inner.gl_current.lock() {
@@ -215,7 +199,7 @@ impl VideoSink {
         let inner = self.inner.clone();
         let _ = self.inner.ui.upgrade_in_event_loop(move |ui| {
             inner.scheduled.store(false, Ordering::Release);
-            let api = ui.global::<Api>();
+            let api = ui.global::<PlayerPage>();
             let frame = inner.latest.lock().ok().and_then(|mut l| l.take());
             let pts = frame.as_ref().and_then(|(_, pts)| *pts);
             match frame.map(|(f, _)| f) {
@@ -243,7 +227,7 @@ impl VideoSink {
 
 impl Inner {
     /// Puts up the cues of the frame with timestamp `pts`, if they changed.
-    fn show_subtitles(&self, api: &Api<'_>, pts: Duration) {
+    fn show_subtitles(&self, api: &PlayerPage<'_>, pts: Duration) {
         let Some(slot) = self.subtitles.get() else {
             return;
         };
@@ -266,8 +250,8 @@ impl Inner {
 }
 
 impl VideoSink {
-    /// Shows `frame` if it belongs to the episode on screen, else keeps it
-    /// for `show`; `rgba` gives the picture for the backdrop when one is due.
+    /// Shows `frame` if it belongs to the episode on screen; `rgba` gives
+    /// the picture for the backdrop when one is due.
     fn offer(
         &self,
         episode: EpisodeId,
@@ -276,10 +260,7 @@ impl VideoSink {
         rgba: impl FnOnce() -> Option<Backdrop>,
     ) {
         let inner = &self.inner;
-        if episode != inner.showing.load(Ordering::SeqCst) {
-            if let Ok(mut s) = inner.stray.lock() {
-                *s = Some((episode, frame, pts));
-            }
+        if episode.0 != inner.showing.load(Ordering::SeqCst) || episode.0 == 0 {
             return;
         }
         if let Ok(mut f) = inner.first_pts.lock()

@@ -18,9 +18,10 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use pillarbox::demo::media::{self, Container, EpisodeSpec};
+use pillarbox::episode::EpisodeId;
 use pillarbox::net::{Net, NetConfig};
 use pillarbox::playback::{
-    AudioOutput, NullFrameSink, PlaybackError, Player, PlayerConfig, PlayerEvent, Qoe,
+    AudioOutput, NullFrameSink, PlaybackError, Player, PlayerConfig, PlayerEvent, Qoe, Start,
 };
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
@@ -606,15 +607,61 @@ pub fn test_config(fast: bool, size: Option<(u32, u32)>) -> TestConfig {
     c
 }
 
+/// A player as its owner drives it: each play under a new id, reports
+/// down a channel.
+pub struct TestPlayer {
+    pub player: Player,
+    last: EpisodeId,
+}
+
+impl TestPlayer {
+    /// Plays `url` from its beginning under a new id, which it returns.
+    pub fn play(&mut self, url: &str) -> Result<EpisodeId, PlaybackError> {
+        self.play_at(url, Start::Beginning)
+    }
+
+    pub fn play_at(&mut self, url: &str, start: Start) -> Result<EpisodeId, PlaybackError> {
+        self.last = self.last.next();
+        self.player.play(self.last, url, start)?;
+        Ok(self.last)
+    }
+
+    pub fn preload(&mut self, url: &str) -> Result<(), PlaybackError> {
+        self.player.preload(url, Start::Beginning)
+    }
+}
+
+impl std::ops::Deref for TestPlayer {
+    type Target = Player;
+    fn deref(&self) -> &Player {
+        &self.player
+    }
+}
+
+impl std::ops::DerefMut for TestPlayer {
+    fn deref_mut(&mut self) -> &mut Player {
+        &mut self.player
+    }
+}
+
 /// A player on a network stack of its own (each test its own settings).
-pub fn player(config: TestConfig) -> (Player, Receiver<PlayerEvent>) {
+pub fn player(config: TestConfig) -> (TestPlayer, Receiver<PlayerEvent>) {
     let net = Net::new(config.net).expect("network stack");
-    Player::new(config.inner, &net, Arc::new(NullFrameSink)).expect("player")
+    let (tx, rx) = std::sync::mpsc::channel();
+    let player =
+        Player::new(config.inner, &net, Arc::new(NullFrameSink), Arc::new(tx)).expect("player");
+    (
+        TestPlayer {
+            player,
+            last: EpisodeId::default(),
+        },
+        rx,
+    )
 }
 
 /// Plays `url` and waits for its end or error, collecting the events.
 pub fn play_to_end(
-    player: &mut Player,
+    player: &mut TestPlayer,
     events: &Receiver<PlayerEvent>,
     url: &str,
 ) -> (Result<Qoe, (PlaybackError, Qoe)>, Vec<PlayerEvent>) {

@@ -1,6 +1,6 @@
 //! The unlock service: carries out the app core's unlock commands on the
 //! network runtime (pairing polls, purchases, entitlement refreshes) and
-//! posts what happened back as events. The token and the last good
+//! reports what happened back (the TV shell queues the reports as events). The token and the last good
 //! entitlement envelope live in the state directory, written atomically;
 //! the envelope is checked against the catalog's key whenever it is read,
 //! so an edited file unlocks nothing.
@@ -12,18 +12,18 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::app::Event;
+use super::client::idempotency_key;
+use super::{
+    ENTITLEMENTS_FILE, Entitlements, Failure, SignedEntitlements, TOKEN_FILE, TokenPoll,
+    UnlockClient, UnlockCommand, UnlockError, UnlockReport,
+};
 use crate::catalog::model::UnlockApi;
 use crate::catalog::verify::CatalogKey;
 use crate::net::Net;
 use crate::store::Store;
-use crate::unlock::client::idempotency_key;
-use crate::unlock::{
-    ENTITLEMENTS_FILE, Entitlements, Failure, SignedEntitlements, TOKEN_FILE, TokenPoll,
-    UnlockClient, UnlockCommand, UnlockError, UnlockReport,
-};
 
-use super::shell::{Input, post};
+/// Where the service's reports go (the TV shell's queue), from any thread.
+pub type Reports = Arc<dyn Fn(UnlockReport) + Send + Sync>;
 
 /// What the box keeps of its pairing.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -41,6 +41,7 @@ struct Api {
 
 /// Shared with the tasks.
 struct Shared {
+    reports: Reports,
     state_dir: PathBuf,
     api: Api,
     token: Mutex<TokenFile>,
@@ -52,19 +53,17 @@ struct Shared {
 pub struct UnlockService {
     net: Net,
     state_dir: PathBuf,
+    reports: Reports,
     shared: Option<Arc<Shared>>,
     pairing: Option<tokio::task::JoinHandle<()>>,
 }
 
-fn report(r: UnlockReport) {
-    post(Input::App(Event::Unlock(r)));
-}
-
 impl UnlockService {
-    pub fn new(net: Net, state_dir: PathBuf) -> UnlockService {
+    pub fn new(net: Net, state_dir: PathBuf, reports: Reports) -> UnlockService {
         UnlockService {
             net,
             state_dir,
+            reports,
             shared: None,
             pairing: None,
         }
@@ -76,7 +75,7 @@ impl UnlockService {
             UnlockCommand::Pair { series, episode } => {
                 self.stop_pairing();
                 let Some(shared) = self.shared.clone() else {
-                    report(UnlockReport::PairingFailed(Failure::Server(
+                    (self.reports)(UnlockReport::PairingFailed(Failure::Server(
                         "the catalog names no unlock API".into(),
                     )));
                     return;
@@ -90,7 +89,7 @@ impl UnlockService {
                 price,
             } => {
                 let Some(shared) = self.shared.clone() else {
-                    report(UnlockReport::PurchaseFailed(Failure::NotPaired));
+                    (self.reports)(UnlockReport::PurchaseFailed(Failure::NotPaired));
                     return;
                 };
                 // A second purchase while one is out is dropped here too.
@@ -101,8 +100,8 @@ impl UnlockService {
                     let r = purchase(&shared, &series, episode, price).await;
                     shared.purchasing.store(false, Ordering::SeqCst);
                     match r {
-                        Ok(()) => report(UnlockReport::Purchased { series, episode }),
-                        Err(f) => report(UnlockReport::PurchaseFailed(f)),
+                        Ok(()) => shared.report(UnlockReport::Purchased { series, episode }),
+                        Err(f) => shared.report(UnlockReport::PurchaseFailed(f)),
                     }
                 });
             }
@@ -149,13 +148,14 @@ impl UnlockService {
         let cached = cached_entitlements(&self.state_dir, &api.key, token.account.as_deref());
         let paired = token.token.is_some();
         let shared = Arc::new(Shared {
+            reports: self.reports.clone(),
             state_dir: self.state_dir.clone(),
             api,
             token: Mutex::new(token),
             doc: Mutex::new(cached.clone()),
             purchasing: AtomicBool::new(false),
         });
-        report(UnlockReport::Entitlements {
+        shared.report(UnlockReport::Entitlements {
             doc: cached,
             paired,
         });
@@ -195,6 +195,10 @@ fn cached_entitlements(
 }
 
 impl Shared {
+    fn report(&self, r: UnlockReport) {
+        (self.reports)(r);
+    }
+
     fn token(&self) -> Option<String> {
         self.token.lock().ok()?.token.clone()
     }
@@ -243,7 +247,7 @@ impl Shared {
         if let Ok(mut d) = self.doc.lock() {
             *d = Some(doc.clone());
         }
-        report(UnlockReport::Entitlements {
+        self.report(UnlockReport::Entitlements {
             doc: Some(doc),
             paired: self.paired(),
         });
@@ -258,7 +262,7 @@ impl Shared {
         }
         self.save_token().await;
         let doc = self.doc.lock().ok().and_then(|d| d.clone());
-        report(UnlockReport::Entitlements { doc, paired: false });
+        self.report(UnlockReport::Entitlements { doc, paired: false });
     }
 }
 
@@ -297,12 +301,12 @@ async fn pair(shared: Arc<Shared>, series: String, episode: u32) {
         Ok(a) => a,
         Err(e) => {
             tracing::warn!(error = %e, "pairing did not start");
-            report(UnlockReport::PairingFailed(failure(&e)));
+            shared.report(UnlockReport::PairingFailed(failure(&e)));
             return;
         }
     };
     tracing::info!(user_code = auth.user_code, uri = %auth.verification_uri, "pairing code shown");
-    report(UnlockReport::Pairing {
+    shared.report(UnlockReport::Pairing {
         user_code: auth.user_code.clone(),
         uri: auth.verification_uri.to_string(),
         uri_complete: auth
@@ -316,7 +320,7 @@ async fn pair(shared: Arc<Shared>, series: String, episode: u32) {
     let token = loop {
         tokio::time::sleep(interval).await;
         if Instant::now() >= deadline {
-            report(UnlockReport::PairingFailed(Failure::Expired));
+            shared.report(UnlockReport::PairingFailed(Failure::Expired));
             return;
         }
         match client.poll_token(&auth.device_code).await {
@@ -324,18 +328,18 @@ async fn pair(shared: Arc<Shared>, series: String, episode: u32) {
             Ok(TokenPoll::Pending) => {}
             Ok(TokenPoll::SlowDown) => interval += Duration::from_secs(5),
             Ok(TokenPoll::Expired) => {
-                report(UnlockReport::PairingFailed(Failure::Expired));
+                shared.report(UnlockReport::PairingFailed(Failure::Expired));
                 return;
             }
             Ok(TokenPoll::Denied) => {
-                report(UnlockReport::PairingFailed(Failure::Denied));
+                shared.report(UnlockReport::PairingFailed(Failure::Denied));
                 return;
             }
             Err(UnlockError::Network(e)) => {
                 tracing::warn!(error = %e, "pairing poll failed; polling on");
             }
             Err(e) => {
-                report(UnlockReport::PairingFailed(failure(&e)));
+                shared.report(UnlockReport::PairingFailed(failure(&e)));
                 return;
             }
         }
@@ -348,10 +352,10 @@ async fn pair(shared: Arc<Shared>, series: String, episode: u32) {
         };
     }
     shared.save_token().await;
-    report(UnlockReport::Paired);
+    shared.report(UnlockReport::Paired);
     if let Err(e) = refresh(&shared).await {
         tracing::warn!(error = %e, "entitlements after pairing");
-        report(UnlockReport::PairingFailed(failure(&e)));
+        shared.report(UnlockReport::PairingFailed(failure(&e)));
     }
 }
 

@@ -1,0 +1,369 @@
+//! What every screen of the app core reads, and some of them change: the
+//! catalog, the viewer's settings and history, entitlements, the UI
+//! language, the clocks, the home rows. One value, owned by the
+//! [`App`](super::App) and lent to the screen or overlay that handles an
+//! event; screens keep only their own state and focus.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use crate::catalog::model::{Catalog, Episode, Series, StreamType, UnlockApi};
+use crate::episode::EpisodeId;
+use crate::i18n::tr;
+use crate::unlock::Entitlements;
+
+use super::Command;
+use super::history::History;
+use super::settings::{Settings, SubtitleMode};
+use super::shelf::{self, Shelf};
+use super::subtitles::SubtitlePrefs;
+
+/// How long a colour key's note stays up.
+const TOAST_MS: u64 = 2_500;
+/// Episodes per row of the series screen's grid at 100 % text.
+pub const GRID_COLUMNS: usize = 10;
+/// The currency whose prices the TV can pay from the account's balance.
+pub const COINS: &str = "coins";
+
+pub struct Ctx {
+    pub(crate) catalog: Option<Arc<Catalog>>,
+    /// Series id → index in the catalog.
+    series_index: HashMap<String, usize>,
+    /// The UI language: the Settings' choice, else the box's.
+    pub(crate) lang: String,
+    /// The box's language (locale or `--lang`).
+    pub(crate) box_lang: String,
+    pub(crate) settings: Settings,
+    pub(crate) history: History,
+    /// The home screen's rows, rebuilt when the catalog, the history or
+    /// the language change; `shelf_generation` counts the rebuilds (and
+    /// changes of what the rows show, such as padlocks).
+    pub(crate) shelf: Vec<Shelf>,
+    pub(crate) shelf_generation: u64,
+    shelf_built: u64,
+    continue_title: String,
+    /// Monotonic ms of the last tick.
+    pub(crate) now_ms: u64,
+    /// When the last key came (the still-watching question counts from it).
+    pub(crate) last_key_ms: u64,
+    /// The wall clock, "21:04", and the time (entitlements expire).
+    pub(crate) clock: Option<String>,
+    pub(crate) wall: chrono::DateTime<chrono::Utc>,
+    /// A line at the bottom of the screen: offline catalog, errors.
+    pub(crate) notice: Option<String>,
+    /// What a colour key did, until a tick.
+    toast: Option<(String, u64)>,
+    /// The viewer's entitlements (unlocked episodes, coins), checked.
+    pub(crate) entitlements: Option<Arc<Entitlements>>,
+    /// The box holds a token of the unlock API.
+    pub(crate) paired: bool,
+    /// The unlock API the service was told to use.
+    pub(crate) unlock_api: Option<UnlockApi>,
+    /// Series opened with the PIN since the app started.
+    pub(crate) parental_unlocked: HashSet<String>,
+    /// Wrong PINs in a row, and until when the box waits after too many.
+    pub(crate) pin_failures: u32,
+    pub(crate) pin_wait_until: Option<u64>,
+    /// The id of the last episode started.
+    last_id: EpisodeId,
+}
+
+impl Ctx {
+    pub fn new(box_lang: &str, settings: Settings, history: History) -> Ctx {
+        let lang = settings.language.clone().unwrap_or_else(|| box_lang.into());
+        Ctx {
+            catalog: None,
+            series_index: HashMap::new(),
+            continue_title: tr(&lang, "continue-watching", &[]),
+            lang,
+            box_lang: box_lang.into(),
+            settings,
+            history,
+            shelf: Vec::new(),
+            shelf_generation: 0,
+            shelf_built: 0,
+            now_ms: 0,
+            last_key_ms: 0,
+            clock: None,
+            wall: chrono::Utc::now(),
+            notice: None,
+            toast: None,
+            entitlements: None,
+            paired: false,
+            unlock_api: None,
+            parental_unlocked: HashSet::new(),
+            pin_failures: 0,
+            pin_wait_until: None,
+            last_id: EpisodeId(0),
+        }
+    }
+
+    // ---- the catalog ----
+
+    pub fn catalog(&self) -> Option<&Arc<Catalog>> {
+        self.catalog.as_ref()
+    }
+
+    pub fn series(&self, id: &str) -> Option<&Series> {
+        let catalog = self.catalog.as_ref()?;
+        catalog.series.get(*self.series_index.get(id)?)
+    }
+
+    pub fn episode(&self, series: &str, number: u32) -> Option<(&Series, &Episode)> {
+        let s = self.series(series)?;
+        s.episodes
+            .iter()
+            .find(|e| e.number == number)
+            .map(|e| (s, e))
+    }
+
+    /// Takes `catalog`: episodes sorted by number (the grid, Next and
+    /// Previous go by number, whatever order the catalog lists them in),
+    /// the series indexed, the rows rebuilt.
+    pub(crate) fn set_catalog(&mut self, mut catalog: Arc<Catalog>) {
+        if catalog
+            .series
+            .iter()
+            .any(|s| !s.episodes.is_sorted_by_key(|e| e.number))
+        {
+            for s in &mut Arc::make_mut(&mut catalog).series {
+                s.episodes.sort_by_key(|e| e.number);
+            }
+        }
+        self.series_index = catalog
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.clone(), i))
+            .collect();
+        self.catalog = Some(catalog);
+        self.rebuild_shelf();
+    }
+
+    /// A catalog text in the UI language (see [`shelf::localized`]).
+    pub fn text(&self, map: &BTreeMap<String, String>) -> String {
+        let default = self
+            .catalog
+            .as_ref()
+            .map(|c| c.default_language.as_str())
+            .unwrap_or_default();
+        shelf::localized(map, &self.lang, default)
+    }
+
+    /// The partner's name, as the catalog gives it in the UI language.
+    pub fn channel_name(&self) -> String {
+        self.catalog
+            .as_ref()
+            .map(|c| self.text(&c.channel.name))
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn rebuild_shelf(&mut self) {
+        let Some(catalog) = &self.catalog else {
+            return;
+        };
+        self.shelf = shelf::build(
+            catalog,
+            &self.series_index,
+            &self.history,
+            &self.lang,
+            &self.continue_title,
+        );
+        self.shelf_generation += 1;
+        self.shelf_built += 1;
+    }
+
+    /// Counts the rebuilds of the rows (screens fit their focus to them).
+    pub fn shelf_built(&self) -> u64 {
+        self.shelf_built
+    }
+
+    /// The rows show something else (padlocks, progress) without changing.
+    pub(crate) fn shelf_changed(&mut self) {
+        self.shelf_generation += 1;
+    }
+
+    // ---- the language ----
+
+    pub fn lang(&self) -> &str {
+        &self.lang
+    }
+
+    /// The settings' language changed: the UI follows.
+    pub(crate) fn language_changed(&mut self) {
+        self.lang = self
+            .settings
+            .language
+            .clone()
+            .unwrap_or_else(|| self.box_lang.clone());
+        self.continue_title = tr(&self.lang, "continue-watching", &[]);
+        self.rebuild_shelf();
+    }
+
+    /// The language subtitles are wanted in.
+    pub fn subtitle_language(&self) -> &str {
+        self.settings
+            .subtitle_language
+            .as_deref()
+            .unwrap_or(&self.lang)
+    }
+
+    /// The language dubbed episodes play in.
+    pub fn audio_language(&self) -> &str {
+        self.settings
+            .audio_language
+            .as_deref()
+            .unwrap_or(&self.lang)
+    }
+
+    /// What the viewer wants of subtitles.
+    pub fn subtitle_prefs(&self) -> SubtitlePrefs<'_> {
+        SubtitlePrefs {
+            viewer: &self.lang,
+            language: self.subtitle_language(),
+            mode: self.settings.subtitles,
+        }
+    }
+
+    /// The player's languages as the settings say.
+    pub fn languages_command(&self) -> Command {
+        Command::Languages {
+            audio: self.audio_language().to_owned(),
+            subtitles: self.subtitle_language().to_owned(),
+        }
+    }
+
+    /// Whether the viewer, as the settings say, wants the subtitles of a
+    /// stream that are not forced, for `series`' episode `number`.
+    pub fn wants_full_subtitles(&self, series: &Series, number: u32) -> bool {
+        match self.settings.subtitles {
+            SubtitleMode::Off => false,
+            SubtitleMode::On => true,
+            SubtitleMode::Auto => series
+                .episodes
+                .iter()
+                .find(|e| e.number == number)
+                .is_some_and(|e| !super::subtitles::understands_audio(series, e, &self.lang)),
+        }
+    }
+
+    /// Episodes per row of the series grid: fewer with larger text.
+    pub fn grid_columns(&self) -> usize {
+        match self.settings.text_size {
+            0..=100 => GRID_COLUMNS,
+            101..=125 => 8,
+            _ => 7,
+        }
+    }
+
+    // ---- notes on screen ----
+
+    /// What the last colour key did, for a moment.
+    pub fn toast(&self) -> Option<&str> {
+        self.toast
+            .as_ref()
+            .filter(|(_, until)| self.now_ms < *until)
+            .map(|(t, _)| t.as_str())
+    }
+
+    pub(crate) fn show_toast(&mut self, text: String) {
+        self.toast = Some((text, self.now_ms + TOAST_MS));
+    }
+
+    // ---- what plays ----
+
+    /// A new id for an episode started now.
+    pub(crate) fn new_episode_id(&mut self) -> EpisodeId {
+        self.last_id = self.last_id.next();
+        self.last_id
+    }
+
+    /// Whether episode `number` of `series` plays: free, or unlocked by
+    /// the viewer's (current) entitlements.
+    pub fn playable(&self, series: &Series, number: u32) -> bool {
+        number <= series.free_episodes
+            || self
+                .entitlements
+                .as_ref()
+                .is_some_and(|e| e.allows(&series.id, number, self.wall))
+    }
+
+    /// Whether `series` is above the parental limit and not opened with the
+    /// PIN yet: shown with a padlock, the PIN asked on OK.
+    pub fn parental_locked(&self, series: &Series) -> bool {
+        let unknown = self
+            .catalog
+            .as_ref()
+            .map(|c| c.parental.unknown_ratings)
+            .unwrap_or_default();
+        !self.parental_unlocked.contains(&series.id)
+            && !self.settings.parental.allows(&series.rating, unknown)
+    }
+
+    /// The account's coins, once the box is paired and has entitlements.
+    pub fn coins(&self) -> Option<u64> {
+        self.entitlements
+            .as_ref()
+            .filter(|e| self.paired && e.current(self.wall))
+            .map(|e| e.coins)
+    }
+
+    /// Whether the catalog names an unlock API (else the Locked screen can
+    /// only say what unlocks an episode).
+    pub fn unlock_available(&self) -> bool {
+        self.catalog
+            .as_ref()
+            .is_some_and(|c| c.unlock_api.is_some())
+    }
+
+    /// The coin price of `series`' locked episodes, when the TV can pay it:
+    /// an unlock API, a price in coins, and a paired account.
+    pub fn coin_price(&self, series: &Series) -> Option<u64> {
+        let unlock = series.unlock.as_ref()?;
+        (self.unlock_available() && unlock.currency == COINS && self.coins().is_some())
+            .then_some(unlock.price)
+    }
+
+    /// Where `series` continues: the episode in progress, else the next.
+    pub fn resume_episode(&self, series: &Series) -> u32 {
+        self.history
+            .resume_episode(&series.id, series.episodes.len() as u32)
+    }
+}
+
+/// The episode after `number` in `series`.
+pub fn next_episode(series: &Series, number: u32) -> Option<&Episode> {
+    series
+        .episodes
+        .iter()
+        .filter(|e| e.number > number)
+        .min_by_key(|e| e.number)
+}
+
+/// The episode before `number` in `series`.
+pub fn previous_episode(series: &Series, number: u32) -> Option<&Episode> {
+    series
+        .episodes
+        .iter()
+        .filter(|e| e.number < number)
+        .max_by_key(|e| e.number)
+}
+
+/// The first stream the player can play: HLS or progressive MP4.
+pub fn stream_url(episode: &Episode) -> Option<String> {
+    episode
+        .streams
+        .iter()
+        .find(|s| matches!(s.kind, StreamType::Hls | StreamType::Mp4))
+        .map(|s| s.url.clone())
+}
+
+/// Sentence parts joined for speech, the empty ones left out.
+pub fn join(parts: &[String]) -> String {
+    parts
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(". ")
+}

@@ -1,0 +1,169 @@
+//! The parental PIN dialog, over any screen: four digits typed with the
+//! number keys, or chosen with Up/Down and taken with OK (remotes without
+//! numbers); Left takes one back. Too many wrong PINs and the box waits.
+
+use crate::i18n::tr;
+use crate::input::Action;
+
+use crate::app::context::{Ctx, join};
+use crate::app::parental;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PinPurpose {
+    /// A new PIN, then the same again.
+    Choose,
+    Confirm(String),
+    /// The PIN opens the parental settings, or a series above the limit
+    /// (and plays it, if OK was to play).
+    OpenSettings,
+    OpenSeries {
+        id: String,
+        play: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PinMessage {
+    Wrong {
+        left: u32,
+    },
+    Mismatch,
+    /// Too many wrong PINs: wait until this tick.
+    Wait {
+        until_ms: u64,
+    },
+}
+
+/// The dialog: what it is for and what was typed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PinDialog {
+    pub purpose: PinPurpose,
+    /// Digits typed so far.
+    pub entered: String,
+    /// The digit Up/Down choose before OK adds it.
+    pub pending: u8,
+    pub message: Option<PinMessage>,
+}
+
+/// How a key left the dialog.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PinOutcome {
+    /// Still open.
+    Open,
+    /// Closed with Back.
+    Cancelled,
+    /// A new PIN, chosen and confirmed: parental control is on.
+    Chosen,
+    /// The right PIN for this purpose.
+    Accepted(PinPurpose),
+}
+
+impl PinDialog {
+    /// The dialog for `purpose` (saying so if the box is still waiting
+    /// after wrong PINs).
+    pub fn new(ctx: &Ctx, purpose: PinPurpose) -> PinDialog {
+        let message = ctx
+            .pin_wait_until
+            .filter(|until| *until > ctx.now_ms)
+            .map(|until_ms| PinMessage::Wait { until_ms });
+        PinDialog {
+            purpose,
+            entered: String::new(),
+            pending: 0,
+            message,
+        }
+    }
+
+    pub fn on_action(&mut self, ctx: &mut Ctx, action: Action) -> PinOutcome {
+        let waiting = ctx.pin_wait_until.is_some_and(|until| until > ctx.now_ms);
+        match action {
+            Action::Back => return PinOutcome::Cancelled,
+            _ if waiting => return PinOutcome::Open,
+            Action::Up => self.pending = (self.pending + 1) % 10,
+            Action::Down => self.pending = (self.pending + 9) % 10,
+            Action::Left => {
+                self.entered.pop();
+            }
+            Action::Ok | Action::Right => {
+                self.entered.push(char::from(b'0' + self.pending));
+                self.pending = 0;
+            }
+            a => match a.digit() {
+                Some(d) => self.entered.push(char::from(b'0' + d)),
+                None => return PinOutcome::Open,
+            },
+        }
+        if self.entered.len() < parental::PIN_LENGTH {
+            return PinOutcome::Open;
+        }
+        let pin = std::mem::take(&mut self.entered);
+        match self.purpose.clone() {
+            PinPurpose::Choose => {
+                self.purpose = PinPurpose::Confirm(pin);
+                self.message = None;
+                PinOutcome::Open
+            }
+            PinPurpose::Confirm(first) if first == pin => {
+                ctx.settings.parental.set_pin(&pin);
+                PinOutcome::Chosen
+            }
+            PinPurpose::Confirm(_) => {
+                self.purpose = PinPurpose::Choose;
+                self.message = Some(PinMessage::Mismatch);
+                PinOutcome::Open
+            }
+            purpose => {
+                if ctx.settings.parental.check(&pin) {
+                    ctx.pin_failures = 0;
+                    return PinOutcome::Accepted(purpose);
+                }
+                ctx.pin_failures += 1;
+                self.message = Some(if ctx.pin_failures >= parental::TRIES {
+                    ctx.pin_failures = 0;
+                    let until_ms = ctx.now_ms + parental::WAIT_MS;
+                    ctx.pin_wait_until = Some(until_ms);
+                    PinMessage::Wait { until_ms }
+                } else {
+                    PinMessage::Wrong {
+                        left: parental::TRIES - ctx.pin_failures,
+                    }
+                });
+                PinOutcome::Open
+            }
+        }
+    }
+
+    /// The dialog's title and message (empty when none), in the UI
+    /// language: shown by the view and read by the spoken UI.
+    pub fn texts(&self, ctx: &Ctx) -> (String, String) {
+        let lang = ctx.lang();
+        let title = match self.purpose {
+            PinPurpose::Choose => "pin-choose",
+            PinPurpose::Confirm(_) => "pin-confirm",
+            _ => "pin-enter",
+        };
+        let message = match self.message {
+            Some(PinMessage::Wrong { left }) => tr(lang, "pin-wrong", &[("left", left.into())]),
+            Some(PinMessage::Mismatch) => tr(lang, "pin-mismatch", &[]),
+            Some(PinMessage::Wait { until_ms }) => {
+                let seconds = until_ms.saturating_sub(ctx.now_ms).div_ceil(1000);
+                tr(lang, "pin-wait", &[("seconds", seconds.into())])
+            }
+            None => String::new(),
+        };
+        (tr(lang, title, &[]), message)
+    }
+
+    pub fn describe(&self, ctx: &Ctx) -> String {
+        let (title, message) = self.texts(ctx);
+        join(&[
+            message,
+            title,
+            tr(
+                ctx.lang(),
+                "spoken-digits",
+                &[("count", self.entered.len().into())],
+            ),
+        ])
+    }
+}

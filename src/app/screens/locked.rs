@@ -1,0 +1,300 @@
+//! The Locked screen: what the catalog and the viewer's entitlements allow
+//! for an episode that is not free. Coins (with a confirmation), or a code
+//! to finish on a phone; the app notices the outcome by itself (the unlock
+//! service polls) and plays the episode.
+
+use crate::i18n::tr;
+use crate::input::Action;
+use crate::unlock::{Failure, UnlockCommand, UnlockReport};
+
+use super::Nav;
+use crate::app::Command;
+use crate::app::context::Ctx;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LockedChoice {
+    /// "Unlock EP 9 for 49 coins".
+    Coins,
+    /// "Unlock on your phone": QR and code.
+    #[default]
+    Phone,
+}
+
+/// A code on screen for the viewer's phone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairingCode {
+    pub user_code: String,
+    pub uri: String,
+    /// The address with the code in it: the QR code.
+    pub uri_complete: Option<String>,
+    /// The code stops working at this tick.
+    pub until_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LockedMessage {
+    Failed(Failure),
+    /// The phone signed this TV in (the episode was not bought there).
+    SignedIn,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Locked {
+    pub series: String,
+    pub number: u32,
+    pub choice: LockedChoice,
+    /// The coins confirmation is up: `Some(true)` with Unlock focused,
+    /// `Some(false)` with Cancel.
+    pub confirm: Option<bool>,
+    pub pairing: Option<PairingCode>,
+    /// Asked the server (a purchase, a code) and waiting for its answer.
+    pub waiting: bool,
+    pub message: Option<LockedMessage>,
+}
+
+impl Locked {
+    /// The Locked screen for an episode, fresh: coins first when the TV
+    /// can pay them.
+    pub fn new(ctx: &Ctx, series: &str, number: u32) -> Locked {
+        let coins = ctx.series(series).and_then(|s| ctx.coin_price(s)).is_some();
+        Locked {
+            series: series.into(),
+            number,
+            choice: if coins {
+                LockedChoice::Coins
+            } else {
+                LockedChoice::Phone
+            },
+            confirm: None,
+            pairing: None,
+            waiting: false,
+            message: None,
+        }
+    }
+
+    /// The screen goes: a pairing it started stops.
+    pub fn leave(&self, out: &mut Vec<Command>) {
+        if self.pairing.is_some() || self.waiting {
+            out.push(Command::Unlock(UnlockCommand::StopPairing));
+        }
+    }
+
+    pub fn on_action(&mut self, ctx: &Ctx, action: Action, out: &mut Vec<Command>) -> Nav {
+        let Some(series) = ctx.series(&self.series) else {
+            return Nav::Back;
+        };
+        let price = ctx.coin_price(series);
+        if let Some(unlock) = self.confirm {
+            match action {
+                Action::Left | Action::Right | Action::Up | Action::Down => {
+                    self.confirm = Some(!unlock);
+                }
+                Action::Ok if unlock => {
+                    self.confirm = None;
+                    if let Some(price) = price {
+                        self.waiting = true;
+                        self.message = None;
+                        out.push(Command::Unlock(UnlockCommand::Purchase {
+                            series: self.series.clone(),
+                            episode: self.number,
+                            price,
+                        }));
+                    }
+                }
+                Action::Ok | Action::Back => self.confirm = None,
+                _ => {}
+            }
+            return Nav::Stay;
+        }
+        match action {
+            Action::Back => return Nav::Back,
+            Action::Ok if !ctx.unlock_available() => return Nav::Back,
+            Action::Left | Action::Right | Action::Up | Action::Down if price.is_some() => {
+                self.choice = match self.choice {
+                    LockedChoice::Coins => LockedChoice::Phone,
+                    LockedChoice::Phone => LockedChoice::Coins,
+                };
+            }
+            // One purchase at a time: a second OK while the first is out
+            // sends nothing (the server would not charge twice anyway: the
+            // same idempotency key).
+            Action::Ok | Action::Play if self.waiting => {}
+            Action::Ok | Action::Play => match (self.choice, price) {
+                (LockedChoice::Coins, Some(price)) => {
+                    let balance = ctx.coins().unwrap_or(0);
+                    if balance < price {
+                        self.message = Some(LockedMessage::Failed(Failure::NotEnoughCoins {
+                            balance,
+                            price,
+                        }));
+                        self.choice = LockedChoice::Phone;
+                    } else {
+                        self.message = None;
+                        self.confirm = Some(true);
+                    }
+                }
+                _ => {
+                    self.waiting = true;
+                    self.pairing = None;
+                    self.message = None;
+                    out.push(Command::Unlock(UnlockCommand::Pair {
+                        series: self.series.clone(),
+                        episode: self.number,
+                    }));
+                }
+            },
+            _ => {}
+        }
+        Nav::Stay
+    }
+
+    /// A report of the unlock service (the app has already taken its
+    /// entitlements): the episode plays once it is unlocked.
+    pub fn on_unlock(&mut self, ctx: &Ctx, report: &UnlockReport) -> Nav {
+        match report {
+            UnlockReport::Entitlements { .. } => {
+                let series = ctx.series(&self.series);
+                // Bought on the phone or with coins, or unlocked elsewhere:
+                // the episode starts without another key.
+                if series.is_some_and(|s| ctx.playable(s, self.number)) {
+                    return Nav::Play {
+                        series: self.series.clone(),
+                        episode: self.number,
+                    };
+                }
+                // Coins may be payable now (paired).
+                if series.is_some_and(|s| ctx.coin_price(s).is_some())
+                    && self.pairing.is_none()
+                    && !self.waiting
+                {
+                    self.choice = LockedChoice::Coins;
+                }
+            }
+            UnlockReport::Pairing {
+                user_code,
+                uri,
+                uri_complete,
+                expires_in_s,
+            } => {
+                self.waiting = false;
+                self.pairing = Some(PairingCode {
+                    user_code: user_code.clone(),
+                    uri: uri.clone(),
+                    uri_complete: uri_complete.clone(),
+                    until_ms: ctx.now_ms + expires_in_s * 1000,
+                });
+            }
+            UnlockReport::Paired => {
+                self.pairing = None;
+                self.message = Some(LockedMessage::SignedIn);
+            }
+            UnlockReport::PairingFailed(f) | UnlockReport::PurchaseFailed(f) => {
+                self.waiting = false;
+                self.pairing = None;
+                if matches!(
+                    f,
+                    Failure::NotEnoughCoins { .. } | Failure::SignedOut | Failure::NotPaired
+                ) {
+                    self.choice = LockedChoice::Phone;
+                }
+                self.message = Some(LockedMessage::Failed(f.clone()));
+            }
+            UnlockReport::Purchased { .. } => self.waiting = false,
+        }
+        Nav::Stay
+    }
+
+    /// What happened, worded for the screen and the spoken UI.
+    pub fn message(&self, ctx: &Ctx) -> String {
+        let l = ctx.lang();
+        let provider = ctx.channel_name();
+        match &self.message {
+            _ if self.waiting => tr(l, "locked-waiting", &[]),
+            None => String::new(),
+            Some(LockedMessage::SignedIn) => tr(l, "locked-signed-in", &[]),
+            Some(LockedMessage::Failed(f)) => match f {
+                Failure::Expired => tr(l, "locked-expired", &[]),
+                Failure::Denied => tr(l, "locked-denied", &[]),
+                Failure::NotEnoughCoins { balance, price } => tr(
+                    l,
+                    "locked-not-enough",
+                    &[("balance", (*balance).into()), ("price", (*price).into())],
+                ),
+                Failure::SignedOut => tr(l, "locked-signed-out", &[]),
+                Failure::NotPaired => tr(l, "locked-not-paired", &[]),
+                Failure::Network(_) => tr(l, "locked-network", &[("provider", provider.into())]),
+                Failure::Server(_) => tr(l, "locked-server", &[("provider", provider.into())]),
+            },
+        }
+    }
+
+    /// The screen read aloud: the focused choice, the code letter by
+    /// letter, what happened.
+    pub fn describe(&self, ctx: &Ctx) -> String {
+        crate::app::context::join(&self.describe_parts(ctx))
+    }
+
+    fn describe_parts(&self, ctx: &Ctx) -> Vec<String> {
+        let l = ctx.lang();
+        let number = self.number;
+        let mut parts = vec![tr(l, "locked-title", &[("number", number.into())])];
+        let Some(series) = ctx.series(&self.series) else {
+            return parts;
+        };
+        let price = ctx.coin_price(series);
+        if let (Some(unlock), Some(price)) = (self.confirm, price) {
+            let coins = ctx.coins().unwrap_or(0);
+            parts.push(tr(
+                l,
+                "locked-confirm",
+                &[
+                    ("number", number.into()),
+                    ("price", price.into()),
+                    ("coins", coins.into()),
+                ],
+            ));
+            parts.push(tr(
+                l,
+                if unlock {
+                    "locked-unlock"
+                } else {
+                    "locked-cancel"
+                },
+                &[],
+            ));
+            return parts;
+        }
+        if let Some(coins) = ctx.coins() {
+            parts.push(tr(l, "locked-balance", &[("coins", coins.into())]));
+        }
+        if !ctx.unlock_available() {
+            parts.push(tr(l, "back", &[]));
+            return parts;
+        }
+        parts.push(match (self.choice, price) {
+            (LockedChoice::Coins, Some(price)) => tr(
+                l,
+                "locked-coins",
+                &[("number", number.into()), ("price", price.into())],
+            ),
+            _ => tr(l, "locked-phone", &[]),
+        });
+        if let Some(p) = &self.pairing {
+            parts.push(spell_code(&p.user_code));
+        }
+        let message = self.message(ctx);
+        if !message.is_empty() {
+            parts.push(message);
+        }
+        parts
+    }
+}
+
+/// "BCDF-GHJK" → "B C D F, G H J K": letter by letter, for viewers who
+/// read it out or type it on a phone (and for the spoken UI).
+pub fn spell_code(code: &str) -> String {
+    code.split('-')
+        .map(|part| part.chars().map(String::from).collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

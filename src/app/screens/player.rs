@@ -1,0 +1,448 @@
+//! The player: one episode on screen, pillarboxed, with its controls, what
+//! plays next, its subtitles, and the error panel when it breaks. It hears
+//! the playback reports of its own episode (the [`App`](crate::app::App)
+//! drops the others), saves the viewer's place, and asks for the next
+//! episode to be preloaded, then played.
+
+use crate::catalog::model::SubtitleTrack;
+use crate::episode::EpisodeId;
+use crate::i18n::tr;
+use crate::input::Action;
+
+use super::Nav;
+use crate::app::context::{Ctx, next_episode, previous_episode, stream_url};
+use crate::app::overlays::error::{ErrorChoice, ErrorOutcome, ErrorPanel};
+use crate::app::subtitles::{LoadedSubtitles, SubtitleSource, subtitles_for};
+use crate::app::{Command, Playback};
+
+/// How long the player's controls stay up after the last key.
+pub const CONTROLS_MS: u64 = 5_000;
+/// The "Next in N s" countdown starts this close to an episode's end.
+pub const COUNTDOWN_MS: u64 = 5_000;
+/// How often the position is saved while playing.
+const SAVE_EVERY_MS: u64 = 10_000;
+/// How long an episode plays before the next one is preloaded: not at its
+/// first frame, where the two would compete for the CPU while this one's
+/// decoder fills its pipeline, and by then the previous episode's pipeline
+/// is gone (two in memory at most, not three).
+pub const NEXT_PRELOAD_AFTER_MS: u64 = 1_000;
+
+/// The player's buttons, in screen order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlayerButton {
+    Previous,
+    PlayPause,
+    Next,
+    /// The sleep timer: OK steps through 15/30/60/90 min and off.
+    Sleep,
+}
+
+impl PlayerButton {
+    pub const ALL: [PlayerButton; 4] = [
+        PlayerButton::Previous,
+        PlayerButton::PlayPause,
+        PlayerButton::Next,
+        PlayerButton::Sleep,
+    ];
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    Loading,
+    Playing,
+    Failed(ErrorPanel),
+}
+
+/// An episode of the series after the one on screen, as Up Next shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpNext {
+    pub number: u32,
+    pub title: String,
+    pub locked: bool,
+}
+
+/// What a Play command asks of the shell, and the player state it opens.
+pub struct Started {
+    pub command: Command,
+    pub player: Player,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Player {
+    /// The id of the play command that started this episode.
+    pub id: EpisodeId,
+    pub series: String,
+    pub episode: u32,
+    pub phase: Phase,
+    pub paused: bool,
+    pub buffering: bool,
+    /// Times the episode stalled for data after its first frame.
+    pub rebuffers: u32,
+    pub position_ms: u64,
+    pub duration_ms: Option<u64>,
+    /// Controls are up until this tick.
+    pub controls_until: Option<u64>,
+    pub button: PlayerButton,
+    /// The catalog's subtitle file chosen for the episode, if any.
+    pub subtitles: Option<SubtitleTrack>,
+    /// That file once loaded (or why it cannot be shown).
+    pub sidecar: Option<LoadedSubtitles>,
+    /// Subtitles that came with the stream (an HLS rendition): shown when
+    /// the catalog lists none, if the viewer needs them.
+    pub stream_subtitles: Option<LoadedSubtitles>,
+    last_saved_ms: u64,
+    /// When the next episode is to be preloaded.
+    next_preload_at: Option<u64>,
+    /// Played to its end (marked watched: leaving records no position).
+    pub(crate) ended: bool,
+}
+
+impl Player {
+    /// Starts episode `number` of `series` from `start_ms` (a resume
+    /// point, or 0): the Play command and the player showing it. An
+    /// episode with no stream the player can play opens on its error.
+    pub fn start(ctx: &mut Ctx, series: &str, number: u32, start_ms: u64) -> Started {
+        let found = ctx.episode(series, number);
+        let url = found.and_then(|(_, e)| stream_url(e));
+        // The catalog's duration until the stream tells its own.
+        let duration_ms = found
+            .map(|(_, e)| (e.duration * 1000.0) as u64)
+            .filter(|d| *d > 0);
+        let subtitles =
+            found.and_then(|(s, e)| subtitles_for(s, e, &ctx.subtitle_prefs()).cloned());
+        let id = ctx.new_episode_id();
+        let (phase, command) = match url {
+            Some(url) => (
+                Phase::Loading,
+                Command::Play {
+                    id,
+                    url,
+                    series: series.into(),
+                    episode: number,
+                    start_ms,
+                    subtitles: subtitles.clone(),
+                },
+            ),
+            None => {
+                let message = tr(ctx.lang(), "no-stream", &[("number", number.into())]);
+                // No stream, nothing to play: the shell stops what played.
+                (Phase::Failed(ErrorPanel::new(message)), Command::Stop)
+            }
+        };
+        Started {
+            command,
+            player: Player {
+                id,
+                series: series.into(),
+                episode: number,
+                phase,
+                paused: false,
+                buffering: false,
+                rebuffers: 0,
+                position_ms: start_ms,
+                duration_ms,
+                controls_until: None,
+                button: PlayerButton::PlayPause,
+                subtitles,
+                sidecar: None,
+                stream_subtitles: None,
+                last_saved_ms: ctx.now_ms,
+                next_preload_at: None,
+                ended: false,
+            },
+        }
+    }
+
+    pub fn controls_visible(&self, ctx: &Ctx) -> bool {
+        self.controls_until.is_some_and(|until| ctx.now_ms < until)
+    }
+
+    pub fn failed(&self) -> Option<&ErrorPanel> {
+        match &self.phase {
+            Phase::Failed(panel) => Some(panel),
+            _ => None,
+        }
+    }
+
+    /// Keys in the player.
+    pub fn on_action(&mut self, ctx: &mut Ctx, action: Action, out: &mut Vec<Command>) -> Nav {
+        if action == Action::Back {
+            return Nav::Back;
+        }
+        if let Phase::Failed(panel) = &mut self.phase {
+            return match panel.on_action(action) {
+                ErrorOutcome::Open => Nav::Stay,
+                ErrorOutcome::Retry => Nav::Play {
+                    series: self.series.clone(),
+                    episode: self.episode,
+                },
+                ErrorOutcome::Next => self.skip(ctx, 1, out),
+                ErrorOutcome::Previous => self.skip(ctx, -1, out),
+            };
+        }
+        let visible = self.controls_visible(ctx);
+        let nav = match action {
+            Action::Next => return self.skip(ctx, 1, out),
+            Action::Previous => return self.skip(ctx, -1, out),
+            Action::PlayPause => self.set_paused(!self.paused, out),
+            Action::Play => self.set_paused(false, out),
+            Action::Pause => self.set_paused(true, out),
+            Action::Ok if visible => match self.button {
+                PlayerButton::Previous => return self.skip(ctx, -1, out),
+                PlayerButton::Next => return self.skip(ctx, 1, out),
+                PlayerButton::PlayPause => self.set_paused(!self.paused, out),
+                PlayerButton::Sleep => Nav::Stay,
+            },
+            Action::Left | Action::Right if visible => {
+                let order = PlayerButton::ALL;
+                let i = order.iter().position(|c| *c == self.button).unwrap_or(1);
+                let i = if action == Action::Left {
+                    i.saturating_sub(1)
+                } else {
+                    (i + 1).min(order.len() - 1)
+                };
+                self.button = order[i];
+                Nav::Stay
+            }
+            Action::Ok | Action::Up | Action::Down | Action::Left | Action::Right => {
+                self.button = PlayerButton::PlayPause;
+                Nav::Stay
+            }
+            _ => return Nav::Stay,
+        };
+        // Any key in the player brings the controls up, or keeps them up.
+        self.controls_until = Some(ctx.now_ms + CONTROLS_MS);
+        nav
+    }
+
+    /// OK on the sleep button (the App keeps the timer).
+    pub fn sleep_pressed(&self, ctx: &Ctx, action: Action) -> bool {
+        action == Action::Ok
+            && self.failed().is_none()
+            && self.controls_visible(ctx)
+            && self.button == PlayerButton::Sleep
+    }
+
+    pub fn set_paused(&mut self, paused: bool, out: &mut Vec<Command>) -> Nav {
+        if self.paused != paused {
+            self.paused = paused;
+            out.push(Command::SetPaused(paused));
+        }
+        Nav::Stay
+    }
+
+    /// Where the viewer is, in the history (saved).
+    pub fn record(&self, ctx: &mut Ctx, out: &mut Vec<Command>) {
+        if self.position_ms > 0 {
+            let duration = self.duration_ms.unwrap_or(0);
+            ctx.history
+                .record_position(&self.series, self.episode, self.position_ms, duration);
+            out.push(Command::SaveHistory(ctx.history.clone()));
+        }
+    }
+
+    /// The player goes: playback stops, the viewer's place is kept.
+    pub fn leave(&self, ctx: &mut Ctx, out: &mut Vec<Command>) {
+        out.push(Command::Stop);
+        if self.position_ms > 0 && !self.ended {
+            self.record(ctx, out);
+            ctx.rebuild_shelf();
+        }
+    }
+
+    /// The episode `step` away (+1 next, -1 previous) in the same series.
+    fn skip(&self, ctx: &mut Ctx, step: i32, out: &mut Vec<Command>) -> Nav {
+        let Some(series) = ctx.series(&self.series) else {
+            return Nav::Stay;
+        };
+        let target = if step > 0 {
+            next_episode(series, self.episode)
+        } else {
+            previous_episode(series, self.episode)
+        };
+        let Some(target) = target.map(|e| e.number) else {
+            return Nav::Stay;
+        };
+        self.record(ctx, out);
+        Nav::Play {
+            series: self.series.clone(),
+            episode: target,
+        }
+    }
+
+    /// A report about this episode.
+    pub fn on_playback(&mut self, ctx: &mut Ctx, report: Playback, out: &mut Vec<Command>) -> Nav {
+        match report {
+            Playback::Started => {
+                self.phase = Phase::Playing;
+                self.next_preload_at = Some(ctx.now_ms + NEXT_PRELOAD_AFTER_MS);
+            }
+            Playback::Subtitles(loaded) => {
+                // Kept either way: whether they show follows the settings
+                // (see Player::shown_subtitles), which may change meanwhile.
+                match loaded.source {
+                    SubtitleSource::Sidecar => self.sidecar = Some(loaded),
+                    SubtitleSource::Stream => self.stream_subtitles = Some(loaded),
+                }
+            }
+            Playback::Position {
+                position_ms,
+                duration_ms,
+            } => {
+                self.position_ms = position_ms;
+                if duration_ms.is_some() {
+                    self.duration_ms = duration_ms;
+                }
+                if self.phase == Phase::Loading {
+                    self.phase = Phase::Playing;
+                }
+                if self.next_preload_at.is_some_and(|at| ctx.now_ms >= at) {
+                    self.next_preload_at = None;
+                    out.extend(self.preload_next(ctx));
+                }
+                if ctx.now_ms.saturating_sub(self.last_saved_ms) >= SAVE_EVERY_MS {
+                    self.last_saved_ms = ctx.now_ms;
+                    let d = self.duration_ms.unwrap_or(0);
+                    ctx.history
+                        .record_position(&self.series, self.episode, position_ms, d);
+                    out.push(Command::SaveHistory(ctx.history.clone()));
+                }
+            }
+            Playback::Buffering(on) => {
+                self.rebuffers += u32::from(on && !self.buffering);
+                self.buffering = on;
+            }
+            Playback::Failed(message) => {
+                self.phase = Phase::Failed(ErrorPanel::new(message));
+                self.buffering = false;
+            }
+            Playback::Ended => {
+                ctx.history.mark_watched(&self.series, self.episode);
+                out.push(Command::SaveHistory(ctx.history.clone()));
+                ctx.rebuild_shelf();
+                let next = ctx
+                    .series(&self.series)
+                    .and_then(|s| next_episode(s, self.episode))
+                    .map(|e| e.number);
+                return match next {
+                    Some(n) => Nav::Play {
+                        series: self.series.clone(),
+                        episode: n,
+                    },
+                    // The series is over: back to its page.
+                    None => Nav::Back,
+                };
+            }
+        }
+        Nav::Stay
+    }
+
+    /// The next episode, preloaded while this one plays (if it plays).
+    fn preload_next(&self, ctx: &Ctx) -> Option<Command> {
+        let s = ctx.series(&self.series)?;
+        let next = next_episode(s, self.episode)?;
+        if !ctx.playable(s, next.number) {
+            return None;
+        }
+        Some(Command::Preload {
+            url: stream_url(next)?,
+            start_ms: ctx.history.resume_position(&self.series, next.number),
+            subtitles: subtitles_for(s, next, &ctx.subtitle_prefs()).cloned(),
+        })
+    }
+
+    /// The subtitle file as the settings now say; a new one is fetched.
+    pub fn refresh_subtitles(&mut self, ctx: &Ctx, out: &mut Vec<Command>) {
+        let track = ctx
+            .episode(&self.series, self.episode)
+            .and_then(|(s, e)| subtitles_for(s, e, &ctx.subtitle_prefs()).cloned());
+        if track != self.subtitles {
+            self.sidecar = None;
+            if let Some(t) = &track {
+                out.push(Command::LoadSubtitles {
+                    id: self.id,
+                    track: t.clone(),
+                });
+            }
+            self.subtitles = track;
+        }
+    }
+
+    /// The subtitles shown now: the catalog's file once loaded, else the
+    /// stream's own when the settings want them; `None` while a file loads
+    /// or when there are none.
+    pub fn shown_subtitles(&self, ctx: &Ctx) -> Option<&LoadedSubtitles> {
+        if self.subtitles.is_some() {
+            return self.sidecar.as_ref();
+        }
+        let stream = self.stream_subtitles.as_ref()?;
+        let wanted = stream.forced
+            || ctx
+                .series(&self.series)
+                .is_some_and(|s| ctx.wants_full_subtitles(s, self.episode));
+        wanted.then_some(stream)
+    }
+
+    /// Seconds left on the "Next in N s" countdown, while it runs.
+    pub fn countdown(&self, ctx: &Ctx) -> Option<u64> {
+        if self.phase != Phase::Playing {
+            return None;
+        }
+        let series = ctx.series(&self.series)?;
+        let next = next_episode(series, self.episode)?;
+        if !ctx.playable(series, next.number) {
+            return None;
+        }
+        let left = self.duration_ms?.saturating_sub(self.position_ms);
+        (left <= COUNTDOWN_MS).then(|| left.div_ceil(1000).max(1))
+    }
+
+    /// The next three episodes of the series.
+    pub fn up_next(&self, ctx: &Ctx) -> Vec<UpNext> {
+        let Some(series) = ctx.series(&self.series) else {
+            return Vec::new();
+        };
+        let mut list = Vec::new();
+        let mut n = self.episode;
+        while list.len() < 3 {
+            let Some(next) = next_episode(series, n) else {
+                break;
+            };
+            n = next.number;
+            list.push(UpNext {
+                number: next.number,
+                title: ctx.text(&next.title),
+                locked: !ctx.playable(series, next.number),
+            });
+        }
+        list
+    }
+
+    /// What has the focus, read aloud; `sleep_label` names the sleep
+    /// button as it reads now.
+    pub fn describe(&self, ctx: &Ctx, sleep_label: &str) -> String {
+        let lang = ctx.lang();
+        if let Phase::Failed(panel) = &self.phase {
+            let choice = match panel.choice {
+                ErrorChoice::Retry => "retry",
+                ErrorChoice::Next => "next-episode",
+            };
+            return crate::app::context::join(&[
+                tr(lang, "cannot-play", &[]),
+                panel.message.clone(),
+                tr(lang, choice, &[]),
+            ]);
+        }
+        if self.controls_visible(ctx) {
+            let id = match self.button {
+                PlayerButton::Sleep => return sleep_label.to_owned(),
+                PlayerButton::Previous => "previous",
+                PlayerButton::Next => "next",
+                PlayerButton::PlayPause if self.paused => "play",
+                PlayerButton::PlayPause => "pause",
+            };
+            return tr(lang, id, &[]).trim_start_matches(['▶', ' ']).to_owned();
+        }
+        tr(lang, "spoken-episode", &[("number", self.episode.into())])
+    }
+}

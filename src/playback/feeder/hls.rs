@@ -1,0 +1,308 @@
+//! HLS: the ladder from a master playlist (or one media playlist), then
+//! segment after segment at the rung the ABR picks, init segments when
+//! they change, the resume point's segment first.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use gstreamer_app as gst_app;
+use url::Url;
+
+use super::renditions::{choose_audio, choose_subtitles};
+use super::{FeedConfig, FeedState, finish, push, wait_preload};
+use crate::hls::{self, AudioRendition, ByteSource, MediaPlan, Parsed, SubtitleRendition, Variant};
+use crate::net::Fetcher;
+use crate::net::cmcd::{CmcdData, ObjectType};
+use crate::playback::PlaybackError;
+use crate::playback::abr;
+use crate::playback::control::Control;
+
+/// The renditions an HLS episode can play from, lowest bandwidth first.
+pub(super) struct Rendition {
+    variant: Option<Variant>,
+    plan: Option<MediaPlan>,
+}
+
+/// The video ladder, and the audio and subtitle renditions to play with
+/// it, if the master playlist has them.
+pub(super) fn load_ladder(
+    url: &Url,
+    text: &[u8],
+    policy: &crate::net::UrlPolicy,
+    config: &FeedConfig,
+) -> Result<Ladder, PlaybackError> {
+    Ok(match hls::parse(text, url, policy)? {
+        Parsed::Media(plan) => (
+            vec![Rendition {
+                variant: None,
+                plan: Some(plan),
+            }],
+            None,
+            None,
+        ),
+        Parsed::Master {
+            mut variants,
+            audio,
+            subtitles,
+        } => {
+            variants.sort_by_key(|v| v.bandwidth);
+            // --max-bitrate caps the ladder; the lowest rung always stays.
+            if let Some(max) = config.max_bitrate {
+                let keep = variants
+                    .iter()
+                    .filter(|v| v.bandwidth <= max)
+                    .count()
+                    .max(1);
+                variants.truncate(keep);
+            }
+            // Variants of one episode share their audio group (a ladder that
+            // changes audio with the bitrate is not supported: its first
+            // rung's group is kept).
+            let group = variants.first().and_then(|v| v.audio_group.clone());
+            let chosen = choose_audio(&audio, group.as_deref(), config.audio_language.as_deref());
+            let subtitle_group = variants.first().and_then(|v| v.subtitle_group.clone());
+            let subtitles = choose_subtitles(
+                &subtitles,
+                subtitle_group.as_deref(),
+                config.subtitle_language.as_deref(),
+                chosen.and_then(|a| a.language.as_deref()),
+            );
+            (
+                variants
+                    .into_iter()
+                    .map(|v| Rendition {
+                        variant: Some(v),
+                        plan: None,
+                    })
+                    .collect(),
+                chosen.cloned(),
+                subtitles.cloned(),
+            )
+        }
+    })
+}
+
+pub(super) type Ladder = (
+    Vec<Rendition>,
+    Option<AudioRendition>,
+    Option<SubtitleRendition>,
+);
+
+async fn load_plan(
+    fetcher: &Fetcher,
+    state: &FeedState,
+    rendition: &mut Rendition,
+) -> Result<(), PlaybackError> {
+    if rendition.plan.is_some() {
+        return Ok(());
+    }
+    let Some(variant) = &rendition.variant else {
+        return Ok(());
+    };
+    let text = fetcher
+        .get(
+            "variant playlist",
+            &variant.url,
+            None,
+            fetcher.limits().playlist_bytes,
+            &state.stats,
+        )
+        .await?;
+    match hls::parse(&text, &variant.url, fetcher.policy())? {
+        Parsed::Media(plan) => {
+            rendition.plan = Some(plan);
+            Ok(())
+        }
+        Parsed::Master { .. } => Err(PlaybackError::Malformed {
+            url: variant.url.to_string(),
+            reason: "a variant of a master playlist is itself a master playlist".into(),
+        }),
+    }
+}
+
+/// The segment of `plan` that holds `at` (the last one that starts at or
+/// before it; the last segment past the end), and where it starts.
+pub(super) fn segment_at(plan: &MediaPlan, at: Duration) -> (usize, Duration) {
+    let mut start = Duration::ZERO;
+    for (i, seg) in plan.segments.iter().enumerate() {
+        let end = start + seg.duration;
+        // A millisecond of slack: EXTINF sums are not exact.
+        if at + Duration::from_millis(1) < end || i + 1 == plan.segments.len() {
+            return (i, start);
+        }
+        start = end;
+    }
+    (0, Duration::ZERO)
+}
+
+/// Index of the segment of `plan` that continues playback at `at` seconds
+/// (segment `index` of the rendition played so far, when counts match:
+/// aligned ladders, the norm).
+fn next_segment(plan: &MediaPlan, index: usize, at: f64, aligned: bool) -> Option<usize> {
+    if aligned {
+        return (index < plan.segments.len()).then_some(index);
+    }
+    let mut start = 0.0;
+    for (i, seg) in plan.segments.iter().enumerate() {
+        let d = seg.duration.as_secs_f64();
+        if start + d / 2.0 > at {
+            return Some(i);
+        }
+        start += d;
+    }
+    None
+}
+
+pub(super) async fn feed_hls(
+    fetcher: &Fetcher,
+    appsrc: &gst_app::AppSrc,
+    control: &Control,
+    state: &FeedState,
+    config: &FeedConfig,
+    mut ladder: Vec<Rendition>,
+) -> Result<(), PlaybackError> {
+    let max = fetcher.limits().segment_bytes;
+    let bandwidths: Vec<u64> = ladder
+        .iter()
+        .map(|r| r.variant.as_ref().map_or(0, |v| v.bandwidth))
+        .collect();
+    let mut current: Option<usize> = None;
+    let mut current_init: Option<ByteSource> = None;
+    let mut index = 0usize;
+    let mut at = 0.0f64;
+    let mut weighted_bits = 0.0f64;
+    // The first segment fed: 0, or the one a resumed episode starts in.
+    let mut first: Option<usize> = None;
+    loop {
+        let buffered = Duration::from_secs_f64(
+            (at - state.position_ms.load(Ordering::Relaxed) as f64 / 1000.0).max(0.0),
+        );
+        let estimate = config.bandwidth.lock().map(|e| e.estimate()).unwrap_or(0);
+        let pick = abr::choose(
+            &bandwidths,
+            estimate,
+            current,
+            buffered,
+            config.min_buffer_up,
+        );
+        load_plan(fetcher, state, &mut ladder[pick]).await?;
+        let counts: Vec<Option<usize>> = ladder
+            .iter()
+            .map(|r| r.plan.as_ref().map(|p| p.segments.len()))
+            .collect();
+        let aligned = counts.iter().flatten().all(|&n| Some(n) == counts[pick]);
+        let Some(plan) = ladder[pick].plan.as_ref() else {
+            break;
+        };
+        if first.is_none() {
+            let (k, offset) = segment_at(plan, config.start.point());
+            let skip = match config.start {
+                crate::playback::Start::At(t) => t.saturating_sub(offset),
+                crate::playback::Start::Beginning | crate::playback::Start::Near(_) => {
+                    Duration::ZERO
+                }
+            };
+            state
+                .media_offset_ms
+                .store(offset.as_millis() as u64, Ordering::SeqCst);
+            state
+                .skip_ns
+                .store(skip.as_nanos() as u64, Ordering::SeqCst);
+            if k > 0 {
+                tracing::info!(segment = k, ?offset, ?skip, "resuming");
+            }
+            (index, at) = (k, offset.as_secs_f64());
+            first = Some(k);
+        }
+        let first = first.unwrap_or(0);
+        let Some(i) = next_segment(plan, index, at, aligned) else {
+            break;
+        };
+        if current.is_some_and(|c| c != pick) {
+            state.variant_switches.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(from = ?current.map(|c| bandwidths[c]), to = bandwidths[pick], estimate, "variant switch");
+        }
+        current = Some(pick);
+        if bandwidths[pick] > 0 {
+            state
+                .variant_bandwidth
+                .store(bandwidths[pick], Ordering::Relaxed);
+        }
+        let seg = &plan.segments[i];
+        let init = seg.init.map(|k| plan.inits[k].clone());
+        if init.is_some() && init != current_init {
+            let src = init.as_ref().map(|s| (s.url.clone(), s.range));
+            if let Some((init_url, range)) = src {
+                let cmcd = CmcdData {
+                    sf: Some('h'),
+                    su: index == first,
+                    ..config.cmcd(ObjectType::Init)
+                };
+                let data = fetcher
+                    .get_with_cmcd(
+                        "init segment",
+                        &init_url,
+                        range,
+                        max,
+                        &state.stats,
+                        Some(&cmcd),
+                    )
+                    .await?;
+                state.wait_room().await;
+                push(appsrc, state, data, None)?;
+            }
+            current_init = init;
+        }
+        if index > first {
+            // A preload always gets its first segment, enough to preroll.
+            wait_preload(control, state, config).await;
+        }
+        let what = format!("segment {} of {}", i + 1, plan.segments.len());
+        let cmcd = CmcdData {
+            br: (bandwidths[pick] > 0).then(|| bandwidths[pick] / 1000),
+            bl: Some(buffered.as_millis() as u64),
+            d: Some(seg.duration.as_millis() as u64),
+            sf: Some('h'),
+            su: index == first || config.starving.load(Ordering::Relaxed),
+            ..config.cmcd(ObjectType::AudioVideo)
+        };
+        let started = Instant::now();
+        let data = fetcher
+            .get_with_cmcd(
+                &what,
+                &seg.source.url,
+                seg.source.range,
+                max,
+                &state.stats,
+                Some(&cmcd),
+            )
+            .await?;
+        if let Ok(mut e) = config.bandwidth.lock() {
+            e.sample(data.len() as u64, started.elapsed());
+        }
+        if index == first {
+            // What subtitle segments' X-TIMESTAMP-MAP count against.
+            let _ = state.init_pts.set(hls::ts_first_pts(&data));
+        }
+        state.wait_room().await;
+        push(appsrc, state, data, None)?;
+        let d = seg.duration.as_secs_f64();
+        weighted_bits += bandwidths[pick] as f64 * d;
+        at = if aligned {
+            at + d
+        } else {
+            plan.segments[..=i]
+                .iter()
+                .map(|s| s.duration.as_secs_f64())
+                .sum()
+        };
+        if at > 0.0 && bandwidths[pick] > 0 {
+            state
+                .average_bandwidth
+                .store((weighted_bits / at) as u64, Ordering::Relaxed);
+        }
+        index = i + 1;
+    }
+    finish(appsrc, state);
+    Ok(())
+}

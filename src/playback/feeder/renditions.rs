@@ -1,0 +1,235 @@
+//! Renditions beside the video: the audio in the viewer's language (its own
+//! playlist fed through a second input) and the subtitles, loaded whole
+//! and handed to the monitor.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::Sender;
+use std::time::Duration;
+
+use gstreamer_app as gst_app;
+use url::Url;
+
+use super::hls::segment_at;
+use super::{FeedConfig, FeedEvent, FeedState, finish, push, wait_preload};
+use crate::hls::{self, AudioRendition, ByteSource, Parsed, SubtitleRendition};
+use crate::net::{FetchStats, Fetcher, Net};
+use crate::playback::PlaybackError;
+use crate::playback::control::Control;
+use crate::webvtt::{self, Track};
+
+/// Bytes of one subtitle rendition, all its segments.
+const SUBTITLE_BYTES: usize = 4 << 20;
+
+/// The subtitle rendition of `group` in `lang`: forced ones only when the
+/// audio played is in that language, the others otherwise.
+pub(super) fn choose_subtitles<'a>(
+    renditions: &'a [SubtitleRendition],
+    group: Option<&str>,
+    lang: Option<&str>,
+    audio_language: Option<&str>,
+) -> Option<&'a SubtitleRendition> {
+    let (group, lang) = (group?, lang?);
+    let understood = audio_language.is_some_and(|a| crate::language::same_language(a, lang));
+    let wanted = renditions
+        .iter()
+        .filter(|r| r.group == group && r.forced == understood);
+    crate::language::best_match(wanted, |r| r.language.as_deref(), lang)
+}
+
+/// Loads a subtitle rendition: its playlist, then every WebVTT segment
+/// (within [`SUBTITLE_BYTES`]), cues moved to media time by their
+/// `X-TIMESTAMP-MAP` against the video's first timestamp, then hands the
+/// track to the monitor.
+pub(super) async fn feed_subtitles(
+    net: Net,
+    rendition: SubtitleRendition,
+    state: Arc<FeedState>,
+    events: Sender<FeedEvent>,
+) {
+    let loaded = load_subtitles(&net, &rendition, &state).await;
+    if state.cancelled.load(Ordering::SeqCst) {
+        return;
+    }
+    if let Err(why) = &loaded {
+        tracing::warn!(url = %rendition.url, error = %why, "subtitle rendition not shown");
+    }
+    let _ = events.send(FeedEvent::Subtitles(rendition, loaded.map(Arc::new)));
+}
+
+async fn load_subtitles(
+    net: &Net,
+    rendition: &SubtitleRendition,
+    state: &FeedState,
+) -> Result<Track, String> {
+    let fetcher = net.fetcher();
+    let stats = FetchStats::default();
+    let text = fetcher
+        .get(
+            "subtitle playlist",
+            &rendition.url,
+            None,
+            fetcher.limits().playlist_bytes,
+            &stats,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let plan =
+        match hls::parse(&text, &rendition.url, fetcher.policy()).map_err(|e| e.to_string())? {
+            Parsed::Media(plan) => plan,
+            Parsed::Master { .. } => return Err("a subtitle rendition is a master playlist".into()),
+        };
+    // The video's first timestamp, which the segments' maps count against.
+    let init_pts = loop {
+        if state.cancelled.load(Ordering::SeqCst) {
+            return Err("cancelled".into());
+        }
+        if let Some(pts) = state.init_pts.get() {
+            break *pts;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let mut track = Track::default();
+    let mut total = 0usize;
+    for (i, seg) in plan.segments.iter().enumerate() {
+        let what = format!("subtitle segment {} of {}", i + 1, plan.segments.len());
+        let bytes = fetcher
+            .get(
+                &what,
+                &seg.source.url,
+                seg.source.range,
+                SUBTITLE_BYTES,
+                &stats,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        total += bytes.len();
+        if total > SUBTITLE_BYTES {
+            return Err(format!("more than {SUBTITLE_BYTES} bytes of subtitles"));
+        }
+        let text = std::str::from_utf8(&bytes).map_err(|_| format!("{what}: not UTF-8"))?;
+        let part = webvtt::parse(text).map_err(|e| format!("{what}: {e}"))?;
+        // Cue time `local` is MPEG-TS time `mpegts`; media time 0 is the
+        // video's first timestamp. Without a map, cue time is media time.
+        // A resumed episode's first segment is not the episode's: its
+        // zero is that much before the first timestamp fed.
+        let offset = Duration::from_millis(state.media_offset_ms.load(Ordering::SeqCst));
+        let (ahead, behind) = match (part.timestamp_map, init_pts) {
+            (Some(map), Some(init)) => {
+                let ts = Duration::from_micros(map.mpegts.saturating_mul(100) / 9);
+                let first =
+                    Duration::from_micros(init.saturating_mul(100) / 9).saturating_sub(offset);
+                (
+                    ts.saturating_sub(first),
+                    map.local + first.saturating_sub(ts),
+                )
+            }
+            (Some(map), None) => (Duration::ZERO, map.local),
+            (None, _) => (Duration::ZERO, Duration::ZERO),
+        };
+        for mut cue in part.cues {
+            cue.start = (cue.start + ahead).saturating_sub(behind);
+            cue.end = (cue.end + ahead).saturating_sub(behind);
+            // A cue repeated in the next segment is one cue.
+            let repeat = track
+                .cues
+                .iter()
+                .rev()
+                .take(8)
+                .any(|c| c.start == cue.start && c.lines == cue.lines);
+            if cue.end > cue.start && !repeat && track.cues.len() < webvtt::MAX_CUES {
+                track.cues.push(cue);
+            }
+        }
+        track.skipped += part.skipped;
+    }
+    track.cues.sort_by_key(|c| c.start);
+    Ok(track)
+}
+
+/// The rendition of `group` in the `preferred` language (`es` finds
+/// `es-MX`), else the group's DEFAULT, else its first.
+pub(super) fn choose_audio<'a>(
+    renditions: &'a [AudioRendition],
+    group: Option<&str>,
+    preferred: Option<&str>,
+) -> Option<&'a AudioRendition> {
+    let group = group?;
+    let in_group = renditions.iter().filter(|r| r.group == group);
+    preferred
+        .and_then(|lang| {
+            crate::language::best_match(in_group.clone(), |r| r.language.as_deref(), lang)
+        })
+        .or_else(|| in_group.clone().find(|r| r.default))
+        .or_else(|| in_group.clone().next())
+}
+
+/// Feeds an audio rendition's segments, in order, into its own input. Its
+/// bytes count towards the episode's (`state`) preload budget.
+pub(super) async fn feed_audio(
+    fetcher: &Fetcher,
+    appsrc: &gst_app::AppSrc,
+    control: &Control,
+    state: &FeedState,
+    audio_state: &FeedState,
+    config: &FeedConfig,
+    url: &Url,
+) -> Result<(), PlaybackError> {
+    let text = fetcher
+        .get(
+            "audio playlist",
+            url,
+            None,
+            fetcher.limits().playlist_bytes,
+            &state.stats,
+        )
+        .await?;
+    let plan = match hls::parse(&text, url, fetcher.policy())? {
+        Parsed::Media(plan) => plan,
+        Parsed::Master { .. } => {
+            return Err(PlaybackError::Malformed {
+                url: url.to_string(),
+                reason: "an audio rendition is itself a master playlist".into(),
+            });
+        }
+    };
+    let max = fetcher.limits().segment_bytes;
+    // The video's first segment goes in first: decodebin3 (1.22) can miss
+    // the video stream when the second input's collection comes first.
+    while state.pushed_bytes.load(Ordering::SeqCst) == 0 {
+        if state.cancelled.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // A resumed episode: the audio segment where the video's first one
+    // starts (renditions are cut at the same times).
+    let offset = Duration::from_millis(state.media_offset_ms.load(Ordering::SeqCst));
+    let first = segment_at(&plan, offset).0;
+    let mut current_init: Option<ByteSource> = None;
+    for (i, seg) in plan.segments.iter().enumerate().skip(first) {
+        let init = seg.init.map(|k| plan.inits[k].clone());
+        if let Some(src) = init.as_ref().filter(|_| init != current_init) {
+            let data = fetcher
+                .get("audio init segment", &src.url, src.range, max, &state.stats)
+                .await?;
+            audio_state.wait_room().await;
+            push(appsrc, audio_state, data, None)?;
+            current_init = init;
+        }
+        if i > first {
+            wait_preload(control, state, config).await;
+        }
+        let what = format!("audio segment {} of {}", i + 1, plan.segments.len());
+        let data = fetcher
+            .get(&what, &seg.source.url, seg.source.range, max, &state.stats)
+            .await?;
+        audio_state.wait_room().await;
+        if state.cancelled.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        push(appsrc, audio_state, data, None)?;
+    }
+    finish(appsrc, audio_state);
+    Ok(())
+}

@@ -1,0 +1,300 @@
+//! The episode's monitor thread: watches the bus and the feeder's events,
+//! reports what happens (buffering, subtitles, the end or an error, with
+//! the episode's QoE), and pauses the pipeline while it starves for data
+//! (a rebuffer). A preload stays silent until it is activated.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
+use std::time::{Duration, Instant};
+
+use gstreamer as gst;
+use gstreamer::prelude::*;
+use gstreamer_app as gst_app;
+
+use super::Identity;
+use super::branches::VIDEO_EOS_MESSAGE;
+use super::frames::Frames;
+use crate::playback::control::Control;
+use crate::playback::feeder::{FeedEvent, FeedState, SubtitlesLoaded};
+use crate::playback::{PlaybackError, PlayerEvent, Qoe, ReportSink};
+
+pub struct Monitor {
+    pub identity: Arc<Identity>,
+    pub pipeline: gst::Pipeline,
+    pub appsrc: gst_app::AppSrc,
+    pub feed: Arc<FeedState>,
+    pub feed_events: Receiver<FeedEvent>,
+    pub frames: Arc<Frames>,
+    pub control: Arc<Control>,
+    pub reports: Arc<dyn ReportSink>,
+    pub starving: Arc<AtomicBool>,
+    pub stop: Arc<AtomicBool>,
+    pub fast: bool,
+    pub stall_threshold: Duration,
+    pub position_interval: Duration,
+    pub resume_bytes: u64,
+}
+
+struct Rebuffer {
+    started: Instant,
+    downloaded_at_start: u64,
+    pushed_at_start: u64,
+}
+
+impl Monitor {
+    pub fn run(self) {
+        let Some(bus) = self.pipeline.bus() else {
+            return;
+        };
+        let mut dropped: HashMap<String, u64> = HashMap::new();
+        let mut last_position = Instant::now();
+        let mut position_ms = 0u64;
+        let mut rebuffer: Option<Rebuffer> = None;
+        let mut rebuffer_count = 0u64;
+        let mut rebuffer_total = Duration::ZERO;
+        // Subtitles loaded before a preload is activated wait for it.
+        let mut subtitles: Option<(crate::hls::SubtitleRendition, SubtitlesLoaded)> = None;
+        let qoe = |position_ms: u64, dropped: &HashMap<String, u64>, count, total: Duration| {
+            let s = self.frames.lock();
+            Qoe {
+                first_frame_ms: (s.frames > 0).then_some(s.first_frame_ms),
+                frames: s.frames,
+                dropped_frames: dropped.values().sum(),
+                rebuffer_count: count,
+                rebuffer_ms: total.as_millis() as u64,
+                width: nonzero(s.width),
+                height: nonzero(s.height),
+                position_ms,
+                bytes: self.feed.stats.bytes.load(Ordering::Relaxed),
+                requests: self.feed.stats.requests.load(Ordering::Relaxed),
+                retries: self.feed.stats.retries.load(Ordering::Relaxed),
+                variant_bandwidth: match self.feed.variant_bandwidth.load(Ordering::Relaxed) {
+                    0 => None,
+                    b => Some(b),
+                },
+                bitrate_kbps: match self.feed.average_bandwidth.load(Ordering::Relaxed) {
+                    0 => None,
+                    b => Some(b / 1000),
+                },
+                variant_switches: self.feed.variant_switches.load(Ordering::Relaxed),
+                audio_language: self.feed.audio_language.lock().ok().and_then(|l| l.clone()),
+                subtitle_language: None,
+                subtitle_cues: None,
+                switch_gap_ms: s.switch_gap_us.map(|us| (us as f64 / 100.0).round() / 10.0),
+            }
+        };
+
+        while !self.stop.load(Ordering::SeqCst) {
+            // Wake exactly when the last frame's time is up.
+            let mut wait = Duration::from_millis(20);
+            let (video_end, branches, video) = {
+                let s = self.frames.lock();
+                (s.video_end_ns, s.branches, s.video_branch)
+            };
+            let mut terminal: Option<Result<(), PlaybackError>> = None;
+            // What the feeder said: its failure ends the episode (the
+            // first error wins), its subtitles are told when it plays.
+            while let Ok(event) = self.feed_events.try_recv() {
+                match event {
+                    FeedEvent::Failed(e) => {
+                        terminal.get_or_insert(Err(e));
+                    }
+                    FeedEvent::Subtitles(r, t) => subtitles = Some((r, t)),
+                }
+            }
+            if self.control.is_active()
+                && let Some((rendition, track)) = subtitles.take()
+            {
+                self.reports.report(PlayerEvent::Subtitles {
+                    episode: self.identity.get(),
+                    language: rendition.language,
+                    forced: rendition.forced,
+                    track,
+                });
+            }
+            if video_end != 0 && terminal.is_none() {
+                let now = self.frames.now_ns();
+                if now >= video_end {
+                    terminal = Some(Ok(()));
+                } else {
+                    wait = wait.min(Duration::from_nanos(video_end - now));
+                }
+            }
+            let msg = if terminal.is_some() {
+                None
+            } else {
+                bus.timed_pop(gst::ClockTime::from_nseconds(wait.as_nanos() as u64))
+            };
+            // An episode started for the viewer plays once prerolled.
+            self.control.prerolled(branches > 0, video);
+            if let Some(msg) = msg {
+                use gst::MessageView;
+                match msg.view() {
+                    MessageView::Eos(_) => terminal = Some(Ok(())),
+                    MessageView::Application(a)
+                        if a.structure().is_some_and(|s| s.name() == VIDEO_EOS_MESSAGE) =>
+                    {
+                        terminal = Some(Ok(()));
+                    }
+                    MessageView::Error(e) => {
+                        let src = e
+                            .src()
+                            .map(|s| s.name().to_string())
+                            .unwrap_or_else(|| "pipeline".into());
+                        let details = e.debug().map(|d| d.to_string()).unwrap_or_default();
+                        tracing::warn!(episode = %self.identity.get(), %src, error = %e.error(), %details, "pipeline error");
+                        gst::warning!(
+                            crate::playback::CAT,
+                            obj = &self.pipeline,
+                            "{src}: {} ({details})",
+                            e.error()
+                        );
+                        // A feed failure also makes the demuxer fail: report the cause.
+                        let feed_err = self.feed_events.try_iter().find_map(|e| match e {
+                            FeedEvent::Failed(e) => Some(e),
+                            FeedEvent::Subtitles(..) => None,
+                        });
+                        let from_typefind = e
+                            .src()
+                            .and_then(|s| s.downcast_ref::<gst::Element>())
+                            .and_then(|el| el.factory())
+                            .is_some_and(|f| f.name() == "typefind");
+                        terminal = Some(Err(feed_err.unwrap_or_else(|| {
+                            if from_typefind {
+                                // Bytes that are no known format at all.
+                                PlaybackError::Unsupported(format!(
+                                    "the stream is not media pillarbox plays: {}",
+                                    e.error()
+                                ))
+                            } else {
+                                PlaybackError::Decode(format!("{src}: {}", e.error()))
+                            }
+                        })));
+                    }
+                    MessageView::Qos(q) => {
+                        let (_, d) = q.stats();
+                        if let (Some(src), Ok(d)) = (q.src(), u64::try_from(d.value())) {
+                            dropped.insert(src.path_string().to_string(), d);
+                        }
+                    }
+                    MessageView::Warning(w) => {
+                        tracing::warn!(episode = %self.identity.get(), warning = %w.error(), "pipeline warning");
+                    }
+                    _ => {}
+                }
+            }
+            if last_position.elapsed() >= self.position_interval || terminal.is_some() {
+                last_position = Instant::now();
+                if let Some(pos) = self.pipeline.query_position::<gst::ClockTime>() {
+                    position_ms = pos.mseconds();
+                    self.feed.position_ms.store(position_ms, Ordering::Relaxed);
+                }
+            }
+            if terminal.is_none() && !self.fast && self.control.is_active() {
+                self.watch_stall(&mut rebuffer, &mut rebuffer_count, &mut rebuffer_total);
+            }
+            if let Some(outcome) = terminal {
+                if self.control.fail_if_preload() {
+                    // A preload that fails stays silent: playing it starts afresh.
+                    tracing::info!(outcome = ?outcome.err(), "preload failed");
+                    self.feed.cancel();
+                    let _ = self.pipeline.set_state(gst::State::Null);
+                    return;
+                }
+                if let Some(r) = rebuffer.take() {
+                    rebuffer_total += r.started.elapsed();
+                    self.starving.store(false, Ordering::SeqCst);
+                }
+                let qoe = qoe(position_ms, &dropped, rebuffer_count, rebuffer_total);
+                let id = self.identity.get();
+                let event = match outcome {
+                    Ok(()) => PlayerEvent::Ended { episode: id, qoe },
+                    Err(error) => {
+                        gst::error!(
+                            crate::playback::CAT,
+                            obj = &self.pipeline,
+                            "episode {id} failed: {error}"
+                        );
+                        // Written only where GST_DEBUG_DUMP_DOT_DIR is set.
+                        self.pipeline.debug_to_dot_file_with_ts(
+                            gst::DebugGraphDetails::all(),
+                            format!("pillarbox-episode-{id}-error"),
+                        );
+                        PlayerEvent::Error {
+                            episode: id,
+                            error,
+                            qoe,
+                        }
+                    }
+                };
+                // Tell first: the listener starts the next episode while this
+                // one is torn down.
+                self.feed.cancel();
+                self.reports.report(event);
+                let _ = self.pipeline.set_state(gst::State::Null);
+                return;
+            }
+        }
+    }
+
+    /// Pauses the pipeline while it starves for data and resumes it when
+    /// enough arrived, counting each such stall as a rebuffer.
+    fn watch_stall(&self, rebuffer: &mut Option<Rebuffer>, count: &mut u64, total: &mut Duration) {
+        let done = self.feed.done.load(Ordering::SeqCst);
+        let downloaded = self.feed.stats.bytes.load(Ordering::Relaxed);
+        let pushed = self.feed.pushed_bytes.load(Ordering::Relaxed);
+        if let Some(r) = rebuffer {
+            let enough = done
+                || downloaded.saturating_sub(r.downloaded_at_start) >= self.resume_bytes
+                || (self.appsrc.stream_type() == gst_app::AppStreamType::Stream
+                    && pushed > r.pushed_at_start);
+            if enough {
+                *total += r.started.elapsed();
+                *rebuffer = None;
+                self.starving.store(false, Ordering::SeqCst);
+                self.control.set_rebuffering(false);
+                self.reports.report(PlayerEvent::Buffering {
+                    episode: self.identity.get(),
+                    percent: 100,
+                });
+            }
+            return;
+        }
+        let (last, frame_ns) = {
+            let s = self.frames.lock();
+            (s.last_frame_ns, s.frame_ns)
+        };
+        if last == 0 || done || self.control.is_paused() {
+            return;
+        }
+        let since_frame = self.frames.since_last_frame(last);
+        let threshold = self.stall_threshold.max(Duration::from_nanos(frame_ns * 3));
+        let starving = match self.appsrc.stream_type() {
+            gst_app::AppStreamType::RandomAccess => self.feed.waiting.load(Ordering::SeqCst),
+            _ => self.appsrc.current_level_bytes() == 0,
+        };
+        if since_frame > threshold && starving {
+            tracing::info!(episode = %self.identity.get(), ?since_frame, "rebuffering");
+            *count += 1;
+            // The stall began when the last frame was shown, not now.
+            *total += since_frame.saturating_sub(Duration::from_nanos(frame_ns));
+            *rebuffer = Some(Rebuffer {
+                started: Instant::now(),
+                downloaded_at_start: downloaded,
+                pushed_at_start: pushed,
+            });
+            self.starving.store(true, Ordering::SeqCst);
+            self.control.set_rebuffering(true);
+            self.reports.report(PlayerEvent::Buffering {
+                episode: self.identity.get(),
+                percent: 0,
+            });
+        }
+    }
+}
+
+fn nonzero(v: u32) -> Option<u32> {
+    (v != 0).then_some(v)
+}

@@ -1,0 +1,210 @@
+//! Home into `HomePage`: the rows of posters (built once per change of the
+//! rows, then updated around the focus) and the focused series in the hero.
+
+use std::rc::Rc;
+
+use slint::{ComponentHandle, Model, ModelRc, VecModel};
+
+use crate::app::context::Ctx;
+use crate::app::history::EpisodeProgress;
+use crate::app::screens::Home;
+use crate::catalog::model::Series;
+use crate::i18n::{self, tr};
+
+use super::{HomePage, PosterData, RowData, View, set_if};
+
+/// Posters a rail shows at once (home.slint's `per-screen` + 1).
+const POSTERS_PER_ROW: usize = 8;
+
+pub struct Models {
+    rows: Rc<VecModel<RowData>>,
+    /// The item models inside `rows`, kept to update posters in place.
+    items: Vec<Rc<VecModel<PosterData>>>,
+    /// The rows generation the models were built from.
+    generation: Option<u64>,
+}
+
+impl Models {
+    pub fn new(ui: &super::AppWindow) -> Models {
+        let rows = Rc::new(VecModel::default());
+        ui.global::<HomePage>()
+            .set_rows(ModelRc::from(rows.clone()));
+        Models {
+            rows,
+            items: Vec::new(),
+            generation: None,
+        }
+    }
+}
+
+/// "Romance · CEO · 12 episodes · 5 free", in `lang`: genres we have a
+/// translation for are translated, others shown as the catalog names them.
+pub fn meta_line(series: &Series, lang: &str) -> String {
+    let mut parts: Vec<String> = series
+        .genres
+        .iter()
+        .take(2)
+        .map(|g| {
+            let id = format!("genre-{}", g.to_ascii_lowercase());
+            if i18n::has(lang, &id) {
+                return tr(lang, &id, &[]);
+            }
+            let mut c = g.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    let count = series.episodes.len();
+    parts.push(tr(lang, "episode-count", &[("count", count.into())]));
+    if series.free_episodes as usize >= count {
+        parts.push(tr(lang, "all-free", &[]));
+    } else {
+        let free = series.free_episodes;
+        parts.push(tr(lang, "free-count", &[("count", free.into())]));
+    }
+    parts.join(" · ")
+}
+
+/// The share of `series` watched, 0..1; -1 when none.
+fn series_share(ctx: &Ctx, series: &Series) -> f32 {
+    let Some(p) = ctx.history.series.get(&series.id) else {
+        return -1.0;
+    };
+    let n = series.episodes.len().max(1) as f32;
+    let current = match ctx.history.progress(&series.id, p.episode) {
+        EpisodeProgress::InProgress(f) => f,
+        _ => 0.0,
+    };
+    ((p.watched.len() as f32 + current) / n).min(1.0)
+}
+
+/// The columns of row `r` whose posters are fetched: the rows around the
+/// focus and the columns on screen (as ui/screens/home.slint scrolls
+/// them), no further. `None` for rows away from the focus.
+fn poster_window(ctx: &Ctx, home: &Home, r: usize) -> Option<std::ops::RangeInclusive<usize>> {
+    let focused_row = home.focused_row();
+    if !(r + 1 >= focused_row && r <= focused_row + 2) {
+        return None;
+    }
+    let first = (home.column(ctx, r) + 1).saturating_sub(POSTERS_PER_ROW - 1);
+    Some(first.saturating_sub(2)..=first + POSTERS_PER_ROW + 2)
+}
+
+fn poster_item(view: &mut View, ctx: &Ctx, s: &Series, load: bool) -> PosterData {
+    PosterData {
+        title: ctx.text(&s.title).into(),
+        poster: if load {
+            view.posters.get(&s.poster.url)
+        } else {
+            view.posters.cached(&s.poster.url)
+        },
+        progress: series_share(ctx, s),
+        locked: ctx.parental_locked(s),
+    }
+}
+
+pub fn render(view: &mut View, ctx: &Ctx, home: &Home) {
+    let Some(catalog) = ctx.catalog().cloned() else {
+        return;
+    };
+    let rows = &ctx.shelf;
+    let series_of = |row: &crate::app::shelf::Shelf| -> Vec<usize> {
+        row.series
+            .iter()
+            .copied()
+            .filter(|&i| i < catalog.series.len())
+            .collect()
+    };
+    // A row's items, the posters in `window` loaded.
+    let items_of = |view: &mut View, series: &[usize], window: &std::ops::RangeInclusive<usize>| {
+        series
+            .iter()
+            .enumerate()
+            .map(|(c, &i)| poster_item(view, ctx, &catalog.series[i], window.contains(&c)))
+            .collect::<Vec<PosterData>>()
+    };
+    if view.models.home.generation != Some(ctx.shelf_generation) {
+        // New rows (a catalog, history or language change): built once.
+        let mut item_lists = Vec::with_capacity(rows.len());
+        for (r, row) in rows.iter().enumerate() {
+            // Rows away from the focus get their posters when it nears:
+            // a catalog of fifty full rails would otherwise make 5,000
+            // poster items at once.
+            let items = match poster_window(ctx, home, r) {
+                Some(window) => items_of(view, &series_of(row), &window),
+                None => Vec::new(),
+            };
+            item_lists.push(items);
+        }
+        let m = &mut view.models.home;
+        m.items = item_lists
+            .into_iter()
+            .map(|v| Rc::new(VecModel::from(v)))
+            .collect();
+        let data: Vec<RowData> = rows
+            .iter()
+            .zip(&m.items)
+            .enumerate()
+            .map(|(r, (row, items))| RowData {
+                title: row.title.as_str().into(),
+                items: ModelRc::from(items.clone()),
+                focused: home.column(ctx, r) as i32,
+            })
+            .collect();
+        m.rows.set_vec(data);
+        m.generation = Some(ctx.shelf_generation);
+    } else {
+        // Same rows: only the focus moved, or posters arrived. Only the
+        // posters around the focus are looked at.
+        for (r, row) in rows.iter().enumerate() {
+            let column = home.column(ctx, r) as i32;
+            if let Some(mut data) = view.models.home.rows.row_data(r)
+                && data.focused != column
+            {
+                data.focused = column;
+                view.models.home.rows.set_row_data(r, data);
+            }
+            let Some(model) = view.models.home.items.get(r).cloned() else {
+                continue;
+            };
+            let Some(window) = poster_window(ctx, home, r) else {
+                // Away from the focus again: its posters go.
+                if model.row_count() > 0 {
+                    model.set_vec(Vec::new());
+                }
+                continue;
+            };
+            let series = series_of(row);
+            if model.row_count() == 0 && !series.is_empty() {
+                // Near the focus now: its items, posters in view loaded.
+                model.set_vec(items_of(view, &series, &window));
+                continue;
+            }
+            for c in window {
+                let Some(&i) = series.get(c) else { break };
+                let item = poster_item(view, ctx, &catalog.series[i], true);
+                if model.row_data(c).as_ref() != Some(&item) {
+                    model.set_row_data(c, item);
+                }
+            }
+        }
+    }
+    let ui = view.ui.clone_strong();
+    let page = ui.global::<HomePage>();
+    set_if(page.get_focused_row(), home.focused_row() as i32, |v| {
+        page.set_focused_row(v)
+    });
+    set_if(page.get_settings_focused(), home.settings_focused(), |v| {
+        page.set_settings_focused(v)
+    });
+    if let Some(series) = home.focused_series(ctx) {
+        let lang = ctx.lang();
+        page.set_hero_title(ctx.text(&series.title).into());
+        page.set_hero_synopsis(ctx.text(&series.synopsis).into());
+        page.set_hero_meta(meta_line(series, lang).into());
+        page.set_hero_licence(format!("{} · {}", series.rating.value, series.licence).into());
+        let poster = view.posters.get(&series.poster.url);
+        page.set_hero_poster(poster);
+    }
+}

@@ -1,0 +1,179 @@
+//! The player into `PlayerPage`: the series beside the picture, what plays
+//! next, the countdown, the controls, the error panel, the still-watching
+//! question and the sleep timer's fade. The picture and its cues are set
+//! by the video sink, frame by frame; the cues it draws are the ones the
+//! app chose, put in the subtitle slot here.
+
+use std::rc::Rc;
+
+use slint::{ComponentHandle, ModelRc, VecModel};
+
+use crate::app::App;
+use crate::app::overlays::Overlay;
+use crate::app::overlays::error::ErrorChoice as Choice;
+use crate::app::screens::player::{Phase, Player, PlayerButton};
+use crate::i18n::tr;
+
+use super::{ErrorChoice, PlayerControl, PlayerPage, UpNextData, View, set_if, sync};
+
+pub fn model(ui: &super::AppWindow) -> Rc<VecModel<UpNextData>> {
+    let model = Rc::new(VecModel::default());
+    ui.global::<PlayerPage>()
+        .set_up_next(ModelRc::from(model.clone()));
+    model
+}
+
+/// The subtitles the app shows go to the video sink's slot (or why they
+/// cannot be shown to the side panel).
+fn render_subtitles(view: &mut View, app: &App, p: &Player) {
+    let note = match p.shown_subtitles(app.ctx()) {
+        Some(loaded) => match &loaded.track {
+            Ok(track) => {
+                view.subtitle_slot.set(Some(track.clone()));
+                String::new()
+            }
+            Err(why) => {
+                view.subtitle_slot.set(None);
+                let language = loaded.language.clone().unwrap_or_else(|| "?".into());
+                let args = [("language", language.into()), ("why", why.as_str().into())];
+                tr(app.lang(), "subtitles-unavailable", &args)
+            }
+        },
+        None => {
+            view.subtitle_slot.set(None);
+            String::new()
+        }
+    };
+    let page = view.ui.global::<PlayerPage>();
+    set_if(page.get_subtitle_note(), note.into(), |v| {
+        page.set_subtitle_note(v)
+    });
+}
+
+pub fn render(view: &mut View, app: &App, p: &Player) {
+    let ctx = app.ctx();
+    let lang = ctx.lang();
+    let ui = view.ui.clone_strong();
+    let page = ui.global::<PlayerPage>();
+    set_if(
+        page.get_clock(),
+        ctx.clock.clone().unwrap_or_default().into(),
+        |v| page.set_clock(v),
+    );
+    let Some(series) = ctx.series(&p.series) else {
+        return;
+    };
+    let episode = series.episodes.iter().find(|e| e.number == p.episode);
+    set_if(page.get_title(), ctx.text(&series.title).into(), |v| {
+        page.set_title(v)
+    });
+    let of = [
+        ("number", p.episode.into()),
+        ("total", series.episode_count.into()),
+    ];
+    set_if(
+        page.get_episode(),
+        tr(lang, "episode-of", &of).into(),
+        |v| page.set_episode(v),
+    );
+    let title = episode.map(|e| ctx.text(&e.title)).unwrap_or_default();
+    set_if(page.get_episode_title(), title.into(), |v| {
+        page.set_episode_title(v)
+    });
+    let licence = tr(
+        lang,
+        "licence",
+        &[("licence", series.licence.as_str().into())],
+    );
+    let licence = format!("{} · {licence}", series.rating.value);
+    set_if(page.get_licence(), licence.into(), |v| page.set_licence(v));
+    let up_next = p
+        .up_next(ctx)
+        .into_iter()
+        .map(|n| UpNextData {
+            label: tr(lang, "episode-short", &[("number", n.number.into())]).into(),
+            title: n.title.into(),
+            locked: n.locked,
+        })
+        .collect();
+    sync(&view.models.up_next, up_next);
+    render_subtitles(view, app, p);
+    let countdown = p.countdown(ctx).unwrap_or(0);
+    set_if(page.get_countdown(), countdown as i32, |v| {
+        page.set_countdown(v)
+    });
+    // Worded only while it counts.
+    if countdown > 0 {
+        let next_in = tr(lang, "next-in", &[("seconds", countdown.into())]);
+        let api = ui.global::<super::AppState>();
+        let mut labels = api.get_labels();
+        if labels.next_in != next_in {
+            labels.next_in = next_in.into();
+            api.set_labels(labels);
+        }
+    }
+    set_if(page.get_controls(), p.controls_visible(ctx), |v| {
+        page.set_controls(v)
+    });
+    let control = match p.button {
+        PlayerButton::Previous => PlayerControl::Previous,
+        PlayerButton::PlayPause => PlayerControl::PlayPause,
+        PlayerButton::Next => PlayerControl::Next,
+        PlayerButton::Sleep => PlayerControl::Sleep,
+    };
+    set_if(page.get_control_focus(), control, |v| {
+        page.set_control_focus(v)
+    });
+    set_if(page.get_sleep_label(), app.sleep().label(ctx).into(), |v| {
+        page.set_sleep_label(v)
+    });
+    set_if(page.get_fade(), app.sleep().fade(ctx.now_ms) as f32, |v| {
+        page.set_fade(v)
+    });
+    let still = match app.overlay() {
+        Some(Overlay::StillWatching(q)) => Some(q.continue_focused),
+        _ => None,
+    };
+    set_if(page.get_still_watching(), still.is_some(), |v| {
+        page.set_still_watching(v)
+    });
+    set_if(
+        page.get_still_watching_continue(),
+        still == Some(true),
+        |v| page.set_still_watching_continue(v),
+    );
+    let progress = p
+        .duration_ms
+        .filter(|d| *d > 0)
+        .map_or(0.0, |d| p.position_ms as f32 / d as f32);
+    set_if(page.get_progress(), progress, |v| page.set_progress(v));
+    let time = format!(
+        "{} / {}",
+        clock(p.position_ms),
+        p.duration_ms.map(clock).unwrap_or_else(|| "–:––".into())
+    );
+    set_if(page.get_time_text(), time.into(), |v| page.set_time_text(v));
+    set_if(page.get_paused(), p.paused, |v| page.set_paused(v));
+    set_if(
+        page.get_loading(),
+        p.phase == Phase::Loading || p.buffering,
+        |v| page.set_loading(v),
+    );
+    let (error, choice) = match &p.phase {
+        Phase::Failed(panel) => (panel.message.clone(), panel.choice),
+        _ => (String::new(), Choice::Retry),
+    };
+    set_if(page.get_error(), error.into(), |v| page.set_error(v));
+    let choice = match choice {
+        Choice::Retry => ErrorChoice::Retry,
+        Choice::Next => ErrorChoice::Next,
+    };
+    set_if(page.get_error_choice(), choice, |v| {
+        page.set_error_choice(v)
+    });
+}
+
+fn clock(ms: u64) -> String {
+    let s = ms / 1000;
+    format!("{}:{:02}", s / 60, s % 60)
+}
