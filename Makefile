@@ -56,12 +56,13 @@ test:
 	$(if $(PILLARBOX_LINT),$(CLIPPY_IN_BUILD)) cargo test
 
 # pillarbox against gst-play-1.0 and mpv (installed if missing), then the
-# TV app headless (start-up, memory, redraw, 100-episode soaks) as a box
-# runs it: the box profile (LTO, linuxkms only) built for this machine.
+# TV app headless (start-up, memory, redraw, CPU against the core,
+# 100-episode soaks) as a box runs it: the box profile (LTO, linuxkms only)
+# built for this machine, with the QA tools the bench drives it through.
 # Twenty minutes or so.
 bench: deps
 	cargo bench --bench switching
-	cargo build --profile box --no-default-features --features tv --bin pillarbox
+	cargo build --profile box --no-default-features --features tv,qa --bin pillarbox
 	PILLARBOX_BENCH_BIN=target/box/pillarbox cargo bench --bench tv
 
 # cargo-fuzz targets for the parsers of outside input: catalog, HLS

@@ -6,7 +6,10 @@
 //! - the software renderer's time to redraw after a focus move;
 //! - OK to the first frame of the focused series' episode, over cold starts
 //!   (a new process each): with the focus resting on the poster first (it
-//!   is preloaded on intent) and pressing straight through.
+//!   is preloaded on intent) and pressing straight through;
+//! - CPU while episodes play on the TV app's screen, per second of content,
+//!   against the playback core alone (`pillarbox play --headless`) on the
+//!   same episodes at the same size, as a ratio, with the frames dropped.
 //!
 //! The catalog is the demo's, served from this process on loopback like a
 //! partner's CDN. Run with `make bench`.
@@ -121,6 +124,7 @@ fn main() {
     };
     let rested = first_frame(&["home", "sleep:800", "key:ok", "key:ok", "playing:300"]);
     let straight = first_frame(&["home", "key:ok", "key:ok", "playing:300"]);
+    let cpu = cpu_playing(&url, state.path());
 
     println!(
         "pillarbox TV app ({}), headless, software renderer at 1920x1080, {RUNS} runs",
@@ -179,6 +183,15 @@ fn main() {
             v.len()
         );
     }
+    println!(
+        "CPU while playing, per content second: TV app {:.3} s ({} dropped), \
+         playback core {:.3} s ({} dropped): ratio {:.2} (target at most 1.30)",
+        cpu.tv,
+        cpu.tv_dropped,
+        cpu.core,
+        cpu.core_dropped,
+        cpu.tv / cpu.core
+    );
     for (what, mut runs) in [("TV app", tv_soaks), ("playback core", core_soaks)] {
         let growth = |r: &serde_json::Value| {
             r["rss_growth_per_100_kib"].as_f64().unwrap_or(f64::NAN) / 1024.0
@@ -220,6 +233,103 @@ fn soak(args: &[&str]) -> serde_json::Value {
             String::from_utf8_lossy(&out.stderr)
         )
     })
+}
+
+/// CPU per content second while episodes play.
+struct Cpu {
+    tv: f64,
+    tv_dropped: u64,
+    core: f64,
+    core_dropped: u64,
+}
+
+/// Content measured: from 6 s into The CEO's Secret's first episode (the
+/// controls have gone by then) for this long, across the switch to the
+/// second and into the third.
+const CPU_WINDOW_MS: u64 = 20_000;
+
+/// The TV app on a fresh state (the catalog cache only) playing The CEO's
+/// Secret from its first episode, its CPU read at both ends of a window;
+/// the playback core playing the same episodes at the same size, its CPU
+/// for three episodes less its CPU for one (start-up cancels out).
+fn cpu_playing(url: &str, state: &Path) -> Cpu {
+    let fresh = tempfile::tempdir().unwrap();
+    copy_catalog_cache(state, fresh.path());
+    let window = format!("sleep:{CPU_WINDOW_MS}");
+    let r = qa(
+        url,
+        fresh.path(),
+        &[
+            "home",
+            "key:ok",
+            "key:ok",
+            "playing:6000",
+            "cpu:start",
+            &window,
+            "cpu:end",
+        ],
+    );
+    let at = |i: usize, k: usize| r["cpu_ms"][i][k].as_f64().unwrap();
+    let tv = (at(1, 1) - at(0, 1)) / (at(1, 2) - at(0, 2));
+    let tv_dropped = r["dropped_frames"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_u64())
+        .sum();
+    let base = url.trim_end_matches("catalog.json");
+    let episode = |n: u32| format!("{base}media/ceo-secret/{n}/index.m3u8");
+    let play = |n: u32| -> (f64, f64, u64) {
+        let urls: Vec<String> = (1..=n).map(episode).collect();
+        let before = children_cpu_ms();
+        let out = Command::new(pillarbox())
+            .args(["play", "--headless", "--json", "--size", "608x1080"])
+            .args(&urls)
+            .output()
+            .expect("pillarbox runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let cpu = children_cpu_ms() - before;
+        let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let content: f64 = lines
+            .iter()
+            .map(|l| l["position_ms"].as_f64().unwrap())
+            .sum();
+        let dropped = lines
+            .iter()
+            .map(|l| l["dropped_frames"].as_u64().unwrap())
+            .sum();
+        (cpu, content, dropped)
+    };
+    let (cpu1, content1, _) = play(1);
+    let (cpu3, content3, core_dropped) = play(3);
+    Cpu {
+        tv,
+        tv_dropped,
+        core: (cpu3 - cpu1) / (content3 - content1),
+        core_dropped,
+    }
+}
+
+/// CPU time of the children waited for so far, ms.
+fn children_cpu_ms() -> f64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: getrusage fills the struct it is given.
+    let usage = unsafe {
+        assert_eq!(
+            libc::getrusage(libc::RUSAGE_CHILDREN, usage.as_mut_ptr()),
+            0
+        );
+        usage.assume_init()
+    };
+    let ms = |t: libc::timeval| t.tv_sec as f64 * 1000.0 + t.tv_usec as f64 / 1000.0;
+    ms(usage.ru_utime) + ms(usage.ru_stime)
 }
 
 /// Cold starts measured for the first frame.

@@ -7,6 +7,7 @@
 #   dist/pillarbox-VERSION-ARCH.tar.gz   the same files, for other distributions
 #
 #   cross/build.sh aarch64|armv7 [--no-package]
+#   QA_TOOLS=1 cross/build.sh aarch64    the same with the QA tools in it
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 set_arch "${1:-}"
@@ -34,9 +35,13 @@ unset PKG_CONFIG_PATH
 
 cd "$PROJECT_DIR"
 # The box build: linuxkms only, no winit (PILLARBOX_FEATURES=tv,winit for a
-# box that runs a window system).
+# box that runs a window system), and no test tools: QA_TOOLS=1 adds the
+# qa, screenshot and soak commands and the network fault plan, for an image
+# that QA runs scenarios on, on the device.
+features="${PILLARBOX_FEATURES:-tv}"
+[ "${QA_TOOLS:-}" = 1 ] && features="$features,qa"
 cargo build --profile "$PROFILE" --locked --target "$RUST_TARGET" --bin pillarbox \
-    --no-default-features --features "${PILLARBOX_FEATURES:-tv}"
+    --no-default-features --features "$features"
 bin="target/$RUST_TARGET/$PROFILE_DIR/pillarbox"
 echo "built $bin ($(stat -c %s "$bin") bytes)"
 command -v file >/dev/null && file "$bin"

@@ -41,6 +41,17 @@ run() { "$QEMU" "$bin" "$@"; }
 echo "== $RUST_TARGET: pillarbox probe (under $QEMU)"
 run probe
 
+# The box build carries no test tools unless built with QA_TOOLS=1.
+if [ "${QA_TOOLS:-}" != 1 ]; then
+    for tool in qa screenshot soak; do
+        if run "$tool" --help >/dev/null 2>&1; then
+            echo "FAIL: the box build has a '$tool' command" >&2
+            exit 1
+        fi
+    done
+    echo "ok: no qa, screenshot or soak command in the box build"
+fi
+
 echo "== $RUST_TARGET: pillarbox demo --headless --fast --episodes $episodes"
 set +e
 run demo --headless --fast --size 608x1080 --json --episodes "$episodes" \

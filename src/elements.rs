@@ -93,8 +93,16 @@ pub fn missing() -> Vec<Needed> {
         .collect()
 }
 
+/// A GStreamer element the code needs that is not installed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("the GStreamer element {element} is not installed (Debian package {package})")]
+pub struct Missing {
+    pub element: String,
+    pub package: &'static str,
+}
+
 /// Whether `element` is installed; names one that is not with its package.
-pub fn require(element: &str) -> Result<(), String> {
+pub fn require(element: &str) -> Result<(), Missing> {
     if gst::init().is_ok() && gst::ElementFactory::find(element).is_some() {
         return Ok(());
     }
@@ -102,9 +110,10 @@ pub fn require(element: &str) -> Result<(), String> {
         .iter()
         .find(|n| n.element == element)
         .map_or("a GStreamer plugin package", |n| n.package);
-    Err(format!(
-        "the GStreamer element {element} is not installed (Debian package {package})"
-    ))
+    Err(Missing {
+        element: element.into(),
+        package,
+    })
 }
 
 #[cfg(test)]

@@ -238,7 +238,7 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
         }
         Playlist::MediaPlaylist(media) => {
             // m3u8-rs is lenient; check what it glosses over, with line numbers.
-            check_media_lines(b).map_err(malformed)?;
+            check_media_lines(b).map_err(|e| malformed(e.to_string()))?;
             if media.segments.is_empty() {
                 return Err(malformed("media playlist lists no segments".into()));
             }
@@ -382,18 +382,27 @@ pub fn ts_first_pts(bytes: &[u8]) -> Option<u64> {
     None
 }
 
+/// What a check of a playlist's lines found wrong.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum LineProblem {
+    #[error("{length}@{offset} is out of bounds (1 to {MAX_RANGE_BYTES} bytes)")]
+    Range { offset: u64, length: u64 },
+    #[error("line {line}: #EXTINF duration {duration:?} is not a number of seconds")]
+    Duration { line: usize, duration: String },
+    #[error("line {line}: segment {uri:?} has no #EXTINF before it")]
+    NoExtinf { line: usize, uri: String },
+}
+
 /// A byte range within [`MAX_RANGE_BYTES`], not empty.
-fn checked_range(offset: u64, length: u64) -> Result<(u64, u64), String> {
+fn checked_range(offset: u64, length: u64) -> Result<(u64, u64), LineProblem> {
     if length == 0 || length > MAX_RANGE_BYTES || offset > MAX_RANGE_BYTES {
-        return Err(format!(
-            "{length}@{offset} is out of bounds (1 to {MAX_RANGE_BYTES} bytes)"
-        ));
+        return Err(LineProblem::Range { offset, length });
     }
     Ok((offset, length))
 }
 
 /// Every segment URI must follow an #EXTINF with a numeric duration.
-fn check_media_lines(text: &[u8]) -> Result<(), String> {
+fn check_media_lines(text: &[u8]) -> Result<(), LineProblem> {
     let text = String::from_utf8_lossy(text);
     let mut have_extinf = false;
     for (i, line) in text.lines().enumerate() {
@@ -404,16 +413,18 @@ fn check_media_lines(text: &[u8]) -> Result<(), String> {
             match duration.parse::<f64>() {
                 Ok(d) if d.is_finite() && d >= 0.0 => have_extinf = true,
                 _ => {
-                    return Err(format!(
-                        "line {n}: #EXTINF duration {duration:?} is not a number of seconds"
-                    ));
+                    return Err(LineProblem::Duration {
+                        line: n,
+                        duration: duration.to_owned(),
+                    });
                 }
             }
         } else if !line.is_empty() && !line.starts_with('#') {
             if !have_extinf {
-                return Err(format!(
-                    "line {n}: segment {line:?} has no #EXTINF before it"
-                ));
+                return Err(LineProblem::NoExtinf {
+                    line: n,
+                    uri: line.to_owned(),
+                });
             }
             have_extinf = false;
         }

@@ -4,13 +4,12 @@
 //! English is the reference: a message missing from another language falls
 //! back to it, and a test checks that none is missing.
 
+use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
-
-use crate::probe::FontCoverage;
 
 /// The UI languages: BCP 47 tag, the language's own name, its Fluent file.
 pub const UI_LANGUAGES: &[(&str, &str, &str)] = &[
@@ -181,6 +180,21 @@ pub fn ui_font(lang: &str) -> (&'static str, &'static str) {
 /// Checks every UI language's texts against the fonts Slint will find (the
 /// same font library, fontconfig's fonts): which fonts are missing and
 /// which characters no font has.
+/// How well the installed fonts cover a UI language.
+#[derive(Debug, Clone, Serialize)]
+pub struct FontCoverage {
+    pub language: &'static str,
+    /// The font the UI asks for in this language.
+    pub font: &'static str,
+    /// Whether that font is installed.
+    pub installed: bool,
+    /// Characters of the language's UI texts no installed font has: they
+    /// would show as empty boxes.
+    pub missing: String,
+    /// The Debian package that brings the font.
+    pub package: &'static str,
+}
+
 pub fn font_coverage() -> Vec<FontCoverage> {
     let mut collection = fontique::Collection::new(fontique::CollectionOptions {
         shared: false,

@@ -23,7 +23,7 @@ pub mod net;
 pub mod platform;
 #[cfg(feature = "player")]
 pub mod playback;
-#[cfg(feature = "player")]
+#[cfg(feature = "tv")]
 pub mod probe;
 #[cfg(feature = "qa")]
 pub mod qa;

@@ -2,16 +2,15 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use pillarbox::catalog::check::{CheckError, CheckOptions};
+use pillarbox::catalog::check::CheckOptions;
 use pillarbox::demo::{self, DemoServer};
 use pillarbox::net::{Net, NetConfig, UrlPolicy};
 use pillarbox::playback::binge::{self, BingeOptions};
-use pillarbox::playback::{AudioOutput, NullFrameSink, Player, PlayerConfig};
+use pillarbox::playback::{AudioOutput, PlayerConfig};
 
 #[derive(Parser)]
 #[command(
@@ -332,15 +331,16 @@ struct SoakArgs {
     tv_args: TvArgs,
 }
 
-fn parse_size(s: &str) -> Result<(u32, u32), String> {
+fn parse_size(s: &str) -> anyhow::Result<(u32, u32)> {
     let (w, h) = s
         .split_once(['x', 'X'])
-        .ok_or_else(|| format!("expected WIDTHxHEIGHT, got {s:?}"))?;
-    let w: u32 = w.parse().map_err(|_| format!("bad width in {s:?}"))?;
-    let h: u32 = h.parse().map_err(|_| format!("bad height in {s:?}"))?;
-    if w == 0 || h == 0 || w > 8192 || h > 8192 {
-        return Err(format!("size {s:?} out of range (1..8192)"));
-    }
+        .with_context(|| format!("expected WIDTHxHEIGHT, got {s:?}"))?;
+    let w: u32 = w.parse().with_context(|| format!("bad width in {s:?}"))?;
+    let h: u32 = h.parse().with_context(|| format!("bad height in {s:?}"))?;
+    anyhow::ensure!(
+        w > 0 && h > 0 && w <= 8192 && h <= 8192,
+        "size {s:?} out of range (1..8192)"
+    );
     Ok((w, h))
 }
 
@@ -605,7 +605,7 @@ fn qa_command(args: QaArgs) -> anyhow::Result<ExitCode> {
 #[cfg(feature = "qa")]
 /// Scenario files, each run by a process of this program.
 fn qa_launch(options: &pillarbox::qa::launcher::LaunchOptions) -> anyhow::Result<ExitCode> {
-    let summary = pillarbox::qa::launcher::launch(options).map_err(|e| anyhow::anyhow!(e))?;
+    let summary = pillarbox::qa::launcher::launch(options)?;
     println!("{}", serde_json::to_string_pretty(&summary)?);
     Ok(if summary.failed == 0 {
         ExitCode::SUCCESS
@@ -624,23 +624,9 @@ fn qa_scenario_run(
     artifacts: &pillarbox::qa::scenario::Artifacts,
     result: Option<&std::path::Path>,
 ) -> anyhow::Result<ExitCode> {
-    use pillarbox::qa::{launcher::RunResult, scenario};
-    let s =
-        scenario::load(std::path::Path::new(file), artifacts).map_err(|e| anyhow::anyhow!(e))?;
     let options = tv_options(args, true)?;
-    let timeout = timeout.map_or(s.timeout, Duration::from_secs);
-    let shot = artifacts
-        .dir
-        .join(scenario::file_safe(&s.name))
-        .join("failure.png");
-    let (report, failure) =
-        pillarbox::qa::run_steps(&options, s.steps, timeout, false, Some(&shot))?;
-    let ok = failure.is_none();
-    let json = serde_json::to_string(&RunResult::new(&report, failure))?;
-    match result {
-        Some(path) => std::fs::write(path, json).with_context(|| format!("{}", path.display()))?,
-        None => println!("{json}"),
-    }
+    let timeout = timeout.map(Duration::from_secs);
+    let ok = pillarbox::qa::cli::scenario(&options, file.as_ref(), timeout, artifacts, result)?;
     Ok(if ok {
         ExitCode::SUCCESS
     } else {
@@ -650,13 +636,9 @@ fn qa_scenario_run(
 
 #[cfg(feature = "qa")]
 fn qa(args: &TvArgs, steps: &[String], timeout: u64, display: bool) -> anyhow::Result<ExitCode> {
-    let steps = steps
-        .iter()
-        .map(|s| s.parse::<pillarbox::qa::Step>())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| anyhow::anyhow!("qa: {e}"))?;
     let options = tv_options(args, true)?;
-    match pillarbox::qa::run(&options, steps, Duration::from_secs(timeout), display) {
+    let timeout = Duration::from_secs(timeout);
+    match pillarbox::qa::cli::steps(&options, steps, timeout, display) {
         Ok(report) => {
             println!("{}", serde_json::to_string(&report)?);
             Ok(ExitCode::SUCCESS)
@@ -708,28 +690,11 @@ fn play(options: &PlaybackOptions, net: &Net, urls: &[String]) -> anyhow::Result
             return Ok(ExitCode::from(2));
         }
     }
-    let (reports, events) = std::sync::mpsc::channel();
-    let mut player = Player::new(
-        config_for(options),
-        net,
-        Arc::new(NullFrameSink),
-        Arc::new(reports),
-    )
-    .context("cannot start the player")?;
     let binge = BingeOptions {
         preload: !options.no_preload,
         stuck_timeout: Duration::from_secs(options.stuck_timeout),
     };
-    let all_ended = binge::play_all(&mut player, &events, urls, &binge, |url, outcome| {
-        if options.json {
-            match serde_json::to_string(&binge::EpisodeReport::new(url, outcome)) {
-                Ok(s) => println!("{s}"),
-                Err(e) => eprintln!("pillarbox: cannot encode report: {e}"),
-            }
-        } else {
-            println!("{}", binge::summary_line(url, outcome));
-        }
-    })?;
+    let all_ended = binge::print_all(config_for(options), net, urls, &binge, options.json)?;
     Ok(if all_ended {
         ExitCode::SUCCESS
     } else {
@@ -740,44 +705,7 @@ fn play(options: &PlaybackOptions, net: &Net, urls: &[String]) -> anyhow::Result
 /// `catalog check` (summary) or `catalog import-roku` (the catalog as JSON).
 /// Exit 0 valid, 1 invalid or badly signed, 2 unreadable.
 fn check_catalog(source: &str, options: &CheckOptions, emit: bool) -> ExitCode {
-    let checked = match pillarbox::catalog::check::check(source, options) {
-        Ok(c) => c,
-        Err(CheckError::Unreadable(e)) => {
-            eprintln!("pillarbox: {e}");
-            return ExitCode::from(2);
-        }
-        Err(CheckError::BadSignature(why)) => {
-            println!("$: signature refused: {why}");
-            eprintln!("pillarbox: {source} is not a valid catalog (bad signature)");
-            return ExitCode::from(1);
-        }
-        Err(CheckError::Invalid(problems)) => {
-            for p in &problems {
-                println!("{p}");
-            }
-            eprintln!(
-                "pillarbox: {source} is not a valid catalog ({} problem{})",
-                problems.len(),
-                if problems.len() == 1 { "" } else { "s" }
-            );
-            return ExitCode::from(1);
-        }
-    };
-    for w in &checked.warnings {
-        eprintln!("pillarbox: {w}");
-    }
-    if emit {
-        match serde_json::to_string_pretty(&checked.catalog) {
-            Ok(json) => println!("{json}"),
-            Err(e) => {
-                eprintln!("pillarbox: cannot write the catalog: {e}");
-                return ExitCode::from(1);
-            }
-        }
-    } else {
-        println!("{}", pillarbox::catalog::summary(&checked.catalog));
-    }
-    ExitCode::SUCCESS
+    ExitCode::from(pillarbox::catalog::check::print(source, options, emit))
 }
 
 /// What `catalog check` and `import-roku` are given.

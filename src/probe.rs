@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use gstreamer as gst;
 use serde::Serialize;
 
+use crate::i18n::FontCoverage;
+
 use crate::platform::{self, Board, Decoder};
 
 #[derive(Debug, Serialize)]
@@ -28,21 +30,6 @@ pub struct Probe {
     pub catalog: CatalogReport,
     /// The UI languages' fonts (empty where the caller has no UI).
     pub fonts: Vec<FontCoverage>,
-}
-
-/// How well the installed fonts cover a UI language.
-#[derive(Debug, Clone, Serialize)]
-pub struct FontCoverage {
-    pub language: &'static str,
-    /// The font the UI asks for in this language.
-    pub font: &'static str,
-    /// Whether that font is installed.
-    pub installed: bool,
-    /// Characters of the language's UI texts no installed font has: they
-    /// would show as empty boxes.
-    pub missing: String,
-    /// The Debian package that brings the font.
-    pub package: &'static str,
 }
 
 #[derive(Debug, Serialize)]

@@ -30,6 +30,30 @@ pub enum VttError {
     TooManyCues,
 }
 
+/// Why a subtitle track (a file, or a stream's rendition) cannot be shown.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TrackError {
+    /// It could not be fetched: the network's error, as it said it.
+    #[error("{0}")]
+    Fetch(String),
+    #[error("not UTF-8 text")]
+    NotText,
+    #[error(transparent)]
+    Vtt(#[from] VttError),
+    #[error("{what}: {source}")]
+    Part {
+        what: String,
+        #[source]
+        source: VttError,
+    },
+    #[error("more than {0} bytes of subtitles")]
+    TooLarge(usize),
+    #[error("the subtitle playlist: {0}")]
+    Playlist(String),
+    #[error("cancelled")]
+    Cancelled,
+}
+
 /// A run of text with one style.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Span {
@@ -118,9 +142,9 @@ pub fn parse(text: &str) -> Result<Track, VttError> {
     // Header: up to the first blank line.
     while i < lines.len() && !lines[i].trim().is_empty() {
         if let Some(map) = lines[i].trim().strip_prefix("X-TIMESTAMP-MAP=") {
-            track.timestamp_map = Some(timestamp_map(map).map_err(|reason| VttError::Invalid {
+            track.timestamp_map = Some(timestamp_map(map).map_err(|e| VttError::Invalid {
                 line: i + 1,
-                reason,
+                reason: e.to_string(),
             })?);
         }
         i += 1;
@@ -167,7 +191,20 @@ pub fn parse(text: &str) -> Result<Track, VttError> {
     Ok(track)
 }
 
-fn timestamp_map(text: &str) -> Result<TimestampMap, String> {
+/// What is wrong with an `X-TIMESTAMP-MAP`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum MapProblem {
+    #[error("MPEGTS {0:?} is not a 33-bit number")]
+    Mpegts(String),
+    #[error("LOCAL {0:?} is not a time")]
+    Local(String),
+    #[error("{0:?} in X-TIMESTAMP-MAP")]
+    Unknown(String),
+    #[error("X-TIMESTAMP-MAP needs MPEGTS and LOCAL")]
+    Incomplete,
+}
+
+fn timestamp_map(text: &str) -> Result<TimestampMap, MapProblem> {
     let mut mpegts = None;
     let mut local = None;
     for part in text.split(',') {
@@ -178,19 +215,18 @@ fn timestamp_map(text: &str) -> Result<TimestampMap, String> {
                         .parse::<u64>()
                         .ok()
                         .filter(|v| *v < 1 << 33)
-                        .ok_or_else(|| format!("MPEGTS {v:?} is not a 33-bit number"))?,
+                        .ok_or_else(|| MapProblem::Mpegts(v.to_owned()))?,
                 )
             }
             Some(("LOCAL", v)) => {
-                local =
-                    Some(timestamp(v.trim()).ok_or_else(|| format!("LOCAL {v:?} is not a time"))?)
+                local = Some(timestamp(v.trim()).ok_or_else(|| MapProblem::Local(v.to_owned()))?)
             }
-            _ => return Err(format!("{part:?} in X-TIMESTAMP-MAP")),
+            _ => return Err(MapProblem::Unknown(part.to_owned())),
         }
     }
     match (mpegts, local) {
         (Some(mpegts), Some(local)) => Ok(TimestampMap { mpegts, local }),
-        _ => Err("X-TIMESTAMP-MAP needs MPEGTS and LOCAL".into()),
+        _ => Err(MapProblem::Incomplete),
     }
 }
 

@@ -11,12 +11,16 @@
 mod colour_keys;
 pub mod context;
 pub mod history;
+mod incoming;
+mod intent;
 pub mod overlays;
 pub mod parental;
 pub mod screens;
 pub mod settings;
 pub mod shelf;
 pub mod sleep;
+mod spoken;
+mod stack;
 pub mod subtitles;
 
 use std::sync::Arc;
@@ -26,21 +30,19 @@ use crate::episode::EpisodeId;
 use crate::i18n::tr;
 use crate::input::Action;
 
-use context::stream_url;
 pub use context::{Ctx, next_episode};
 use history::History;
 use overlays::leave::LeaveOutcome;
 use overlays::pin::{PinOutcome, PinPurpose};
 use overlays::still_watching::StillWatchingOutcome;
-use overlays::{LeaveDialog, Overlay, PinDialog, StillWatching};
+use overlays::{LeaveDialog, Overlay};
 pub use screens::player::Phase;
 use screens::player::Player;
-use screens::settings::SettingsVisit;
-use screens::{Home, Locked, SeriesPage, SettingsScreen, Welcome};
+use screens::{Home, Locked, SeriesPage, Welcome};
 pub use screens::{Nav, Screen, ScreenState};
 use settings::Settings;
-use sleep::{Sleep, SleepTick};
-use subtitles::{LoadedSubtitles, subtitles_for};
+use sleep::Sleep;
+use subtitles::LoadedSubtitles;
 
 /// How long the focus rests on a series poster, a series' Play button or
 /// an episode before the app preloads what OK would play: long enough that
@@ -172,17 +174,6 @@ impl Command {
     }
 }
 
-/// The episode the focus points at, and since when.
-#[derive(Debug, Clone, PartialEq)]
-struct Intent {
-    url: String,
-    start_ms: u64,
-    subtitles: Option<SubtitleTrack>,
-    since_ms: u64,
-    /// The preload command went out.
-    sent: bool,
-}
-
 pub struct App {
     ctx: Ctx,
     /// The screens, Home at the bottom, the one on show on top.
@@ -190,7 +181,7 @@ pub struct App {
     overlay: Option<Overlay>,
     sleep: Sleep,
     /// What OK would play from where the focus rests (preload on intent).
-    intent: Option<Intent>,
+    intent: Option<intent::Intent>,
     /// What the spoken UI said last: said again only when it changes.
     last_spoken: String,
 }
@@ -530,420 +521,6 @@ impl App {
             self.focus_in_series(&series, episode);
         }
         self.apply(nav, out);
-    }
-
-    /// Does what a screen asked of the stack.
-    fn apply(&mut self, nav: Nav, out: &mut Vec<Command>) {
-        match nav {
-            Nav::Stay => {}
-            Nav::Back => self.pop(out),
-            Nav::OpenSeries { id, play } => self.open_series(&id, play, out),
-            Nav::Play { series, episode } => self.start_episode(&series, episode, out),
-            Nav::AskLeave => self.overlay = Some(Overlay::Leave(LeaveDialog::default())),
-            Nav::OpenSettings => self.open_settings(out),
-            Nav::AskPin(purpose) => {
-                self.overlay = Some(Overlay::Pin(PinDialog::new(&self.ctx, purpose)));
-            }
-        }
-    }
-
-    /// The screen on top goes, and what it leaves behind is put right.
-    fn pop(&mut self, out: &mut Vec<Command>) {
-        if self.stack.len() <= 1 {
-            return;
-        }
-        match self.stack.pop() {
-            Some(ScreenState::Player(p)) => {
-                p.leave(&mut self.ctx, out);
-                self.after_player(&p);
-            }
-            Some(ScreenState::Locked(l)) => l.leave(out),
-            Some(ScreenState::Welcome(w)) => w.leave(&mut self.ctx, out),
-            Some(ScreenState::Settings(s)) => self.close_settings(s, out),
-            Some(ScreenState::Series(_) | ScreenState::Home(_)) | None => {}
-        }
-    }
-
-    /// Back to Home from anywhere (the Exit key, a scripted jump).
-    fn pop_to_home(&mut self, out: &mut Vec<Command>) {
-        while self.stack.len() > 1 {
-            match self.stack.pop() {
-                Some(ScreenState::Player(p)) => {
-                    p.leave(&mut self.ctx, out);
-                    self.after_player(&p);
-                }
-                Some(ScreenState::Locked(l)) => l.leave(out),
-                Some(ScreenState::Welcome(w)) => w.leave(&mut self.ctx, out),
-                _ => {}
-            }
-        }
-    }
-
-    /// The player is gone: no question about it stays up, and its series'
-    /// page focuses the episode it showed.
-    fn after_player(&mut self, p: &Player) {
-        if matches!(self.overlay, Some(Overlay::StillWatching(_))) {
-            self.overlay = None;
-        }
-        self.focus_in_series(&p.series, p.episode);
-    }
-
-    /// Leaves the player wherever it is on the stack (Stop on "still
-    /// watching?", a sleep timer's end, the end of a series).
-    fn remove_player(&mut self, out: &mut Vec<Command>) {
-        let Some(i) = self.player_index() else {
-            return;
-        };
-        if i + 1 == self.stack.len() {
-            return self.pop(out);
-        }
-        if let ScreenState::Player(p) = self.stack.remove(i) {
-            p.leave(&mut self.ctx, out);
-            self.after_player(&p);
-        }
-    }
-
-    /// The series page under the player (or on top) focuses `number`.
-    fn focus_in_series(&mut self, series: &str, number: u32) {
-        let Self { ctx, stack, .. } = self;
-        if let Some(page) = stack.iter_mut().rev().find_map(|s| match s {
-            ScreenState::Series(p) if p.id == series => Some(p),
-            _ => None,
-        }) {
-            page.focus_episode(ctx, number);
-        }
-    }
-
-    /// A series' page, or the PIN first; its resume episode if `play`.
-    fn open_series(&mut self, id: &str, play: bool, out: &mut Vec<Command>) {
-        let Some(series) = self.ctx.series(id) else {
-            return;
-        };
-        if self.ctx.parental_locked(series) {
-            let purpose = PinPurpose::OpenSeries {
-                id: id.into(),
-                play,
-            };
-            self.overlay = Some(Overlay::Pin(PinDialog::new(&self.ctx, purpose)));
-            return;
-        }
-        let resume = self.ctx.resume_episode(series);
-        self.stack.push(ScreenState::Series(SeriesPage::new(id)));
-        if play {
-            self.start_episode(id, resume, out);
-        }
-    }
-
-    /// Plays episode `number` of `series`, or shows what unlocks it.
-    fn start_episode(&mut self, series_id: &str, number: u32, out: &mut Vec<Command>) {
-        let Some((series, _)) = self.ctx.episode(series_id, number) else {
-            return;
-        };
-        if !self.ctx.playable(series, number) {
-            // The player gives way to the Locked screen (the series page
-            // under it already focuses the locked episode).
-            if let Some(ScreenState::Player(p)) =
-                self.stack.pop_if(|s| matches!(s, ScreenState::Player(_)))
-            {
-                p.leave(&mut self.ctx, out);
-                if matches!(self.overlay, Some(Overlay::StillWatching(_))) {
-                    self.overlay = None;
-                }
-            }
-            let locked = Locked::new(&self.ctx, series_id, number);
-            self.stack.push(ScreenState::Locked(locked));
-            return;
-        }
-        // Where the viewer left it, a little before (0: from the start).
-        let start_ms = self.ctx.history.resume_position(series_id, number);
-        let started = Player::start(&mut self.ctx, series_id, number, start_ms);
-        out.push(started.command);
-        let player = ScreenState::Player(Box::new(started.player));
-        match self.player_index() {
-            Some(i) => self.stack[i] = player,
-            None => self.stack.push(player),
-        }
-    }
-
-    /// [`Event::Open`]: from Home, as the viewer would get there.
-    fn open(&mut self, id: &str, episode: Option<u32>, out: &mut Vec<Command>) {
-        if self.ctx.series(id).is_none() {
-            tracing::warn!(series = id, "no such series to open");
-            return;
-        }
-        self.pop_to_home(out);
-        self.overlay = None;
-        self.home_mut().unfocus_settings();
-        let locked = self
-            .ctx
-            .series(id)
-            .is_some_and(|s| self.ctx.parental_locked(s));
-        if locked {
-            let purpose = PinPurpose::OpenSeries {
-                id: id.into(),
-                play: episode.is_some(),
-            };
-            self.overlay = Some(Overlay::Pin(PinDialog::new(&self.ctx, purpose)));
-            return;
-        }
-        self.stack.push(ScreenState::Series(SeriesPage::new(id)));
-        if let Some(number) = episode {
-            self.focus_in_series(id, number);
-            self.start_episode(id, number, out);
-        }
-    }
-
-    /// [`Event::Seek`]: the episode on screen again, from `ms`.
-    fn seek(&mut self, ms: u64, out: &mut Vec<Command>) {
-        let Some(p) = self.player().filter(|_| self.screen() == Screen::Player) else {
-            return;
-        };
-        let (series, number, duration) = (p.series.clone(), p.episode, p.duration_ms);
-        let has_stream = self
-            .ctx
-            .episode(&series, number)
-            .and_then(|(_, e)| stream_url(e))
-            .is_some();
-        if !has_stream {
-            return;
-        }
-        let ms = duration.map_or(ms, |d| ms.min(d.saturating_sub(1)));
-        let started = Player::start(&mut self.ctx, &series, number, ms);
-        out.push(started.command);
-        if let Some(i) = self.player_index() {
-            self.stack[i] = ScreenState::Player(Box::new(started.player));
-        }
-    }
-
-    fn open_settings(&mut self, out: &mut Vec<Command>) {
-        let resume = match self.stack.last_mut() {
-            Some(ScreenState::Player(p)) if !p.paused && p.failed().is_none() => {
-                p.set_paused(true, out);
-                true
-            }
-            _ => false,
-        };
-        let visit = SettingsVisit {
-            resume,
-            audio_language: self.ctx.audio_language().to_owned(),
-        };
-        self.stack
-            .push(ScreenState::Settings(SettingsScreen::new(Some(visit))));
-    }
-
-    /// Settings closed: an episode under it plays on, in the new dub if
-    /// the audio language changed (renditions are picked at the start).
-    fn close_settings(&mut self, closed: SettingsScreen, out: &mut Vec<Command>) {
-        let Some(visit) = closed.visit else { return };
-        let Some(ScreenState::Player(p)) = self.stack.last_mut() else {
-            return;
-        };
-        if visit.audio_language != self.ctx.audio_language() {
-            let (series, episode) = (p.series.clone(), p.episode);
-            self.start_episode(&series, episode, out);
-        } else if visit.resume {
-            p.set_paused(false, out);
-        }
-    }
-
-    /// The PIN was given (or chosen) on the Settings screen on show.
-    fn open_parental_rows(&mut self) {
-        if let Some(ScreenState::Settings(s)) = self.stack.last_mut() {
-            s.parental_open = true;
-        }
-    }
-
-    fn set_catalog(&mut self, catalog: Arc<Catalog>, out: &mut Vec<Command>) {
-        if catalog.unlock_api != self.ctx.unlock_api {
-            self.ctx.unlock_api.clone_from(&catalog.unlock_api);
-            if let Some(api) = &catalog.unlock_api {
-                out.push(Command::Unlock(crate::unlock::UnlockCommand::Connect(
-                    api.clone(),
-                )));
-            }
-        }
-        // The focused episodes, by number: their indices may change.
-        let focused: Vec<_> = self
-            .stack
-            .iter()
-            .map(|s| match s {
-                ScreenState::Series(p) => p.focused_number(&self.ctx),
-                _ => None,
-            })
-            .collect();
-        self.ctx.set_catalog(catalog);
-        let Self { ctx, stack, .. } = self;
-        for (s, memo) in stack.iter_mut().zip(focused) {
-            if let (ScreenState::Series(p), Some(memo)) = (s, memo) {
-                p.refocus(ctx, memo);
-            }
-        }
-        // Screens about series the new catalog dropped go away.
-        let keep = |s: &ScreenState, ctx: &Ctx| match s {
-            ScreenState::Series(p) => ctx.series(&p.id).is_some(),
-            ScreenState::Locked(l) => ctx.episode(&l.series, l.number).is_some(),
-            ScreenState::Player(p) => ctx.series(&p.series).is_some(),
-            _ => true,
-        };
-        if let Some(i) = (1..self.stack.len()).find(|&i| !keep(&self.stack[i], &self.ctx)) {
-            while self.stack.len() > i {
-                match self.stack.pop() {
-                    Some(ScreenState::Player(p)) => p.leave(&mut self.ctx, out),
-                    Some(ScreenState::Locked(l)) => l.leave(out),
-                    _ => {}
-                }
-            }
-        }
-    }
-
-    fn on_unlock(&mut self, report: crate::unlock::UnlockReport, out: &mut Vec<Command>) {
-        use crate::unlock::{Failure, UnlockCommand, UnlockReport};
-        match &report {
-            UnlockReport::Entitlements { doc, paired } => {
-                self.ctx.paired = *paired;
-                self.ctx.entitlements.clone_from(doc);
-                // Padlocks on the series grids and the next-episode card change.
-                self.ctx.shelf_changed();
-            }
-            UnlockReport::PairingFailed(f) | UnlockReport::PurchaseFailed(f)
-                if matches!(f, Failure::SignedOut | Failure::NotPaired) =>
-            {
-                self.ctx.paired = false;
-            }
-            _ => {}
-        }
-        let Some(ScreenState::Locked(l)) = self.stack.last_mut() else {
-            if matches!(report, UnlockReport::Pairing { .. }) {
-                out.push(Command::Unlock(UnlockCommand::StopPairing));
-            }
-            return;
-        };
-        if let Nav::Play { series, episode } = l.on_unlock(&self.ctx, &report) {
-            self.pop(out);
-            self.start_episode(&series, episode, out);
-        }
-    }
-
-    /// Every tick: the still-watching question after the set time without
-    /// a key, the sleep timer's fade and its end.
-    fn tick(&mut self, out: &mut Vec<Command>) {
-        let playing = match self.top() {
-            ScreenState::Player(p) => !p.paused && p.phase == Phase::Playing,
-            _ => false,
-        };
-        if playing && self.overlay.is_none() && StillWatching::due(&self.ctx) {
-            if let Some(p) = self.player_mut() {
-                p.set_paused(true, out);
-            }
-            self.overlay = Some(Overlay::StillWatching(StillWatching::default()));
-        }
-        let with_player = self.player().is_some();
-        if self.sleep.tick(&self.ctx, with_player, out) == SleepTick::Done {
-            self.remove_player(out);
-            self.ctx
-                .show_toast(tr(self.ctx.lang(), "toast-sleep-done", &[]));
-        }
-    }
-
-    /// The stream OK would play from where the focus is: on Home the
-    /// focused series' resume episode, on a series page the Play button's
-    /// or the focused episode. None elsewhere, or when it is locked.
-    fn intended(&self) -> Option<Intent> {
-        if matches!(self.overlay, Some(Overlay::Leave(_))) {
-            return None;
-        }
-        let (series, number) = match self.top() {
-            ScreenState::Home(h) => h.intended(&self.ctx)?,
-            ScreenState::Series(p) => p.intended(&self.ctx)?,
-            _ => return None,
-        };
-        let (s, e) = self.ctx.episode(&series, number)?;
-        if !self.ctx.playable(s, number) || self.ctx.parental_locked(s) {
-            return None;
-        }
-        Some(Intent {
-            url: stream_url(e)?,
-            start_ms: self.ctx.history.resume_position(&series, number),
-            subtitles: subtitles_for(s, e, &self.ctx.subtitle_prefs()).cloned(),
-            since_ms: self.ctx.now_ms,
-            sent: false,
-        })
-    }
-
-    /// Preload on intent: once the focus has rested on an episode for
-    /// [`INTENT_DWELL_MS`], preload it, so that OK shows its first frame at
-    /// once; when the focus moves on, drop that preload (but not when the
-    /// viewer pressed OK: playing it activates the preload).
-    fn follow_intent(&mut self, out: &mut Vec<Command>) {
-        let wanted = self.intended();
-        let same = |a: &Option<Intent>, b: &Option<Intent>| {
-            a.as_ref().map(|i| (&i.url, i.start_ms)) == b.as_ref().map(|i| (&i.url, i.start_ms))
-        };
-        if !same(&self.intent, &wanted) {
-            let old = std::mem::replace(&mut self.intent, wanted);
-            let playing = self.screen() == Screen::Player;
-            if old.is_some_and(|o| o.sent) && !playing {
-                out.push(Command::CancelPreload);
-            }
-        }
-        let now = self.ctx.now_ms;
-        if let Some(i) = &mut self.intent
-            && !i.sent
-            && now.saturating_sub(i.since_ms) >= INTENT_DWELL_MS
-        {
-            i.sent = true;
-            out.push(Command::Preload {
-                url: i.url.clone(),
-                start_ms: i.start_ms,
-                subtitles: i.subtitles.clone(),
-            });
-        }
-    }
-
-    /// What the viewer's focus is on, as a sentence to read aloud: an
-    /// overlay, a colour key's note, else the focused item.
-    pub fn describe(&self) -> String {
-        match &self.overlay {
-            Some(Overlay::StillWatching(q)) => return q.describe(&self.ctx),
-            Some(Overlay::Pin(d)) => return d.describe(&self.ctx),
-            Some(Overlay::Leave(d)) => return d.describe(&self.ctx),
-            None => {}
-        }
-        if let Some(toast) = self.ctx.toast() {
-            return toast.to_owned();
-        }
-        let ctx = &self.ctx;
-        match self.top() {
-            ScreenState::Home(s) => s.describe(ctx),
-            ScreenState::Series(s) => s.describe(ctx),
-            ScreenState::Player(p) => p.describe(ctx, &self.sleep.label(ctx)),
-            ScreenState::Locked(s) => s.describe(ctx),
-            ScreenState::Settings(s) => s.describe(ctx),
-            ScreenState::Welcome(s) => s.describe(ctx),
-        }
-    }
-
-    /// Spoken UI: after a key, what has the focus now, if it changed.
-    fn speak_focus(&mut self, out: &mut Vec<Command>) {
-        if !self.ctx.settings.spoken.on {
-            self.last_spoken.clear();
-            return;
-        }
-        let text = self.describe();
-        if !text.is_empty() && text != self.last_spoken {
-            self.last_spoken = text.clone();
-            out.push(self.speak_command(text));
-        }
-    }
-
-    fn speak_command(&self, text: String) -> Command {
-        let spoken = &self.ctx.settings.spoken;
-        Command::Speak {
-            text,
-            lang: self.ctx.lang().to_owned(),
-            rate: spoken.rate,
-            volume: spoken.volume,
-        }
     }
 }
 

@@ -120,3 +120,38 @@ impl Sleep {
         SleepTick::Running
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::history::History;
+    use crate::app::settings::Settings;
+
+    #[test]
+    fn the_timer_steps_fades_in_twenty_steps_and_ends() {
+        let mut ctx = Ctx::new("en", Settings::default(), History::default());
+        let mut sleep = Sleep::default();
+        let mut out = Vec::new();
+        sleep.step(&mut ctx, &mut out);
+        assert_eq!(sleep.timer().map(|t| t.minutes), Some(15));
+        assert_eq!(ctx.toast(), Some("Sleep timer: 15 minutes"));
+        let end = 15 * 60_000;
+        ctx.now_ms = end - FADE_MS / 2;
+        assert_eq!(sleep.tick(&ctx, true, &mut out), SleepTick::Running);
+        assert_eq!(out, [Command::Fade(0.5)]);
+        out.clear();
+        // The same level is not sent again.
+        ctx.now_ms += 100;
+        sleep.tick(&ctx, true, &mut out);
+        assert!(out.is_empty(), "{out:?}");
+        ctx.now_ms = end;
+        assert_eq!(sleep.tick(&ctx, true, &mut out), SleepTick::Done);
+        assert_eq!(out, [Command::Fade(1.0)]);
+        assert_eq!(sleep.timer(), None);
+        // Stepping past the last choice turns it off.
+        for _ in 0..5 {
+            sleep.step(&mut ctx, &mut out);
+        }
+        assert_eq!(sleep.timer(), None);
+    }
+}

@@ -35,7 +35,7 @@ pub struct LoadedSubtitles {
     pub language: Option<String>,
     /// Meant for every viewer (signs, lines in another language).
     pub forced: bool,
-    pub track: Result<Arc<crate::webvtt::Track>, String>,
+    pub track: Result<Arc<crate::webvtt::Track>, crate::webvtt::TrackError>,
 }
 
 /// The subtitles to show with `episode` of `series`: with the mode Auto,

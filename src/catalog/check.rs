@@ -94,10 +94,54 @@ pub fn fetch(url: &str, net: &NetConfig, key: Option<&CatalogKey>) -> Result<Vec
     net.block_on(fetch_verified(&net, &url, key, MAX_BYTES))
         .map(|b| b.to_vec())
         .map_err(|e| match e {
-            CatalogError::Refused(why) => CheckError::BadSignature(why),
+            CatalogError::Refused(why) => CheckError::BadSignature(why.to_string()),
             CatalogError::Unreachable(e) => {
                 CheckError::Unreadable(format!("catalog unreachable: {e}"))
             }
             other => CheckError::Unreadable(other.to_string()),
         })
+}
+
+/// `pillarbox catalog check` (a summary on stdout) or `import-roku` (the
+/// catalog as JSON); problems on stdout, one a line, the verdict on
+/// stderr. The exit code: 0 valid, 1 invalid or badly signed, 2 unreadable.
+pub fn print(source: &str, options: &CheckOptions, emit: bool) -> u8 {
+    let checked = match check(source, options) {
+        Ok(c) => c,
+        Err(CheckError::Unreadable(e)) => {
+            eprintln!("pillarbox: {e}");
+            return 2;
+        }
+        Err(CheckError::BadSignature(why)) => {
+            println!("$: signature refused: {why}");
+            eprintln!("pillarbox: {source} is not a valid catalog (bad signature)");
+            return 1;
+        }
+        Err(CheckError::Invalid(problems)) => {
+            for p in &problems {
+                println!("{p}");
+            }
+            eprintln!(
+                "pillarbox: {source} is not a valid catalog ({} problem{})",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" }
+            );
+            return 1;
+        }
+    };
+    for w in &checked.warnings {
+        eprintln!("pillarbox: {w}");
+    }
+    if emit {
+        match serde_json::to_string_pretty(&checked.catalog) {
+            Ok(json) => println!("{json}"),
+            Err(e) => {
+                eprintln!("pillarbox: cannot write the catalog: {e}");
+                return 1;
+            }
+        }
+    } else {
+        println!("{}", super::summary(&checked.catalog));
+    }
+    0
 }

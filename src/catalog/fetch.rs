@@ -85,9 +85,22 @@ pub enum CatalogError {
     #[error("catalog invalid and none cached: {}", first_problems(.0))]
     Invalid(Vec<Problem>),
     #[error("catalog refused and none cached: {0}")]
-    Refused(String),
+    Refused(Refusal),
     #[error("catalog key: {0}")]
     Key(#[source] SignatureError),
+}
+
+/// Why a catalog the server sent is not taken.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Refusal {
+    #[error("the server answered 304 to a request without validators")]
+    NotModifiedUnasked,
+    #[error("unsigned catalog refused: {0}")]
+    Unsigned(#[source] NetError),
+    #[error("catalog refused: {0}")]
+    BadSignature(#[source] SignatureError),
+    #[error("rollback refused: catalog_version {version} is lower than {highest} already seen")]
+    Rollback { version: u64, highest: u64 },
 }
 
 fn first_problems(p: &[Problem]) -> String {
@@ -217,14 +230,14 @@ impl CatalogLoader {
                         problem: None,
                     })
                 }
-                None => Err(CatalogError::Refused(
-                    "the server answered 304 to a request without validators".into(),
-                )),
+                None => Err(CatalogError::Refused(Refusal::NotModifiedUnasked)),
             },
             Ok(Fetched::Body { bytes, validators }) => {
                 let signature = match self.check_signature(&bytes, &stats).await {
                     Ok(sig) => sig,
-                    Err(why) => return fallback(why.clone()).ok_or(CatalogError::Refused(why)),
+                    Err(why) => {
+                        return fallback(why.to_string()).ok_or(CatalogError::Refused(why));
+                    }
                 };
                 let parsed = super::parse_any(&bytes, &policy, &self.config.roku);
                 return_freed_memory();
@@ -258,7 +271,7 @@ impl CatalogLoader {
         &self,
         bytes: &[u8],
         stats: &FetchStats,
-    ) -> Result<Option<Vec<u8>>, String> {
+    ) -> Result<Option<Vec<u8>>, Refusal> {
         match &self.key {
             Some(key) => verify_remote(&self.net, &self.url, key, bytes, stats)
                 .await
@@ -281,11 +294,11 @@ impl CatalogLoader {
             .unwrap_or(0)
             .max(self.floors.get(&self.floor_id));
         if catalog.catalog_version < highest {
-            let why = format!(
-                "rollback refused: catalog_version {} is lower than {} already seen",
-                catalog.catalog_version, highest
-            );
-            return fallback(why.clone()).ok_or(CatalogError::Refused(why));
+            let why = Refusal::Rollback {
+                version: catalog.catalog_version,
+                highest,
+            };
+            return fallback(why.to_string()).ok_or(CatalogError::Refused(why));
         }
         let meta = CacheMeta {
             url: self.url.to_string(),
@@ -331,14 +344,13 @@ async fn verify_remote(
     key: &CatalogKey,
     bytes: &[u8],
     stats: &FetchStats,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, Refusal> {
     let sig = net
         .fetcher()
         .get("catalog signature", &signature_url(url), None, 4096, stats)
         .await
-        .map_err(|e| format!("unsigned catalog refused: {e}"))?;
-    key.verify(bytes, &sig)
-        .map_err(|e| format!("catalog refused: {e}"))?;
+        .map_err(Refusal::Unsigned)?;
+    key.verify(bytes, &sig).map_err(Refusal::BadSignature)?;
     Ok(sig.to_vec())
 }
 

@@ -38,10 +38,10 @@ pub fn parse_any(
     if !roku::is_roku_feed(&value) {
         return parse(bytes, policy).map(|c| (c, Vec::new()));
     }
-    let imported = roku::convert(&value, roku).map_err(|m| {
+    let imported = roku::convert(&value, roku).map_err(|e| {
         vec![Problem {
             path: "$".into(),
-            message: m,
+            message: e.to_string(),
             line: None,
             column: None,
         }]

@@ -199,11 +199,22 @@ fn version_from(last_updated: Option<&str>) -> u64 {
         .unwrap_or(1)
 }
 
+/// A Roku feed that cannot be converted: the JSON path of the field it
+/// lacks or mistypes, and what is wrong.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("Roku feed: $.{path}: {reason}")]
+pub struct RokuError {
+    pub path: String,
+    pub reason: String,
+}
+
 /// Converts a parsed Roku feed. Errors name the JSON path of a field the
 /// feed lacks or mistypes.
-pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, String> {
-    let feed: Feed = serde_path_to_error::deserialize(value)
-        .map_err(|e| format!("Roku feed: $.{}: {}", e.path(), e.inner()))?;
+pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, RokuError> {
+    let feed: Feed = serde_path_to_error::deserialize(value).map_err(|e| RokuError {
+        path: e.path().to_string(),
+        reason: e.inner().to_string(),
+    })?;
     let lang = primary_language(feed.language.as_deref());
     let mut warnings = Vec::new();
     let mut series = Vec::new();

@@ -339,8 +339,8 @@ pub fn json(base: &Url) -> Value {
         ],
         "series": series,
         "unlock_api": {
-            "url": at(super::partner::API_PATH.into()),
-            "key": super::partner::public_key()
+            "url": at(super::keys::API_PATH.into()),
+            "key": super::keys::public_key()
         }
     })
 }

@@ -15,7 +15,21 @@ struct Mp4Box {
     end: usize,
 }
 
-fn boxes(data: &[u8], mut pos: usize, end: usize) -> Result<Vec<Mp4Box>, String> {
+/// A box that does not fit the file.
+#[derive(Debug, thiserror::Error)]
+enum BoxError {
+    #[error("truncated largesize at {0}")]
+    Truncated(usize),
+    #[error("box {kind} at {pos} has size {size} past the end {end}")]
+    PastEnd {
+        kind: String,
+        pos: usize,
+        size: usize,
+        end: usize,
+    },
+}
+
+fn boxes(data: &[u8], mut pos: usize, end: usize) -> Result<Vec<Mp4Box>, BoxError> {
     let mut out = Vec::new();
     while pos + 8 <= end {
         let size32 = u32::from_be_bytes(data[pos..pos + 4].try_into().unwrap_or_default()) as usize;
@@ -23,7 +37,9 @@ fn boxes(data: &[u8], mut pos: usize, end: usize) -> Result<Vec<Mp4Box>, String>
         let (size, header) = match size32 {
             0 => (end - pos, 8),
             1 => {
-                let large = data.get(pos + 8..pos + 16).ok_or("truncated largesize")?;
+                let large = data
+                    .get(pos + 8..pos + 16)
+                    .ok_or(BoxError::Truncated(pos))?;
                 (
                     u64::from_be_bytes(large.try_into().unwrap_or_default()) as usize,
                     16,
@@ -32,10 +48,12 @@ fn boxes(data: &[u8], mut pos: usize, end: usize) -> Result<Vec<Mp4Box>, String>
             n => (n, 8),
         };
         if size < header || pos + size > end {
-            return Err(format!(
-                "box {} at {pos} has size {size} past the end {end}",
-                String::from_utf8_lossy(&kind)
-            ));
+            return Err(BoxError::PastEnd {
+                kind: String::from_utf8_lossy(&kind).into_owned(),
+                pos,
+                size,
+                end,
+            });
         }
         out.push(Mp4Box {
             kind,
@@ -110,7 +128,7 @@ pub fn split_for_hls(source: &Path, dir: &Path, segment_seconds: f64) -> Result<
         path: source.to_owned(),
         source: e,
     })?;
-    let top = boxes(&data, 0, data.len()).map_err(err)?;
+    let top = boxes(&data, 0, data.len()).map_err(|e| err(e.to_string()))?;
     let first_moof = top
         .iter()
         .position(|b| &b.kind == b"moof")

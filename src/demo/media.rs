@@ -97,7 +97,7 @@ pub fn generate(spec: &EpisodeSpec, dir: &Path) -> Result<Generated, MediaError>
         // A label asked for is drawn, or the episode is not made: the demo
         // never loses its titles silently.
         Some(text) => {
-            crate::elements::require("textoverlay").map_err(MediaError::Gst)?;
+            crate::elements::require("textoverlay").map_err(|e| MediaError::Gst(e.to_string()))?;
             format!(
                 "textoverlay text=\"{}\" font-desc=\"Sans Bold 72\" valignment=center halignment=center ! ",
                 text.replace(['"', '\\'], "")
@@ -281,7 +281,7 @@ pub fn still_sized(
     gst::init().map_err(|e| MediaError::Gst(e.to_string()))?;
     let clean = |t: &str| t.replace(['"', '\\', '<', '>', '&'], "");
     let text = if !title.is_empty() || !caption.is_empty() {
-        crate::elements::require("textoverlay").map_err(MediaError::Gst)?;
+        crate::elements::require("textoverlay").map_err(|e| MediaError::Gst(e.to_string()))?;
         let small = (width / 24).max(6);
         format!(
             "textoverlay text=\"{title}\" font-desc=\"Sans Bold {big}\" valignment=bottom \

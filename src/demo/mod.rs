@@ -4,6 +4,7 @@
 pub mod catalog;
 mod error;
 pub mod fmp4;
+pub mod keys;
 pub mod media;
 pub mod partner;
 pub mod server;

@@ -22,10 +22,10 @@ use serde_json::json;
 use url::Url;
 
 use super::catalog as demo_catalog;
+use super::keys::DEMO_SEED;
+pub use super::keys::{API_PATH, public_key};
 use crate::unlock::entitlements::{Entitlements, FORMAT, SignedEntitlements};
 
-/// Where the API lives under the demo server.
-pub const API_PATH: &str = "api/unlock/v1/";
 /// The verification page.
 pub const PAGE_PATH: &str = "activate";
 /// The demo viewer's coins when the demo starts.
@@ -37,20 +37,8 @@ const ACCOUNT: &str = "demo-viewer";
 const INTERVAL_S: u64 = 2;
 const CODE_LIFETIME: Duration = Duration::from_secs(600);
 const ENTITLEMENTS_DAYS: i64 = 7;
-/// The demo's signing key. It is public (this file): it protects nothing
-/// but the demo, and shows partners what a box checks.
-const DEMO_SEED: [u8; 32] = *b"pillarbox demo entitlements key!";
 /// Letters without vowels or look-alikes (RFC 8628 section 6.1).
 const USER_CODE_ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
-
-/// The demo key's public half, as a catalog's `unlock_api.key`.
-pub fn public_key() -> String {
-    STANDARD.encode(
-        SigningKey::from_bytes(&DEMO_SEED)
-            .verifying_key()
-            .as_bytes(),
-    )
-}
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Approval {

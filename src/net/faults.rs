@@ -133,6 +133,11 @@ impl FaultPlan {
     }
 }
 
+/// A body broken by an injected fault, after this many bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("connection broken after {0} bytes (injected fault)")]
+pub struct Cut(pub u64);
+
 /// What an injected fault does to a body as it arrives.
 #[derive(Debug)]
 pub struct Shaping {
@@ -160,15 +165,13 @@ impl Shaping {
     }
 
     /// Whether `len` more bytes after `before` may pass, once they may:
-    /// `Err` with why the connection broke.
-    pub async fn pass(&self, before: u64, len: usize) -> Result<(), String> {
+    /// `Err` when the fault breaks the connection there.
+    pub async fn pass(&self, before: u64, len: usize) -> Result<(), Cut> {
         let after = before + len as u64;
         if let Some(cut) = self.cut_at
             && after > cut
         {
-            return Err(format!(
-                "connection broken after {cut} bytes (injected fault)"
-            ));
+            return Err(Cut(cut));
         }
         if let Some(rate) = self.bytes_per_s {
             let due = Duration::from_secs_f64(after as f64 / rate as f64);

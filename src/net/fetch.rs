@@ -10,13 +10,14 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use reqwest::StatusCode;
 use reqwest::header::{
-    CONTENT_LENGTH, CONTENT_RANGE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RANGE,
+    CONTENT_LENGTH, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RANGE,
 };
 use url::Url;
 
 use super::cmcd::{CmcdData, CmcdMode};
 use super::config::{Limits, NetConfig, NetError};
 use super::policy::UrlPolicy;
+use super::ranges::{RangeProblem, check_range, content_range};
 
 /// Per-episode network counters.
 #[derive(Debug, Default)]
@@ -299,8 +300,9 @@ impl Fetcher {
         let mut expected = None;
         if let Some((offset, len)) = range {
             if status == StatusCode::PARTIAL_CONTENT {
-                let got = content_range(&resp).map_err(Attempt::BadRange)?;
-                expected = Some(check_range((offset, len), got).map_err(Attempt::BadRange)?);
+                let bad = |e: RangeProblem| Attempt::BadRange(e.to_string());
+                let got = content_range(&resp).map_err(bad)?;
+                expected = Some(check_range((offset, len), got).map_err(bad)?);
             } else if offset != 0 || resp.content_length() != Some(len) {
                 // A server that ignores Range sends the whole file: usable
                 // only when the range was the whole file from the start.
@@ -351,7 +353,7 @@ impl Fetcher {
             shaping
                 .pass(buf.len() as u64, chunk.len())
                 .await
-                .map_err(Attempt::Failed)?;
+                .map_err(|e| Attempt::Failed(e.to_string()))?;
             stats.bytes.fetch_add(chunk.len() as u64, Ordering::Relaxed);
             if buf.len() + chunk.len() > max_bytes {
                 return Err(Attempt::TooLarge);
@@ -485,8 +487,9 @@ impl Fetcher {
         let partial = status == StatusCode::PARTIAL_CONTENT;
         let mut expected = None;
         let total = if partial {
-            let got = content_range(&resp).map_err(Attempt::BadRange)?;
-            expected = Some(check_range((0, head_len as u64), got).map_err(Attempt::BadRange)?);
+            let bad = |e: RangeProblem| Attempt::BadRange(e.to_string());
+            let got = content_range(&resp).map_err(bad)?;
+            expected = Some(check_range((0, head_len as u64), got).map_err(bad)?);
             got.2
         } else {
             resp.headers()
@@ -511,7 +514,7 @@ impl Fetcher {
                     shaping
                         .pass(head.len() as u64, c.len())
                         .await
-                        .map_err(Attempt::Failed)?;
+                        .map_err(|e| Attempt::Failed(e.to_string()))?;
                     stats.bytes.fetch_add(c.len() as u64, Ordering::Relaxed);
                     head.extend_from_slice(&c);
                 }
@@ -631,44 +634,6 @@ impl reqwest::dns::Resolve for PolicyResolver {
     }
 }
 
-/// `Content-Range: bytes START-END/TOTAL` (TOTAL may be `*`).
-fn content_range(resp: &reqwest::Response) -> Result<(u64, u64, Option<u64>), String> {
-    let text = resp
-        .headers()
-        .get(CONTENT_RANGE)
-        .and_then(|v| v.to_str().ok())
-        .ok_or("a 206 response without Content-Range")?;
-    parse_content_range(text).ok_or_else(|| format!("Content-Range {text:?} is not valid"))
-}
-
-fn parse_content_range(text: &str) -> Option<(u64, u64, Option<u64>)> {
-    let (span, total) = text.trim().strip_prefix("bytes ")?.split_once('/')?;
-    let (start, end) = span.split_once('-')?;
-    let (start, end) = (start.trim().parse().ok()?, end.trim().parse().ok()?);
-    let total = match total.trim() {
-        "*" => None,
-        t => Some(t.parse::<u64>().ok()?),
-    };
-    let valid = start <= end && total.is_none_or(|t| end < t);
-    valid.then_some((start, end, total))
-}
-
-/// Checks a 206 against the range asked, `(offset, len)`: same start, and
-/// the same end unless the file ends before it. The body length to expect.
-fn check_range(asked: (u64, u64), got: (u64, u64, Option<u64>)) -> Result<u64, String> {
-    let (offset, len) = asked;
-    let (start, end, total) = got;
-    let want_end = offset + len - 1;
-    let short_at_eof = end < want_end && total == Some(end + 1);
-    if start != offset || !(end == want_end || short_at_eof) {
-        return Err(format!(
-            "asked bytes {offset}-{want_end}, the server sent {start}-{end}{}",
-            total.map(|t| format!(" of {t}")).unwrap_or_default()
-        ));
-    }
-    Ok(end - start + 1)
-}
-
 #[cfg(feature = "qa")]
 use super::faults::Shaping;
 
@@ -677,10 +642,16 @@ use super::faults::Shaping;
 #[derive(Default)]
 struct Shaping;
 
+/// What cannot happen without the `qa` feature: a fault breaking a body.
+#[cfg(not(feature = "qa"))]
+#[derive(Debug, thiserror::Error)]
+#[error("no fault")]
+enum Never {}
+
 #[cfg(not(feature = "qa"))]
 impl Shaping {
     fn start(&mut self) {}
-    async fn pass(&self, _before: u64, _len: usize) -> Result<(), String> {
+    async fn pass(&self, _before: u64, _len: usize) -> Result<(), Never> {
         Ok(())
     }
 }
@@ -765,33 +736,6 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 mod tests {
     use super::super::RetryPolicy;
     use std::time::Duration;
-
-    #[test]
-    fn content_range_must_match_the_request() {
-        use super::{check_range, parse_content_range};
-        assert_eq!(
-            parse_content_range("bytes 0-99/1000"),
-            Some((0, 99, Some(1000)))
-        );
-        assert_eq!(parse_content_range("bytes 5-9/*"), Some((5, 9, None)));
-        for bad in [
-            "bytes 9-5/100",
-            "bytes 0-100/100",
-            "0-9/10",
-            "bytes a-b/c",
-            "",
-        ] {
-            assert_eq!(parse_content_range(bad), None, "{bad}");
-        }
-        assert_eq!(check_range((0, 100), (0, 99, Some(1000))), Ok(100));
-        // The last range of a file may be shorter: it ends with the file.
-        assert_eq!(check_range((900, 200), (900, 999, Some(1000))), Ok(100));
-        // Shorter without reaching the end, another start, a longer one.
-        assert!(check_range((0, 100), (0, 49, Some(1000))).is_err());
-        assert!(check_range((0, 100), (0, 49, None)).is_err());
-        assert!(check_range((100, 100), (0, 99, Some(1000))).is_err());
-        assert!(check_range((0, 100), (0, 199, Some(1000))).is_err());
-    }
 
     #[test]
     fn backoff_grows_caps_and_jitters() {

@@ -20,6 +20,8 @@ pub mod fetch;
 pub mod pinning;
 pub mod policy;
 #[cfg(feature = "player")]
+mod ranges;
+#[cfg(feature = "player")]
 mod stack;
 
 #[cfg(feature = "player")]

@@ -26,6 +26,12 @@ pub enum PolicyError {
         url: String,
         network: &'static str,
     },
+    #[error("{from} redirects to {to}, from https down to {scheme}")]
+    Downgrade {
+        from: String,
+        to: String,
+        scheme: String,
+    },
 }
 
 /// The URL policy. https to public hosts is always allowed. Plain http is
@@ -241,14 +247,15 @@ impl UrlPolicy {
 
     /// A redirect from `from` to `to`: checked like any URL, and never
     /// from https down to http.
-    pub fn check_redirect(&self, from: &Url, to: &Url) -> Result<(), String> {
+    pub fn check_redirect(&self, from: &Url, to: &Url) -> Result<(), PolicyError> {
         if from.scheme() == "https" && to.scheme() != "https" {
-            return Err(format!(
-                "{from} redirects to {to}, from https down to {}",
-                to.scheme()
-            ));
+            return Err(PolicyError::Downgrade {
+                from: from.to_string(),
+                to: to.to_string(),
+                scheme: to.scheme().into(),
+            });
         }
-        self.check(to).map_err(|e| e.to_string())
+        self.check(to)
     }
 }
 
@@ -349,7 +356,7 @@ mod tests {
         let err = p
             .check_redirect(&from, &Url::parse("http://cdn.example.com/a.ts").unwrap())
             .unwrap_err();
-        assert!(err.contains("from https down to http"), "{err}");
+        assert!(err.to_string().contains("from https down to http"), "{err}");
         assert!(
             p.check_redirect(&from, &Url::parse("https://cdn2.example.com/a.ts").unwrap())
                 .is_ok()

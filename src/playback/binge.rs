@@ -126,6 +126,35 @@ fn play_one(
     }
 }
 
+/// `pillarbox play`: `urls` back to back on a player of `config` over
+/// `net`, a line per episode on stdout (JSON with `json`); true when every
+/// episode played to its end.
+pub fn print_all(
+    config: super::PlayerConfig,
+    net: &crate::net::Net,
+    urls: &[String],
+    options: &BingeOptions,
+    json: bool,
+) -> Result<bool, PlaybackError> {
+    let (reports, events) = std::sync::mpsc::channel();
+    let mut player = Player::new(
+        config,
+        net,
+        Arc::new(super::NullFrameSink),
+        Arc::new(reports),
+    )?;
+    play_all(&mut player, &events, urls, options, |url, outcome| {
+        if json {
+            match serde_json::to_string(&EpisodeReport::new(url, outcome)) {
+                Ok(s) => println!("{s}"),
+                Err(e) => eprintln!("pillarbox: cannot encode report: {e}"),
+            }
+        } else {
+            println!("{}", summary_line(url, outcome));
+        }
+    })
+}
+
 /// The JSON line printed per episode (docs/playback.md lists the fields).
 #[derive(Debug, Serialize)]
 pub struct EpisodeReport<'a> {

@@ -85,12 +85,17 @@ fn keep(factory: &gst::ElementFactory) -> bool {
     })
 }
 
+/// A media type typefind found that we do not play.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct NotOurs(pub String);
+
 /// Whether typefind's `caps` name a container we play.
-pub fn allowed_type(caps: &gst::CapsRef) -> Result<(), String> {
+pub fn allowed_type(caps: &gst::CapsRef) -> Result<(), NotOurs> {
     match caps.structure(0).map(|s| s.name().to_string()) {
         Some(name) if CONTAINERS.contains(&name.as_str()) => Ok(()),
-        Some(name) => Err(name),
-        None => Err("an unknown type".into()),
+        Some(name) => Err(NotOurs(name)),
+        None => Err(NotOurs("an unknown type".into())),
     }
 }
 
@@ -102,7 +107,7 @@ pub fn guard_typefind(element: &gst::Element, refuse: impl Fn(String) + Send + S
     }
     element.connect("have-type", false, move |args| {
         if let Some(caps) = args.get(2).and_then(|v| v.get::<gst::Caps>().ok())
-            && let Err(found) = allowed_type(&caps)
+            && let Err(NotOurs(found)) = allowed_type(&caps)
         {
             refuse(found);
         }

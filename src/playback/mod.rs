@@ -282,7 +282,7 @@ pub enum PlayerEvent {
         language: Option<String>,
         /// Forced subtitles: only what the audio does not say.
         forced: bool,
-        track: Result<Arc<crate::webvtt::Track>, String>,
+        track: Result<Arc<crate::webvtt::Track>, crate::webvtt::TrackError>,
     },
     /// The episode played to its end.
     Ended { episode: EpisodeId, qoe: Qoe },

@@ -21,6 +21,21 @@ pub(super) struct RgbaPictures {
     last: Option<(usize, Option<gst::ClockTime>)>,
 }
 
+/// Why a frame could not be made RGBA.
+#[derive(Debug, thiserror::Error)]
+pub enum RgbaError {
+    #[error("unexpected video format {0}")]
+    Format(String),
+    #[error("no converter")]
+    NoConverter,
+    #[error("cannot map the video frame")]
+    Map,
+    #[error("plane {plane}: {reason}")]
+    Plane { plane: u32, reason: String },
+    #[error("{0}")]
+    Convert(String),
+}
+
 impl RgbaPictures {
     pub(super) fn new(size: Option<(u32, u32)>) -> RgbaPictures {
         RgbaPictures {
@@ -38,7 +53,7 @@ impl RgbaPictures {
         caps: &gst::CapsRef,
         info: &gst_video::VideoInfo,
         buffer: &gst::BufferRef,
-    ) -> Result<(u32, u32, &[u8]), String> {
+    ) -> Result<(u32, u32, &[u8]), RgbaError> {
         let key = (buffer.as_ptr() as usize, buffer.pts());
         if self
             .converter
@@ -55,11 +70,16 @@ impl RgbaPictures {
         }
         self.last = None;
         let Some((_, converter)) = self.converter.as_mut() else {
-            return Err("no converter".into());
+            return Err(RgbaError::NoConverter);
         };
         let frame = gst_video::VideoFrameRef::from_buffer_ref_readable(buffer, info)
-            .map_err(|_| "cannot map the video frame".to_string())?;
-        let plane = |i: u32| frame.plane_data(i).map_err(|e| format!("plane {i}: {e}"));
+            .map_err(|_| RgbaError::Map)?;
+        let plane = |i: u32| {
+            frame.plane_data(i).map_err(|e| RgbaError::Plane {
+                plane: i,
+                reason: e.to_string(),
+            })
+        };
         let strides = frame.plane_stride();
         let src = I420 {
             width: frame.width() as usize,
@@ -75,14 +95,14 @@ impl RgbaPictures {
         self.buffer.resize(w * h * 4, 0);
         converter
             .convert(&src, &mut self.buffer, w * 4)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| RgbaError::Convert(e.to_string()))?;
         self.last = Some(key);
         Ok((w as u32, h as u32, &self.buffer))
     }
 
-    fn converter_for(&self, info: &gst_video::VideoInfo) -> Result<Converter, String> {
+    fn converter_for(&self, info: &gst_video::VideoInfo) -> Result<Converter, RgbaError> {
         if info.format() != gst_video::VideoFormat::I420 {
-            return Err(format!("unexpected video format {:?}", info.format()));
+            return Err(RgbaError::Format(format!("{:?}", info.format())));
         }
         let (w, h) = (info.width() as usize, info.height() as usize);
         let par = info.par();
@@ -112,7 +132,8 @@ impl RgbaPictures {
             matrix,
             full_range: colorimetry.range() == gst_video::VideoColorRange::Range0_255,
         };
-        Converter::new((w, h), out, fit(aspect, out), colour).map_err(|e| e.to_string())
+        Converter::new((w, h), out, fit(aspect, out), colour)
+            .map_err(|e| RgbaError::Convert(e.to_string()))
     }
 }
 
@@ -306,6 +327,6 @@ mod tests {
         let err = RgbaPictures::new(None)
             .convert(&nv12.to_caps().unwrap(), &nv12, &buffer)
             .unwrap_err();
-        assert!(err.contains("Nv12"), "{err}");
+        assert!(err.to_string().contains("Nv12"), "{err}");
     }
 }

@@ -3,7 +3,7 @@
 //! when no more than `share` of the pixels differ. Used by QA scenarios and
 //! the UI tests.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// How far a screenshot may be from its reference.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,20 +32,44 @@ pub struct Compared {
     pub diff: image::RgbaImage,
 }
 
+/// Why a screenshot does not match its reference.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    #[error("the screenshot is {}x{}, the reference {}x{}", .actual.0, .actual.1, .expected.0, .expected.1)]
+    Size {
+        actual: (u32, u32),
+        expected: (u32, u32),
+    },
+    #[error("cannot read reference {}: {reason}", path.display())]
+    Reference { path: PathBuf, reason: String },
+    #[error("{source} against {}", reference.display())]
+    Against {
+        reference: PathBuf,
+        #[source]
+        source: Box<CompareError>,
+    },
+    #[error("cannot write {}: {reason}", path.display())]
+    Write { path: PathBuf, reason: String },
+    #[error("{:.2} % of pixels differ from {} (allowed {:.2} %); diff in {}", share * 100.0, reference.display(), allowed * 100.0, diff.display())]
+    Differ {
+        share: f64,
+        allowed: f64,
+        reference: PathBuf,
+        diff: PathBuf,
+    },
+}
+
 /// Compares `actual` with `expected`; an error when their sizes differ.
 pub fn compare(
     actual: &image::RgbaImage,
     expected: &image::RgbaImage,
     tolerance: Tolerance,
-) -> Result<Compared, String> {
+) -> Result<Compared, CompareError> {
     if actual.dimensions() != expected.dimensions() {
-        return Err(format!(
-            "the screenshot is {}x{}, the reference {}x{}",
-            actual.width(),
-            actual.height(),
-            expected.width(),
-            expected.height()
-        ));
+        return Err(CompareError::Size {
+            actual: actual.dimensions(),
+            expected: expected.dimensions(),
+        });
     }
     let limit = i32::from(tolerance.channel);
     let mut diff = image::RgbaImage::new(actual.width(), actual.height());
@@ -77,24 +101,31 @@ pub fn against_file(
     reference: &Path,
     tolerance: Tolerance,
     diff_path: &Path,
-) -> Result<f64, String> {
+) -> Result<f64, CompareError> {
     let expected = image::open(reference)
-        .map_err(|e| format!("cannot read reference {}: {e}", reference.display()))?
+        .map_err(|e| CompareError::Reference {
+            path: reference.to_owned(),
+            reason: e.to_string(),
+        })?
         .to_rgba8();
-    let compared = compare(actual, &expected, tolerance)
-        .map_err(|e| format!("{} against {}", e, reference.display()))?;
+    let compared = compare(actual, &expected, tolerance).map_err(|e| CompareError::Against {
+        reference: reference.to_owned(),
+        source: Box::new(e),
+    })?;
     if compared.share > tolerance.share {
         compared
             .diff
             .save(diff_path)
-            .map_err(|e| format!("cannot write {}: {e}", diff_path.display()))?;
-        return Err(format!(
-            "{:.2} % of pixels differ from {} (allowed {:.2} %); diff in {}",
-            compared.share * 100.0,
-            reference.display(),
-            tolerance.share * 100.0,
-            diff_path.display()
-        ));
+            .map_err(|e| CompareError::Write {
+                path: diff_path.to_owned(),
+                reason: e.to_string(),
+            })?;
+        return Err(CompareError::Differ {
+            share: compared.share,
+            allowed: tolerance.share,
+            reference: reference.to_owned(),
+            diff: diff_path.to_owned(),
+        });
     }
     Ok(compared.share)
 }

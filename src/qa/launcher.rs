@@ -90,9 +90,43 @@ pub struct Summary {
     pub runs: Vec<Outcome>,
 }
 
+/// Why the scenarios could not be run (not: a scenario failed).
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error(transparent)]
+    Scenario(#[from] scenario::ScenarioError),
+    #[error("cannot {what} {}: {source}", path.display())]
+    File {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot start {}: {source}", program.display())]
+    Start {
+        program: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("waiting for {scenario}: {source}")]
+    Wait {
+        scenario: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("JUnit report: {0}")]
+    Junit(String),
+}
+
+/// `what` to do with `path` failed.
+fn file(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> LaunchError {
+    let path = path.to_owned();
+    move |source| LaunchError::File { what, path, source }
+}
+
 /// Loads every scenario first (a bad file stops everything at once), then
 /// runs them.
-pub fn launch(options: &LaunchOptions) -> Result<Summary, String> {
+pub fn launch(options: &LaunchOptions) -> Result<Summary, LaunchError> {
     let mut scenarios = Vec::new();
     for file in &options.files {
         scenarios.push(scenario::load(file, &options.artifacts)?);
@@ -132,14 +166,13 @@ pub fn launch(options: &LaunchOptions) -> Result<Summary, String> {
     Ok(summary)
 }
 
-fn run_one(s: &Scenario, run: u32, options: &LaunchOptions) -> Result<Outcome, String> {
+fn run_one(s: &Scenario, run: u32, options: &LaunchOptions) -> Result<Outcome, LaunchError> {
     let dir = options.artifacts.dir.join(scenario::file_safe(&s.name));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let state = tempfile::tempdir().map_err(|e| format!("temporary state directory: {e}"))?;
+    std::fs::create_dir_all(&dir).map_err(file("create", &dir))?;
+    let state = tempfile::tempdir().map_err(file("create", Path::new("a state directory")))?;
     let result_path = state.path().join("result.json");
     let log = dir.join(format!("run-{run}.log"));
-    let log_file =
-        std::fs::File::create(&log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+    let log_file = std::fs::File::create(&log).map_err(file("create", &log))?;
     let timeout = options.timeout.unwrap_or(s.timeout);
     let mut cmd = Command::new(&options.program);
     cmd.arg("qa")
@@ -169,7 +202,10 @@ fn run_one(s: &Scenario, run: u32, options: &LaunchOptions) -> Result<Outcome, S
         .stdout(Stdio::null())
         .stderr(log_file)
         .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", options.program.display()))?;
+        .map_err(|source| LaunchError::Start {
+            program: options.program.clone(),
+            source,
+        })?;
     let mut killed = false;
     let status = loop {
         match child.try_wait() {
@@ -181,7 +217,12 @@ fn run_one(s: &Scenario, run: u32, options: &LaunchOptions) -> Result<Outcome, S
                 break None;
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(50)),
-            Err(e) => return Err(format!("waiting for {}: {e}", s.name)),
+            Err(source) => {
+                return Err(LaunchError::Wait {
+                    scenario: s.name.clone(),
+                    source,
+                });
+            }
         }
     };
     let ms = started.elapsed().as_millis() as u64;
@@ -249,7 +290,7 @@ fn run_one(s: &Scenario, run: u32, options: &LaunchOptions) -> Result<Outcome, S
     })
 }
 
-fn write_junit(summary: &Summary, path: &Path) -> Result<(), String> {
+fn write_junit(summary: &Summary, path: &Path) -> Result<(), LaunchError> {
     use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
     let mut suite = TestSuite::new("pillarbox qa");
     let mut total = Duration::ZERO;
@@ -300,10 +341,9 @@ fn write_junit(summary: &Summary, path: &Path) -> Result<(), String> {
     report.add_test_suite(suite);
     let xml = report
         .to_string()
-        .map_err(|e| format!("JUnit report: {e}"))?;
+        .map_err(|e| LaunchError::Junit(e.to_string()))?;
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(file("create", dir))?;
     }
-    std::fs::write(path, xml).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    std::fs::write(path, xml).map_err(file("write", path))
 }

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use slint::ComponentHandle;
 
+pub mod cli;
 pub mod compare;
 pub mod expect;
 pub mod launcher;
@@ -40,6 +41,76 @@ pub enum QaError {
     /// A step failed or did not complete in time.
     #[error("{0}")]
     Step(String),
+    #[error(transparent)]
+    Scenario(#[from] scenario::ScenarioError),
+    #[error("qa: {0}")]
+    Steps(#[from] StepParseError),
+    #[error("cannot {what} {}: {source}", path.display())]
+    File {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A step given on the command line that is not one.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StepParseError {
+    #[error("{0:?}: expected milliseconds after ':'")]
+    Milliseconds(String),
+    #[error("{step:?}: unknown action {action:?}")]
+    Action { step: String, action: String },
+    #[error("{0:?}: unknown step")]
+    Unknown(String),
+}
+
+/// Why a step of a run failed: said in the report, with the step.
+#[derive(Debug, thiserror::Error)]
+pub enum StepFailure {
+    #[error("timed out at step {step} ({what})")]
+    Timeout { step: usize, what: String },
+    #[error("playback failed: {0}")]
+    Playback(String),
+    #[error("the catalog has no series {0:?}")]
+    NoSeries(String),
+    #[error("seek: no episode on screen")]
+    NoEpisode,
+    /// An expectation that failed, or did not hold in time.
+    #[error("{0}")]
+    Expectation(String),
+    #[error(
+        "no reference {}; this run's screen is {} (look at it, then run with --update-references to take it)",
+        reference.display(), shot.display()
+    )]
+    NoReference { reference: PathBuf, shot: PathBuf },
+    #[error(transparent)]
+    Compare(#[from] compare::CompareError),
+    #[error(transparent)]
+    Screen(#[from] ScreenError),
+    #[error("cannot read {0}")]
+    Proc(&'static str),
+    #[error(transparent)]
+    Settings(#[from] scenario::Problem),
+}
+
+/// Why the screen could not be captured or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ScreenError {
+    #[error("the window is gone")]
+    Gone,
+    #[error("cannot read the window back: {0}")]
+    ReadBack(String),
+    #[error("the window snapshot has a bad size")]
+    Size,
+    #[error("cannot create {}: {source}", path.display())]
+    Folder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {reason}", path.display())]
+    Write { path: PathBuf, reason: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -71,6 +142,8 @@ pub enum Step {
     Rss(String),
     /// Records memory, threads and open files (a soak run's sample).
     Sample,
+    /// Records the CPU time used so far, with the time, under a label.
+    Cpu(String),
     /// Scenario step N starts here (timings and failures are per step).
     Begin(usize),
     /// A series' page, or one of its episodes ([`Event::Open`]).
@@ -104,14 +177,15 @@ pub struct Shot {
 }
 
 impl std::str::FromStr for Step {
-    type Err = String;
+    type Err = StepParseError;
     /// `home`, `posters`, `playing:MS`, `pairing`, `answered`,
-    /// `key:ACTION`, `sleep:MS`, `shot:FILE`, `rss:LABEL`, `sample`.
-    fn from_str(s: &str) -> Result<Step, String> {
+    /// `key:ACTION`, `sleep:MS`, `shot:FILE`, `rss:LABEL`, `cpu:LABEL`,
+    /// `sample`.
+    fn from_str(s: &str) -> Result<Step, StepParseError> {
         let (name, arg) = s.split_once(':').unwrap_or((s, ""));
         let ms = |a: &str| {
             a.parse::<u64>()
-                .map_err(|_| format!("{s:?}: expected milliseconds after ':'"))
+                .map_err(|_| StepParseError::Milliseconds(s.to_owned()))
         };
         Ok(match name {
             "home" => Step::Wait(Ready::Home),
@@ -121,13 +195,18 @@ impl std::str::FromStr for Step {
             "answered" => Step::Wait(Ready::Answered),
             "sleep" => Step::Sleep(Duration::from_millis(ms(arg)?)),
             "key" => Step::Key(
-                serde_json::from_value(serde_json::Value::String(arg.into()))
-                    .map_err(|_| format!("{s:?}: unknown action {arg:?}"))?,
+                serde_json::from_value(serde_json::Value::String(arg.into())).map_err(|_| {
+                    StepParseError::Action {
+                        step: s.to_owned(),
+                        action: arg.to_owned(),
+                    }
+                })?,
             ),
             "shot" if !arg.is_empty() => Step::Shot(arg.into()),
             "rss" => Step::Rss(arg.into()),
+            "cpu" => Step::Cpu(arg.into()),
             "sample" => Step::Sample,
-            _ => return Err(format!("{s:?}: unknown step")),
+            _ => return Err(StepParseError::Unknown(s.to_owned())),
         })
     }
 }
@@ -142,6 +221,12 @@ pub struct QaReport {
     pub redraw_after_key_ms: Vec<f64>,
     /// Resident memory at each `rss` step, KiB.
     pub rss_kib: Vec<(String, u64)>,
+    /// At each `cpu` step: its label, the CPU time the process had used,
+    /// and the time since it started, ms.
+    pub cpu_ms: Vec<(String, u64, u64)>,
+    /// Frames each episode that ended dropped (late, or decoded and not
+    /// shown).
+    pub dropped_frames: Vec<u64>,
     /// Memory, threads and open files at each `sample` step.
     pub samples: Vec<process::Sample>,
     /// The screen at the end: loading, home, series, player or locked.
@@ -200,20 +285,20 @@ enum Surface {
 }
 
 impl Surface {
-    fn snapshot(&self) -> Result<image::RgbaImage, String> {
+    fn snapshot(&self) -> Result<image::RgbaImage, ScreenError> {
         match self {
             Surface::Headless(h) => {
                 h.draw();
                 Ok(h.snapshot())
             }
             Surface::Display(ui) => {
-                let ui = ui.upgrade().ok_or("the window is gone")?;
+                let ui = ui.upgrade().ok_or(ScreenError::Gone)?;
                 let shot = ui
                     .window()
                     .take_snapshot()
-                    .map_err(|e| format!("cannot read the window back: {e}"))?;
+                    .map_err(|e| ScreenError::ReadBack(e.to_string()))?;
                 image::RgbaImage::from_raw(shot.width(), shot.height(), shot.as_bytes().to_vec())
-                    .ok_or_else(|| "the window snapshot has a bad size".into())
+                    .ok_or(ScreenError::Size)
             }
         }
     }
@@ -229,7 +314,7 @@ struct Runner {
     expect_until: Option<Instant>,
     report: QaReport,
     key_pending: bool,
-    error: Option<String>,
+    error: Option<StepFailure>,
     deadline: Instant,
     /// The scenario step running, and since when.
     scenario_step: Option<(usize, Instant)>,
@@ -327,7 +412,7 @@ pub fn run_steps(
     }
 
     let timer = slint::Timer::default();
-    let failure_screen = Rc::new(RefCell::new(None::<Result<PathBuf, String>>));
+    let failure_screen = Rc::new(RefCell::new(None::<Result<PathBuf, ScreenError>>));
     {
         let runner = runner.clone();
         let failure_shot = failure_shot.map(Path::to_owned);
@@ -380,6 +465,7 @@ pub fn run_steps(
     r.report.first_frame_ms = played.first_frame_ms;
     r.report.start_ms = played.start_ms;
     r.report.audio_languages = played.audio_languages;
+    r.report.dropped_frames = played.dropped_frames;
     r.report.speech = speech;
     r.report.subtitle_cues = subtitle_cues;
     r.report.screen = screen;
@@ -391,7 +477,8 @@ pub fn run_steps(
     if let Some((_, since)) = r.scenario_step.filter(|_| r.error.is_none()) {
         r.report.step_ms.push(since.elapsed().as_millis() as u64);
     }
-    let failure = r.error.take().map(|message| {
+    let failure = r.error.take().map(|failure| {
+        let message = failure.to_string();
         let (screenshot, message) = match failure_screen.borrow_mut().take() {
             Some(Ok(path)) => (Some(path), message),
             Some(Err(e)) => (None, format!("{message} (no screenshot: {e})")),
@@ -406,19 +493,30 @@ pub fn run_steps(
     Ok((r.report.clone(), failure))
 }
 
-fn save_png(img: &image::RgbaImage, path: &Path) -> Result<(), String> {
+fn save_png(img: &image::RgbaImage, path: &Path) -> Result<(), ScreenError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|source| ScreenError::Folder {
+            path: dir.to_owned(),
+            source,
+        })?;
     }
-    img.save(path)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    img.save(path).map_err(|e| ScreenError::Write {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })
 }
 
-fn advance(r: &mut Runner, shell: &Rc<RefCell<Shell>>, surface: &Surface) -> Result<(), String> {
+fn advance(
+    r: &mut Runner,
+    shell: &Rc<RefCell<Shell>>,
+    surface: &Surface,
+) -> Result<(), StepFailure> {
     while let Some(step) = r.steps.get(r.next).cloned() {
         if Instant::now() > r.deadline {
-            return Err(format!("timed out at step {} ({step:?})", r.next + 1));
+            return Err(StepFailure::Timeout {
+                step: r.next + 1,
+                what: format!("{step:?}"),
+            });
         }
         let Ok(mut s) = shell.try_borrow_mut() else {
             return Ok(());
@@ -437,7 +535,7 @@ fn advance(r: &mut Runner, shell: &Rc<RefCell<Shell>>, surface: &Surface) -> Res
                         Some(p) if p.phase == Phase::Playing => p.position_ms >= ms,
                         Some(p) => {
                             if let Phase::Failed(panel) = &p.phase {
-                                return Err(format!("playback failed: {}", panel.message));
+                                return Err(StepFailure::Playback(panel.message.clone()));
                             }
                             false
                         }
@@ -500,13 +598,13 @@ fn advance(r: &mut Runner, shell: &Rc<RefCell<Shell>>, surface: &Surface) -> Res
                     return Ok(());
                 }
                 if s.app().series(&series).is_none() {
-                    return Err(format!("the catalog has no series {series:?}"));
+                    return Err(StepFailure::NoSeries(series));
                 }
                 s.handle(crate::tv::Input::App(Event::Open { series, episode }));
             }
             Step::Seek(ms) => {
                 if s.app().screen() != Screen::Player {
-                    return Err("seek: no episode on screen".into());
+                    return Err(StepFailure::NoEpisode);
                 }
                 s.handle(crate::tv::Input::App(Event::Seek(ms)));
             }
@@ -528,9 +626,12 @@ fn advance(r: &mut Runner, shell: &Rc<RefCell<Shell>>, surface: &Surface) -> Res
                 };
                 match expect::judge(&expect, &seen) {
                     expect::Verdict::Met => r.expect_until = None,
-                    expect::Verdict::Failed(why) => return Err(why),
+                    expect::Verdict::Failed(why) => return Err(StepFailure::Expectation(why)),
                     expect::Verdict::Waiting(saw) if Instant::now() >= until => {
-                        return Err(format!("not within {} ms; saw {saw}", timeout.as_millis()));
+                        return Err(StepFailure::Expectation(format!(
+                            "not within {} ms; saw {saw}",
+                            timeout.as_millis()
+                        )));
                     }
                     expect::Verdict::Waiting(_) => return Ok(()),
                 }
@@ -550,12 +651,10 @@ fn advance(r: &mut Runner, shell: &Rc<RefCell<Shell>>, surface: &Surface) -> Res
                 if let Some(reference) = &shot.reference {
                     if shot.update || !reference.exists() {
                         if !shot.update {
-                            return Err(format!(
-                                "no reference {}; this run's screen is {} (look at it, then \
-                                 run with --update-references to take it)",
-                                reference.display(),
-                                shot.out.display()
-                            ));
+                            return Err(StepFailure::NoReference {
+                                reference: reference.clone(),
+                                shot: shot.out.clone(),
+                            });
                         }
                         save_png(&img, reference)?;
                     } else {
@@ -565,12 +664,17 @@ fn advance(r: &mut Runner, shell: &Rc<RefCell<Shell>>, surface: &Surface) -> Res
                 }
             }
             Step::Rss(label) => {
-                let kib = rss_kib().ok_or("cannot read /proc/self/status")?;
+                let kib = rss_kib().ok_or(StepFailure::Proc("/proc/self/status"))?;
                 r.report.rss_kib.push((label, kib));
+            }
+            Step::Cpu(label) => {
+                let cpu = process::cpu_ms().ok_or(StepFailure::Proc("the CPU time"))?;
+                let at = crate::tv::process_start().elapsed().as_millis() as u64;
+                r.report.cpu_ms.push((label, cpu, at));
             }
             Step::Sample => {
                 let n = r.report.samples.len() + 1;
-                let sample = process::Sample::now(n).ok_or("cannot read /proc/self")?;
+                let sample = process::Sample::now(n).ok_or(StepFailure::Proc("/proc/self"))?;
                 r.report.samples.push(sample);
             }
         }

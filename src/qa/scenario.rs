@@ -146,35 +146,87 @@ pub struct Artifacts {
     pub update_references: bool,
 }
 
-/// Reads and checks the scenario at `path`.
-pub fn load(path: &Path, artifacts: &Artifacts) -> Result<Scenario, String> {
-    let at = path.display();
-    let meta = std::fs::metadata(path).map_err(|e| format!("{at}: {e}"))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(format!("{at}: larger than {MAX_FILE_BYTES} bytes"));
+/// What is wrong in a scenario file, or in one of its steps.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum Problem {
+    #[error("{0} is longer than {MAX_TEXT} bytes")]
+    TooLong(&'static str),
+    #[error("{0} has control characters")]
+    Control(&'static str),
+    #[error("{0} is more than {MAX_MS} ms")]
+    TooLate(&'static str),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<String> for Problem {
+    fn from(message: String) -> Problem {
+        Problem::Invalid(message)
     }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{at}: {e}"))?;
-    let file: File = toml::from_str(&text).map_err(|e| format!("{at}: {e}"))?;
+}
+
+impl From<&str> for Problem {
+    fn from(message: &str) -> Problem {
+        Problem::Invalid(message.into())
+    }
+}
+
+/// Why a scenario file cannot run: which file, where in it, what.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("{}: {source}", file.display())]
+    Read {
+        file: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}: {problem}", file.display())]
+    File { file: PathBuf, problem: Problem },
+    #[error("{}: step {step} ({label}): {problem}", file.display())]
+    Step {
+        file: PathBuf,
+        step: usize,
+        label: String,
+        problem: Problem,
+    },
+}
+
+/// Reads and checks the scenario at `path`.
+pub fn load(path: &Path, artifacts: &Artifacts) -> Result<Scenario, ScenarioError> {
+    let read = |source| ScenarioError::Read {
+        file: path.to_owned(),
+        source,
+    };
+    let bad = |problem: Problem| ScenarioError::File {
+        file: path.to_owned(),
+        problem,
+    };
+    let meta = std::fs::metadata(path).map_err(read)?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(bad(format!("larger than {MAX_FILE_BYTES} bytes").into()));
+    }
+    let text = std::fs::read_to_string(path).map_err(read)?;
+    let file: File = toml::from_str(&text).map_err(|e| bad(e.to_string().into()))?;
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_else(|| "scenario".into());
     let name = file.name.clone().unwrap_or(stem);
-    check_text(&name, "name").map_err(|e| format!("{at}: {e}"))?;
+    check_text(&name, "name").map_err(bad)?;
     if file.step.is_empty() {
-        return Err(format!("{at}: no [[step]]"));
+        return Err(bad("no [[step]]".into()));
     }
     if file.step.len() > MAX_STEPS {
-        return Err(format!("{at}: more than {MAX_STEPS} steps"));
+        return Err(bad(format!("more than {MAX_STEPS} steps").into()));
     }
     let timeout_s = file.timeout_s.unwrap_or(DEFAULT_TIMEOUT_S);
     if !(1..=3600).contains(&timeout_s) {
-        return Err(format!("{at}: timeout_s must be 1 to 3600"));
+        return Err(bad("timeout_s must be 1 to 3600".into()));
     }
     if let Some(lang) = &file.lang
         && !crate::app::settings::valid_tag(lang)
     {
-        return Err(format!("{at}: lang {lang:?} is not a language tag"));
+        return Err(bad(format!("lang {lang:?} is not a language tag").into()));
     }
     let base = path.parent().unwrap_or(Path::new("."));
     let out = artifacts.dir.join(file_safe(&name));
@@ -184,7 +236,12 @@ pub fn load(path: &Path, artifacts: &Artifacts) -> Result<Scenario, String> {
         let label = spec.name.clone().unwrap_or_else(|| spec.summary());
         steps.push(Step::Begin(i));
         spec.compile(base, &out, artifacts.update_references, &mut steps)
-            .map_err(|e| format!("{at}: step {} ({label}): {e}", i + 1))?;
+            .map_err(|problem| ScenarioError::Step {
+                file: path.to_owned(),
+                step: i + 1,
+                label: label.clone(),
+                problem,
+            })?;
         labels.push(label);
     }
     Ok(Scenario {
@@ -215,19 +272,19 @@ pub fn file_safe(name: &str) -> String {
     if s.is_empty() { "scenario".into() } else { s }
 }
 
-fn check_text(text: &str, field: &str) -> Result<(), String> {
+fn check_text(text: &str, field: &'static str) -> Result<(), Problem> {
     if text.len() > MAX_TEXT {
-        return Err(format!("{field} is longer than {MAX_TEXT} bytes"));
+        return Err(Problem::TooLong(field));
     }
     if text.chars().any(char::is_control) {
-        return Err(format!("{field} has control characters"));
+        return Err(Problem::Control(field));
     }
     Ok(())
 }
 
-fn check_ms(ms: u64, field: &str) -> Result<Duration, String> {
+fn check_ms(ms: u64, field: &'static str) -> Result<Duration, Problem> {
     if ms > MAX_MS {
-        return Err(format!("{field} is more than {MAX_MS} ms"));
+        return Err(Problem::TooLate(field));
     }
     Ok(Duration::from_millis(ms))
 }
@@ -301,7 +358,7 @@ impl StepSpec {
         out: &Path,
         update: bool,
         steps: &mut Vec<Step>,
-    ) -> Result<(), String> {
+    ) -> Result<(), Problem> {
         let actions = self.actions();
         match actions.len() {
             0 => {
@@ -313,16 +370,16 @@ impl StepSpec {
             }
             1 => {}
             _ => {
-                return Err(format!(
-                    "one action per step, not {}",
-                    actions.join(" and ")
-                ));
+                return Err(format!("one action per step, not {}", actions.join(" and ")).into());
             }
         }
         let action = actions[0];
         let only = |field: &str, given: bool, with: &[&str]| {
             if given && !with.contains(&action) {
-                Err(format!("{field} goes with {}", with.join(" or ")))
+                Err(Problem::Invalid(format!(
+                    "{field} goes with {}",
+                    with.join(" or ")
+                )))
             } else {
                 Ok(())
             }
@@ -337,7 +394,7 @@ impl StepSpec {
         if let Some(key) = self.key {
             let n = self.repeat.unwrap_or(1);
             if !(1..=MAX_REPEAT).contains(&n) {
-                return Err(format!("repeat must be 1 to {MAX_REPEAT}"));
+                return Err(format!("repeat must be 1 to {MAX_REPEAT}").into());
             }
             steps.extend((0..n).map(|_| Step::Key(key)));
         } else if let Some(ms) = self.wait_ms {
@@ -380,7 +437,8 @@ impl StepSpec {
                 return Err(format!(
                     "screenshot {file:?}: a file name ending .png (it is written under the \
                      artifacts folder)"
-                ));
+                )
+                .into());
             }
             let tolerance = match self.tolerance {
                 None => super::compare::Tolerance::default(),
@@ -402,7 +460,7 @@ impl StepSpec {
 }
 
 impl FaultSpec {
-    fn fault(&self) -> Result<Fault, String> {
+    fn fault(&self) -> Result<Fault, Problem> {
         check_text(&self.url, "fault.url")?;
         if self.url.is_empty() {
             return Err("fault.url is empty (it would match every request)".into());
@@ -422,10 +480,10 @@ impl FaultSpec {
         };
         match kind {
             FaultKind::Status(s) if !(100..=599).contains(&s) => {
-                return Err(format!("fault.status {s} is not an HTTP status"));
+                return Err(format!("fault.status {s} is not an HTTP status").into());
             }
             FaultKind::Stall(d) if d.as_millis() as u64 > MAX_MS => {
-                return Err(format!("fault.stall_ms is more than {MAX_MS}"));
+                return Err(format!("fault.stall_ms is more than {MAX_MS}").into());
             }
             FaultKind::SlowKbps(0) => return Err("fault.kbps must be above 0".into()),
             _ => {}
@@ -443,7 +501,7 @@ impl FaultSpec {
 }
 
 impl Expect {
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), Problem> {
         if *self == Expect::default() {
             return Err("expect names nothing to wait for".into());
         }
@@ -481,7 +539,7 @@ impl Expect {
 pub fn patched(
     base: &crate::app::settings::Settings,
     patch: &serde_json::Value,
-) -> Result<crate::app::settings::Settings, String> {
+) -> Result<crate::app::settings::Settings, Problem> {
     fn merge(into: &mut serde_json::Value, patch: &serde_json::Value) {
         match (into, patch) {
             (serde_json::Value::Object(a), serde_json::Value::Object(b)) => {
@@ -492,28 +550,29 @@ pub fn patched(
             (slot, v) => *slot = v.clone(),
         }
     }
-    let mut value = serde_json::to_value(base).map_err(|e| e.to_string())?;
+    let mut value = serde_json::to_value(base).map_err(|e| Problem::Invalid(e.to_string()))?;
     let known = value.clone();
     if let (Some(known), Some(patch)) = (known.as_object(), patch.as_object()) {
         for k in patch.keys() {
             if !known.contains_key(k) {
                 let names: Vec<_> = known.keys().map(String::as_str).collect();
-                return Err(format!(
+                return Err(Problem::Invalid(format!(
                     "set: no setting {k:?} (settings: {})",
                     names.join(", ")
-                ));
+                )));
             }
         }
     }
     merge(&mut value, patch);
-    serde_path_to_error::deserialize(value).map_err(|e| format!("set: {}: {}", e.path(), e.inner()))
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| Problem::Invalid(format!("set: {}: {}", e.path(), e.inner())))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn load_text(text: &str) -> Result<Scenario, String> {
+    fn load_text(text: &str) -> Result<Scenario, ScenarioError> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.toml");
         std::fs::write(&path, text).unwrap();
@@ -597,7 +656,7 @@ mod tests {
             ("name = \"x\"", "no [[step]]"),
         ];
         for (text, want) in cases {
-            let e = load_text(text).unwrap_err();
+            let e = load_text(text).unwrap_err().to_string();
             assert!(e.contains(want), "{text:?}: {e}");
             assert!(e.contains("s.toml"), "{e}");
         }

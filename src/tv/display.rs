@@ -9,8 +9,9 @@ use crate::input::Keymap;
 use crate::view::AppWindow;
 use crate::view::video::VideoSink;
 
-use super::shell::ShellHandle;
+use super::shell::{Input, ShellHandle};
 use super::{TvError, TvOptions};
+use crate::app::Event;
 
 /// Makes the board profile's display backend and renderer Slint's (or
 /// Slint's own choice if they cannot start); `keymap` reads remote keys
@@ -99,7 +100,8 @@ fn select_backend(
     shell: ShellHandle,
     choice: &crate::platform::SlintChoice,
 ) -> Result<(), TvError> {
-    let hook = std::rc::Rc::new(super::input::libinput_hook(keymap, shell));
+    let act = move |action| shell.post(Input::App(Event::Action(action)));
+    let hook = std::rc::Rc::new(super::input::libinput_hook(keymap, act));
     let with_hook = |s: slint::BackendSelector| {
         let hook = hook.clone();
         s.with_libinput_event_hook(move |e| hook(e))

@@ -101,7 +101,7 @@ fn loaded(id: EpisodeId, track: &SubtitleTrack, file: SubtitleFile) -> Event {
             source: SubtitleSource::Sidecar,
             language: Some(track.language.clone()),
             forced: track.kind == crate::catalog::model::SubtitleKind::Forced,
-            track: file.map_err(|e| e.to_string()),
+            track: file,
         }),
     }
 }
@@ -141,7 +141,10 @@ impl TvEffects {
             let shell = shell.clone();
             loaders::subtitles(
                 net.clone(),
-                Arc::new(move |url, loaded| shell.post(Input::Subtitles { url, loaded })),
+                Arc::new(move |url, loaded: Result<_, _>| {
+                    let loaded = loaded.map_err(loaders::track_error);
+                    shell.post(Input::Subtitles { url, loaded })
+                }),
             )
         };
         let reports = {
@@ -349,7 +352,10 @@ impl Effects for TvEffects {
                 tracing::info!(episode = %id, ?qoe, "episode ended");
                 #[cfg(feature = "qa")]
                 if let Some(o) = &self.observer {
-                    o.played(|p| p.audio_languages.push(qoe.audio_language.clone()));
+                    o.played(|p| {
+                        p.audio_languages.push(qoe.audio_language.clone());
+                        p.dropped_frames.push(qoe.dropped_frames);
+                    });
                 }
                 Playback::Ended
             }

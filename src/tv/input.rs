@@ -4,21 +4,33 @@
 //! (remotes send KEY_OK, KEY_BACK and colour keys, which XKB has no name
 //! for), with key repeat for held arrows (libinput sends none).
 
-use crate::app::Event;
+use slint::ComponentHandle;
+
 use crate::input::{Action, Keymap};
+use crate::view::{AppState, AppWindow};
 
-use super::shell::{Input, ShellHandle};
-
-/// A keyboard key's text, as Slint gives it, mapped by `keymap`.
-pub fn keyboard(keymap: &Keymap, text: &str) -> Option<Action> {
-    keymap.keyboard(text)
+/// Keyboard keys, as Slint gives them to the UI, mapped by `keymap`; each
+/// action goes to `act`. A key that maps to nothing goes on to Slint.
+pub fn keyboard(ui: &AppWindow, keymap: Keymap, act: impl Fn(Action) + 'static) {
+    ui.global::<AppState>()
+        .on_key(move |text| match keymap.keyboard(&text) {
+            Some(action) => {
+                act(action);
+                true
+            }
+            None => false,
+        });
 }
 
 /// The hook the linuxkms backend calls with each libinput event, before
-/// Slint's own key handling: remote keys become actions posted to the
-/// shell, repeated while held. True when the event was a key of ours.
+/// Slint's own key handling: remote keys become actions given to `act`
+/// (which may run before the shell exists), repeated while held. True when
+/// the event was a key of ours.
 #[cfg(target_os = "linux")]
-pub fn libinput_hook(keymap: Keymap, shell: ShellHandle) -> impl Fn(&input::Event) -> bool {
+pub fn libinput_hook(
+    keymap: Keymap,
+    act: impl Fn(Action) + Clone + 'static,
+) -> impl Fn(&input::Event) -> bool {
     use crate::input::repeat::Repeater;
     use input::event::KeyboardEvent;
     use input::event::keyboard::{KeyState, KeyboardEventTrait};
@@ -29,9 +41,6 @@ pub fn libinput_hook(keymap: Keymap, shell: ShellHandle) -> impl Fn(&input::Even
     let repeater = Rc::new(RefCell::new(Repeater::new(keymap.repeat())));
     let timer = Rc::new(slint::Timer::default());
     let tick = Duration::from_millis(keymap.repeat().interval_ms.min(50));
-    let send = move |shell: &ShellHandle, action: Action| {
-        shell.post(Input::App(Event::Action(action)));
-    };
     move |event: &input::Event| -> bool {
         let input::Event::Keyboard(KeyboardEvent::Key(key)) = event else {
             return false;
@@ -40,16 +49,16 @@ pub fn libinput_hook(keymap: Keymap, shell: ShellHandle) -> impl Fn(&input::Even
             return false;
         };
         if key.key_state() == KeyState::Pressed {
-            send(&shell, action);
+            act(action);
             if repeater
                 .borrow_mut()
                 .press(key.key(), action, Instant::now())
             {
-                let (r, shell) = (repeater.clone(), shell.clone());
+                let (r, act) = (repeater.clone(), act.clone());
                 timer.start(slint::TimerMode::Repeated, tick, move || {
                     let due = r.borrow_mut().due(Instant::now());
                     if let Some(action) = due {
-                        send(&shell, action);
+                        act(action);
                     }
                 });
             } else {

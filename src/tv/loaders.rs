@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::net::{FetchStats, Net, NetError};
 use crate::view::posters::{self, PictureError, Pixels};
-use crate::webvtt::Track;
+use crate::webvtt::{Track, TrackError};
 
 /// Why something the UI asked for could not be loaded.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -136,21 +136,12 @@ pub fn posters(net: Net, deliver: Deliver<Pixels, PictureError>) -> PosterLoader
 /// Subtitle files larger than this are refused.
 pub const SUBTITLE_BYTES: usize = 1 << 20;
 
-pub type SubtitleLoader = Loader<Arc<Track>, SubtitleError>;
+pub type SubtitleLoader = Loader<Arc<Track>, TrackError>;
 
 /// A parsed subtitle file, or why it cannot be shown.
-pub type SubtitleFile = Result<Arc<Track>, LoadError<SubtitleError>>;
+pub type SubtitleFile = Result<Arc<Track>, TrackError>;
 
-/// Why a subtitle file cannot be shown.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum SubtitleError {
-    #[error("not UTF-8 text")]
-    NotText,
-    #[error(transparent)]
-    WebVtt(#[from] crate::webvtt::VttError),
-}
-
-pub fn subtitles(net: Net, deliver: Deliver<Arc<Track>, SubtitleError>) -> SubtitleLoader {
+pub fn subtitles(net: Net, deliver: Deliver<Arc<Track>, TrackError>) -> SubtitleLoader {
     Loader::new(
         net,
         "subtitles",
@@ -161,8 +152,18 @@ pub fn subtitles(net: Net, deliver: Deliver<Arc<Track>, SubtitleError>) -> Subti
     )
 }
 
-fn parse_subtitles(bytes: &[u8]) -> Result<Arc<Track>, SubtitleError> {
-    let text = std::str::from_utf8(bytes).map_err(|_| SubtitleError::NotText)?;
+/// Why a loaded subtitle file cannot be shown, whatever stopped it.
+pub fn track_error(e: LoadError<TrackError>) -> TrackError {
+    match e {
+        LoadError::Decode(e) => e,
+        LoadError::Net(e) => TrackError::Fetch(e.to_string()),
+        LoadError::Url(e) => TrackError::Fetch(e.to_string()),
+        LoadError::Cancelled => TrackError::Cancelled,
+    }
+}
+
+fn parse_subtitles(bytes: &[u8]) -> Result<Arc<Track>, TrackError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| TrackError::NotText)?;
     let track = crate::webvtt::parse(text)?;
     if track.skipped > 0 {
         tracing::warn!(

@@ -16,6 +16,8 @@ pub struct Played {
     pub audio_languages: Vec<Option<String>>,
     /// Where in its episode each play command started, ms (resuming).
     pub start_ms: Vec<u64>,
+    /// Frames each episode that ended dropped.
+    pub dropped_frames: Vec<u64>,
 }
 
 /// Entries of each list kept: enough for hours of episodes.

@@ -168,20 +168,16 @@ impl Shell {
             handle: handle.clone(),
         }));
         *handle.window.lock().unwrap_or_else(|e| e.into_inner()) = Some(ui.as_weak());
-        let state = ui.global::<AppState>();
         {
             let (weak, handle) = (Rc::downgrade(&shell), handle.clone());
-            state.on_key(move |text| match super::input::keyboard(&keymap, &text) {
-                Some(action) => {
-                    handle.deliver(&weak, Input::App(Event::Action(action)));
-                    true
-                }
-                None => false,
+            super::input::keyboard(&ui, keymap, move |action| {
+                handle.deliver(&weak, Input::App(Event::Action(action)));
             });
         }
         {
             let weak = Rc::downgrade(&shell);
-            state.on_wake(move || ShellHandle::drain(&weak));
+            ui.global::<AppState>()
+                .on_wake(move || ShellHandle::drain(&weak));
         }
         // What came before the shell (remote keys), then the first screen.
         shell.borrow_mut().handle_waiting();

@@ -17,10 +17,25 @@ use crate::playback::{GlHandles, GlShare};
 use super::video::VideoSink;
 use super::{AppWindow, PlayerPage};
 
+/// Why the GL video path is not taken (the CPU path stays).
+#[derive(Debug, thiserror::Error)]
+pub enum GlError {
+    #[error("the renderer tells nothing of its rendering: {0}")]
+    Notifier(#[from] slint::SetRenderingNotifierError),
+    #[error("the renderer's OpenGL context is not EGL (GLX?)")]
+    NotEgl,
+    #[error("GStreamer cannot use the EGL display: {0}")]
+    Display(String),
+    #[error("GStreamer cannot wrap the EGL context")]
+    Wrap,
+    #[error("cannot {what} the wrapped context: {reason}")]
+    Context { what: &'static str, reason: String },
+}
+
 /// Watches `ui`'s renderer: shares its context through `share` once it is
 /// set up, and hands each new GL frame of `video` to it before it draws.
 /// An error means this renderer cannot tell (the CPU path stays).
-pub fn install(ui: &AppWindow, video: VideoSink, share: GlShare) -> Result<(), String> {
+pub fn install(ui: &AppWindow, video: VideoSink, share: GlShare) -> Result<(), GlError> {
     let ui_weak = ui.as_weak();
     let mut context: Option<gst_gl::GLContext> = None;
     ui.window()
@@ -54,7 +69,7 @@ pub fn install(ui: &AppWindow, video: VideoSink, share: GlShare) -> Result<(), S
             }
             _ => {}
         })
-        .map_err(|e| e.to_string())
+        .map_err(GlError::from)
 }
 
 // libEGL is linked anyway (GStreamer's EGL support needs it). Asking the
@@ -69,27 +84,29 @@ unsafe extern "C" {
 /// Wraps the EGL display and context current on this thread (the
 /// renderer's) as GStreamer GL objects; an error if the renderer's OpenGL
 /// is not EGL (GLX on X11).
-fn wrap_current_egl() -> Result<GlHandles, String> {
+fn wrap_current_egl() -> Result<GlHandles, GlError> {
     // SAFETY: plain queries of this thread's EGL state; null when none.
     let (egl_display, egl_context) = unsafe { (eglGetCurrentDisplay(), eglGetCurrentContext()) };
     if egl_display.is_null() || egl_context.is_null() {
-        return Err("the renderer's OpenGL context is not EGL (GLX?)".into());
+        return Err(GlError::NotEgl);
     }
     let platform = gst_gl::GLPlatform::EGL;
     // SAFETY: both handles are live for as long as the renderer is; the
     // teardown notification deactivates the wrapper before they go.
     let display = unsafe { gst_gl_egl::GLDisplayEGL::with_egl_display(egl_display as usize) }
-        .map_err(|e| format!("GStreamer cannot use the EGL display: {e}"))?;
+        .map_err(|e| GlError::Display(e.to_string()))?;
     let (gl_api, _, _) = gst_gl::GLContext::current_gl_api(platform);
     let context =
         unsafe { gst_gl::GLContext::new_wrapped(&display, egl_context as usize, platform, gl_api) }
-            .ok_or("GStreamer cannot wrap the EGL context")?;
-    context
-        .activate(true)
-        .map_err(|e| format!("cannot activate the wrapped context: {e}"))?;
-    context
-        .fill_info()
-        .map_err(|e| format!("cannot query the wrapped context: {e}"))?;
+            .ok_or(GlError::Wrap)?;
+    context.activate(true).map_err(|e| GlError::Context {
+        what: "activate",
+        reason: e.to_string(),
+    })?;
+    context.fill_info().map_err(|e| GlError::Context {
+        what: "query",
+        reason: e.to_string(),
+    })?;
     Ok(GlHandles {
         display: display.upcast(),
         context,

@@ -35,7 +35,10 @@ fn render_subtitles(view: &mut View, app: &App, p: &Player) {
             Err(why) => {
                 view.subtitle_slot.set(None);
                 let language = loaded.language.clone().unwrap_or_else(|| "?".into());
-                let args = [("language", language.into()), ("why", why.as_str().into())];
+                let args = [
+                    ("language", language.into()),
+                    ("why", why.to_string().into()),
+                ];
                 tr(app.lang(), "subtitles-unavailable", &args)
             }
         },

@@ -22,7 +22,12 @@ use super::{AppWindow, PlayerPage};
 /// Size of the blurred backdrop behind the pillarbox, and its blur.
 const BACKDROP: (u32, u32) = (128, 72);
 const BLUR_RADIUS: usize = 5;
-const BACKDROP_EVERY: Duration = Duration::from_millis(500);
+/// How often the backdrop follows the picture (and at each episode's first
+/// frame): each change redraws both sides of the screen.
+const BACKDROP_EVERY: Duration = Duration::from_secs(2);
+/// The backdrop is dimmed as a veil of black at this opacity (of 255)
+/// would: baked in here, so that no veil is drawn over it.
+const VEIL: u32 = 0xb0;
 
 /// Cheap to clone: clones share one state.
 #[derive(Clone)]
@@ -89,6 +94,10 @@ impl VideoSink {
             .store(start.as_nanos() as u64, Ordering::SeqCst);
         if let Ok(mut f) = self.inner.first_pts.lock() {
             *f = None;
+        }
+        // The new episode's first frame gives the backdrop at once.
+        if let Ok(mut b) = self.inner.backdrop.lock() {
+            b.0 = None;
         }
         self.inner.showing.store(episode.0, Ordering::SeqCst);
     }
@@ -366,11 +375,12 @@ pub fn backdrop(frame: &RgbaFrame<'_>) -> SharedPixelBuffer<Rgba8Pixel> {
         rgb = box_blur(&rgb, bw, bh, BLUR_RADIUS, false);
     }
     let mut out = SharedPixelBuffer::<Rgba8Pixel>::new(BACKDROP.0, BACKDROP.1);
+    let dim = |v: u32| ((v * (255 - VEIL) + 127) / 255) as u8;
     for (dst, [r, g, b]) in out.make_mut_slice().iter_mut().zip(rgb) {
         *dst = Rgba8Pixel {
-            r: r as u8,
-            g: g as u8,
-            b: b as u8,
+            r: dim(r),
+            g: dim(g),
+            b: dim(b),
             a: 255,
         };
     }

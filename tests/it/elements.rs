@@ -13,6 +13,6 @@ fn every_element_the_code_names_is_installed() {
 #[test]
 fn a_missing_element_is_named_with_its_package() {
     let err = pillarbox::elements::require("nosuchelement").unwrap_err();
-    assert!(err.contains("nosuchelement"), "{err}");
+    assert!(err.to_string().contains("nosuchelement"), "{err}");
     assert!(pillarbox::elements::require("textoverlay").is_ok());
 }

@@ -53,3 +53,18 @@ impl ErrorPanel {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_first_then_next_and_the_channel_keys_go_on() {
+        let mut p = ErrorPanel::new("HTTP 503".into());
+        assert_eq!(p.on_action(Action::Ok), ErrorOutcome::Retry);
+        assert_eq!(p.on_action(Action::Left), ErrorOutcome::Open);
+        assert_eq!(p.on_action(Action::Ok), ErrorOutcome::Next);
+        assert_eq!(p.on_action(Action::Previous), ErrorOutcome::Previous);
+        assert_eq!(p.on_action(Action::Up), ErrorOutcome::Open);
+    }
+}

@@ -65,3 +65,20 @@ impl LeaveDialog {
         join(&[Self::question(ctx), tr(ctx.lang(), button, &[])])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stay_has_the_focus_and_one_stray_ok_closes_nothing() {
+        let mut d = LeaveDialog::default();
+        assert_eq!(d.on_action(Action::Ok), LeaveOutcome::Stay);
+        assert_eq!(d.on_action(Action::Right), LeaveOutcome::Open);
+        assert_eq!(d.choice, ExitChoice::Exit);
+        assert_eq!(d.on_action(Action::Down), LeaveOutcome::Open);
+        assert_eq!(d.on_action(Action::Ok), LeaveOutcome::Exit);
+        let mut d = LeaveDialog::default();
+        assert_eq!(d.on_action(Action::Back), LeaveOutcome::Stay);
+    }
+}

@@ -167,3 +167,52 @@ impl PinDialog {
         ])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::history::History;
+    use crate::app::settings::Settings;
+
+    #[test]
+    fn a_pin_is_chosen_twice_then_checked_and_up_down_pick_digits() {
+        let mut ctx = Ctx::new("en", Settings::default(), History::default());
+        let mut d = PinDialog::new(&ctx, PinPurpose::Choose);
+        for a in [Action::Digit1, Action::Digit2, Action::Digit3] {
+            assert_eq!(d.on_action(&mut ctx, a), PinOutcome::Open);
+        }
+        assert_eq!(d.on_action(&mut ctx, Action::Digit4), PinOutcome::Open);
+        assert!(matches!(d.purpose, PinPurpose::Confirm(_)));
+        // Up twice and OK: a 2, not what was typed first: chosen again.
+        for a in [Action::Digit1, Action::Digit2, Action::Digit3] {
+            d.on_action(&mut ctx, a);
+        }
+        d.on_action(&mut ctx, Action::Up);
+        d.on_action(&mut ctx, Action::Up);
+        assert_eq!(d.pending, 2);
+        assert_eq!(d.on_action(&mut ctx, Action::Ok), PinOutcome::Open);
+        assert_eq!(d.message, Some(PinMessage::Mismatch));
+        for a in [
+            Action::Digit1,
+            Action::Digit2,
+            Action::Digit3,
+            Action::Digit4,
+        ] {
+            d.on_action(&mut ctx, a);
+        }
+        for a in [Action::Digit1, Action::Digit2, Action::Digit3] {
+            d.on_action(&mut ctx, a);
+        }
+        assert_eq!(d.on_action(&mut ctx, Action::Digit4), PinOutcome::Chosen);
+        assert!(ctx.settings.parental.on());
+        let mut d = PinDialog::new(&ctx, PinPurpose::OpenSettings);
+        for a in [Action::Digit1, Action::Digit2, Action::Digit3] {
+            d.on_action(&mut ctx, a);
+        }
+        assert_eq!(
+            d.on_action(&mut ctx, Action::Digit4),
+            PinOutcome::Accepted(PinPurpose::OpenSettings)
+        );
+        assert_eq!(d.on_action(&mut ctx, Action::Back), PinOutcome::Cancelled);
+    }
+}

@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 use gstreamer_app as gst_app;
 use url::Url;
 
-use super::renditions::{choose_audio, choose_subtitles};
 use super::{FeedConfig, FeedState, finish, push, wait_preload};
 use crate::hls::{self, AudioRendition, ByteSource, MediaPlan, Parsed, SubtitleRendition, Variant};
 use crate::net::Fetcher;
@@ -305,4 +304,37 @@ pub(super) async fn feed_hls(
     }
     finish(appsrc, state);
     Ok(())
+}
+
+/// The subtitle rendition of `group` in `lang`: forced ones only when the
+/// audio played is in that language, the others otherwise.
+fn choose_subtitles<'a>(
+    renditions: &'a [SubtitleRendition],
+    group: Option<&str>,
+    lang: Option<&str>,
+    audio_language: Option<&str>,
+) -> Option<&'a SubtitleRendition> {
+    let (group, lang) = (group?, lang?);
+    let understood = audio_language.is_some_and(|a| crate::language::same_language(a, lang));
+    let wanted = renditions
+        .iter()
+        .filter(|r| r.group == group && r.forced == understood);
+    crate::language::best_match(wanted, |r| r.language.as_deref(), lang)
+}
+
+/// The rendition of `group` in the `preferred` language (`es` finds
+/// `es-MX`), else the group's DEFAULT, else its first.
+fn choose_audio<'a>(
+    renditions: &'a [AudioRendition],
+    group: Option<&str>,
+    preferred: Option<&str>,
+) -> Option<&'a AudioRendition> {
+    let group = group?;
+    let in_group = renditions.iter().filter(|r| r.group == group);
+    preferred
+        .and_then(|lang| {
+            crate::language::best_match(in_group.clone(), |r| r.language.as_deref(), lang)
+        })
+        .or_else(|| in_group.clone().find(|r| r.default))
+        .or_else(|| in_group.clone().next())
 }

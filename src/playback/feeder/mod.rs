@@ -33,14 +33,14 @@ use super::control::Control;
 use crate::hls::SubtitleRendition;
 use crate::net::cmcd::{CmcdData, ObjectType};
 use crate::net::{FetchStats, Net, Opened};
-use crate::webvtt::Track;
+use crate::webvtt::{Track, TrackError};
 
 /// How many bytes of the episode URL the first request asks for.
 const HEAD_BYTES: usize = 64 << 10;
 
 /// A subtitle rendition's cues in media time (0 = the first frame), or why
 /// it cannot be shown.
-pub type SubtitlesLoaded = Result<Arc<Track>, String>;
+pub type SubtitlesLoaded = Result<Arc<Track>, TrackError>;
 
 /// What the feeder tells the episode's monitor.
 #[derive(Debug)]

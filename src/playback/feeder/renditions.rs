@@ -12,30 +12,14 @@ use url::Url;
 
 use super::hls::segment_at;
 use super::{FeedConfig, FeedEvent, FeedState, finish, push, wait_preload};
-use crate::hls::{self, AudioRendition, ByteSource, Parsed, SubtitleRendition};
+use crate::hls::{self, ByteSource, Parsed, SubtitleRendition};
 use crate::net::{FetchStats, Fetcher, Net};
 use crate::playback::PlaybackError;
 use crate::playback::control::Control;
-use crate::webvtt::{self, Track};
+use crate::webvtt::{self, Track, TrackError};
 
 /// Bytes of one subtitle rendition, all its segments.
 const SUBTITLE_BYTES: usize = 4 << 20;
-
-/// The subtitle rendition of `group` in `lang`: forced ones only when the
-/// audio played is in that language, the others otherwise.
-pub(super) fn choose_subtitles<'a>(
-    renditions: &'a [SubtitleRendition],
-    group: Option<&str>,
-    lang: Option<&str>,
-    audio_language: Option<&str>,
-) -> Option<&'a SubtitleRendition> {
-    let (group, lang) = (group?, lang?);
-    let understood = audio_language.is_some_and(|a| crate::language::same_language(a, lang));
-    let wanted = renditions
-        .iter()
-        .filter(|r| r.group == group && r.forced == understood);
-    crate::language::best_match(wanted, |r| r.language.as_deref(), lang)
-}
 
 /// Loads a subtitle rendition: its playlist, then every WebVTT segment
 /// (within [`SUBTITLE_BYTES`]), cues moved to media time by their
@@ -61,7 +45,7 @@ async fn load_subtitles(
     net: &Net,
     rendition: &SubtitleRendition,
     state: &FeedState,
-) -> Result<Track, String> {
+) -> Result<Track, TrackError> {
     let fetcher = net.fetcher();
     let stats = FetchStats::default();
     let text = fetcher
@@ -73,16 +57,19 @@ async fn load_subtitles(
             &stats,
         )
         .await
-        .map_err(|e| e.to_string())?;
-    let plan =
-        match hls::parse(&text, &rendition.url, fetcher.policy()).map_err(|e| e.to_string())? {
-            Parsed::Media(plan) => plan,
-            Parsed::Master { .. } => return Err("a subtitle rendition is a master playlist".into()),
-        };
+        .map_err(|e| TrackError::Fetch(e.to_string()))?;
+    let plan = match hls::parse(&text, &rendition.url, fetcher.policy())
+        .map_err(|e| TrackError::Playlist(e.to_string()))?
+    {
+        Parsed::Media(plan) => plan,
+        Parsed::Master { .. } => {
+            return Err(TrackError::Playlist("it is a master playlist".into()));
+        }
+    };
     // The video's first timestamp, which the segments' maps count against.
     let init_pts = loop {
         if state.cancelled.load(Ordering::SeqCst) {
-            return Err("cancelled".into());
+            return Err(TrackError::Cancelled);
         }
         if let Some(pts) = state.init_pts.get() {
             break *pts;
@@ -102,13 +89,16 @@ async fn load_subtitles(
                 &stats,
             )
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| TrackError::Fetch(e.to_string()))?;
         total += bytes.len();
         if total > SUBTITLE_BYTES {
-            return Err(format!("more than {SUBTITLE_BYTES} bytes of subtitles"));
+            return Err(TrackError::TooLarge(SUBTITLE_BYTES));
         }
-        let text = std::str::from_utf8(&bytes).map_err(|_| format!("{what}: not UTF-8"))?;
-        let part = webvtt::parse(text).map_err(|e| format!("{what}: {e}"))?;
+        let text = std::str::from_utf8(&bytes).map_err(|_| TrackError::NotText)?;
+        let part = webvtt::parse(text).map_err(|source| TrackError::Part {
+            what: what.clone(),
+            source,
+        })?;
         // Cue time `local` is MPEG-TS time `mpegts`; media time 0 is the
         // video's first timestamp. Without a map, cue time is media time.
         // A resumed episode's first segment is not the episode's: its
@@ -145,23 +135,6 @@ async fn load_subtitles(
     }
     track.cues.sort_by_key(|c| c.start);
     Ok(track)
-}
-
-/// The rendition of `group` in the `preferred` language (`es` finds
-/// `es-MX`), else the group's DEFAULT, else its first.
-pub(super) fn choose_audio<'a>(
-    renditions: &'a [AudioRendition],
-    group: Option<&str>,
-    preferred: Option<&str>,
-) -> Option<&'a AudioRendition> {
-    let group = group?;
-    let in_group = renditions.iter().filter(|r| r.group == group);
-    preferred
-        .and_then(|lang| {
-            crate::language::best_match(in_group.clone(), |r| r.language.as_deref(), lang)
-        })
-        .or_else(|| in_group.clone().find(|r| r.default))
-        .or_else(|| in_group.clone().next())
 }
 
 /// Feeds an audio rendition's segments, in order, into its own input. Its

@@ -108,21 +108,52 @@ struct Lib {
     _avutil: Library,
 }
 
+/// Why our decoders are not used (gst-libav's are, then).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum LoadError {
+    #[error("the struct layouts written out here are those of 64-bit targets")]
+    Not64Bit,
+    #[error("{library}: {reason}")]
+    Open {
+        library: &'static str,
+        reason: String,
+    },
+    #[error("{symbol}: {reason}")]
+    Symbol {
+        symbol: &'static str,
+        reason: String,
+    },
+    #[error("cannot register {element}: {reason}")]
+    Register {
+        element: &'static str,
+        reason: String,
+    },
+}
+
 impl Lib {
-    fn open() -> Result<Lib, String> {
+    fn open() -> Result<Lib, LoadError> {
         if cfg!(not(target_pointer_width = "64")) {
-            return Err("the layouts below are those of 64-bit targets".into());
+            return Err(LoadError::Not64Bit);
         }
         // SAFETY: loading FFmpeg runs its initialisers, which are safe to
         // run in any process; each symbol's type is its C prototype.
         unsafe {
-            let avutil = Library::new(AVUTIL).map_err(|e| format!("{AVUTIL}: {e}"))?;
-            let avcodec = Library::new(AVCODEC).map_err(|e| format!("{AVCODEC}: {e}"))?;
+            let open = |library: &'static str| {
+                Library::new(library).map_err(|e| LoadError::Open {
+                    library,
+                    reason: e.to_string(),
+                })
+            };
+            let avutil = open(AVUTIL)?;
+            let avcodec = open(AVCODEC)?;
             macro_rules! sym {
                 ($lib:expr, $name:literal) => {
                     *$lib
                         .get(concat!($name, "\0").as_bytes())
-                        .map_err(|e| format!("{}: {e}", $name))?
+                        .map_err(|e| LoadError::Symbol {
+                            symbol: $name,
+                            reason: e.to_string(),
+                        })?
                 };
             }
             let set_log_level: unsafe extern "C" fn(c_int) = sym!(avutil, "av_log_set_level");
@@ -161,32 +192,28 @@ impl Lib {
     }
 }
 
-fn lib() -> Result<&'static Lib, &'static str> {
-    static LIB: OnceLock<Result<Lib, String>> = OnceLock::new();
-    LIB.get_or_init(Lib::open).as_ref().map_err(|e| e.as_str())
+fn lib() -> Result<&'static Lib, &'static LoadError> {
+    static LIB: OnceLock<Result<Lib, LoadError>> = OnceLock::new();
+    LIB.get_or_init(Lib::open).as_ref()
 }
 
 /// Registers our decoders when libavcodec opens, and puts gst-libav's
 /// decoders of the same codecs behind them (hardware decoders, ranked
 /// higher, still come first). Returns why not, when not. Once per process.
-pub fn register() -> Result<(), &'static str> {
-    static DONE: OnceLock<Result<(), String>> = OnceLock::new();
+pub fn register() -> Result<(), &'static LoadError> {
+    static DONE: OnceLock<Result<(), LoadError>> = OnceLock::new();
     DONE.get_or_init(|| {
-        lib()?;
-        gst::Element::register(
-            None,
-            "pillarboxvideodec",
-            gst::Rank::PRIMARY,
-            VideoDec::static_type(),
-        )
-        .map_err(|e| e.to_string())?;
-        gst::Element::register(
-            None,
-            "pillarboxaacdec",
-            gst::Rank::PRIMARY,
-            AacDec::static_type(),
-        )
-        .map_err(|e| e.to_string())?;
+        lib().map_err(Clone::clone)?;
+        let register = |element: &'static str, kind| {
+            gst::Element::register(None, element, gst::Rank::PRIMARY, kind).map_err(|e| {
+                LoadError::Register {
+                    element,
+                    reason: e.to_string(),
+                }
+            })
+        };
+        register("pillarboxvideodec", VideoDec::static_type())?;
+        register("pillarboxaacdec", AacDec::static_type())?;
         // Every gst-libav decoder that would take a stream of ours
         // (avdec_aac_fixed as well as avdec_aac).
         let ours: Vec<gst::Caps> = ["pillarboxvideodec", "pillarboxaacdec"]
@@ -208,7 +235,6 @@ pub fn register() -> Result<(), &'static str> {
     })
     .as_ref()
     .map(|_| ())
-    .map_err(|e| e.as_str())
 }
 
 /// An always sink pad taking `sink` and an always src pad giving `src`:
@@ -230,7 +256,7 @@ fn decoder_pads(sink: &gst::Caps, src: &gst::Caps) -> Vec<gst::PadTemplate> {
 #[derive(Debug, thiserror::Error)]
 pub enum AvError {
     #[error("libavcodec is not available: {0}")]
-    Unavailable(&'static str),
+    Unavailable(&'static LoadError),
     #[error("{0}")]
     Setup(String),
     #[error("{what}: {message} ({code})")]

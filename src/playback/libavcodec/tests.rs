@@ -14,7 +14,12 @@ fn setup() {
 
 /// Runs `launch` (ending in `appsink name=out`) to its end; returns the
 /// samples, or the error the pipeline stopped with.
-fn run(launch: &str) -> Result<Vec<gst::Sample>, String> {
+/// Why a test pipeline stopped short.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Stopped(String);
+
+fn run(launch: &str) -> Result<Vec<gst::Sample>, Stopped> {
     let pipeline = gst::parse::launch(launch)
         .unwrap()
         .downcast::<gst::Pipeline>()
@@ -36,7 +41,7 @@ fn run(launch: &str) -> Result<Vec<gst::Sample>, String> {
                 let error = bus
                     .pop_filtered(&[gst::MessageType::Error])
                     .map(|m| format!("{m:?}"));
-                break Err(error.unwrap_or_else(|| "no sample in 20 s".into()));
+                break Err(Stopped(error.unwrap_or_else(|| "no sample in 20 s".into())));
             }
         }
     };
@@ -46,7 +51,7 @@ fn run(launch: &str) -> Result<Vec<gst::Sample>, String> {
         .pop_filtered(&[gst::MessageType::Error]);
     pipeline.set_state(gst::State::Null).unwrap();
     match error {
-        Some(e) => Err(format!("{e:?}")),
+        Some(e) => Err(Stopped(format!("{e:?}"))),
         None => result,
     }
 }

@@ -1,0 +1,111 @@
+//! What comes from outside the viewer's keys: a new catalog (screens
+//! about series it dropped go), the unlock service's reports, the clock's
+//! ticks (the still-watching question, the sleep timer).
+
+use std::sync::Arc;
+
+use super::overlays::{Overlay, StillWatching};
+use super::screens::player::Phase;
+use super::screens::{Nav, ScreenState};
+use super::sleep::SleepTick;
+use super::{App, Command, Ctx};
+use crate::catalog::model::Catalog;
+use crate::i18n::tr;
+
+impl App {
+    pub(super) fn set_catalog(&mut self, catalog: Arc<Catalog>, out: &mut Vec<Command>) {
+        if catalog.unlock_api != self.ctx.unlock_api {
+            self.ctx.unlock_api.clone_from(&catalog.unlock_api);
+            if let Some(api) = &catalog.unlock_api {
+                out.push(Command::Unlock(crate::unlock::UnlockCommand::Connect(
+                    api.clone(),
+                )));
+            }
+        }
+        // The focused episodes, by number: their indices may change.
+        let focused: Vec<_> = self
+            .stack
+            .iter()
+            .map(|s| match s {
+                ScreenState::Series(p) => p.focused_number(&self.ctx),
+                _ => None,
+            })
+            .collect();
+        self.ctx.set_catalog(catalog);
+        let Self { ctx, stack, .. } = self;
+        for (s, memo) in stack.iter_mut().zip(focused) {
+            if let (ScreenState::Series(p), Some(memo)) = (s, memo) {
+                p.refocus(ctx, memo);
+            }
+        }
+        // Screens about series the new catalog dropped go away.
+        let keep = |s: &ScreenState, ctx: &Ctx| match s {
+            ScreenState::Series(p) => ctx.series(&p.id).is_some(),
+            ScreenState::Locked(l) => ctx.episode(&l.series, l.number).is_some(),
+            ScreenState::Player(p) => ctx.series(&p.series).is_some(),
+            _ => true,
+        };
+        if let Some(i) = (1..self.stack.len()).find(|&i| !keep(&self.stack[i], &self.ctx)) {
+            while self.stack.len() > i {
+                match self.stack.pop() {
+                    Some(ScreenState::Player(p)) => p.leave(&mut self.ctx, out),
+                    Some(ScreenState::Locked(l)) => l.leave(out),
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    pub(super) fn on_unlock(
+        &mut self,
+        report: crate::unlock::UnlockReport,
+        out: &mut Vec<Command>,
+    ) {
+        use crate::unlock::{Failure, UnlockCommand, UnlockReport};
+        match &report {
+            UnlockReport::Entitlements { doc, paired } => {
+                self.ctx.paired = *paired;
+                self.ctx.entitlements.clone_from(doc);
+                // Padlocks on the series grids and the next-episode card change.
+                self.ctx.shelf_changed();
+            }
+            UnlockReport::PairingFailed(f) | UnlockReport::PurchaseFailed(f)
+                if matches!(f, Failure::SignedOut | Failure::NotPaired) =>
+            {
+                self.ctx.paired = false;
+            }
+            _ => {}
+        }
+        let Some(ScreenState::Locked(l)) = self.stack.last_mut() else {
+            if matches!(report, UnlockReport::Pairing { .. }) {
+                out.push(Command::Unlock(UnlockCommand::StopPairing));
+            }
+            return;
+        };
+        if let Nav::Play { series, episode } = l.on_unlock(&self.ctx, &report) {
+            self.pop(out);
+            self.start_episode(&series, episode, out);
+        }
+    }
+
+    /// Every tick: the still-watching question after the set time without
+    /// a key, the sleep timer's fade and its end.
+    pub(super) fn tick(&mut self, out: &mut Vec<Command>) {
+        let playing = match self.top() {
+            ScreenState::Player(p) => !p.paused && p.phase == Phase::Playing,
+            _ => false,
+        };
+        if playing && self.overlay.is_none() && StillWatching::due(&self.ctx) {
+            if let Some(p) = self.player_mut() {
+                p.set_paused(true, out);
+            }
+            self.overlay = Some(Overlay::StillWatching(StillWatching::default()));
+        }
+        let with_player = self.player().is_some();
+        if self.sleep.tick(&self.ctx, with_player, out) == SleepTick::Done {
+            self.remove_player(out);
+            self.ctx
+                .show_toast(tr(self.ctx.lang(), "toast-sleep-done", &[]));
+        }
+    }
+}

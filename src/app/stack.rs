@@ -1,0 +1,234 @@
+//! What the screens ask of the stack ([`Nav`]): pushing and popping
+//! screens with what each leaves behind, starting episodes (the player or
+//! the Locked screen), Settings over a screen, the PIN dialog.
+
+use super::overlays::pin::PinPurpose;
+use super::overlays::{LeaveDialog, Overlay, PinDialog};
+use super::screens::player::Player;
+use super::screens::settings::SettingsVisit;
+use super::screens::{Locked, Nav, Screen, ScreenState, SeriesPage, SettingsScreen};
+use super::{App, Command};
+use crate::app::context::stream_url;
+
+impl App {
+    /// Does what a screen asked of the stack.
+    pub(super) fn apply(&mut self, nav: Nav, out: &mut Vec<Command>) {
+        match nav {
+            Nav::Stay => {}
+            Nav::Back => self.pop(out),
+            Nav::OpenSeries { id, play } => self.open_series(&id, play, out),
+            Nav::Play { series, episode } => self.start_episode(&series, episode, out),
+            Nav::AskLeave => self.overlay = Some(Overlay::Leave(LeaveDialog::default())),
+            Nav::OpenSettings => self.open_settings(out),
+            Nav::AskPin(purpose) => {
+                self.overlay = Some(Overlay::Pin(PinDialog::new(&self.ctx, purpose)));
+            }
+        }
+    }
+
+    /// The screen on top goes, and what it leaves behind is put right.
+    pub(super) fn pop(&mut self, out: &mut Vec<Command>) {
+        if self.stack.len() <= 1 {
+            return;
+        }
+        match self.stack.pop() {
+            Some(ScreenState::Player(p)) => {
+                p.leave(&mut self.ctx, out);
+                self.after_player(&p);
+            }
+            Some(ScreenState::Locked(l)) => l.leave(out),
+            Some(ScreenState::Welcome(w)) => w.leave(&mut self.ctx, out),
+            Some(ScreenState::Settings(s)) => self.close_settings(s, out),
+            Some(ScreenState::Series(_) | ScreenState::Home(_)) | None => {}
+        }
+    }
+
+    /// Back to Home from anywhere (the Exit key, a scripted jump).
+    pub(super) fn pop_to_home(&mut self, out: &mut Vec<Command>) {
+        while self.stack.len() > 1 {
+            match self.stack.pop() {
+                Some(ScreenState::Player(p)) => {
+                    p.leave(&mut self.ctx, out);
+                    self.after_player(&p);
+                }
+                Some(ScreenState::Locked(l)) => l.leave(out),
+                Some(ScreenState::Welcome(w)) => w.leave(&mut self.ctx, out),
+                _ => {}
+            }
+        }
+    }
+
+    /// The player is gone: no question about it stays up, and its series'
+    /// page focuses the episode it showed.
+    pub(super) fn after_player(&mut self, p: &Player) {
+        if matches!(self.overlay, Some(Overlay::StillWatching(_))) {
+            self.overlay = None;
+        }
+        self.focus_in_series(&p.series, p.episode);
+    }
+
+    /// Leaves the player wherever it is on the stack (Stop on "still
+    /// watching?", a sleep timer's end, the end of a series).
+    pub(super) fn remove_player(&mut self, out: &mut Vec<Command>) {
+        let Some(i) = self.player_index() else {
+            return;
+        };
+        if i + 1 == self.stack.len() {
+            return self.pop(out);
+        }
+        if let ScreenState::Player(p) = self.stack.remove(i) {
+            p.leave(&mut self.ctx, out);
+            self.after_player(&p);
+        }
+    }
+
+    /// The series page under the player (or on top) focuses `number`.
+    pub(super) fn focus_in_series(&mut self, series: &str, number: u32) {
+        let Self { ctx, stack, .. } = self;
+        if let Some(page) = stack.iter_mut().rev().find_map(|s| match s {
+            ScreenState::Series(p) if p.id == series => Some(p),
+            _ => None,
+        }) {
+            page.focus_episode(ctx, number);
+        }
+    }
+
+    /// A series' page, or the PIN first; its resume episode if `play`.
+    pub(super) fn open_series(&mut self, id: &str, play: bool, out: &mut Vec<Command>) {
+        let Some(series) = self.ctx.series(id) else {
+            return;
+        };
+        if self.ctx.parental_locked(series) {
+            let purpose = PinPurpose::OpenSeries {
+                id: id.into(),
+                play,
+            };
+            self.overlay = Some(Overlay::Pin(PinDialog::new(&self.ctx, purpose)));
+            return;
+        }
+        let resume = self.ctx.resume_episode(series);
+        self.stack.push(ScreenState::Series(SeriesPage::new(id)));
+        if play {
+            self.start_episode(id, resume, out);
+        }
+    }
+
+    /// Plays episode `number` of `series`, or shows what unlocks it.
+    pub(super) fn start_episode(&mut self, series_id: &str, number: u32, out: &mut Vec<Command>) {
+        let Some((series, _)) = self.ctx.episode(series_id, number) else {
+            return;
+        };
+        if !self.ctx.playable(series, number) {
+            // The player gives way to the Locked screen (the series page
+            // under it already focuses the locked episode).
+            if let Some(ScreenState::Player(p)) =
+                self.stack.pop_if(|s| matches!(s, ScreenState::Player(_)))
+            {
+                p.leave(&mut self.ctx, out);
+                if matches!(self.overlay, Some(Overlay::StillWatching(_))) {
+                    self.overlay = None;
+                }
+            }
+            let locked = Locked::new(&self.ctx, series_id, number);
+            self.stack.push(ScreenState::Locked(locked));
+            return;
+        }
+        // Where the viewer left it, a little before (0: from the start).
+        let start_ms = self.ctx.history.resume_position(series_id, number);
+        let started = Player::start(&mut self.ctx, series_id, number, start_ms);
+        out.push(started.command);
+        let player = ScreenState::Player(Box::new(started.player));
+        match self.player_index() {
+            Some(i) => self.stack[i] = player,
+            None => self.stack.push(player),
+        }
+    }
+
+    /// [`Event::Open`]: from Home, as the viewer would get there.
+    pub(super) fn open(&mut self, id: &str, episode: Option<u32>, out: &mut Vec<Command>) {
+        if self.ctx.series(id).is_none() {
+            tracing::warn!(series = id, "no such series to open");
+            return;
+        }
+        self.pop_to_home(out);
+        self.overlay = None;
+        self.home_mut().unfocus_settings();
+        let locked = self
+            .ctx
+            .series(id)
+            .is_some_and(|s| self.ctx.parental_locked(s));
+        if locked {
+            let purpose = PinPurpose::OpenSeries {
+                id: id.into(),
+                play: episode.is_some(),
+            };
+            self.overlay = Some(Overlay::Pin(PinDialog::new(&self.ctx, purpose)));
+            return;
+        }
+        self.stack.push(ScreenState::Series(SeriesPage::new(id)));
+        if let Some(number) = episode {
+            self.focus_in_series(id, number);
+            self.start_episode(id, number, out);
+        }
+    }
+
+    /// [`Event::Seek`]: the episode on screen again, from `ms`.
+    pub(super) fn seek(&mut self, ms: u64, out: &mut Vec<Command>) {
+        let Some(p) = self.player().filter(|_| self.screen() == Screen::Player) else {
+            return;
+        };
+        let (series, number, duration) = (p.series.clone(), p.episode, p.duration_ms);
+        let has_stream = self
+            .ctx
+            .episode(&series, number)
+            .and_then(|(_, e)| stream_url(e))
+            .is_some();
+        if !has_stream {
+            return;
+        }
+        let ms = duration.map_or(ms, |d| ms.min(d.saturating_sub(1)));
+        let started = Player::start(&mut self.ctx, &series, number, ms);
+        out.push(started.command);
+        if let Some(i) = self.player_index() {
+            self.stack[i] = ScreenState::Player(Box::new(started.player));
+        }
+    }
+
+    pub(super) fn open_settings(&mut self, out: &mut Vec<Command>) {
+        let resume = match self.stack.last_mut() {
+            Some(ScreenState::Player(p)) if !p.paused && p.failed().is_none() => {
+                p.set_paused(true, out);
+                true
+            }
+            _ => false,
+        };
+        let visit = SettingsVisit {
+            resume,
+            audio_language: self.ctx.audio_language().to_owned(),
+        };
+        self.stack
+            .push(ScreenState::Settings(SettingsScreen::new(Some(visit))));
+    }
+
+    /// Settings closed: an episode under it plays on, in the new dub if
+    /// the audio language changed (renditions are picked at the start).
+    pub(super) fn close_settings(&mut self, closed: SettingsScreen, out: &mut Vec<Command>) {
+        let Some(visit) = closed.visit else { return };
+        let Some(ScreenState::Player(p)) = self.stack.last_mut() else {
+            return;
+        };
+        if visit.audio_language != self.ctx.audio_language() {
+            let (series, episode) = (p.series.clone(), p.episode);
+            self.start_episode(&series, episode, out);
+        } else if visit.resume {
+            p.set_paused(false, out);
+        }
+    }
+
+    /// The PIN was given (or chosen) on the Settings screen on show.
+    pub(super) fn open_parental_rows(&mut self) {
+        if let Some(ScreenState::Settings(s)) = self.stack.last_mut() {
+            s.parental_open = true;
+        }
+    }
+}
