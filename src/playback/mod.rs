@@ -157,6 +157,25 @@ pub struct RgbaFrame<'a> {
 pub trait FrameSink: Send + Sync + 'static {
     fn frame(&self, episode: EpisodeId, frame: &RgbaFrame<'_>);
 
+    /// Lends memory for the next frame, so that it is converted straight
+    /// into what the UI shows (no copy): `fill` writes a `width` x
+    /// `height` RGBA picture there (rows `width * 4` bytes apart) and says
+    /// whether it could. False when the sink lends none (then [`frame`]
+    /// gets the picture) or `fill` failed.
+    ///
+    /// [`frame`]: FrameSink::frame
+    fn fill_frame(
+        &self,
+        episode: EpisodeId,
+        width: u32,
+        height: u32,
+        pts: Option<Duration>,
+        fill: &mut dyn FnMut(&mut [u8]) -> bool,
+    ) -> bool {
+        let _ = (episode, width, height, pts, fill);
+        false
+    }
+
     /// On the GL path: a frame in GL memory (an RGBA 2D texture), with a
     /// sync point set; the sink keeps the buffer while the texture shows.
     fn gl_frame(&self, episode: EpisodeId, buffer: gst::Buffer, info: &gst_video::VideoInfo) {

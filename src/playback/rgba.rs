@@ -9,6 +9,8 @@ use gstreamer_video as gst_video;
 use gstreamer_video::prelude::*;
 use pillarbox_yuv::{Colour, Converter, I420, Matrix, fit};
 
+use super::{EpisodeId, FrameSink, RgbaFrame};
+
 /// The picture a stream's frames become.
 pub(super) struct RgbaPictures {
     /// The size asked for; `None`: the source's display size.
@@ -46,6 +48,25 @@ impl RgbaPictures {
         }
     }
 
+    /// Makes sure a converter for `caps` is ready; the picture's size.
+    pub(super) fn prepare(
+        &mut self,
+        caps: &gst::CapsRef,
+        info: &gst_video::VideoInfo,
+    ) -> Result<(u32, u32), RgbaError> {
+        if self
+            .converter
+            .as_ref()
+            .is_none_or(|(c, _)| c.as_ref() != caps)
+        {
+            self.last = None;
+            self.converter = Some((caps.to_owned(), self.converter_for(info)?));
+        }
+        let (_, converter) = self.converter.as_ref().ok_or(RgbaError::NoConverter)?;
+        let (w, h) = converter.output_size();
+        Ok((w as u32, h as u32))
+    }
+
     /// Converts `buffer` (I420 as `caps` say); returns the RGBA picture's
     /// width, height and bytes (rows `width * 4` apart).
     pub(super) fn convert(
@@ -55,20 +76,74 @@ impl RgbaPictures {
         buffer: &gst::BufferRef,
     ) -> Result<(u32, u32, &[u8]), RgbaError> {
         let key = (buffer.as_ptr() as usize, buffer.pts());
-        if self
-            .converter
-            .as_ref()
-            .is_none_or(|(c, _)| c.as_ref() != caps)
-        {
-            self.last = None;
-            self.converter = Some((caps.to_owned(), self.converter_for(info)?));
-        } else if self.last == Some(key)
-            && let Some((_, converter)) = self.converter.as_ref()
-        {
-            let (w, h) = converter.output_size();
-            return Ok((w as u32, h as u32, &self.buffer));
+        let (w, h) = self.prepare(caps, info)?;
+        if self.last == Some(key) {
+            return Ok((w, h, &self.buffer));
         }
         self.last = None;
+        let mut out = std::mem::take(&mut self.buffer);
+        out.resize(w as usize * h as usize * 4, 0);
+        let converted = self.convert_into(info, buffer, &mut out);
+        self.buffer = out;
+        converted?;
+        self.last = Some(key);
+        Ok((w, h, &self.buffer))
+    }
+
+    /// Hands `buffer`'s picture to `sink`: converted straight into memory
+    /// the sink lends when it does (no copy), else into this converter's
+    /// own buffer and copied by the sink. The prerolled frame, converted
+    /// already, is handed over as it is.
+    pub(super) fn deliver(
+        &mut self,
+        sink: &dyn FrameSink,
+        episode: EpisodeId,
+        caps: &gst::CapsRef,
+        info: &gst_video::VideoInfo,
+        buffer: &gst::BufferRef,
+    ) -> Result<(), RgbaError> {
+        let pts = buffer.pts().map(std::time::Duration::from);
+        let key = (buffer.as_ptr() as usize, buffer.pts());
+        let (w, h) = self.prepare(caps, info)?;
+        if self.last != Some(key) {
+            let mut failed = None;
+            let lent = sink.fill_frame(episode, w, h, pts, &mut |dst| match self
+                .convert_into(info, buffer, dst)
+            {
+                Ok(()) => true,
+                Err(e) => {
+                    failed = Some(e);
+                    false
+                }
+            });
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            if lent {
+                return Ok(());
+            }
+        }
+        let (width, height, data) = self.convert(caps, info, buffer)?;
+        sink.frame(
+            episode,
+            &RgbaFrame {
+                width,
+                height,
+                stride: width as usize * 4,
+                pts,
+                data,
+            },
+        );
+        Ok(())
+    }
+
+    /// Converts `buffer` into `out` (the output size, rows `width * 4` apart).
+    fn convert_into(
+        &mut self,
+        info: &gst_video::VideoInfo,
+        buffer: &gst::BufferRef,
+        out: &mut [u8],
+    ) -> Result<(), RgbaError> {
         let Some((_, converter)) = self.converter.as_mut() else {
             return Err(RgbaError::NoConverter);
         };
@@ -91,13 +166,10 @@ impl RgbaPictures {
             v: plane(2)?,
             v_stride: strides[2] as usize,
         };
-        let (w, h) = converter.output_size();
-        self.buffer.resize(w * h * 4, 0);
+        let (w, _) = converter.output_size();
         converter
-            .convert(&src, &mut self.buffer, w * 4)
-            .map_err(|e| RgbaError::Convert(e.to_string()))?;
-        self.last = Some(key);
-        Ok((w as u32, h as u32, &self.buffer))
+            .convert(&src, out, w * 4)
+            .map_err(|e| RgbaError::Convert(e.to_string()))
     }
 
     fn converter_for(&self, info: &gst_video::VideoInfo) -> Result<Converter, RgbaError> {

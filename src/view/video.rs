@@ -52,6 +52,10 @@ struct Inner {
     subtitles: std::sync::OnceLock<SubtitleSlot>,
     subtitle_shown: Mutex<String>,
     backdrop: Mutex<(Option<Instant>, Option<SharedPixelBuffer<Rgba8Pixel>>)>,
+    /// The pictures the converter writes frames into, in turn: while one
+    /// is on screen the next is written (a picture the UI still holds is
+    /// copied before it is written, never changed under it).
+    pictures: Mutex<([Option<SharedPixelBuffer<Rgba8Pixel>>; 2], usize)>,
     scheduled: AtomicBool,
     /// GL path: the frame for the renderer to pick up before it draws, and
     /// the one on screen, mapped (its texture is valid) while it shows.
@@ -77,6 +81,7 @@ impl VideoSink {
                 subtitles: std::sync::OnceLock::new(),
                 subtitle_shown: Mutex::new(String::new()),
                 backdrop: Mutex::new((None, None)),
+                pictures: Mutex::new((Default::default(), 0)),
                 scheduled: AtomicBool::new(false),
                 gl_next: Mutex::new(None),
                 gl_current: Mutex::new(None),
@@ -311,6 +316,57 @@ impl FrameSink for VideoSink {
         self.offer(episode, Frame::Cpu(buf), frame.pts, || {
             Some(backdrop(frame))
         });
+    }
+
+    /// The converter writes straight into the next of two pictures: no
+    /// allocation, no copy per frame.
+    fn fill_frame(
+        &self,
+        episode: EpisodeId,
+        width: u32,
+        height: u32,
+        pts: Option<Duration>,
+        fill: &mut dyn FnMut(&mut [u8]) -> bool,
+    ) -> bool {
+        if episode.0 != self.inner.showing.load(Ordering::SeqCst) || episode.0 == 0 {
+            // Not shown: converted all the same (the caller asked), and dropped.
+            let mut scratch = vec![0; width as usize * height as usize * 4];
+            return fill(&mut scratch);
+        }
+        let picture = {
+            let Ok(mut ring) = self.inner.pictures.lock() else {
+                return false;
+            };
+            let (slots, next) = &mut *ring;
+            let i = *next;
+            *next = (i + 1) % slots.len();
+            let slot = &mut slots[i];
+            if slot
+                .as_ref()
+                .is_none_or(|p| p.width() != width || p.height() != height)
+            {
+                *slot = Some(SharedPixelBuffer::new(width, height));
+            }
+            let Some(picture) = slot.as_mut() else {
+                return false;
+            };
+            if !fill(picture.make_mut_bytes()) {
+                return false;
+            }
+            picture.clone()
+        };
+        let stride = width as usize * 4;
+        let rgba = || {
+            Some(backdrop(&RgbaFrame {
+                width,
+                height,
+                stride,
+                pts,
+                data: picture.as_bytes(),
+            }))
+        };
+        self.offer(episode, Frame::Cpu(picture.clone()), pts, rgba);
+        true
     }
 
     fn gl_frame(&self, episode: EpisodeId, buffer: gst::Buffer, info: &gst_video::VideoInfo) {

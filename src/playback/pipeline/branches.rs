@@ -17,9 +17,7 @@ use gstreamer_video as gst_video;
 use super::frames::Frames;
 use super::{Identity, make};
 use crate::playback::rgba::RgbaPictures;
-use crate::playback::{
-    AudioOutput, FrameSink, GlHandles, PlaybackError, PlayerEvent, ReportSink, RgbaFrame,
-};
+use crate::playback::{AudioOutput, FrameSink, GlHandles, PlaybackError, PlayerEvent, ReportSink};
 
 /// Posted by the video sink when the last frame has been shown.
 pub const VIDEO_EOS_MESSAGE: &str = "pillarbox-video-eos";
@@ -210,16 +208,14 @@ fn frame_callbacks(b: &Branches, out: FrameOut) -> gst_app::AppSinkCallbacks {
             let mut pictures = pictures
                 .as_ref()
                 .map(|p| p.lock().unwrap_or_else(|e| e.into_inner()));
-            let rgba = match pictures.as_mut() {
-                Some(pictures) => Some(pictures.convert(caps, vi, buffer).map_err(|e| {
-                    gst::element_error!(sink, gst::StreamError::Format, ["{}", e]);
-                    gst::FlowError::Error
-                })?),
-                None => None,
+            let fail = |e: crate::playback::rgba::RgbaError| {
+                gst::element_error!(sink, gst::StreamError::Format, ["{}", e]);
+                gst::FlowError::Error
             };
-            let (width, height) = rgba
-                .as_ref()
-                .map_or((vi.width(), vi.height()), |(w, h, _)| (*w, *h));
+            let (width, height) = match pictures.as_mut() {
+                Some(pictures) => pictures.prepare(caps, vi).map_err(fail)?,
+                None => (vi.width(), vi.height()),
+            };
             let now = Instant::now();
             let now_ns = frames.since_origin(now).max(1);
             let id = identity.get();
@@ -265,19 +261,10 @@ fn frame_callbacks(b: &Branches, out: FrameOut) -> gst_app::AppSinkCallbacks {
                     start,
                 });
             }
-            match rgba {
-                Some((width, height, data)) => {
-                    out.frame(
-                        id,
-                        &RgbaFrame {
-                            width,
-                            height,
-                            stride: width as usize * 4,
-                            pts: buffer.pts().map(Duration::from),
-                            data,
-                        },
-                    );
-                }
+            match pictures.as_mut() {
+                Some(pictures) => pictures
+                    .deliver(out.as_ref(), id, caps, vi, buffer)
+                    .map_err(fail)?,
                 None => {
                     let mut buffer = buffer.to_owned();
                     set_gl_sync_point(&mut buffer)?;
