@@ -21,8 +21,9 @@ DEB_PACKAGES := build-essential pkg-config ca-certificates curl \
 	gstreamer1.0-gl gstreamer1.0-x libegl-mesa0 xvfb gstreamer1.0-espeak \
 	python3-jsonschema systemd
 
-# Only the tests need these: a headless browser for the unlock page test.
-TEST_PACKAGES := chromium-headless-shell
+# Only the tests need these: a headless browser for the unlock page test,
+# ffmpeg for HLS streams encrypted as its users make them.
+TEST_PACKAGES := chromium-headless-shell ffmpeg
 
 .PHONY: deps run test lint bench fuzz-build fuzz
 
@@ -66,12 +67,13 @@ bench: deps
 	PILLARBOX_BENCH_BIN=target/box/pillarbox cargo bench --bench tv
 
 # cargo-fuzz targets for the parsers of outside input: catalog, HLS
-# playlist, Roku feed, WebVTT subtitles, entitlement documents, keymaps.
+# playlist, Roku feed, WebVTT subtitles, entitlement documents, keymaps,
+# the account's progress.
 # Seeds are committed under fuzz/seeds/TARGET; a run
 # grows its corpus in fuzz/corpus/TARGET (not committed). The
 # instrumentation needs nightly flags; RUSTC_BOOTSTRAP lets the stable
 # toolchain accept them.
-FUZZ_TARGETS := catalog_parse hls_parse roku_import webvtt_parse entitlements_parse keymap_parse
+FUZZ_TARGETS := catalog_parse hls_parse roku_import webvtt_parse entitlements_parse keymap_parse progress_parse
 FUZZ_SECONDS ?= 300
 # --dev: unoptimised, a minute quicker to build; CI's short runs use it.
 FUZZ_BUILD ?=

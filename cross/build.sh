@@ -28,6 +28,11 @@ target_env=$(echo "$RUST_TARGET" | tr 'a-z-' 'A-Z_')
 export "CARGO_TARGET_${target_env}_LINKER=$GNU_TRIPLET-gcc"
 export "CC_${RUST_TARGET//-/_}=$GNU_TRIPLET-gcc"
 export "AR_${RUST_TARGET//-/_}=$GNU_TRIPLET-ar"
+# AES-128 HLS on the ARMv8 crypto instructions (the aes crate checks for
+# them at run time and falls back to software without them).
+if [ "$RUST_TARGET" = aarch64-unknown-linux-gnu ]; then
+  export "CARGO_TARGET_${target_env}_RUSTFLAGS=--cfg aes_armv8"
+fi
 # Only the target's libraries: a host .pc file would link x86 code.
 export PKG_CONFIG_ALLOW_CROSS=1
 export PKG_CONFIG_LIBDIR="/usr/lib/$GNU_TRIPLET/pkgconfig:/usr/share/pkgconfig"

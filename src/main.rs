@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use pillarbox::catalog::check::CheckOptions;
 use pillarbox::demo::{self, DemoServer};
-use pillarbox::net::{Net, NetConfig, UrlPolicy};
+use pillarbox::net::{Net, NetConfig, RequestHeaders, UrlPolicy};
 use pillarbox::playback::binge::{self, BingeOptions};
 use pillarbox::playback::{AudioOutput, PlayerConfig};
 
@@ -281,6 +281,11 @@ struct PlaybackOptions {
     /// Give up on an episode that makes no progress for this many seconds.
     #[arg(long, default_value_t = 120)]
     stuck_timeout: u64,
+    /// A header sent with every request of the episodes (playlists,
+    /// segments, AES-128 keys), as NAME:VALUE; repeat for more. For
+    /// protected streams: `--header "Authorization: Bearer TOKEN"`.
+    #[arg(long = "header", value_name = "NAME:VALUE")]
+    headers: Vec<String>,
 }
 
 #[derive(Args)]
@@ -293,7 +298,10 @@ struct PlayArgs {
 }
 
 #[derive(Args)]
+#[command(args_conflicts_with_subcommands = true)]
 struct DemoArgs {
+    #[command(subcommand)]
+    serve: Option<DemoServe>,
     #[command(flatten)]
     options: PlaybackOptions,
     /// How many demo episodes to play.
@@ -302,6 +310,25 @@ struct DemoArgs {
     /// Where generated demo media is kept.
     #[arg(long)]
     cache_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum DemoServe {
+    /// Serve the demo catalog, its media (protected episodes encrypted,
+    /// under signed URLs) and its partner API (docs/unlock.md) until
+    /// stopped; print the catalog URL. A reference for partners' servers
+    /// and tools, and a catalog for a box: `pillarbox --catalog URL`.
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// How long playback grants and their signed URLs last, seconds.
+        #[arg(long, default_value_t = pillarbox::demo::partner::GRANT_SECONDS)]
+        grant_seconds: u64,
+        /// Where generated demo media is kept.
+        #[arg(long)]
+        cache_dir: Option<PathBuf>,
+    },
 }
 
 #[cfg(feature = "qa")]
@@ -331,6 +358,15 @@ struct SoakArgs {
     tv_args: TvArgs,
 }
 
+/// 0 for success, 1 for a run that failed (a test, an episode).
+fn exit(ok: bool) -> ExitCode {
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
 fn parse_size(s: &str) -> anyhow::Result<(u32, u32)> {
     let (w, h) = s
         .split_once(['x', 'X'])
@@ -344,33 +380,9 @@ fn parse_size(s: &str) -> anyhow::Result<(u32, u32)> {
     Ok((w, h))
 }
 
-/// Logs to stderr, filtered by RUST_LOG (`warn`, `pillarbox=debug,info`):
-/// targets and levels only, which needs no regex engine in the binary
-/// (EnvFilter's span filters did: 1 MB on a box). A malformed RUST_LOG is
-/// said once and the default kept.
-fn init_logging() {
-    use tracing_subscriber::filter::{LevelFilter, Targets};
-    use tracing_subscriber::prelude::*;
-    let default = || Targets::new().with_default(LevelFilter::WARN);
-    let (filter, bad) = match std::env::var("RUST_LOG") {
-        Ok(v) if !v.trim().is_empty() => match v.parse::<Targets>() {
-            Ok(t) => (t, None),
-            Err(e) => (default(), Some(format!("RUST_LOG={v:?} ignored: {e}"))),
-        },
-        _ => (default(), None),
-    };
-    tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
-        .with(filter)
-        .init();
-    if let Some(bad) = bad {
-        tracing::warn!("{bad}");
-    }
-}
-
 fn main() -> ExitCode {
     pillarbox::tv::process_start();
-    init_logging();
+    pillarbox::tv::init_logging();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -577,77 +589,51 @@ fn qa_command(args: QaArgs) -> anyhow::Result<ExitCode> {
     };
     let scenarios = steps.iter().filter(|s| s.ends_with(".toml")).count();
     if scenarios == 0 {
-        qa(&tv, &steps, timeout.unwrap_or(120), display)
-    } else if scenarios < steps.len() {
-        Err(anyhow::anyhow!(
-            "qa: give scenario files (.toml) or steps, not both"
-        ))
-    } else if scenario_run {
-        qa_scenario_run(&tv, &steps[0], timeout, &artifacts, result.as_deref())
-    } else {
-        let shuffle = shuffle.map(|seed| seed.unwrap_or_else(|| fastrand::u64(..)));
-        let options = pillarbox::qa::launcher::LaunchOptions {
-            files: steps.iter().map(PathBuf::from).collect(),
-            junit,
-            repeat,
-            shuffle,
-            timeout: timeout.map(Duration::from_secs),
-            artifacts,
-            program: std::env::current_exe().context("which program is this")?,
-            tv_args: tv.to_args(),
-            lang: tv.lang.clone(),
-            first_run: tv.first_run,
-        };
-        qa_launch(&options)
+        let options = tv_options(&tv, true)?;
+        let timeout = Duration::from_secs(timeout.unwrap_or(120));
+        return Ok(
+            match pillarbox::qa::cli::steps(&options, &steps, timeout, display) {
+                Ok(report) => {
+                    println!("{}", serde_json::to_string(&report)?);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("pillarbox qa: {e:#}");
+                    ExitCode::from(1)
+                }
+            },
+        );
     }
-}
-
-#[cfg(feature = "qa")]
-/// Scenario files, each run by a process of this program.
-fn qa_launch(options: &pillarbox::qa::launcher::LaunchOptions) -> anyhow::Result<ExitCode> {
-    let summary = pillarbox::qa::launcher::launch(options)?;
-    println!("{}", serde_json::to_string_pretty(&summary)?);
-    Ok(if summary.failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
-}
-
-#[cfg(feature = "qa")]
-/// One scenario in this process; the result goes to `result` (the
-/// launcher reads it), else to stdout.
-fn qa_scenario_run(
-    args: &TvArgs,
-    file: &str,
-    timeout: Option<u64>,
-    artifacts: &pillarbox::qa::scenario::Artifacts,
-    result: Option<&std::path::Path>,
-) -> anyhow::Result<ExitCode> {
-    let options = tv_options(args, true)?;
+    if scenarios < steps.len() {
+        anyhow::bail!("qa: give scenario files (.toml) or steps, not both");
+    }
     let timeout = timeout.map(Duration::from_secs);
-    let ok = pillarbox::qa::cli::scenario(&options, file.as_ref(), timeout, artifacts, result)?;
-    Ok(if ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
-}
-
-#[cfg(feature = "qa")]
-fn qa(args: &TvArgs, steps: &[String], timeout: u64, display: bool) -> anyhow::Result<ExitCode> {
-    let options = tv_options(args, true)?;
-    let timeout = Duration::from_secs(timeout);
-    match pillarbox::qa::cli::steps(&options, steps, timeout, display) {
-        Ok(report) => {
-            println!("{}", serde_json::to_string(&report)?);
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            eprintln!("pillarbox qa: {e:#}");
-            Ok(ExitCode::from(1))
-        }
+    if scenario_run {
+        // One scenario in this process; the result goes to `result` (the
+        // launcher reads it), else to stdout.
+        let options = tv_options(&tv, true)?;
+        let file = steps[0].as_ref();
+        let ok =
+            pillarbox::qa::cli::scenario(&options, file, timeout, &artifacts, result.as_deref())?;
+        return Ok(exit(ok));
     }
+    // Scenario files, each run by a process of this program.
+    let shuffle = shuffle.map(|seed| seed.unwrap_or_else(|| fastrand::u64(..)));
+    let options = pillarbox::qa::launcher::LaunchOptions {
+        files: steps.iter().map(PathBuf::from).collect(),
+        junit,
+        repeat,
+        shuffle,
+        timeout,
+        artifacts,
+        program: std::env::current_exe().context("which program is this")?,
+        tv_args: tv.to_args(),
+        lang: tv.lang.clone(),
+        first_run: tv.first_run,
+    };
+    let summary = pillarbox::qa::launcher::launch(&options)?;
+    println!("{}", serde_json::to_string_pretty(&summary)?);
+    Ok(exit(summary.failed == 0))
 }
 
 /// The network stack of `play` and `demo`: the policy their options ask
@@ -690,16 +676,20 @@ fn play(options: &PlaybackOptions, net: &Net, urls: &[String]) -> anyhow::Result
             return Ok(ExitCode::from(2));
         }
     }
+    let mut headers = RequestHeaders::new();
+    for line in &options.headers {
+        if let Err(e) = headers.push_line(line) {
+            eprintln!("pillarbox: --header: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    }
     let binge = BingeOptions {
         preload: !options.no_preload,
         stuck_timeout: Duration::from_secs(options.stuck_timeout),
+        headers,
     };
     let all_ended = binge::print_all(config_for(options), net, urls, &binge, options.json)?;
-    Ok(if all_ended {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(exit(all_ended))
 }
 
 /// `catalog check` (summary) or `catalog import-roku` (the catalog as JSON).
@@ -739,6 +729,21 @@ fn check_options(
 }
 
 fn run_demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
+    if let Some(DemoServe::Serve {
+        listen,
+        grant_seconds,
+        cache_dir,
+    }) = &args.serve
+    {
+        let dir = cache_dir.clone().map(|d| d.join("demo-v2"));
+        let options = pillarbox::demo::server::DemoOptions {
+            listen: Some(*listen),
+            grant_seconds: *grant_seconds,
+        };
+        let dir = dir.unwrap_or_else(pillarbox::tv::default_demo_dir);
+        let e = pillarbox::demo::server::serve_until_stopped(&dir, &options);
+        return Err(anyhow::Error::new(e).context(format!("demo server on {listen}")));
+    }
     let dir = args
         .cache_dir
         .clone()
@@ -762,7 +767,7 @@ fn run_demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
 /// `soak`: the samples, judged.
 #[cfg(feature = "qa")]
 fn run_soak(args: &SoakArgs) -> anyhow::Result<ExitCode> {
-    use pillarbox::soak::{self, Summary};
+    use pillarbox::soak;
     let (samples, failed) = if args.tv {
         let options = tv_options(&args.tv_args, true)?;
         (soak::run_tv(&options, args.episodes)?, 0)
@@ -774,19 +779,6 @@ fn run_soak(args: &SoakArgs) -> anyhow::Result<ExitCode> {
             .join("soak-media");
         soak::run_core(args.episodes, args.distinct, &dir)?
     };
-    if args.samples {
-        for s in &samples {
-            println!("{}", serde_json::to_string(s)?);
-        }
-    }
-    let summary = Summary::of(&samples, failed, args.max_growth_mib * 1024);
-    println!("{}", serde_json::to_string(&summary)?);
-    if !summary.ok {
-        eprintln!("pillarbox soak: {}", summary.problems.join("; "));
-    }
-    Ok(if summary.ok {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    let ok = soak::print_report(&samples, failed, args.max_growth_mib * 1024, args.samples)?;
+    Ok(exit(ok))
 }

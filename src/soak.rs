@@ -111,6 +111,27 @@ impl Summary {
     }
 }
 
+/// `pillarbox soak`'s output: each sample as a JSON line when asked, then
+/// the summary judged against `max_growth_kib`; whether the run was good.
+pub fn print_report(
+    samples: &[Sample],
+    failed: usize,
+    max_growth_kib: u64,
+    each: bool,
+) -> Result<bool, serde_json::Error> {
+    if each {
+        for s in samples {
+            println!("{}", serde_json::to_string(s)?);
+        }
+    }
+    let summary = Summary::of(samples, failed, max_growth_kib);
+    println!("{}", serde_json::to_string(&summary)?);
+    if !summary.ok {
+        eprintln!("pillarbox soak: {}", summary.problems.join("; "));
+    }
+    Ok(summary.ok)
+}
+
 /// The TV app's steps for a soak of `episodes` episodes: the demo's first
 /// series from its first episode, then Next up to `last` and Previous back
 /// down, over and over, a sample after each episode has shown frames.
@@ -195,6 +216,7 @@ pub fn run_core(
     let binge = BingeOptions {
         preload: true,
         stuck_timeout: Duration::from_secs(30),
+        headers: Default::default(),
     };
     let (mut samples, mut failed) = (Vec::new(), 0);
     binge::play_all(&mut player, &events, &urls, &binge, |_, outcome| {

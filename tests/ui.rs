@@ -335,9 +335,10 @@ fn screens_match_their_references() {
     assert_eq!(h.player().get_countdown(), 4);
     assert!(h.player().get_controls());
 
-    h.playback(Playback::Failed(
-        "HTTP 503 Service Unavailable for segment 3 after 3 tries".into(),
-    ));
+    h.playback(Playback::Failed {
+        message: "HTTP 503 Service Unavailable for segment 3 after 3 tries".into(),
+        denied: false,
+    });
     h.matches_reference("error");
 
     h.key(Key::Escape);
@@ -509,6 +510,7 @@ fn the_locked_screen_offers_coins_with_a_confirmation_and_a_code_for_the_phone()
     let doc = Entitlements {
         format: pillarbox::unlock::entitlements::FORMAT.into(),
         account: "demo-viewer".into(),
+        device: "d1".into(),
         issued: "2026-01-01T00:00:00Z".into(),
         expires: "2099-01-01T00:00:00Z".into(),
         coins: 120,
@@ -519,6 +521,7 @@ fn the_locked_screen_offers_coins_with_a_confirmation_and_a_code_for_the_phone()
     h.event(Event::Unlock(UnlockReport::Entitlements {
         doc: Some(std::sync::Arc::new(doc)),
         paired: true,
+        floor: None,
     }));
     // The CEO's Secret, episode 9: 8 are free.
     h.key(Key::Return);
@@ -542,6 +545,7 @@ fn the_locked_screen_offers_coins_with_a_confirmation_and_a_code_for_the_phone()
     });
     assert!(asked);
     h.event(Event::Unlock(UnlockReport::Pairing {
+        host: "drama.example".into(),
         user_code: "BCDF-GHJK".into(),
         uri: "https://drama.example/tv".into(),
         uri_complete: Some("https://drama.example/tv?user_code=BCDF-GHJK".into()),

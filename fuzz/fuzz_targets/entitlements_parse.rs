@@ -24,14 +24,14 @@ fuzz_target!(|data: &[u8]| {
     // As an envelope: parsed, then refused (nothing here is signed right)
     // unless the bytes happen to carry a good signature.
     if let Ok(envelope) = SignedEntitlements::parse(data) {
-        let _ = envelope.open(key, Some("account"));
+        let _ = envelope.open(key, Some("account"), "device");
     }
     // As a payload signed with the key: only the payload checks stand.
     let envelope = SignedEntitlements {
         entitlements: STANDARD.encode(data),
         signature: STANDARD.encode(signing.sign(data).to_bytes()),
     };
-    if let Ok(doc) = envelope.open(key, None) {
+    if let Ok(doc) = envelope.open(key, None, "device") {
         assert!(doc.series.len() + doc.episodes.len() <= MAX_SERIES);
         assert!(doc.episodes.values().map(|e| e.len()).sum::<usize>() <= MAX_EPISODES);
         let now = chrono::Utc::now();

@@ -49,6 +49,8 @@ pub struct Ctx {
     /// The wall clock, "21:04", and the time (entitlements expire).
     pub(crate) clock: Option<String>,
     pub(crate) wall: chrono::DateTime<chrono::Utc>,
+    /// `now_ms` when `wall` was read: the wall clock moves on with it.
+    pub(crate) wall_at_ms: u64,
     /// A line at the bottom of the screen: offline catalog, errors.
     pub(crate) notice: Option<String>,
     /// What a colour key did, until a tick.
@@ -61,11 +63,23 @@ pub struct Ctx {
     pub(crate) unlock_api: Option<UnlockApi>,
     /// Series opened with the PIN since the app started.
     pub(crate) parental_unlocked: HashSet<String>,
-    /// Wrong PINs in a row, and until when the box waits after too many.
-    pub(crate) pin_failures: u32,
-    pub(crate) pin_wait_until: Option<u64>,
     /// The id of the last episode started.
     last_id: EpisodeId,
+    /// Playback grants held (memory only) and asked for.
+    pub(crate) grants: super::grants::Grants,
+    /// The latest time the box knows has passed (the unlock service says):
+    /// entitlements are judged by it when the box's clock is behind.
+    pub(crate) clock_floor: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Where an episode would play from now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StreamFor {
+    Ready(crate::playback::StreamSource),
+    /// A playback grant is needed first (none is held).
+    NeedsGrant,
+    /// No stream the player can play.
+    Missing,
 }
 
 impl Ctx {
@@ -86,15 +100,88 @@ impl Ctx {
             last_key_ms: 0,
             clock: None,
             wall: chrono::Utc::now(),
+            wall_at_ms: 0,
             notice: None,
             toast: None,
             entitlements: None,
             paired: false,
             unlock_api: None,
             parental_unlocked: HashSet::new(),
-            pin_failures: 0,
-            pin_wait_until: None,
             last_id: EpisodeId(0),
+            grants: Default::default(),
+            clock_floor: None,
+        }
+    }
+
+    /// Now, as far as the box can tell: its clock, or the latest time it
+    /// knows has passed when its clock is behind that.
+    pub fn now_wall(&self) -> chrono::DateTime<chrono::Utc> {
+        let elapsed = self.now_ms.saturating_sub(self.wall_at_ms);
+        let wall = self.wall + chrono::Duration::milliseconds(elapsed.min(i64::MAX as u64) as i64);
+        self.clock_floor.map_or(wall, |f| f.max(wall))
+    }
+
+    /// "Sign out of this TV": the token, grants, cached documents and the
+    /// history that came from the account go; the unlock service forgets
+    /// its part and takes a new device id.
+    pub fn sign_out(&mut self, out: &mut Vec<super::Command>) {
+        self.grants.clear();
+        self.paired = false;
+        self.entitlements = None;
+        self.history.forget_account();
+        out.push(super::Command::Unlock(
+            crate::unlock::UnlockCommand::SignOut,
+        ));
+        out.push(super::Command::SaveHistory(self.history.clone()));
+        self.rebuild_shelf();
+        self.show_toast(tr(&self.lang, "toast-signed-out", &[]));
+    }
+
+    /// Now as the history stamps it: RFC 3339 UTC with milliseconds.
+    pub fn wall_stamp(&self) -> String {
+        self.now_wall()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    }
+
+    /// The history's place in `series` for the account, when the box is
+    /// paired (nothing leaves the box otherwise).
+    pub fn progress_for_account(
+        &self,
+        series: &str,
+        episode: u32,
+        watched: bool,
+    ) -> Option<super::Command> {
+        if !self.paired {
+            return None;
+        }
+        let p = self.history.series.get(series)?;
+        Some(super::Command::Unlock(
+            crate::unlock::UnlockCommand::Progress(crate::unlock::progress::ProgressItem {
+                series: series.to_owned(),
+                episode,
+                position_ms: p.position_ms,
+                duration_ms: p.duration_ms,
+                watched,
+                at: p.at.clone().unwrap_or_else(|| self.wall_stamp()),
+            }),
+        ))
+    }
+
+    /// Where episode `number` of `series` would play from now: its
+    /// catalog stream, or a grant held for it.
+    pub fn stream_for(&self, series: &str, number: u32) -> StreamFor {
+        let Some((s, e)) = self.episode(series, number) else {
+            return StreamFor::Missing;
+        };
+        if s.granted(e) {
+            return match self.grants.get(series, number, self.now_ms) {
+                Some(source) => StreamFor::Ready(source.clone()),
+                None => StreamFor::NeedsGrant,
+            };
+        }
+        match stream_url(e) {
+            Some(url) => StreamFor::Ready(crate::playback::StreamSource::plain(url)),
+            None => StreamFor::Missing,
         }
     }
 
@@ -285,7 +372,7 @@ impl Ctx {
             || self
                 .entitlements
                 .as_ref()
-                .is_some_and(|e| e.allows(&series.id, number, self.wall))
+                .is_some_and(|e| e.allows(&series.id, number, self.now_wall()))
     }
 
     /// Whether `series` is above the parental limit and not opened with the
@@ -304,7 +391,7 @@ impl Ctx {
     pub fn coins(&self) -> Option<u64> {
         self.entitlements
             .as_ref()
-            .filter(|e| self.paired && e.current(self.wall))
+            .filter(|e| self.paired && e.current(self.now_wall()))
             .map(|e| e.coins)
     }
 

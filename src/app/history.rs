@@ -31,6 +31,26 @@ pub struct SeriesProgress {
     pub watched: BTreeSet<u32>,
     /// `History::seq` at the last change.
     pub touched: u64,
+    /// When, RFC 3339 UTC with milliseconds (merging with the account's
+    /// progress goes by it); none in histories from before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// Came from the account (another device), not watched on this TV
+    /// since: forgotten when the TV signs out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_account: bool,
+}
+
+/// One series' progress from the account, as merged into the history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountProgress {
+    pub series: String,
+    pub episode: u32,
+    pub position_ms: u64,
+    pub duration_ms: u64,
+    pub watched: bool,
+    /// RFC 3339 UTC with milliseconds.
+    pub at: String,
 }
 
 /// How far the viewer got with one episode.
@@ -50,6 +70,18 @@ impl History {
         position_ms: u64,
         duration_ms: u64,
     ) {
+        self.record_position_at(series, episode, position_ms, duration_ms, None);
+    }
+
+    /// [`record_position`](Self::record_position) at wall time `at`.
+    pub fn record_position_at(
+        &mut self,
+        series: &str,
+        episode: u32,
+        position_ms: u64,
+        duration_ms: u64,
+        at: Option<String>,
+    ) {
         self.seq += 1;
         let seq = self.seq;
         let p = self.series.entry(series.to_owned()).or_default();
@@ -57,12 +89,19 @@ impl History {
         p.position_ms = position_ms;
         p.duration_ms = duration_ms;
         p.touched = seq;
+        p.at = at;
+        p.from_account = false;
         if duration_ms > 0 && position_ms as f64 >= duration_ms as f64 * WATCHED_SHARE {
             p.watched.insert(episode);
         }
     }
 
     pub fn mark_watched(&mut self, series: &str, episode: u32) {
+        self.mark_watched_at(series, episode, None);
+    }
+
+    /// [`mark_watched`](Self::mark_watched) at wall time `at`.
+    pub fn mark_watched_at(&mut self, series: &str, episode: u32, at: Option<String>) {
         self.seq += 1;
         let seq = self.seq;
         let p = self.series.entry(series.to_owned()).or_default();
@@ -70,6 +109,46 @@ impl History {
         p.position_ms = p.duration_ms;
         p.watched.insert(episode);
         p.touched = seq;
+        p.at = at;
+        p.from_account = false;
+    }
+
+    /// The account's progress merged in: a series where the account is
+    /// ahead in time (watched on a phone since) takes its episode and
+    /// place; episodes watched anywhere stay watched. True if anything
+    /// changed.
+    pub fn merge_account(&mut self, items: &[AccountProgress]) -> bool {
+        let mut items: Vec<&AccountProgress> = items.iter().collect();
+        items.sort_by(|a, b| a.at.cmp(&b.at));
+        let mut changed = false;
+        for item in items {
+            let p = self.series.entry(item.series.clone()).or_default();
+            if item.watched && p.watched.insert(item.episode) {
+                changed = true;
+            }
+            let newer = p.at.as_deref().is_none_or(|at| at < item.at.as_str());
+            if newer {
+                self.seq += 1;
+                p.episode = item.episode;
+                p.position_ms = if item.watched {
+                    item.duration_ms
+                } else {
+                    item.position_ms
+                };
+                p.duration_ms = item.duration_ms;
+                p.touched = self.seq;
+                p.at = Some(item.at.clone());
+                p.from_account = true;
+                changed = true;
+            }
+        }
+        changed
+    }
+
+    /// Signing out: what came from the account and was not watched here
+    /// since goes.
+    pub fn forget_account(&mut self) {
+        self.series.retain(|_, p| !p.from_account);
     }
 
     pub fn progress(&self, series: &str, episode: u32) -> EpisodeProgress {
@@ -128,7 +207,11 @@ impl History {
                 None => false,
             })
             .collect();
-        entries.sort_by_key(|(_, p)| std::cmp::Reverse(p.touched));
+        // Latest first: by wall time where known (merged progress has
+        // one), else by the order of changes.
+        entries.sort_by(|(_, a), (_, b)| {
+            (b.at.as_deref(), b.touched).cmp(&(a.at.as_deref(), a.touched))
+        });
         entries.into_iter().map(|(id, _)| id.clone()).collect()
     }
 }

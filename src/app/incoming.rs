@@ -63,11 +63,47 @@ impl App {
     ) {
         use crate::unlock::{Failure, UnlockCommand, UnlockReport};
         match &report {
-            UnlockReport::Entitlements { doc, paired } => {
+            UnlockReport::Entitlements { doc, paired, floor } => {
                 self.ctx.paired = *paired;
                 self.ctx.entitlements.clone_from(doc);
+                self.ctx.clock_floor = *floor;
                 // Padlocks on the series grids and the next-episode card change.
                 self.ctx.shelf_changed();
+            }
+            UnlockReport::Progress(items) => {
+                let items: Vec<_> = items
+                    .iter()
+                    .map(|i| super::history::AccountProgress {
+                        series: i.series.clone(),
+                        episode: i.episode,
+                        position_ms: i.position_ms,
+                        duration_ms: i.duration_ms,
+                        watched: i.watched,
+                        at: i.at.clone(),
+                    })
+                    .collect();
+                if self.ctx.history.merge_account(&items) {
+                    out.push(Command::SaveHistory(self.ctx.history.clone()));
+                    self.ctx.rebuild_shelf();
+                }
+                return;
+            }
+            UnlockReport::Granted {
+                series,
+                episode,
+                grant,
+            } => {
+                let now = self.ctx.now_ms;
+                self.ctx
+                    .grants
+                    .answered(series, *episode, grant.as_ref().ok(), now);
+                let refused = grant.as_ref().err();
+                let nav = match self.player_mut_with_ctx() {
+                    Some((p, ctx)) => p.on_grant(ctx, series, *episode, refused, out),
+                    None => Nav::Stay,
+                };
+                self.apply(nav, out);
+                return;
             }
             UnlockReport::PairingFailed(f) | UnlockReport::PurchaseFailed(f)
                 if matches!(f, Failure::SignedOut | Failure::NotPaired) =>
@@ -89,8 +125,12 @@ impl App {
     }
 
     /// Every tick: the still-watching question after the set time without
-    /// a key, the sleep timer's fade and its end.
+    /// a key, the sleep timer's fade and its end, grants refreshed.
     pub(super) fn tick(&mut self, out: &mut Vec<Command>) {
+        let mut in_use = self.player().map(|p| p.grants_in_use()).unwrap_or_default();
+        in_use.extend(self.intent_grant());
+        let now = self.ctx.now_ms;
+        out.extend(self.ctx.grants.refresh(&in_use, now));
         let playing = match self.top() {
             ScreenState::Player(p) => !p.paused && p.phase == Phase::Playing,
             _ => false,

@@ -5,18 +5,21 @@ use super::overlays::Overlay;
 use super::screens::{Screen, ScreenState};
 use super::subtitles::subtitles_for;
 use super::{App, Command, INTENT_DWELL_MS};
-use crate::app::context::stream_url;
+use crate::app::context::StreamFor;
 use crate::catalog::model::SubtitleTrack;
 
 /// The episode the focus points at, and since when.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Intent {
-    url: String,
+    series: String,
+    number: u32,
     start_ms: u64,
     subtitles: Option<SubtitleTrack>,
     since_ms: u64,
     /// The preload command went out.
     sent: bool,
+    /// Its grant was asked for (it needs one).
+    asked: bool,
 }
 
 impl App {
@@ -36,13 +39,24 @@ impl App {
         if !self.ctx.playable(s, number) || self.ctx.parental_locked(s) {
             return None;
         }
+        if self.ctx.stream_for(&series, number) == StreamFor::Missing {
+            return None;
+        }
         Some(Intent {
-            url: stream_url(e)?,
             start_ms: self.ctx.history.resume_position(&series, number),
             subtitles: subtitles_for(s, e, &self.ctx.subtitle_prefs()).cloned(),
+            series,
+            number,
             since_ms: self.ctx.now_ms,
             sent: false,
+            asked: false,
         })
+    }
+
+    /// The episode whose grant the focus holds (asked for on intent).
+    pub(super) fn intent_grant(&self) -> Option<(String, u32)> {
+        let i = self.intent.as_ref().filter(|i| i.asked)?;
+        Some((i.series.clone(), i.number))
     }
 
     /// Preload on intent: once the focus has rested on an episode for
@@ -52,7 +66,8 @@ impl App {
     pub(super) fn follow_intent(&mut self, out: &mut Vec<Command>) {
         let wanted = self.intended();
         let same = |a: &Option<Intent>, b: &Option<Intent>| {
-            a.as_ref().map(|i| (&i.url, i.start_ms)) == b.as_ref().map(|i| (&i.url, i.start_ms))
+            let key = |i: &Intent| (i.series.clone(), i.number, i.start_ms);
+            a.as_ref().map(key) == b.as_ref().map(key)
         };
         if !same(&self.intent, &wanted) {
             let old = std::mem::replace(&mut self.intent, wanted);
@@ -62,16 +77,28 @@ impl App {
             }
         }
         let now = self.ctx.now_ms;
-        if let Some(i) = &mut self.intent
+        let Self { intent, ctx, .. } = self;
+        if let Some(i) = intent
             && !i.sent
             && now.saturating_sub(i.since_ms) >= INTENT_DWELL_MS
         {
-            i.sent = true;
-            out.push(Command::Preload {
-                url: i.url.clone(),
-                start_ms: i.start_ms,
-                subtitles: i.subtitles.clone(),
-            });
+            // A granted episode: its grant first, then (on a later event,
+            // once it came) the preload.
+            match ctx.stream_for(&i.series, i.number) {
+                StreamFor::Ready(source) => {
+                    i.sent = true;
+                    out.push(Command::Preload {
+                        source,
+                        start_ms: i.start_ms,
+                        subtitles: i.subtitles.clone(),
+                    });
+                }
+                StreamFor::NeedsGrant if !i.asked => {
+                    i.asked = true;
+                    out.extend(ctx.grants.ask(&i.series, i.number));
+                }
+                StreamFor::NeedsGrant | StreamFor::Missing => {}
+            }
         }
     }
 }

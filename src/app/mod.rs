@@ -10,6 +10,7 @@
 
 mod colour_keys;
 pub mod context;
+pub mod grants;
 pub mod history;
 mod incoming;
 mod intent;
@@ -29,6 +30,7 @@ use crate::catalog::model::{Catalog, SubtitleTrack};
 use crate::episode::EpisodeId;
 use crate::i18n::tr;
 use crate::input::Action;
+use crate::playback::StreamSource;
 
 pub use context::{Ctx, next_episode};
 use history::History;
@@ -104,16 +106,21 @@ pub enum Playback {
     /// shell fetched it) or the stream's own rendition.
     Subtitles(LoadedSubtitles),
     Ended,
-    Failed(String),
+    /// It stopped on an error, worded for the viewer; `denied` when a
+    /// server refused a request of it (HTTP 401 or 403: an expired grant).
+    Failed {
+        message: String,
+        denied: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    /// Play an episode under `id` (the preload of the same URL and start,
-    /// if there is one, plays at once) and fetch its subtitle file.
+    /// Play an episode under `id` (the preload of the same source and
+    /// start, if there is one, plays at once) and fetch its subtitle file.
     Play {
         id: EpisodeId,
-        url: String,
+        source: StreamSource,
         series: String,
         episode: u32,
         /// Where in the episode to start (resuming); 0: its beginning.
@@ -123,10 +130,16 @@ pub enum Command {
     /// Make this episode ready to play at once: its start fetched and its
     /// first frame decoded, its subtitle file fetched.
     Preload {
-        url: String,
+        source: StreamSource,
         /// As in `Play`: a preload is for one start point.
         start_ms: u64,
         subtitles: Option<SubtitleTrack>,
+    },
+    /// The episode `id` goes on under a refreshed grant: its requests go
+    /// to these URLs from now on.
+    Refresh {
+        id: EpisodeId,
+        source: StreamSource,
     },
     /// Drop the preload: the focus moved away from the episode it was for.
     CancelPreload,
@@ -266,6 +279,15 @@ impl App {
             _ => None,
         })
     }
+    /// The player and the shared context, both to change.
+    fn player_mut_with_ctx(&mut self) -> Option<(&mut Player, &mut Ctx)> {
+        let Self { stack, ctx, .. } = self;
+        let player = stack.iter_mut().rev().find_map(|s| match s {
+            ScreenState::Player(p) => Some(&mut **p),
+            _ => None,
+        })?;
+        Some((player, ctx))
+    }
     /// The Locked screen on show.
     pub fn locked(&self) -> Option<&Locked> {
         match self.top() {
@@ -332,6 +354,7 @@ impl App {
             Event::Clock(text, now) => {
                 self.ctx.clock = Some(text);
                 self.ctx.wall = now;
+                self.ctx.wall_at_ms = self.ctx.now_ms;
             }
             Event::Unlock(report) => {
                 self.on_unlock(report, &mut out);
@@ -448,7 +471,13 @@ impl App {
                 StillWatchingOutcome::PassOn => self.overlay = None,
             },
             Some(Overlay::Pin(d)) => {
-                match d.on_action(&mut self.ctx, action) {
+                let outcome = d.on_action(&mut self.ctx, action);
+                if d.tried {
+                    // Wrong PINs and waits are kept across restarts.
+                    d.tried = false;
+                    out.push(Command::SaveSettings(self.ctx.settings.clone()));
+                }
+                match outcome {
                     PinOutcome::Open => {}
                     PinOutcome::Cancelled => self.overlay = None,
                     PinOutcome::Chosen => {

@@ -35,6 +35,9 @@ pub struct Settings {
     pub still_watching_min: u16,
     /// The first-run screen was gone through.
     pub welcomed: bool,
+    /// Kept in its own file (parental.json): read here only from the
+    /// settings of older versions, to move it there.
+    #[serde(skip_serializing)]
     pub parental: super::parental::Parental,
 }
 
@@ -257,6 +260,8 @@ pub enum SettingRow {
     /// Parental control: the PIN, then the highest rating per system.
     ParentalPin,
     MaxRating(&'static str),
+    /// The account this TV is signed in to: OK twice signs it out.
+    Account,
 }
 
 /// The first-run screen: what an elderly viewer may need before anything.
@@ -269,7 +274,7 @@ pub const WELCOME: [SettingRow; 5] = [
 ];
 
 impl SettingRow {
-    pub const ALL: [SettingRow; 21] = [
+    pub const ALL: [SettingRow; 22] = [
         SettingRow::Language,
         SettingRow::Subtitles,
         SettingRow::SubtitleLanguage,
@@ -291,6 +296,7 @@ impl SettingRow {
         SettingRow::MaxRating("us-tv"),
         SettingRow::MaxRating("mpaa"),
         SettingRow::MaxRating("kfcb"),
+        SettingRow::Account,
     ];
     pub fn message_id(self) -> &'static str {
         match self {
@@ -314,6 +320,7 @@ impl SettingRow {
             SettingRow::Done => "welcome-done",
             SettingRow::ParentalPin => "setting-parental",
             SettingRow::MaxRating(_) => "setting-max-rating",
+            SettingRow::Account => "setting-account",
         }
     }
 }
@@ -450,8 +457,9 @@ impl Settings {
                 self.still_watching_min = step_in(STILL_WATCHING, &self.still_watching_min, step)
             }
             SettingRow::Done => {}
-            // Set and cleared through the PIN dialog (App).
-            SettingRow::ParentalPin => {}
+            // Set and cleared through the PIN dialog (App); the account
+            // is signed out by the Settings screen.
+            SettingRow::ParentalPin | SettingRow::Account => {}
         }
     }
 }

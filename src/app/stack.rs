@@ -8,7 +8,7 @@ use super::screens::player::Player;
 use super::screens::settings::SettingsVisit;
 use super::screens::{Locked, Nav, Screen, ScreenState, SeriesPage, SettingsScreen};
 use super::{App, Command};
-use crate::app::context::stream_url;
+use crate::app::context::StreamFor;
 
 impl App {
     /// Does what a screen asked of the stack.
@@ -18,6 +18,11 @@ impl App {
             Nav::Back => self.pop(out),
             Nav::OpenSeries { id, play } => self.open_series(&id, play, out),
             Nav::Play { series, episode } => self.start_episode(&series, episode, out),
+            Nav::Refused {
+                series,
+                episode,
+                failure,
+            } => self.show_locked(&series, episode, Some(failure), out),
             Nav::AskLeave => self.overlay = Some(Overlay::Leave(LeaveDialog::default())),
             Nav::OpenSettings => self.open_settings(out),
             Nav::AskPin(purpose) => {
@@ -119,29 +124,42 @@ impl App {
             return;
         };
         if !self.ctx.playable(series, number) {
-            // The player gives way to the Locked screen (the series page
-            // under it already focuses the locked episode).
-            if let Some(ScreenState::Player(p)) =
-                self.stack.pop_if(|s| matches!(s, ScreenState::Player(_)))
-            {
-                p.leave(&mut self.ctx, out);
-                if matches!(self.overlay, Some(Overlay::StillWatching(_))) {
-                    self.overlay = None;
-                }
-            }
-            let locked = Locked::new(&self.ctx, series_id, number);
-            self.stack.push(ScreenState::Locked(locked));
-            return;
+            return self.show_locked(series_id, number, None, out);
         }
         // Where the viewer left it, a little before (0: from the start).
         let start_ms = self.ctx.history.resume_position(series_id, number);
         let started = Player::start(&mut self.ctx, series_id, number, start_ms);
-        out.push(started.command);
+        out.extend(started.commands);
         let player = ScreenState::Player(Box::new(started.player));
         match self.player_index() {
             Some(i) => self.stack[i] = player,
             None => self.stack.push(player),
         }
+    }
+
+    /// The Locked screen for an episode, saying why when a grant was
+    /// refused; the player gives way to it (the series page under it
+    /// already focuses the episode).
+    pub(super) fn show_locked(
+        &mut self,
+        series: &str,
+        number: u32,
+        refused: Option<crate::unlock::Failure>,
+        out: &mut Vec<Command>,
+    ) {
+        if let Some(ScreenState::Player(p)) =
+            self.stack.pop_if(|s| matches!(s, ScreenState::Player(_)))
+        {
+            p.leave(&mut self.ctx, out);
+            if matches!(self.overlay, Some(Overlay::StillWatching(_))) {
+                self.overlay = None;
+            }
+        }
+        let mut locked = Locked::new(&self.ctx, series, number);
+        if let Some(f) = refused {
+            locked.message = Some(super::screens::locked::LockedMessage::Failed(f));
+        }
+        self.stack.push(ScreenState::Locked(locked));
     }
 
     /// [`Event::Open`]: from Home, as the viewer would get there.
@@ -178,17 +196,12 @@ impl App {
             return;
         };
         let (series, number, duration) = (p.series.clone(), p.episode, p.duration_ms);
-        let has_stream = self
-            .ctx
-            .episode(&series, number)
-            .and_then(|(_, e)| stream_url(e))
-            .is_some();
-        if !has_stream {
+        if self.ctx.stream_for(&series, number) == StreamFor::Missing {
             return;
         }
         let ms = duration.map_or(ms, |d| ms.min(d.saturating_sub(1)));
         let started = Player::start(&mut self.ctx, &series, number, ms);
-        out.push(started.command);
+        out.extend(started.commands);
         if let Some(i) = self.player_index() {
             self.stack[i] = ScreenState::Player(Box::new(started.player));
         }

@@ -180,17 +180,47 @@ impl CatalogLoader {
     pub fn cached(&self) -> Option<Loaded> {
         let (catalog, meta) = self.cache_entry()?;
         return_freed_memory();
-        Some(Loaded {
+        Some(self.guarded(Loaded {
             catalog,
             from: LoadedFrom::Cache,
             stale_since: Some(meta.confirmed()),
             problem: None,
-        })
+        }))
     }
 
     /// The catalog to show: the server's if it is reachable, valid and not a
     /// rollback, else the last good one (marked stale), else an error.
     pub async fn load(&self) -> Result<Loaded, CatalogError> {
+        self.fetch_latest().await.map(|l| self.guarded(l))
+    }
+
+    /// An unsigned catalog (no key configured) cannot name the unlock API
+    /// a box sends its token and purchases to: anyone on the path could
+    /// change it. Its `unlock_api` is dropped, except on loopback (the
+    /// built-in demo, a developer's machine).
+    fn guarded(&self, mut loaded: Loaded) -> Loaded {
+        if self.key.is_some() {
+            return loaded;
+        }
+        if let Some(api) = &loaded.catalog.unlock_api {
+            let loopback = url::Url::parse(&api.url).is_ok_and(|u| match u.host() {
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+                None => false,
+            });
+            if !loopback {
+                tracing::warn!(
+                    api = api.url,
+                    "unsigned catalog names an unlock API: ignored (sign the catalog, docs/catalog.md)"
+                );
+                loaded.catalog.unlock_api = None;
+            }
+        }
+        loaded
+    }
+
+    async fn fetch_latest(&self) -> Result<Loaded, CatalogError> {
         let policy = *self.net.policy();
         let cached = self.cache_entry();
         let held = cached

@@ -78,6 +78,13 @@ pub enum UnknownRatings {
     Allowed,
 }
 
+impl Series {
+    /// Whether episode `number` plays only under a playback grant.
+    pub fn granted(&self, episode: &Episode) -> bool {
+        episode.granted || self.granted_from.is_some_and(|n| episode.number >= n)
+    }
+}
+
 impl Catalog {
     /// When the catalog expired, if `expires` is before `now`.
     pub fn expired(&self, now: std::time::SystemTime) -> Option<chrono::DateTime<chrono::Utc>> {
@@ -155,6 +162,9 @@ pub struct Series {
     pub free_episodes: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unlock: Option<Unlock>,
+    /// Episodes from this number on are granted (see [`Episode::granted`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub granted_from: Option<u32>,
     /// Date first published, "YYYY-MM-DD" (orders the "new" rule).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
@@ -210,7 +220,14 @@ pub struct Episode {
     pub title: Localized,
     /// Seconds.
     pub duration: f64,
+    /// Where it plays from. A granted episode may list none, or unsigned
+    /// URLs the grant replaces.
+    #[serde(default)]
     pub streams: Vec<Stream>,
+    /// Played only under a playback grant from the unlock API (short-lived
+    /// signed URLs), asked for before it plays or is preloaded.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub granted: bool,
     #[serde(default)]
     pub subtitles: Vec<SubtitleTrack>,
     #[serde(default)]

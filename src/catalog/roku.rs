@@ -259,6 +259,7 @@ pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, RokuErr
             title: text(&lang, &v.item.title),
             duration: v.content.duration,
             streams,
+            granted: false,
             subtitles: v
                 .content
                 .captions
@@ -318,6 +319,7 @@ pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, RokuErr
             .unwrap_or_default();
         let count = episodes.len() as u32;
         series.push(Series {
+            granted_from: None,
             id: m.id.to_owned(),
             title: text(&lang, &m.title),
             synopsis: m

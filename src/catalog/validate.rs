@@ -414,6 +414,24 @@ pub fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
                 ),
             );
         }
+        if let Some(from) = s.granted_from
+            && (from == 0 || from > s.episode_count)
+        {
+            k.push(
+                format!("{p}.granted_from"),
+                format!(
+                    "{from} is not an episode number of the series (1..{})",
+                    s.episode_count
+                ),
+            );
+        }
+        let granted = s.episodes.iter().any(|e| s.granted(e));
+        if granted && c.unlock_api.is_none() {
+            k.push(
+                format!("{p}.granted_from"),
+                "granted episodes need the unlock_api that grants them".to_owned(),
+            );
+        }
         if s.episodes.len() > s.episode_count as usize {
             k.push(
                 format!("{p}.episodes"),
@@ -485,10 +503,10 @@ pub fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
             ) {
                 continue;
             }
-            if e.streams.is_empty() {
+            if e.streams.is_empty() && !s.granted(e) {
                 k.push(
                     format!("{p}.streams"),
-                    "an episode needs at least one stream",
+                    "an episode needs at least one stream (or a playback grant: granted)",
                 );
             }
             for (i, st) in e.streams.iter().enumerate() {

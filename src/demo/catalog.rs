@@ -267,6 +267,16 @@ pub fn json(base: &Url) -> Value {
                             })
                         })
                         .collect();
+                    // A protected episode's stream comes with its grant.
+                    let streams = if super::keys::protected(s.id, n) {
+                        json!([])
+                    } else {
+                        json!([{
+                            "url": at(format!("media/{}/{n}/index.m3u8", s.id)),
+                            "type": "hls",
+                            "codecs": "avc1.42c01f,mp4a.40.2"
+                        }])
+                    };
                     json!({
                         "id": format!("{}-{n}", s.id),
                         "number": n,
@@ -277,11 +287,7 @@ pub fn json(base: &Url) -> Value {
                             &format!("الحلقة {n}"),
                         ]),
                         "duration": EPISODE_SECONDS,
-                        "streams": [{
-                            "url": at(format!("media/{}/{n}/index.m3u8", s.id)),
-                            "type": "hls",
-                            "codecs": "avc1.42c01f,mp4a.40.2"
-                        }],
+                        "streams": streams,
                         "subtitles": subtitles,
                         "audio_languages": audio
                     })
@@ -311,6 +317,10 @@ pub fn json(base: &Url) -> Value {
                 "episode_count": s.episodes,
                 "free_episodes": s.free,
                 "unlock": { "price": PRICE, "currency": "coins" },
+                "granted_from": super::keys::PROTECTED
+                    .iter()
+                    .find(|(id, _)| *id == s.id)
+                    .map(|(_, from)| *from),
                 "published": s.published,
                 "episodes": episodes
             })

@@ -21,3 +21,18 @@ pub fn public_key() -> String {
             .as_bytes(),
     )
 }
+
+/// The demo's media secret: signs its media URLs (HMAC-SHA256) and derives
+/// its episodes' AES-128 keys. Public like the signing key: the demo shows
+/// how a partner protects episodes, it protects nothing of value.
+pub(super) const MEDIA_SECRET: [u8; 32] = *b"pillarbox demo media url secret!";
+
+/// The demo series whose episodes from this number on are protected:
+/// encrypted, served only under signed URLs, granted to accounts that own
+/// them.
+pub const PROTECTED: &[(&str, u32)] = &[("ceo-secret", 9)];
+
+/// Whether episode `n` of `series` is protected in the demo.
+pub fn protected(series: &str, n: u32) -> bool {
+    PROTECTED.iter().any(|(s, from)| *s == series && n >= *from)
+}

@@ -7,6 +7,7 @@ pub mod fmp4;
 pub mod keys;
 pub mod media;
 pub mod partner;
+pub mod protect;
 pub mod server;
 
 use std::path::{Path, PathBuf};

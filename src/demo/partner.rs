@@ -25,6 +25,7 @@ use super::catalog as demo_catalog;
 use super::keys::DEMO_SEED;
 pub use super::keys::{API_PATH, public_key};
 use crate::unlock::entitlements::{Entitlements, FORMAT, SignedEntitlements};
+pub use crate::unlock::progress::ProgressItem;
 
 /// The verification page.
 pub const PAGE_PATH: &str = "activate";
@@ -48,6 +49,8 @@ enum Approval {
 }
 
 struct DeviceRequest {
+    /// The box's device id, as it sent it.
+    device: String,
     user_code: String,
     series: String,
     episode: u32,
@@ -90,15 +93,35 @@ impl Account {
     }
 }
 
+/// A playback grant handed out: its key token opens the episode's key
+/// while the grant lasts and the account owns the episode.
+struct GrantRecord {
+    series: String,
+    episode: u32,
+    /// The box token it was granted to (revoking it ends the grant).
+    token: String,
+    expires: Instant,
+}
+
 #[derive(Default)]
 struct Ledger {
     account: Account,
     /// device_code → request.
     devices: HashMap<String, DeviceRequest>,
-    tokens: BTreeSet<String>,
+    /// Token → the device it was issued to.
+    tokens: HashMap<String, String>,
     /// Idempotency key → the answer given: a repeat gets it again.
     purchases: HashMap<String, (StatusCode, String)>,
+    /// Key token → grant.
+    grants: HashMap<String, GrantRecord>,
+    /// The account's progress, by series (the latest episode's).
+    progress: BTreeMap<String, ProgressItem>,
 }
+
+/// Grants outstanding at most (the demo's memory is bounded too).
+const MAX_GRANTS: usize = 10_000;
+/// Progress items kept, and accepted in one report.
+const MAX_PROGRESS: usize = 1_000;
 
 /// The partner's state; clone freely.
 #[derive(Clone)]
@@ -106,13 +129,38 @@ pub struct Partner {
     ledger: Arc<Mutex<Ledger>>,
     base: Url,
     key: Arc<SigningKey>,
+    /// How long playback grants last.
+    grant_seconds: u64,
 }
+
+/// How long the demo's grants (and the signed URLs in them) last, unless
+/// told otherwise: a few minutes, refreshed by the box as it plays.
+pub const GRANT_SECONDS: u64 = 300;
 
 #[derive(Deserialize)]
 struct DeviceCodeForm {
     client_id: String,
     series: String,
     episode: u32,
+    device: String,
+}
+
+#[derive(Deserialize)]
+struct PlaybackForm {
+    series: String,
+    episode: u32,
+    device: String,
+}
+
+#[derive(Deserialize)]
+struct DeviceQuery {
+    device: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ProgressReport {
+    device: String,
+    items: Vec<ProgressItem>,
 }
 
 #[derive(Deserialize)]
@@ -126,6 +174,7 @@ struct PurchaseForm {
     series: String,
     episode: u32,
     price: u64,
+    device: String,
 }
 
 #[derive(Deserialize)]
@@ -146,7 +195,13 @@ fn oauth_error(status: StatusCode, error: &str) -> Response {
 impl Partner {
     /// The demo partner of the demo server at `base`.
     pub fn new(base: &Url) -> Partner {
+        Partner::with_grants(base, GRANT_SECONDS)
+    }
+
+    /// The demo partner, its grants lasting `grant_seconds`.
+    pub fn with_grants(base: &Url, grant_seconds: u64) -> Partner {
         Partner {
+            grant_seconds,
             ledger: Arc::new(Mutex::new(Ledger {
                 account: Account {
                     coins: STARTING_COINS,
@@ -167,6 +222,12 @@ impl Partner {
             .route(&format!("{api}token"), post(token))
             .route(&format!("{api}entitlements"), get(entitlements))
             .route(&format!("{api}purchase"), post(purchase))
+            .route(&format!("{api}playback"), post(playback))
+            .route(&format!("{api}key/{{series}}/{{episode}}"), get(key))
+            .route(
+                &format!("{api}progress"),
+                get(get_progress).post(post_progress),
+            )
             .route(&format!("/{PAGE_PATH}"), get(page).post(page_action))
             .with_state(self.clone())
     }
@@ -174,6 +235,11 @@ impl Partner {
     /// Tests: the demo account's coins now.
     pub fn coins(&self) -> u64 {
         self.lock().account.coins
+    }
+
+    /// Tests: coins added to the account, as the page's "Add coins" does.
+    pub fn add_coins(&self, coins: u64) {
+        self.lock().account.coins += coins;
     }
 
     /// Tests: forgets every token, as a partner revoking this box would.
@@ -186,11 +252,12 @@ impl Partner {
         self.ledger.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn signed(&self, account: &Account) -> SignedEntitlements {
+    fn signed(&self, account: &Account, device: &str) -> SignedEntitlements {
         let now = chrono::Utc::now();
         let doc = Entitlements {
             format: FORMAT.into(),
             account: ACCOUNT.into(),
+            device: device.into(),
             issued: now.to_rfc3339(),
             expires: (now + chrono::Duration::days(ENTITLEMENTS_DAYS)).to_rfc3339(),
             coins: account.coins,
@@ -205,12 +272,12 @@ impl Partner {
         }
     }
 
-    fn bearer_ok(&self, headers: &HeaderMap) -> bool {
-        let token = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        token.is_some_and(|t| self.lock().tokens.contains(t))
+    /// The request's bearer token and the device it was issued to, if the
+    /// token is one this partner issued.
+    fn bearer(&self, headers: &HeaderMap) -> Option<(String, String)> {
+        let token = bearer_token(headers)?;
+        let device = self.lock().tokens.get(token)?.clone();
+        Some((token.to_owned(), device))
     }
 
     /// The catalog's price of an episode, or None when it is free or unknown.
@@ -226,6 +293,21 @@ impl Partner {
         }
         url
     }
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+}
+
+/// A device id as boxes send them: 1 to 64 letters, digits and '-'.
+fn device_ok(device: &str) -> bool {
+    (1..=64).contains(&device.len())
+        && device
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 fn random_text(alphabet: &[u8], len: usize) -> String {
@@ -253,7 +335,7 @@ async fn device_code(State(p): State<Partner>, Form(f): Form<DeviceCodeForm>) ->
     if f.client_id != crate::unlock::client::CLIENT_ID {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_client");
     }
-    if demo_catalog::series(&f.series).is_none() {
+    if demo_catalog::series(&f.series).is_none() || !device_ok(&f.device) {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
     }
     let device_code = random_text(b"0123456789abcdef", 32);
@@ -263,6 +345,7 @@ async fn device_code(State(p): State<Partner>, Form(f): Form<DeviceCodeForm>) ->
     ledger.devices.insert(
         device_code.clone(),
         DeviceRequest {
+            device: f.device,
             user_code: user_code.clone(),
             series: f.series,
             episode: f.episode,
@@ -304,19 +387,28 @@ async fn token(State(p): State<Partner>, Form(f): Form<TokenForm>) -> Response {
         Approval::Pending if too_fast => oauth_error(StatusCode::BAD_REQUEST, "slow_down"),
         Approval::Pending => oauth_error(StatusCode::BAD_REQUEST, "authorization_pending"),
         Approval::Approved => {
+            let device = request.device.clone();
             ledger.devices.remove(&f.device_code);
             let token = random_text(b"0123456789abcdef", 40);
-            ledger.tokens.insert(token.clone());
+            ledger.tokens.insert(token.clone(), device);
             axum::Json(json!({ "access_token": token, "token_type": "Bearer" })).into_response()
         }
     }
 }
 
-async fn entitlements(State(p): State<Partner>, headers: HeaderMap) -> Response {
-    if !p.bearer_ok(&headers) {
+async fn entitlements(
+    State(p): State<Partner>,
+    headers: HeaderMap,
+    Query(q): Query<DeviceQuery>,
+) -> Response {
+    let Some((_, device)) = p.bearer(&headers) else {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_token");
+    };
+    // The token was issued to one box: another device's request is refused.
+    if q.device.as_deref() != Some(device.as_str()) {
+        return oauth_error(StatusCode::FORBIDDEN, "wrong_device");
     }
-    let doc = p.signed(&p.lock().account);
+    let doc = p.signed(&p.lock().account, &device);
     axum::Json(doc).into_response()
 }
 
@@ -325,8 +417,11 @@ async fn purchase(
     headers: HeaderMap,
     Form(f): Form<PurchaseForm>,
 ) -> Response {
-    if !p.bearer_ok(&headers) {
+    let Some((_, device)) = p.bearer(&headers) else {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_token");
+    };
+    if f.device != device {
+        return oauth_error(StatusCode::FORBIDDEN, "wrong_device");
     }
     let Some(key) = headers
         .get("idempotency-key")
@@ -351,7 +446,7 @@ async fn purchase(
             json!({ "error": "price_changed", "price": price }),
         ),
         Some(price) => match ledger.account.buy(&f.series, f.episode, price) {
-            Ok(()) => (StatusCode::OK, json!(p.signed(&ledger.account))),
+            Ok(()) => (StatusCode::OK, json!(p.signed(&ledger.account, &device))),
             Err(balance) => (
                 StatusCode::PAYMENT_REQUIRED,
                 json!({ "error": "insufficient_coins", "balance": balance }),
@@ -363,6 +458,160 @@ async fn purchase(
         .purchases
         .insert(key.to_owned(), (status, body.clone()));
     (status, [("content-type", "application/json")], body).into_response()
+}
+
+/// `POST playback`: a grant for an episode on this device. Protected
+/// episodes need a token (401), issued to this device (403), whose account
+/// owns the episode (403); others are granted to anyone.
+async fn playback(
+    State(p): State<Partner>,
+    headers: HeaderMap,
+    Form(f): Form<PlaybackForm>,
+) -> Response {
+    let Some(series) = demo_catalog::series(&f.series) else {
+        return oauth_error(StatusCode::NOT_FOUND, "unknown_episode");
+    };
+    if !(1..=series.episodes).contains(&f.episode) {
+        return oauth_error(StatusCode::NOT_FOUND, "unknown_episode");
+    }
+    let path = format!("/media/{}/{}/index.m3u8", f.series, f.episode);
+    let mut url = p.base.join(&path[1..]).expect("a fixed relative path");
+    if !super::keys::protected(&f.series, f.episode) {
+        return axum::Json(json!({ "url": url.to_string(), "expires_in": 86_400 })).into_response();
+    }
+    let token = match bearer_token(&headers) {
+        None => return oauth_error(StatusCode::UNAUTHORIZED, "invalid_token"),
+        Some(t) => t.to_owned(),
+    };
+    let mut ledger = p.lock();
+    match ledger.tokens.get(&token) {
+        None => return oauth_error(StatusCode::UNAUTHORIZED, "invalid_token"),
+        Some(device) if *device != f.device => {
+            return oauth_error(StatusCode::FORBIDDEN, "wrong_device");
+        }
+        Some(_) => {}
+    }
+    if !ledger.account.owns(&f.series, f.episode) {
+        return oauth_error(StatusCode::FORBIDDEN, "not_entitled");
+    }
+    let now = Instant::now();
+    ledger.grants.retain(|_, g| g.expires > now);
+    if ledger.grants.len() >= MAX_GRANTS {
+        return oauth_error(StatusCode::SERVICE_UNAVAILABLE, "too_many_grants");
+    }
+    let exp = unix_now() + p.grant_seconds;
+    url.set_query(Some(&super::protect::signed_query(&path, exp)));
+    let key_token = random_text(b"0123456789abcdef", 40);
+    ledger.grants.insert(
+        key_token.clone(),
+        GrantRecord {
+            series: f.series.clone(),
+            episode: f.episode,
+            token,
+            expires: now + Duration::from_secs(p.grant_seconds),
+        },
+    );
+    axum::Json(json!({
+        "url": url.to_string(),
+        "key_url": p.key_url(&f.series, f.episode).to_string(),
+        "key_headers": { "Authorization": format!("Bearer {key_token}") },
+        "expires_in": p.grant_seconds,
+    }))
+    .into_response()
+}
+
+/// Seconds since 1970, now.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+impl Partner {
+    /// Where the key of a protected episode is served.
+    pub fn key_url(&self, series: &str, episode: u32) -> Url {
+        self.base
+            .join(&format!("{API_PATH}key/{series}/{episode}"))
+            .expect("a fixed relative path")
+    }
+}
+
+/// `GET key/SERIES/N`: the episode's AES-128 key, for a grant's key token
+/// that has not expired, whose box token is still valid and whose account
+/// owns the episode now.
+async fn key(
+    State(p): State<Partner>,
+    headers: HeaderMap,
+    axum::extract::Path((series, episode)): axum::extract::Path<(String, u32)>,
+) -> Response {
+    let Some(token) = bearer_token(&headers) else {
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_token");
+    };
+    let ledger = p.lock();
+    let allowed = ledger.grants.get(token).is_some_and(|g| {
+        g.series == series
+            && g.episode == episode
+            && g.expires > Instant::now()
+            && ledger.tokens.contains_key(&g.token)
+            && ledger.account.owns(&series, episode)
+    });
+    if !allowed {
+        return oauth_error(StatusCode::FORBIDDEN, "not_entitled");
+    }
+    (
+        [
+            ("content-type", "application/octet-stream"),
+            ("cache-control", "no-store"),
+        ],
+        super::protect::episode_key(&series, episode).to_vec(),
+    )
+        .into_response()
+}
+
+/// `POST progress`: a box's batch of progress (JSON), merged by time.
+async fn post_progress(
+    State(p): State<Partner>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let Some((_, device)) = p.bearer(&headers) else {
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_token");
+    };
+    let report: ProgressReport = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(_) => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request"),
+    };
+    if report.device != device || report.items.len() > MAX_PROGRESS {
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+    }
+    let mut ledger = p.lock();
+    for item in report.items {
+        let newer = ledger
+            .progress
+            .get(&item.series)
+            .is_none_or(|held| held.at < item.at);
+        if newer && ledger.progress.len() < MAX_PROGRESS {
+            ledger.progress.insert(item.series.clone(), item);
+        }
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `GET progress`: the account's progress, from every device.
+async fn get_progress(State(p): State<Partner>, headers: HeaderMap) -> Response {
+    if p.bearer(&headers).is_none() {
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_token");
+    }
+    let items: Vec<ProgressItem> = p.lock().progress.values().cloned().collect();
+    axum::Json(json!({ "items": items })).into_response()
+}
+
+impl Partner {
+    /// Tests and the demo page: the account's progress as a phone would
+    /// report it.
+    pub fn record_progress(&self, item: ProgressItem) {
+        self.lock().progress.insert(item.series.clone(), item);
+    }
 }
 
 /// HTML text: `<`, `>`, `&` and quotes escaped.
@@ -528,8 +777,8 @@ mod tests {
         let p = Partner::new(&Url::parse("http://127.0.0.1:1/").unwrap());
         let key = crate::catalog::verify::CatalogKey::from_base64(&public_key()).unwrap();
         let doc = p
-            .signed(&p.lock().account)
-            .open(&key, Some(ACCOUNT))
+            .signed(&p.lock().account, "d1")
+            .open(&key, Some(ACCOUNT), "d1")
             .unwrap();
         assert_eq!(doc.coins, STARTING_COINS);
     }

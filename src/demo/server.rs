@@ -35,10 +35,29 @@ pub struct DemoServer {
     shutdown: Option<oneshot::Sender<()>>,
 }
 
+/// How a demo catalog server runs.
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    /// Where to listen; an ephemeral loopback port when `None`.
+    pub listen: Option<SocketAddr>,
+    /// How long playback grants (and their signed URLs) last.
+    pub grant_seconds: u64,
+}
+
+impl Default for DemoOptions {
+    fn default() -> Self {
+        DemoOptions {
+            listen: None,
+            grant_seconds: super::partner::GRANT_SECONDS,
+        }
+    }
+}
+
 #[derive(Clone)]
 struct Generator {
     dir: PathBuf,
     base: Url,
+    partner: super::partner::Partner,
     /// One lock per file being generated, so two requests wait for one encode.
     busy: Arc<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>>,
 }
@@ -63,21 +82,35 @@ impl DemoServer {
     /// `runtime` (the process's network runtime).
     pub fn start(dir: &Path, runtime: &Handle) -> std::io::Result<DemoServer> {
         let app = axum::Router::new().fallback_service(ServeDir::new(dir));
-        serve(runtime, |_| app)
+        serve(runtime, SocketAddr::from(([127, 0, 0, 1], 0)), |_| app)
     }
 
     /// Serves the demo catalog at `catalog.json`, generating media into
     /// `dir` on demand.
     pub fn start_catalog(dir: &Path, runtime: &Handle) -> std::io::Result<DemoServer> {
+        DemoServer::start_with(dir, runtime, &DemoOptions::default())
+    }
+
+    /// [`start_catalog`](Self::start_catalog) as `options` say.
+    pub fn start_with(
+        dir: &Path,
+        runtime: &Handle,
+        options: &DemoOptions,
+    ) -> std::io::Result<DemoServer> {
         std::fs::create_dir_all(dir)?;
         let dir = dir.to_owned();
-        serve(runtime, move |base| {
+        let grant_seconds = options.grant_seconds;
+        let listen = options
+            .listen
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 0)));
+        serve(runtime, listen, move |base| {
+            let partner = super::partner::Partner::with_grants(base, grant_seconds);
             let state = Generator {
                 dir: dir.clone(),
                 base: base.clone(),
                 busy: Default::default(),
+                partner: partner.clone(),
             };
-            let partner = super::partner::Partner::new(base);
             axum::Router::new()
                 .route(
                     "/catalog.json",
@@ -90,6 +123,12 @@ impl DemoServer {
                 .layer(axum::middleware::from_fn_with_state(
                     state.clone(),
                     generate_on_demand,
+                ))
+                // Outermost: a protected episode's bytes only under a
+                // signed URL, checked before anything is made or read.
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    signed_only,
                 ))
                 .with_state(state)
                 .merge(partner.router())
@@ -109,8 +148,12 @@ impl DemoServer {
     }
 }
 
-fn serve(runtime: &Handle, app: impl FnOnce(&Url) -> axum::Router) -> std::io::Result<DemoServer> {
-    let listener = std::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))?;
+fn serve(
+    runtime: &Handle,
+    listen: SocketAddr,
+    app: impl FnOnce(&Url) -> axum::Router,
+) -> std::io::Result<DemoServer> {
+    let listener = std::net::TcpListener::bind(listen)?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;
     let listener = {
@@ -135,6 +178,24 @@ fn serve(runtime: &Handle, app: impl FnOnce(&Url) -> axum::Router) -> std::io::R
     })
 }
 
+/// `pillarbox demo serve`: serves the demo catalog as `options` say until
+/// the process is stopped, its catalog URL printed on stdout. Returns only
+/// the error that kept it from starting.
+pub fn serve_until_stopped(dir: &Path, options: &DemoOptions) -> std::io::Error {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => return e,
+    };
+    let server = match DemoServer::start_with(dir, runtime.handle(), options) {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    println!("{}", server.catalog_url());
+    loop {
+        std::thread::park();
+    }
+}
+
 /// `subtitles/SERIES/N.LANG.vtt`: made on the fly, they are a few lines.
 async fn subtitles(
     axum::extract::Path((series, file)): axum::extract::Path<(String, String)>,
@@ -147,6 +208,68 @@ async fn subtitles(
         Some(text) => ([("content-type", "text/vtt; charset=utf-8")], text).into_response(),
         None => StatusCode::NOT_FOUND.into_response(),
     }
+}
+
+/// Protected episodes' media (see `demo::protect`): every request needs a
+/// signature for its path that has not expired (403 otherwise); their
+/// playlists are signed again as they are served, each URI in them for
+/// the same expiry, and their key URIs point at the key server.
+async fn signed_only(State(g): State<Generator>, mut request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let protected = match parts.as_slice() {
+        ["media", series, number, ..] => number
+            .parse::<u32>()
+            .is_ok_and(|n| super::keys::protected(series, n)),
+        _ => false,
+    };
+    if !protected {
+        return next.run(request).await;
+    }
+    let query = request.uri().query().map(str::to_owned);
+    if !super::protect::verify(&path, query.as_deref(), super::partner::unix_now()) {
+        return (
+            StatusCode::FORBIDDEN,
+            "a signed URL is needed (or it expired)",
+        )
+            .into_response();
+    }
+    if !path.ends_with(".m3u8") {
+        return next.run(request).await;
+    }
+    let exp = query
+        .as_deref()
+        .and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "exp")
+                .and_then(|(_, v)| v.parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    // A playlist is signed whole: a Range request (players ask for the
+    // first bytes to sniff the format) gets all of it.
+    request.headers_mut().remove(axum::http::header::RANGE);
+    let response = next.run(request).await;
+    if response.status() != StatusCode::OK {
+        return response;
+    }
+    let Ok(body) = axum::body::to_bytes(response.into_body(), 1 << 20).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let (Some(series), Some(number)) = (parts.get(1), parts.get(2).and_then(|n| n.parse().ok()))
+    else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let dir = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+    let key_url = g.partner.key_url(series, number);
+    let text = String::from_utf8_lossy(&body);
+    (
+        [
+            ("content-type", "application/vnd.apple.mpegurl"),
+            ("cache-control", "no-store"),
+        ],
+        super::protect::sign_playlist(&text, dir, exp, key_url.as_str()),
+    )
+        .into_response()
 }
 
 /// What a request path needs generated first.
@@ -235,7 +358,16 @@ fn make(what: &Wanted, target: &Path) -> Result<(), super::MediaError> {
             spec.pattern = series.pattern.into();
             spec.label = Some(format!("EP {number}"));
             match demo_catalog::dubs(series.id) {
-                None => media::generate(&spec, tmp).map(|_| ()),
+                None => {
+                    media::generate(&spec, tmp)?;
+                    if super::keys::protected(series.id, *number) {
+                        // As a packager would: the key's URI is the key
+                        // server's (the served playlist names it whole).
+                        let key = super::protect::episode_key(series.id, *number);
+                        super::protect::encrypt_hls(tmp, &key, [0; 16], "key")?;
+                    }
+                    Ok(())
+                }
                 Some(dubs) => dubbed_episode(spec, dubs, tmp),
             }
         }

@@ -16,6 +16,7 @@ use url::Url;
 
 use super::cmcd::{CmcdData, CmcdMode};
 use super::config::{Limits, NetConfig, NetError};
+use super::headers::RequestHeaders;
 use super::policy::UrlPolicy;
 use super::ranges::{RangeProblem, check_range, content_range};
 
@@ -112,11 +113,27 @@ impl Attempt {
     }
 }
 
+/// A media request (playlist, segment, init section, key): what it is, for
+/// messages, where, which bytes, and what it carries.
+#[derive(Debug, Clone, Copy)]
+pub struct MediaGet<'a> {
+    pub what: &'a str,
+    pub url: &'a Url,
+    pub range: Option<(u64, u64)>,
+    pub max_bytes: usize,
+    pub cmcd: Option<&'a CmcdData>,
+    pub headers: &'a RequestHeaders,
+}
+
+static NO_HEADERS: RequestHeaders = RequestHeaders::EMPTY;
+
 /// A request to a partner API: a GET, or a POST of form fields.
 #[derive(Debug, Clone, Copy)]
 pub struct ApiCall<'a> {
     pub url: &'a Url,
     pub form: Option<&'a [(&'a str, &'a str)]>,
+    /// A JSON body to POST (when there is no form).
+    pub json: Option<&'a [u8]>,
     pub bearer: Option<&'a str>,
     pub headers: &'a [(&'static str, String)],
     pub max_bytes: usize,
@@ -128,6 +145,9 @@ pub struct ApiCall<'a> {
 pub struct ApiReply {
     pub status: u16,
     pub body: Bytes,
+    /// The server's `Date` header, when it sent a valid one: a time the
+    /// box knows has passed (its own clock may be behind).
+    pub date: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub struct Fetcher {
@@ -193,30 +213,39 @@ impl Fetcher {
         max_bytes: usize,
         stats: &FetchStats,
     ) -> Result<Bytes, NetError> {
-        self.get_with_cmcd(what, url, range, max_bytes, stats, None)
-            .await
+        let get = MediaGet {
+            what,
+            url,
+            range,
+            max_bytes,
+            cmcd: None,
+            headers: &NO_HEADERS,
+        };
+        self.get_media(&get, stats).await
     }
 
-    /// [`Fetcher::get`], sending `cmcd` as configured.
-    pub async fn get_with_cmcd(
+    /// A media request: [`Fetcher::get`] with CMCD, as configured, and the
+    /// episode's own headers.
+    pub async fn get_media(
         &self,
-        what: &str,
-        url: &Url,
-        range: Option<(u64, u64)>,
-        max_bytes: usize,
+        get: &MediaGet<'_>,
         stats: &FetchStats,
-        cmcd: Option<&CmcdData>,
     ) -> Result<Bytes, NetError> {
+        let MediaGet {
+            what,
+            url,
+            range,
+            max_bytes,
+            ..
+        } = *get;
         self.config.policy.check(url)?;
         if let Some((_, len)) = range
             && len > max_bytes as u64
         {
             return Err(self.too_large(what, url, max_bytes));
         }
-        self.with_retries(what, url, stats, max_bytes, || {
-            self.get_once(url, range, max_bytes, stats, cmcd)
-        })
-        .await
+        self.with_retries(what, url, stats, max_bytes, || self.get_once(get, stats))
+            .await
     }
 
     /// Runs `once` until it succeeds, fails for good, runs out of attempts,
@@ -264,15 +293,16 @@ impl Fetcher {
         }
     }
 
-    async fn get_once(
-        &self,
-        url: &Url,
-        range: Option<(u64, u64)>,
-        max_bytes: usize,
-        stats: &FetchStats,
-        cmcd: Option<&CmcdData>,
-    ) -> Result<Bytes, Attempt> {
-        let mut req = match (self.config.cmcd, cmcd) {
+    async fn get_once(&self, get: &MediaGet<'_>, stats: &FetchStats) -> Result<Bytes, Attempt> {
+        let MediaGet {
+            url,
+            range,
+            max_bytes,
+            cmcd,
+            headers,
+            ..
+        } = *get;
+        let req = match (self.config.cmcd, cmcd) {
             (CmcdMode::Query, Some(data)) => {
                 let mut with_query = url.clone();
                 with_query
@@ -289,6 +319,7 @@ impl Fetcher {
             }
             _ => self.client.get(url.clone()),
         };
+        let mut req = headers.apply(req);
         if let Some((offset, len)) = range {
             req = req.header(RANGE, format!("bytes={}-{}", offset, offset + len - 1));
         }
@@ -427,9 +458,14 @@ impl Fetcher {
     ) -> Result<ApiReply, NetError> {
         self.config.policy.check(call.url)?;
         self.with_retries(what, call.url, stats, call.max_bytes, || async {
-            let mut req = match call.form {
-                Some(form) => self.client.post(call.url.clone()).form(form),
-                None => self.client.get(call.url.clone()),
+            let mut req = match (call.form, call.json) {
+                (Some(form), _) => self.client.post(call.url.clone()).form(form),
+                (None, Some(json)) => self
+                    .client
+                    .post(call.url.clone())
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(json.to_vec()),
+                (None, None) => self.client.get(call.url.clone()),
             };
             if let Some(token) = call.bearer {
                 req = req.bearer_auth(token);
@@ -443,10 +479,17 @@ impl Fetcher {
             if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
                 return Err(Attempt::Status(status));
             }
+            let date = resp
+                .headers()
+                .get(reqwest::header::DATE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|t| chrono::DateTime::parse_from_rfc2822(t).ok())
+                .map(|t| t.with_timezone(&chrono::Utc));
             let body = self.read_body(resp, call.max_bytes, stats, shaping).await?;
             Ok(ApiReply {
                 status: status.as_u16(),
                 body,
+                date,
             })
         })
         .await
@@ -458,12 +501,13 @@ impl Fetcher {
     pub async fn open(
         &self,
         url: &Url,
+        headers: &RequestHeaders,
         head_len: usize,
         stats: &FetchStats,
     ) -> Result<Opened, NetError> {
         self.config.policy.check(url)?;
         self.with_retries("episode", url, stats, head_len, || {
-            self.open_once(url, head_len, stats)
+            self.open_once(url, headers, head_len, stats)
         })
         .await
     }
@@ -471,12 +515,12 @@ impl Fetcher {
     async fn open_once(
         &self,
         url: &Url,
+        headers: &RequestHeaders,
         head_len: usize,
         stats: &FetchStats,
     ) -> Result<Opened, Attempt> {
-        let req = self
-            .client
-            .get(url.clone())
+        let req = headers
+            .apply(self.client.get(url.clone()))
             .header(RANGE, format!("bytes=0-{}", head_len - 1));
         let (mut resp, shaping) = self.send(req, url).await?;
         let status = resp.status();

@@ -17,6 +17,8 @@ pub mod faults;
 #[cfg(feature = "player")]
 pub mod fetch;
 #[cfg(feature = "player")]
+pub mod headers;
+#[cfg(feature = "player")]
 pub mod pinning;
 pub mod policy;
 #[cfg(feature = "player")]
@@ -29,7 +31,9 @@ pub use config::{Limits, NetConfig, NetError, RetryPolicy};
 #[cfg(feature = "qa")]
 pub use counters::built;
 #[cfg(feature = "player")]
-pub use fetch::{ApiCall, ApiReply, FetchStats, Fetched, Fetcher, Opened, Validators};
+pub use fetch::{ApiCall, ApiReply, FetchStats, Fetched, Fetcher, MediaGet, Opened, Validators};
+#[cfg(feature = "player")]
+pub use headers::{HeaderError, RequestHeaders};
 pub use policy::{PolicyError, UrlPolicy};
 #[cfg(feature = "player")]
 pub use stack::Net;

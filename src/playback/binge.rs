@@ -9,7 +9,10 @@ use serde::Serialize;
 
 use std::sync::Arc;
 
-use super::{EpisodeId, PlaybackError, Player, PlayerEvent, Qoe, Start, next_preload_due};
+use super::{
+    EpisodeId, PlaybackError, Player, PlayerEvent, Qoe, Start, StreamSource, next_preload_due,
+};
+use crate::net::RequestHeaders;
 
 /// How often the position is read while an episode plays.
 const POLL: Duration = Duration::from_millis(250);
@@ -24,6 +27,8 @@ pub struct BingeOptions {
     pub preload: bool,
     /// Give up on an episode that makes no progress for this long.
     pub stuck_timeout: Duration,
+    /// Sent with every request of every episode (`play --header`).
+    pub headers: RequestHeaders,
 }
 
 /// Plays `urls` in order and calls `done` after each; true when every
@@ -42,7 +47,20 @@ pub fn play_all(
     for (i, url) in urls.iter().enumerate() {
         id = id.next();
         let next = urls.get(i + 1).filter(|_| options.preload);
-        let outcome = play_one(player, events, id, url, next, options.stuck_timeout)?;
+        let source = |url: &String| StreamSource {
+            url: url.clone(),
+            headers: options.headers.clone(),
+            ..Default::default()
+        };
+        let next = next.map(source);
+        let outcome = play_one(
+            player,
+            events,
+            id,
+            &source(url),
+            next.as_ref(),
+            options.stuck_timeout,
+        )?;
         done(url, &outcome);
         all_ended &= outcome.is_ok();
     }
@@ -53,11 +71,12 @@ fn play_one(
     player: &mut Player,
     events: &Receiver<PlayerEvent>,
     id: EpisodeId,
-    url: &str,
-    next: Option<&String>,
+    source: &StreamSource,
+    next: Option<&StreamSource>,
     stuck_timeout: Duration,
 ) -> Result<Outcome, PlaybackError> {
-    player.play(id, url, Start::Beginning)?;
+    let url = source.url.as_str();
+    player.play(id, source, Start::Beginning)?;
     let stuck_after = stuck_timeout.max(Duration::from_secs(1));
     let mut last_progress = Instant::now();
     let mut last_position = None;

@@ -25,6 +25,7 @@ use gstreamer_video as gst_video;
 use serde::Serialize;
 
 pub use containment::{CONTAINERS, DEMUXERS, restrict_registry};
+pub use feeder::source::decrypt;
 pub use player::Player;
 pub use prewarm::prewarm;
 
@@ -41,6 +42,29 @@ pub static CAT: std::sync::LazyLock<gst::DebugCategory> = std::sync::LazyLock::n
 });
 
 pub use crate::episode::EpisodeId;
+use crate::net::RequestHeaders;
+
+/// What an episode is fetched from: its URL, and what a playback grant
+/// adds (headers for each of its requests, a URL for its AES-128 keys).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StreamSource {
+    pub url: String,
+    pub headers: RequestHeaders,
+    /// Keys are fetched here, in place of the playlist's key URIs.
+    pub key_url: Option<String>,
+    /// Sent with key requests only (after `headers`).
+    pub key_headers: RequestHeaders,
+}
+
+impl StreamSource {
+    /// A URL alone: a free episode, or one signed by other means.
+    pub fn plain(url: impl Into<String>) -> StreamSource {
+        StreamSource {
+            url: url.into(),
+            ..Default::default()
+        }
+    }
+}
 
 /// Where the player's reports go: called on the player's threads, returns
 /// at once (the shell queues them for its event loop; the CLI sends them
@@ -337,6 +361,9 @@ pub enum PlaybackError {
     Unsupported(String),
     #[error("decode: {0}")]
     Decode(String),
+    /// An AES-128 key or segment that cannot be used (never the key itself).
+    #[error("decrypt: {what}: {reason}")]
+    Decrypt { what: String, reason: String },
     #[error("configuration: {0}")]
     Config(String),
 }
@@ -359,6 +386,18 @@ impl From<crate::net::PolicyError> for PlaybackError {
 }
 
 impl PlaybackError {
+    /// A server refused a request of the episode (HTTP 401 or 403): a
+    /// grant or signed URL that expired, or was revoked.
+    pub fn denied(&self) -> bool {
+        matches!(
+            self,
+            PlaybackError::Net(NetError::Http {
+                status: 401 | 403,
+                ..
+            })
+        )
+    }
+
     /// A short stable name for the kind of error, for JSON and logs.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -366,6 +405,7 @@ impl PlaybackError {
             PlaybackError::Malformed { .. } => "malformed",
             PlaybackError::Unsupported(_) => "unsupported",
             PlaybackError::Decode(_) => "decode",
+            PlaybackError::Decrypt { .. } => "decrypt",
             PlaybackError::Config(_) => "config",
         }
     }

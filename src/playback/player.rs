@@ -9,15 +9,15 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use gstreamer as gst;
-use url::Url;
 
 use super::abr::BandwidthEstimator;
+use super::feeder::source::Source;
 use super::pipeline::{Episode, EpisodeDeps};
-use super::{EpisodeId, FrameSink, PlaybackError, PlayerConfig, ReportSink, Start};
+use super::{EpisodeId, FrameSink, PlaybackError, PlayerConfig, ReportSink, Start, StreamSource};
 use crate::net::Net;
 
 struct Preload {
-    url: Url,
+    source: Source,
     /// Where in the episode it starts (a resume point).
     start: Start,
     episode: Episode,
@@ -103,13 +103,33 @@ impl Player {
         }
     }
 
-    /// Stops whatever plays and starts `url` under `id`: at once from its
-    /// preroll if it was preloaded (from the same start). A URL the policy
-    /// refuses is an error here, with no events; every later failure
-    /// arrives as [`super::PlayerEvent::Error`].
-    pub fn play(&mut self, id: EpisodeId, url: &str, start: Start) -> Result<(), PlaybackError> {
+    /// `stream`'s URLs checked by the URL policy.
+    fn source(&self, stream: &StreamSource) -> Result<Source, PlaybackError> {
+        let policy = self.deps.net.policy();
+        Ok(Source {
+            url: policy.parse(&stream.url)?,
+            headers: stream.headers.clone(),
+            key_url: stream
+                .key_url
+                .as_deref()
+                .map(|u| policy.parse(u))
+                .transpose()?,
+            key_headers: stream.key_headers.clone(),
+        })
+    }
+
+    /// Stops whatever plays and starts `stream` under `id`: at once from
+    /// its preroll if it was preloaded (from the same start). A URL the
+    /// policy refuses is an error here, with no events; every later
+    /// failure arrives as [`super::PlayerEvent::Error`].
+    pub fn play(
+        &mut self,
+        id: EpisodeId,
+        stream: &StreamSource,
+        start: Start,
+    ) -> Result<(), PlaybackError> {
         let requested_at = Instant::now();
-        let url = self.deps.net.policy().parse(url)?;
+        let source = self.source(stream)?;
         if let Some(warming) = self.prewarm.take() {
             let _ = warming.join();
         }
@@ -117,7 +137,7 @@ impl Player {
         let previous_end = previous.as_ref().and_then(|e| e.last_frame_end());
         let preload = self.preload.take();
         match preload {
-            Some(p) if p.url == url && p.start == start => {
+            Some(p) if p.source == source && p.start == start => {
                 if p.episode.activate(id, requested_at, previous_end) {
                     self.current = Some(p.episode);
                     self.reap(previous);
@@ -132,7 +152,7 @@ impl Player {
         self.reap(previous);
         let episode = Episode::start(
             Some(id),
-            url,
+            source,
             start,
             &self.config,
             self.deps.clone(),
@@ -143,15 +163,16 @@ impl Player {
         Ok(())
     }
 
-    /// Prepares `url` to play next from `start`: fetches its start within
-    /// `preload_bytes` and prerolls it, silently; [`Player::play`] of the
-    /// same URL and start then shows it at once. Replaces any other preload.
-    pub fn preload(&mut self, url: &str, start: Start) -> Result<(), PlaybackError> {
-        let url = self.deps.net.policy().parse(url)?;
+    /// Prepares `stream` to play next from `start`: fetches its start
+    /// within `preload_bytes` and prerolls it, silently; [`Player::play`]
+    /// of the same source and start then shows it at once. Replaces any
+    /// other preload.
+    pub fn preload(&mut self, stream: &StreamSource, start: Start) -> Result<(), PlaybackError> {
+        let source = self.source(stream)?;
         if self
             .preload
             .as_ref()
-            .is_some_and(|p| p.url == url && p.start == start)
+            .is_some_and(|p| p.source == source && p.start == start)
         {
             return Ok(());
         }
@@ -159,18 +180,32 @@ impl Player {
         self.reap(old.map(|p| p.episode));
         let episode = Episode::start(
             None,
-            url.clone(),
+            source.clone(),
             start,
             &self.config,
             self.deps.clone(),
             Instant::now(),
         )?;
         self.preload = Some(Preload {
-            url,
+            source,
             start,
             episode,
         });
         Ok(())
+    }
+
+    /// A refreshed grant for the episode playing under `id`: its requests
+    /// go to `stream`'s URLs from now on, without a break in the picture.
+    /// False when `id` no longer plays.
+    pub fn refresh(&mut self, id: EpisodeId, stream: &StreamSource) -> Result<bool, PlaybackError> {
+        let source = self.source(stream)?;
+        match &self.current {
+            Some(episode) if episode.id() == id => {
+                episode.refresh(source);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     /// Episodes started from now on play their audio, and pick their
@@ -229,7 +264,7 @@ impl Player {
 
     /// The URL preloaded, if any.
     pub fn preloaded(&self) -> Option<&str> {
-        self.preload.as_ref().map(|p| p.url.as_str())
+        self.preload.as_ref().map(|p| p.source.url.as_str())
     }
 }
 

@@ -730,9 +730,10 @@ pub fn screenshot(options: &TvOptions, screen: ShotScreen, out: &Path) -> Result
             Step::Key(A::Ok),
             Step::Key(A::Ok),
             Step::Wait(Ready::PlayingMs(3_000)),
-            Step::Inject(Playback::Failed(
-                "HTTP 503 Service Unavailable for segment 3 after 3 tries".into(),
-            )),
+            Step::Inject(Playback::Failed {
+                message: "HTTP 503 Service Unavailable for segment 3 after 3 tries".into(),
+                denied: false,
+            }),
         ],
     };
     steps.push(Step::Shot(out.to_owned()));

@@ -201,7 +201,10 @@ impl TvEffects {
     fn failed(&self, id: EpisodeId, why: String) {
         self.shell.post(Input::App(Event::Playback {
             id,
-            report: Playback::Failed(why),
+            report: Playback::Failed {
+                message: why,
+                denied: false,
+            },
         }));
     }
 
@@ -231,7 +234,7 @@ impl Effects for TvEffects {
         match command {
             Command::Play {
                 id,
-                url,
+                source,
                 series,
                 episode,
                 start_ms,
@@ -249,13 +252,13 @@ impl Effects for TvEffects {
                     self.failed(id, "the player could not start".into());
                     return;
                 };
-                match player.play(id, &url, resume_at(start_ms)) {
+                match player.play(id, &source, resume_at(start_ms)) {
                     Ok(()) => tracing::info!(series, episode, %id, start_ms, "play"),
                     Err(e) => self.failed(id, e.to_string()),
                 }
             }
             Command::Preload {
-                url,
+                source,
                 start_ms,
                 subtitles,
             } => {
@@ -263,9 +266,18 @@ impl Effects for TvEffects {
                     self.subtitles.get(&track.url);
                 }
                 if let Some(player) = self.player()
-                    && let Err(e) = player.preload(&url, resume_at(start_ms))
+                    && let Err(e) = player.preload(&source, resume_at(start_ms))
                 {
-                    tracing::warn!(url, error = %e, "preload refused");
+                    tracing::warn!(url = source.url, error = %e, "preload refused");
+                }
+            }
+            Command::Refresh { id, source } => {
+                if let Some(player) = self.player.as_mut() {
+                    match player.refresh(id, &source) {
+                        Ok(true) => tracing::info!(%id, "grant refreshed"),
+                        Ok(false) => {}
+                        Err(e) => tracing::warn!(error = %e, "refreshed grant refused"),
+                    }
                 }
             }
             Command::LoadSubtitles { id, track } => {
@@ -361,7 +373,10 @@ impl Effects for TvEffects {
             }
             PlayerEvent::Error { error, .. } => {
                 tracing::warn!(episode = %id, error = %error, "episode failed");
-                Playback::Failed(error.to_string())
+                Playback::Failed {
+                    message: error.to_string(),
+                    denied: error.denied(),
+                }
             }
         };
         Some(Event::Playback { id, report })
@@ -427,9 +442,14 @@ fn store_writer(store: Store) -> (Sender<Saved>, Option<JoinHandle<()>>) {
                         Saved::Settings(s) => settings = Some(s),
                     }
                 }
+                let parental = settings.as_ref().map(|s| {
+                    let file = crate::app::parental::PARENTAL_FILE;
+                    (file, crate::app::parental::save(store.dir(), &s.parental))
+                });
                 let results = [
                     history.map(|h| (HISTORY_FILE, store.save(HISTORY_FILE, &h))),
                     settings.map(|s| (SETTINGS_FILE, store.save(SETTINGS_FILE, &s))),
+                    parental,
                 ];
                 for (file, result) in results.into_iter().flatten() {
                     if let Err(e) = result {

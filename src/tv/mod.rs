@@ -165,12 +165,15 @@ impl Session {
             source,
         })?;
         let history = store.load(effects::HISTORY_FILE);
-        let (settings, fixed) = store
+        let (mut settings, fixed) = store
             .load::<crate::app::settings::Settings>(crate::app::settings::SETTINGS_FILE)
             .checked();
         if !fixed.is_empty() {
             tracing::warn!(?fixed, "saved settings corrected");
         }
+        // Parental control has a file of its own (fails closed).
+        let legacy = std::mem::take(&mut settings.parental);
+        settings.parental = crate::app::parental::load(&options.state_dir, legacy);
         let mut app = App::with_settings(history, &options.lang, settings);
         if options.first_run {
             app.welcome();
@@ -322,9 +325,9 @@ pub fn load_keymap(options: &TvOptions) -> Result<Keymap, TvError> {
     }
 }
 
-/// `~/.cache/pillarbox/demo-v1`: where the TV demo's media is generated.
+/// `~/.cache/pillarbox/demo-v2`: where the TV demo's media is generated.
 pub fn default_demo_dir() -> PathBuf {
-    crate::store::default_cache_dir().join("demo-v1")
+    crate::store::default_cache_dir().join("demo-v2")
 }
 
 /// Runs the app on the display Slint finds (winit on a desktop, linuxkms on
@@ -346,4 +349,28 @@ pub fn run(options: &TvOptions, windowed: bool) -> Result<(), TvError> {
     ui.run().map_err(TvError::ui("UI event loop"))?;
     session.finish();
     Ok(())
+}
+
+/// Logs to stderr, filtered by RUST_LOG (`warn`, `pillarbox=debug,info`):
+/// targets and levels only, which needs no regex engine in the binary
+/// (EnvFilter's span filters did: 1 MB on a box). A malformed RUST_LOG is
+/// said once and the default kept.
+pub fn init_logging() {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    let default = || Targets::new().with_default(LevelFilter::WARN);
+    let (filter, bad) = match std::env::var("RUST_LOG") {
+        Ok(v) if !v.trim().is_empty() => match v.parse::<Targets>() {
+            Ok(t) => (t, None),
+            Err(e) => (default(), Some(format!("RUST_LOG={v:?} ignored: {e}"))),
+        },
+        _ => (default(), None),
+    };
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(filter)
+        .init();
+    if let Some(bad) = bad {
+        tracing::warn!("{bad}");
+    }
 }

@@ -29,6 +29,10 @@ pub enum UnlockError {
     Network(#[from] NetError),
     #[error("{what}: the server refused this box's token (HTTP 401): pair again")]
     SignedOut { what: String },
+    #[error("{what}: this account does not own the episode (HTTP 403)")]
+    NotEntitled { what: String },
+    #[error("{what}: no such episode (HTTP 404)")]
+    NotFound { what: String },
     #[error("{what}: {balance} coins, the price is {price}")]
     NotEnoughCoins {
         what: String,
@@ -87,7 +91,7 @@ struct TokenReply {
 }
 
 #[derive(Deserialize, Default)]
-struct ErrorReply {
+pub(super) struct ErrorReply {
     #[serde(default)]
     error: String,
     #[serde(default)]
@@ -97,9 +101,11 @@ struct ErrorReply {
 }
 
 pub struct UnlockClient {
-    net: Net,
+    pub(super) net: Net,
     base: Url,
     stats: FetchStats,
+    /// The latest `Date` a server answer carried (the time floor).
+    latest_date: std::sync::Mutex<Option<chrono::DateTime<chrono::Utc>>>,
 }
 
 impl UnlockClient {
@@ -119,7 +125,18 @@ impl UnlockClient {
             net,
             base: url,
             stats: FetchStats::default(),
+            latest_date: std::sync::Mutex::new(None),
         })
+    }
+
+    /// The API's base URL (ends with '/').
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    /// The latest server `Date` seen, taken (a time that has passed).
+    pub fn take_date(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.latest_date.lock().ok()?.take()
     }
 
     fn endpoint(&self, name: &str) -> Result<Url, UnlockError> {
@@ -129,31 +146,46 @@ impl UnlockClient {
         })
     }
 
-    async fn call(
+    pub(super) async fn call(
         &self,
         what: &str,
         name: &str,
-        form: Option<&[(&str, &str)]>,
+        body: Body<'_>,
         bearer: Option<&str>,
         headers: &[(&'static str, String)],
         max_bytes: usize,
     ) -> Result<ApiReply, UnlockError> {
         let url = self.endpoint(name)?;
+        let (form, json) = match body {
+            Body::None => (None, None),
+            Body::Form(f) => (Some(f), None),
+            Body::Json(j) => (None, Some(j)),
+        };
         let call = ApiCall {
             url: &url,
             form,
+            json,
             bearer,
             headers,
             max_bytes,
         };
-        Ok(self.net.fetcher().call(what, &call, &self.stats).await?)
+        let reply = self.net.fetcher().call(what, &call, &self.stats).await?;
+        if let Some(date) = reply.date
+            && let Ok(mut latest) = self.latest_date.lock()
+            && latest.is_none_or(|l| l < date)
+        {
+            *latest = Some(date);
+        }
+        Ok(reply)
     }
 
-    /// Starts pairing (RFC 8628 §3.1), naming the episode the viewer wants.
+    /// Starts pairing (RFC 8628 §3.1), naming the episode the viewer wants
+    /// and this box's device id.
     pub async fn device_code(
         &self,
         series: &str,
         episode: u32,
+        device: &str,
     ) -> Result<DeviceAuthorization, UnlockError> {
         const WHAT: &str = "device authorization";
         let episode = episode.to_string();
@@ -161,9 +193,17 @@ impl UnlockClient {
             ("client_id", CLIENT_ID),
             ("series", series),
             ("episode", &episode),
+            ("device", device),
         ];
         let reply = self
-            .call(WHAT, "device/code", Some(&form), None, &[], MAX_REPLY_BYTES)
+            .call(
+                WHAT,
+                "device/code",
+                Body::Form(&form),
+                None,
+                &[],
+                MAX_REPLY_BYTES,
+            )
             .await?;
         let r: DeviceCodeReply = success(WHAT, &reply)?;
         let malformed = |reason: String| UnlockError::Malformed {
@@ -188,10 +228,21 @@ impl UnlockClient {
             if text.len() > MAX_URI {
                 return Err(malformed(format!("{field} over {MAX_URI} bytes")));
             }
-            let url = Url::parse(text).map_err(|e| malformed(format!("{field}: {e}")))?;
-            // Shown to a viewer, opened on a phone: only web addresses.
-            if !matches!(url.scheme(), "https" | "http") {
-                return Err(malformed(format!("{field} is not an http(s) URL")));
+            // Shown to a viewer, opened on a phone: https (http only where
+            // the URL policy allows it: loopback, a LAN catalog), and on
+            // the API's own site, so that a catalog or answer cannot send
+            // the viewer to someone else's page.
+            let url = self
+                .net
+                .policy()
+                .parse(text)
+                .map_err(|e| malformed(format!("{field}: {e}")))?;
+            if site(&url) != site(&self.base) {
+                return Err(malformed(format!(
+                    "{field} is on {}, not on the API's site {}",
+                    site(&url).unwrap_or_default(),
+                    site(&self.base).unwrap_or_default()
+                )));
             }
             Ok(url)
         };
@@ -227,7 +278,7 @@ impl UnlockClient {
             ("client_id", CLIENT_ID),
         ];
         let reply = self
-            .call(WHAT, "token", Some(&form), None, &[], MAX_REPLY_BYTES)
+            .call(WHAT, "token", Body::Form(&form), None, &[], MAX_REPLY_BYTES)
             .await?;
         if reply.status == 200 {
             let t: TokenReply = parse(WHAT, &reply)?;
@@ -256,15 +307,20 @@ impl UnlockClient {
         })
     }
 
-    /// The account's entitlements, signed (checked by the caller, who
-    /// holds the key).
-    pub async fn entitlements(&self, token: &str) -> Result<SignedEntitlements, UnlockError> {
+    /// The account's entitlements for this device, signed (checked by the
+    /// caller, who holds the key).
+    pub async fn entitlements(
+        &self,
+        token: &str,
+        device: &str,
+    ) -> Result<SignedEntitlements, UnlockError> {
         const WHAT: &str = "entitlements";
+        let name = format!("entitlements?device={}", encode(device));
         let reply = self
             .call(
                 WHAT,
-                "entitlements",
-                None,
+                &name,
+                Body::None,
                 Some(token),
                 &[],
                 MAX_ENVELOPE_BYTES,
@@ -273,29 +329,29 @@ impl UnlockClient {
         envelope(WHAT, &reply)
     }
 
-    /// Spends `price` coins on an episode. `idempotency_key` is the same
-    /// for every attempt at the same purchase: the server charges once.
+    /// Spends coins on an episode as `attempt` says; its key is the same
+    /// for every sending of it: the server charges once.
     pub async fn purchase(
         &self,
         token: &str,
-        series: &str,
-        episode: u32,
-        price: u64,
-        idempotency_key: &str,
+        attempt: &PurchaseAttempt,
+        device: &str,
     ) -> Result<SignedEntitlements, UnlockError> {
         const WHAT: &str = "purchase";
-        let (episode, price_text) = (episode.to_string(), price.to_string());
+        let price = attempt.price;
+        let (episode, price_text) = (attempt.episode.to_string(), price.to_string());
         let form = [
-            ("series", series),
+            ("series", attempt.series.as_str()),
             ("episode", episode.as_str()),
             ("price", price_text.as_str()),
+            ("device", device),
         ];
-        let headers = [("Idempotency-Key", idempotency_key.to_owned())];
+        let headers = [("Idempotency-Key", attempt.key.clone())];
         let reply = self
             .call(
                 WHAT,
                 "purchase",
-                Some(&form),
+                Body::Form(&form),
                 Some(token),
                 &headers,
                 MAX_ENVELOPE_BYTES,
@@ -313,36 +369,82 @@ impl UnlockClient {
     }
 }
 
-/// The idempotency key of buying `episode` of `series` with `token`: the
-/// same for a double press, a retry and a purchase repeated after a crash,
-/// so the server charges once.
-pub fn idempotency_key(token: &str, series: &str, episode: u32) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    for part in [token.as_bytes(), b"\0", series.as_bytes(), b"\0"] {
-        h.update(part);
+/// One purchase the viewer confirmed: what, at which price, and the
+/// idempotency key every sending of it carries (a retry after a timeout,
+/// a resend after a crash), until a final answer (docs/unlock.md).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PurchaseAttempt {
+    pub series: String,
+    pub episode: u32,
+    pub price: u64,
+    pub key: String,
+}
+
+impl PurchaseAttempt {
+    /// A new attempt: a fresh random key.
+    pub fn new(series: &str, episode: u32, price: u64) -> PurchaseAttempt {
+        PurchaseAttempt {
+            series: series.into(),
+            episode,
+            price,
+            key: random_hex(16),
+        }
     }
-    h.update(episode.to_be_bytes());
-    h.finalize()[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
+}
+
+/// `bytes` random bytes as hex.
+pub fn random_hex(bytes: usize) -> String {
+    (0..bytes)
+        .map(|_| format!("{:02x}", fastrand::u8(..)))
         .collect()
 }
 
-fn parse<'a, T: Deserialize<'a>>(what: &str, reply: &'a ApiReply) -> Result<T, UnlockError> {
+/// What a request sends.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Body<'a> {
+    None,
+    Form(&'a [(&'a str, &'a str)]),
+    Json(&'a [u8]),
+}
+
+/// `text` percent-encoded for a query value.
+pub(super) fn encode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// The site of `url`: its registrable domain (`tv.partner.example` is on
+/// `partner.example`), or its address when it is an IP.
+pub fn site(url: &Url) -> Option<String> {
+    match url.host()? {
+        url::Host::Domain(d) => {
+            let d = d.to_ascii_lowercase();
+            Some(psl::domain_str(&d).map_or_else(|| d.clone(), str::to_owned))
+        }
+        url::Host::Ipv4(ip) => Some(ip.to_string()),
+        url::Host::Ipv6(ip) => Some(ip.to_string()),
+    }
+}
+
+pub(super) fn parse<'a, T: Deserialize<'a>>(
+    what: &str,
+    reply: &'a ApiReply,
+) -> Result<T, UnlockError> {
     serde_json::from_slice(&reply.body).map_err(|e| UnlockError::Malformed {
         what: what.into(),
         reason: e.to_string(),
     })
 }
 
-fn error_reply(reply: &ApiReply) -> ErrorReply {
+pub(super) fn error_reply(reply: &ApiReply) -> ErrorReply {
     serde_json::from_slice(&reply.body).unwrap_or_default()
 }
 
-fn refused(what: &str, reply: &ApiReply, e: ErrorReply) -> UnlockError {
-    if reply.status == 401 {
-        return UnlockError::SignedOut { what: what.into() };
+pub(super) fn refused(what: &str, reply: &ApiReply, e: ErrorReply) -> UnlockError {
+    match reply.status {
+        401 => return UnlockError::SignedOut { what: what.into() },
+        403 => return UnlockError::NotEntitled { what: what.into() },
+        404 => return UnlockError::NotFound { what: what.into() },
+        _ => {}
     }
     let mut error: String = e.error.chars().take(80).collect();
     if let Some(d) = e.error_description {
@@ -374,12 +476,32 @@ fn envelope(what: &str, reply: &ApiReply) -> Result<SignedEntitlements, UnlockEr
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
-    fn the_idempotency_key_names_one_purchase() {
-        let k = super::idempotency_key("t", "ceo", 9);
-        assert_eq!(k, super::idempotency_key("t", "ceo", 9));
-        assert_ne!(k, super::idempotency_key("t", "ceo", 10));
-        assert_ne!(k, super::idempotency_key("t2", "ceo", 9));
-        assert_eq!(k.len(), 32);
+    fn each_confirmed_attempt_has_a_key_of_its_own() {
+        let a = PurchaseAttempt::new("ceo", 9, 49);
+        let b = PurchaseAttempt::new("ceo", 9, 49);
+        assert_ne!(a.key, b.key);
+        assert_eq!(a.key.len(), 32);
+    }
+
+    #[test]
+    fn sites_are_registrable_domains() {
+        let site = |u: &str| site(&Url::parse(u).unwrap());
+        assert_eq!(
+            site("https://tv.partner.example/a").as_deref(),
+            Some("partner.example")
+        );
+        assert_eq!(
+            site("https://partner.example/").as_deref(),
+            Some("partner.example")
+        );
+        assert_eq!(site("https://a.b.co.uk/").as_deref(), Some("b.co.uk"));
+        assert_ne!(
+            site("https://partner.example.evil.com/"),
+            site("https://partner.example/")
+        );
+        assert_eq!(site("http://127.0.0.1:8080/").as_deref(), Some("127.0.0.1"));
     }
 }

@@ -38,6 +38,10 @@ pub enum EntitlementError {
     Payload { path: String, message: String },
     #[error("entitlements: issued to account {got:?}, this box is paired with {expected:?}")]
     OtherAccount { expected: String, got: String },
+    #[error("entitlements: issued for device {got:?}, not this box ({expected:?})")]
+    OtherDevice { expected: String, got: String },
+    #[error("entitlements: issued {got}, before the document held ({held}): an old answer")]
+    Older { held: String, got: String },
 }
 
 /// The envelope as received and cached: the payload stays in its signed bytes.
@@ -55,6 +59,8 @@ pub struct Entitlements {
     pub format: String,
     /// The account the document is for.
     pub account: String,
+    /// The device it is for: the box's device id, as the box sent it.
+    pub device: String,
     /// RFC 3339.
     pub issued: String,
     /// RFC 3339: after this a cached copy unlocks nothing (the box fetches
@@ -84,11 +90,12 @@ impl SignedEntitlements {
     }
 
     /// Checks the signature with `key`, then the payload; `account`, when
-    /// the box knows its own, must match.
+    /// the box knows its own, and `device` must match.
     pub fn open(
         &self,
         key: &CatalogKey,
         account: Option<&str>,
+        device: &str,
     ) -> Result<Entitlements, EntitlementError> {
         let payload = STANDARD
             .decode(self.entitlements.trim())
@@ -107,6 +114,12 @@ impl SignedEntitlements {
             return Err(EntitlementError::OtherAccount {
                 expected: expected.into(),
                 got: e.account,
+            });
+        }
+        if e.device != device {
+            return Err(EntitlementError::OtherDevice {
+                expected: device.into(),
+                got: e.device,
             });
         }
         Ok(e)
@@ -137,6 +150,9 @@ impl Entitlements {
         if self.account.is_empty() || self.account.len() > MAX_ID {
             return Err(bad("$.account", "empty or longer than 256 bytes"));
         }
+        if self.device.is_empty() || self.device.len() > MAX_ID {
+            return Err(bad("$.device", "empty or longer than 256 bytes"));
+        }
         time("$.issued", &self.issued)?;
         time("$.expires", &self.expires)?;
         if let Some(v) = &self.vip_until {
@@ -166,6 +182,11 @@ impl Entitlements {
             ));
         }
         Ok(())
+    }
+
+    /// When the document was issued.
+    pub fn issued_at(&self) -> Option<DateTime<Utc>> {
+        time("", &self.issued).ok()
     }
 
     /// When the document stops unlocking anything.
@@ -214,7 +235,7 @@ mod tests {
         }
     }
 
-    const DOC: &str = r#"{"format":"pillarbox-entitlements","account":"a1","issued":"2026-01-01T00:00:00Z","expires":"2026-02-01T00:00:00Z","coins":71,"episodes":{"ceo":[9]}}"#;
+    const DOC: &str = r#"{"format":"pillarbox-entitlements","account":"a1","device":"d1","issued":"2026-01-01T00:00:00Z","expires":"2026-02-01T00:00:00Z","coins":71,"episodes":{"ceo":[9]}}"#;
 
     fn at(t: &str) -> DateTime<Utc> {
         time("", t).expect("time")
@@ -223,7 +244,9 @@ mod tests {
     #[test]
     fn a_signed_document_unlocks_what_it_names_until_it_expires() {
         let (signing, key) = key();
-        let e = sign(&signing, DOC).open(&key, Some("a1")).expect("valid");
+        let e = sign(&signing, DOC)
+            .open(&key, Some("a1"), "d1")
+            .expect("valid");
         assert_eq!(e.coins, 71);
         assert!(e.allows("ceo", 9, at("2026-01-15T00:00:00Z")));
         assert!(!e.allows("ceo", 10, at("2026-01-15T00:00:00Z")));
@@ -236,31 +259,44 @@ mod tests {
         let mut env = sign(&signing, DOC);
         env.entitlements = STANDARD.encode(DOC.replace("[9]", "[9,10,11]"));
         assert!(matches!(
-            env.open(&key, None),
+            env.open(&key, None, "d1"),
             Err(EntitlementError::Signature(SignatureError::Mismatch))
         ));
         let other = SigningKey::from_bytes(&[4u8; 32]);
-        assert!(sign(&other, DOC).open(&key, None).is_err());
+        assert!(sign(&other, DOC).open(&key, None, "d1").is_err());
     }
 
     #[test]
     fn another_accounts_document_is_refused() {
         let (signing, key) = key();
         assert!(matches!(
-            sign(&signing, DOC).open(&key, Some("a2")),
+            sign(&signing, DOC).open(&key, Some("a2"), "d1"),
             Err(EntitlementError::OtherAccount { .. })
         ));
+    }
+
+    #[test]
+    fn another_devices_document_is_refused() {
+        let (signing, key) = key();
+        assert!(matches!(
+            sign(&signing, DOC).open(&key, Some("a1"), "d2"),
+            Err(EntitlementError::OtherDevice { .. })
+        ));
+        let err = sign(&signing, &DOC.replace("\"device\":\"d1\",", ""))
+            .open(&key, None, "d1")
+            .expect_err("no device");
+        assert!(err.to_string().contains("device"), "{err}");
     }
 
     #[test]
     fn malformed_payloads_name_where() {
         let (signing, key) = key();
         let err = sign(&signing, &DOC.replace("\"coins\":71", "\"coins\":-1"))
-            .open(&key, None)
+            .open(&key, None, "d1")
             .expect_err("negative coins");
         assert!(err.to_string().contains("$.coins"), "{err}");
         let err = sign(&signing, &DOC.replace("2026-02-01T00:00:00Z", "soon"))
-            .open(&key, None)
+            .open(&key, None, "d1")
             .expect_err("bad time");
         assert!(err.to_string().contains("$.expires"), "{err}");
         assert!(SignedEntitlements::parse(b"[1,2]").is_err());
@@ -274,7 +310,7 @@ mod tests {
             "\"coins\"",
             "\"vip_until\":\"2026-01-10T00:00:00Z\",\"coins\"",
         );
-        let e = sign(&signing, &doc).open(&key, None).expect("valid");
+        let e = sign(&signing, &doc).open(&key, None, "d1").expect("valid");
         assert!(e.allows("any", 40, at("2026-01-09T00:00:00Z")));
         assert!(!e.allows("any", 40, at("2026-01-11T00:00:00Z")));
     }

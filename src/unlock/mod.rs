@@ -13,11 +13,18 @@
 pub mod client;
 pub mod entitlements;
 #[cfg(feature = "player")]
+pub mod grant;
+pub mod progress;
+#[cfg(feature = "player")]
 pub mod service;
+#[cfg(feature = "player")]
+pub mod state;
 
 #[cfg(feature = "player")]
-pub use client::{DeviceAuthorization, TokenPoll, UnlockClient, UnlockError};
+pub use client::{DeviceAuthorization, PurchaseAttempt, TokenPoll, UnlockClient, UnlockError};
 pub use entitlements::{EntitlementError, Entitlements, SignedEntitlements};
+#[cfg(feature = "player")]
+pub use grant::Grant;
 
 use crate::catalog::model::UnlockApi;
 
@@ -25,6 +32,15 @@ use crate::catalog::model::UnlockApi;
 pub const TOKEN_FILE: &str = "unlock-token.json";
 /// The last good entitlement envelope, as the server signed it.
 pub const ENTITLEMENTS_FILE: &str = "entitlements.json";
+/// This install's device id (random; a new one after "Sign out").
+pub const DEVICE_FILE: &str = "device.json";
+/// The latest time the box knows has passed (documents' `issued`, servers'
+/// `Date`): a clock set back does not revive an expired document.
+pub const CLOCK_FLOOR_FILE: &str = "clock-floor.json";
+/// Purchases confirmed and not yet answered for good, with their keys.
+pub const PURCHASES_FILE: &str = "purchases.json";
+/// Progress waiting to be sent to the account.
+pub const PROGRESS_FILE: &str = "progress-queue.json";
 
 /// What the app core asks of the unlock service.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +57,15 @@ pub enum UnlockCommand {
         episode: u32,
         price: u64,
     },
+    /// A playback grant for an episode (to play or preload it).
+    Grant { series: String, episode: u32 },
+    /// Where the viewer is, for the account (sent once paired, kept
+    /// until sent).
+    #[cfg(feature = "player")]
+    Progress(progress::ProgressItem),
+    /// Forget the token, the cached documents and pending purchases, and
+    /// take a new device id ("Sign out of this TV").
+    SignOut,
 }
 
 /// What the unlock service tells the app core.
@@ -51,11 +76,16 @@ pub enum UnlockReport {
     Entitlements {
         doc: Option<std::sync::Arc<Entitlements>>,
         paired: bool,
+        /// The latest time the box knows has passed: documents are judged
+        /// by it when the box's clock is behind.
+        floor: Option<chrono::DateTime<chrono::Utc>>,
     },
     /// A code to show: open `uri` and type `user_code`, or scan `uri_complete`.
     Pairing {
         user_code: String,
         uri: String,
+        /// `uri`'s host, shown in plain letters (where the phone goes).
+        host: String,
         uri_complete: Option<String>,
         expires_in_s: u64,
     },
@@ -68,6 +98,17 @@ pub enum UnlockReport {
         episode: u32,
     },
     PurchaseFailed(Failure),
+    /// The account's progress from all its devices (at pairing and at
+    /// start): merged into the history by time.
+    #[cfg(feature = "player")]
+    Progress(Vec<progress::ProgressItem>),
+    /// The answer to a grant request.
+    #[cfg(feature = "player")]
+    Granted {
+        series: String,
+        episode: u32,
+        grant: Result<Grant, Failure>,
+    },
 }
 
 /// Why pairing or a purchase did not happen, as the viewer is told.
@@ -83,6 +124,10 @@ pub enum Failure {
     SignedOut,
     /// Not paired yet: coins need an account.
     NotPaired,
+    /// The account does not own the episode (a grant refused, HTTP 403).
+    NotEntitled,
+    /// The partner does not offer the episode now (HTTP 404).
+    Unavailable,
     /// No answer, or the server failed (5xx after retries): nothing spent.
     Network(String),
     /// The server answered something the box cannot use.

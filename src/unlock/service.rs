@@ -1,37 +1,31 @@
 //! The unlock service: carries out the app core's unlock commands on the
-//! network runtime (pairing polls, purchases, entitlement refreshes) and
-//! reports what happened back (the TV shell queues the reports as events). The token and the last good
-//! entitlement envelope live in the state directory, written atomically;
-//! the envelope is checked against the catalog's key whenever it is read,
-//! so an edited file unlocks nothing.
+//! network runtime (pairing polls, purchases, grants, entitlement
+//! refreshes) and reports what happened back (the TV shell queues the
+//! reports as events). What it keeps lives in the state directory, written
+//! atomically ([`super::state`]); the envelope is checked against the
+//! catalog's key, this box's device and account whenever it is read, so an
+//! edited or copied file unlocks nothing.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
 
-use super::client::idempotency_key;
+use super::client::PurchaseAttempt;
+use super::progress::{self, ProgressItem};
+use super::state::{self, TokenFile};
 use super::{
-    ENTITLEMENTS_FILE, Entitlements, Failure, SignedEntitlements, TOKEN_FILE, TokenPoll,
-    UnlockClient, UnlockCommand, UnlockError, UnlockReport,
+    Entitlements, Failure, SignedEntitlements, TokenPoll, UnlockClient, UnlockCommand, UnlockError,
+    UnlockReport,
 };
 use crate::catalog::model::UnlockApi;
 use crate::catalog::verify::CatalogKey;
 use crate::net::Net;
-use crate::store::Store;
 
 /// Where the service's reports go (the TV shell's queue), from any thread.
 pub type Reports = Arc<dyn Fn(UnlockReport) + Send + Sync>;
-
-/// What the box keeps of its pairing.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct TokenFile {
-    token: Option<String>,
-    /// The account the first entitlements named: later ones must match.
-    account: Option<String>,
-}
 
 struct Api {
     config: UnlockApi,
@@ -44,10 +38,15 @@ struct Shared {
     reports: Reports,
     state_dir: PathBuf,
     api: Api,
+    device: Mutex<String>,
     token: Mutex<TokenFile>,
     /// The last checked entitlements (kept when a refresh fails).
     doc: Mutex<Option<Arc<Entitlements>>>,
+    floor: Mutex<Option<DateTime<Utc>>>,
     purchasing: AtomicBool,
+    /// Progress waiting to be sent (also in the state directory).
+    queue: Mutex<Vec<ProgressItem>>,
+    flushing: AtomicBool,
 }
 
 pub struct UnlockService {
@@ -105,6 +104,39 @@ impl UnlockService {
                     }
                 });
             }
+            UnlockCommand::Grant { series, episode } => {
+                let Some(shared) = self.shared.clone() else {
+                    (self.reports)(UnlockReport::Granted {
+                        series,
+                        episode,
+                        grant: Err(Failure::Server("the catalog names no unlock API".into())),
+                    });
+                    return;
+                };
+                self.net.spawn(async move {
+                    let grant = grant(&shared, &series, episode).await;
+                    shared.report(UnlockReport::Granted {
+                        series,
+                        episode,
+                        grant,
+                    });
+                });
+            }
+            UnlockCommand::Progress(item) => {
+                let Some(shared) = self.shared.clone() else {
+                    return;
+                };
+                // Kept only for an account: nothing about the viewer
+                // leaves the box unpaired.
+                if !shared.paired() {
+                    return;
+                }
+                if let Ok(mut q) = shared.queue.lock() {
+                    progress::enqueue(&mut q, item);
+                }
+                self.net.spawn(flush(shared));
+            }
+            UnlockCommand::SignOut => self.sign_out(),
         }
     }
 
@@ -114,8 +146,36 @@ impl UnlockService {
         }
     }
 
+    /// Forgets the token, the cached entitlements and pending purchases,
+    /// and takes a new device id: this TV is no one's any more.
+    fn sign_out(&mut self) {
+        self.stop_pairing();
+        state::forget_account(&self.state_dir);
+        let device = state::device_id(&self.state_dir);
+        if let Some(shared) = &self.shared {
+            if let Ok(mut t) = shared.token.lock() {
+                *t = TokenFile::default();
+            }
+            if let Ok(mut d) = shared.doc.lock() {
+                *d = None;
+            }
+            if let Ok(mut d) = shared.device.lock() {
+                *d = device;
+            }
+            if let Ok(mut q) = shared.queue.lock() {
+                q.clear();
+            }
+        }
+        tracing::info!("signed out of this TV");
+        (self.reports)(UnlockReport::Entitlements {
+            doc: None,
+            paired: false,
+            floor: state::clock_floor(&self.state_dir),
+        });
+    }
+
     /// Uses `config` from now on: the cached entitlements at once, then
-    /// fresh ones from the server if the box is paired.
+    /// fresh ones from the server if the box is paired to this API.
     fn connect(&mut self, config: UnlockApi) {
         if self.shared.as_ref().is_some_and(|s| s.api.config == config) {
             return;
@@ -140,24 +200,42 @@ impl UnlockService {
                 return;
             }
         };
-        let store = Store::new(&self.state_dir).ok();
-        let token: TokenFile = store
-            .as_ref()
-            .map(|s| s.load(TOKEN_FILE))
-            .unwrap_or_default();
-        let cached = cached_entitlements(&self.state_dir, &api.key, token.account.as_deref());
+        let dir = &self.state_dir;
+        let device = state::device_id(dir);
+        let mut token = state::load_token(dir);
+        if token.token.is_some() && !token.issued_by(&api.config) {
+            // A token goes only to the API that issued it: a catalog naming
+            // another API (or key) means pairing again, not sending it there.
+            tracing::warn!(
+                "the catalog names another unlock API than the one this TV was paired with; \
+                 pair again"
+            );
+            state::forget_account(dir);
+            token = TokenFile::default();
+        }
+        let floor = state::clock_floor(dir);
+        let now = later(Utc::now(), floor);
+        let cached =
+            state::cached_entitlements(dir, &api.key, token.account.as_deref(), &device, now)
+                // A cached document is used only while the box is paired.
+                .filter(|_| token.token.is_some());
         let paired = token.token.is_some();
         let shared = Arc::new(Shared {
             reports: self.reports.clone(),
             state_dir: self.state_dir.clone(),
             api,
+            device: Mutex::new(device),
             token: Mutex::new(token),
             doc: Mutex::new(cached.clone()),
+            floor: Mutex::new(floor),
             purchasing: AtomicBool::new(false),
+            queue: Mutex::new(state::progress_queue(dir)),
+            flushing: AtomicBool::new(false),
         });
         shared.report(UnlockReport::Entitlements {
             doc: cached,
             paired,
+            floor,
         });
         self.shared = Some(shared.clone());
         if paired {
@@ -165,33 +243,88 @@ impl UnlockService {
                 if let Err(e) = refresh(&shared).await {
                     tracing::warn!(error = %e, "entitlements not refreshed; the cached ones stay");
                 }
+                read_progress(&shared).await;
+                flush(shared).await;
             });
         }
     }
 }
 
-/// The envelope in the state directory, if it is there, signed by `key`
-/// for `account` and not expired. A bad one is set aside.
-fn cached_entitlements(
-    dir: &std::path::Path,
-    key: &CatalogKey,
-    account: Option<&str>,
-) -> Option<Arc<Entitlements>> {
-    let path = dir.join(ENTITLEMENTS_FILE);
-    let bytes = std::fs::read(&path).ok()?;
-    let doc = SignedEntitlements::parse(&bytes).and_then(|env| env.open(key, account));
-    match doc {
-        Ok(doc) if doc.current(chrono::Utc::now()) => Some(Arc::new(doc)),
-        Ok(_) => {
-            tracing::info!("cached entitlements expired");
-            None
-        }
-        Err(e) => {
-            tracing::warn!(path = %path.display(), error = %e, "cached entitlements refused; set aside");
-            let _ = std::fs::rename(&path, dir.join(format!("{ENTITLEMENTS_FILE}.bad")));
-            None
+/// The account's progress, reported to the app (at start, after pairing).
+async fn read_progress(shared: &Shared) {
+    let Some(token) = shared.token() else {
+        return;
+    };
+    match shared.api.client.get_progress(&token).await {
+        Ok(items) => shared.report(UnlockReport::Progress(items)),
+        Err(e) => tracing::warn!(error = %e, "the account's progress was not read"),
+    }
+}
+
+/// How long a progress report that failed waits before the next try.
+const PROGRESS_RETRY: Duration = Duration::from_secs(60);
+
+/// Sends the queued progress in batches until the queue is empty, the
+/// box is signed out, or the API refuses it; a network failure waits and
+/// tries again (the queue is kept on disk meanwhile). One at a time.
+async fn flush(shared: Arc<Shared>) {
+    if shared.flushing.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    loop {
+        let batch: Vec<ProgressItem> = shared
+            .queue
+            .lock()
+            .map(|q| q.iter().take(progress::BATCH).cloned().collect())
+            .unwrap_or_default();
+        let Some(token) = shared.token().filter(|_| !batch.is_empty()) else {
+            break;
+        };
+        match shared
+            .api
+            .client
+            .post_progress(&token, &shared.device(), &batch)
+            .await
+        {
+            Ok(()) => {
+                if let Ok(mut q) = shared.queue.lock() {
+                    q.retain(|i| !batch.contains(i));
+                }
+            }
+            Err(UnlockError::Network(e)) => {
+                tracing::info!(error = %e, "progress not sent; kept for later");
+                save_queue(&shared).await;
+                tokio::time::sleep(PROGRESS_RETRY).await;
+                continue;
+            }
+            Err(e) => {
+                // Refused: sending it again would be refused again.
+                tracing::warn!(error = %e, "progress refused; dropped");
+                if let Ok(mut q) = shared.queue.lock() {
+                    q.retain(|i| !batch.contains(i));
+                }
+                if matches!(e, UnlockError::SignedOut { .. }) {
+                    shared.signed_out().await;
+                }
+            }
         }
     }
+    save_queue(&shared).await;
+    shared.flushing.store(false, Ordering::SeqCst);
+}
+
+async fn save_queue(shared: &Shared) {
+    let queue = shared.queue.lock().map(|q| q.clone()).unwrap_or_default();
+    let dir = shared.state_dir.clone();
+    let saved = tokio::task::spawn_blocking(move || state::save_progress_queue(&dir, &queue)).await;
+    if !matches!(saved, Ok(Ok(()))) {
+        tracing::error!("cannot keep the progress queue");
+    }
+}
+
+/// The later of the box's clock and the floor.
+fn later(now: DateTime<Utc>, floor: Option<DateTime<Utc>>) -> DateTime<Utc> {
+    floor.map_or(now, |f| f.max(now))
 }
 
 impl Shared {
@@ -203,8 +336,38 @@ impl Shared {
         self.token.lock().ok()?.token.clone()
     }
 
+    fn device(&self) -> String {
+        self.device.lock().map(|d| d.clone()).unwrap_or_default()
+    }
+
     fn paired(&self) -> bool {
         self.token().is_some()
+    }
+
+    fn floor(&self) -> Option<DateTime<Utc>> {
+        self.floor.lock().ok().and_then(|f| *f)
+    }
+
+    /// Raises the time floor to `seen` (a server's Date, a document's
+    /// issue time) and keeps it when it moved by a minute or more.
+    async fn saw_time(&self, seen: Option<DateTime<Utc>>) {
+        let Some(seen) = seen else {
+            return;
+        };
+        let save = {
+            let Ok(mut floor) = self.floor.lock() else {
+                return;
+            };
+            let moved = floor.is_none_or(|f| seen > f + chrono::Duration::minutes(1));
+            if floor.is_none_or(|f| seen > f) {
+                *floor = Some(seen);
+            }
+            moved
+        };
+        if save {
+            let dir = self.state_dir.clone();
+            let _ = tokio::task::spawn_blocking(move || state::save_clock_floor(&dir, seen)).await;
+        }
     }
 
     /// Saves the token file (atomically, off the runtime's threads).
@@ -213,20 +376,32 @@ impl Shared {
             return;
         };
         let dir = self.state_dir.clone();
-        let saved = tokio::task::spawn_blocking(move || Store::new(&dir)?.save(TOKEN_FILE, &file))
-            .await
-            .map_err(std::io::Error::other)
-            .and_then(|r| r);
-        if let Err(e) = saved {
-            tracing::error!(error = %e, "cannot save the unlock token");
+        let saved = tokio::task::spawn_blocking(move || state::save_token(&dir, &file)).await;
+        if !matches!(saved, Ok(Ok(()))) {
+            tracing::error!("cannot save the unlock token");
         }
     }
 
     /// Checks an envelope from the server, keeps it, saves it and tells
-    /// the app. Nothing is kept from a document that fails its checks.
+    /// the app. Nothing is kept from a document that fails its checks, nor
+    /// from one older than the one held (a refresh answered before a
+    /// purchase, arriving after it).
     async fn accept(&self, env: SignedEntitlements) -> Result<(), UnlockError> {
+        self.saw_time(self.api.client.take_date()).await;
         let account = self.token.lock().ok().and_then(|t| t.account.clone());
-        let doc = Arc::new(env.open(&self.api.key, account.as_deref())?);
+        let doc = Arc::new(env.open(&self.api.key, account.as_deref(), &self.device())?);
+        let held = self.doc.lock().ok().and_then(|d| d.clone());
+        if let Some(held) = held
+            && let (Some(h), Some(n)) = (held.issued_at(), doc.issued_at())
+            && n < h
+        {
+            return Err(super::EntitlementError::Older {
+                held: held.issued.clone(),
+                got: doc.issued.clone(),
+            }
+            .into());
+        }
+        self.saw_time(doc.issued_at()).await;
         if account.is_none()
             && let Ok(mut t) = self.token.lock()
         {
@@ -234,15 +409,9 @@ impl Shared {
         }
         self.save_token().await;
         let dir = self.state_dir.clone();
-        let saved = tokio::task::spawn_blocking(move || {
-            let json = serde_json::to_vec(&env).map_err(std::io::Error::other)?;
-            crate::store::write_atomic(&dir, ENTITLEMENTS_FILE, &json)
-        })
-        .await
-        .map_err(std::io::Error::other)
-        .and_then(|r| r);
-        if let Err(e) = saved {
-            tracing::error!(error = %e, "cannot save entitlements");
+        let saved = tokio::task::spawn_blocking(move || state::save_entitlements(&dir, &env)).await;
+        if !matches!(saved, Ok(Ok(()))) {
+            tracing::error!("cannot save entitlements");
         }
         if let Ok(mut d) = self.doc.lock() {
             *d = Some(doc.clone());
@@ -250,19 +419,26 @@ impl Shared {
         self.report(UnlockReport::Entitlements {
             doc: Some(doc),
             paired: self.paired(),
+            floor: self.floor(),
         });
         Ok(())
     }
 
-    /// The server no longer knows the token: forget it, keep what was
-    /// unlocked (the cached document, until it expires).
+    /// The server no longer knows the token: forget it and what it
+    /// unlocked (a cached document is used only while paired).
     async fn signed_out(&self) {
         if let Ok(mut t) = self.token.lock() {
             t.token = None;
         }
         self.save_token().await;
-        let doc = self.doc.lock().ok().and_then(|d| d.clone());
-        self.report(UnlockReport::Entitlements { doc, paired: false });
+        if let Ok(mut d) = self.doc.lock() {
+            *d = None;
+        }
+        self.report(UnlockReport::Entitlements {
+            doc: None,
+            paired: false,
+            floor: self.floor(),
+        });
     }
 }
 
@@ -270,7 +446,12 @@ async fn refresh(shared: &Shared) -> Result<(), UnlockError> {
     let Some(token) = shared.token() else {
         return Ok(());
     };
-    match shared.api.client.entitlements(&token).await {
+    match shared
+        .api
+        .client
+        .entitlements(&token, &shared.device())
+        .await
+    {
         Ok(env) => shared.accept(env).await,
         Err(e @ UnlockError::SignedOut { .. }) => {
             shared.signed_out().await;
@@ -284,6 +465,8 @@ fn failure(e: &UnlockError) -> Failure {
     match e {
         UnlockError::Network(n) => Failure::Network(n.to_string()),
         UnlockError::SignedOut { .. } => Failure::SignedOut,
+        UnlockError::NotEntitled { .. } => Failure::NotEntitled,
+        UnlockError::NotFound { .. } => Failure::Unavailable,
         UnlockError::NotEnoughCoins { balance, price, .. } => Failure::NotEnoughCoins {
             balance: *balance,
             price: *price,
@@ -293,11 +476,12 @@ fn failure(e: &UnlockError) -> Failure {
 }
 
 /// RFC 8628 on the box: a code, then polls at the server's interval (5 s
-/// slower after `slow_down`) until the phone approves or refuses, or the
-/// code expires; network failures are retried until then.
+/// slower after each `slow_down`) until the phone approves or refuses, or
+/// the code expires; network failures are retried until then.
 async fn pair(shared: Arc<Shared>, series: String, episode: u32) {
     let client = &shared.api.client;
-    let auth = match client.device_code(&series, episode).await {
+    let device = shared.device();
+    let auth = match client.device_code(&series, episode, &device).await {
         Ok(a) => a,
         Err(e) => {
             tracing::warn!(error = %e, "pairing did not start");
@@ -309,6 +493,11 @@ async fn pair(shared: Arc<Shared>, series: String, episode: u32) {
     shared.report(UnlockReport::Pairing {
         user_code: auth.user_code.clone(),
         uri: auth.verification_uri.to_string(),
+        host: auth
+            .verification_uri
+            .host_str()
+            .unwrap_or_default()
+            .to_owned(),
         uri_complete: auth
             .verification_uri_complete
             .as_ref()
@@ -326,7 +515,11 @@ async fn pair(shared: Arc<Shared>, series: String, episode: u32) {
         match client.poll_token(&auth.device_code).await {
             Ok(TokenPoll::Granted(token)) => break token,
             Ok(TokenPoll::Pending) => {}
-            Ok(TokenPoll::SlowDown) => interval += Duration::from_secs(5),
+            // RFC 8628 3.5: each slow_down adds 5 s, and they add up.
+            Ok(TokenPoll::SlowDown) => {
+                interval = (interval + Duration::from_secs(5))
+                    .min(Duration::from_secs(super::client::MAX_INTERVAL_S));
+            }
             Ok(TokenPoll::Expired) => {
                 shared.report(UnlockReport::PairingFailed(Failure::Expired));
                 return;
@@ -339,17 +532,20 @@ async fn pair(shared: Arc<Shared>, series: String, episode: u32) {
                 tracing::warn!(error = %e, "pairing poll failed; polling on");
             }
             Err(e) => {
-                shared.report(UnlockReport::PairingFailed(failure(&e)));
+                // invalid_grant, invalid_client (a 401 here is one too):
+                // the server could not finish pairing.
+                tracing::warn!(error = %e, "pairing refused");
+                shared.report(UnlockReport::PairingFailed(Failure::Server(e.to_string())));
                 return;
             }
         }
     };
     if let Ok(mut t) = shared.token.lock() {
         // A new pairing may be another account: its first document says.
-        *t = TokenFile {
-            token: Some(token),
-            account: None,
-        };
+        *t = TokenFile::issued(token, &shared.api.config);
+    }
+    if let Ok(mut d) = shared.doc.lock() {
+        *d = None;
     }
     shared.save_token().await;
     shared.report(UnlockReport::Paired);
@@ -357,84 +553,95 @@ async fn pair(shared: Arc<Shared>, series: String, episode: u32) {
         tracing::warn!(error = %e, "entitlements after pairing");
         shared.report(UnlockReport::PairingFailed(failure(&e)));
     }
+    read_progress(&shared).await;
 }
 
-/// Spends coins: one idempotency key for the purchase however often it is
-/// sent; the balance shown changes only with the server's signed answer.
+/// Spends coins. The attempt (with its idempotency key) is kept in the
+/// state directory from before the first sending until a final answer, so
+/// a retry, or a resend after a crash, is charged once; a final answer
+/// (bought, not enough coins, price changed) ends it, and the next
+/// confirmation is a new attempt. The balance shown changes only with the
+/// server's signed answer; after a 402 the entitlements are fetched again,
+/// so that the balance shown is the server's.
 async fn purchase(shared: &Shared, series: &str, episode: u32, price: u64) -> Result<(), Failure> {
     let Some(token) = shared.token() else {
         return Err(Failure::NotPaired);
     };
-    let key = idempotency_key(&token, series, episode);
+    let dir = shared.state_dir.clone();
+    let attempt = {
+        let (series, dir) = (series.to_owned(), dir.clone());
+        tokio::task::spawn_blocking(move || state::begin_purchase(&dir, &series, episode, price))
+            .await
+            .map_err(|e| Failure::Server(e.to_string()))?
+    };
     let result = shared
         .api
         .client
-        .purchase(&token, series, episode, price, &key)
+        .purchase(&token, &attempt, &shared.device())
         .await;
+    let end = |attempt: PurchaseAttempt| {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || state::end_purchase(&dir, &attempt))
+    };
     match result {
-        Ok(env) => shared.accept(env).await.map_err(|e| {
-            tracing::error!(error = %e, "purchase answer refused");
-            failure(&e)
-        }),
-        Err(e) => {
-            tracing::warn!(error = %e, series, episode, "purchase failed");
-            if matches!(e, UnlockError::SignedOut { .. }) {
-                shared.signed_out().await;
-            }
+        Ok(env) => {
+            let _ = end(attempt).await;
+            shared.accept(env).await.map_err(|e| {
+                tracing::error!(error = %e, "purchase answer refused");
+                failure(&e)
+            })
+        }
+        // Not final: the same key goes with the next sending.
+        Err(e @ UnlockError::Network(_)) => {
+            tracing::warn!(error = %e, series, episode, "purchase not answered; kept");
             Err(failure(&e))
+        }
+        Err(e) => {
+            let _ = end(attempt).await;
+            tracing::warn!(error = %e, series, episode, "purchase refused");
+            match &e {
+                UnlockError::SignedOut { .. } => shared.signed_out().await,
+                UnlockError::NotEnoughCoins { .. } => {
+                    if let Err(e) = refresh(shared).await {
+                        tracing::warn!(error = %e, "entitlements after a 402");
+                    }
+                }
+                _ => {}
+            }
+            Err(match &e {
+                // Another device's token, a refused request: the server
+                // could not finish the purchase (nothing is "not owned").
+                UnlockError::NotEntitled { .. } | UnlockError::NotFound { .. } => {
+                    Failure::Server(e.to_string())
+                }
+                _ => failure(&e),
+            })
         }
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use base64::Engine;
-    use base64::engine::general_purpose::STANDARD;
-    use ed25519_dalek::{Signer, SigningKey};
-
-    fn envelope(signing: &SigningKey, payload: &str) -> Vec<u8> {
-        serde_json::to_vec(&SignedEntitlements {
-            entitlements: STANDARD.encode(payload),
-            signature: STANDARD.encode(signing.sign(payload.as_bytes()).to_bytes()),
-        })
-        .unwrap()
-    }
-
-    #[test]
-    fn an_edited_cached_file_unlocks_nothing_and_is_set_aside() {
-        let dir = tempfile::tempdir().unwrap();
-        let signing = SigningKey::from_bytes(&[5u8; 32]);
-        let key =
-            CatalogKey::from_base64(&STANDARD.encode(signing.verifying_key().as_bytes())).unwrap();
-        let doc = r#"{"format":"pillarbox-entitlements","account":"a1","issued":"2026-01-01T00:00:00Z","expires":"2099-01-01T00:00:00Z","coins":3,"episodes":{"s":[9]}}"#;
-        let path = dir.path().join(ENTITLEMENTS_FILE);
-        std::fs::write(&path, envelope(&signing, doc)).unwrap();
-        let cached = cached_entitlements(dir.path(), &key, Some("a1")).expect("a good file");
-        assert_eq!(cached.coins, 3);
-        // Another account's file (copied from another box) is refused.
-        assert!(cached_entitlements(dir.path(), &key, Some("a2")).is_none());
-        std::fs::write(&path, envelope(&signing, doc)).unwrap();
-
-        // Unlocking more by editing the payload breaks the signature.
-        let text = std::fs::read_to_string(&path).unwrap();
-        let env: SignedEntitlements = serde_json::from_str(&text).unwrap();
-        let edited = String::from_utf8(STANDARD.decode(&env.entitlements).unwrap())
-            .unwrap()
-            .replace("[9]", "[9,10,11]");
-        let forged = SignedEntitlements {
-            entitlements: STANDARD.encode(edited),
-            signature: env.signature,
-        };
-        std::fs::write(&path, serde_json::to_vec(&forged).unwrap()).unwrap();
-        assert!(cached_entitlements(dir.path(), &key, Some("a1")).is_none());
-        assert!(!path.exists());
-        assert!(dir.path().join(format!("{ENTITLEMENTS_FILE}.bad")).exists());
-
-        // An expired one is not used (and kept: the server may renew it).
-        let old = doc.replace("2099", "2001");
-        std::fs::write(&path, envelope(&signing, &old)).unwrap();
-        assert!(cached_entitlements(dir.path(), &key, None).is_none());
-        assert!(path.exists());
+/// A playback grant for this device, with the token when there is one.
+async fn grant(shared: &Shared, series: &str, episode: u32) -> Result<super::Grant, Failure> {
+    let token = shared.token();
+    let result = shared
+        .api
+        .client
+        .playback(token.as_deref(), series, episode, &shared.device())
+        .await;
+    shared.saw_time(shared.api.client.take_date()).await;
+    match result {
+        Ok(g) => Ok(g),
+        Err(e) => {
+            tracing::warn!(error = %e, series, episode, "no playback grant");
+            match (&e, &token) {
+                // Asked without a token: the episode needs an account.
+                (UnlockError::SignedOut { .. }, None) => Err(Failure::NotPaired),
+                (UnlockError::SignedOut { .. }, Some(_)) => {
+                    shared.signed_out().await;
+                    Err(Failure::SignedOut)
+                }
+                _ => Err(failure(&e)),
+            }
+        }
     }
 }

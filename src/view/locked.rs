@@ -94,6 +94,7 @@ pub fn render(view: &mut View, ctx: &Ctx, state: &Locked) {
         page.set_code(p.user_code.clone().into());
         page.set_code_spelled(spell_code(&p.user_code).into());
         page.set_code_hint(tr(l, "locked-code-hint", &[("uri", p.uri.clone().into())]).into());
+        page.set_code_site(tr(l, "locked-site", &[("host", p.host.clone().into())]).into());
         let qr_text = p.uri_complete.as_deref().unwrap_or(&p.uri);
         let qr = view.qr(qr_text);
         page.set_qr(qr);

@@ -31,7 +31,10 @@ pub fn render(view: &mut View, app: &App) {
     let data: Vec<SettingData> = rows
         .iter()
         .map(|&row| {
-            let (label, value) = setting_text(ctx, row);
+            let (label, value) = match app.top() {
+                ScreenState::Settings(screen) => screen.row_text(ctx, row),
+                _ => setting_text(ctx, row),
+            };
             // Whether a step each way changes anything.
             let moves = |step| {
                 let mut probe = s.clone();

@@ -386,3 +386,39 @@ fn a_server_that_stops_sending_is_timed_out_and_the_cache_used() {
     assert_eq!(l.from, LoadedFrom::Cache);
     assert!(l.problem.unwrap_or_default().contains("stalled"));
 }
+
+#[test]
+fn an_unsigned_catalog_cannot_name_an_unlock_api_but_a_signed_one_can() {
+    use base64::Engine;
+    let site = Site::new();
+    let signing = ed25519_dalek::SigningKey::from_bytes(&[42u8; 32]);
+    let public =
+        base64::engine::general_purpose::STANDARD.encode(signing.verifying_key().as_bytes());
+    let mut v = example();
+    v["unlock_api"] = json!({ "url": "https://tv.partner.example/unlock/v1/", "key": public });
+    site.publish(&v);
+    // No key configured: anyone could have changed the API, it is dropped.
+    let l = load(site.config()).expect("unsigned");
+    assert_eq!(l.catalog.unlock_api, None);
+    // The same from the cache.
+    let net = Net::new(site.config().net).unwrap();
+    let cached = CatalogLoader::new(site.config().inner, net)
+        .unwrap()
+        .cached()
+        .expect("cached");
+    assert_eq!(cached.catalog.unlock_api, None);
+    // Signed and checked with the box's key: kept.
+    let bytes = std::fs::read(site.dir.path().join("catalog.json")).unwrap();
+    std::fs::write(
+        site.dir.path().join("catalog.json.sig"),
+        sign(&signing, &bytes),
+    )
+    .unwrap();
+    let mut config = site.config();
+    config.public_key = Some(public);
+    let l = load(config).expect("signed");
+    assert_eq!(
+        l.catalog.unlock_api.map(|a| a.url).as_deref(),
+        Some("https://tv.partner.example/unlock/v1/")
+    );
+}

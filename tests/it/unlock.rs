@@ -12,8 +12,10 @@ use base64::engine::general_purpose::STANDARD;
 use pillarbox::catalog::verify::CatalogKey;
 use pillarbox::demo::partner::{self, Partner};
 use pillarbox::net::{ApiCall, FetchStats, Limits, Net, NetConfig, RetryPolicy, UrlPolicy};
-use pillarbox::unlock::client::idempotency_key;
-use pillarbox::unlock::{EntitlementError, TokenPoll, UnlockClient, UnlockError};
+use pillarbox::unlock::{EntitlementError, PurchaseAttempt, TokenPoll, UnlockClient, UnlockError};
+
+/// The device id the tests' box sends.
+const DEVICE: &str = "0123456789abcdef";
 
 use crate::common::browser::Chromium;
 use crate::common::{Fault, TestCa, TestServer};
@@ -45,6 +47,7 @@ fn phone(net: &Net, server: &TestServer, user_code: &str, action: &str) -> Strin
     let call = ApiCall {
         url: &url,
         form: Some(&form),
+        json: None,
         bearer: None,
         headers: &[],
         max_bytes: 1 << 20,
@@ -72,7 +75,9 @@ fn pairing_coins_and_faults_against_the_partner_api_over_tls() {
 
     // RFC 8628: a code; polls before the phone acts are pending, polls
     // faster than the interval are told to slow down.
-    let auth = net.block_on(client.device_code("ceo-secret", 9)).unwrap();
+    let auth = net
+        .block_on(client.device_code("ceo-secret", 9, DEVICE))
+        .unwrap();
     assert_eq!(auth.user_code.len(), 9, "{auth:?}");
     assert!(
         auth.verification_uri_complete
@@ -86,7 +91,9 @@ fn pairing_coins_and_faults_against_the_partner_api_over_tls() {
     assert_eq!(poll(&auth.device_code), TokenPoll::Pending);
     assert_eq!(poll(&auth.device_code), TokenPoll::SlowDown);
     // Refused on the phone: access_denied.
-    let refused = net.block_on(client.device_code("ceo-secret", 9)).unwrap();
+    let refused = net
+        .block_on(client.device_code("ceo-secret", 9, DEVICE))
+        .unwrap();
     phone(&net, &server, &refused.user_code, "deny");
     assert_eq!(poll(&refused.device_code), TokenPoll::Denied);
     assert_eq!(poll("no-such-code"), TokenPoll::Expired);
@@ -98,19 +105,21 @@ fn pairing_coins_and_faults_against_the_partner_api_over_tls() {
     let TokenPoll::Granted(token) = poll(&auth.device_code) else {
         panic!("no token after approval");
     };
-    let env = net.block_on(client.entitlements(&token)).unwrap();
-    let doc = env.open(&key, None).unwrap();
+    let env = net.block_on(client.entitlements(&token, DEVICE)).unwrap();
+    let doc = env.open(&key, None, DEVICE).unwrap();
     assert_eq!(doc.coins, partner::STARTING_COINS - 49);
     assert!(doc.allows("ceo-secret", 9, chrono::Utc::now()));
 
     // A purchase whose first two attempts meet a 500: retried with the same
     // idempotency key, charged once.
     server.fault("/purchase", Fault::Status(500), Some(2));
-    let k10 = idempotency_key(&token, "ceo-secret", 10);
-    let env = net
-        .block_on(client.purchase(&token, "ceo-secret", 10, 49, &k10))
-        .unwrap();
-    assert_eq!(env.open(&key, Some("demo-viewer")).unwrap().coins, 22);
+    let a10 = PurchaseAttempt::new("ceo-secret", 10, 49);
+    let k10 = a10.key.clone();
+    let env = net.block_on(client.purchase(&token, &a10, DEVICE)).unwrap();
+    assert_eq!(
+        env.open(&key, Some("demo-viewer"), DEVICE).unwrap().coins,
+        22
+    );
     let seen = server.seen("/purchase");
     assert_eq!(seen.len(), 3);
     assert!(
@@ -118,16 +127,14 @@ fn pairing_coins_and_faults_against_the_partner_api_over_tls() {
             .all(|s| s.headers.get("idempotency-key") == Some(&k10))
     );
     // A double press, or a retry after a crash: same key, same answer, no charge.
-    let again = net
-        .block_on(client.purchase(&token, "ceo-secret", 10, 49, &k10))
-        .unwrap();
-    assert_eq!(again.open(&key, None).unwrap().coins, 22);
+    let again = net.block_on(client.purchase(&token, &a10, DEVICE)).unwrap();
+    assert_eq!(again.open(&key, None, DEVICE).unwrap().coins, 22);
     assert_eq!(demo.coins(), 22);
 
     // Too few coins: 402 with the balance.
-    let k11 = idempotency_key(&token, "ceo-secret", 11);
+    let a11 = PurchaseAttempt::new("ceo-secret", 11, 49);
     let e = net
-        .block_on(client.purchase(&token, "ceo-secret", 11, 49, &k11))
+        .block_on(client.purchase(&token, &a11, DEVICE))
         .unwrap_err();
     assert!(
         matches!(
@@ -143,14 +150,15 @@ fn pairing_coins_and_faults_against_the_partner_api_over_tls() {
 
     // A server that stays down: an error after the retries, nothing spent.
     server.fault("/purchase", Fault::Status(503), Some(3));
+    let a12 = PurchaseAttempt::new("ceo-secret", 12, 49);
     let e = net
-        .block_on(client.purchase(&token, "ceo-secret", 12, 49, "k12"))
+        .block_on(client.purchase(&token, &a12, DEVICE))
         .unwrap_err();
     assert!(matches!(e, UnlockError::Network(_)), "{e}");
     // One that stalls mid-purchase: the request times out.
     server.fault("/purchase", Fault::Delay(Duration::from_secs(5)), Some(3));
     let e = net
-        .block_on(client.purchase(&token, "ceo-secret", 12, 49, "k12"))
+        .block_on(client.purchase(&token, &a12, DEVICE))
         .unwrap_err();
     assert!(e.to_string().contains("no complete response"), "{e}");
     assert_eq!(demo.coins(), 22);
@@ -169,9 +177,9 @@ fn pairing_coins_and_faults_against_the_partner_api_over_tls() {
         ("{\"entitlements\": [".to_string(), "not a signed envelope"),
     ] {
         server.fault("/entitlements", Fault::Json(body), Some(1));
-        let env = net.block_on(client.entitlements(&token));
+        let env = net.block_on(client.entitlements(&token, DEVICE));
         let e = match env {
-            Ok(env) => UnlockError::from(env.open(&key, None).unwrap_err()),
+            Ok(env) => UnlockError::from(env.open(&key, None, DEVICE).unwrap_err()),
             Err(e) => e,
         };
         assert!(e.to_string().contains(want), "{e}");
@@ -183,7 +191,9 @@ fn pairing_coins_and_faults_against_the_partner_api_over_tls() {
 
     // The partner revokes the token: 401, said as such.
     demo.revoke_tokens();
-    let e = net.block_on(client.entitlements(&token)).unwrap_err();
+    let e = net
+        .block_on(client.entitlements(&token, DEVICE))
+        .unwrap_err();
     assert!(matches!(e, UnlockError::SignedOut { .. }), "{e}");
 }
 
@@ -276,7 +286,336 @@ fn a_locked_episode_is_bought_on_the_phone_page_in_chromium_then_with_coins_on_t
         .open(
             &CatalogKey::from_base64(&partner::public_key()).unwrap(),
             None,
+            &device_of(state.path()),
         )
         .unwrap();
     assert_eq!(doc.episodes["ceo-secret"], [9, 10].into());
+}
+
+/// The device id a box keeps in its state directory.
+fn device_of(state: &std::path::Path) -> String {
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state.join("device.json")).unwrap()).unwrap();
+    v["id"].as_str().unwrap().to_owned()
+}
+
+/// The unlock service as the TV runs it, its reports down a channel.
+fn service(
+    net: &Net,
+    state: &std::path::Path,
+) -> (
+    pillarbox::unlock::service::UnlockService,
+    std::sync::mpsc::Receiver<pillarbox::unlock::UnlockReport>,
+) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let reports: pillarbox::unlock::service::Reports = std::sync::Arc::new(move |r| {
+        let _ = tx.lock().unwrap().send(r);
+    });
+    (
+        pillarbox::unlock::service::UnlockService::new(net.clone(), state.to_owned(), reports),
+        rx,
+    )
+}
+
+/// The next report `pick` takes, within 30 s.
+fn wait_for<T>(
+    rx: &std::sync::mpsc::Receiver<pillarbox::unlock::UnlockReport>,
+    mut pick: impl FnMut(&pillarbox::unlock::UnlockReport) -> Option<T>,
+) -> T {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        let r = rx.recv_timeout(left).expect("a report in time");
+        if let Some(t) = pick(&r) {
+            return t;
+        }
+    }
+}
+
+#[test]
+fn a_purchase_refused_for_coins_goes_through_after_a_top_up_and_a_new_confirmation() {
+    use pillarbox::unlock::{Failure, UnlockCommand as C, UnlockReport as R};
+    let ca = TestCa::new("unlock-402");
+    let mut demo = None;
+    let server = TestServer::start_tls_router(&ca, |base| {
+        let p = Partner::new(&url::Url::parse(base).unwrap());
+        demo = Some(p.clone());
+        p.router()
+    });
+    let demo = demo.unwrap();
+    let net = net(&ca);
+    let state = tempfile::tempdir().unwrap();
+    let (mut unlock, rx) = service(&net, state.path());
+    unlock.run(C::Connect(pillarbox::catalog::model::UnlockApi {
+        url: server.url(partner::API_PATH),
+        key: partner::public_key(),
+    }));
+    // Signed in on the phone, nothing bought there.
+    unlock.run(C::Pair {
+        series: "ceo-secret".into(),
+        episode: 9,
+    });
+    let code = wait_for(&rx, |r| match r {
+        R::Pairing {
+            user_code, host, ..
+        } => {
+            assert_eq!(host, "127.0.0.1");
+            Some(user_code.clone())
+        }
+        _ => None,
+    });
+    phone(&net, &server, &code, "approve");
+    let coins = |rx: &std::sync::mpsc::Receiver<R>| {
+        wait_for(rx, |r| match r {
+            R::Entitlements { doc: Some(d), .. } => Some(d.coins),
+            _ => None,
+        })
+    };
+    assert_eq!(coins(&rx), 120);
+    let buy = |unlock: &mut pillarbox::unlock::service::UnlockService, episode| {
+        unlock.run(C::Purchase {
+            series: "ceo-secret".into(),
+            episode,
+            price: 49,
+        })
+    };
+    let outcome = |rx: &std::sync::mpsc::Receiver<R>| {
+        wait_for(rx, |r| match r {
+            R::Purchased { .. } => Some(Ok(())),
+            R::PurchaseFailed(f) => Some(Err(f.clone())),
+            _ => None,
+        })
+    };
+    for episode in [9, 10] {
+        buy(&mut unlock, episode);
+        assert_eq!(outcome(&rx), Ok(()));
+    }
+    // 22 coins left: episode 11 is refused, and the balance fetched again
+    // (before the refusal is reported, so the screen shows the server's).
+    buy(&mut unlock, 11);
+    let mut refreshed = None;
+    let refused = wait_for(&rx, |r| match r {
+        R::Entitlements { doc: Some(d), .. } => {
+            refreshed = Some(d.coins);
+            None
+        }
+        R::PurchaseFailed(f) => Some(f.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        refused,
+        Failure::NotEnoughCoins {
+            balance: 22,
+            price: 49
+        }
+    );
+    assert_eq!(refreshed, Some(22));
+    // Coins added on the phone; the viewer confirms again: it goes through.
+    demo.add_coins(100);
+    buy(&mut unlock, 11);
+    assert_eq!(outcome(&rx), Ok(()));
+    assert_eq!(demo.coins(), 73);
+    // The refused attempt and the new one carried keys of their own.
+    let keys: Vec<String> = server
+        .seen("/purchase")
+        .iter()
+        .map(|s| s.headers["idempotency-key"].clone())
+        .collect();
+    assert_eq!(keys.len(), 4);
+    assert_ne!(keys[2], keys[3]);
+    // Nothing waits for an answer any more.
+    let pending = std::fs::read_to_string(state.path().join("purchases.json")).unwrap();
+    assert_eq!(pending.trim(), "[]");
+}
+
+#[test]
+fn a_token_goes_only_to_the_api_that_issued_it() {
+    use pillarbox::unlock::{UnlockCommand as C, UnlockReport as R};
+    let ca = TestCa::new("unlock-token");
+    let server = TestServer::start_tls_router(&ca, |base| {
+        Partner::new(&url::Url::parse(base).unwrap()).router()
+    });
+    let net = net(&ca);
+    let state = tempfile::tempdir().unwrap();
+    // A token from pairing with another API (a catalog that changed its
+    // unlock_api): not sent to this one.
+    std::fs::write(
+        state.path().join("unlock-token.json"),
+        r#"{"token":"t-from-elsewhere","account":"a1","api_url":"https://other.example/unlock/v1/","api_key":"AAAA"}"#,
+    )
+    .unwrap();
+    let (mut unlock, rx) = service(&net, state.path());
+    unlock.run(C::Connect(pillarbox::catalog::model::UnlockApi {
+        url: server.url(partner::API_PATH),
+        key: partner::public_key(),
+    }));
+    let paired = wait_for(&rx, |r| match r {
+        R::Entitlements { paired, .. } => Some(*paired),
+        _ => None,
+    });
+    assert!(!paired);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        server.seen("/entitlements").is_empty(),
+        "the token went out"
+    );
+    assert!(!state.path().join("unlock-token.json").exists());
+}
+
+#[test]
+fn hostile_answers_are_refused_naming_the_field() {
+    let ca = TestCa::new("unlock-hostile");
+    let server = TestServer::start_tls_router(&ca, |base| {
+        Partner::new(&url::Url::parse(base).unwrap()).router()
+    });
+    let net = net(&ca);
+    let client = UnlockClient::new(net.clone(), &server.url(partner::API_PATH)).unwrap();
+    // A verification page on someone else's site, or over plain http from
+    // the internet: refused, never shown.
+    for (uri, want) in [
+        (
+            "https://partner.example.evil.com/tv",
+            "not on the API's site",
+        ),
+        ("http://8.8.8.8/tv", "verification_uri"),
+        ("javascript:alert(1)", "verification_uri"),
+    ] {
+        let body = serde_json::json!({
+            "device_code": "d", "user_code": "BCDF-GHJK", "verification_uri": uri,
+            "expires_in": 600,
+        });
+        server.fault("/device/code", Fault::Json(body.to_string()), Some(1));
+        let e = net
+            .block_on(client.device_code("ceo-secret", 9, DEVICE))
+            .unwrap_err();
+        assert!(e.to_string().contains(want), "{uri}: {e}");
+    }
+    // Grants: each bad field named.
+    for (body, want) in [
+        (
+            r#"{"url":"https://cdn.example/a.m3u8","expires_in":3}"#,
+            "$.expires_in",
+        ),
+        (r#"{"url":"file:///etc/passwd","expires_in":300}"#, "$.url"),
+        (
+            r#"{"url":"https://cdn.example/a.m3u8","expires_in":300,"headers":{"Host":"x"}}"#,
+            "$.headers",
+        ),
+        (
+            r#"{"url":"https://cdn.example/a.m3u8","expires_in":300,"key_headers":{"X-A":"a\nb"}}"#,
+            "$.key_headers",
+        ),
+        (
+            r#"{"url":"https://cdn.example/a.m3u8","expires_in":300,"extra":1}"#,
+            "extra",
+        ),
+        (r#"{"expires_in":300}"#, "url"),
+    ] {
+        server.fault("/playback", Fault::Json(body.into()), Some(1));
+        let e = net
+            .block_on(client.playback(Some("t"), "ceo-secret", 9, DEVICE))
+            .unwrap_err();
+        assert!(e.to_string().contains(want), "{body}: {e}");
+    }
+    // A long grant is taken as a day.
+    server.fault(
+        "/playback",
+        Fault::Json(r#"{"url":"https://cdn.example/a.m3u8","expires_in":9999999}"#.into()),
+        Some(1),
+    );
+    let g = net
+        .block_on(client.playback(Some("t"), "ceo-secret", 9, DEVICE))
+        .unwrap();
+    assert_eq!(g.expires_in_s, 86_400);
+}
+
+/// An envelope signed with the demo partner's key (public: src/demo/keys.rs).
+fn demo_signed(payload: &serde_json::Value) -> String {
+    use ed25519_dalek::Signer;
+    let key = ed25519_dalek::SigningKey::from_bytes(b"pillarbox demo entitlements key!");
+    let bytes = serde_json::to_vec(payload).unwrap();
+    serde_json::json!({
+        "entitlements": STANDARD.encode(&bytes),
+        "signature": STANDARD.encode(key.sign(&bytes).to_bytes()),
+    })
+    .to_string()
+}
+
+#[test]
+fn an_older_document_cannot_replace_a_newer_one() {
+    use pillarbox::unlock::{UnlockCommand as C, UnlockReport as R};
+    let ca = TestCa::new("unlock-stale");
+    let server = TestServer::start_tls_router(&ca, |base| {
+        Partner::new(&url::Url::parse(base).unwrap()).router()
+    });
+    let net = net(&ca);
+    let state = tempfile::tempdir().unwrap();
+    let api = pillarbox::catalog::model::UnlockApi {
+        url: server.url(partner::API_PATH),
+        key: partner::public_key(),
+    };
+    // A box paired with this API (the server's answers are forged below).
+    std::fs::write(
+        state.path().join("unlock-token.json"),
+        serde_json::json!({"token": "t1", "api_url": api.url, "api_key": api.key}).to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        state.path().join("device.json"),
+        r#"{"id":"0123456789abcdef"}"#,
+    )
+    .unwrap();
+    let doc = |issued: &str, episodes: &[u32]| {
+        demo_signed(&serde_json::json!({
+            "format": "pillarbox-entitlements", "account": "a1", "device": "0123456789abcdef",
+            "issued": issued, "expires": "2099-01-01T00:00:00Z", "coins": 10,
+            "episodes": { "ceo-secret": episodes },
+        }))
+    };
+    server.fault(
+        "/entitlements",
+        Fault::Json(doc("2026-12-04T10:00:00Z", &[9, 10])),
+        Some(1),
+    );
+    let (mut unlock, rx) = service(&net, state.path());
+    unlock.run(C::Connect(api));
+    let newest = |rx: &std::sync::mpsc::Receiver<R>| {
+        wait_for(rx, |r| match r {
+            R::Entitlements { doc: Some(d), .. } => Some(d.issued.clone()),
+            _ => None,
+        })
+    };
+    assert_eq!(newest(&rx), "2026-12-04T10:00:00Z");
+    // A purchase answered with a document issued before the one held (a
+    // stale answer): refused, the newer document kept.
+    server.fault(
+        "/purchase",
+        Fault::Json(doc("2026-12-01T10:00:00Z", &[])),
+        Some(1),
+    );
+    unlock.run(C::Purchase {
+        series: "ceo-secret".into(),
+        episode: 11,
+        price: 49,
+    });
+    let failed = wait_for(&rx, |r| match r {
+        R::PurchaseFailed(f) => Some(f.clone()),
+        R::Entitlements { .. } | R::Purchased { .. } => panic!("stale document taken: {r:?}"),
+        _ => None,
+    });
+    assert!(
+        matches!(failed, pillarbox::unlock::Failure::Server(_)),
+        "{failed:?}"
+    );
+    let saved = std::fs::read_to_string(state.path().join("entitlements.json")).unwrap();
+    let env = pillarbox::unlock::SignedEntitlements::parse(saved.as_bytes()).unwrap();
+    let kept = env
+        .open(
+            &CatalogKey::from_base64(&partner::public_key()).unwrap(),
+            None,
+            "0123456789abcdef",
+        )
+        .unwrap();
+    assert_eq!(kept.issued, "2026-12-04T10:00:00Z");
 }

@@ -43,6 +43,8 @@ pub struct PinDialog {
     /// The digit Up/Down choose before OK adds it.
     pub pending: u8,
     pub message: Option<PinMessage>,
+    /// A PIN was checked since the App last saved (failures to keep).
+    pub(crate) tried: bool,
 }
 
 /// How a key left the dialog.
@@ -62,20 +64,24 @@ impl PinDialog {
     /// The dialog for `purpose` (saying so if the box is still waiting
     /// after wrong PINs).
     pub fn new(ctx: &Ctx, purpose: PinPurpose) -> PinDialog {
-        let message = ctx
-            .pin_wait_until
-            .filter(|until| *until > ctx.now_ms)
-            .map(|until_ms| PinMessage::Wait { until_ms });
+        let message =
+            ctx.settings
+                .parental
+                .wait_left(ctx.now_wall())
+                .map(|left| PinMessage::Wait {
+                    until_ms: ctx.now_ms + left,
+                });
         PinDialog {
             purpose,
             entered: String::new(),
             pending: 0,
             message,
+            tried: false,
         }
     }
 
     pub fn on_action(&mut self, ctx: &mut Ctx, action: Action) -> PinOutcome {
-        let waiting = ctx.pin_wait_until.is_some_and(|until| until > ctx.now_ms);
+        let waiting = ctx.settings.parental.wait_left(ctx.now_wall()).is_some();
         match action {
             Action::Back => return PinOutcome::Cancelled,
             _ if waiting => return PinOutcome::Open,
@@ -113,20 +119,17 @@ impl PinDialog {
                 PinOutcome::Open
             }
             purpose => {
+                self.tried = true;
                 if ctx.settings.parental.check(&pin) {
-                    ctx.pin_failures = 0;
+                    ctx.settings.parental.succeeded();
                     return PinOutcome::Accepted(purpose);
                 }
-                ctx.pin_failures += 1;
-                self.message = Some(if ctx.pin_failures >= parental::TRIES {
-                    ctx.pin_failures = 0;
-                    let until_ms = ctx.now_ms + parental::WAIT_MS;
-                    ctx.pin_wait_until = Some(until_ms);
-                    PinMessage::Wait { until_ms }
-                } else {
-                    PinMessage::Wrong {
-                        left: parental::TRIES - ctx.pin_failures,
-                    }
+                let now = ctx.now_wall();
+                self.message = Some(match ctx.settings.parental.failed(now) {
+                    parental::Failed::Wait(ms) => PinMessage::Wait {
+                        until_ms: ctx.now_ms + ms,
+                    },
+                    parental::Failed::Left(left) => PinMessage::Wrong { left },
                 });
                 PinOutcome::Open
             }

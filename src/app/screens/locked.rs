@@ -25,6 +25,8 @@ pub enum LockedChoice {
 pub struct PairingCode {
     pub user_code: String,
     pub uri: String,
+    /// The page's host, shown in plain letters.
+    pub host: String,
     /// The address with the code in it: the QR code.
     pub uri_complete: Option<String>,
     /// The code stops working at this tick.
@@ -173,6 +175,7 @@ impl Locked {
             UnlockReport::Pairing {
                 user_code,
                 uri,
+                host,
                 uri_complete,
                 expires_in_s,
             } => {
@@ -180,6 +183,7 @@ impl Locked {
                 self.pairing = Some(PairingCode {
                     user_code: user_code.clone(),
                     uri: uri.clone(),
+                    host: host.clone(),
                     uri_complete: uri_complete.clone(),
                     until_ms: ctx.now_ms + expires_in_s * 1000,
                 });
@@ -200,31 +204,18 @@ impl Locked {
                 self.message = Some(LockedMessage::Failed(f.clone()));
             }
             UnlockReport::Purchased { .. } => self.waiting = false,
+            UnlockReport::Granted { .. } | UnlockReport::Progress(_) => {}
         }
         Nav::Stay
     }
 
     /// What happened, worded for the screen and the spoken UI.
     pub fn message(&self, ctx: &Ctx) -> String {
-        let l = ctx.lang();
-        let provider = ctx.channel_name();
         match &self.message {
-            _ if self.waiting => tr(l, "locked-waiting", &[]),
+            _ if self.waiting => tr(ctx.lang(), "locked-waiting", &[]),
             None => String::new(),
-            Some(LockedMessage::SignedIn) => tr(l, "locked-signed-in", &[]),
-            Some(LockedMessage::Failed(f)) => match f {
-                Failure::Expired => tr(l, "locked-expired", &[]),
-                Failure::Denied => tr(l, "locked-denied", &[]),
-                Failure::NotEnoughCoins { balance, price } => tr(
-                    l,
-                    "locked-not-enough",
-                    &[("balance", (*balance).into()), ("price", (*price).into())],
-                ),
-                Failure::SignedOut => tr(l, "locked-signed-out", &[]),
-                Failure::NotPaired => tr(l, "locked-not-paired", &[]),
-                Failure::Network(_) => tr(l, "locked-network", &[("provider", provider.into())]),
-                Failure::Server(_) => tr(l, "locked-server", &[("provider", provider.into())]),
-            },
+            Some(LockedMessage::SignedIn) => tr(ctx.lang(), "locked-signed-in", &[]),
+            Some(LockedMessage::Failed(f)) => failure_text(ctx, f),
         }
     }
 
@@ -281,12 +272,35 @@ impl Locked {
         });
         if let Some(p) = &self.pairing {
             parts.push(spell_code(&p.user_code));
+            parts.push(tr(l, "locked-site", &[("host", p.host.as_str().into())]));
         }
         let message = self.message(ctx);
         if !message.is_empty() {
             parts.push(message);
         }
         parts
+    }
+}
+
+/// Why unlocking (or a grant) did not happen, in plain words: no codes,
+/// no addresses (those are in the log).
+pub fn failure_text(ctx: &Ctx, f: &Failure) -> String {
+    let l = ctx.lang();
+    let provider = ctx.channel_name();
+    match f {
+        Failure::Expired => tr(l, "locked-expired", &[]),
+        Failure::Denied => tr(l, "locked-denied", &[]),
+        Failure::NotEnoughCoins { balance, price } => tr(
+            l,
+            "locked-not-enough",
+            &[("balance", (*balance).into()), ("price", (*price).into())],
+        ),
+        Failure::SignedOut => tr(l, "locked-signed-out", &[]),
+        Failure::NotPaired => tr(l, "locked-not-paired", &[]),
+        Failure::NotEntitled => tr(l, "locked-not-entitled", &[]),
+        Failure::Unavailable => tr(l, "locked-episode-gone", &[("provider", provider.into())]),
+        Failure::Network(_) => tr(l, "locked-network", &[("provider", provider.into())]),
+        Failure::Server(_) => tr(l, "locked-server", &[("provider", provider.into())]),
     }
 }
 

@@ -31,6 +31,13 @@ pub enum Nav {
     OpenSeries { id: String, play: bool },
     /// An episode starts: in the player, or on the Locked screen.
     Play { series: String, episode: u32 },
+    /// The unlock API refused the episode's grant: the Locked screen,
+    /// saying why.
+    Refused {
+        series: String,
+        episode: u32,
+        failure: crate::unlock::Failure,
+    },
     /// "Leave pillarbox?"
     AskLeave,
     /// Settings over this screen.

@@ -10,7 +10,7 @@ use crate::i18n::tr;
 use crate::input::Action;
 
 use super::Nav;
-use crate::app::context::{Ctx, next_episode, previous_episode, stream_url};
+use crate::app::context::{Ctx, StreamFor, next_episode, previous_episode};
 use crate::app::overlays::error::{ErrorChoice, ErrorOutcome, ErrorPanel};
 use crate::app::subtitles::{LoadedSubtitles, SubtitleSource, subtitles_for};
 use crate::app::{Command, Playback};
@@ -61,9 +61,10 @@ pub struct UpNext {
     pub locked: bool,
 }
 
-/// What a Play command asks of the shell, and the player state it opens.
+/// What starting an episode asks of the shell (a Play, or a grant asked
+/// for first), and the player state it opens.
 pub struct Started {
-    pub command: Command,
+    pub commands: Vec<Command>,
     pub player: Player,
 }
 
@@ -93,17 +94,26 @@ pub struct Player {
     last_saved_ms: u64,
     /// When the next episode is to be preloaded.
     next_preload_at: Option<u64>,
+    /// The next episode, once its preload was asked for (its grant may
+    /// come first, and is refreshed while it waits).
+    pub(crate) next_preload: Option<u32>,
+    /// The episode waits for its playback grant before it plays.
+    pub(crate) waiting_grant: bool,
+    /// A grant was asked again after the server refused a request of the
+    /// episode mid-way (once: a second refusal is an error).
+    regranted: bool,
     /// Played to its end (marked watched: leaving records no position).
     pub(crate) ended: bool,
 }
 
 impl Player {
     /// Starts episode `number` of `series` from `start_ms` (a resume
-    /// point, or 0): the Play command and the player showing it. An
-    /// episode with no stream the player can play opens on its error.
+    /// point, or 0): the commands and the player showing it. An episode
+    /// under a playback grant asks for one first (unless one is held) and
+    /// plays when it comes; one with no stream the player can play opens
+    /// on its error.
     pub fn start(ctx: &mut Ctx, series: &str, number: u32, start_ms: u64) -> Started {
         let found = ctx.episode(series, number);
-        let url = found.and_then(|(_, e)| stream_url(e));
         // The catalog's duration until the stream tells its own.
         let duration_ms = found
             .map(|(_, e)| (e.duration * 1000.0) as u64)
@@ -111,26 +121,34 @@ impl Player {
         let subtitles =
             found.and_then(|(s, e)| subtitles_for(s, e, &ctx.subtitle_prefs()).cloned());
         let id = ctx.new_episode_id();
-        let (phase, command) = match url {
-            Some(url) => (
+        let mut waiting_grant = false;
+        let (phase, commands) = match ctx.stream_for(series, number) {
+            StreamFor::Ready(source) => (
                 Phase::Loading,
-                Command::Play {
+                vec![Command::Play {
                     id,
-                    url,
+                    source,
                     series: series.into(),
                     episode: number,
                     start_ms,
                     subtitles: subtitles.clone(),
-                },
+                }],
             ),
-            None => {
+            StreamFor::NeedsGrant => {
+                waiting_grant = true;
+                // What played stops while the grant is asked for.
+                let mut out = vec![Command::Stop];
+                out.extend(ctx.grants.ask(series, number));
+                (Phase::Loading, out)
+            }
+            StreamFor::Missing => {
                 let message = tr(ctx.lang(), "no-stream", &[("number", number.into())]);
                 // No stream, nothing to play: the shell stops what played.
-                (Phase::Failed(ErrorPanel::new(message)), Command::Stop)
+                (Phase::Failed(ErrorPanel::new(message)), vec![Command::Stop])
             }
         };
         Started {
-            command,
+            commands,
             player: Player {
                 id,
                 series: series.into(),
@@ -148,9 +166,85 @@ impl Player {
                 stream_subtitles: None,
                 last_saved_ms: ctx.now_ms,
                 next_preload_at: None,
+                next_preload: None,
+                waiting_grant,
+                regranted: false,
                 ended: false,
             },
         }
+    }
+
+    /// A grant came (or was refused) for `episode` of `series`: the
+    /// episode waiting for it plays, the one playing goes on under it,
+    /// the next one is preloaded with it. A refusal of the episode waiting
+    /// opens the Locked screen saying why (a network failure is an error
+    /// to retry).
+    pub fn on_grant(
+        &mut self,
+        ctx: &mut Ctx,
+        series: &str,
+        episode: u32,
+        refused: Option<&crate::unlock::Failure>,
+        out: &mut Vec<Command>,
+    ) -> Nav {
+        use crate::unlock::Failure;
+        if series != self.series {
+            return Nav::Stay;
+        }
+        let source = ctx.grants.get(series, episode, ctx.now_ms).cloned();
+        if episode == self.episode && self.waiting_grant {
+            self.waiting_grant = false;
+            return match (refused, source) {
+                (None, Some(source)) => {
+                    out.push(Command::Play {
+                        id: self.id,
+                        source,
+                        series: self.series.clone(),
+                        episode,
+                        start_ms: self.position_ms,
+                        subtitles: self.subtitles.clone(),
+                    });
+                    Nav::Stay
+                }
+                (Some(f @ (Failure::Network(_) | Failure::Server(_))), _) => {
+                    let message = crate::app::screens::locked::failure_text(ctx, f);
+                    self.phase = Phase::Failed(ErrorPanel::new(message));
+                    Nav::Stay
+                }
+                (Some(f), _) => Nav::Refused {
+                    series: series.into(),
+                    episode,
+                    failure: f.clone(),
+                },
+                (None, None) => Nav::Stay,
+            };
+        }
+        let Some(source) = source else {
+            return Nav::Stay;
+        };
+        if episode == self.episode && !self.ended {
+            // A refreshed grant: the rest of the episode comes under it.
+            out.push(Command::Refresh {
+                id: self.id,
+                source,
+            });
+        } else if self.next_preload == Some(episode) {
+            out.push(self.preload_command(ctx, episode, source));
+        }
+        Nav::Stay
+    }
+
+    /// The episodes whose grants this player uses now: its own while it
+    /// plays, the next one's once asked for.
+    pub fn grants_in_use(&self) -> Vec<(String, u32)> {
+        let mut v = Vec::new();
+        if !self.ended && !self.waiting_grant && self.failed().is_none() {
+            v.push((self.series.clone(), self.episode));
+        }
+        if let Some(n) = self.next_preload {
+            v.push((self.series.clone(), n));
+        }
+        v
     }
 
     pub fn controls_visible(&self, ctx: &Ctx) -> bool {
@@ -231,13 +325,20 @@ impl Player {
         Nav::Stay
     }
 
-    /// Where the viewer is, in the history (saved).
+    /// Where the viewer is, in the history (saved), and for the account.
     pub fn record(&self, ctx: &mut Ctx, out: &mut Vec<Command>) {
         if self.position_ms > 0 {
             let duration = self.duration_ms.unwrap_or(0);
-            ctx.history
-                .record_position(&self.series, self.episode, self.position_ms, duration);
+            let at = ctx.wall_stamp();
+            ctx.history.record_position_at(
+                &self.series,
+                self.episode,
+                self.position_ms,
+                duration,
+                Some(at),
+            );
             out.push(Command::SaveHistory(ctx.history.clone()));
+            out.extend(ctx.progress_for_account(&self.series, self.episode, false));
         }
     }
 
@@ -298,13 +399,19 @@ impl Player {
                 }
                 if self.next_preload_at.is_some_and(|at| ctx.now_ms >= at) {
                     self.next_preload_at = None;
-                    out.extend(self.preload_next(ctx));
+                    self.preload_next(ctx, out);
                 }
                 if ctx.now_ms.saturating_sub(self.last_saved_ms) >= SAVE_EVERY_MS {
                     self.last_saved_ms = ctx.now_ms;
                     let d = self.duration_ms.unwrap_or(0);
-                    ctx.history
-                        .record_position(&self.series, self.episode, position_ms, d);
+                    let at = ctx.wall_stamp();
+                    ctx.history.record_position_at(
+                        &self.series,
+                        self.episode,
+                        position_ms,
+                        d,
+                        Some(at),
+                    );
                     out.push(Command::SaveHistory(ctx.history.clone()));
                 }
             }
@@ -312,13 +419,34 @@ impl Player {
                 self.rebuffers += u32::from(on && !self.buffering);
                 self.buffering = on;
             }
-            Playback::Failed(message) => {
-                self.phase = Phase::Failed(ErrorPanel::new(message));
+            Playback::Failed { message, denied } => {
+                let granted = ctx
+                    .episode(&self.series, self.episode)
+                    .is_some_and(|(s, e)| s.granted(e));
+                if denied && granted && !self.regranted {
+                    // The server refused a request mid-way (an expired
+                    // grant): a new grant, and on from where it was.
+                    tracing::info!(
+                        series = self.series,
+                        episode = self.episode,
+                        "grant refused mid-way; asking again"
+                    );
+                    self.regranted = true;
+                    self.waiting_grant = true;
+                    ctx.grants.forget(&self.series, self.episode);
+                    out.extend(ctx.grants.ask(&self.series, self.episode));
+                    self.phase = Phase::Loading;
+                } else {
+                    self.phase = Phase::Failed(ErrorPanel::new(message));
+                }
                 self.buffering = false;
             }
             Playback::Ended => {
-                ctx.history.mark_watched(&self.series, self.episode);
+                let at = ctx.wall_stamp();
+                ctx.history
+                    .mark_watched_at(&self.series, self.episode, Some(at));
                 out.push(Command::SaveHistory(ctx.history.clone()));
+                out.extend(ctx.progress_for_account(&self.series, self.episode, true));
                 ctx.rebuild_shelf();
                 let next = ctx
                     .series(&self.series)
@@ -337,18 +465,40 @@ impl Player {
         Nav::Stay
     }
 
-    /// The next episode, preloaded while this one plays (if it plays).
-    fn preload_next(&self, ctx: &Ctx) -> Option<Command> {
-        let s = ctx.series(&self.series)?;
-        let next = next_episode(s, self.episode)?;
-        if !ctx.playable(s, next.number) {
-            return None;
+    /// The next episode, preloaded while this one plays (if it plays):
+    /// its grant asked for first when it needs one.
+    fn preload_next(&mut self, ctx: &mut Ctx, out: &mut Vec<Command>) {
+        let Some(s) = ctx.series(&self.series) else {
+            return;
+        };
+        let Some(next) = next_episode(s, self.episode).map(|e| e.number) else {
+            return;
+        };
+        if !ctx.playable(s, next) {
+            return;
         }
-        Some(Command::Preload {
-            url: stream_url(next)?,
-            start_ms: ctx.history.resume_position(&self.series, next.number),
-            subtitles: subtitles_for(s, next, &ctx.subtitle_prefs()).cloned(),
-        })
+        self.next_preload = Some(next);
+        match ctx.stream_for(&self.series, next) {
+            StreamFor::Ready(source) => out.push(self.preload_command(ctx, next, source)),
+            StreamFor::NeedsGrant => out.extend(ctx.grants.ask(&self.series, next)),
+            StreamFor::Missing => {}
+        }
+    }
+
+    fn preload_command(
+        &self,
+        ctx: &Ctx,
+        next: u32,
+        source: crate::playback::StreamSource,
+    ) -> Command {
+        let subtitles = ctx
+            .episode(&self.series, next)
+            .and_then(|(s, e)| subtitles_for(s, e, &ctx.subtitle_prefs()).cloned());
+        Command::Preload {
+            source,
+            start_ms: ctx.history.resume_position(&self.series, next),
+            subtitles,
+        }
     }
 
     /// The subtitle file as the settings now say; a new one is fetched.

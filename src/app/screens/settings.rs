@@ -27,6 +27,8 @@ pub struct SettingsScreen {
     pub(crate) visit: Option<SettingsVisit>,
     /// The PIN was given in this visit: the parental rows take changes.
     pub(crate) parental_open: bool,
+    /// OK was pressed once on the account row: once more signs out.
+    pub(crate) sign_out_armed: bool,
 }
 
 impl SettingsScreen {
@@ -35,6 +37,7 @@ impl SettingsScreen {
             row: 0,
             visit,
             parental_open: false,
+            sign_out_armed: false,
         }
     }
 
@@ -59,6 +62,9 @@ impl SettingsScreen {
 
     pub fn on_action(&mut self, ctx: &mut Ctx, action: Action, out: &mut Vec<Command>) -> Nav {
         let rows = SettingRow::ALL.len();
+        if !(action == Action::Ok && self.row() == SettingRow::Account) {
+            self.sign_out_armed = false;
+        }
         match action {
             Action::Up => self.row = self.row.saturating_sub(1),
             Action::Down => self.row = (self.row + 1).min(rows - 1),
@@ -79,6 +85,14 @@ impl SettingsScreen {
                     return Nav::AskPin(PinPurpose::Choose);
                 }
             }
+            Action::Ok if self.row() == SettingRow::Account && ctx.paired => {
+                if self.sign_out_armed {
+                    self.sign_out_armed = false;
+                    ctx.sign_out(out);
+                } else {
+                    self.sign_out_armed = true;
+                }
+            }
             Action::Left | Action::Right | Action::Ok => step(ctx, self.row(), action, out),
             Action::Back | Action::Red => return Nav::Back,
             _ => {}
@@ -87,8 +101,18 @@ impl SettingsScreen {
     }
 
     pub fn describe(&self, ctx: &Ctx) -> String {
-        let (label, value) = setting_text(ctx, self.row());
+        let (label, value) = self.row_text(ctx, self.row());
         crate::app::context::join(&[label, value])
+    }
+
+    /// A row's name and value as this screen shows them (the account row
+    /// asks again before it signs out).
+    pub fn row_text(&self, ctx: &Ctx, row: SettingRow) -> (String, String) {
+        let (label, value) = setting_text(ctx, row);
+        if row == SettingRow::Account && self.sign_out_armed && ctx.paired {
+            return (label, tr(ctx.lang(), "account-confirm", &[]));
+        }
+        (label, value)
     }
 }
 
@@ -214,6 +238,8 @@ pub fn setting_text(ctx: &Ctx, row: SettingRow) -> (String, String) {
             Some(v) => v.clone(),
             None => tr(lang, "no-limit", &[]),
         },
+        Row::Account if ctx.paired => tr(lang, "account-signed-in", &[]),
+        Row::Account => tr(lang, "account-none", &[]),
     };
     let label = match row {
         Row::MaxRating(system) => {

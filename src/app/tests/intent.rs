@@ -34,7 +34,7 @@ fn resting_focus_preloads_what_ok_would_play_and_moving_on_drops_it() {
     let cmds = press(&mut app, &[Ok]);
     assert!(!cmds.contains(&Command::CancelPreload), "{cmds:?}");
     match &cmds[..] {
-        [Command::Play { url, .. }] => assert_eq!(url, &third),
+        [Command::Play { source, .. }] => assert_eq!(&source.url, &third),
         other => panic!("{other:?}"),
     }
 }

@@ -37,9 +37,12 @@ fn coins_unlock_after_a_confirmation_once_and_the_episode_starts_by_itself() {
     assert!(app.locked_state().waiting);
     // The balance changes only with the server's document.
     assert_eq!(app.coins(), Some(120));
+    // Episode 9 plays under a grant: asked for, then played.
     let cmds = app.handle(entitlements(71, &[9]));
-    assert_eq!(played(&cmds), [("ceo-secret".to_string(), 9)]);
+    assert_eq!(grants_asked(&cmds), [("ceo-secret".to_string(), 9)]);
     assert_eq!(app.screen(), Screen::Player);
+    let cmds = app.handle(granted("ceo-secret", 9, 300));
+    assert_eq!(played(&cmds), [("ceo-secret".to_string(), 9)]);
     assert_eq!(app.coins(), Some(71));
     app.handle(Event::Unlock(UnlockReport::Purchased {
         series: "ceo-secret".into(),
@@ -82,6 +85,7 @@ fn pairing_shows_a_code_and_the_phones_purchase_plays_the_episode() {
         }]
     );
     app.handle(Event::Unlock(UnlockReport::Pairing {
+        host: "partner.example".into(),
         user_code: "BCDF-GHJK".into(),
         uri: "http://127.0.0.1:9/activate".into(),
         uri_complete: Some("http://127.0.0.1:9/activate?user_code=BCDF-GHJK".into()),
@@ -98,6 +102,8 @@ fn pairing_shows_a_code_and_the_phones_purchase_plays_the_episode() {
     );
     app.handle(Event::Unlock(UnlockReport::Paired));
     let cmds = app.handle(entitlements(71, &[9]));
+    assert_eq!(grants_asked(&cmds), [("ceo-secret".to_string(), 9)]);
+    let cmds = app.handle(granted("ceo-secret", 9, 300));
     assert_eq!(played(&cmds), [("ceo-secret".to_string(), 9)]);
     assert_eq!(app.screen(), Screen::Player);
 }
@@ -121,6 +127,7 @@ fn failures_are_explained_and_back_stops_pairing() {
     );
     press(&mut app, &[Ok]);
     app.handle(Event::Unlock(UnlockReport::Pairing {
+        host: "partner.example".into(),
         user_code: "BCDF-GHJK".into(),
         uri: "http://127.0.0.1:9/activate".into(),
         uri_complete: None,

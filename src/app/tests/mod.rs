@@ -1,5 +1,6 @@
 use super::*;
 mod comfort;
+mod grants;
 mod home;
 mod intent;
 mod locked;
@@ -168,6 +169,32 @@ pub(super) fn played(cmds: &[Command]) -> Vec<(String, u32)> {
     cmds.iter().filter_map(Command::played).collect()
 }
 
+/// The grants asked for in `cmds`.
+pub(super) fn grants_asked(cmds: &[Command]) -> Vec<(String, u32)> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Command::Unlock(crate::unlock::UnlockCommand::Grant { series, episode }) => {
+                Some((series.clone(), *episode))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// The unlock service's grant for an episode, good for `seconds`.
+pub(super) fn granted(series: &str, episode: u32, seconds: u64) -> Event {
+    Event::Unlock(crate::unlock::UnlockReport::Granted {
+        series: series.into(),
+        episode,
+        grant: Result::Ok(crate::unlock::Grant {
+            source: crate::playback::StreamSource::plain(format!(
+                "http://127.0.0.1:9/media/{series}/{episode}/index.m3u8?exp=1&sig=g{seconds}"
+            )),
+            expires_in_s: seconds,
+        }),
+    })
+}
+
 /// A report about the episode on screen, tagged as the player would.
 pub(super) fn pb(app: &App, report: Playback) -> Event {
     Event::Playback {
@@ -197,7 +224,7 @@ pub(super) fn catalog_with(edit: impl FnOnce(&mut Series)) -> Event {
 pub(super) fn preloads(cmds: &[Command]) -> Vec<&str> {
     cmds.iter()
         .filter_map(|c| match c {
-            Command::Preload { url, .. } => Some(url.as_str()),
+            Command::Preload { source, .. } => Some(source.url.as_str()),
             _ => None,
         })
         .collect()
@@ -209,6 +236,7 @@ pub(super) fn entitlements(coins: u64, episodes: &[u32]) -> Event {
     let doc = Entitlements {
         format: crate::unlock::entitlements::FORMAT.into(),
         account: "a1".into(),
+        device: "d1".into(),
         issued: "2026-01-01T00:00:00Z".into(),
         expires: "2099-01-01T00:00:00Z".into(),
         coins,
@@ -219,7 +247,16 @@ pub(super) fn entitlements(coins: u64, episodes: &[u32]) -> Event {
     Event::Unlock(UnlockReport::Entitlements {
         doc: Some(Arc::new(doc)),
         paired: true,
+        floor: None,
     })
+}
+
+/// A playback failure as the shell reports it.
+pub(super) fn failed(message: &str) -> crate::app::Playback {
+    crate::app::Playback::Failed {
+        message: message.into(),
+        denied: false,
+    }
 }
 
 pub(super) fn unlock_commands(cmds: &[Command]) -> Vec<&UnlockCommand> {

@@ -114,14 +114,14 @@ fn player_controls_show_on_ok_act_and_hide_again() {
 fn an_error_offers_retry_and_next_and_back_still_works() {
     let mut app = app();
     press(&mut app, &[Ok, Ok]);
-    app.handle(pb(&app, Playback::Failed("HTTP 500 for segment 3".into())));
+    app.handle(pb(&app, failed("HTTP 500 for segment 3")));
     assert!(matches!(app.player().unwrap().phase, Phase::Failed(_)));
     let cmds = press(&mut app, &[Ok]);
     assert_eq!(played(&cmds), [("ceo-secret".to_string(), 1)]);
-    app.handle(pb(&app, Playback::Failed("again".into())));
+    app.handle(pb(&app, failed("again")));
     let cmds = press(&mut app, &[Right, Ok]);
     assert_eq!(played(&cmds), [("ceo-secret".to_string(), 2)]);
-    app.handle(pb(&app, Playback::Failed("again".into())));
+    app.handle(pb(&app, failed("again")));
     let cmds = press(&mut app, &[Back]);
     assert_eq!(cmds, [Command::Stop]);
     assert_eq!(app.screen(), Screen::Series("ceo-secret".into()));
@@ -166,7 +166,7 @@ fn reports_of_a_replaced_episode_are_dropped() {
     assert_eq!(app.player().unwrap().phase, Phase::Loading);
     let cmds = app.handle(Event::Playback {
         id: second,
-        report: Playback::Failed("gone".into()),
+        report: failed("gone"),
     });
     assert!(cmds.is_empty());
     assert!(matches!(app.player().unwrap().phase, Phase::Failed(_)));
@@ -276,9 +276,11 @@ fn continue_resumes_inside_the_episode_a_little_before_where_it_was_left() {
     let cmds = tick(&mut app, INTENT_DWELL_MS + 1);
     assert!(
         cmds.contains(&Command::Preload {
-            url: app.series("ceo-secret").unwrap().episodes[0].streams[0]
-                .url
-                .clone(),
+            source: crate::playback::StreamSource::plain(
+                app.series("ceo-secret").unwrap().episodes[0].streams[0]
+                    .url
+                    .clone()
+            ),
             start_ms: 5_000,
             subtitles: app.series("ceo-secret").unwrap().episodes[0]
                 .subtitles

@@ -8,9 +8,9 @@ use std::time::{Duration, Instant};
 use gstreamer_app as gst_app;
 use url::Url;
 
+use super::source::Media;
 use super::{FeedConfig, FeedState, finish, push, wait_preload};
-use crate::hls::{self, AudioRendition, ByteSource, MediaPlan, Parsed, SubtitleRendition, Variant};
-use crate::net::Fetcher;
+use crate::hls::{self, AudioRendition, MediaPlan, Parsed, SubtitleRendition, Variant};
 use crate::net::cmcd::{CmcdData, ObjectType};
 use crate::playback::PlaybackError;
 use crate::playback::abr;
@@ -87,24 +87,21 @@ pub(super) type Ladder = (
     Option<SubtitleRendition>,
 );
 
-async fn load_plan(
-    fetcher: &Fetcher,
-    state: &FeedState,
-    rendition: &mut Rendition,
-) -> Result<(), PlaybackError> {
+async fn load_plan(media: Media<'_>, rendition: &mut Rendition) -> Result<(), PlaybackError> {
     if rendition.plan.is_some() {
         return Ok(());
     }
     let Some(variant) = &rendition.variant else {
         return Ok(());
     };
-    let text = fetcher
+    let fetcher = media.fetcher;
+    let text = media
         .get(
             "variant playlist",
             &variant.url,
             None,
             fetcher.limits().playlist_bytes,
-            &state.stats,
+            None,
         )
         .await?;
     match hls::parse(&text, &variant.url, fetcher.policy())? {
@@ -152,27 +149,82 @@ fn next_segment(plan: &MediaPlan, index: usize, at: f64, aligned: bool) -> Optio
     None
 }
 
+/// The episode's playlist fetched again from the source in force (a
+/// refreshed grant: new signed URLs for the same media), read as at the
+/// start; with the URL it came from.
+pub(super) async fn reload(
+    media: Media<'_>,
+    config: &FeedConfig,
+) -> Result<(Url, Ladder), PlaybackError> {
+    let source = media.access.source.get();
+    let fetcher = media.fetcher;
+    let text = media
+        .get(
+            "refreshed playlist",
+            &source.url,
+            None,
+            fetcher.limits().playlist_bytes,
+            None,
+        )
+        .await?;
+    let ladder = load_ladder(&source.url, &text, fetcher.policy(), config)?;
+    Ok((source.url.clone(), ladder))
+}
+
+/// [`reload`], as a ladder of the same shape as `old`: same variants,
+/// same segments.
+async fn reload_ladder(
+    media: Media<'_>,
+    config: &FeedConfig,
+    old: &[Rendition],
+) -> Result<Vec<Rendition>, PlaybackError> {
+    let (url, (ladder, _, _)) = reload(media, config).await?;
+    let segments = |l: &[Rendition]| -> Vec<Option<usize>> {
+        l.iter()
+            .map(|r| r.plan.as_ref().map(|p| p.segments.len()))
+            .collect()
+    };
+    // A media playlist alone (no master): its segments are all there is.
+    let alone = |l: &[Rendition]| l.first().is_some_and(|r| r.variant.is_none());
+    let same_segments = !alone(&ladder) || segments(&ladder) == segments(old);
+    if ladder.len() != old.len() || alone(&ladder) != alone(old) || !same_segments {
+        return Err(PlaybackError::Malformed {
+            url: url.to_string(),
+            reason: "the playlist of the refreshed grant is not the same episode (other variants or segments)".into(),
+        });
+    }
+    tracing::info!("playlist refreshed: requests go to the new grant's URLs");
+    Ok(ladder)
+}
+
 pub(super) async fn feed_hls(
-    fetcher: &Fetcher,
+    media: Media<'_>,
     appsrc: &gst_app::AppSrc,
     control: &Control,
     state: &FeedState,
     config: &FeedConfig,
     mut ladder: Vec<Rendition>,
 ) -> Result<(), PlaybackError> {
-    let max = fetcher.limits().segment_bytes;
+    let max = media.fetcher.limits().segment_bytes;
+    let mut generation = media.access.source.generation();
     let bandwidths: Vec<u64> = ladder
         .iter()
         .map(|r| r.variant.as_ref().map_or(0, |v| v.bandwidth))
         .collect();
     let mut current: Option<usize> = None;
-    let mut current_init: Option<ByteSource> = None;
+    // The init section pushed last: its rendition and index (not its URL,
+    // which a refreshed grant changes).
+    let mut current_init: Option<(usize, usize)> = None;
     let mut index = 0usize;
     let mut at = 0.0f64;
     let mut weighted_bits = 0.0f64;
     // The first segment fed: 0, or the one a resumed episode starts in.
     let mut first: Option<usize> = None;
     loop {
+        if media.access.source.generation() != generation {
+            generation = media.access.source.generation();
+            ladder = reload_ladder(media, config, &ladder).await?;
+        }
         let buffered = Duration::from_secs_f64(
             (at - state.position_ms.load(Ordering::Relaxed) as f64 / 1000.0).max(0.0),
         );
@@ -184,7 +236,7 @@ pub(super) async fn feed_hls(
             buffered,
             config.min_buffer_up,
         );
-        load_plan(fetcher, state, &mut ladder[pick]).await?;
+        load_plan(media, &mut ladder[pick]).await?;
         let counts: Vec<Option<usize>> = ladder
             .iter()
             .map(|r| r.plan.as_ref().map(|p| p.segments.len()))
@@ -228,28 +280,26 @@ pub(super) async fn feed_hls(
                 .store(bandwidths[pick], Ordering::Relaxed);
         }
         let seg = &plan.segments[i];
-        let init = seg.init.map(|k| plan.inits[k].clone());
-        if init.is_some() && init != current_init {
-            let src = init.as_ref().map(|s| (s.url.clone(), s.range));
-            if let Some((init_url, range)) = src {
-                let cmcd = CmcdData {
-                    sf: Some('h'),
-                    su: index == first,
-                    ..config.cmcd(ObjectType::Init)
-                };
-                let data = fetcher
-                    .get_with_cmcd(
-                        "init segment",
-                        &init_url,
-                        range,
-                        max,
-                        &state.stats,
-                        Some(&cmcd),
-                    )
-                    .await?;
-                state.wait_room().await;
-                push(appsrc, state, data, None)?;
-            }
+        let init = seg.init.map(|k| (pick, k));
+        if let Some((_, k)) = init
+            && init != current_init
+        {
+            let section = &plan.inits[k];
+            let cmcd = CmcdData {
+                sf: Some('h'),
+                su: index == first,
+                ..config.cmcd(ObjectType::Init)
+            };
+            let src = &section.source;
+            let data = media
+                .get("init segment", &src.url, src.range, max, Some(&cmcd))
+                .await?;
+            // An init section's IV is always named (hls::parse checks).
+            let data = media
+                .open(section.key.as_ref(), 0, "init segment", data)
+                .await?;
+            state.wait_room().await;
+            push(appsrc, state, data, None)?;
             current_init = init;
         }
         if index > first {
@@ -266,19 +316,15 @@ pub(super) async fn feed_hls(
             ..config.cmcd(ObjectType::AudioVideo)
         };
         let started = Instant::now();
-        let data = fetcher
-            .get_with_cmcd(
-                &what,
-                &seg.source.url,
-                seg.source.range,
-                max,
-                &state.stats,
-                Some(&cmcd),
-            )
+        let data = media
+            .get(&what, &seg.source.url, seg.source.range, max, Some(&cmcd))
             .await?;
         if let Ok(mut e) = config.bandwidth.lock() {
             e.sample(data.len() as u64, started.elapsed());
         }
+        let data = media
+            .open(seg.key.as_ref(), seg.sequence, &what, data)
+            .await?;
         if index == first {
             // What subtitle segments' X-TIMESTAMP-MAP count against.
             let _ = state.init_pts.set(hls::ts_first_pts(&data));

@@ -15,6 +15,7 @@
 mod hls;
 mod progressive;
 mod renditions;
+pub mod source;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
@@ -25,7 +26,6 @@ use bytes::Bytes;
 use gstreamer as gst;
 use gstreamer_app as gst_app;
 use tokio::sync::Notify;
-use url::Url;
 
 use super::PlaybackError;
 use super::abr::BandwidthEstimator;
@@ -34,6 +34,7 @@ use crate::hls::SubtitleRendition;
 use crate::net::cmcd::{CmcdData, ObjectType};
 use crate::net::{FetchStats, Net, Opened};
 use crate::webvtt::{Track, TrackError};
+use source::{Access, Media};
 
 /// How many bytes of the episode URL the first request asks for.
 const HEAD_BYTES: usize = 64 << 10;
@@ -65,7 +66,8 @@ pub trait Inputs: Send + Sync {
 /// Everything one episode's feeder works with.
 pub struct Feed {
     pub net: Net,
-    pub url: Url,
+    /// Its URL, the grant's headers and key URL, its keys.
+    pub access: Arc<Access>,
     pub appsrc: gst_app::AppSrc,
     pub inputs: Arc<dyn Inputs>,
     pub control: Arc<Control>,
@@ -186,7 +188,7 @@ pub async fn run(feed: Feed) {
         if feed.state.cancelled.load(Ordering::SeqCst) {
             return;
         }
-        tracing::warn!(url = %feed.url, %error, "episode feed failed");
+        tracing::warn!(url = %feed.access.source.get().url, %error, "episode feed failed");
         let _ = feed.events.send(FeedEvent::Failed(error));
     }
 }
@@ -194,7 +196,7 @@ pub async fn run(feed: Feed) {
 async fn feed_episode(feed: &Feed) -> Result<(), PlaybackError> {
     let Feed {
         net,
-        url,
+        access,
         appsrc,
         inputs,
         control,
@@ -208,7 +210,16 @@ async fn feed_episode(feed: &Feed) -> Result<(), PlaybackError> {
     state
         .skip_ns
         .store(config.start.point().as_nanos() as u64, Ordering::SeqCst);
-    let opened = fetcher.open(url, HEAD_BYTES, &state.stats).await?;
+    let media = Media {
+        fetcher,
+        access,
+        stats: &state.stats,
+    };
+    let source = access.source.get();
+    let url = &source.url;
+    let opened = fetcher
+        .open(url, &source.headers, HEAD_BYTES, &state.stats)
+        .await?;
     let (head, complete) = match &opened {
         Opened::Ranged { head, total } => (head, *total == Some(head.len() as u64)),
         Opened::Whole { head, rest, .. } => (head, rest.is_none()),
@@ -218,14 +229,8 @@ async fn feed_episode(feed: &Feed) -> Result<(), PlaybackError> {
             head.clone()
         } else {
             drop(opened);
-            fetcher
-                .get(
-                    "playlist",
-                    url,
-                    None,
-                    fetcher.limits().playlist_bytes,
-                    &state.stats,
-                )
+            media
+                .get("playlist", url, None, fetcher.limits().playlist_bytes, None)
                 .await?
         };
         let (ladder, audio, subtitles) = hls::load_ladder(url, &text, fetcher.policy(), config)?;
@@ -234,6 +239,7 @@ async fn feed_episode(feed: &Feed) -> Result<(), PlaybackError> {
             // failure leaves the episode playing.
             net.spawn(renditions::feed_subtitles(
                 net.clone(),
+                access.clone(),
                 rendition,
                 state.clone(),
                 events.clone(),
@@ -259,12 +265,12 @@ async fn feed_episode(feed: &Feed) -> Result<(), PlaybackError> {
             None => None,
         };
         inputs.start(false)?;
-        let video = hls::feed_hls(fetcher, appsrc, control, state, config, ladder);
+        let video = hls::feed_hls(media, appsrc, control, state, config, ladder);
         return match audio_input {
             None => video.await,
             Some(((audio_src, audio_state), audio_url)) => {
                 let audio = renditions::feed_audio(
-                    fetcher,
+                    media,
                     &audio_src,
                     control,
                     state,
@@ -291,8 +297,7 @@ async fn feed_episode(feed: &Feed) -> Result<(), PlaybackError> {
             ));
             progressive::install_random_access_callbacks(appsrc, state, &cache);
             inputs.start(true)?;
-            let result =
-                progressive::fill_range_cache(fetcher, url, control, state, config, &cache).await;
+            let result = progressive::fill_range_cache(media, control, state, config, &cache).await;
             if let Err(e) = &result {
                 cache.fail(e.clone());
             }

@@ -9,10 +9,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use gstreamer_app as gst_app;
 use tokio::sync::Notify;
-use url::Url;
 
+use super::source::Media;
 use super::{FeedConfig, FeedState, push, wait_preload};
-use crate::net::Fetcher;
 use crate::net::cmcd::{CmcdData, ObjectType};
 use crate::playback::PlaybackError;
 use crate::playback::control::Control;
@@ -144,14 +143,13 @@ pub(super) fn install_random_access_callbacks(
 }
 
 pub(super) async fn fill_range_cache(
-    fetcher: &Fetcher,
-    url: &Url,
+    media: Media<'_>,
     control: &Control,
     state: &FeedState,
     config: &FeedConfig,
     cache: &RangeCache,
 ) -> Result<(), PlaybackError> {
-    let max = fetcher.limits().segment_bytes;
+    let max = media.fetcher.limits().segment_bytes;
     loop {
         wait_preload(control, state, config).await;
         if state.cancelled.load(Ordering::SeqCst) {
@@ -170,15 +168,10 @@ pub(super) async fn fill_range_cache(
             su: state.waiting.load(Ordering::SeqCst),
             ..config.cmcd(ObjectType::AudioVideo)
         };
-        let data = fetcher
-            .get_with_cmcd(
-                &what,
-                url,
-                Some((offset, len)),
-                max,
-                &state.stats,
-                Some(&cmcd),
-            )
+        // The URL in force: a refreshed grant replaces it.
+        let url = media.access.source.get().url.clone();
+        let data = media
+            .get(&what, &url, Some((offset, len)), max, Some(&cmcd))
             .await?;
         cache.lock().chunks.insert(k, data);
         cache.changed.notify_all();

@@ -10,10 +10,11 @@ use std::time::Duration;
 use gstreamer_app as gst_app;
 use url::Url;
 
-use super::hls::segment_at;
+use super::hls::{reload, segment_at};
+use super::source::{Access, Media};
 use super::{FeedConfig, FeedEvent, FeedState, finish, push, wait_preload};
-use crate::hls::{self, ByteSource, Parsed, SubtitleRendition};
-use crate::net::{FetchStats, Fetcher, Net};
+use crate::hls::{self, MediaPlan, Parsed, SubtitleRendition};
+use crate::net::{FetchStats, Net};
 use crate::playback::PlaybackError;
 use crate::playback::control::Control;
 use crate::webvtt::{self, Track, TrackError};
@@ -27,11 +28,18 @@ const SUBTITLE_BYTES: usize = 4 << 20;
 /// track to the monitor.
 pub(super) async fn feed_subtitles(
     net: Net,
+    access: Arc<Access>,
     rendition: SubtitleRendition,
     state: Arc<FeedState>,
     events: Sender<FeedEvent>,
 ) {
-    let loaded = load_subtitles(&net, &rendition, &state).await;
+    let stats = FetchStats::default();
+    let media = Media {
+        fetcher: net.fetcher(),
+        access: &access,
+        stats: &stats,
+    };
+    let loaded = load_subtitles(media, &rendition, &state).await;
     if state.cancelled.load(Ordering::SeqCst) {
         return;
     }
@@ -42,19 +50,18 @@ pub(super) async fn feed_subtitles(
 }
 
 async fn load_subtitles(
-    net: &Net,
+    media: Media<'_>,
     rendition: &SubtitleRendition,
     state: &FeedState,
 ) -> Result<Track, TrackError> {
-    let fetcher = net.fetcher();
-    let stats = FetchStats::default();
-    let text = fetcher
+    let fetcher = media.fetcher;
+    let text = media
         .get(
             "subtitle playlist",
             &rendition.url,
             None,
             fetcher.limits().playlist_bytes,
-            &stats,
+            None,
         )
         .await
         .map_err(|e| TrackError::Fetch(e.to_string()))?;
@@ -80,14 +87,18 @@ async fn load_subtitles(
     let mut total = 0usize;
     for (i, seg) in plan.segments.iter().enumerate() {
         let what = format!("subtitle segment {} of {}", i + 1, plan.segments.len());
-        let bytes = fetcher
+        let bytes = media
             .get(
                 &what,
                 &seg.source.url,
                 seg.source.range,
                 SUBTITLE_BYTES,
-                &stats,
+                None,
             )
+            .await
+            .map_err(|e| TrackError::Fetch(e.to_string()))?;
+        let bytes = media
+            .open(seg.key.as_ref(), seg.sequence, &what, bytes)
             .await
             .map_err(|e| TrackError::Fetch(e.to_string()))?;
         total += bytes.len();
@@ -137,10 +148,54 @@ async fn load_subtitles(
     Ok(track)
 }
 
+/// An audio rendition's media playlist.
+async fn audio_plan(media: Media<'_>, url: &Url) -> Result<MediaPlan, PlaybackError> {
+    let fetcher = media.fetcher;
+    let text = media
+        .get(
+            "audio playlist",
+            url,
+            None,
+            fetcher.limits().playlist_bytes,
+            None,
+        )
+        .await?;
+    match hls::parse(&text, url, fetcher.policy())? {
+        Parsed::Media(plan) => Ok(plan),
+        Parsed::Master { .. } => Err(PlaybackError::Malformed {
+            url: url.to_string(),
+            reason: "an audio rendition is itself a master playlist".into(),
+        }),
+    }
+}
+
+/// The audio rendition's playlist under a refreshed grant: the master
+/// playlist again from the new URL, the same rendition in it, its
+/// playlist, with as many segments as `old`.
+async fn refreshed_audio_plan(
+    media: Media<'_>,
+    config: &FeedConfig,
+    old: &MediaPlan,
+) -> Result<MediaPlan, PlaybackError> {
+    let (master, (_, audio, _)) = reload(media, config).await?;
+    let not_same = |reason: &str| PlaybackError::Malformed {
+        url: master.to_string(),
+        reason: format!("the playlist of the refreshed grant {reason}"),
+    };
+    let url = audio
+        .and_then(|a| a.url)
+        .ok_or_else(|| not_same("has no audio rendition"))?;
+    let plan = audio_plan(media, &url).await?;
+    if plan.segments.len() != old.segments.len() {
+        return Err(not_same("has other audio segments"));
+    }
+    Ok(plan)
+}
+
 /// Feeds an audio rendition's segments, in order, into its own input. Its
 /// bytes count towards the episode's (`state`) preload budget.
 pub(super) async fn feed_audio(
-    fetcher: &Fetcher,
+    media: Media<'_>,
     appsrc: &gst_app::AppSrc,
     control: &Control,
     state: &FeedState,
@@ -148,25 +203,9 @@ pub(super) async fn feed_audio(
     config: &FeedConfig,
     url: &Url,
 ) -> Result<(), PlaybackError> {
-    let text = fetcher
-        .get(
-            "audio playlist",
-            url,
-            None,
-            fetcher.limits().playlist_bytes,
-            &state.stats,
-        )
-        .await?;
-    let plan = match hls::parse(&text, url, fetcher.policy())? {
-        Parsed::Media(plan) => plan,
-        Parsed::Master { .. } => {
-            return Err(PlaybackError::Malformed {
-                url: url.to_string(),
-                reason: "an audio rendition is itself a master playlist".into(),
-            });
-        }
-    };
-    let max = fetcher.limits().segment_bytes;
+    let mut generation = media.access.source.generation();
+    let mut plan = audio_plan(media, url).await?;
+    let max = media.fetcher.limits().segment_bytes;
     // The video's first segment goes in first: decodebin3 (1.22) can miss
     // the video stream when the second input's collection comes first.
     while state.pushed_bytes.load(Ordering::SeqCst) == 0 {
@@ -179,23 +218,35 @@ pub(super) async fn feed_audio(
     // starts (renditions are cut at the same times).
     let offset = Duration::from_millis(state.media_offset_ms.load(Ordering::SeqCst));
     let first = segment_at(&plan, offset).0;
-    let mut current_init: Option<ByteSource> = None;
-    for (i, seg) in plan.segments.iter().enumerate().skip(first) {
-        let init = seg.init.map(|k| plan.inits[k].clone());
-        if let Some(src) = init.as_ref().filter(|_| init != current_init) {
-            let data = fetcher
-                .get("audio init segment", &src.url, src.range, max, &state.stats)
+    let mut current_init: Option<usize> = None;
+    for i in first..plan.segments.len() {
+        if media.access.source.generation() != generation {
+            generation = media.access.source.generation();
+            plan = refreshed_audio_plan(media, config, &plan).await?;
+        }
+        let seg = &plan.segments[i];
+        if let Some(k) = seg.init.filter(|k| Some(*k) != current_init) {
+            let section = &plan.inits[k];
+            let src = &section.source;
+            let data = media
+                .get("audio init segment", &src.url, src.range, max, None)
+                .await?;
+            let data = media
+                .open(section.key.as_ref(), 0, "audio init segment", data)
                 .await?;
             audio_state.wait_room().await;
             push(appsrc, audio_state, data, None)?;
-            current_init = init;
+            current_init = Some(k);
         }
         if i > first {
             wait_preload(control, state, config).await;
         }
         let what = format!("audio segment {} of {}", i + 1, plan.segments.len());
-        let data = fetcher
-            .get(&what, &seg.source.url, seg.source.range, max, &state.stats)
+        let data = media
+            .get(&what, &seg.source.url, seg.source.range, max, None)
+            .await?;
+        let data = media
+            .open(seg.key.as_ref(), seg.sequence, &what, data)
             .await?;
         audio_state.wait_room().await;
         if state.cancelled.load(Ordering::SeqCst) {

@@ -28,6 +28,7 @@ use url::Url;
 use super::abr::BandwidthEstimator;
 use super::containment;
 use super::control::Control;
+use super::feeder::source::{Access, Source};
 use super::feeder::{self, FeedConfig, FeedEvent, FeedState, Inputs};
 use super::{FrameSink, PlaybackError, PlayerConfig, ReportSink};
 use crate::episode::EpisodeId;
@@ -68,6 +69,8 @@ pub struct EpisodeDeps {
 
 pub struct Episode {
     pub identity: Arc<Identity>,
+    /// Where its bytes come from: replaced when its grant is refreshed.
+    access: Arc<Access>,
     live: Arc<AtomicUsize>,
     pipeline: gst::Pipeline,
     control: Arc<Control>,
@@ -79,11 +82,11 @@ pub struct Episode {
 }
 
 impl Episode {
-    /// Starts `url` from `start` (a resume point): playing under `id`, or
-    /// as a preload when there is none yet.
+    /// Starts `source` from `start` (a resume point): playing under `id`,
+    /// or as a preload when there is none yet.
     pub fn start(
         id: Option<EpisodeId>,
-        url: Url,
+        source: Source,
         start: super::Start,
         config: &PlayerConfig,
         deps: EpisodeDeps,
@@ -103,6 +106,8 @@ impl Episode {
             identity.set(id);
         }
         let preload = id.is_none();
+        let url = source.url.clone();
+        let access = Arc::new(Access::new(source));
         let pipeline = gst::Pipeline::with_name(&format!("episode-{}", fastrand::u32(..)));
         gst::info!(
             super::CAT,
@@ -184,7 +189,7 @@ impl Episode {
         });
         let feed_task = net.spawn(feeder::run(feeder::Feed {
             net: net.clone(),
-            url: url.clone(),
+            access: access.clone(),
             appsrc: appsrc.clone(),
             inputs,
             control: control.clone(),
@@ -231,6 +236,7 @@ impl Episode {
 
         Ok(Episode {
             identity,
+            access,
             live,
             pipeline,
             control,
@@ -244,6 +250,12 @@ impl Episode {
 
     pub fn id(&self) -> EpisodeId {
         self.identity.get()
+    }
+
+    /// Requests from now on go to `source` (a refreshed grant's URLs for
+    /// the same media); playlists are fetched again from its URL.
+    pub fn refresh(&self, source: Source) {
+        self.access.source.replace(source);
     }
 
     /// Starts showing a preloaded episode under `id`: at once from its
@@ -410,10 +422,12 @@ fn skip_to_start(element: &gst::Element, feed: &Arc<FeedState>, frames: &Arc<Fra
     );
 }
 
-/// A short stable id for an episode URL (CMCD `cid`): FNV-1a of the URL.
+/// A short stable id for an episode URL (CMCD `cid`): FNV-1a of the URL
+/// without its query, which signed URLs change with every grant.
 fn content_id(url: &Url) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in url.as_str().bytes() {
+    let stable = &url[..url::Position::AfterPath];
+    for b in stable.bytes() {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }

@@ -22,6 +22,7 @@ use pillarbox::episode::EpisodeId;
 use pillarbox::net::{Net, NetConfig};
 use pillarbox::playback::{
     AudioOutput, NullFrameSink, PlaybackError, Player, PlayerConfig, PlayerEvent, Qoe, Start,
+    StreamSource,
 };
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
@@ -621,13 +622,23 @@ impl TestPlayer {
     }
 
     pub fn play_at(&mut self, url: &str, start: Start) -> Result<EpisodeId, PlaybackError> {
+        self.play_source(&StreamSource::plain(url), start)
+    }
+
+    /// Plays `source` (a grant's URLs and headers) from `start`.
+    pub fn play_source(
+        &mut self,
+        source: &StreamSource,
+        start: Start,
+    ) -> Result<EpisodeId, PlaybackError> {
         self.last = self.last.next();
-        self.player.play(self.last, url, start)?;
+        self.player.play(self.last, source, start)?;
         Ok(self.last)
     }
 
     pub fn preload(&mut self, url: &str) -> Result<(), PlaybackError> {
-        self.player.preload(url, Start::Beginning)
+        self.player
+            .preload(&StreamSource::plain(url), Start::Beginning)
     }
 }
 

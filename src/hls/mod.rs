@@ -4,10 +4,14 @@
 
 use std::time::Duration;
 
-use m3u8_rs::{KeyMethod, Playlist};
+use m3u8_rs::Playlist;
 use url::Url;
 
 use crate::net::{PolicyError, UrlPolicy};
+
+pub mod keys;
+
+pub use keys::Encryption;
 
 /// Why a playlist cannot be played. Messages name the playlist's URL.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -95,12 +99,23 @@ pub struct Segment {
     /// Index into [`MediaPlan::inits`] of the EXT-X-MAP in force.
     pub init: Option<usize>,
     pub discontinuity: bool,
+    /// Its media sequence number (the IV of an AES-128 segment without one).
+    pub sequence: u64,
+    /// The AES-128 key in force, if the segment is encrypted.
+    pub key: Option<Encryption>,
+}
+
+/// An `EXT-X-MAP` init section, and the key in force at its tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InitSection {
+    pub source: ByteSource,
+    pub key: Option<Encryption>,
 }
 
 /// Everything needed to play a VOD media playlist, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MediaPlan {
-    pub inits: Vec<ByteSource>,
+    pub inits: Vec<InitSection>,
     pub segments: Vec<Segment>,
 }
 
@@ -147,6 +162,16 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
     if std::str::from_utf8(b).is_err() {
         return Err(malformed("not valid UTF-8".into()));
     }
+    // Keys are read by a scan of our own (see keys.rs); m3u8-rs sees them
+    // as comments.
+    let text = std::str::from_utf8(b).unwrap_or_default();
+    let scan = if keys::mentions_keys(text) {
+        Some(keys::scan(text, url, policy)?)
+    } else {
+        None
+    };
+    let cleaned = scan.as_ref().map(|_| keys::without_keys(text));
+    let b = cleaned.as_deref().map_or(b, str::as_bytes);
     let playlist = m3u8_rs::parse_playlist_res(b).map_err(|e| {
         let at = match &e {
             nom::Err::Error(e) | nom::Err::Failure(e) => line_of(b, e.input),
@@ -259,20 +284,20 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
                 segments: Vec::new(),
             };
             let mut current_init = None;
-            let mut encrypted = false;
+            let scan = scan.unwrap_or_default();
+            if !scan.segments.is_empty() && scan.segments.len() != media.segments.len() {
+                return Err(malformed(format!(
+                    "{} segment lines but {} segments",
+                    scan.segments.len(),
+                    media.segments.len()
+                )));
+            }
+            let mut maps_seen = 0usize;
             // EXT-X-BYTERANGE without an offset continues where the previous
             // range of the same resource ended.
             let mut last_end: Option<(Url, u64)> = None;
             for (i, seg) in media.segments.iter().enumerate() {
                 let n = i + 1;
-                if let Some(key) = &seg.key {
-                    encrypted = key.method != KeyMethod::None;
-                }
-                if encrypted {
-                    return Err(PlaylistError::Unsupported(format!(
-                        "{url}: segment {n} is encrypted (EXT-X-KEY); encrypted HLS is not supported"
-                    )));
-                }
                 if let Some(map) = &seg.map {
                     let range = match &map.byte_range {
                         Some(r) => Some(
@@ -282,9 +307,20 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
                         ),
                         None => None,
                     };
-                    let src = ByteSource {
-                        url: policy.join(url, &map.uri)?,
-                        range,
+                    let key = scan.maps.get(maps_seen).cloned().flatten();
+                    maps_seen += 1;
+                    if key.as_ref().is_some_and(|k| k.iv.is_none()) {
+                        // RFC 8216 4.3.2.5: an init section has no sequence number.
+                        return Err(malformed(format!(
+                            "segment {n}: the EXT-X-MAP is encrypted but its EXT-X-KEY has no IV"
+                        )));
+                    }
+                    let src = InitSection {
+                        source: ByteSource {
+                            url: policy.join(url, &map.uri)?,
+                            range,
+                        },
+                        key,
                     };
                     current_init = Some(match plan.inits.iter().position(|s| *s == src) {
                         Some(idx) => idx,
@@ -342,6 +378,8 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
                     duration: Duration::from_secs_f32(seg.duration),
                     init: current_init,
                     discontinuity: seg.discontinuity,
+                    sequence: media.media_sequence.saturating_add(i as u64),
+                    key: scan.segments.get(i).cloned().flatten(),
                 });
             }
             Ok(Parsed::Media(plan))
@@ -461,7 +499,7 @@ mod tests {
         let Parsed::Media(plan) = p else { panic!() };
         assert_eq!(plan.inits.len(), 1);
         assert_eq!(
-            plan.inits[0].url.as_str(),
+            plan.inits[0].source.url.as_str(),
             "https://cdn.example.com/show/ep1/init.mp4"
         );
         assert_eq!(plan.segments.len(), 2);
@@ -553,10 +591,90 @@ mod tests {
         let e = parse_str("#EXTM3U\n#EXTINF:2,\na.ts\n").unwrap_err();
         assert_eq!(e.kind(), "unsupported", "{e}");
         let e = parse_str(
-            "#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI=\"k\"\n#EXTINF:2,\na.ts\n#EXT-X-ENDLIST\n",
+            "#EXTM3U\n#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"k\"\n#EXTINF:2,\na.ts\n#EXT-X-ENDLIST\n",
         )
         .unwrap_err();
-        assert!(e.to_string().contains("encrypted"), "{e}");
+        assert_eq!(e.kind(), "unsupported", "{e}");
+        assert!(e.to_string().contains("SAMPLE-AES"), "{e}");
+        let e = parse_str(
+            "#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI=\"skd://x\",KEYFORMAT=\"com.apple.streamingkeydelivery\"\n\
+             #EXTINF:2,\na.ts\n#EXT-X-ENDLIST\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("KEYFORMAT"), "{e}");
+        let e = parse_str("#EXTM3U\n#EXT-X-KEY:METHOD=AES-128\n#EXTINF:2,\na.ts\n#EXT-X-ENDLIST\n")
+            .unwrap_err();
+        assert!(e.to_string().contains("line 2"), "{e}");
+        let e = parse_str(
+            "#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI=\"k\",IV=12\n#EXTINF:2,\na.ts\n#EXT-X-ENDLIST\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("IV"), "{e}");
+        // A key URL the policy refuses refuses the playlist.
+        let e = parse_str(
+            "#EXTM3U\n#EXT-X-KEY:METHOD=AES-128,URI=\"http://evil.example/k\"\n#EXTINF:2,\na.ts\n#EXT-X-ENDLIST\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), "refused", "{e}");
+    }
+
+    #[test]
+    fn keys_in_force_rotation_and_sequence_ivs() {
+        let p = parse_str(
+            "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:40\n#EXT-X-KEY:METHOD=AES-128,URI=\"k1\"\n\
+             #EXTINF:2,\na.ts\n#EXTINF:2,\nb.ts\n\
+             #EXT-X-KEY:METHOD=AES-128,URI=\"k2\",IV=0x00000000000000000000000000000009\n#EXTINF:2,\nc.ts\n\
+             #EXT-X-KEY:METHOD=NONE\n#EXTINF:2,\nd.ts\n#EXT-X-ENDLIST\n",
+        )
+        .unwrap();
+        let Parsed::Media(plan) = p else { panic!() };
+        let keys: Vec<Option<&str>> = plan
+            .segments
+            .iter()
+            .map(|s| s.key.as_ref().map(|k| k.key.path()))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                Some("/show/ep1/k1"),
+                Some("/show/ep1/k1"),
+                Some("/show/ep1/k2"),
+                None
+            ]
+        );
+        let first = plan.segments[1].key.as_ref().unwrap();
+        assert_eq!(first.iv_for(plan.segments[1].sequence)[15], 41);
+        let second = plan.segments[2].key.as_ref().unwrap();
+        assert_eq!(second.iv_for(plan.segments[2].sequence)[15], 9);
+    }
+
+    #[test]
+    fn an_init_section_takes_the_key_in_force_at_its_map() {
+        // The key comes after the map: the init section is in the clear,
+        // the segment is not.
+        let p = parse_str(
+            "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-MAP:URI=\"init.mp4\"\n\
+             #EXT-X-KEY:METHOD=AES-128,URI=\"k\"\n#EXTINF:2,\na.m4s\n#EXT-X-ENDLIST\n",
+        )
+        .unwrap();
+        let Parsed::Media(plan) = p else { panic!() };
+        assert_eq!(plan.inits[0].key, None);
+        assert!(plan.segments[0].key.is_some());
+        // Before it, with an IV: both encrypted.
+        let p = parse_str(
+            "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-KEY:METHOD=AES-128,URI=\"k\",IV=0x1\n\
+             #EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:2,\na.m4s\n#EXT-X-ENDLIST\n",
+        )
+        .unwrap();
+        let Parsed::Media(plan) = p else { panic!() };
+        assert!(plan.inits[0].key.is_some());
+        // Before it without an IV: an init section has no sequence number.
+        let e = parse_str(
+            "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-KEY:METHOD=AES-128,URI=\"k\"\n\
+             #EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:2,\na.m4s\n#EXT-X-ENDLIST\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("no IV"), "{e}");
     }
 
     #[test]

@@ -1,0 +1,225 @@
+//! Where an episode's bytes come from, and how they are opened: its URL
+//! and the headers a playback grant adds (replaced in place when the grant
+//! is refreshed mid-episode), and AES-128 keys (RFC 8216 4.3.2.4) fetched
+//! once per episode, held in memory only, wiped when dropped.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use aes::cipher::{BlockDecryptMut, KeyIvInit, block_padding::Pkcs7};
+use bytes::{Bytes, BytesMut};
+use url::Url;
+use zeroize::Zeroizing;
+
+use crate::hls::Encryption;
+use crate::net::cmcd::CmcdData;
+use crate::net::{FetchStats, Fetcher, MediaGet, RequestHeaders};
+use crate::playback::PlaybackError;
+
+/// An AES-128 key is this long, exactly.
+pub const KEY_BYTES: usize = 16;
+/// Keys of one episode held at once (a playlist rotating keys every
+/// segment holds the latest ones).
+const MAX_KEYS: usize = 32;
+
+/// An episode's source, checked by the URL policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub url: Url,
+    /// Sent with every request of the episode.
+    pub headers: RequestHeaders,
+    /// Where AES-128 keys are fetched, in place of the playlist's key URIs.
+    pub key_url: Option<Url>,
+    /// Sent with key requests only.
+    pub key_headers: RequestHeaders,
+}
+
+/// The source in force, and how often it was replaced.
+pub struct SourceCell {
+    current: Mutex<Arc<Source>>,
+    generation: AtomicU64,
+}
+
+impl SourceCell {
+    pub fn new(source: Source) -> SourceCell {
+        SourceCell {
+            current: Mutex::new(Arc::new(source)),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    pub fn get(&self) -> Arc<Source> {
+        self.current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// 0 at first; one more with each [`replace`](Self::replace).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// A refreshed grant: requests from now on go to `source`'s URLs.
+    pub fn replace(&self, source: Source) {
+        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(source);
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+type Key = Zeroizing<[u8; KEY_BYTES]>;
+
+/// The keys of one episode, by the URL they came from.
+#[derive(Default)]
+struct Keys {
+    held: tokio::sync::Mutex<Vec<(Url, Key)>>,
+}
+
+/// One episode's way to its bytes: the source in force and its keys.
+pub struct Access {
+    pub source: SourceCell,
+    keys: Keys,
+}
+
+impl Access {
+    pub fn new(source: Source) -> Access {
+        Access {
+            source: SourceCell::new(source),
+            keys: Keys::default(),
+        }
+    }
+}
+
+/// Fetches for one episode: through `fetcher`, with the access's headers
+/// and keys, counted in `stats`.
+#[derive(Clone, Copy)]
+pub struct Media<'a> {
+    pub fetcher: &'a Fetcher,
+    pub access: &'a Access,
+    pub stats: &'a FetchStats,
+}
+
+impl Media<'_> {
+    /// A media request with the source's headers.
+    pub async fn get(
+        &self,
+        what: &str,
+        url: &Url,
+        range: Option<(u64, u64)>,
+        max_bytes: usize,
+        cmcd: Option<&CmcdData>,
+    ) -> Result<Bytes, PlaybackError> {
+        let source = self.access.source.get();
+        let get = MediaGet {
+            what,
+            url,
+            range,
+            max_bytes,
+            cmcd,
+            headers: &source.headers,
+        };
+        Ok(self.fetcher.get_media(&get, self.stats).await?)
+    }
+
+    /// Decrypts `data` (a segment or init section) encrypted as `how` says;
+    /// `sequence` is the segment's media sequence number (its IV when the
+    /// playlist names none). Data in the clear passes through.
+    pub async fn open(
+        &self,
+        how: Option<&Encryption>,
+        sequence: u64,
+        what: &str,
+        data: Bytes,
+    ) -> Result<Bytes, PlaybackError> {
+        let Some(how) = how else {
+            return Ok(data);
+        };
+        let key = self.key(&how.key).await?;
+        decrypt(data, &key, &how.iv_for(sequence)).map_err(|reason| PlaybackError::Decrypt {
+            what: what.to_owned(),
+            reason,
+        })
+    }
+
+    /// The key at `url` (or at the grant's key URL), fetched once.
+    async fn key(&self, url: &Url) -> Result<Key, PlaybackError> {
+        let current = self.access.source.get();
+        let url = current.key_url.as_ref().unwrap_or(url);
+        let mut held = self.access.keys.held.lock().await;
+        if let Some((_, key)) = held.iter().find(|(u, _)| u == url) {
+            return Ok(key.clone());
+        }
+        // A little room over 16 bytes, to say how long a wrong key was.
+        let headers = current.headers.merged(&current.key_headers);
+        let get = MediaGet {
+            what: "key",
+            url,
+            range: None,
+            max_bytes: 1024,
+            cmcd: None,
+            headers: &headers,
+        };
+        let bytes = self.fetcher.get_media(&get, self.stats).await?;
+        let bytes = Zeroizing::new(bytes.to_vec());
+        if bytes.len() != KEY_BYTES {
+            return Err(PlaybackError::Decrypt {
+                what: format!("key {url}"),
+                reason: format!("{} bytes; an AES-128 key is {KEY_BYTES}", bytes.len()),
+            });
+        }
+        let mut key: Key = Zeroizing::new([0; KEY_BYTES]);
+        key.copy_from_slice(&bytes);
+        if held.len() >= MAX_KEYS {
+            held.remove(0);
+        }
+        held.push((url.clone(), key.clone()));
+        Ok(key)
+    }
+}
+
+/// AES-128-CBC with PKCS7 padding over the whole of `data`.
+pub fn decrypt(data: Bytes, key: &[u8; KEY_BYTES], iv: &[u8; 16]) -> Result<Bytes, String> {
+    if data.is_empty() || !data.len().is_multiple_of(16) {
+        return Err(format!(
+            "{} bytes, not a whole number of AES blocks (wrong key, or not encrypted)",
+            data.len()
+        ));
+    }
+    let mut buf = data
+        .try_into_mut()
+        .unwrap_or_else(|shared| BytesMut::from(&shared[..]));
+    let decryptor = cbc::Decryptor::<aes::Aes128>::new(key.into(), iv.into());
+    let len = decryptor
+        .decrypt_padded_mut::<Pkcs7>(&mut buf)
+        .map_err(|_| "bad padding after decryption (wrong key or IV)".to_owned())?
+        .len();
+    buf.truncate(len);
+    Ok(buf.freeze())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aes::cipher::BlockEncryptMut;
+
+    fn encrypt(plain: &[u8], key: &[u8; 16], iv: &[u8; 16]) -> Vec<u8> {
+        cbc::Encryptor::<aes::Aes128>::new(key.into(), iv.into())
+            .encrypt_padded_vec_mut::<Pkcs7>(plain)
+    }
+
+    #[test]
+    fn whole_segments_decrypt_and_wrong_keys_fail_cleanly() {
+        let (key, iv) = ([7u8; 16], [9u8; 16]);
+        for len in [0usize, 1, 15, 16, 17, 188 * 7] {
+            let plain: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let sealed = encrypt(&plain, &key, &iv);
+            assert_eq!(sealed.len() % 16, 0);
+            let opened = decrypt(Bytes::from(sealed.clone()), &key, &iv).unwrap();
+            assert_eq!(&opened[..], &plain[..]);
+            // The wrong key: an error (padding), never a panic.
+            let _ = decrypt(Bytes::from(sealed), &[8u8; 16], &iv);
+        }
+        assert!(decrypt(Bytes::from_static(&[0; 15]), &key, &iv).is_err());
+        assert!(decrypt(Bytes::new(), &key, &iv).is_err());
+    }
+}
