@@ -297,3 +297,31 @@ fn no_frame_of_a_paid_episode_is_reachable_without_a_grant_and_grants_expire() {
         assert_eq!(status(&e), Some(403), "{u}: {e}");
     }
 }
+
+#[test]
+fn demo_serve_runs_the_demo_on_its_own_and_prints_its_catalog_url() {
+    use std::io::BufRead;
+    let cache = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_pillarbox"))
+        .args(["demo", "serve", "--listen", "127.0.0.1:0", "--cache-dir"])
+        .arg(cache.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = Url::parse(line.trim()).expect("a catalog URL on the first line");
+    let net = net();
+    let catalog: serde_json::Value = serde_json::from_slice(&get(&net, &url).unwrap()).unwrap();
+    assert_eq!(catalog["format"], "pillarbox-catalog");
+    assert!(
+        catalog["unlock_api"]["url"]
+            .as_str()
+            .unwrap()
+            .starts_with(url.origin().ascii_serialization().as_str())
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+}
