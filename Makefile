@@ -22,8 +22,9 @@ DEB_PACKAGES := build-essential pkg-config ca-certificates curl \
 	python3-jsonschema systemd
 
 # Only the tests need these: a headless browser for the unlock page test,
-# ffmpeg for HLS streams encrypted as its users make them.
-TEST_PACKAGES := chromium-headless-shell ffmpeg
+# ffmpeg for HLS streams encrypted as its users make them, FFmpeg's headers
+# to check our libavcodec decoders' struct layouts against.
+TEST_PACKAGES := chromium-headless-shell ffmpeg libavcodec-dev
 
 .PHONY: deps run test lint bench fuzz-build fuzz
 

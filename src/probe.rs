@@ -18,6 +18,9 @@ pub struct Probe {
     /// with what it is for and the Debian package that brings it.
     pub missing_elements: Vec<crate::elements::Needed>,
     pub board: Option<BoardReport>,
+    /// Why pillarbox's own libavcodec decoders are not used (gst-libav's
+    /// are then), or null when they are.
+    pub libavcodec_unused: Option<String>,
     /// Decoders for each codec, best first: the first is what plays.
     pub h264: Vec<Decoder>,
     pub h265: Vec<Decoder>,
@@ -116,6 +119,9 @@ pub fn probe(
             matched: m.to_string(),
             missing_decoders: missing,
         }),
+        libavcodec_unused: crate::playback::libavcodec::register()
+            .err()
+            .map(|e| e.to_string()),
         h264: platform::decoders_for("video/x-h264"),
         h265: platform::decoders_for("video/x-h265"),
         video_sinks: sinks(gst::ElementFactoryType::MEDIA_VIDEO),
@@ -240,6 +246,11 @@ impl Probe {
                 }
             }
             None => line("board: no profile matches (GStreamer's own decoder ranks)".into()),
+        }
+        if let Some(why) = &self.libavcodec_unused {
+            line(format!(
+                "pillarbox's libavcodec decoders NOT USED ({why}): gst-libav decodes"
+            ));
         }
         for (codec, list) in [("H.264", &self.h264), ("H.265", &self.h265)] {
             match list.first() {

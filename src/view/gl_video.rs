@@ -96,6 +96,8 @@ fn wrap_current_egl() -> Result<GlHandles, GlError> {
     let display = unsafe { gst_gl_egl::GLDisplayEGL::with_egl_display(egl_display as usize) }
         .map_err(|e| GlError::Display(e.to_string()))?;
     let (gl_api, _, _) = gst_gl::GLContext::current_gl_api(platform);
+    // SAFETY: the context is current on this thread and outlives the
+    // wrapper (see above); the API is the one it reports.
     let context =
         unsafe { gst_gl::GLContext::new_wrapped(&display, egl_context as usize, platform, gl_api) }
             .ok_or(GlError::Wrap)?;

@@ -10,9 +10,13 @@
 //!
 //! libavcodec is opened at run time (no link-time FFmpeg dependency, and
 //! cross builds need no FFmpeg for the target), and only the ABI whose
-//! struct layouts are written below: FFmpeg 5.1 (libavcodec 59, libavutil
-//! 57, Debian 12) on a 64-bit target (x86_64, aarch64). With any other,
-//! gst-libav decodes as before.
+//! struct layouts are written below: FFmpeg 5.1 (libavcodec 59.37+,
+//! libavutil 57.28+, Debian 12) on a 64-bit target (x86_64, aarch64).
+//! FFmpeg 5.0 has the same sonames but another AVFrame (no `ch_layout`):
+//! the versions are checked, and at load a self-test writes and reads
+//! fields through our offsets on a frame libavutil allocated. With any
+//! other FFmpeg, or a self-test that fails, gst-libav decodes as before
+//! (`pillarbox probe` says why).
 
 mod audio;
 mod video;
@@ -30,6 +34,10 @@ pub use video::VideoDec;
 /// The libraries, by soname: the layouts below are theirs.
 const AVCODEC: &str = "libavcodec.so.59";
 const AVUTIL: &str = "libavutil.so.57";
+/// The versions whose layouts are written out (major, least minor):
+/// FFmpeg 5.1's, up to the next major.
+const AVCODEC_VERSION: (u32, u32) = (59, 37);
+const AVUTIL_VERSION: (u32, u32) = (57, 28);
 
 // AVFrame (libavutil 57): byte offsets of the fields read.
 const FRAME_DATA: usize = 0;
@@ -40,12 +48,17 @@ const FRAME_NB_SAMPLES: usize = 112;
 const FRAME_FORMAT: usize = 116;
 const FRAME_PTS: usize = 136;
 const FRAME_SAMPLE_RATE: usize = 208;
+/// `ch_layout.order` and `ch_layout.nb_channels` (AVChannelLayout at 448).
+const FRAME_CH_ORDER: usize = 448;
 const FRAME_NB_CHANNELS: usize = 452;
 // AVPacket (libavcodec 59).
 const PACKET_PTS: usize = 8;
 const PACKET_DATA: usize = 24;
 // AVCodecContext (libavcodec 59).
 const CONTEXT_EXTRADATA: usize = 88;
+/// The most pixels a picture may have: libavcodec refuses a larger one
+/// before it allocates (a hostile SPS), as our own check does after.
+const MAX_PIXELS: &CStr = c"67108864";
 const CONTEXT_EXTRADATA_SIZE: usize = 96;
 const INPUT_PADDING: usize = 64;
 
@@ -103,6 +116,7 @@ struct Lib {
     mallocz: unsafe extern "C" fn(usize) -> Ptr,
     opt_set: unsafe extern "C" fn(Ptr, *const c_char, *const c_char, c_int) -> c_int,
     strerror: unsafe extern "C" fn(c_int, *mut c_char, usize) -> c_int,
+    frame_get_buffer: unsafe extern "C" fn(Ptr, c_int) -> c_int,
     // Kept open for the process's life: the functions above point into them.
     _avcodec: Library,
     _avutil: Library,
@@ -123,6 +137,18 @@ pub enum LoadError {
         symbol: &'static str,
         reason: String,
     },
+    #[error(
+        "{library} {found} is not the version whose layouts pillarbox knows \
+         ({wanted} or a later {wanted_major}.x)"
+    )]
+    Version {
+        library: &'static str,
+        found: String,
+        wanted: String,
+        wanted_major: u32,
+    },
+    #[error("self-test of the struct layouts failed: {0}")]
+    SelfTest(String),
     #[error("cannot register {element}: {reason}")]
     Register {
         element: &'static str,
@@ -156,10 +182,14 @@ impl Lib {
                         })?
                 };
             }
+            let avutil_version: unsafe extern "C" fn() -> u32 = sym!(avutil, "avutil_version");
+            let avcodec_version: unsafe extern "C" fn() -> u32 = sym!(avcodec, "avcodec_version");
+            check_version(AVUTIL, avutil_version(), AVUTIL_VERSION)?;
+            check_version(AVCODEC, avcodec_version(), AVCODEC_VERSION)?;
             let set_log_level: unsafe extern "C" fn(c_int) = sym!(avutil, "av_log_set_level");
             // Corrupt input is reported through our errors, not on stderr.
             set_log_level(AV_LOG_QUIET);
-            Ok(Lib {
+            let lib = Lib {
                 find_decoder: sym!(avcodec, "avcodec_find_decoder"),
                 alloc_context: sym!(avcodec, "avcodec_alloc_context3"),
                 open: sym!(avcodec, "avcodec_open2"),
@@ -176,10 +206,88 @@ impl Lib {
                 mallocz: sym!(avutil, "av_mallocz"),
                 opt_set: sym!(avutil, "av_opt_set"),
                 strerror: sym!(avutil, "av_strerror"),
+                frame_get_buffer: sym!(avutil, "av_frame_get_buffer"),
                 _avcodec: avcodec,
                 _avutil: avutil,
-            })
+            };
+            lib.self_test().map_err(LoadError::SelfTest)?;
+            Ok(lib)
         }
+    }
+
+    /// Writes fields through our offsets on frames libavutil allocates
+    /// buffers for, and reads back what it did: a layout that is not the
+    /// library's shows (wrong sizes, planes where there are none, an error)
+    /// before a real frame is read through it.
+    fn self_test(&self) -> Result<(), String> {
+        struct Owned<'a>(&'a Lib, Ptr);
+        impl Drop for Owned<'_> {
+            fn drop(&mut self) {
+                // SAFETY: a frame from av_frame_alloc, freed once.
+                unsafe { (self.0.frame_free)(&mut self.1) }
+            }
+        }
+        let write = |frame: Ptr, offset: usize, value: c_int| {
+            // SAFETY: inside AVFrame (allocated by libavutil, larger than
+            // every offset written here) if the layout is right; the
+            // self-test exists to find out.
+            unsafe { ((frame as *mut u8).add(offset) as *mut c_int).write_unaligned(value) }
+        };
+        let read_ptr = |frame: Ptr, i: usize| -> *const u8 {
+            // SAFETY: as `write`.
+            unsafe {
+                ((frame as *const u8).add(FRAME_DATA + i * 8) as *const *const u8).read_unaligned()
+            }
+        };
+        let read_int = |frame: Ptr, offset: usize| -> c_int {
+            // SAFETY: as `write`.
+            unsafe { ((frame as *const u8).add(offset) as *const c_int).read_unaligned() }
+        };
+        // A 64x32 YUV 4:2:0 picture: three planes, rows at least 64 bytes.
+        // SAFETY: av_frame_alloc has no preconditions.
+        let video = Owned(self, unsafe { (self.frame_alloc)() });
+        if video.1.is_null() {
+            return Err("av_frame_alloc failed".into());
+        }
+        write(video.1, FRAME_WIDTH, 64);
+        write(video.1, FRAME_HEIGHT, 32);
+        write(video.1, FRAME_FORMAT, PIX_FMT_YUV420P);
+        // SAFETY: a frame with its format and size set, as documented.
+        let code = unsafe { (self.frame_get_buffer)(video.1, 0) };
+        if code < 0 {
+            return Err(format!("a 64x32 picture: {}", self.error(code)));
+        }
+        let planes = (0..4).filter(|&i| !read_ptr(video.1, i).is_null()).count();
+        let linesize = read_int(video.1, FRAME_LINESIZE);
+        if planes != 3 || linesize < 64 {
+            return Err(format!(
+                "a 64x32 picture read back with {planes} planes and rows of {linesize} bytes"
+            ));
+        }
+        // 1024 samples of stereo float planar audio: two planes, each at
+        // least 4096 bytes.
+        // SAFETY: as above.
+        let audio = Owned(self, unsafe { (self.frame_alloc)() });
+        if audio.1.is_null() {
+            return Err("av_frame_alloc failed".into());
+        }
+        write(audio.1, FRAME_NB_SAMPLES, 1024);
+        write(audio.1, FRAME_FORMAT, SAMPLE_FMT_FLTP);
+        write(audio.1, FRAME_CH_ORDER, 0);
+        write(audio.1, FRAME_NB_CHANNELS, 2);
+        // SAFETY: as above.
+        let code = unsafe { (self.frame_get_buffer)(audio.1, 0) };
+        if code < 0 {
+            return Err(format!("1024 stereo samples: {}", self.error(code)));
+        }
+        let planes = (0..4).filter(|&i| !read_ptr(audio.1, i).is_null()).count();
+        let linesize = read_int(audio.1, FRAME_LINESIZE);
+        if planes != 2 || linesize < 4096 || read_int(audio.1, FRAME_NB_CHANNELS) != 2 {
+            return Err(format!(
+                "1024 stereo samples read back with {planes} planes of {linesize} bytes"
+            ));
+        }
+        Ok(())
     }
 
     fn error(&self, code: c_int) -> String {
@@ -190,6 +298,26 @@ impl Lib {
             CStr::from_ptr(buf.as_ptr()).to_string_lossy().into_owned()
         }
     }
+}
+
+/// `version` (`AV_VERSION_INT`: major, minor, micro bytes) is `wanted`'s
+/// major, at least its minor.
+fn check_version(library: &'static str, version: u32, wanted: (u32, u32)) -> Result<(), LoadError> {
+    let (major, minor, micro) = (version >> 16, (version >> 8) & 0xff, version & 0xff);
+    if major == wanted.0 && minor >= wanted.1 {
+        return Ok(());
+    }
+    Err(LoadError::Version {
+        library,
+        found: format!("{major}.{minor}.{micro}"),
+        wanted: format!("{}.{}", wanted.0, wanted.1),
+        wanted_major: wanted.0,
+    })
+}
+
+/// Why our decoders are not used, if they are not (for `probe`).
+pub fn unavailable() -> Option<&'static LoadError> {
+    lib().err()
 }
 
 fn lib() -> Result<&'static Lib, &'static LoadError> {
@@ -324,6 +452,7 @@ impl Decoder {
                 // frame threads hold one back per thread (see pipeline.rs).
                 decoder.option(c"threads", c"auto");
                 decoder.option(c"thread_type", c"slice");
+                decoder.option(c"max_pixels", MAX_PIXELS);
             }
             let code = (lib.open)(decoder.context, found, std::ptr::null_mut());
             decoder.check("opening the decoder", code)?;

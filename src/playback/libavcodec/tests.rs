@@ -225,3 +225,120 @@ fn our_decoders_come_before_gst_libav_and_after_hardware() {
         "avdec_h265"
     );
 }
+
+/// Every offset and constant written out in `super` against FFmpeg's own
+/// headers: a small C program, built here with the installed headers
+/// (libavcodec-dev, which `make deps` installs for the tests), prints
+/// what `offsetof` and the macros say.
+#[test]
+fn our_layouts_are_the_installed_headers() {
+    let cflags = std::process::Command::new("pkg-config")
+        .args(["--cflags", "libavcodec", "libavutil"])
+        .output();
+    let Some(cflags) = cflags.ok().filter(|o| o.status.success()) else {
+        eprintln!("libavcodec-dev is not installed: the layouts are not compared");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("probe.c");
+    std::fs::write(
+        &source,
+        r#"#include <stddef.h>
+#include <stdio.h>
+#include <errno.h>
+#include <libavcodec/avcodec.h>
+#include <libavutil/frame.h>
+#include <libavutil/error.h>
+#include <libavutil/log.h>
+#define P(x) printf(#x " %ld\n", (long)(x))
+int main(void) {
+  P(offsetof(AVFrame, data)); P(offsetof(AVFrame, linesize)); P(offsetof(AVFrame, width));
+  P(offsetof(AVFrame, height)); P(offsetof(AVFrame, nb_samples)); P(offsetof(AVFrame, format));
+  P(offsetof(AVFrame, pts)); P(offsetof(AVFrame, sample_rate));
+  P(offsetof(AVFrame, ch_layout.order)); P(offsetof(AVFrame, ch_layout.nb_channels));
+  P(offsetof(AVPacket, pts)); P(offsetof(AVPacket, data));
+  P(offsetof(AVCodecContext, extradata)); P(offsetof(AVCodecContext, extradata_size));
+  P(AV_INPUT_BUFFER_PADDING_SIZE); P(AVERROR(EAGAIN)); P(AVERROR_EOF); P(AV_LOG_QUIET);
+  P(AV_PIX_FMT_YUV420P); P(AV_PIX_FMT_YUVJ420P); P(AV_SAMPLE_FMT_FLT); P(AV_SAMPLE_FMT_FLTP);
+  P(AV_CODEC_ID_H264); P(AV_CODEC_ID_HEVC); P(AV_CODEC_ID_AAC);
+  P(sizeof(void *));
+  return 0;
+}
+"#,
+    )
+    .unwrap();
+    let exe = dir.path().join("probe");
+    let cflags = String::from_utf8_lossy(&cflags.stdout).into_owned();
+    let built = std::process::Command::new("cc")
+        .arg(&source)
+        .args(cflags.split_whitespace())
+        .arg("-o")
+        .arg(&exe)
+        .output()
+        .unwrap();
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let out = std::process::Command::new(&exe).output().unwrap();
+    let said: std::collections::HashMap<String, i64> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.rsplit_once(' '))
+        .map(|(k, v)| (k.to_owned(), v.parse().unwrap()))
+        .collect();
+    let ours: [(&str, i64); 26] = [
+        ("offsetof(AVFrame, data)", FRAME_DATA as i64),
+        ("offsetof(AVFrame, linesize)", FRAME_LINESIZE as i64),
+        ("offsetof(AVFrame, width)", FRAME_WIDTH as i64),
+        ("offsetof(AVFrame, height)", FRAME_HEIGHT as i64),
+        ("offsetof(AVFrame, nb_samples)", FRAME_NB_SAMPLES as i64),
+        ("offsetof(AVFrame, format)", FRAME_FORMAT as i64),
+        ("offsetof(AVFrame, pts)", FRAME_PTS as i64),
+        ("offsetof(AVFrame, sample_rate)", FRAME_SAMPLE_RATE as i64),
+        ("offsetof(AVFrame, ch_layout.order)", FRAME_CH_ORDER as i64),
+        (
+            "offsetof(AVFrame, ch_layout.nb_channels)",
+            FRAME_NB_CHANNELS as i64,
+        ),
+        ("offsetof(AVPacket, pts)", PACKET_PTS as i64),
+        ("offsetof(AVPacket, data)", PACKET_DATA as i64),
+        (
+            "offsetof(AVCodecContext, extradata)",
+            CONTEXT_EXTRADATA as i64,
+        ),
+        (
+            "offsetof(AVCodecContext, extradata_size)",
+            CONTEXT_EXTRADATA_SIZE as i64,
+        ),
+        ("AV_INPUT_BUFFER_PADDING_SIZE", INPUT_PADDING as i64),
+        ("AVERROR(EAGAIN)", AVERROR_EAGAIN as i64),
+        ("AVERROR_EOF", AVERROR_EOF as i64),
+        ("AV_LOG_QUIET", AV_LOG_QUIET as i64),
+        ("AV_PIX_FMT_YUV420P", PIX_FMT_YUV420P as i64),
+        ("AV_PIX_FMT_YUVJ420P", PIX_FMT_YUVJ420P as i64),
+        ("AV_SAMPLE_FMT_FLT", SAMPLE_FMT_FLT as i64),
+        ("AV_SAMPLE_FMT_FLTP", SAMPLE_FMT_FLTP as i64),
+        ("AV_CODEC_ID_H264", Codec::H264.id() as i64),
+        ("AV_CODEC_ID_HEVC", Codec::Hevc.id() as i64),
+        ("AV_CODEC_ID_AAC", Codec::Aac.id() as i64),
+        ("sizeof(void *)", 8),
+    ];
+    for (name, value) in ours {
+        assert_eq!(said.get(name), Some(&value), "{name}");
+    }
+}
+
+#[test]
+fn only_the_versions_whose_layouts_are_written_out_load() {
+    let v = |major: u32, minor: u32| major << 16 | minor << 8;
+    assert!(check_version("libavutil.so.57", v(57, 28), AVUTIL_VERSION).is_ok());
+    assert!(check_version("libavutil.so.57", v(57, 40), AVUTIL_VERSION).is_ok());
+    // FFmpeg 5.0: the same soname, an AVFrame without ch_layout.
+    let e = check_version("libavutil.so.57", v(57, 17), AVUTIL_VERSION).unwrap_err();
+    assert!(e.to_string().contains("57.17.0"), "{e}");
+    assert!(check_version("libavcodec.so.59", v(59, 18), AVCODEC_VERSION).is_err());
+    assert!(check_version("libavcodec.so.59", v(60, 3), AVCODEC_VERSION).is_err());
+    // Debian 12's passes the self-test.
+    assert!(unavailable().is_none(), "{:?}", unavailable());
+}
