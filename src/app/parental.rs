@@ -247,7 +247,7 @@ impl Parental {
 /// own file; else off. A file that cannot be read or parsed: locked shut.
 pub fn load(dir: &std::path::Path, legacy: Parental) -> Parental {
     let path = dir.join(PARENTAL_FILE);
-    let bytes = match std::fs::read(&path) {
+    let bytes = match crate::store::read_bounded(&path, 64 << 10) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if legacy.on()
@@ -262,11 +262,6 @@ pub fn load(dir: &std::path::Path, legacy: Parental) -> Parental {
             return Parental::locked_shut();
         }
     };
-    // Small by nature: a larger file is not ours.
-    if bytes.len() > 64 << 10 {
-        tracing::error!(path = %path.display(), "parental control file too large: locked");
-        return Parental::locked_shut();
-    }
     match serde_json::from_slice::<Parental>(&bytes) {
         Ok(mut p) => {
             let fixed = p.checked();

@@ -42,6 +42,9 @@ pub fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+/// A cached catalog, at most: the largest a catalog may be when fetched.
+const MAX_CACHED_BYTES: u64 = 8 << 20;
+
 pub struct CatalogCache {
     dir: PathBuf,
 }
@@ -60,7 +63,9 @@ impl CatalogCache {
         key: Option<&CatalogKey>,
         roku: &super::RokuOptions,
     ) -> Option<(Catalog, CacheMeta)> {
-        let meta: CacheMeta = match std::fs::read(self.dir.join(META_FILE)) {
+        use crate::store::read_bounded;
+        // Bounded reads that do not follow links: the cache is state too.
+        let meta: CacheMeta = match read_bounded(&self.dir.join(META_FILE), 64 << 10) {
             Ok(b) => match serde_json::from_slice(&b) {
                 Ok(m) => m,
                 Err(e) => {
@@ -70,9 +75,9 @@ impl CatalogCache {
             },
             Err(_) => return None,
         };
-        let bytes = std::fs::read(self.dir.join(CATALOG_FILE)).ok()?;
+        let bytes = read_bounded(&self.dir.join(CATALOG_FILE), MAX_CACHED_BYTES).ok()?;
         if let Some(key) = key {
-            let sig = std::fs::read(self.dir.join(SIGNATURE_FILE)).unwrap_or_default();
+            let sig = read_bounded(&self.dir.join(SIGNATURE_FILE), 1024).unwrap_or_default();
             if let Err(e) = key.verify(&bytes, &sig) {
                 tracing::warn!(dir = %self.dir.display(), error = %e, "cached catalog not signed by the configured key; ignored");
                 return None;

@@ -88,6 +88,8 @@ pub enum CatalogError {
     Refused(Refusal),
     #[error("catalog key: {0}")]
     Key(#[source] SignatureError),
+    #[error("no catalog taken: {0}")]
+    Floors(#[from] super::floor::FloorError),
 }
 
 /// Why a catalog the server sent is not taken.
@@ -158,7 +160,13 @@ impl CatalogLoader {
     /// The cached catalog and its metadata, if valid, of this URL, and not
     /// below the rollback floor (an older copy put in the cache's place).
     fn cache_entry(&self) -> Option<(Catalog, CacheMeta)> {
-        let floor = self.floors.get(&self.floor_id);
+        let floor = match self.floors.get(&self.floor_id) {
+            Ok(f) => f,
+            Err(e) => {
+                tracing::error!(error = %e, "cached catalog not used");
+                return None;
+            }
+        };
         self.cache
             .load(self.net.policy(), self.key.as_ref(), &self.config.roku)
             .filter(|(_, meta)| meta.url == self.url.as_str())
@@ -221,6 +229,8 @@ impl CatalogLoader {
     }
 
     async fn fetch_latest(&self) -> Result<Loaded, CatalogError> {
+        // Floors that cannot be read take no catalog at all.
+        self.floors.get(&self.floor_id)?;
         let policy = *self.net.policy();
         let cached = self.cache_entry();
         let held = cached
@@ -322,7 +332,7 @@ impl CatalogLoader {
         let highest = cached
             .map(|(_, m)| m.highest_version)
             .unwrap_or(0)
-            .max(self.floors.get(&self.floor_id));
+            .max(self.floors.get(&self.floor_id)?);
         if catalog.catalog_version < highest {
             let why = Refusal::Rollback {
                 version: catalog.catalog_version,

@@ -17,6 +17,30 @@ pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()>
     std::fs::File::open(dir)?.sync_all()
 }
 
+/// A state file's bytes, at most `max` of them (a larger file is an
+/// error, not read), without following a symbolic link at the end of the
+/// path: a file swapped for a link to something else is not read.
+pub fn read_bounded(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)?;
+    let mut bytes = Vec::new();
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > max {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {max} bytes"),
+        ));
+    }
+    Ok(bytes)
+}
+
+/// The most a state file may hold: history and settings are kilobytes.
+pub const MAX_STATE_BYTES: u64 = 4 << 20;
+
 /// The box's state directory: `$STATE_DIRECTORY` under systemd, else
 /// `$XDG_STATE_HOME/pillarbox`, else `~/.local/state/pillarbox`.
 pub fn default_state_dir() -> PathBuf {
@@ -65,7 +89,7 @@ impl Store {
     /// replaced by the default rather than stopping the app.
     pub fn load<T: DeserializeOwned + Default>(&self, name: &str) -> T {
         let path = self.dir.join(name);
-        let bytes = match std::fs::read(&path) {
+        let bytes = match read_bounded(&path, MAX_STATE_BYTES) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return T::default(),
             Err(e) => {

@@ -161,7 +161,8 @@ pub fn cached_entitlements(
     now: DateTime<Utc>,
 ) -> Option<std::sync::Arc<Entitlements>> {
     let path = dir.join(ENTITLEMENTS_FILE);
-    let bytes = std::fs::read(&path).ok()?;
+    let bytes =
+        crate::store::read_bounded(&path, super::entitlements::MAX_ENVELOPE_BYTES as u64).ok()?;
     let doc = SignedEntitlements::parse(&bytes).and_then(|env| env.open(key, account, device));
     match doc {
         Ok(doc) if doc.current(now) => Some(std::sync::Arc::new(doc)),
