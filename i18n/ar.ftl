@@ -4,9 +4,10 @@
 continue-watching = متابعة المشاهدة
 settings = الإعدادات
 loading-programmes = جارٍ تحميل البرامج…
-notice-stale = عرض البرامج المحفوظة: { $why }
+notice-stale = تُعرض البرامج المحفوظة على هذا التلفاز: تعذّر تحميل الأحدث.
 notice-expired = كان يجب تحديث هذه البرامج في { $date } وقد تكون قديمة.
-notice-no-catalog = تعذّر تحميل البرامج؛ جارٍ إعادة المحاولة. ({ $why })
+catalog-failed = لا يمكن عرض البرامج الآن
+catalog-failed-hint = تحقّق من اتصال التلفاز. سيحاول مجددًا من تلقاء نفسه؛ «إعادة المحاولة» تحاول الآن.
 leave-app = هل تريد مغادرة { $name }؟
 stay = البقاء
 exit = خروج
@@ -23,6 +24,7 @@ episode-count = { $count ->
 free-count = { $count } مجانية
 all-free = كلها مجانية
 licence = الترخيص: { $licence }
+licence-label = الترخيص:
 play-episode = ▶  تشغيل الحلقة { $number }
 continue-episode = ▶  متابعة الحلقة { $number }
 genre-romance = رومانسي
@@ -36,9 +38,19 @@ genre-thriller = إثارة
 
 ## Locked
 locked-title = الحلقة { $number } مقفلة
-locked-free = الحلقات 1–{ $free } من { $title } مجانية.
-locked-price = تُفتح الحلقات { $first }–{ $last } مقابل { $price } { $currency }.
-locked-not-free = الحلقات { $first }–{ $last } ليست مجانية.
+locked-free = { $free ->
+    [0] لا توجد حلقة مجانية من { $title }.
+    [1] الحلقة 1 من { $title } مجانية.
+   *[other] الحلقات 1–{ $free } من { $title } مجانية.
+}
+locked-price = { $count ->
+    [1] تُفتح الحلقة { $first } مقابل { $price } { $currency }.
+   *[other] تُفتح كل حلقة من الحلقات { $first }–{ $last } مقابل { $price } { $currency }.
+}
+locked-not-free = { $count ->
+    [1] الحلقة { $first } ليست مجانية.
+   *[other] الحلقات { $first }–{ $last } ليست مجانية.
+}
 locked-unavailable = فتح الحلقات على هذا التلفاز غير متاح بعد. اضغط موافق أو رجوع للعودة.
 locked-coins = افتح الحلقة { $number } مقابل { $price } عملة
 locked-balance = رصيدك: { $coins } عملة
@@ -72,11 +84,14 @@ previous = السابقة
 play = ▶ تشغيل
 pause = إيقاف مؤقت
 next = التالية
-next-in = التالية بعد { $seconds } ث
+next-in = التالية بعد { $seconds } ث
 cannot-play = تعذّر تشغيل هذه الحلقة
 no-stream = الحلقة { $number } ليس لها بث يستطيع هذا المشغل تشغيله.
 retry = إعادة المحاولة
 next-episode = الحلقة التالية
+details = التفاصيل
+error-network = لا يمكن تشغيل هذه الحلقة الآن. تحقّق من الاتصال وحاول مرة أخرى.
+error-stream = لا يمكن تشغيل هذه الحلقة على هذا التلفاز.
 subtitles-unavailable = الترجمة ({ $language }) غير متاحة: { $why }
 
 ## Settings

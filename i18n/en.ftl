@@ -5,9 +5,10 @@
 continue-watching = Continue watching
 settings = Settings
 loading-programmes = Loading programmes…
-notice-stale = Showing saved programmes: { $why }
+notice-stale = Showing the programmes saved on this TV: the latest could not be loaded.
 notice-expired = These programmes were due to be renewed on { $date } and may be out of date.
-notice-no-catalog = Cannot load programmes; trying again. ({ $why })
+catalog-failed = Programmes can't be shown right now
+catalog-failed-hint = Check the TV's connection. It tries again by itself; Retry tries now.
 leave-app = Leave { $name }?
 stay = Stay
 exit = Exit
@@ -21,6 +22,7 @@ episode-count = { $count ->
 free-count = { $count } free
 all-free = all free
 licence = Licence: { $licence }
+licence-label = Licence:
 play-episode = ▶  Play EP { $number }
 continue-episode = ▶  Continue EP { $number }
 genre-romance = Romance
@@ -34,9 +36,19 @@ genre-thriller = Thriller
 
 ## Locked
 locked-title = Episode { $number } is locked
-locked-free = Episodes 1–{ $free } of { $title } are free to watch.
-locked-price = Episodes { $first }–{ $last } unlock for { $price } { $currency }.
-locked-not-free = Episodes { $first }–{ $last } are not free.
+locked-free = { $free ->
+    [0] No episode of { $title } is free.
+    [1] Episode 1 of { $title } is free to watch.
+   *[other] Episodes 1–{ $free } of { $title } are free to watch.
+}
+locked-price = { $count ->
+    [1] Episode { $first } unlocks for { $price } { $currency }.
+   *[other] Episodes { $first }–{ $last } unlock for { $price } { $currency } each.
+}
+locked-not-free = { $count ->
+    [1] Episode { $first } is not free.
+   *[other] Episodes { $first }–{ $last } are not free.
+}
 locked-unavailable = Unlocking on this TV is not available yet. Press OK or Back to return.
 locked-coins = Unlock episode { $number } for { $price } coins
 locked-balance = Your balance: { $coins } coins
@@ -70,11 +82,14 @@ previous = Previous
 play = ▶ Play
 pause = Pause
 next = Next
-next-in = Next in { $seconds } s
+next-in = Next in { $seconds } s
 cannot-play = This episode cannot play
 no-stream = Episode { $number } has no stream this player can play.
 retry = Retry
 next-episode = Next episode
+details = Details
+error-network = This episode can't be played right now. Check the connection and try again.
+error-stream = This episode can't be played on this TV.
 subtitles-unavailable = Subtitles ({ $language }) unavailable: { $why }
 
 ## Settings

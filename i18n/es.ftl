@@ -4,9 +4,10 @@
 continue-watching = Seguir viendo
 settings = Ajustes
 loading-programmes = Cargando programas…
-notice-stale = Mostrando programas guardados: { $why }
+notice-stale = Se muestran los programas guardados en este televisor: no se pudieron cargar los últimos.
 notice-expired = Estos programas debían renovarse el { $date } y pueden estar desactualizados.
-notice-no-catalog = No se pueden cargar los programas; reintentando. ({ $why })
+catalog-failed = Ahora no se pueden mostrar los programas
+catalog-failed-hint = Comprueba la conexión del televisor. Lo vuelve a intentar solo; Reintentar lo intenta ahora.
 leave-app = ¿Salir de { $name }?
 stay = Quedarse
 exit = Salir
@@ -20,6 +21,7 @@ episode-count = { $count ->
 free-count = { $count } gratis
 all-free = todos gratis
 licence = Licencia: { $licence }
+licence-label = Licencia:
 play-episode = ▶  Ver EP { $number }
 continue-episode = ▶  Continuar EP { $number }
 genre-romance = Romance
@@ -33,9 +35,19 @@ genre-thriller = Suspense
 
 ## Locked
 locked-title = El episodio { $number } está bloqueado
-locked-free = Los episodios 1–{ $free } de { $title } son gratis.
-locked-price = Los episodios { $first }–{ $last } se desbloquean por { $price } { $currency }.
-locked-not-free = Los episodios { $first }–{ $last } no son gratis.
+locked-free = { $free ->
+    [0] Ningún episodio de { $title } es gratis.
+    [1] El episodio 1 de { $title } es gratis.
+   *[other] Los episodios 1–{ $free } de { $title } son gratis.
+}
+locked-price = { $count ->
+    [1] El episodio { $first } se desbloquea por { $price } { $currency }.
+   *[other] Los episodios { $first }–{ $last } se desbloquean por { $price } { $currency } cada uno.
+}
+locked-not-free = { $count ->
+    [1] El episodio { $first } no es gratis.
+   *[other] Los episodios { $first }–{ $last } no son gratis.
+}
 locked-unavailable = Aún no se puede desbloquear en este televisor. Pulsa OK o Atrás para volver.
 locked-coins = Desbloquear el episodio { $number } por { $price } monedas
 locked-balance = Tu saldo: { $coins } monedas
@@ -69,11 +81,14 @@ previous = Anterior
 play = ▶ Reproducir
 pause = Pausa
 next = Siguiente
-next-in = Siguiente en { $seconds } s
+next-in = Siguiente en { $seconds } s
 cannot-play = Este episodio no se puede reproducir
 no-stream = El episodio { $number } no tiene ningún vídeo que este reproductor pueda reproducir.
 retry = Reintentar
 next-episode = Siguiente episodio
+details = Detalles
+error-network = Este episodio no se puede reproducir ahora. Comprueba la conexión e inténtalo de nuevo.
+error-stream = Este episodio no se puede reproducir en este televisor.
 subtitles-unavailable = Subtítulos ({ $language }) no disponibles: { $why }
 
 ## Settings

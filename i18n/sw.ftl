@@ -4,9 +4,10 @@
 continue-watching = Endelea kutazama
 settings = Mipangilio
 loading-programmes = Inapakia vipindi…
-notice-stale = Inaonyesha vipindi vilivyohifadhiwa: { $why }
+notice-stale = Vipindi vilivyohifadhiwa kwenye TV hii vinaonyeshwa: vipya havikuweza kupakiwa.
 notice-expired = Vipindi hivi vilipaswa kusasishwa tarehe { $date } na huenda vimepitwa na wakati.
-notice-no-catalog = Imeshindwa kupakia vipindi; inajaribu tena. ({ $why })
+catalog-failed = Vipindi haviwezi kuonyeshwa sasa hivi
+catalog-failed-hint = Angalia muunganisho wa TV. Inajaribu tena yenyewe; Jaribu tena inajaribu sasa.
 leave-app = Ondoka { $name }?
 stay = Baki
 exit = Ondoka
@@ -20,6 +21,7 @@ episode-count = { $count ->
 free-count = { $count } bure
 all-free = zote bure
 licence = Leseni: { $licence }
+licence-label = Leseni:
 play-episode = ▶  Cheza sehemu { $number }
 continue-episode = ▶  Endelea sehemu { $number }
 genre-romance = Mapenzi
@@ -33,9 +35,19 @@ genre-thriller = Taharuki
 
 ## Locked
 locked-title = Sehemu ya { $number } imefungwa
-locked-free = Sehemu 1–{ $free } za { $title } ni bure kutazama.
-locked-price = Sehemu { $first }–{ $last } hufunguliwa kwa { $price } { $currency }.
-locked-not-free = Sehemu { $first }–{ $last } si bure.
+locked-free = { $free ->
+    [0] Hakuna sehemu ya { $title } iliyo bure.
+    [1] Sehemu ya 1 ya { $title } ni bure kutazama.
+   *[other] Sehemu 1–{ $free } za { $title } ni bure kutazama.
+}
+locked-price = { $count ->
+    [1] Sehemu ya { $first } hufunguliwa kwa { $price } { $currency }.
+   *[other] Kila sehemu kati ya { $first }–{ $last } hufunguliwa kwa { $price } { $currency }.
+}
+locked-not-free = { $count ->
+    [1] Sehemu ya { $first } si bure.
+   *[other] Sehemu { $first }–{ $last } si bure.
+}
 locked-unavailable = Kufungua kwenye TV hii bado hakupatikani. Bonyeza OK au Rudi.
 locked-coins = Fungua sehemu ya { $number } kwa sarafu { $price }
 locked-balance = Salio lako: sarafu { $coins }
@@ -69,11 +81,14 @@ previous = Iliyotangulia
 play = ▶ Cheza
 pause = Sitisha
 next = Inayofuata
-next-in = Inayofuata baada ya sekunde { $seconds }
+next-in = Inayofuata baada ya sekunde { $seconds }
 cannot-play = Sehemu hii haiwezi kuchezwa
 no-stream = Sehemu ya { $number } haina video ambayo kicheza hiki kinaweza kucheza.
 retry = Jaribu tena
 next-episode = Sehemu inayofuata
+details = Maelezo
+error-network = Sehemu hii haiwezi kuchezwa sasa hivi. Angalia muunganisho kisha ujaribu tena.
+error-stream = Sehemu hii haiwezi kuchezwa kwenye TV hii.
 subtitles-unavailable = Manukuu ({ $language }) hayapatikani: { $why }
 
 ## Settings

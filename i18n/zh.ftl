@@ -4,9 +4,10 @@
 continue-watching = 继续观看
 settings = 设置
 loading-programmes = 正在加载节目…
-notice-stale = 正在显示已保存的节目：{ $why }
+notice-stale = 正在显示这台电视上保存的节目：无法加载最新节目。
 notice-expired = 这些节目应于 { $date } 更新，可能已过时。
-notice-no-catalog = 无法加载节目，正在重试。（{ $why }）
+catalog-failed = 现在无法显示节目
+catalog-failed-hint = 请检查电视的网络连接。电视会自动重试；选择“重试”立即重试。
 leave-app = 退出{ $name }？
 stay = 留下
 exit = 退出
@@ -17,6 +18,7 @@ episode-count = 共 { $count } 集
 free-count = { $count } 集免费
 all-free = 全部免费
 licence = 许可证：{ $licence }
+licence-label = 许可证：
 play-episode = ▶  播放第 { $number } 集
 continue-episode = ▶  继续第 { $number } 集
 genre-romance = 爱情
@@ -30,9 +32,19 @@ genre-thriller = 惊悚
 
 ## Locked
 locked-title = 第 { $number } 集已锁定
-locked-free = 《{ $title }》第 1–{ $free } 集免费观看。
-locked-price = 第 { $first }–{ $last } 集需 { $price } { $currency } 解锁。
-locked-not-free = 第 { $first }–{ $last } 集不免费。
+locked-free = { $free ->
+    [0] 《{ $title }》没有免费的剧集。
+    [1] 《{ $title }》第 1 集免费观看。
+   *[other] 《{ $title }》第 1–{ $free } 集免费观看。
+}
+locked-price = { $count ->
+    [1] 第 { $first } 集需 { $price } { $currency } 解锁。
+   *[other] 第 { $first }–{ $last } 集每集需 { $price } { $currency } 解锁。
+}
+locked-not-free = { $count ->
+    [1] 第 { $first } 集不免费。
+   *[other] 第 { $first }–{ $last } 集不免费。
+}
 locked-unavailable = 暂不支持在电视上解锁。按确定或返回键返回。
 locked-coins = 用 { $price } 金币解锁第 { $number } 集
 locked-balance = 你的余额：{ $coins } 金币
@@ -71,6 +83,9 @@ cannot-play = 此集无法播放
 no-stream = 第 { $number } 集没有本播放器可以播放的视频流。
 retry = 重试
 next-episode = 下一集
+details = 详细信息
+error-network = 现在无法播放这一集。请检查网络连接后重试。
+error-stream = 这台电视无法播放这一集。
 subtitles-unavailable = 字幕（{ $language }）不可用：{ $why }
 
 ## Settings

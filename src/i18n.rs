@@ -322,7 +322,8 @@ mod tests {
         );
         assert_eq!(
             tr("sw", "next-in", &[("seconds", 3.into())]),
-            "Inayofuata baada ya sekunde 3"
+            // A no-break space keeps the number with its unit.
+            "Inayofuata baada ya sekunde\u{a0}3"
         );
         // No isolation marks around arguments.
         assert!(!tr("ar", "episode-short", &[("number", 7.into())]).contains('\u{2068}'));

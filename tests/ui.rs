@@ -338,6 +338,7 @@ fn screens_match_their_references() {
     h.playback(Playback::Failed {
         message: "HTTP 503 Service Unavailable for segment 3 after 3 tries".into(),
         denied: false,
+        network: true,
     });
     h.matches_reference("error");
 
@@ -570,4 +571,59 @@ fn still_watching_asks_over_the_paused_episode() {
     h.key(Key::Return);
     assert!(!h.player().get_still_watching());
     assert!(!h.player().get_paused());
+}
+
+/// Home, a series, the player with its controls and a countdown, and the
+/// Locked screen, for a box in `lang` whose viewer chose text at `size` %.
+fn every_screen(lang: &str, size: u16, tag: &str) {
+    use pillarbox::app::settings::Settings;
+    let h = harness_in(
+        lang,
+        Settings {
+            text_size: size,
+            welcomed: true,
+            ..Default::default()
+        },
+    );
+    h.matches_reference(&format!("home-{tag}"));
+    h.key(Key::Return);
+    h.matches_reference(&format!("series-{tag}"));
+    h.key(Key::Return);
+    h.playback(Playback::Started);
+    h.show_frame();
+    h.event(Event::Tick(1_000));
+    h.playback(Playback::Position {
+        position_ms: 8_000,
+        duration_ms: Some(12_000),
+    });
+    h.key(Key::Return);
+    h.matches_reference(&format!("player-{tag}"));
+    h.key(Key::Escape);
+    // Episode 9 of The CEO's Secret: locked.
+    h.key_text("9");
+    h.key(Key::Return);
+    assert_eq!(h.screen(), "locked");
+    h.matches_reference(&format!("locked-{tag}"));
+}
+
+#[test]
+fn every_language_at_150_percent_fits_its_screens() {
+    for lang in ["en", "es", "zh", "ar", "sw"] {
+        every_screen(lang, 150, &format!("{lang}-150"));
+    }
+}
+
+#[test]
+fn arabic_is_laid_out_right_to_left_on_every_screen() {
+    every_screen("ar", 100, "ar");
+    let h = harness_in(
+        "ar",
+        pillarbox::app::settings::Settings {
+            welcomed: true,
+            ..Default::default()
+        },
+    );
+    // Mirrored rows: Left moves on along a row that runs from the right.
+    h.key(Key::LeftArrow);
+    h.matches_reference("home-ar-moved");
 }

@@ -53,6 +53,9 @@ pub struct Ctx {
     pub(crate) wall_at_ms: u64,
     /// A line at the bottom of the screen: offline catalog, errors.
     pub(crate) notice: Option<String>,
+    /// No catalog could be loaded and none is cached: why (shown behind
+    /// Details, logged).
+    pub(crate) catalog_failed: Option<String>,
     /// What a colour key did, until a tick.
     toast: Option<(String, u64)>,
     /// The viewer's entitlements (unlocked episodes, coins), checked.
@@ -102,6 +105,7 @@ impl Ctx {
             wall: chrono::Utc::now(),
             wall_at_ms: 0,
             notice: None,
+            catalog_failed: None,
             toast: None,
             entitlements: None,
             paired: false,
@@ -135,6 +139,14 @@ impl Ctx {
         out.push(super::Command::SaveHistory(self.history.clone()));
         self.rebuild_shelf();
         self.show_toast(tr(&self.lang, "toast-signed-out", &[]));
+    }
+
+    /// Whether Left or Right (`action`) moves towards the start of a row:
+    /// Left in a left-to-right UI, Right in a right-to-left one, where
+    /// rows run from the right (screens are mirrored).
+    pub fn toward_start(&self, action: crate::input::Action) -> bool {
+        let rtl = crate::i18n::is_rtl(self.lang());
+        (action == crate::input::Action::Left) != rtl
     }
 
     /// Now as the history stamps it: RFC 3339 UTC with milliseconds.

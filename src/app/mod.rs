@@ -106,11 +106,14 @@ pub enum Playback {
     /// shell fetched it) or the stream's own rendition.
     Subtitles(LoadedSubtitles),
     Ended,
-    /// It stopped on an error, worded for the viewer; `denied` when a
-    /// server refused a request of it (HTTP 401 or 403: an expired grant).
+    /// It stopped on an error: what failed and where (for Details, the log
+    /// and QA); `denied` when a server refused a request of it (HTTP 401 or
+    /// 403: an expired grant); `network` when the network failed it (the
+    /// viewer is told to check the connection) rather than the stream.
     Failed {
         message: String,
         denied: bool,
+        network: bool,
     },
 }
 
@@ -154,6 +157,8 @@ pub enum Command {
     SaveHistory(History),
     /// Write these settings to the state directory.
     SaveSettings(Settings),
+    /// Load the catalog again now (the viewer asked: Retry).
+    ReloadCatalog,
     /// For the unlock service (pairing, purchases, entitlements).
     Unlock(crate::unlock::UnlockCommand),
     /// The programme's sound at this level, 0 to 1 (a sleep timer's fade).
@@ -325,9 +330,18 @@ impl App {
         self.ctx.coins()
     }
     /// What the Locked screen on show says happened (empty: nothing).
+    /// What the Locked screen on show says: its message, what is free and
+    /// what the rest costs, and how to go on.
     pub fn locked_message(&self) -> String {
         self.locked()
-            .map(|l| l.message(&self.ctx))
+            .map(|l| {
+                let t = l.texts(&self.ctx);
+                if t.message.is_empty() {
+                    t.all()
+                } else {
+                    t.message
+                }
+            })
             .unwrap_or_default()
     }
 
@@ -367,8 +381,14 @@ impl App {
                 problem,
                 expired,
             } => {
+                self.ctx.catalog_failed = None;
                 let lang = self.ctx.lang();
-                let stale = problem.map(|p| tr(lang, "notice-stale", &[("why", p.into())]));
+                // Why the saved programmes show goes to the log; the viewer
+                // reads that they are the saved ones.
+                if let Some(p) = &problem {
+                    tracing::warn!(problem = %p, "showing the saved catalog");
+                }
+                let stale = problem.map(|_| tr(lang, "notice-stale", &[]));
                 let expired = expired.map(|at| tr(lang, "notice-expired", &[("date", at.into())]));
                 self.ctx.notice = match (stale, expired) {
                     (Some(a), Some(b)) => Some(format!("{a} {b}")),
@@ -377,9 +397,9 @@ impl App {
                 self.set_catalog(catalog, &mut out);
             }
             Event::CatalogFailed(why) => {
+                tracing::warn!(%why, "no catalog");
                 if self.ctx.catalog.is_none() {
-                    let notice = tr(self.ctx.lang(), "notice-no-catalog", &[("why", why.into())]);
-                    self.ctx.notice = Some(notice);
+                    self.ctx.catalog_failed = Some(why);
                 }
             }
             Event::Playback { id, report } => self.on_playback(id, report, &mut out),

@@ -334,6 +334,92 @@ fn step_in<T: PartialEq + Clone>(all: &[T], current: &T, step: i32) -> T {
 }
 
 impl Settings {
+    /// What is out of range, each named with the values it may take (a QA
+    /// scenario's `set` is refused with them; a file read back is
+    /// corrected by [`checked`](Self::checked)).
+    pub fn problems(&self) -> Vec<String> {
+        let list = |v: &[String]| v.join(", ");
+        let nums = |v: &[u16]| list(&v.iter().map(u16::to_string).collect::<Vec<_>>());
+        let mut out = Vec::new();
+        if let Some(l) = &self.language
+            && crate::i18n::UI_LANGUAGES
+                .iter()
+                .all(|(t, _, _)| !t.eq_ignore_ascii_case(l))
+        {
+            let ui: Vec<String> = crate::i18n::UI_LANGUAGES
+                .iter()
+                .map(|(t, _, _)| t.to_string())
+                .collect();
+            out.push(format!("language: {l:?} is not one of {}", list(&ui)));
+        }
+        for (name, tag) in [
+            ("subtitle_language", &self.subtitle_language),
+            ("audio_language", &self.audio_language),
+        ] {
+            if let Some(t) = tag
+                && !valid_tag(t)
+            {
+                out.push(format!(
+                    "{name}: {t:?} is not a language tag (letters, digits and '-': \"es\", \"pt-BR\")"
+                ));
+            }
+        }
+        let c = &self.captions;
+        if c.size < SIZE_MIN || c.size > SIZE_MAX || !(c.size - SIZE_MIN).is_multiple_of(SIZE_STEP)
+        {
+            out.push(format!(
+                "captions.size: {} is not {SIZE_MIN} to {SIZE_MAX} in steps of {SIZE_STEP}",
+                c.size
+            ));
+        }
+        let opacities: Vec<String> = OPACITIES.iter().map(u8::to_string).collect();
+        for (name, o, zero) in [
+            ("captions.text_opacity", c.text_opacity, false),
+            ("captions.background_opacity", c.background_opacity, true),
+        ] {
+            if !OPACITIES.contains(&o) || (o == 0 && !zero) {
+                let allowed: Vec<String> = opacities
+                    .iter()
+                    .filter(|v| zero || v.as_str() != "0")
+                    .cloned()
+                    .collect();
+                out.push(format!("{name}: {o} is not one of {}", list(&allowed)));
+            }
+        }
+        if !RATES.contains(&self.spoken.rate) {
+            out.push(format!(
+                "spoken.rate: {} is not one of {}",
+                self.spoken.rate,
+                nums(RATES)
+            ));
+        }
+        if !VOLUMES.contains(&self.spoken.volume) {
+            let v: Vec<String> = VOLUMES.iter().map(u8::to_string).collect();
+            out.push(format!(
+                "spoken.volume: {} is not one of {}",
+                self.spoken.volume,
+                list(&v)
+            ));
+        }
+        if !STILL_WATCHING.contains(&self.still_watching_min) {
+            out.push(format!(
+                "still_watching_min: {} is not one of {}",
+                self.still_watching_min,
+                nums(STILL_WATCHING)
+            ));
+        }
+        if !TEXT_SIZES.contains(&self.text_size) {
+            out.push(format!(
+                "text_size: {} is not one of {}",
+                self.text_size,
+                nums(TEXT_SIZES)
+            ));
+        }
+        let mut parental = self.parental.clone();
+        out.extend(parental.checked());
+        out
+    }
+
     /// The settings with every value read from the file made valid: sizes
     /// and opacities to their steps and ranges, language tags that are not
     /// BCP 47-shaped dropped. Returns what was changed, to log.

@@ -24,6 +24,11 @@ impl App {
                 failure,
             } => self.show_locked(&series, episode, Some(failure), out),
             Nav::AskLeave => self.overlay = Some(Overlay::Leave(LeaveDialog::default())),
+            Nav::ReloadCatalog => {
+                // "Loading programmes…" until the new attempt says.
+                self.ctx.catalog_failed = None;
+                out.push(Command::ReloadCatalog);
+            }
             Nav::OpenSettings => self.open_settings(out),
             Nav::AskPin(purpose) => {
                 self.overlay = Some(Overlay::Pin(PinDialog::new(&self.ctx, purpose)));
@@ -195,13 +200,19 @@ impl App {
         let Some(p) = self.player().filter(|_| self.screen() == Screen::Player) else {
             return;
         };
-        let (series, number, duration) = (p.series.clone(), p.episode, p.duration_ms);
+        let (series, number, duration, paused) =
+            (p.series.clone(), p.episode, p.duration_ms, p.paused);
         if self.ctx.stream_for(&series, number) == StreamFor::Missing {
             return;
         }
         let ms = duration.map_or(ms, |d| ms.min(d.saturating_sub(1)));
-        let started = Player::start(&mut self.ctx, &series, number, ms);
+        let mut started = Player::start(&mut self.ctx, &series, number, ms);
         out.extend(started.commands);
+        // A seek while paused stays paused, at the new point (its frame
+        // shows).
+        if paused {
+            started.player.set_paused(true, out);
+        }
         if let Some(i) = self.player_index() {
             self.stack[i] = ScreenState::Player(Box::new(started.player));
         }

@@ -71,7 +71,7 @@ impl Seen<'_> {
                 Phase::Loading => "loading".to_owned(),
                 Phase::Playing if p.paused => "paused".to_owned(),
                 Phase::Playing => "playing".to_owned(),
-                Phase::Failed(panel) => format!("failed ({})", panel.message),
+                Phase::Failed(panel) => format!("failed ({})", panel.technical()),
             };
             parts.push(format!("phase={phase}"));
             parts.push(format!("position_ms={}", p.position_ms));
@@ -94,7 +94,7 @@ impl Seen<'_> {
 pub fn judge(e: &Expect, seen: &Seen) -> Verdict {
     let app = seen.app;
     let player = app.player().filter(|_| app.screen() == Screen::Player);
-    let failed = player.and_then(|p| p.failed().map(|panel| panel.message.clone()));
+    let failed = player.and_then(|p| p.failed().map(|panel| panel.technical().to_owned()));
     // An episode that fails where it was to play cannot come right.
     let wants_play = e.playing == Some(true)
         || e.position_ms.is_some()
@@ -141,7 +141,8 @@ pub fn judge(e: &Expect, seen: &Seen) -> Verdict {
     // Home is there once it shows its catalog, or its notice saying why
     // there is none: a key pressed on the empty home before that does
     // nothing, which made scenarios depend on how fast the catalog came.
-    let home_settled = app.catalog().is_some() || app.notice().is_some();
+    let home_settled =
+        app.catalog().is_some() || app.ctx().catalog_failed.is_some() || app.notice().is_some();
     let holds = e
         .screen
         .is_none_or(|s| s == screen_name(&app.screen()) && (s != ScreenName::Home || home_settled))
@@ -158,6 +159,8 @@ pub fn judge(e: &Expect, seen: &Seen) -> Verdict {
         && e.position_ms.is_none_or(|ms| {
             player.is_some_and(|p| p.phase == Phase::Playing && p.position_ms >= ms)
         })
+        && e.position_below_ms
+            .is_none_or(|ms| player.is_some_and(|p| p.position_ms < ms))
         && e.cue
             .as_ref()
             .is_none_or(|c| seen.cues.iter().any(|cue| contains(&cue.text, c)))

@@ -68,8 +68,13 @@ pub enum StepParseError {
 /// Why a step of a run failed: said in the report, with the step.
 #[derive(Debug, thiserror::Error)]
 pub enum StepFailure {
-    #[error("timed out at step {step} ({what})")]
-    Timeout { step: usize, what: String },
+    /// The run's time limit ran out; `step` is the step's number in a run
+    /// of steps (a scenario's report names its own step).
+    #[error(
+        "timed out{} waiting for {what}",
+        .step.map_or(String::new(), |n| format!(" at step {n}"))
+    )]
+    Timeout { step: Option<usize>, what: String },
     #[error("playback failed: {0}")]
     Playback(String),
     #[error("the catalog has no series {0:?}")]
@@ -229,10 +234,13 @@ pub struct QaReport {
     pub dropped_frames: Vec<u64>,
     /// Memory, threads and open files at each `sample` step.
     pub samples: Vec<process::Sample>,
-    /// The screen at the end: loading, home, series, player or locked.
+    /// The screen at the end: home, series, player, locked or settings.
     pub screen: String,
     /// The notice line at the end (offline catalog, ...), if any.
     pub notice: Option<String>,
+    /// Why no catalog could be shown, when none could (home then says
+    /// "Programmes can't be shown right now").
+    pub catalog_problem: Option<String>,
     /// Video frames the renderer drew from GL textures (the GL path).
     pub gl_frames: u64,
     /// Play command to first frame of each episode played, ms: a few ms
@@ -440,7 +448,19 @@ pub fn run_steps(
     drop(timer);
     let ui = session.ui();
     let state = ui.global::<crate::view::AppState>();
-    let screen = format!("{:?}", state.get_page()).to_lowercase();
+    // The screen as docs/qa.md names them (Home without a catalog is
+    // Home, saying why).
+    let screen = {
+        let s = session.shell.borrow();
+        match s.app().screen() {
+            Screen::Home => "home",
+            Screen::Series(_) => "series",
+            Screen::Player => "player",
+            Screen::Locked(..) => "locked",
+            Screen::Settings => "settings",
+        }
+        .to_owned()
+    };
     let notice = Some(state.get_notice().to_string()).filter(|n| !n.is_empty());
     let subtitle_note = Some(
         ui.global::<crate::view::PlayerPage>()
@@ -448,10 +468,14 @@ pub fn run_steps(
             .to_string(),
     )
     .filter(|n| !n.is_empty());
-    let (coins, locked_message) = {
+    let (coins, locked_message, catalog_problem) = {
         let s = session.shell.borrow();
         let message = s.app().locked_message();
-        (s.app().coins(), Some(message).filter(|m| !m.is_empty()))
+        (
+            s.app().coins(),
+            Some(message).filter(|m| !m.is_empty()),
+            s.app().ctx().catalog_failed.clone(),
+        )
     };
     let gl_frames = session.gl_frames_shown();
     let observer = session.observer();
@@ -470,11 +494,13 @@ pub fn run_steps(
     r.report.subtitle_cues = subtitle_cues;
     r.report.screen = screen;
     r.report.notice = notice;
+    r.report.catalog_problem = catalog_problem;
     r.report.subtitle_note = subtitle_note;
     r.report.coins = coins;
     r.report.locked_message = locked_message;
     r.report.faults = r.faults.fired();
-    if let Some((_, since)) = r.scenario_step.filter(|_| r.error.is_none()) {
+    // The last step's time: the one that failed ran this long too.
+    if let Some((_, since)) = r.scenario_step {
         r.report.step_ms.push(since.elapsed().as_millis() as u64);
     }
     let failure = r.error.take().map(|failure| {
@@ -514,7 +540,7 @@ fn advance(
     while let Some(step) = r.steps.get(r.next).cloned() {
         if Instant::now() > r.deadline {
             return Err(StepFailure::Timeout {
-                step: r.next + 1,
+                step: r.scenario_step.is_none().then_some(r.next + 1),
                 what: format!("{step:?}"),
             });
         }
@@ -525,17 +551,20 @@ fn advance(
             Step::Wait(ready) => {
                 let app = s.app();
                 let done = match ready {
+                    // Home with its catalog, or saying why there is none:
+                    // what the viewer sees either way (a refused catalog
+                    // with nothing cached is a screen too, not a wait).
                     Ready::Home => {
-                        app.catalog().is_some()
-                            && app.screen() == Screen::Home
-                            && s.view().posters_pending() == 0
+                        app.screen() == Screen::Home
+                            && (app.ctx().catalog_failed.is_some()
+                                || app.catalog().is_some() && s.view().posters_pending() == 0)
                     }
                     Ready::Posters => s.view().posters_pending() == 0,
                     Ready::PlayingMs(ms) => match app.player() {
                         Some(p) if p.phase == Phase::Playing => p.position_ms >= ms,
                         Some(p) => {
                             if let Phase::Failed(panel) = &p.phase {
-                                return Err(StepFailure::Playback(panel.message.clone()));
+                                return Err(StepFailure::Playback(panel.technical().to_owned()));
                             }
                             false
                         }
@@ -556,7 +585,11 @@ fn advance(
                         }
                         None => false,
                     },
-                    Ready::Answered => app.locked().is_some_and(|l| !l.waiting),
+                    // The unlock service answered for good: no request out
+                    // and no code being polled (or the episode started).
+                    Ready::Answered => app
+                        .locked()
+                        .is_none_or(|l| !l.waiting && l.pairing.is_none()),
                 };
                 if !done {
                     return Ok(());
@@ -733,6 +766,7 @@ pub fn screenshot(options: &TvOptions, screen: ShotScreen, out: &Path) -> Result
             Step::Inject(Playback::Failed {
                 message: "HTTP 503 Service Unavailable for segment 3 after 3 tries".into(),
                 denied: false,
+                network: true,
             }),
         ],
     };

@@ -97,6 +97,9 @@ pub struct Expect {
     pub first_frame_within_ms: Option<u64>,
     /// The episode's position has passed this.
     pub position_ms: Option<u64>,
+    /// The episode on screen has not played past this (a paused one
+    /// stays where it is).
+    pub position_below_ms: Option<u64>,
     /// The episode has not stalled for data since its first frame.
     pub no_rebuffer: Option<bool>,
     /// A subtitle cue containing this text has been shown.
@@ -448,6 +451,20 @@ impl StepSpec {
                 },
                 Some(_) => return Err("tolerance is a share of pixels, 0 to 1".into()),
             };
+            // A reference lives under the scenario's folder: written there
+            // by --update-references, never anywhere else.
+            if let Some(r) = &self.reference {
+                let path = Path::new(r);
+                let inside = path
+                    .components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_)));
+                if !inside || path.extension().is_none_or(|x| x != "png") {
+                    return Err(format!(
+                        "reference {r:?}: a .png path under the scenario's folder (no '..', not absolute)"
+                    )
+                    .into());
+                }
+            }
             steps.push(Step::Compare(Box::new(super::Shot {
                 out: out.join(name),
                 reference: self.reference.as_ref().map(|r| base.join(r)),
@@ -551,6 +568,13 @@ pub fn patched(
         }
     }
     let mut value = serde_json::to_value(base).map_err(|e| Problem::Invalid(e.to_string()))?;
+    // Parental control is kept in a file of its own, not serialised with
+    // the settings, and may be set all the same.
+    if let Some(o) = value.as_object_mut() {
+        let parental =
+            serde_json::to_value(&base.parental).map_err(|e| Problem::Invalid(e.to_string()))?;
+        o.insert("parental".into(), parental);
+    }
     let known = value.clone();
     if let (Some(known), Some(patch)) = (known.as_object(), patch.as_object()) {
         for k in patch.keys() {
@@ -564,8 +588,14 @@ pub fn patched(
         }
     }
     merge(&mut value, patch);
-    serde_path_to_error::deserialize(value)
-        .map_err(|e| Problem::Invalid(format!("set: {}: {}", e.path(), e.inner())))
+    let settings: crate::app::settings::Settings = serde_path_to_error::deserialize(value)
+        .map_err(|e| Problem::Invalid(format!("set: {}: {}", e.path(), e.inner())))?;
+    // Values the app would correct or ignore are refused here, named.
+    let problems = settings.problems();
+    if !problems.is_empty() {
+        return Err(Problem::Invalid(format!("set: {}", problems.join("; "))));
+    }
+    Ok(settings)
 }
 
 #[cfg(test)]
@@ -648,8 +678,28 @@ mod tests {
             ("[[step]]\nset = { subtitles = \"loud\" }", "set: subtitles"),
             ("[[step]]\nset = { volume = 3 }", "no setting \"volume\""),
             (
+                "[[step]]\nset = { text_size = 175 }",
+                "text_size: 175 is not one of 100, 125, 150",
+            ),
+            (
+                "[[step]]\nset = { captions = { size = 300 } }",
+                "captions.size: 300 is not 50 to 250",
+            ),
+            (
+                "[[step]]\nset = { language = \"klingon!!\" }",
+                "language: \"klingon!!\" is not one of",
+            ),
+            (
                 "[[step]]\nscreenshot = \"../x.png\"",
                 "a file name ending .png",
+            ),
+            (
+                "[[step]]\nscreenshot = \"x.png\"\nreference = \"../../etc/x.png\"",
+                "under the scenario's folder",
+            ),
+            (
+                "[[step]]\nscreenshot = \"x.png\"\nreference = \"/tmp/x.png\"",
+                "under the scenario's folder",
             ),
             ("[[step]]\nkey = \"up\"\nrepeat = 1000", "repeat must be"),
             ("[[step]]\nwait_ms = 99999999", "more than"),

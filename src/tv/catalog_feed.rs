@@ -24,7 +24,12 @@ fn expired(catalog: &crate::catalog::Catalog) -> Option<String> {
 
 /// Shows the cached catalog at once, then the network's, then checks again
 /// every [`CATALOG_REFRESH`].
-pub async fn keep_catalog_fresh(config: CatalogConfig, net: Net, shell: ShellHandle) {
+pub async fn keep_catalog_fresh(
+    config: CatalogConfig,
+    net: Net,
+    shell: ShellHandle,
+    retry_now: Arc<tokio::sync::Notify>,
+) {
     let post_event = |event: Event| shell.post(Input::App(event));
     let loader = match CatalogLoader::new(config, net) {
         Ok(l) => l,
@@ -63,10 +68,13 @@ pub async fn keep_catalog_fresh(config: CatalogConfig, net: Net, shell: ShellHan
             Err(e) => post_event(Event::CatalogFailed(e.to_string())),
         }
         first = false;
-        if have {
-            tokio::time::sleep(CATALOG_REFRESH).await;
-        } else {
-            tokio::time::sleep(retry).await;
+        let wait = if have { CATALOG_REFRESH } else { retry };
+        // The viewer's Retry cuts the wait short.
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = retry_now.notified() => {}
+        }
+        if !have {
             retry = (retry * 2).min(CATALOG_REFRESH / 6);
         }
     }

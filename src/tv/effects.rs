@@ -39,6 +39,8 @@ pub struct TvEffects {
     unlock: crate::unlock::service::UnlockService,
     posters: PosterLoader,
     subtitles: SubtitleFiles,
+    /// Wakes the catalog feed for an attempt now (Retry).
+    catalog_retry: Arc<tokio::sync::Notify>,
     /// What a QA run watches.
     #[cfg(feature = "qa")]
     observer: Option<super::observe::Observer>,
@@ -122,6 +124,7 @@ impl TvEffects {
         video: VideoSink,
         store: Store,
         shell: ShellHandle,
+        catalog_retry: Arc<tokio::sync::Notify>,
         #[cfg(feature = "qa")] observer: Option<super::observe::Observer>,
     ) -> TvEffects {
         let posters = {
@@ -174,6 +177,7 @@ impl TvEffects {
                 files: VecDeque::new(),
                 wanted: None,
             },
+            catalog_retry,
             #[cfg(feature = "qa")]
             observer,
         }
@@ -204,6 +208,7 @@ impl TvEffects {
             report: Playback::Failed {
                 message: why,
                 denied: false,
+                network: false,
             },
         }));
     }
@@ -306,6 +311,7 @@ impl Effects for TvEffects {
                     let _ = tx.send(Saved::History(history));
                 }
             }
+            Command::ReloadCatalog => self.catalog_retry.notify_one(),
             Command::SaveSettings(settings) => {
                 if let Some((tx, _)) = &self.store {
                     let _ = tx.send(Saved::Settings(settings));
@@ -376,6 +382,7 @@ impl Effects for TvEffects {
                 Playback::Failed {
                     message: error.to_string(),
                     denied: error.denied(),
+                    network: matches!(error.kind(), "network" | "too_large"),
                 }
             }
         };

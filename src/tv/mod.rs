@@ -203,12 +203,14 @@ impl Session {
         };
         #[cfg(feature = "qa")]
         let observer = observe::Observer::new(subtitle_slot.clone());
+        let catalog_retry = std::sync::Arc::new(tokio::sync::Notify::new());
         let effects = effects::TvEffects::new(
             player_config,
             net.clone(),
             video.clone(),
             store,
             handle.clone(),
+            catalog_retry.clone(),
             #[cfg(feature = "qa")]
             Some(observer.clone()),
         );
@@ -230,6 +232,7 @@ impl Session {
             catalog,
             net.clone(),
             handle.clone(),
+            catalog_retry,
         ));
 
         let tick = slint::Timer::default();
@@ -366,8 +369,16 @@ pub fn init_logging() {
         },
         _ => (default(), None),
     };
+    // Colours only on a terminal: logs written to files (QA artifacts, the
+    // journal) stay plain text.
+    use std::io::IsTerminal;
+    let ansi = std::io::stderr().is_terminal();
     tracing_subscriber::registry()
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(ansi),
+        )
         .with(filter)
         .init();
     if let Some(bad) = bad {

@@ -33,6 +33,27 @@ pub fn render(view: &mut View, app: &App) {
         (_, ScreenState::Locked(_)) => Page::Locked,
     };
     set_if(api.get_page(), page, |v| api.set_page(v));
+    let (failed, details_focused, detail) = match (&ctx.catalog_failed, app.top()) {
+        (Some(why), ScreenState::Home(h)) if ctx.catalog().is_none() => (
+            true,
+            h.failure_details_focused(),
+            if h.failure_details_shown {
+                why.clone()
+            } else {
+                String::new()
+            },
+        ),
+        _ => (false, false, String::new()),
+    };
+    set_if(api.get_catalog_failed(), failed, |v| {
+        api.set_catalog_failed(v)
+    });
+    set_if(api.get_catalog_details_focused(), details_focused, |v| {
+        api.set_catalog_details_focused(v)
+    });
+    set_if(api.get_catalog_detail(), detail.into(), |v| {
+        api.set_catalog_detail(v)
+    });
     set_if(
         api.get_notice(),
         ctx.notice.clone().unwrap_or_default().into(),
@@ -104,6 +125,8 @@ fn render_language(view: &mut View, app: &App) {
         let t = |id: &str| -> SharedString { tr(lang, id, &[]).into() };
         api.set_labels(Labels {
             loading_programmes: t("loading-programmes"),
+            catalog_failed: t("catalog-failed"),
+            catalog_failed_hint: t("catalog-failed-hint"),
             leave_app: tr(lang, "leave-app", &[("name", "pillarbox".into())]).into(),
             stay: t("stay"),
             exit: t("exit"),
@@ -121,6 +144,7 @@ fn render_language(view: &mut View, app: &App) {
             cannot_play: t("cannot-play"),
             retry: t("retry"),
             next_episode: t("next-episode"),
+            details: t("details"),
             settings_hint: t("settings-hint"),
             hint_subtitles: t("hint-subtitles"),
             hint_audio: t("hint-audio"),

@@ -19,35 +19,9 @@ pub fn render(view: &mut View, ctx: &Ctx, state: &Locked) {
     let number = state.number;
     let ui = view.ui.clone_strong();
     let page = ui.global::<LockedPage>();
-    let title = ctx.text(&series.title);
-    page.set_title(tr(l, "locked-title", &[("number", number.into())]).into());
-    let (first, last) = (series.free_episodes + 1, series.episodes.len());
-    let rest = match &series.unlock {
-        Some(u) => tr(
-            l,
-            "locked-price",
-            &[
-                ("first", first.into()),
-                ("last", last.into()),
-                ("price", u.price.into()),
-                ("currency", u.currency.as_str().into()),
-            ],
-        ),
-        None => tr(
-            l,
-            "locked-not-free",
-            &[("first", first.into()), ("last", last.into())],
-        ),
-    };
-    let free = tr(
-        l,
-        "locked-free",
-        &[
-            ("free", series.free_episodes.into()),
-            ("title", title.into()),
-        ],
-    );
-    page.set_text(format!("{free} {rest}").into());
+    let texts = state.texts(ctx);
+    page.set_title(texts.title.into());
+    page.set_text(texts.text.into());
     let choices = ctx.unlock_available();
     page.set_choices(choices);
     let price = ctx.coin_price(series);
@@ -99,13 +73,8 @@ pub fn render(view: &mut View, ctx: &Ctx, state: &Locked) {
         let qr = view.qr(qr_text);
         page.set_qr(qr);
     }
-    page.set_message(state.message(ctx).into());
-    let detail = if choices {
-        tr(l, "locked-how", &[])
-    } else {
-        tr(l, "locked-unavailable", &[])
-    };
-    page.set_detail(detail.into());
+    page.set_message(texts.message.into());
+    page.set_detail(texts.detail.into());
 }
 
 /// A QR code as an image: black modules on white with the quiet zone,

@@ -90,6 +90,21 @@ pub fn render(view: &mut View, app: &App, p: &Player) {
     );
     let licence = format!("{} · {licence}", series.rating.value);
     set_if(page.get_licence(), licence.into(), |v| page.set_licence(v));
+    // Right to left: the label (with the rating) and the value apart, each
+    // in its own direction.
+    let label = format!(
+        "{} · {}",
+        series.rating.value,
+        tr(lang, "licence-label", &[])
+    );
+    set_if(page.get_licence_label(), label.into(), |v| {
+        page.set_licence_label(v)
+    });
+    set_if(
+        page.get_licence_value(),
+        series.licence.as_str().into(),
+        |v| page.set_licence_value(v),
+    );
     let up_next = p
         .up_next(ctx)
         .into_iter()
@@ -162,14 +177,33 @@ pub fn render(view: &mut View, app: &App, p: &Player) {
         p.phase == Phase::Loading || p.buffering,
         |v| page.set_loading(v),
     );
-    let (error, choice) = match &p.phase {
-        Phase::Failed(panel) => (panel.message.clone(), panel.choice),
-        _ => (String::new(), Choice::Retry),
+    let (error, detail, choice, next, has_detail) = match &p.phase {
+        Phase::Failed(panel) => (
+            panel.message.clone(),
+            // The technical line only once Details is chosen.
+            if panel.details_shown {
+                panel.detail.clone()
+            } else {
+                String::new()
+            },
+            panel.choice,
+            panel.next,
+            !panel.detail.is_empty(),
+        ),
+        _ => (String::new(), String::new(), Choice::Retry, false, false),
     };
     set_if(page.get_error(), error.into(), |v| page.set_error(v));
+    set_if(page.get_error_detail(), detail.into(), |v| {
+        page.set_error_detail(v)
+    });
+    set_if(page.get_error_next(), next, |v| page.set_error_next(v));
+    set_if(page.get_error_has_detail(), has_detail, |v| {
+        page.set_error_has_detail(v)
+    });
     let choice = match choice {
         Choice::Retry => ErrorChoice::Retry,
         Choice::Next => ErrorChoice::Next,
+        Choice::Details => ErrorChoice::Details,
     };
     set_if(page.get_error_choice(), choice, |v| {
         page.set_error_choice(v)

@@ -113,8 +113,13 @@ timeout_ms = 1500
         "{failure}"
     );
     assert_eq!(run["failed_step"], 2);
-    // The steps before it were timed; the screen then was written.
+    // The steps before it were timed, and the failing one too; the screen
+    // then was written.
     assert!(run["steps"][1]["ms"].is_u64(), "{run}");
+    assert!(run["steps"][2]["ms"].is_u64(), "{run}");
+    // The run's log is plain text (no terminal colours).
+    let log = std::fs::read_to_string(dir.path().join(run["log"].as_str().unwrap())).unwrap();
+    assert!(!log.contains('\u{1b}'), "colour codes in {log}");
     let shot = Path::new(run["screenshot"].as_str().unwrap());
     let shot = dir.path().join(shot);
     let img = image::open(&shot).expect("the failure screenshot");
@@ -123,6 +128,38 @@ timeout_ms = 1500
     assert!(xml.contains(r#"tests="2" failures="2""#), "{xml}");
     assert!(xml.contains("expects the player too soon (run 2)"), "{xml}");
     assert!(xml.contains("[[ATTACHMENT|"), "{xml}");
+
+    // The scenario's own time limit runs out mid-step: the step is named
+    // once, with what it waited for.
+    std::fs::write(
+        dir.path().join("slow.toml"),
+        "timeout_s = 4\n[[step]]\nexpect = { screen = \"home\" }\n\
+         [[step]]\nname = \"never\"\nexpect = { screen = \"locked\" }\ntimeout_ms = 60000\n",
+    )
+    .unwrap();
+    let out = qa(&["slow.toml"], dir.path());
+    let summary: serde_json::Value =
+        serde_json::from_str(&String::from_utf8_lossy(&out.stdout)).unwrap();
+    let failure = summary["runs"][0]["failure"].as_str().unwrap();
+    assert!(
+        failure.starts_with("step 2 (never): timed out"),
+        "{failure}"
+    );
+    assert_eq!(failure.matches("step").count(), 1, "{failure}");
+
+    // A value the Settings screen does not offer is refused before the run.
+    std::fs::write(
+        dir.path().join("set.toml"),
+        "[[step]]\nset = { text_size = 175 }\n",
+    )
+    .unwrap();
+    let out = qa(&["set.toml"], dir.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("text_size: 175 is not one of 100, 125, 150"),
+        "{stderr}"
+    );
 
     // A mistake in a file stops the run before anything starts, naming it.
     std::fs::write(dir.path().join("typo.toml"), "[[step]]\nkey = \"okk\"\n").unwrap();

@@ -145,7 +145,10 @@ fn cached_catalog_is_shown_when_the_server_is_gone() {
     );
     assert_eq!(second["screen"], "home", "{second}");
     let notice = second["notice"].as_str().unwrap_or_default();
-    assert!(notice.contains("Showing saved programmes"), "{second}");
+    assert!(
+        notice.contains("Showing the programmes saved on this TV"),
+        "{second}"
+    );
 }
 
 #[test]
@@ -621,4 +624,43 @@ fn the_first_run_screen_turns_on_large_text_and_the_spoken_ui() {
     // Not shown again.
     let (report, _) = qa(&["--first-run", "home"], state.path(), shared_cache());
     assert_eq!(report["screen"], "home");
+}
+
+#[test]
+fn a_refused_catalog_with_nothing_cached_says_so_and_qa_does_not_wait_for_it() {
+    // A catalog the box refuses (not a catalog at all), nothing cached.
+    let site = tempfile::tempdir().unwrap();
+    std::fs::write(
+        site.path().join("catalog.json"),
+        br#"{"format": "not ours"}"#,
+    )
+    .unwrap();
+    let server = crate::common::TestServer::start(site.path());
+    let url = server.url("catalog.json");
+    let state = tempfile::tempdir().unwrap();
+    let shot = state.path().join("home.png");
+    let started = std::time::Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_pillarbox"))
+        .args(["screenshot", "home", "--catalog", &url, "--out"])
+        .arg(&shot)
+        .output()
+        .expect("pillarbox runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+    let img = image::open(&shot).expect("the screen the viewer sees");
+    assert_eq!((img.width(), img.height()), (1920, 1080));
+    // The QA report: home, with why, in plain words on screen.
+    let (report, _) = qa(
+        &["home", "key:right", "key:ok", "--catalog", &url],
+        state.path(),
+        shared_cache(),
+    );
+    assert_eq!(report["screen"], "home", "{report}");
+    let problem = report["catalog_problem"].as_str().expect("why");
+    assert!(problem.contains("invalid"), "{problem}");
+    assert_eq!(report["notice"], serde_json::Value::Null, "{report}");
 }

@@ -24,6 +24,10 @@ pub struct Home {
     settings_focused: bool,
     /// The shelf build the focus was last fitted to.
     fitted: Option<u64>,
+    /// With no catalog to show: Details has the focus (else Retry), and
+    /// whether the detail shows.
+    failure_details_focused: bool,
+    pub(crate) failure_details_shown: bool,
 }
 
 impl Home {
@@ -81,6 +85,9 @@ impl Home {
     }
 
     pub fn on_action(&mut self, ctx: &Ctx, action: Action) -> Nav {
+        if ctx.catalog().is_none() {
+            return self.on_failure_action(ctx, action);
+        }
         let rows = ctx.shelf.len();
         if self.settings_focused {
             match action {
@@ -100,7 +107,7 @@ impl Home {
             Action::Left | Action::Right if rows > 0 => {
                 let row = &ctx.shelf[self.row];
                 let col = self.column(ctx, self.row);
-                let col = if action == Action::Left {
+                let col = if ctx.toward_start(action) {
                     col.saturating_sub(1)
                 } else {
                     (col + 1).min(row.series.len().saturating_sub(1))
@@ -131,9 +138,56 @@ impl Home {
         Some((s.id.clone(), ctx.resume_episode(s)))
     }
 
+    /// Keys while no catalog can be shown: Retry or Details (when there
+    /// is a failure to say), Back to leave.
+    fn on_failure_action(&mut self, ctx: &Ctx, action: Action) -> Nav {
+        if action == Action::Back {
+            return Nav::AskLeave;
+        }
+        if ctx.catalog_failed.is_none() {
+            return Nav::Stay;
+        }
+        match action {
+            Action::Left | Action::Right => {
+                self.failure_details_focused = !self.failure_details_focused;
+            }
+            Action::Ok if self.failure_details_focused => {
+                self.failure_details_shown = !self.failure_details_shown;
+            }
+            Action::Ok => {
+                self.failure_details_shown = false;
+                return Nav::ReloadCatalog;
+            }
+            _ => {}
+        }
+        Nav::Stay
+    }
+
+    /// With no catalog: Details has the focus (else Retry).
+    pub fn failure_details_focused(&self) -> bool {
+        self.failure_details_focused
+    }
+
     /// What has the focus, read aloud.
     pub fn describe(&self, ctx: &Ctx) -> String {
         let lang = ctx.lang();
+        if ctx.catalog().is_none() {
+            return match &ctx.catalog_failed {
+                None => tr(lang, "loading-programmes", &[]),
+                Some(_) => join(&[
+                    tr(lang, "catalog-failed", &[]),
+                    tr(
+                        lang,
+                        if self.failure_details_focused {
+                            "details"
+                        } else {
+                            "retry"
+                        },
+                        &[],
+                    ),
+                ]),
+            };
+        }
         if self.settings_focused {
             return tr(lang, "settings", &[]);
         }

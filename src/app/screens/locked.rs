@@ -209,6 +209,58 @@ impl Locked {
         Nav::Stay
     }
 
+    /// What the screen says in words: which episodes are free and what
+    /// the others cost, then what happened or how to go on.
+    pub fn texts(&self, ctx: &Ctx) -> LockedTexts {
+        let l = ctx.lang();
+        let Some(series) = ctx.series(&self.series) else {
+            return LockedTexts::default();
+        };
+        let title = ctx.text(&series.title);
+        let (first, last) = (series.free_episodes + 1, series.episodes.len() as u32);
+        let count = last.saturating_sub(first) + 1;
+        let rest = match &series.unlock {
+            Some(u) => tr(
+                l,
+                "locked-price",
+                &[
+                    ("first", first.into()),
+                    ("last", last.into()),
+                    ("count", count.into()),
+                    ("price", u.price.into()),
+                    ("currency", u.currency.as_str().into()),
+                ],
+            ),
+            None => tr(
+                l,
+                "locked-not-free",
+                &[
+                    ("first", first.into()),
+                    ("last", last.into()),
+                    ("count", count.into()),
+                ],
+            ),
+        };
+        let free = tr(
+            l,
+            "locked-free",
+            &[
+                ("free", series.free_episodes.into()),
+                ("title", title.into()),
+            ],
+        );
+        LockedTexts {
+            title: tr(l, "locked-title", &[("number", self.number.into())]),
+            text: format!("{free} {rest}"),
+            message: self.message(ctx),
+            detail: if ctx.unlock_available() {
+                tr(l, "locked-how", &[])
+            } else {
+                tr(l, "locked-unavailable", &[])
+            },
+        }
+    }
+
     /// What happened, worded for the screen and the spoken UI.
     pub fn message(&self, ctx: &Ctx) -> String {
         match &self.message {
@@ -279,6 +331,30 @@ impl Locked {
             parts.push(message);
         }
         parts
+    }
+}
+
+/// The Locked screen's words.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LockedTexts {
+    pub title: String,
+    /// Which episodes are free, what the others cost.
+    pub text: String,
+    /// What happened (empty when nothing did).
+    pub message: String,
+    /// How to go on.
+    pub detail: String,
+}
+
+impl LockedTexts {
+    /// Everything, as one line (QA's `locked_message`).
+    pub fn all(&self) -> String {
+        crate::app::context::join(&[
+            self.title.clone(),
+            self.text.clone(),
+            self.message.clone(),
+            self.detail.clone(),
+        ])
     }
 }
 

@@ -40,6 +40,8 @@ pub enum Nav {
     },
     /// "Leave pillarbox?"
     AskLeave,
+    /// No catalog could be shown: load it again now.
+    ReloadCatalog,
     /// Settings over this screen.
     OpenSettings,
     /// The PIN dialog.

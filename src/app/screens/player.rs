@@ -53,6 +53,15 @@ pub enum Phase {
     Failed(ErrorPanel),
 }
 
+/// Whether the episode after `number` of `series` can play now (Next is
+/// offered only then).
+fn next_plays(ctx: &Ctx, series: &str, number: u32) -> bool {
+    ctx.series(series).is_some_and(|s| {
+        next_episode(s, number).is_some_and(|n| ctx.playable(s, n.number))
+            && !ctx.parental_locked(s)
+    })
+}
+
 /// An episode of the series after the one on screen, as Up Next shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UpNext {
@@ -143,8 +152,10 @@ impl Player {
             }
             StreamFor::Missing => {
                 let message = tr(ctx.lang(), "no-stream", &[("number", number.into())]);
+                let next = next_plays(ctx, series, number);
                 // No stream, nothing to play: the shell stops what played.
-                (Phase::Failed(ErrorPanel::new(message)), vec![Command::Stop])
+                let panel = ErrorPanel::new(message, String::new(), next);
+                (Phase::Failed(panel), vec![Command::Stop])
             }
         };
         Started {
@@ -206,9 +217,10 @@ impl Player {
                     });
                     Nav::Stay
                 }
-                (Some(f @ (Failure::Network(_) | Failure::Server(_))), _) => {
+                (Some(f @ (Failure::Network(why) | Failure::Server(why))), _) => {
                     let message = crate::app::screens::locked::failure_text(ctx, f);
-                    self.phase = Phase::Failed(ErrorPanel::new(message));
+                    let next = next_plays(ctx, &self.series, self.episode);
+                    self.phase = Phase::Failed(ErrorPanel::new(message, why.clone(), next));
                     Nav::Stay
                 }
                 (Some(f), _) => Nav::Refused {
@@ -264,7 +276,7 @@ impl Player {
             return Nav::Back;
         }
         if let Phase::Failed(panel) = &mut self.phase {
-            return match panel.on_action(action) {
+            return match panel.on_action(action, crate::i18n::is_rtl(ctx.lang())) {
                 ErrorOutcome::Open => Nav::Stay,
                 ErrorOutcome::Retry => Nav::Play {
                     series: self.series.clone(),
@@ -290,7 +302,7 @@ impl Player {
             Action::Left | Action::Right if visible => {
                 let order = PlayerButton::ALL;
                 let i = order.iter().position(|c| *c == self.button).unwrap_or(1);
-                let i = if action == Action::Left {
+                let i = if ctx.toward_start(action) {
                     i.saturating_sub(1)
                 } else {
                     (i + 1).min(order.len() - 1)
@@ -419,7 +431,11 @@ impl Player {
                 self.rebuffers += u32::from(on && !self.buffering);
                 self.buffering = on;
             }
-            Playback::Failed { message, denied } => {
+            Playback::Failed {
+                message,
+                denied,
+                network,
+            } => {
                 let granted = ctx
                     .episode(&self.series, self.episode)
                     .is_some_and(|(s, e)| s.granted(e));
@@ -437,7 +453,18 @@ impl Player {
                     out.extend(ctx.grants.ask(&self.series, self.episode));
                     self.phase = Phase::Loading;
                 } else {
-                    self.phase = Phase::Failed(ErrorPanel::new(message));
+                    // Plain words for the viewer; what failed behind Details.
+                    let plain = tr(
+                        ctx.lang(),
+                        if network {
+                            "error-network"
+                        } else {
+                            "error-stream"
+                        },
+                        &[],
+                    );
+                    let next = next_plays(ctx, &self.series, self.episode);
+                    self.phase = Phase::Failed(ErrorPanel::new(plain, message, next));
                 }
                 self.buffering = false;
             }
@@ -576,6 +603,7 @@ impl Player {
             let choice = match panel.choice {
                 ErrorChoice::Retry => "retry",
                 ErrorChoice::Next => "next-episode",
+                ErrorChoice::Details => "details",
             };
             return crate::app::context::join(&[
                 tr(lang, "cannot-play", &[]),

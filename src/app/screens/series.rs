@@ -131,11 +131,12 @@ impl SeriesPage {
             (SeriesFocus::Episode(i), Action::Down) if i / columns < (count - 1) / columns => {
                 self.focus = SeriesFocus::Episode((i + columns).min(count - 1));
             }
-            (SeriesFocus::Episode(i), Action::Left) => {
-                self.focus = SeriesFocus::Episode(i.saturating_sub(1))
-            }
-            (SeriesFocus::Episode(i), Action::Right) => {
-                self.focus = SeriesFocus::Episode((i + 1).min(count - 1))
+            (SeriesFocus::Episode(i), Action::Left | Action::Right) => {
+                self.focus = if ctx.toward_start(action) {
+                    SeriesFocus::Episode(i.saturating_sub(1))
+                } else {
+                    SeriesFocus::Episode((i + 1).min(count - 1))
+                }
             }
             (SeriesFocus::Episode(i), Action::Ok | Action::Play | Action::PlayPause) => {
                 if let Some(number) = series.episodes.get(i).map(|e| e.number) {

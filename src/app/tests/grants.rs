@@ -143,6 +143,7 @@ fn a_server_refusing_the_episode_mid_way_gets_a_new_grant_once() {
             Playback::Failed {
                 message: "HTTP 403 for segment 4".into(),
                 denied: true,
+                network: true,
             },
         )
     };

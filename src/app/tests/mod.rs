@@ -256,6 +256,7 @@ pub(super) fn failed(message: &str) -> crate::app::Playback {
     crate::app::Playback::Failed {
         message: message.into(),
         denied: false,
+        network: true,
     }
 }
 

@@ -174,125 +174,174 @@ enum FrameOut {
     Gl(Arc<dyn FrameSink>),
 }
 
-fn frame_callbacks(b: &Branches, out: FrameOut) -> gst_app::AppSinkCallbacks {
-    let (identity, frames, reports) = (b.identity.clone(), b.frames.clone(), b.reports.clone());
-    let fast = b.config.fast;
-    let preroll_frames = b.frames.clone();
-    // Without RGBA pictures to make, frames go out as GL buffers.
-    // Shared with the preroll callback, which converts the prerolled frame
-    // ahead of its showing.
-    let (out, pictures) = match out {
-        FrameOut::Cpu(out, pictures) => (out, Some(Arc::new(Mutex::new(pictures)))),
-        FrameOut::Gl(out) => (out, None),
-    };
-    let pictures_for_preroll = pictures.clone();
-    let mut info: Option<(gst::Caps, gst_video::VideoInfo)> = None;
-    gst_app::AppSinkCallbacks::builder()
-        .new_sample(move |sink| {
-            let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
-            let caps = sample.caps().ok_or(gst::FlowError::NotNegotiated)?;
+/// What the video sink's callbacks share: the episode's frame notes and
+/// where its pictures go.
+struct Shower {
+    identity: Arc<Identity>,
+    frames: Arc<Frames>,
+    reports: Arc<dyn ReportSink>,
+    out: Arc<dyn FrameSink>,
+    /// Without RGBA pictures to make, frames go out as GL buffers.
+    pictures: Option<Mutex<Box<RgbaPictures>>>,
+    info: Mutex<Option<(gst::Caps, gst_video::VideoInfo)>>,
+    fast: bool,
+}
+
+impl Shower {
+    /// Notes `sample`'s frame (the first one reported), and hands it to
+    /// the frame sink. A `prerolled` frame is shown ahead of playing: it
+    /// counts as played when it comes again as a sample.
+    fn show(
+        &self,
+        sink: &gst_app::AppSink,
+        sample: &gst::Sample,
+        prerolled: bool,
+    ) -> Result<(), gst::FlowError> {
+        let caps = sample.caps().ok_or(gst::FlowError::NotNegotiated)?;
+        let vi = {
+            let mut info = self.info.lock().unwrap_or_else(|e| e.into_inner());
             if info.as_ref().is_none_or(|(c, _)| c.as_ref() != caps) {
                 let vi = gst_video::VideoInfo::from_caps(caps)
                     .map_err(|_| gst::FlowError::NotNegotiated)?;
                 let fps = vi.fps();
                 if fps.numer() > 0 {
-                    frames.lock().frame_ns =
+                    self.frames.lock().frame_ns =
                         1_000_000_000u64 * fps.denom() as u64 / fps.numer() as u64;
                 }
-                info = Some((caps.to_owned(), vi));
+                *info = Some((caps.to_owned(), vi));
             }
-            let Some((_, vi)) = info.as_ref() else {
-                return Err(gst::FlowError::NotNegotiated);
-            };
-            let buffer = sample.buffer().ok_or(gst::FlowError::Error)?;
-            let mut pictures = pictures
-                .as_ref()
-                .map(|p| p.lock().unwrap_or_else(|e| e.into_inner()));
-            let fail = |e: crate::playback::rgba::RgbaError| {
-                gst::element_error!(sink, gst::StreamError::Format, ["{}", e]);
-                gst::FlowError::Error
-            };
-            let (width, height) = match pictures.as_mut() {
-                Some(pictures) => pictures.prepare(caps, vi).map_err(fail)?,
-                None => (vi.width(), vi.height()),
-            };
-            let now = Instant::now();
-            let now_ns = frames.since_origin(now).max(1);
-            let id = identity.get();
-            let first = {
-                let mut s = frames.lock();
+            info.as_ref()
+                .map(|(_, vi)| vi.clone())
+                .ok_or(gst::FlowError::NotNegotiated)?
+        };
+        let buffer = sample.buffer().ok_or(gst::FlowError::Error)?;
+        let mut pictures = self
+            .pictures
+            .as_ref()
+            .map(|p| p.lock().unwrap_or_else(|e| e.into_inner()));
+        let fail = |e: crate::playback::rgba::RgbaError| {
+            gst::element_error!(sink, gst::StreamError::Format, ["{}", e]);
+            gst::FlowError::Error
+        };
+        let (width, height) = match pictures.as_mut() {
+            Some(pictures) => pictures.prepare(caps, &vi).map_err(fail)?,
+            None => (vi.width(), vi.height()),
+        };
+        let now = Instant::now();
+        let frames = &self.frames;
+        let now_ns = frames.since_origin(now).max(1);
+        let id = self.identity.get();
+        let first = {
+            let mut s = frames.lock();
+            // A prerolled picture is not playing yet: stall detection
+            // starts from the first frame played.
+            if !prerolled {
                 s.frames += 1;
                 s.last_frame_ns = now_ns;
-                let first = s.frames == 1;
-                if first {
-                    let elapsed = Duration::from_nanos(now_ns.saturating_sub(s.requested_ns));
-                    s.first_frame_ms = elapsed.as_millis() as u64;
-                    if let Some(end) = s.previous_end {
-                        s.switch_gap_us =
-                            Some(now.saturating_duration_since(end).as_micros() as u64);
-                    }
-                    s.width = width;
-                    s.height = height;
-                }
-                if s.parsed_video_complete
-                    && let Some(pts) = buffer.pts()
-                    && pts.nseconds() >= s.parsed_video_max_pts_ns
-                {
-                    // The last frame: the picture ends one frame from now.
-                    let duration = buffer
-                        .duration()
-                        .map(|d| d.nseconds())
-                        .unwrap_or(s.frame_ns);
-                    s.video_end_ns = now_ns + if fast { 0 } else { duration };
-                }
-                first.then(|| {
-                    (
-                        Duration::from_nanos(now_ns.saturating_sub(s.requested_ns)),
-                        Duration::from_nanos(s.start_ns),
-                    )
-                })
-            };
-            if let Some((since_play, start)) = first {
-                reports.report(PlayerEvent::FirstFrame {
-                    episode: id,
-                    since_play,
-                    width,
-                    height,
-                    start,
-                });
             }
-            match pictures.as_mut() {
-                Some(pictures) => pictures
-                    .deliver(out.as_ref(), id, caps, vi, buffer)
-                    .map_err(fail)?,
-                None => {
-                    let mut buffer = buffer.to_owned();
-                    set_gl_sync_point(&mut buffer)?;
-                    out.gl_frame(id, buffer, vi);
+            let first = !s.first_shown;
+            s.first_shown = true;
+            if first {
+                let elapsed = Duration::from_nanos(now_ns.saturating_sub(s.requested_ns));
+                s.first_frame_ms = elapsed.as_millis() as u64;
+                if let Some(end) = s.previous_end {
+                    s.switch_gap_us = Some(now.saturating_duration_since(end).as_micros() as u64);
                 }
+                s.width = width;
+                s.height = height;
             }
+            if s.parsed_video_complete
+                && let Some(pts) = buffer.pts()
+                && pts.nseconds() >= s.parsed_video_max_pts_ns
+            {
+                // The last frame: the picture ends one frame from now.
+                let duration = buffer
+                    .duration()
+                    .map(|d| d.nseconds())
+                    .unwrap_or(s.frame_ns);
+                s.video_end_ns = now_ns + if self.fast { 0 } else { duration };
+            }
+            first.then(|| {
+                (
+                    Duration::from_nanos(now_ns.saturating_sub(s.requested_ns)),
+                    Duration::from_nanos(s.start_ns),
+                )
+            })
+        };
+        if let Some((since_play, start)) = first {
+            self.reports.report(PlayerEvent::FirstFrame {
+                episode: id,
+                since_play,
+                width,
+                height,
+                start,
+            });
+        }
+        match pictures.as_mut() {
+            Some(pictures) => pictures
+                .deliver(self.out.as_ref(), id, caps, &vi, buffer)
+                .map_err(fail)?,
+            None => {
+                let mut buffer = buffer.to_owned();
+                set_gl_sync_point(&mut buffer)?;
+                self.out.gl_frame(id, buffer, &vi);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn frame_callbacks(b: &Branches, out: FrameOut) -> gst_app::AppSinkCallbacks {
+    let (out, pictures) = match out {
+        FrameOut::Cpu(out, pictures) => (out, Some(Mutex::new(pictures))),
+        FrameOut::Gl(out) => (out, None),
+    };
+    let shower = Arc::new(Shower {
+        identity: b.identity.clone(),
+        frames: b.frames.clone(),
+        reports: b.reports.clone(),
+        out,
+        pictures,
+        info: Mutex::new(None),
+        fast: b.config.fast,
+    });
+    let on_preroll = shower.clone();
+    gst_app::AppSinkCallbacks::builder()
+        .new_sample(move |sink| {
+            let sample = sink.pull_sample().map_err(|_| gst::FlowError::Eos)?;
+            shower.show(sink, &sample, false)?;
             Ok(gst::FlowSuccess::Ok)
         })
-        .new_preroll({
-            move |sink| {
-                if let Ok(sample) = sink.pull_preroll()
-                    && let (Some(buffer), Some(segment)) = (sample.buffer(), sample.segment())
-                    && let Some(segment) = segment.downcast_ref::<gst::ClockTime>()
-                    && let Some(rt) = segment.to_running_time(buffer.pts())
-                {
-                    preroll_frames.lock().preroll_rt_ns = Some(rt.nseconds());
-                    // Converted now, shown at activation without waiting
-                    // for it; an error shows again when the frame plays.
-                    if let Some(pictures) = &pictures_for_preroll
-                        && let Some(caps) = sample.caps()
-                        && let Ok(info) = gst_video::VideoInfo::from_caps(caps)
-                    {
-                        let mut pictures = pictures.lock().unwrap_or_else(|e| e.into_inner());
-                        let _ = pictures.convert(caps, &info, buffer);
-                    }
-                }
-                Ok(gst::FlowSuccess::Ok)
+        .new_preroll(move |sink| {
+            let Ok(sample) = sink.pull_preroll() else {
+                return Ok(gst::FlowSuccess::Ok);
+            };
+            if let (Some(buffer), Some(segment)) = (sample.buffer(), sample.segment())
+                && let Some(segment) = segment.downcast_ref::<gst::ClockTime>()
+                && let Some(rt) = segment.to_running_time(buffer.pts())
+            {
+                on_preroll.frames.lock().preroll_rt_ns = Some(rt.nseconds());
             }
+            let s = &on_preroll;
+            // An episode the viewer started (not a preload, whose id comes
+            // at activation) shows its first frame as soon as it is
+            // decoded: at once when it then plays, and as the still picture
+            // of an episode paused before it started (a pause right after
+            // a seek). The same frame comes again as the first sample when
+            // it plays; it counts then.
+            let nothing_shown = !s.frames.lock().first_shown;
+            if s.identity.get().0 != 0 && nothing_shown {
+                s.show(sink, &sample, true)?;
+            } else if let Some(pictures) = &s.pictures
+                && let (Some(caps), Some(buffer)) = (sample.caps(), sample.buffer())
+                && let Ok(info) = gst_video::VideoInfo::from_caps(caps)
+            {
+                // Converted now, shown at activation without waiting for
+                // it; an error shows again when the frame plays.
+                let mut pictures = pictures.lock().unwrap_or_else(|e| e.into_inner());
+                let _ = pictures.convert(caps, &info, buffer);
+            }
+            Ok(gst::FlowSuccess::Ok)
         })
         .eos(|sink| {
             // The picture is over: the episode ends here, not when the audio

@@ -14,7 +14,11 @@ pub struct FrameState {
     pub previous_end: Option<Instant>,
     /// Gap from `previous_end` to the first frame, µs.
     pub switch_gap_us: Option<u64>,
+    /// Frames played; a prerolled picture shown ahead of playing counts
+    /// when it plays.
     pub frames: u64,
+    /// Whether a first picture is on screen (played or prerolled).
+    pub first_shown: bool,
     /// Time of the latest frame; 0 before the first.
     pub last_frame_ns: u64,
     pub first_frame_ms: u64,

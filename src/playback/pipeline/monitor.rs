@@ -59,7 +59,7 @@ impl Monitor {
         let qoe = |position_ms: u64, dropped: &HashMap<String, u64>, count, total: Duration| {
             let s = self.frames.lock();
             Qoe {
-                first_frame_ms: (s.frames > 0).then_some(s.first_frame_ms),
+                first_frame_ms: s.first_shown.then_some(s.first_frame_ms),
                 frames: s.frames,
                 dropped_frames: dropped.values().sum(),
                 rebuffer_count: count,
