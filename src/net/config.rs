@@ -131,3 +131,27 @@ impl NetError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RetryPolicy;
+    use std::time::Duration;
+
+    #[test]
+    fn backoff_grows_caps_and_jitters() {
+        let r = RetryPolicy {
+            attempts: 5,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_millis(350),
+            deadline: Duration::from_secs(1),
+        };
+        for _ in 0..50 {
+            let d1 = r.delay(1);
+            assert!(d1 >= Duration::from_millis(50) && d1 < Duration::from_millis(150));
+            let d2 = r.delay(2);
+            assert!(d2 >= Duration::from_millis(100) && d2 < Duration::from_millis(300));
+            let d9 = r.delay(9);
+            assert!(d9 < Duration::from_millis(525), "{d9:?}");
+        }
+    }
+}
