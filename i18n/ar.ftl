@@ -24,7 +24,6 @@ episode-count = { $count ->
 free-count = { $count } مجانية
 all-free = كلها مجانية
 licence = الترخيص: { $licence }
-licence-label = الترخيص:
 play-episode = ▶  تشغيل الحلقة { $number }
 continue-episode = ▶  متابعة الحلقة { $number }
 genre-romance = رومانسي

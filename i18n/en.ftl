@@ -22,7 +22,6 @@ episode-count = { $count ->
 free-count = { $count } free
 all-free = all free
 licence = Licence: { $licence }
-licence-label = Licence:
 play-episode = ▶  Play EP { $number }
 continue-episode = ▶  Continue EP { $number }
 genre-romance = Romance

@@ -21,7 +21,6 @@ episode-count = { $count ->
 free-count = { $count } gratis
 all-free = todos gratis
 licence = Licencia: { $licence }
-licence-label = Licencia:
 play-episode = ▶  Ver EP { $number }
 continue-episode = ▶  Continuar EP { $number }
 genre-romance = Romance

@@ -21,7 +21,6 @@ episode-count = { $count ->
 free-count = { $count } bure
 all-free = zote bure
 licence = Leseni: { $licence }
-licence-label = Leseni:
 play-episode = ▶  Cheza sehemu { $number }
 continue-episode = ▶  Endelea sehemu { $number }
 genre-romance = Mapenzi

@@ -18,7 +18,6 @@ episode-count = 共 { $count } 集
 free-count = { $count } 集免费
 all-free = 全部免费
 licence = 许可证：{ $licence }
-licence-label = 许可证：
 play-episode = ▶  播放第 { $number } 集
 continue-episode = ▶  继续第 { $number } 集
 genre-romance = 爱情

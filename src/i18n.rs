@@ -38,9 +38,11 @@ fn bundles() -> &'static HashMap<&'static str, Bundle> {
 fn bundle(tag: &str, source: &str) -> Bundle {
     let id = tag.parse().unwrap_or_default();
     let mut bundle = FluentBundle::new_concurrent(vec![id]);
-    // No Unicode isolation marks around arguments: the UI's fonts would show
-    // them as boxes where the text engine does not consume them.
-    bundle.set_use_isolating(false);
+    // In a right-to-left language every argument (a catalog title, a
+    // licence number, a count) is a Unicode isolate, so a Latin value keeps
+    // its order inside an Arabic sentence; Slint's text engine (parley)
+    // consumes the marks. Left-to-right text needs none.
+    bundle.set_use_isolating(is_rtl(tag));
     let resource = match FluentResource::try_new(source.to_owned()) {
         Ok(r) => r,
         Err((r, errors)) => {
@@ -98,6 +100,17 @@ pub fn tr(lang: &str, id: &str, args: &[(&str, FluentValue<'_>)]) -> String {
     }
     tracing::warn!(id, "no translation");
     id.to_owned()
+}
+
+/// `value` (a catalog text placed in a line the code builds) as a Unicode
+/// isolate in a right-to-left UI, so its own direction does not reorder the
+/// line around it; as it is otherwise.
+pub fn isolate(lang: &str, value: &str) -> String {
+    if is_rtl(lang) {
+        format!("\u{2068}{value}\u{2069}")
+    } else {
+        value.to_owned()
+    }
 }
 
 /// Whether `lang`'s file has message `id` (catalog genres are translated
@@ -315,18 +328,30 @@ mod tests {
         );
         // Arabic's plural categories: two, few (3-10), other (11+).
         assert_eq!(tr("ar", "episode-count", &[("count", 2.into())]), "حلقتان");
-        assert_eq!(tr("ar", "episode-count", &[("count", 5.into())]), "5 حلقات");
+        assert_eq!(
+            tr("ar", "episode-count", &[("count", 5.into())]),
+            "\u{2068}5\u{2069} حلقات"
+        );
         assert_eq!(
             tr("ar", "episode-count", &[("count", 12.into())]),
-            "12 حلقة"
+            "\u{2068}12\u{2069} حلقة"
         );
         assert_eq!(
             tr("sw", "next-in", &[("seconds", 3.into())]),
             // A no-break space keeps the number with its unit.
             "Inayofuata baada ya sekunde\u{a0}3"
         );
-        // No isolation marks around arguments.
-        assert!(!tr("ar", "episode-short", &[("number", 7.into())]).contains('\u{2068}'));
+        // A Latin catalog value keeps its order inside an Arabic sentence:
+        // arguments are isolates there, and only there.
+        let licence = "(2026) Demo Filing No. 0101";
+        assert_eq!(
+            tr("ar", "licence", &[("licence", licence.into())]),
+            format!("الترخيص: \u{2068}{licence}\u{2069}")
+        );
+        assert_eq!(
+            tr("en", "licence", &[("licence", licence.into())]),
+            format!("Licence: {licence}")
+        );
         // A language without a UI translation gets English.
         assert_eq!(tr("fr", "settings", &[]), "Settings");
         assert_eq!(tr("en", "no-such-message", &[]), "no-such-message");

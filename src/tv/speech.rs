@@ -65,9 +65,16 @@ pub struct Speaker {
 pub fn clean(text: &str) -> String {
     let mut out = String::with_capacity(text.len().min(MAX_CHARS * 4));
     let mut space = false;
+    let mut count = 0;
     for c in text.chars() {
-        if out.chars().count() >= MAX_CHARS {
+        if count >= MAX_CHARS {
             break;
+        }
+        // Bidi marks and isolates (around catalog values in Arabic) say
+        // nothing to a voice.
+        if matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        {
+            continue;
         }
         if c.is_whitespace() || c.is_control() {
             space = !out.is_empty();
@@ -76,8 +83,10 @@ pub fn clean(text: &str) -> String {
         if space {
             out.push(' ');
             space = false;
+            count += 1;
         }
         out.push(c);
+        count += 1;
     }
     out
 }
@@ -263,5 +272,6 @@ mod tests {
             super::MAX_CHARS
         );
         assert_eq!(super::clean("\u{0}\u{1}"), "");
+        assert_eq!(super::clean("a \u{2068}The CEO\u{2069}"), "a The CEO");
     }
 }

@@ -50,9 +50,12 @@ pub fn meta_line(series: &Series, lang: &str) -> String {
                 return tr(lang, &id, &[]);
             }
             let mut c = g.chars();
-            c.next()
+            let shown: String = c
+                .next()
                 .map(|f| f.to_uppercase().chain(c).collect())
-                .unwrap_or_default()
+                .unwrap_or_default();
+            // As the catalog names it: its own direction in an Arabic line.
+            i18n::isolate(lang, &shown)
         })
         .collect();
     let count = series.episodes.len();

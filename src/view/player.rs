@@ -88,23 +88,13 @@ pub fn render(view: &mut View, app: &App, p: &Player) {
         "licence",
         &[("licence", series.licence.as_str().into())],
     );
-    let licence = format!("{} · {licence}", series.rating.value);
+    // The rating isolated too: a line opening with "TV-PG" would otherwise
+    // be laid out left to right in Arabic.
+    let licence = format!(
+        "{} · {licence}",
+        crate::i18n::isolate(lang, &series.rating.value)
+    );
     set_if(page.get_licence(), licence.into(), |v| page.set_licence(v));
-    // Right to left: the label (with the rating) and the value apart, each
-    // in its own direction.
-    let label = format!(
-        "{} · {}",
-        series.rating.value,
-        tr(lang, "licence-label", &[])
-    );
-    set_if(page.get_licence_label(), label.into(), |v| {
-        page.set_licence_label(v)
-    });
-    set_if(
-        page.get_licence_value(),
-        series.licence.as_str().into(),
-        |v| page.set_licence_value(v),
-    );
     let up_next = p
         .up_next(ctx)
         .into_iter()

@@ -89,11 +89,6 @@ pub fn render(view: &mut View, ctx: &Ctx, page: &Page) {
     g.set_rating(series.rating.value.as_str().into());
     let licence = series.licence.as_str();
     g.set_licence(tr(lang, "licence", &[("licence", licence.into())]).into());
-    // Right to left, label and value are laid out apart: the value (a
-    // filing number in Latin letters, digits, brackets) keeps its own
-    // direction instead of being reordered into the label's.
-    g.set_licence_label(tr(lang, "licence-label", &[]).into());
-    g.set_licence_value(licence.into());
     let play = if started {
         "continue-episode"
     } else {
