@@ -73,7 +73,7 @@ fn key(
         url: url.to_string(),
         reason: format!("line {line}: EXT-X-KEY {reason}"),
     };
-    let attrs = attributes(attrs).map_err(malformed)?;
+    let attrs = attributes(attrs).map_err(|e| malformed(e.to_string()))?;
     let get = |name: &str| attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v);
     let Some(method) = get("METHOD") else {
         return Err(malformed("has no METHOD".into()));
@@ -125,21 +125,33 @@ fn iv(text: &str) -> Option<[u8; 16]> {
     u128::from_str_radix(digits, 16).ok().map(u128::to_be_bytes)
 }
 
+/// What is wrong with an attribute list (texts quoted from it are cut short).
+#[derive(Debug, thiserror::Error)]
+enum AttributeError {
+    #[error("has more than {MAX_ATTRIBUTES} attributes")]
+    TooMany,
+    #[error("attribute {0:?} has no value")]
+    NoValue(String),
+    #[error("attribute name {0:?} is not A-Z, 0-9 and '-'")]
+    Name(String),
+    #[error("attribute {0}: unterminated quoted string")]
+    Unterminated(String),
+    #[error("attribute {name}: unexpected {after:?} after its value")]
+    Trailing { name: String, after: String },
+}
+
 /// An attribute list (RFC 8216 4.2): `NAME=value` pairs separated by
 /// commas, values quoted strings (which may hold commas) or bare tokens.
 /// Quotes are removed.
-fn attributes(text: &str) -> Result<Vec<(String, String)>, String> {
+fn attributes(text: &str) -> Result<Vec<(String, String)>, AttributeError> {
     let mut out = Vec::new();
     let mut rest = text.trim();
     while !rest.is_empty() {
         if out.len() >= MAX_ATTRIBUTES {
-            return Err(format!("has more than {MAX_ATTRIBUTES} attributes"));
+            return Err(AttributeError::TooMany);
         }
         let Some((name, after)) = rest.split_once('=') else {
-            return Err(format!(
-                "attribute {:?} has no value",
-                rest.chars().take(40).collect::<String>()
-            ));
+            return Err(AttributeError::NoValue(rest.chars().take(40).collect()));
         };
         let name = name.trim();
         if name.is_empty()
@@ -147,14 +159,11 @@ fn attributes(text: &str) -> Result<Vec<(String, String)>, String> {
                 .chars()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
         {
-            return Err(format!(
-                "attribute name {:?} is not A-Z, 0-9 and '-'",
-                name.chars().take(40).collect::<String>()
-            ));
+            return Err(AttributeError::Name(name.chars().take(40).collect()));
         }
         let (value, after) = if let Some(quoted) = after.strip_prefix('"') {
             let Some(end) = quoted.find('"') else {
-                return Err(format!("attribute {name}: unterminated quoted string"));
+                return Err(AttributeError::Unterminated(name.to_owned()));
             };
             (&quoted[..end], &quoted[end + 1..])
         } else {
@@ -169,10 +178,10 @@ fn attributes(text: &str) -> Result<Vec<(String, String)>, String> {
             Some(r) => r.trim_start(),
             None if after.is_empty() => "",
             None => {
-                return Err(format!(
-                    "attribute {name}: unexpected {:?} after its value",
-                    after.chars().take(20).collect::<String>()
-                ));
+                return Err(AttributeError::Trailing {
+                    name: name.to_owned(),
+                    after: after.chars().take(20).collect(),
+                });
             }
         };
     }

@@ -22,10 +22,15 @@ struct PinningVerifier {
     pins: Vec<[u8; 32]>,
 }
 
+/// A server certificate that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot parse the server certificate: {0}")]
+pub struct CertificateError(String);
+
 /// SHA-256 of the SubjectPublicKeyInfo of a DER certificate.
-pub fn spki_sha256(cert_der: &[u8]) -> Result<[u8; 32], String> {
+pub fn spki_sha256(cert_der: &[u8]) -> Result<[u8; 32], CertificateError> {
     let (_, cert) = x509_parser::parse_x509_certificate(cert_der)
-        .map_err(|e| format!("cannot parse the server certificate: {e}"))?;
+        .map_err(|e| CertificateError(e.to_string()))?;
     Ok(Sha256::digest(cert.tbs_certificate.subject_pki.raw).into())
 }
 
@@ -45,7 +50,7 @@ impl ServerCertVerifier for PinningVerifier {
             ocsp_response,
             now,
         )?;
-        let hash = spki_sha256(end_entity).map_err(Error::General)?;
+        let hash = spki_sha256(end_entity).map_err(|e| Error::General(e.to_string()))?;
         if self.pins.contains(&hash) {
             Ok(verified)
         } else {

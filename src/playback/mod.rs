@@ -363,7 +363,11 @@ pub enum PlaybackError {
     Decode(String),
     /// An AES-128 key or segment that cannot be used (never the key itself).
     #[error("decrypt: {what}: {reason}")]
-    Decrypt { what: String, reason: String },
+    Decrypt {
+        what: String,
+        #[source]
+        reason: feeder::source::DecryptError,
+    },
     #[error("configuration: {0}")]
     Config(String),
 }

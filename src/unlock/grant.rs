@@ -19,6 +19,14 @@ pub const MAX_GRANT_S: u64 = 86_400;
 const MAX_URL: usize = 4096;
 const MAX_GRANT_BYTES: usize = 64 << 10;
 
+/// A field of a grant that cannot be used: its name and why.
+#[derive(Debug, thiserror::Error)]
+#[error("$.{field}: {why}")]
+struct GrantProblem {
+    field: &'static str,
+    why: String,
+}
+
 /// What a grant gives: where the episode is fetched, for how long.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grant {
@@ -77,37 +85,40 @@ impl UnlockClient {
                 what: WHAT.into(),
                 reason: format!("at $.{}: {}", e.path(), e.inner()),
             })?;
-        self.check_grant(r)
-            .map_err(|reason| UnlockError::Malformed {
-                what: WHAT.into(),
-                reason,
-            })
+        self.check_grant(r).map_err(|p| UnlockError::Malformed {
+            what: WHAT.into(),
+            reason: p.to_string(),
+        })
     }
 
-    fn check_grant(&self, r: GrantReply) -> Result<Grant, String> {
+    fn check_grant(&self, r: GrantReply) -> Result<Grant, GrantProblem> {
         let policy = self.net.policy();
-        let url = |field: &str, text: &str| -> Result<String, String> {
+        let bad = |field: &'static str, why: String| GrantProblem { field, why };
+        let url = |field: &'static str, text: &str| -> Result<String, GrantProblem> {
             if text.len() > MAX_URL {
-                return Err(format!("$.{field}: over {MAX_URL} bytes"));
+                return Err(bad(field, format!("over {MAX_URL} bytes")));
             }
             policy
                 .parse(text)
                 .map(|u| u.to_string())
-                .map_err(|e| format!("$.{field}: {e}"))
+                .map_err(|e| bad(field, e.to_string()))
         };
-        let headers = |field: &str, map: &BTreeMap<String, String>| {
+        let headers = |field: &'static str, map: &BTreeMap<String, String>| {
             let mut headers = RequestHeaders::new();
             for (name, value) in map {
                 headers
                     .push(name, value)
-                    .map_err(|e| format!("$.{field}: {e}"))?;
+                    .map_err(|e| bad(field, e.to_string()))?;
             }
-            Ok::<_, String>(headers)
+            Ok::<_, GrantProblem>(headers)
         };
         if r.expires_in < MIN_GRANT_S {
-            return Err(format!(
-                "$.expires_in: {} s, less than the {MIN_GRANT_S} s a grant must last",
-                r.expires_in
+            return Err(bad(
+                "expires_in",
+                format!(
+                    "{} s, less than the {MIN_GRANT_S} s a grant must last",
+                    r.expires_in
+                ),
             ));
         }
         Ok(Grant {

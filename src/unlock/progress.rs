@@ -63,35 +63,60 @@ pub fn normal_time(text: &str) -> Option<String> {
 impl ProgressItem {
     /// Checks the item's fields (`at` is where it sits in its document),
     /// its time made the box's form.
-    fn checked(mut self, at: &str) -> Result<ProgressItem, String> {
+    fn checked(mut self, at: &str) -> Result<ProgressItem, ProgressProblem> {
         if self.series.is_empty() || self.series.len() > MAX_ID {
-            return Err(format!("{at}.series: empty or longer than {MAX_ID} bytes"));
+            return Err(problem(
+                format!("{at}.series"),
+                format!("empty or longer than {MAX_ID} bytes"),
+            ));
         }
         if !(1..=MAX_EPISODE).contains(&self.episode) {
-            return Err(format!(
-                "{at}.episode: {} is not 1 to {MAX_EPISODE}",
-                self.episode
+            return Err(problem(
+                format!("{at}.episode"),
+                format!("{} is not 1 to {MAX_EPISODE}", self.episode),
             ));
         }
         if self.position_ms > MAX_MS || self.duration_ms > MAX_MS {
-            return Err(format!("{at}.position_ms: more than a day"));
+            return Err(problem(
+                format!("{at}.position_ms"),
+                "more than a day".into(),
+            ));
         }
-        self.at = normal_time(&self.at)
-            .ok_or_else(|| format!("{at}.at: {:?} is not an RFC 3339 time", self.at))?;
+        self.at = normal_time(&self.at).ok_or_else(|| {
+            problem(
+                format!("{at}.at"),
+                format!("{:?} is not an RFC 3339 time", self.at),
+            )
+        })?;
         Ok(self)
     }
 }
 
+/// What is wrong in a progress document, and where in it (a JSON path).
+#[derive(Debug, thiserror::Error)]
+#[error("{at}: {why}")]
+pub struct ProgressProblem {
+    pub at: String,
+    pub why: String,
+}
+
+fn problem(at: String, why: String) -> ProgressProblem {
+    ProgressProblem { at, why }
+}
+
 /// A `GET progress` answer, checked.
-pub fn parse(bytes: &[u8]) -> Result<Vec<ProgressItem>, String> {
+pub fn parse(bytes: &[u8]) -> Result<Vec<ProgressItem>, ProgressProblem> {
     if bytes.len() > MAX_PROGRESS_BYTES {
-        return Err(format!("more than {MAX_PROGRESS_BYTES} bytes"));
+        return Err(problem(
+            "$".into(),
+            format!("more than {MAX_PROGRESS_BYTES} bytes"),
+        ));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let doc: ProgressDoc = serde_path_to_error::deserialize(&mut de)
-        .map_err(|e| format!("at $.{}: {}", e.path(), e.inner()))?;
+        .map_err(|e| problem(format!("$.{}", e.path()), e.inner().to_string()))?;
     if doc.items.len() > MAX_ITEMS {
-        return Err(format!("$.items: more than {MAX_ITEMS}"));
+        return Err(problem("$.items".into(), format!("more than {MAX_ITEMS}")));
     }
     doc.items
         .into_iter()
@@ -160,9 +185,9 @@ impl UnlockClient {
         if reply.status != 200 {
             return Err(refused(WHAT, &reply, error_reply(&reply)));
         }
-        parse(&reply.body).map_err(|reason| UnlockError::Malformed {
+        parse(&reply.body).map_err(|p| UnlockError::Malformed {
             what: WHAT.into(),
-            reason,
+            reason: p.to_string(),
         })
     }
 }
@@ -207,7 +232,7 @@ mod tests {
             (r#"{"items":{}}"#, "$.items"),
         ] {
             let e = parse(doc.as_bytes()).unwrap_err();
-            assert!(e.contains(want), "{doc}: {e}");
+            assert!(e.to_string().contains(want), "{doc}: {e}");
         }
         let many: Vec<String> = (0..=MAX_ITEMS)
             .map(|i| {
@@ -217,7 +242,7 @@ mod tests {
             })
             .collect();
         let e = parse(format!(r#"{{"items":[{}]}}"#, many.join(",")).as_bytes()).unwrap_err();
-        assert!(e.contains("more than"), "{e}");
+        assert!(e.to_string().contains("more than"), "{e}");
     }
 
     #[test]

@@ -164,7 +164,7 @@ impl Media<'_> {
         if bytes.len() != KEY_BYTES {
             return Err(PlaybackError::Decrypt {
                 what: format!("key {url}"),
-                reason: format!("{} bytes; an AES-128 key is {KEY_BYTES}", bytes.len()),
+                reason: DecryptError::KeyLength(bytes.len()),
             });
         }
         let mut key: Key = Zeroizing::new([0; KEY_BYTES]);
@@ -177,13 +177,21 @@ impl Media<'_> {
     }
 }
 
+/// Why a segment did not decrypt.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DecryptError {
+    #[error("{0} bytes, not a whole number of AES blocks (wrong key, or not encrypted)")]
+    NotBlocks(usize),
+    #[error("bad padding after decryption (wrong key or IV)")]
+    Padding,
+    #[error("{0} bytes; an AES-128 key is {KEY_BYTES}")]
+    KeyLength(usize),
+}
+
 /// AES-128-CBC with PKCS7 padding over the whole of `data`.
-pub fn decrypt(data: Bytes, key: &[u8; KEY_BYTES], iv: &[u8; 16]) -> Result<Bytes, String> {
+pub fn decrypt(data: Bytes, key: &[u8; KEY_BYTES], iv: &[u8; 16]) -> Result<Bytes, DecryptError> {
     if data.is_empty() || !data.len().is_multiple_of(16) {
-        return Err(format!(
-            "{} bytes, not a whole number of AES blocks (wrong key, or not encrypted)",
-            data.len()
-        ));
+        return Err(DecryptError::NotBlocks(data.len()));
     }
     let mut buf = data
         .try_into_mut()
@@ -191,7 +199,7 @@ pub fn decrypt(data: Bytes, key: &[u8; KEY_BYTES], iv: &[u8; 16]) -> Result<Byte
     let decryptor = cbc::Decryptor::<aes::Aes128>::new(key.into(), iv.into());
     let len = decryptor
         .decrypt_padded_mut::<Pkcs7>(&mut buf)
-        .map_err(|_| "bad padding after decryption (wrong key or IV)".to_owned())?
+        .map_err(|_| DecryptError::Padding)?
         .len();
     buf.truncate(len);
     Ok(buf.freeze())

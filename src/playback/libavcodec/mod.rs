@@ -122,6 +122,21 @@ struct Lib {
     _avutil: Library,
 }
 
+/// What the load-time self-test of our struct layouts found.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SelfTestError {
+    #[error("av_frame_alloc failed")]
+    Alloc,
+    #[error("{what}: av_frame_get_buffer: {reason}")]
+    Buffer { what: &'static str, reason: String },
+    #[error("{what} read back with {planes} planes and rows of {linesize} bytes")]
+    ReadBack {
+        what: &'static str,
+        planes: usize,
+        linesize: i32,
+    },
+}
+
 /// Why our decoders are not used (gst-libav's are, then).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum LoadError {
@@ -148,7 +163,7 @@ pub enum LoadError {
         wanted_major: u32,
     },
     #[error("self-test of the struct layouts failed: {0}")]
-    SelfTest(String),
+    SelfTest(#[from] SelfTestError),
     #[error("cannot register {element}: {reason}")]
     Register {
         element: &'static str,
@@ -210,7 +225,7 @@ impl Lib {
                 _avcodec: avcodec,
                 _avutil: avutil,
             };
-            lib.self_test().map_err(LoadError::SelfTest)?;
+            lib.self_test()?;
             Ok(lib)
         }
     }
@@ -219,7 +234,7 @@ impl Lib {
     /// buffers for, and reads back what it did: a layout that is not the
     /// library's shows (wrong sizes, planes where there are none, an error)
     /// before a real frame is read through it.
-    fn self_test(&self) -> Result<(), String> {
+    fn self_test(&self) -> Result<(), SelfTestError> {
         struct Owned<'a>(&'a Lib, Ptr);
         impl Drop for Owned<'_> {
             fn drop(&mut self) {
@@ -247,7 +262,7 @@ impl Lib {
         // SAFETY: av_frame_alloc has no preconditions.
         let video = Owned(self, unsafe { (self.frame_alloc)() });
         if video.1.is_null() {
-            return Err("av_frame_alloc failed".into());
+            return Err(SelfTestError::Alloc);
         }
         write(video.1, FRAME_WIDTH, 64);
         write(video.1, FRAME_HEIGHT, 32);
@@ -255,21 +270,26 @@ impl Lib {
         // SAFETY: a frame with its format and size set, as documented.
         let code = unsafe { (self.frame_get_buffer)(video.1, 0) };
         if code < 0 {
-            return Err(format!("a 64x32 picture: {}", self.error(code)));
+            return Err(SelfTestError::Buffer {
+                what: "a 64x32 picture",
+                reason: self.error(code),
+            });
         }
         let planes = (0..4).filter(|&i| !read_ptr(video.1, i).is_null()).count();
         let linesize = read_int(video.1, FRAME_LINESIZE);
         if planes != 3 || linesize < 64 {
-            return Err(format!(
-                "a 64x32 picture read back with {planes} planes and rows of {linesize} bytes"
-            ));
+            return Err(SelfTestError::ReadBack {
+                what: "a 64x32 picture",
+                planes,
+                linesize,
+            });
         }
         // 1024 samples of stereo float planar audio: two planes, each at
         // least 4096 bytes.
         // SAFETY: as above.
         let audio = Owned(self, unsafe { (self.frame_alloc)() });
         if audio.1.is_null() {
-            return Err("av_frame_alloc failed".into());
+            return Err(SelfTestError::Alloc);
         }
         write(audio.1, FRAME_NB_SAMPLES, 1024);
         write(audio.1, FRAME_FORMAT, SAMPLE_FMT_FLTP);
@@ -278,14 +298,19 @@ impl Lib {
         // SAFETY: as above.
         let code = unsafe { (self.frame_get_buffer)(audio.1, 0) };
         if code < 0 {
-            return Err(format!("1024 stereo samples: {}", self.error(code)));
+            return Err(SelfTestError::Buffer {
+                what: "1024 stereo samples",
+                reason: self.error(code),
+            });
         }
         let planes = (0..4).filter(|&i| !read_ptr(audio.1, i).is_null()).count();
         let linesize = read_int(audio.1, FRAME_LINESIZE);
         if planes != 2 || linesize < 4096 || read_int(audio.1, FRAME_NB_CHANNELS) != 2 {
-            return Err(format!(
-                "1024 stereo samples read back with {planes} planes of {linesize} bytes"
-            ));
+            return Err(SelfTestError::ReadBack {
+                what: "1024 stereo samples",
+                planes,
+                linesize,
+            });
         }
         Ok(())
     }
