@@ -9,7 +9,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Host packages, named with the host architecture so that a multiarch
 # setup (cross/) never swaps in another architecture's -dev package.
-DEB_PACKAGES := build-essential pkg-config ca-certificates curl \
+DEB_PACKAGES := build-essential pkg-config ca-certificates curl publicsuffix \
 	libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
 	gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly \

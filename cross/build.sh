@@ -86,7 +86,7 @@ Depends: libc6, libgcc-s1, libgstreamer1.0-0 (>= 1.22), libgstreamer-plugins-bas
  libgstreamer-gl1.0-0 (>= 1.22),
  gstreamer1.0-plugins-base, gstreamer1.0-plugins-good, gstreamer1.0-plugins-bad,
  gstreamer1.0-libav, libfontconfig1, libxkbcommon0, libinput10, libudev1, libgbm1, libdrm2,
- libegl1, fonts-dejavu-core, fonts-noto-ui-core
+ libegl1, fonts-dejavu-core, fonts-noto-ui-core, publicsuffix
 Recommends: gstreamer1.0-plugins-ugly, gstreamer1.0-gl, gstreamer1.0-x, libgl1-mesa-dri,
  fonts-noto-cjk, gstreamer1.0-espeak
 Description: micro-drama player for smart TVs and set-top boxes

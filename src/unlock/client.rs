@@ -412,13 +412,40 @@ pub(super) fn encode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
+/// Where the public suffix list is (Debian's package `publicsuffix`).
+const SUFFIX_LIST: &str = "/usr/share/publicsuffix/public_suffix_list.dat";
+
+/// The public suffix list, read once. Without it (missing, too large,
+/// unreadable) every host is a site of its own: stricter, never looser.
+fn suffixes() -> Option<&'static publicsuffix::List> {
+    static LIST: std::sync::OnceLock<Option<publicsuffix::List>> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| {
+        let read = crate::store::read_bounded(std::path::Path::new(SUFFIX_LIST), 4 << 20)
+            .map_err(|e| e.to_string())
+            .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
+            .and_then(|t| t.parse::<publicsuffix::List>().map_err(|e| e.to_string()));
+        match read {
+            Ok(list) => Some(list),
+            Err(e) => {
+                tracing::warn!(path = SUFFIX_LIST, error = %e, "no public suffix list: each host is its own site");
+                None
+            }
+        }
+    })
+    .as_ref()
+}
+
 /// The site of `url`: its registrable domain (`tv.partner.example` is on
 /// `partner.example`), or its address when it is an IP.
 pub fn site(url: &Url) -> Option<String> {
+    use publicsuffix::Psl;
     match url.host()? {
         url::Host::Domain(d) => {
             let d = d.to_ascii_lowercase();
-            Some(psl::domain_str(&d).map_or_else(|| d.clone(), str::to_owned))
+            let domain = suffixes()
+                .and_then(|l| l.domain(d.as_bytes()))
+                .and_then(|dom| std::str::from_utf8(dom.as_bytes()).ok().map(str::to_owned));
+            Some(domain.unwrap_or(d))
         }
         url::Host::Ipv4(ip) => Some(ip.to_string()),
         url::Host::Ipv6(ip) => Some(ip.to_string()),
