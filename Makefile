@@ -64,7 +64,7 @@ test:
 # Twenty minutes or so.
 bench: deps
 	cargo bench --bench switching
-	cargo build --profile box --no-default-features --features tv,qa --bin pillarbox
+	cargo build --profile box -p pillarbox-box --no-default-features --features tv,qa --bin pillarbox
 	PILLARBOX_BENCH_BIN=target/box/pillarbox cargo bench --bench tv
 
 # cargo-fuzz targets for the parsers of outside input: catalog, HLS

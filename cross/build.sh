@@ -42,10 +42,12 @@ cd "$PROJECT_DIR"
 # The box build: linuxkms only, no winit (PILLARBOX_FEATURES=tv,winit for a
 # box that runs a window system), and no test tools: QA_TOOLS=1 adds the
 # qa, screenshot and soak commands and the network fault plan, for an image
-# that QA runs scenarios on, on the device.
+# that QA runs scenarios on, on the device. The package is crates/box: the
+# same main.rs, in a package of its own so that it links at full speed
+# (Cargo.toml, [profile.box]).
 features="${PILLARBOX_FEATURES:-tv}"
 [ "${QA_TOOLS:-}" = 1 ] && features="$features,qa"
-cargo build --profile "$PROFILE" --locked --target "$RUST_TARGET" --bin pillarbox \
+cargo build --profile "$PROFILE" --locked --target "$RUST_TARGET" -p pillarbox-box --bin pillarbox \
     --no-default-features --features "$features"
 bin="target/$RUST_TARGET/$PROFILE_DIR/pillarbox"
 echo "built $bin ($(stat -c %s "$bin") bytes)"

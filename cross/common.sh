@@ -6,7 +6,7 @@ PROJECT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 export PATH="$HOME/.cargo/bin:$PATH"
-# The Cargo profile built: `box` (Cargo.toml: release with LTO, stripped;
+# The Cargo profile built: `box` (Cargo.toml: LTO, one codegen unit, stripped;
 # PILLARBOX_PROFILE picks another, for experiments).
 PROFILE="${PILLARBOX_PROFILE:-box}"
 PROFILE_DIR="$PROFILE"
