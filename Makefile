@@ -26,7 +26,7 @@ DEB_PACKAGES := build-essential pkg-config ca-certificates curl publicsuffix \
 # to check our libavcodec decoders' struct layouts against.
 TEST_PACKAGES := chromium-headless-shell ffmpeg libavcodec-dev
 
-.PHONY: deps run test lint bench fuzz-build fuzz
+.PHONY: deps test-deps run test lint bench fuzz-build fuzz
 
 deps:
 	@missing=""; \
@@ -53,8 +53,10 @@ run: deps
 CLIPPY_IN_BUILD := RUSTC_WORKSPACE_WRAPPER=$(HOME)/.cargo/bin/clippy-driver \
 	CLIPPY_ARGS=-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__
 
-test:
+test-deps:
 	@$(MAKE) -s deps EXTRA_PACKAGES="$(TEST_PACKAGES)"
+
+test: test-deps
 	$(if $(PILLARBOX_LINT),$(CLIPPY_IN_BUILD)) cargo test
 
 # pillarbox against gst-play-1.0 and mpv (installed if missing), then the

@@ -6,23 +6,38 @@
 #   dist/pillarbox_VERSION_ARCH.deb      install with apt install ./FILE.deb
 #   dist/pillarbox-VERSION-ARCH.tar.gz   the same files, for other distributions
 #
-#   cross/build.sh aarch64|armv7 [--no-package]
+#   cross/build.sh aarch64|armv7 [--no-package|--deps-only]
 #   QA_TOOLS=1 cross/build.sh aarch64    the same with the QA tools in it
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 set_arch "${1:-}"
 package=1
-[ "${2:-}" = "--no-package" ] && package=""
+deps_only=""
+case "${2:-}" in
+    --no-package) package="" ;;
+    # What it installs, then stop: CI installs everything before it starts
+    # this build beside the tests.
+    --deps-only) deps_only=1 ;;
+    "") ;;
+    *) echo "usage: $0 aarch64|armv7 [--no-package|--deps-only]" >&2; exit 2 ;;
+esac
 
 # The host side (rustup, cargo, a native compiler for build scripts).
 make -s -C "$PROJECT_DIR" deps
 rustup target list --installed | grep -qx "$RUST_TARGET" || rustup target add "$RUST_TARGET"
 # The target side: the cross compiler and the -dev packages the Makefile
-# installs for the host, in the target's architecture.
+# installs for the host, in the target's architecture. Debian 12 cannot
+# install libgstreamer-plugins-base1.0-dev for two architectures at once
+# (it is not Multi-Arch: same): installing the target's would remove the
+# host's, and x86 builds beside this one would fail. So that one is unpacked
+# under target/ instead (unpack_dev, common.sh), and the packages it depends
+# on are installed.
 apt_install "gcc-$GNU_TRIPLET" "libc6-dev-$DEB_ARCH-cross" dpkg-dev \
-    "libgstreamer1.0-dev:$DEB_ARCH" "libgstreamer-plugins-base1.0-dev:$DEB_ARCH" \
+    "libgstreamer1.0-dev:$DEB_ARCH" \
     "libfontconfig1-dev:$DEB_ARCH" "libxkbcommon-dev:$DEB_ARCH" "libinput-dev:$DEB_ARCH" \
     "libudev-dev:$DEB_ARCH" "libgbm-dev:$DEB_ARCH" "libdrm-dev:$DEB_ARCH"
+unpack_dev libgstreamer-plugins-base1.0-dev
+[ "$deps_only" ] && exit 0
 
 target_env=$(echo "$RUST_TARGET" | tr 'a-z-' 'A-Z_')
 export "CARGO_TARGET_${target_env}_LINKER=$GNU_TRIPLET-gcc"
@@ -35,7 +50,7 @@ if [ "$RUST_TARGET" = aarch64-unknown-linux-gnu ]; then
 fi
 # Only the target's libraries: a host .pc file would link x86 code.
 export PKG_CONFIG_ALLOW_CROSS=1
-export PKG_CONFIG_LIBDIR="/usr/lib/$GNU_TRIPLET/pkgconfig:/usr/share/pkgconfig"
+export PKG_CONFIG_LIBDIR="$UNPACKED_PC:/usr/lib/$GNU_TRIPLET/pkgconfig:/usr/share/pkgconfig"
 unset PKG_CONFIG_PATH
 
 cd "$PROJECT_DIR"

@@ -69,3 +69,39 @@ apt_install() {
     fi
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
+
+# Unpacks the target's build of a -dev package that Debian cannot install
+# beside the host's (not Multi-Arch: same) under target/cross-dev/, after
+# installing what it depends on (libraries, other -dev packages) for the
+# target. Sets UNPACKED_PC to the directory of its pkg-config files: their
+# prefix points into the unpacked tree, and its lib*.so links point at the
+# target's libraries installed under /usr/lib/$GNU_TRIPLET.
+unpack_dev() {
+    local pkg="$1" dep version dir link tmp wanted=()
+    # Depends, first of each alternative, without versions; pkg-config is
+    # the host's, gir typelibs are for other languages, libc's is installed.
+    for dep in $(apt-cache show --no-all-versions "$pkg:$DEB_ARCH" | sed -n 's/^Depends: //p' \
+        | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g' \
+        | grep -v -e '^$' -e '^pkg-config$' -e '^gir1\.2-' -e '^libc6-dev$' -e '^libc-dev$'); do
+        wanted+=("$dep:$DEB_ARCH")
+    done
+    apt_install "${wanted[@]}"
+    version=$(apt-cache show --no-all-versions "$pkg:$DEB_ARCH" | sed -n 's/^Version: //p')
+    dir="$PROJECT_DIR/target/cross-dev/$pkg-$DEB_ARCH"
+    # The .pc files name $dir: a checkout that moved unpacks again.
+    if [ "$(cat "$dir/.unpacked" 2>/dev/null)" != "$version $dir" ]; then
+        echo "unpacking $pkg:$DEB_ARCH $version into $dir"
+        tmp=$(mktemp -d)
+        (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$pkg:$DEB_ARCH=$version")
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        dpkg-deb -x "$tmp"/*.deb "$dir"
+        rm -rf "$tmp"
+        sed -i "s|^prefix=/usr\$|prefix=$dir/usr|" "$dir/usr/lib/$GNU_TRIPLET/pkgconfig/"*.pc
+        for link in "$dir/usr/lib/$GNU_TRIPLET/"*.so; do
+            ln -sfn "/usr/lib/$GNU_TRIPLET/$(readlink "$link")" "$link"
+        done
+        echo "$version $dir" >"$dir/.unpacked"
+    fi
+    UNPACKED_PC="$dir/usr/lib/$GNU_TRIPLET/pkgconfig"
+}
