@@ -27,7 +27,7 @@ use crate::input::Action;
 use crate::net::faults::FaultPlan;
 use crate::tv::{Session, Shell, ShellHandle, TvError, TvOptions};
 use crate::view::STAGE;
-use crate::view::headless::{Headless, HeadlessPlatform};
+use pillarbox_headless::{Headless, HeadlessPlatform};
 
 /// Why a QA run (or a screenshot) did not complete.
 #[derive(Debug, thiserror::Error)]

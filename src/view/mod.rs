@@ -1,17 +1,17 @@
 //! The view: a projection of the app state into the UI's globals, one
 //! module per page (`home`, `series`, `player`, `locked`, `settings`, the
 //! PIN dialog in `pin`, what every page shares in `chrome`), plus what only
-//! the UI holds: decoded posters, video frames, the subtitles on screen,
-//! and the headless platform. It reads the app; it never drives it: keys
-//! go to the TV shell (`crate::tv`), which owns the app, and the posters
-//! the view wants are fetched by the shell's effects and handed back.
+//! the UI holds: decoded posters, video frames, the subtitles on screen
+//! (QA's headless platform is crates/headless). It reads the app; it never
+//! drives it: keys go to the TV shell (`crate::tv`), which owns the app,
+//! and the posters the view wants are fetched by the shell's effects and
+//! handed back.
 //!
 //! Everything here runs on the UI thread.
 
 mod chrome;
 #[cfg(target_os = "linux")]
 pub mod gl_video;
-pub mod headless;
 mod home;
 mod locked;
 mod pin;
