@@ -81,6 +81,14 @@ impl Chromium {
 
     /// Sends a DevTools command and waits for its answer (events skipped).
     fn call(&mut self, method: &str, params: Value) -> Value {
+        match self.try_call(method, params) {
+            Ok(result) => result,
+            Err(answer) => panic!("{method}: {answer}"),
+        }
+    }
+
+    /// As `call`, with DevTools' error answer as the error.
+    fn try_call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
         self.next_id += 1;
         let id = self.next_id;
         let mut msg = json!({ "id": id, "method": method, "params": params });
@@ -96,8 +104,10 @@ impl Chromium {
             };
             let v: Value = serde_json::from_str(&text).expect("DevTools JSON");
             if v["id"] == id {
-                assert!(v.get("error").is_none(), "{method}: {v}");
-                return v["result"].clone();
+                return match v.get("error") {
+                    Some(_) => Err(v),
+                    None => Ok(v["result"].clone()),
+                };
             }
         }
     }
@@ -123,13 +133,22 @@ impl Chromium {
     }
 
     /// Waits until `js` is true in the page (a page loading, a form posted).
+    /// While a posted form navigates, DevTools answers "Inspected target
+    /// navigated or closed": that is "not yet", not a failure.
     pub fn wait_for(&mut self, js: &str, timeout: Duration) {
         let until = Instant::now() + timeout;
+        let expression = json!({ "expression": format!("!!({js})"), "returnByValue": true });
         loop {
-            if self.eval(&format!("!!({js})")) == json!(true) {
+            let answer = self.try_call("Runtime.evaluate", expression.clone());
+            if let Ok(r) = &answer
+                && r["result"]["value"] == json!(true)
+            {
                 return;
             }
-            assert!(Instant::now() < until, "page never had {js}");
+            assert!(
+                Instant::now() < until,
+                "page never had {js} (last answer: {answer:?})"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
