@@ -125,30 +125,40 @@ impl Chromium {
 
     /// Evaluates `js` in the page; its value.
     pub fn eval(&mut self, js: &str) -> Value {
-        let r = self.call(
+        self.try_eval(js)
+            .unwrap_or_else(|answer| panic!("Runtime.evaluate: {answer}"))
+    }
+
+    /// As `eval`, with DevTools' error answer as the error.
+    fn try_eval(&mut self, js: &str) -> Result<Value, Value> {
+        let r = self.try_call(
             "Runtime.evaluate",
             json!({ "expression": js, "returnByValue": true }),
-        );
-        r["result"]["value"].clone()
+        )?;
+        Ok(r["result"]["value"].clone())
     }
 
     /// Waits until `js` is true in the page (a page loading, a form posted).
     /// While a posted form navigates, DevTools answers "Inspected target
-    /// navigated or closed": that is "not yet", not a failure.
+    /// navigated or closed" (or that the page's context was destroyed): that
+    /// is "not yet". Any other error answer fails at once.
     pub fn wait_for(&mut self, js: &str, timeout: Duration) {
         let until = Instant::now() + timeout;
-        let expression = json!({ "expression": format!("!!({js})"), "returnByValue": true });
+        let check = format!("!!({js})");
         loop {
-            let answer = self.try_call("Runtime.evaluate", expression.clone());
-            if let Ok(r) = &answer
-                && r["result"]["value"] == json!(true)
-            {
-                return;
+            match self.try_eval(&check) {
+                Ok(Value::Bool(true)) => return,
+                Ok(_) => {}
+                Err(answer) => {
+                    let message = answer["error"]["message"].as_str().unwrap_or_default();
+                    assert!(
+                        message.contains("navigated or closed")
+                            || message.contains("context was destroyed"),
+                        "Runtime.evaluate: {answer}"
+                    );
+                }
             }
-            assert!(
-                Instant::now() < until,
-                "page never had {js} (last answer: {answer:?})"
-            );
+            assert!(Instant::now() < until, "page never had {js}");
             std::thread::sleep(Duration::from_millis(100));
         }
     }
