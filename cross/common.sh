@@ -77,16 +77,17 @@ apt_install() {
 # prefix points into the unpacked tree, and its lib*.so links point at the
 # target's libraries installed under /usr/lib/$GNU_TRIPLET.
 unpack_dev() {
-    local pkg="$1" dep version dir link tmp wanted=()
+    local pkg="$1" record dep version dir link tmp wanted=()
+    record=$(apt-cache show --no-all-versions "$pkg:$DEB_ARCH")
     # Depends, first of each alternative, without versions; pkg-config is
     # the host's, gir typelibs are for other languages, libc's is installed.
-    for dep in $(apt-cache show --no-all-versions "$pkg:$DEB_ARCH" | sed -n 's/^Depends: //p' \
+    for dep in $(sed -n 's/^Depends: //p' <<<"$record" \
         | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g' \
         | grep -v -e '^$' -e '^pkg-config$' -e '^gir1\.2-' -e '^libc6-dev$' -e '^libc-dev$'); do
         wanted+=("$dep:$DEB_ARCH")
     done
     apt_install "${wanted[@]}"
-    version=$(apt-cache show --no-all-versions "$pkg:$DEB_ARCH" | sed -n 's/^Version: //p')
+    version=$(sed -n 's/^Version: //p' <<<"$record")
     dir="$PROJECT_DIR/target/cross-dev/$pkg-$DEB_ARCH"
     # The .pc files name $dir: a checkout that moved unpacks again.
     if [ "$(cat "$dir/.unpacked" 2>/dev/null)" != "$version $dir" ]; then
