@@ -3,7 +3,7 @@
 //! the episode's QoE), and pauses the pipeline while it starves for data
 //! (a rebuffer). A preload stays silent until it is activated.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::Receiver;
@@ -48,7 +48,7 @@ impl Monitor {
         let Some(bus) = self.pipeline.bus() else {
             return;
         };
-        let mut dropped: HashMap<String, u64> = HashMap::new();
+        let mut dropped = Drops::default();
         let mut last_position = Instant::now();
         let mut position_ms = 0u64;
         let mut rebuffer: Option<Rebuffer> = None;
@@ -56,12 +56,12 @@ impl Monitor {
         let mut rebuffer_total = Duration::ZERO;
         // Subtitles loaded before a preload is activated wait for it.
         let mut subtitles: Option<(crate::hls::SubtitleRendition, SubtitlesLoaded)> = None;
-        let qoe = |position_ms: u64, dropped: &HashMap<String, u64>, count, total: Duration| {
+        let qoe = |position_ms: u64, dropped: &Drops, count, total: Duration| {
             let s = self.frames.lock();
             Qoe {
                 first_frame_ms: s.first_shown.then_some(s.first_frame_ms),
                 frames: s.frames,
-                dropped_frames: dropped.values().sum(),
+                dropped_frames: dropped.count(),
                 rebuffer_count: count,
                 rebuffer_ms: total.as_millis() as u64,
                 width: nonzero(s.width),
@@ -173,12 +173,7 @@ impl Monitor {
                             }
                         })));
                     }
-                    MessageView::Qos(q) => {
-                        let (_, d) = q.stats();
-                        if let (Some(src), Ok(d)) = (q.src(), u64::try_from(d.value())) {
-                            dropped.insert(src.path_string().to_string(), d);
-                        }
-                    }
+                    MessageView::Qos(q) => dropped.note(q),
                     MessageView::Warning(w) => {
                         tracing::warn!(episode = %self.identity.get(), warning = %w.error(), "pipeline warning");
                     }
@@ -202,6 +197,14 @@ impl Monitor {
                     self.feed.cancel();
                     let _ = self.pipeline.set_state(gst::State::Null);
                     return;
+                }
+                // Drops told while this thread was behind (a busy box: the
+                // last frame's time can pass with messages still queued)
+                // count too; nothing else on the bus matters any more.
+                while let Some(msg) = bus.pop_filtered(&[gst::MessageType::Qos]) {
+                    if let gst::MessageView::Qos(q) = msg.view() {
+                        dropped.note(q);
+                    }
                 }
                 if let Some(r) = rebuffer.take() {
                     rebuffer_total += r.started.elapsed();
@@ -297,4 +300,98 @@ impl Monitor {
 
 fn nonzero(v: u32) -> Option<u32> {
     (v != 0).then_some(v)
+}
+
+/// Frames dropped late by the elements that drop them (the video sink,
+/// the decoder), from their QoS messages: each names the frame it is about,
+/// and each frame counts once. The running totals the messages also carry
+/// are no use: a sink starts them again at every pause and flush, so a
+/// rebuffer lost the drops before it.
+#[derive(Default)]
+struct Drops {
+    /// The elements that dropped (a few), and the frames as (element's
+    /// index, timestamp).
+    elements: Vec<String>,
+    frames: HashSet<(usize, u64)>,
+    /// Drops told without a timestamp, or past the bound on `frames`.
+    untimed: u64,
+}
+
+/// Frames noted one by one; past this (an hour of frames all dropped)
+/// each message counts as one.
+const MAX_NOTED: usize = 1 << 17;
+
+impl Drops {
+    fn note(&mut self, q: &gst::message::Qos) {
+        let (_, dropped) = q.stats();
+        if !u64::try_from(dropped.value()).is_ok_and(|d| d > 0) {
+            return;
+        }
+        let element = q.src().map(|s| s.path_string().to_string());
+        let (_, _, _, timestamp, _) = q.get();
+        match (element, timestamp) {
+            (Some(element), Some(t)) if self.frames.len() < MAX_NOTED => {
+                let index = match self.elements.iter().position(|e| *e == element) {
+                    Some(i) => i,
+                    None => {
+                        self.elements.push(element);
+                        self.elements.len() - 1
+                    }
+                };
+                self.frames.insert((index, t.nseconds()));
+            }
+            _ => self.untimed += 1,
+        }
+    }
+
+    fn count(&self) -> u64 {
+        self.frames.len() as u64 + self.untimed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drop_told(from: &gst::Element, ms: u64, processed: u64, dropped: u64) -> gst::Message {
+        gst::message::Qos::builder(true)
+            .timestamp(gst::ClockTime::from_mseconds(ms))
+            .stats(
+                gst::format::Buffers::from_u64(processed),
+                gst::format::Buffers::from_u64(dropped),
+            )
+            .src(from)
+            .build()
+    }
+
+    fn note(drops: &mut Drops, m: &gst::Message) {
+        if let gst::MessageView::Qos(q) = m.view() {
+            drops.note(q);
+        }
+    }
+
+    #[test]
+    fn drops_count_once_per_frame_across_a_sinks_restarted_totals() {
+        gst::init().unwrap();
+        let sink = gst::ElementFactory::make("fakesink")
+            .name("sink")
+            .build()
+            .unwrap();
+        let decoder = gst::ElementFactory::make("identity")
+            .name("dec")
+            .build()
+            .unwrap();
+        let mut drops = Drops::default();
+        note(&mut drops, &drop_told(&sink, 680, 5, 1));
+        // The rebuffer's pause started the sink's totals again.
+        note(&mut drops, &drop_told(&sink, 1080, 2, 1));
+        note(&mut drops, &drop_told(&sink, 1640, 2, 2));
+        // The same frame told twice; a message that tells of no drop.
+        note(&mut drops, &drop_told(&sink, 1640, 2, 2));
+        note(&mut drops, &drop_told(&sink, 1700, 3, 0));
+        // The decoder's frames at the same times are other drops.
+        note(&mut drops, &drop_told(&decoder, 680, 9, 1));
+        note(&mut drops, &drop_told(&decoder, 720, 10, 2));
+        assert_eq!(drops.count(), 5);
+    }
 }
