@@ -56,8 +56,9 @@ CLIPPY_IN_BUILD := RUSTC_WORKSPACE_WRAPPER=$(HOME)/.cargo/bin/clippy-driver \
 test-deps:
 	@$(MAKE) -s deps EXTRA_PACKAGES="$(TEST_PACKAGES)"
 
+# With the headless platform's own tests (its screen buffer against Slint's).
 test: test-deps
-	$(if $(PILLARBOX_LINT),$(CLIPPY_IN_BUILD)) cargo test
+	$(if $(PILLARBOX_LINT),$(CLIPPY_IN_BUILD)) cargo test -p pillarbox -p pillarbox-headless
 
 # pillarbox against gst-play-1.0 and mpv (installed if missing), then the
 # TV app headless (start-up, memory, redraw, CPU against the core,

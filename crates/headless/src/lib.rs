@@ -15,6 +15,8 @@ use slint::platform::software_renderer::{
 use slint::platform::{EventLoopProxy, Platform, WindowAdapter};
 use slint::{EventLoopError, PhysicalSize, PlatformError};
 
+mod screen;
+
 /// Called with the render time of each frame the event loop draws.
 type FrameHook = Rc<RefCell<Option<Box<dyn FnMut(Duration)>>>>;
 
@@ -123,7 +125,9 @@ fn draw(window: &MinimalSoftwareWindow) -> Option<Duration> {
                 b.clear();
                 b.resize(n, PremultipliedRgbaColor::default());
             }
-            renderer.render(&mut b, size.width as usize);
+            let mut screen = screen::Screen::new(&mut b, size.width as usize);
+            renderer.render_into_buffer(&mut screen);
+            screen.finish();
         });
     });
     drawn.then(|| started.elapsed())
