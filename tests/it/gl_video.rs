@@ -78,9 +78,11 @@ fn play_in_window(
         .output()
         .expect("pillarbox runs");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    // The status too: a process killed by a signal leaves no message.
     assert!(
         out.status.success(),
-        "pillarbox qa --video {video}: {stderr}"
+        "pillarbox qa --video {video} ({}): {stderr}",
+        out.status
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let img = image::open(&shot).unwrap().to_rgba8();
