@@ -77,7 +77,7 @@ bench: deps
 # grows its corpus in fuzz/corpus/TARGET (not committed). The
 # instrumentation needs nightly flags; RUSTC_BOOTSTRAP lets the stable
 # toolchain accept them.
-FUZZ_TARGETS := catalog_parse hls_parse roku_import webvtt_parse entitlements_parse keymap_parse progress_parse
+FUZZ_TARGETS := catalog_parse hls_parse roku_import webvtt_parse entitlements_parse keymap_parse progress_parse vast_parse
 FUZZ_SECONDS ?= 300
 # --dev: unoptimised, a minute quicker to build; CI's short runs use it.
 FUZZ_BUILD ?=

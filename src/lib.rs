@@ -4,6 +4,7 @@
 //! playback core, the network stack, catalog fetching, demo, board
 //! profiles); without either the library is the catalog format alone.
 
+pub mod ads;
 #[cfg(feature = "tv")]
 pub mod app;
 pub mod catalog;
