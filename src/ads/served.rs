@@ -87,6 +87,9 @@ async fn vast(
             inline(&base)
         }
         "to-missing" => wrapper(&base, "missing", "to-missing"),
+        "to-huge" => wrapper(&base, "huge", "to-huge"),
+        // Ten megabytes of a valid start: refused as it arrives.
+        "huge" => format!("<VAST version=\"4.1\">{}</VAST>", "<!-- padding -->".repeat(10 << 16)),
         "bomb" => "<!DOCTYPE VAST [<!ENTITY a \"aaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]><VAST version=\"4.1\">&b;</VAST>".to_owned(),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
@@ -264,6 +267,10 @@ fn loops_limits_timeouts_and_no_fill_are_failures_with_their_codes() {
     let f = one("to-missing", ChainLimits::default());
     assert_eq!(f.code, ErrorCode::WrapperTimeout);
     assert!(f.reason.contains("404"), "{}", f.reason);
+
+    let f = one("to-huge", ChainLimits::default());
+    assert_eq!(f.code, ErrorCode::WrapperTimeout);
+    assert!(f.reason.contains("too large"), "{}", f.reason);
 
     let started = std::time::Instant::now();
     let f = one(
