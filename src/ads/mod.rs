@@ -8,6 +8,7 @@
 pub mod chain;
 pub mod choose;
 pub mod macros;
+pub mod model;
 #[cfg(feature = "player")]
 pub mod sender;
 pub mod tracking;
