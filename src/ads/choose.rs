@@ -60,7 +60,13 @@ pub fn choose(files: &[MediaFile], caps: MediaCaps) -> Result<(usize, Container)
 }
 
 fn playable(f: &MediaFile, caps: MediaCaps) -> Result<Container, String> {
-    if let Some(api) = &f.api_framework {
+    // Ad servers write all sorts here ("VAST", "OMID"); what needs
+    // running code of the ad's own is VPAID.
+    if let Some(api) = f
+        .api_framework
+        .as_ref()
+        .filter(|a| a.to_ascii_lowercase().contains("vpaid"))
+    {
         return Err(format!("it needs {api}, which a box does not run"));
     }
     let container = match f.mime.as_str() {
@@ -76,13 +82,19 @@ fn playable(f: &MediaFile, caps: MediaCaps) -> Result<Container, String> {
     if container == Container::Mp4 && f.delivery == Delivery::Streaming {
         return Err("streamed MP4 is not played (progressive MP4 and HLS are)".into());
     }
+    // `codec` is free text in practice ("avc1.64001f", "H.264", "0"):
+    // only a video codec known not to be H.264 is refused.
     if let Some(codec) = &f.codec {
-        let ok = codec.split(',').map(str::trim).all(|c| {
-            let c = c.to_ascii_lowercase();
-            c.starts_with("avc1") || c.starts_with("avc3") || c.starts_with("mp4a") || c == "h264"
+        let other = codec.split(',').map(str::trim).find(|c| {
+            let c = c.to_ascii_lowercase().replace(['.', '-', ' '], "");
+            [
+                "hvc1", "hev1", "hevc", "h265", "vp8", "vp9", "vp09", "av01", "av1", "theora",
+            ]
+            .iter()
+            .any(|v| c.starts_with(v))
         });
-        if !ok {
-            return Err(format!("codecs {codec:?} are not H.264 and AAC"));
+        if let Some(other) = other {
+            return Err(format!("codec {other:?} is not H.264"));
         }
     }
     if container == Container::Mp4 && f.bitrate.is_some_and(|b| b > caps.max_kbps) {

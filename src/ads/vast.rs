@@ -48,6 +48,13 @@ pub fn parse(text: &str) -> Result<Vast, VastError> {
         at: "document".into(),
         problem: e.to_string(),
     })?;
+    if root.name == "VideoAdServingTemplate" {
+        return Err(VastError {
+            code: ErrorCode::Version,
+            at: "document".into(),
+            problem: "VAST 1 (<VideoAdServingTemplate>) is not supported (2.0 to 4.x are)".into(),
+        });
+    }
     if root.name != "VAST" {
         return Err(schema(
             "document",
@@ -535,6 +542,7 @@ pub(crate) mod tests {
             ("<VAST version=\"4.1\"><Ad>", 100, "document"),
             ("<Vast version=\"4.1\"/>", 101, "document"),
             ("<VAST version=\"1.0\"/>", 102, "VAST"),
+            ("<VideoAdServingTemplate/>", 102, "document"),
             ("<VAST version=\"4.1\"><Ad/></VAST>", 101, "VAST/Ad[1]"),
             (
                 "<VAST version=\"4.1\"><Ad><InLine><Creatives><Creative><Linear><Duration>99:00:00</Duration></Linear></Creative></Creatives></InLine></Ad></VAST>",
