@@ -204,7 +204,8 @@ mod fetch {
         }
     }
 
-    /// Fetches `tag` (macros expanded with `values`) and follows it to the
+    /// Fetches `tag` (macros expanded with `values`, made anew for each
+    /// request: [`MacroValues::for_request`]) and follows it to the
     /// ads a break plays. Never fails as a whole: no fill is no ads, and
     /// each ad that cannot play is a failure to report.
     pub async fn resolve(
@@ -321,7 +322,7 @@ mod fetch {
                 format!("the wrappers loop back to {tag}"),
             ));
         }
-        let expanded = expand(tag, values);
+        let expanded = expand(tag, &values.for_request());
         let url: Url = fetcher
             .policy()
             .parse(&expanded)

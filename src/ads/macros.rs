@@ -27,6 +27,53 @@ pub struct MacroValues {
     pub asset_uri: Option<String>,
 }
 
+impl MacroValues {
+    /// What every request of a viewing starts from. The box's advertising
+    /// id goes out only with the viewer's consent to tracking (`Some`);
+    /// without it each request gets an id made up for it alone, and
+    /// `[LIMITADTRACKING]` is 1.
+    pub fn new(consented_ifa: Option<&str>, content_id: Option<String>) -> MacroValues {
+        MacroValues {
+            device_ifa: consented_ifa.map(str::to_owned).unwrap_or_default(),
+            limit_ad_tracking: consented_ifa.is_none(),
+            content_id,
+            ..MacroValues::default()
+        }
+    }
+
+    /// These values for one request: a new cache-busting number, the time
+    /// now and, without consent, a new made-up id.
+    pub fn for_request(&self) -> MacroValues {
+        let mut v = self.clone();
+        v.cache_busting = (random() % 100_000_000) as u32;
+        v.timestamp = Some(Utc::now());
+        if v.limit_ad_tracking {
+            v.device_ifa = random_uuid();
+        }
+        v
+    }
+}
+
+/// Not for secrets: numbers no server can predict or link to each other
+/// (std's SipHash keys, random per process, stepped per use).
+fn random() -> u64 {
+    use std::hash::BuildHasher;
+    std::collections::hash_map::RandomState::new().hash_one(0u8)
+}
+
+/// A version 4 UUID, the form an advertising id takes.
+fn random_uuid() -> String {
+    let (a, b) = (random(), random());
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        (b >> 48) & 0x3fff | 0x8000,
+        b & 0xffff_ffff_ffff
+    )
+}
+
 /// The longest URL after expansion: a tag whose values would make it
 /// longer is sent with them cut short rather than not at all.
 pub const MAX_EXPANDED: usize = 8192;
@@ -132,6 +179,31 @@ mod tests {
             "https://a.example/t?cb=00000042&ts=2026-12-05T01%3A02%3A03.000Z\
              &c=ceo%20secret%2F9&ifa=d-1&lat=1&e=403&p=01%3A02%3A03.004\
              &a=-1&x=-1&keep=[lower]&b=[]&open=["
+        );
+    }
+
+    #[test]
+    fn the_advertising_id_only_with_consent() {
+        let with = MacroValues::new(Some("ifa-1"), None);
+        let (a, b) = (with.for_request(), with.for_request());
+        assert_eq!(
+            (a.device_ifa.as_str(), a.limit_ad_tracking),
+            ("ifa-1", false)
+        );
+        assert_ne!(a.cache_busting, b.cache_busting);
+        assert!(a.timestamp.is_some());
+
+        let without = MacroValues::new(None, None);
+        let (a, b) = (without.for_request(), without.for_request());
+        assert!(a.limit_ad_tracking);
+        // A made-up id per request, shaped as an advertising id is.
+        assert_ne!(a.device_ifa, b.device_ifa);
+        let parts: Vec<_> = a.device_ifa.split('-').map(str::len).collect();
+        assert_eq!(parts, [8, 4, 4, 4, 12], "{}", a.device_ifa);
+        assert_eq!(&a.device_ifa[14..15], "4");
+        assert_eq!(
+            expand("[DEVICEIFA]|[LIMITADTRACKING]", &a),
+            format!("{}|1", a.device_ifa)
         );
     }
 

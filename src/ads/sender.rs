@@ -89,8 +89,9 @@ impl BeaconSender {
         }
     }
 
-    /// Queues `beacons`, their macros expanded with `values` (the playhead
-    /// and error code each beacon carries are filled in here).
+    /// Queues `beacons`, their macros expanded with `values` made anew for
+    /// each ([`MacroValues::for_request`]), with the playhead and error code
+    /// each beacon carries.
     pub fn send(&self, beacons: &[Beacon], values: &MacroValues) {
         if beacons.is_empty() {
             return;
@@ -101,8 +102,7 @@ impl BeaconSender {
             let values = MacroValues {
                 ad_playhead: Some(b.playhead),
                 error_code: b.error,
-                cache_busting: fastrand::u32(..100_000_000),
-                ..values.clone()
+                ..values.for_request()
             };
             if q.waiting.len() == MAX_QUEUED {
                 q.waiting.pop_front();

@@ -44,7 +44,7 @@ fn wrapper(base: &str, next: &str, name: &str) -> String {
 fn inline(base: &str) -> String {
     format!(
         r#"<VAST version="4.1"><Ad id="ad-1"><InLine><AdSystem>demo</AdSystem><AdTitle>Tea</AdTitle>
-        <Impression>{base}/t/imp?c=[CONTENTID]</Impression>
+        <Impression>{base}/t/imp?c=[CONTENTID]&amp;lat=[LIMITADTRACKING]</Impression>
         <Error>{base}/t/err?e=[ERRORCODE]</Error>
         <Creatives><Creative id="cr-1"><Linear>
           <Duration>00:00:08</Duration>
@@ -146,11 +146,7 @@ const CAPS: MediaCaps = MediaCaps {
 };
 
 fn values() -> MacroValues {
-    MacroValues {
-        content_id: Some("ceo-secret/9".into()),
-        device_ifa: "ifa".into(),
-        ..MacroValues::default()
-    }
+    MacroValues::new(None, Some("ceo-secret/9".into()))
 }
 
 impl Server {
@@ -178,7 +174,14 @@ fn wrappers_lead_to_an_inline_ad_with_their_trackers() {
         .iter()
         .map(|u| u.rsplit('/').next().unwrap())
         .collect();
-    assert_eq!(imps, ["imp?c=[CONTENTID]", "w1-imp", "w2-imp"]);
+    assert_eq!(
+        imps,
+        [
+            "imp?c=[CONTENTID]&lat=[LIMITADTRACKING]",
+            "w1-imp",
+            "w2-imp"
+        ]
+    );
     assert_eq!(s.hits(), ["vast/w1", "vast/w2", "vast/inline"]);
 
     // Played to its end, every tracker reaches the server once, in the
@@ -205,7 +208,7 @@ fn wrappers_lead_to_an_inline_ad_with_their_trackers() {
         sender.send(&tracker.on(e), &values());
     }
     let want = [
-        "t/imp?c=ceo-secret%2F9",
+        "t/imp?c=ceo-secret%2F9&lat=1",
         "t/w1-imp",
         "t/w2-imp",
         "t/flaky!",
