@@ -482,49 +482,32 @@ pub(crate) mod tests {
         let lan = crate::ads::vast::tests::INLINE
             .replace("https://t.example/start", "http://192.168.1.1/start")
             .replace("https://cdn.example/ad-v.mp4", "https://10.0.0.1/ad-v.mp4");
-        let vast = vast::parse(&lan).unwrap();
-        let AdBody::InLine(inline) = &vast.ads[0].body else {
-            panic!()
-        };
-        let p =
-            super::playable(&vast.ads[0], inline, &Inherited::default(), CAPS, &policy).unwrap();
+        let p = first_inline(&lan, &policy).unwrap();
         assert!(p.tracking.iter().all(|t| !t.url.contains("192.168")));
         // The landscape HLS is what is left.
         assert_eq!(p.container, Container::Hls);
     }
 
+    /// The first ad of `doc`, an inline one, as the player would get it
+    /// with nothing above it.
+    fn first_inline(doc: &str, policy: &UrlPolicy) -> Result<PlayableAd, AdFailure> {
+        let vast = vast::parse(doc).unwrap();
+        let AdBody::InLine(inline) = &vast.ads[0].body else {
+            panic!("not an inline ad")
+        };
+        super::playable(&vast.ads[0], inline, &Inherited::default(), CAPS, policy)
+    }
+
     #[test]
     fn no_linear_creative_or_no_media_is_a_failure_with_its_code() {
         let doc = "<VAST version=\"4.1\"><Ad><InLine><Error>https://e/[ERRORCODE]</Error><Creatives><Creative><NonLinearAds/></Creative></Creatives></InLine></Ad></VAST>";
-        let vast = vast::parse(doc).unwrap();
-        let AdBody::InLine(inline) = &vast.ads[0].body else {
-            panic!()
-        };
-        let f = super::playable(
-            &vast.ads[0],
-            inline,
-            &Inherited::default(),
-            CAPS,
-            &UrlPolicy::default(),
-        )
-        .unwrap_err();
+        let f = first_inline(doc, &UrlPolicy::default()).unwrap_err();
         assert_eq!((f.code, f.errors.len()), (ErrorCode::Linearity, 1));
 
         let doc = crate::ads::vast::tests::INLINE
             .replace("video/mp4", "video/webm")
             .replace("application/x-mpegURL", "video/ogg");
-        let vast = vast::parse(&doc).unwrap();
-        let AdBody::InLine(inline) = &vast.ads[0].body else {
-            panic!()
-        };
-        let f = super::playable(
-            &vast.ads[0],
-            inline,
-            &Inherited::default(),
-            CAPS,
-            &UrlPolicy::default(),
-        )
-        .unwrap_err();
+        let f = first_inline(&doc, &UrlPolicy::default()).unwrap_err();
         assert_eq!(f.code, ErrorCode::NoSupportedMedia);
         assert!(f.reason.contains("webm"), "{}", f.reason);
     }

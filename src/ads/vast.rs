@@ -70,15 +70,8 @@ pub fn parse(text: &str) -> Result<Vast, VastError> {
             problem: format!("version {version:?} is not supported (2.0 to 4.x are)"),
         });
     }
-    let count = root.all("Ad").count();
-    if count > MAX_ADS {
-        return Err(schema(
-            "VAST",
-            format!("{count} ads, over the limit of {MAX_ADS}"),
-        ));
-    }
     let mut ads = Vec::new();
-    for (i, ad) in root.all("Ad").enumerate() {
+    for (i, ad) in children(&root, "Ad", MAX_ADS, "ads", "VAST")?.enumerate() {
         ads.push(read_ad(ad, &format!("VAST/Ad[{}]", i + 1))?);
     }
     Ok(Vast {
@@ -160,15 +153,8 @@ fn read_wrapper(e: &Element, at: &str) -> Result<Wrapper, VastError> {
 }
 
 fn read_creatives(e: &Element, at: &str, inline: bool) -> Result<Vec<Creative>, VastError> {
-    let count = e.all("Creative").count();
-    if count > MAX_CREATIVES {
-        return Err(schema(
-            at,
-            format!("{count} creatives, over the limit of {MAX_CREATIVES}"),
-        ));
-    }
     let mut creatives = Vec::new();
-    for (i, c) in e.all("Creative").enumerate() {
+    for (i, c) in children(e, "Creative", MAX_CREATIVES, "creatives", at)?.enumerate() {
         let here = format!("{at}/Creative[{}]", i + 1);
         let linear = match c.first("Linear") {
             Some(l) => Some(read_linear(l, &format!("{here}/Linear"), inline)?),
@@ -225,14 +211,8 @@ fn read_linear(e: &Element, at: &str, inline: bool) -> Result<Linear, VastError>
     let mut media_files = Vec::new();
     let mut interactive = false;
     if let Some(files) = e.first("MediaFiles") {
-        let count = files.all("MediaFile").count();
-        if count > MAX_MEDIA_FILES {
-            return Err(schema(
-                at,
-                format!("{count} media files, over the limit of {MAX_MEDIA_FILES}"),
-            ));
-        }
-        for (i, f) in files.all("MediaFile").enumerate() {
+        let found = children(files, "MediaFile", MAX_MEDIA_FILES, "media files", at)?;
+        for (i, f) in found.enumerate() {
             media_files.push(media_file(
                 f,
                 &format!("{at}/MediaFiles/MediaFile[{}]", i + 1),
@@ -242,14 +222,8 @@ fn read_linear(e: &Element, at: &str, inline: bool) -> Result<Linear, VastError>
     }
     let mut tracking = Vec::new();
     if let Some(events) = e.first("TrackingEvents") {
-        let count = events.all("Tracking").count();
-        if count > MAX_TRACKING {
-            return Err(schema(
-                at,
-                format!("{count} tracking URLs, over the limit of {MAX_TRACKING}"),
-            ));
-        }
-        for (i, t) in events.all("Tracking").enumerate() {
+        let found = children(events, "Tracking", MAX_TRACKING, "tracking URLs", at)?;
+        for (i, t) in found.enumerate() {
             let here = format!("{at}/TrackingEvents/Tracking[{}]", i + 1);
             let name = t.attribute("event").unwrap_or("");
             // Events a box never has (fullscreen, acceptInvitation, ...).
@@ -330,6 +304,25 @@ fn media_file(f: &Element, at: &str) -> Result<MediaFile, VastError> {
             .map(|a| a.trim().to_owned())
             .filter(|a| !a.is_empty()),
     })
+}
+
+/// The children named `name`, refused when there are more than `max`
+/// (`what` names them in the message).
+fn children<'a>(
+    e: &'a Element,
+    name: &'a str,
+    max: usize,
+    what: &str,
+    at: &str,
+) -> Result<impl Iterator<Item = &'a Element> + 'a, VastError> {
+    let count = e.all(name).count();
+    if count > max {
+        return Err(schema(
+            at,
+            format!("{count} {what}, over the limit of {max}"),
+        ));
+    }
+    Ok(e.all(name))
 }
 
 /// Every child `name`'s text as a URL; empty ones (VAST 2 wrote
