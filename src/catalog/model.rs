@@ -41,6 +41,34 @@ pub struct Catalog {
     /// and fetches entitlements, and the key that signs them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unlock_api: Option<UnlockApi>,
+    /// Ads (docs/ads.md): breaks between free episodes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ads: Option<Ads>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// The catalog's ad placements.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ads {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breaks: Option<AdBreaks>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// Ad breaks between free episodes: never inside an episode, never for a
+/// VIP viewer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdBreaks {
+    /// The VAST tag URL, with macros (`[CACHEBUSTING]`, `[CONTENTID]`, ...).
+    pub vast: String,
+    /// A break after this many free episodes.
+    pub every_free_episodes: u32,
+    /// At most this many breaks in any hour.
+    pub max_per_hour: u32,
+    /// The longest break: ads beyond it are not played.
+    pub max_seconds: u32,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }

@@ -458,6 +458,7 @@ pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, RokuErr
             series,
             parental: Default::default(),
             unlock_api: None,
+            ads: None,
             extra: BTreeMap::new(),
         },
         warnings,

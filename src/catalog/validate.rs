@@ -40,6 +40,12 @@ pub mod limits {
     pub const URL: usize = 2_048;
     /// Longest episode, seconds (4 hours).
     pub const EPISODE_SECONDS: f64 = 4.0 * 3600.0;
+    /// `ads.breaks.every_free_episodes`.
+    pub const BREAK_EVERY: std::ops::RangeInclusive<u32> = 1..=100;
+    /// `ads.breaks.max_per_hour`.
+    pub const BREAKS_PER_HOUR: std::ops::RangeInclusive<u32> = 1..=12;
+    /// `ads.breaks.max_seconds`: a VAST ad's own limit.
+    pub const BREAK_SECONDS: std::ops::RangeInclusive<u32> = 5..=600;
 }
 
 /// One thing wrong with a catalog.
@@ -256,6 +262,13 @@ impl Checker<'_> {
         }
     }
 
+    fn range(&mut self, path: &str, n: u32, range: std::ops::RangeInclusive<u32>) {
+        if !range.contains(&n) {
+            let (lo, hi) = range.into_inner();
+            self.push(path.into(), format!("{n} is outside {lo} to {hi}"));
+        }
+    }
+
     fn list(&mut self, path: String, items: &[String], what: &str) {
         if self.count(path.clone(), items.len(), limits::LIST, what) {
             for (i, item) in items.iter().enumerate() {
@@ -294,6 +307,24 @@ pub fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
         if let Err(e) = super::verify::CatalogKey::from_base64(&api.key) {
             k.push("$.unlock_api.key".into(), e.to_string());
         }
+    }
+    if let Some(b) = c.ads.as_ref().and_then(|a| a.breaks.as_ref()) {
+        k.url("$.ads.breaks.vast".into(), &b.vast);
+        k.range(
+            "$.ads.breaks.every_free_episodes",
+            b.every_free_episodes,
+            limits::BREAK_EVERY,
+        );
+        k.range(
+            "$.ads.breaks.max_per_hour",
+            b.max_per_hour,
+            limits::BREAKS_PER_HOUR,
+        );
+        k.range(
+            "$.ads.breaks.max_seconds",
+            b.max_seconds,
+            limits::BREAK_SECONDS,
+        );
     }
     if let Some(color) = &c.channel.accent_color {
         let ok = color.len() == 7

@@ -42,6 +42,19 @@ fn the_documented_example_is_valid() {
     assert_eq!(c.series[0].episodes.len(), 2);
     assert_eq!(c.rails.len(), 3);
     assert_eq!(c.channel.accent_color.as_deref(), Some("#E50914"));
+    let breaks = c
+        .ads
+        .as_ref()
+        .and_then(|a| a.breaks.as_ref())
+        .expect("ad breaks");
+    assert_eq!(
+        (
+            breaks.every_free_episodes,
+            breaks.max_per_hour,
+            breaks.max_seconds
+        ),
+        (3, 4, 60)
+    );
     assert_eq!(
         catalog::summary(&c),
         "valid: 2 series, 3 episodes, 3 rails (provider \"Example Broadcasting Co.\", \
@@ -133,6 +146,9 @@ fn every_rule_is_checked_and_all_problems_are_reported() {
     v["series"][0]["poster"]["aspect"] = json!("16:9");
     v["series"][0]["unlock"] = Value::Null;
     v["series"][0]["episodes"][0]["available"]["until"] = json!("2020-01-01T00:00:00Z");
+    // Ads: a plain-http tag, more breaks an hour than allowed.
+    v["ads"]["breaks"]["vast"] = json!("http://ads.example.com/vast");
+    v["ads"]["breaks"]["max_per_hour"] = json!(50);
     let p = problems(&v);
     assert!(has(&p, "$.series[1].id", "duplicate series id"), "{p:#?}");
     assert!(
@@ -193,7 +209,12 @@ fn every_rule_is_checked_and_all_problems_are_reported() {
         ),
         "{p:#?}"
     );
-    assert_eq!(p.len(), 13, "{p:#?}");
+    assert!(has(&p, "$.ads.breaks.vast", "plain http"), "{p:#?}");
+    assert!(
+        has(&p, "$.ads.breaks.max_per_hour", "50 is outside 1 to 12"),
+        "{p:#?}"
+    );
+    assert_eq!(p.len(), 15, "{p:#?}");
 }
 
 #[test]
@@ -315,6 +336,8 @@ fn the_json_schema_accepts_the_example_and_rejects_what_the_parser_rejects() {
         ("/series/0/episodes/0/streams/0/type", json!("dash")),
         ("/channel/accent_color", json!("red")),
         ("/series/0/episodes/0/duration", json!(0)),
+        ("/ads/breaks/every_free_episodes", json!(0)),
+        ("/ads/breaks/max_seconds", json!(601)),
     ];
     for (path, value) in &bad {
         let mut v = example();
