@@ -48,7 +48,7 @@ enum Phase {
 }
 
 /// One ad's trackers and what has fired.
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AdTracker {
     ad: PlayableAd,
     phase: Phase,

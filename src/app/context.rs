@@ -60,6 +60,8 @@ pub struct Ctx {
     toast: Option<(String, u64)>,
     /// The viewer's entitlements (unlocked episodes, coins), checked.
     pub(crate) entitlements: Option<Arc<Entitlements>>,
+    /// The ads this box has shown (how often breaks come).
+    pub(crate) ad_ledger: crate::ads::ledger::AdLedger,
     /// The box holds a token of the unlock API.
     pub(crate) paired: bool,
     /// The unlock API the service was told to use.
@@ -108,6 +110,7 @@ impl Ctx {
             catalog_failed: None,
             toast: None,
             entitlements: None,
+            ad_ledger: Default::default(),
             paired: false,
             unlock_api: None,
             parental_unlocked: HashSet::new(),

@@ -8,6 +8,7 @@
 //! shared [`Ctx`], and does what they ask of the stack. The view reads the
 //! state back after every event.
 
+pub mod ad_break;
 mod colour_keys;
 pub mod context;
 pub mod grants;
@@ -90,6 +91,11 @@ pub enum Event {
     /// These settings instead (checked first), applied as if chosen on
     /// the Settings screen.
     Settings(Box<Settings>),
+    /// The ad server's answer to [`Command::AskBreak`] `request`.
+    AdBreak {
+        request: EpisodeId,
+        resolved: crate::ads::chain::Resolved,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -144,6 +150,28 @@ pub enum Command {
         id: EpisodeId,
         source: StreamSource,
     },
+    /// Ask the ad server for a break's ads (the answer comes as
+    /// [`Event::AdBreak`] with `request`).
+    AskBreak {
+        request: EpisodeId,
+        tag: String,
+        /// `[CONTENTID]`: the episode after the break.
+        content_id: String,
+    },
+    /// Play an ad under `id` from its media file (preloaded, if it was);
+    /// `ad_id`: its VAST `Ad id` (logs, QA).
+    PlayAd {
+        id: EpisodeId,
+        url: String,
+        ad_id: Option<String>,
+    },
+    /// Fire these trackers (macros expanded for the ad around `content_id`).
+    AdBeacons {
+        beacons: Vec<crate::ads::tracking::Beacon>,
+        content_id: String,
+    },
+    /// Write the ad ledger to the state directory.
+    SaveAdLedger(crate::ads::ledger::AdLedger),
     /// Drop the preload: the focus moved away from the episode it was for.
     CancelPreload,
     /// The episode `id` shows this subtitle file now (the settings changed).
@@ -219,6 +247,12 @@ impl App {
             intent: None,
             last_spoken: String::new(),
         }
+    }
+
+    /// What this box has shown of ads so far (read from the state
+    /// directory, bounded).
+    pub fn set_ad_ledger(&mut self, ledger: crate::ads::ledger::AdLedger) {
+        self.ctx.ad_ledger = ledger.checked(self.ctx.now_wall().timestamp());
     }
 
     /// Starts on the first-run screen (language, text size, contrast,
@@ -409,6 +443,11 @@ impl App {
             }
             Event::Open { series, episode } => self.open(&series, episode, &mut out),
             Event::Seek(ms) => self.seek(ms, &mut out),
+            Event::AdBreak { request, resolved } => {
+                if let Some((p, ctx)) = self.player_mut_with_ctx() {
+                    p.on_ad_break(ctx, request, resolved, &mut out);
+                }
+            }
             Event::Settings(settings) => {
                 let (settings, _) = settings.checked();
                 let before = self.ctx.settings.clone();

@@ -197,7 +197,10 @@ impl App {
 
     /// [`Event::Seek`]: the episode on screen again, from `ms`.
     pub(super) fn seek(&mut self, ms: u64, out: &mut Vec<Command>) {
-        let Some(p) = self.player().filter(|_| self.screen() == Screen::Player) else {
+        let Some(p) = self
+            .player()
+            .filter(|p| self.screen() == Screen::Player && p.ad().is_none())
+        else {
             return;
         };
         let (series, number, duration, paused) =

@@ -173,7 +173,16 @@ pub fn judge(e: &Expect, seen: &Seen) -> Verdict {
         && e.notice
             .as_ref()
             .is_none_or(|want| app.notice().is_some_and(|n| contains(n, want)))
-        && e.faults_fired.is_none_or(|n| seen.faults_fired >= n);
+        && e.faults_fired.is_none_or(|n| seen.faults_fired >= n)
+        && e.ad
+            .is_none_or(|n| player.and_then(|p| p.ad()).is_some_and(|a| a.index == n))
+        && e.ad_skippable
+            .is_none_or(|want| player.and_then(|p| p.ad()).is_some_and(|a| a.can_skip()) == want)
+        && e.ads_played.is_none_or(|n| seen.played.ads.len() >= n)
+        && e.ad_trackers.as_ref().is_none_or(|want| {
+            want.iter()
+                .all(|t| seen.played.ad_trackers.iter().any(|f| f == t))
+        });
     if holds {
         Verdict::Met
     } else {
@@ -181,6 +190,12 @@ pub fn judge(e: &Expect, seen: &Seen) -> Verdict {
         if e.cue.is_some() {
             let texts: Vec<_> = seen.cues.iter().rev().take(3).map(|c| &c.text).collect();
             saw.push_str(&format!(" last_cues={texts:?}"));
+        }
+        if e.ad_trackers.is_some() || e.ads_played.is_some() {
+            saw.push_str(&format!(
+                " ads_played={:?} ad_trackers={:?}",
+                seen.played.ads, seen.played.ad_trackers
+            ));
         }
         if e.faults_fired.is_some() {
             saw.push_str(&format!(" faults_fired={}", seen.faults_fired));

@@ -269,6 +269,17 @@ pub struct QaReport {
     pub step_ms: Vec<u64>,
     /// The injected network faults that acted, on which URLs.
     pub faults: Vec<crate::net::faults::Fired>,
+    /// Ad breaks: the ads played and the trackers fired.
+    pub ads: AdsReport,
+}
+
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct AdsReport {
+    /// Each ad started, in order: its VAST `Ad id` (else its media URL).
+    pub played: Vec<String>,
+    /// Each tracker fired, in order: `impression`, `start`,
+    /// `firstQuartile`, ..., `skip`, `error:401` (with its error code).
+    pub trackers: Vec<String>,
 }
 
 /// Why a scripted run stopped short.
@@ -490,6 +501,10 @@ pub fn run_steps(
     r.report.start_ms = played.start_ms;
     r.report.audio_languages = played.audio_languages;
     r.report.dropped_frames = played.dropped_frames;
+    r.report.ads = AdsReport {
+        played: played.ads,
+        trackers: played.ad_trackers,
+    };
     r.report.speech = speech;
     r.report.subtitle_cues = subtitle_cues;
     r.report.screen = screen;

@@ -115,6 +115,15 @@ pub struct Expect {
     pub rss_below_mib: Option<u64>,
     /// At least this many injected faults have acted.
     pub faults_fired: Option<usize>,
+    /// An ad is on screen: this one of its break (1 for the first).
+    pub ad: Option<usize>,
+    /// The ad on screen may be skipped now (OK skips it).
+    pub ad_skippable: Option<bool>,
+    /// At least this many ads have started since the app did.
+    pub ads_played: Option<usize>,
+    /// Each of these ad trackers has fired (`impression`, `complete`,
+    /// `skip`, `error:401`, ...).
+    pub ad_trackers: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -274,6 +283,9 @@ pub fn file_safe(name: &str) -> String {
     let s = s.trim_matches('-').to_owned();
     if s.is_empty() { "scenario".into() } else { s }
 }
+
+/// Trackers an `ad_trackers` expectation may name.
+const MAX_AD_TRACKERS: usize = 32;
 
 fn check_text(text: &str, field: &'static str) -> Result<(), Problem> {
     if text.len() > MAX_TEXT {
@@ -532,6 +544,14 @@ impl Expect {
         ] {
             if let Some(t) = text {
                 check_text(t, field)?;
+            }
+        }
+        if let Some(trackers) = &self.ad_trackers {
+            if trackers.len() > MAX_AD_TRACKERS {
+                return Err("ad_trackers names more than 32 trackers".into());
+            }
+            for t in trackers {
+                check_text(t, "ad_trackers")?;
             }
         }
         Ok(())

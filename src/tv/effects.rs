@@ -25,6 +25,10 @@ use super::shell::{Effects, Input, Position, ShellHandle};
 /// The file the viewing history is kept in, in the state directory.
 pub const HISTORY_FILE: &str = "history.json";
 
+/// The highest bitrate of a progressive ad file, kbit/s, unless the
+/// player is bounded lower.
+const MAX_AD_KBPS: u32 = 8_000;
+
 /// Subtitle files kept parsed (the one playing, the next one, a few back).
 const SUBTITLES_KEPT: usize = 8;
 
@@ -39,6 +43,8 @@ pub struct TvEffects {
     unlock: crate::unlock::service::UnlockService,
     posters: PosterLoader,
     subtitles: SubtitleFiles,
+    /// Fires ad trackers (started with the first ad).
+    beacons: Option<crate::ads::sender::BeaconSender>,
     /// Wakes the catalog feed for an attempt now (Retry).
     catalog_retry: Arc<tokio::sync::Notify>,
     /// What a QA run watches.
@@ -50,6 +56,7 @@ pub struct TvEffects {
 enum Saved {
     History(History),
     Settings(Settings),
+    AdLedger(crate::ads::ledger::AdLedger),
 }
 
 /// The catalog's subtitle files: fetched for the episode playing and the
@@ -178,6 +185,7 @@ impl TvEffects {
                 wanted: None,
             },
             catalog_retry,
+            beacons: None,
             #[cfg(feature = "qa")]
             observer,
         }
@@ -198,6 +206,27 @@ impl TvEffects {
             }
         }
         self.player.as_mut()
+    }
+
+    /// Asks the ad server for a break, off the UI thread; the answer (no
+    /// ads, if it failed) comes back as an event. The box's advertising id
+    /// never goes out: there is no consent to tracking to ask for yet.
+    fn ask_break(&self, request: EpisodeId, tag: String, content_id: String) {
+        use crate::ads::chain::{ChainLimits, resolve};
+        let caps = crate::ads::choose::MediaCaps {
+            max_kbps: self.config.max_bitrate.map_or(MAX_AD_KBPS, |b| {
+                (b / 1000).min(u64::from(MAX_AD_KBPS)) as u32
+            }),
+            screen_height: self.config.video_size.map_or(1080, |(_, h)| h),
+        };
+        let values = crate::ads::macros::MacroValues::new(None, Some(content_id));
+        let (net, shell) = (self.net.clone(), self.shell.clone());
+        tracing::info!(%request, "asking the ad server for a break");
+        self.net.spawn(async move {
+            let resolved =
+                resolve(net.fetcher(), &tag, &values, caps, ChainLimits::default()).await;
+            shell.post(Input::App(Event::AdBreak { request, resolved }));
+        });
     }
 
     /// The player could not take a play command: the app hears it as a
@@ -312,6 +341,58 @@ impl Effects for TvEffects {
                 }
             }
             Command::ReloadCatalog => self.catalog_retry.notify_one(),
+            Command::SaveAdLedger(ledger) => {
+                if let Some((tx, _)) = &self.store {
+                    let _ = tx.send(Saved::AdLedger(ledger));
+                }
+            }
+            Command::AskBreak {
+                request,
+                tag,
+                content_id,
+            } => self.ask_break(request, tag, content_id),
+            Command::PlayAd { id, url, ad_id } => {
+                #[cfg(feature = "qa")]
+                if let Some(o) = &self.observer {
+                    // One start per play command, as for episodes: the
+                    // ad's first frame is timed like theirs.
+                    let name = ad_id.clone().unwrap_or_else(|| url.clone());
+                    o.played(|p| {
+                        p.start_ms.push(0);
+                        p.ads.push(name);
+                    });
+                }
+                self.video.show(id, std::time::Duration::ZERO);
+                let event = self.subtitles.want(id, None);
+                self.post(event);
+                let Some(player) = self.player() else {
+                    self.failed(id, "the player could not start".into());
+                    return;
+                };
+                let source = crate::playback::StreamSource::plain(url);
+                match player.play(id, &source, crate::playback::Start::Beginning) {
+                    Ok(()) => tracing::info!(url = source.url, ?ad_id, %id, "play ad"),
+                    Err(e) => self.failed(id, e.to_string()),
+                }
+            }
+            Command::AdBeacons {
+                beacons,
+                content_id,
+            } => {
+                #[cfg(feature = "qa")]
+                if let Some(o) = &self.observer {
+                    o.played(|p| {
+                        p.ad_trackers.extend(beacons.iter().map(|b| match b.error {
+                            Some(code) => format!("{}:{code}", b.what),
+                            None => b.what.to_owned(),
+                        }))
+                    });
+                }
+                let values = crate::ads::macros::MacroValues::new(None, Some(content_id));
+                self.beacons
+                    .get_or_insert_with(|| crate::ads::sender::BeaconSender::start(&self.net))
+                    .send(&beacons, &values);
+            }
             Command::SaveSettings(settings) => {
                 if let Some((tx, _)) = &self.store {
                     let _ = tx.send(Saved::Settings(settings));
@@ -442,13 +523,15 @@ fn store_writer(store: Store) -> (Sender<Saved>, Option<JoinHandle<()>>) {
         .name("pillarbox-store".into())
         .spawn(move || {
             while let Ok(first) = rx.recv() {
-                let (mut history, mut settings) = (None, None);
+                let (mut history, mut settings, mut ads) = (None, None, None);
                 for saved in std::iter::once(first).chain(rx.try_iter()) {
                     match saved {
                         Saved::History(h) => history = Some(h),
                         Saved::Settings(s) => settings = Some(s),
+                        Saved::AdLedger(l) => ads = Some(l),
                     }
                 }
+                let ads_file = crate::app::ad_break::AD_LEDGER_FILE;
                 let parental = settings.as_ref().map(|s| {
                     let file = crate::app::parental::PARENTAL_FILE;
                     (file, crate::app::parental::save(store.dir(), &s.parental))
@@ -457,6 +540,7 @@ fn store_writer(store: Store) -> (Sender<Saved>, Option<JoinHandle<()>>) {
                     history.map(|h| (HISTORY_FILE, store.save(HISTORY_FILE, &h))),
                     settings.map(|s| (SETTINGS_FILE, store.save(SETTINGS_FILE, &s))),
                     parental,
+                    ads.map(|l| (ads_file, store.save(ads_file, &l))),
                 ];
                 for (file, result) in results.into_iter().flatten() {
                     if let Err(e) = result {

@@ -175,6 +175,7 @@ impl Session {
         let legacy = std::mem::take(&mut settings.parental);
         settings.parental = crate::app::parental::load(&options.state_dir, legacy);
         let mut app = App::with_settings(history, &options.lang, settings);
+        app.set_ad_ledger(store.load(crate::app::ad_break::AD_LEDGER_FILE));
         if options.first_run {
             app.welcome();
         }

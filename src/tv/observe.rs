@@ -18,6 +18,10 @@ pub struct Played {
     pub start_ms: Vec<u64>,
     /// Frames each episode that ended dropped.
     pub dropped_frames: Vec<u64>,
+    /// The ads played (their VAST `Ad id`, else their media URL).
+    pub ads: Vec<String>,
+    /// The ad trackers fired, in order: "impression", "start", "error:401", ...
+    pub ad_trackers: Vec<String>,
 }
 
 /// Entries of each list kept: enough for hours of episodes.
@@ -47,7 +51,8 @@ impl Observer {
                 .first_frame_ms
                 .len()
                 .max(p.audio_languages.len())
-                .max(p.start_ms.len());
+                .max(p.start_ms.len())
+                .max(p.ad_trackers.len());
             if full < KEPT {
                 note(&mut p);
             }

@@ -66,12 +66,18 @@ pub fn render(view: &mut View, app: &App, p: &Player) {
     let Some(series) = ctx.series(&p.series) else {
         return;
     };
-    let episode = series.episodes.iter().find(|e| e.number == p.episode);
+    let ad = p.ad().map(|a| a.label(ctx)).unwrap_or_default();
+    // During a break the side names the episode after it.
+    let number = match p.ad() {
+        Some(_) => crate::app::next_episode(series, p.episode).map_or(p.episode, |e| e.number),
+        None => p.episode,
+    };
+    let episode = series.episodes.iter().find(|e| e.number == number);
     set_if(page.get_title(), ctx.text(&series.title).into(), |v| {
         page.set_title(v)
     });
     let of = [
-        ("number", p.episode.into()),
+        ("number", number.into()),
         ("total", series.episode_count.into()),
     ];
     set_if(
@@ -95,8 +101,12 @@ pub fn render(view: &mut View, app: &App, p: &Player) {
         crate::i18n::isolate(lang, &series.rating.value)
     );
     set_if(page.get_licence(), licence.into(), |v| page.set_licence(v));
-    let up_next = p
-        .up_next(ctx)
+    let up_next = if p.ad().is_some() {
+        Vec::new()
+    } else {
+        p.up_next(ctx)
+    };
+    let up_next = up_next
         .into_iter()
         .map(|n| UpNextData {
             label: tr(lang, "episode-short", &[("number", n.number.into())]).into(),
@@ -105,6 +115,16 @@ pub fn render(view: &mut View, app: &App, p: &Player) {
         })
         .collect();
     sync(&view.models.up_next, up_next);
+    set_if(page.get_ad_label(), ad.label.into(), |v| {
+        page.set_ad_label(v)
+    });
+    set_if(page.get_ad_position(), ad.position.into(), |v| {
+        page.set_ad_position(v)
+    });
+    set_if(page.get_ad_skip(), ad.skip.into(), |v| page.set_ad_skip(v));
+    set_if(page.get_ad_can_skip(), ad.can_skip, |v| {
+        page.set_ad_can_skip(v)
+    });
     render_subtitles(view, app, p);
     let countdown = p.countdown(ctx).unwrap_or(0);
     set_if(page.get_countdown(), countdown as i32, |v| {

@@ -1,4 +1,5 @@
 use super::*;
+mod ads;
 mod comfort;
 mod grants;
 mod home;
