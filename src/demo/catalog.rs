@@ -239,6 +239,9 @@ pub fn series(id: &str) -> Option<&'static DemoSeries> {
     SERIES.iter().find(|s| s.id == id)
 }
 
+/// A break after this many free episodes.
+pub const BREAK_EVERY: u32 = 3;
+
 /// The catalog JSON with every URL under `base` (the demo server).
 pub fn json(base: &Url) -> Value {
     let at = |path: String| base.join(&path).map(|u| u.to_string()).unwrap_or(path);
@@ -351,6 +354,16 @@ pub fn json(base: &Url) -> Value {
         "unlock_api": {
             "url": at(super::keys::API_PATH.into()),
             "key": super::keys::public_key()
+        },
+        // The demo's own ad server: a break of two short ads after every
+        // third free episode.
+        "ads": {
+            "breaks": {
+                "vast": super::ads::AdServer::tag(base),
+                "every_free_episodes": BREAK_EVERY,
+                "max_per_hour": 12,
+                "max_seconds": 30
+            }
         }
     })
 }

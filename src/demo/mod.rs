@@ -1,6 +1,7 @@
 //! The built-in demo: vertical episodes generated on this machine with
 //! GStreamer, cached on disk, served from an in-process loopback server.
 
+pub mod ads;
 pub mod catalog;
 mod error;
 pub mod fmp4;

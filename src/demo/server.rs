@@ -132,6 +132,7 @@ impl DemoServer {
                 ))
                 .with_state(state)
                 .merge(partner.router())
+                .merge(super::ads::AdServer::new(base).router())
         })
     }
 
@@ -280,6 +281,8 @@ enum Wanted {
     },
     Poster(&'static demo_catalog::DemoSeries),
     Logo,
+    /// A creative of the demo's ad server, 1-based.
+    Ad(usize),
 }
 
 fn wanted(path: &str) -> Option<Wanted> {
@@ -294,6 +297,12 @@ fn wanted(path: &str) -> Option<Wanted> {
         }
         ["posters", file] => demo_catalog::series(file.strip_suffix(".png")?).map(Wanted::Poster),
         ["logo.png"] => Some(Wanted::Logo),
+        ["ads", "media", n, _file] => {
+            let n: usize = n.parse().ok()?;
+            (1..=super::ads::AD_SECONDS.len())
+                .contains(&n)
+                .then_some(Wanted::Ad(n))
+        }
         _ => None,
     }
 }
@@ -306,6 +315,7 @@ async fn generate_on_demand(State(g): State<Generator>, request: Request, next: 
         Wanted::Episode { series, number } => g.dir.join(format!("media/{}/{number}", series.id)),
         Wanted::Poster(s) => g.dir.join(format!("posters/{}.png", s.id)),
         Wanted::Logo => g.dir.join("logo.png"),
+        Wanted::Ad(n) => g.dir.join(format!("ads/media/{n}")),
     };
     if !target.exists() {
         let lock = g
@@ -375,6 +385,16 @@ fn make(what: &Wanted, target: &Path) -> Result<(), super::MediaError> {
             media::still(tmp, POSTER_SIZE, s.poster_rgb, s.title, "pillarbox demo")
         }
         Wanted::Logo => media::still_sized(tmp, (144, 96), 0x1d1d26, "DS", "", 36),
+        Wanted::Ad(n) => {
+            tracing::info!(creative = n, "generating demo ad");
+            let seconds = super::ads::AD_SECONDS[n - 1];
+            let mut spec = EpisodeSpec::vertical(Container::Mp4 { faststart: true }, seconds);
+            (spec.width, spec.height) = super::ads::AD_SIZE;
+            spec.bitrate_kbps = 1200;
+            spec.pattern = if *n == 1 { "pinwheel" } else { "spokes" }.into();
+            spec.label = Some(format!("AD {n}"));
+            media::generate(&spec, tmp).map(|_| ())
+        }
     })
 }
 
