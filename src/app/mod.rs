@@ -436,7 +436,16 @@ impl App {
                     self.ctx.catalog_failed = Some(why);
                 }
             }
-            Event::Playback { id, report } => self.on_playback(id, report, &mut out),
+            Event::Playback { id, report } => {
+                // An ad's first frame is announced (spoken UI): what it is,
+                // how long it lasts.
+                speak = report == Playback::Started
+                    && self
+                        .player()
+                        .and_then(|p| p.ad())
+                        .is_some_and(|a| a.id == id);
+                self.on_playback(id, report, &mut out);
+            }
             Event::Action(a) => {
                 self.on_action(a, &mut out);
                 speak = true;

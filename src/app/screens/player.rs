@@ -364,6 +364,12 @@ impl Player {
 
     /// The player goes: playback stops, the viewer's place is kept.
     pub fn leave(&self, ctx: &mut Ctx, out: &mut Vec<Command>) {
+        // An ad left by any way (Exit, the app closing) is closed; one
+        // already ended (Back closed it) fires nothing more.
+        if let Some(play) = self.ad() {
+            play.clone()
+                .track(AdEvent::Closed, &self.break_content_id(ctx), out);
+        }
         out.push(Command::Stop);
         if self.position_ms > 0 && !self.ended {
             self.record(ctx, out);

@@ -239,6 +239,37 @@ fn a_failed_ad_is_tracked_and_back_during_an_ad_closes_it_and_leaves() {
 }
 
 #[test]
+fn an_ad_left_by_exit_is_closed_and_its_start_is_spoken() {
+    let mut app = app_with_breaks(1);
+    let mut settings = app.settings().clone();
+    settings.spoken.on = true;
+    app.handle(Event::Settings(Box::new(settings)));
+    let mut now = 0;
+    press(&mut app, &[Ok, Ok]);
+    let (request, _) = asked(&play_until_prepared(&mut app, &mut now)).unwrap();
+    app.handle(Event::AdBreak {
+        request,
+        resolved: Resolved {
+            ads: vec![ad("a1", 10)],
+            failures: vec![],
+        },
+    });
+    app.handle(pb(&app, Playback::Ended));
+    let cmds = app.handle(pb(&app, Playback::Started));
+    let said: Vec<&str> = cmds
+        .iter()
+        .filter_map(|c| match c {
+            Command::Speak { text, .. } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(said, ["Ad 1 of 1, 10 seconds left"]);
+    let cmds = press(&mut app, &[Exit]);
+    assert_eq!(fired(&cmds), [("closeLinear", None)]);
+    assert!(app.player().is_none());
+}
+
+#[test]
 fn no_break_before_a_locked_episode_or_for_a_vip() {
     let mut app = app_with_breaks(1);
     let mut now = 0;
