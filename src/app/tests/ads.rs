@@ -93,6 +93,26 @@ fn fired(cmds: &[Command]) -> Vec<(&'static str, Option<u16>)> {
         .collect()
 }
 
+/// The demo's first series, a break due after every free episode, its
+/// episode 1 played until the ad server is asked: the app, the request.
+fn break_asked() -> (App, EpisodeId) {
+    let mut app = app_with_breaks(1);
+    press(&mut app, &[Ok, Ok]);
+    let (request, _) = asked(&play_until_prepared(&mut app, &mut 0)).expect("asked");
+    (app, request)
+}
+
+/// The ad server's answer: these ads, no failure.
+fn answer(app: &mut App, request: EpisodeId, ads: Vec<PlayableAd>) -> Vec<Command> {
+    app.handle(Event::AdBreak {
+        request,
+        resolved: Resolved {
+            ads,
+            failures: vec![],
+        },
+    })
+}
+
 #[test]
 fn a_break_plays_its_ads_between_free_episodes_then_the_next_episode() {
     let mut app = app_with_breaks(1);
@@ -163,20 +183,11 @@ fn a_break_plays_its_ads_between_free_episodes_then_the_next_episode() {
 
 #[test]
 fn a_break_not_ready_at_the_end_is_skipped_and_its_late_answer_dropped() {
-    let mut app = app_with_breaks(1);
-    let mut now = 0;
-    press(&mut app, &[Ok, Ok]);
-    let (request, _) = asked(&play_until_prepared(&mut app, &mut now)).unwrap();
+    let (mut app, request) = break_asked();
     let cmds = app.handle(pb(&app, Playback::Ended));
     assert!(ads_played(&cmds).is_empty());
     assert_eq!(played(&cmds), [("ceo-secret".to_string(), 2)]);
-    let cmds = app.handle(Event::AdBreak {
-        request,
-        resolved: Resolved {
-            ads: vec![ad("late", 10)],
-            failures: vec![],
-        },
-    });
+    let cmds = answer(&mut app, request, vec![ad("late", 10)]);
     assert!(cmds.is_empty(), "{cmds:?}");
     assert!(app.player().unwrap().ad().is_none());
 }
@@ -208,17 +219,8 @@ fn no_fill_preloads_the_next_episode_and_counts_start_again() {
 
 #[test]
 fn a_failed_ad_is_tracked_and_back_during_an_ad_closes_it_and_leaves() {
-    let mut app = app_with_breaks(1);
-    let mut now = 0;
-    press(&mut app, &[Ok, Ok]);
-    let (request, _) = asked(&play_until_prepared(&mut app, &mut now)).unwrap();
-    app.handle(Event::AdBreak {
-        request,
-        resolved: Resolved {
-            ads: vec![ad("gone", 10), ad("a2", 10)],
-            failures: vec![],
-        },
-    });
+    let (mut app, request) = break_asked();
+    answer(&mut app, request, vec![ad("gone", 10), ad("a2", 10)]);
     app.handle(pb(&app, Playback::Ended));
     // The first ad's file is missing: its error (401) fires, the next ad plays.
     let cmds = app.handle(pb(&app, failed("HTTP 404")));
@@ -240,20 +242,11 @@ fn a_failed_ad_is_tracked_and_back_during_an_ad_closes_it_and_leaves() {
 
 #[test]
 fn an_ad_left_by_exit_is_closed_and_its_start_is_spoken() {
-    let mut app = app_with_breaks(1);
+    let (mut app, request) = break_asked();
     let mut settings = app.settings().clone();
     settings.spoken.on = true;
     app.handle(Event::Settings(Box::new(settings)));
-    let mut now = 0;
-    press(&mut app, &[Ok, Ok]);
-    let (request, _) = asked(&play_until_prepared(&mut app, &mut now)).unwrap();
-    app.handle(Event::AdBreak {
-        request,
-        resolved: Resolved {
-            ads: vec![ad("a1", 10)],
-            failures: vec![],
-        },
-    });
+    answer(&mut app, request, vec![ad("a1", 10)]);
     app.handle(pb(&app, Playback::Ended));
     let cmds = app.handle(pb(&app, Playback::Started));
     let said: Vec<&str> = cmds
