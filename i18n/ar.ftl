@@ -84,6 +84,7 @@ play = ▶ تشغيل
 pause = إيقاف مؤقت
 next = التالية
 next-in = التالية بعد { $seconds } ث
+ad-in = إعلان بعد { $seconds } ث
 ad-label = إعلان · { $time }
 ad-position = { $index } من { $count }
 ad-skip = تخطي الإعلان

@@ -82,6 +82,7 @@ play = ▶ Play
 pause = Pause
 next = Next
 next-in = Next in { $seconds } s
+ad-in = Ad in { $seconds } s
 ad-label = Ad · { $time }
 ad-position = { $index } of { $count }
 ad-skip = Skip ad

@@ -81,6 +81,7 @@ play = ▶ Reproducir
 pause = Pausa
 next = Siguiente
 next-in = Siguiente en { $seconds } s
+ad-in = Anuncio en { $seconds } s
 ad-label = Anuncio · { $time }
 ad-position = { $index } de { $count }
 ad-skip = Saltar anuncio

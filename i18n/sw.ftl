@@ -81,6 +81,7 @@ play = ▶ Cheza
 pause = Sitisha
 next = Inayofuata
 next-in = Inayofuata baada ya sekunde { $seconds }
+ad-in = Tangazo baada ya sekunde { $seconds }
 ad-label = Tangazo · { $time }
 ad-position = { $index } kati ya { $count }
 ad-skip = Ruka tangazo

@@ -78,6 +78,7 @@ play = ▶ 播放
 pause = 暂停
 next = 下一集
 next-in = { $seconds } 秒后播放下一集
+ad-in = { $seconds } 秒后播放广告
 ad-label = 广告 · { $time }
 ad-position = 第 { $index } 个，共 { $count } 个
 ad-skip = 跳过广告

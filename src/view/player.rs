@@ -9,6 +9,7 @@ use std::rc::Rc;
 use slint::{ComponentHandle, ModelRc, VecModel};
 
 use crate::app::App;
+use crate::app::ad_break::AdBreak;
 use crate::app::overlays::Overlay;
 use crate::app::overlays::error::ErrorChoice as Choice;
 use crate::app::screens::player::{Phase, Player, PlayerButton};
@@ -132,7 +133,9 @@ pub fn render(view: &mut View, app: &App, p: &Player) {
     });
     // Worded only while it counts.
     if countdown > 0 {
-        let next_in = tr(lang, "next-in", &[("seconds", countdown.into())]);
+        let before_ad = matches!(p.ad_break, Some(AdBreak::Ready { .. }));
+        let id = if before_ad { "ad-in" } else { "next-in" };
+        let next_in = tr(lang, id, &[("seconds", countdown.into())]);
         let api = ui.global::<super::AppState>();
         let mut labels = api.get_labels();
         if labels.next_in != next_in {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use super::*;
 use crate::ads::chain::{AdFailure, PlayableAd, Resolved, tests::playable};
 use crate::ads::vast::ErrorCode;
+use crate::app::ad_break::AdBreak;
 use crate::catalog::model::{AdBreaks, Ads};
 
 /// The demo catalog with a break after every `every` free episodes, at
@@ -138,7 +139,13 @@ fn a_break_plays_its_ads_between_free_episodes_then_the_next_episode() {
     });
     assert_eq!(fired(&cmds), [("error", Some(403))]);
     assert_eq!(preloads(&cmds), ["https://cdn.example/a1.mp4"]);
-    assert_eq!(app.countdown(), None, "no 'Next in' before an ad");
+    // The view words the countdown "Ad in N s" (ad_break is Ready).
+    app.handle(pos(&app, 9_000));
+    assert_eq!(app.countdown(), Some(3));
+    assert!(matches!(
+        app.player().unwrap().ad_break,
+        Some(AdBreak::Ready { .. })
+    ));
 
     let cmds = app.handle(pb(&app, Playback::Ended));
     assert_eq!(ads_played(&cmds), ["https://cdn.example/a1.mp4"]);

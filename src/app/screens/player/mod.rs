@@ -589,14 +589,10 @@ impl Player {
         wanted.then_some(stream)
     }
 
-    /// Seconds left on the "Next in N s" countdown, while it runs.
+    /// Seconds left on the "Next in N s" countdown ("Ad in N s" before a
+    /// break that is ready), while it runs.
     pub fn countdown(&self, ctx: &Ctx) -> Option<u64> {
-        if self.phase != Phase::Playing
-            || matches!(
-                self.ad_break,
-                Some(AdBreak::Ready { .. } | AdBreak::Playing(_))
-            )
-        {
+        if self.phase != Phase::Playing || self.ad().is_some() {
             return None;
         }
         let series = ctx.series(&self.series)?;
