@@ -67,6 +67,34 @@ fn the_scenario_set_passes_and_reports_junit() {
         error_run["report"]["faults"].as_array().unwrap().len() >= 6,
         "{error_run}"
     );
+    // The ad breaks' ads and trackers, in order, in the QA report: the first
+    // break played one ad through and skipped the second; in the second,
+    // both failed (each its inline and its wrapper error URL, code 401).
+    let ads_run = summary["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["scenario"] == "ad breaks")
+        .unwrap();
+    let ads = &ads_run["report"]["ads"];
+    assert_eq!(
+        ads["played"],
+        serde_json::json!(["demo-ad-1", "demo-ad-2", "demo-ad-1", "demo-ad-2"]),
+        "{ads_run}"
+    );
+    let trackers: Vec<&str> = ads["trackers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t.as_str())
+        .collect();
+    let count = |name: &str| trackers.iter().filter(|t| **t == name).count();
+    // Each ad's impression, once from it and once from its wrapper.
+    assert_eq!(count("impression"), 4, "{trackers:?}");
+    assert_eq!(count("complete"), 2, "{trackers:?}");
+    assert_eq!(count("skip"), 1, "{trackers:?}");
+    assert_eq!(count("error:401"), 4, "{trackers:?}");
+    assert_eq!(trackers.last(), Some(&"error:401"), "{trackers:?}");
 }
 
 #[test]
