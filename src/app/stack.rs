@@ -205,6 +205,8 @@ impl App {
         };
         let (series, number, duration, paused) =
             (p.series.clone(), p.episode, p.duration_ms, p.paused);
+        // The break after the episode stays as it was prepared.
+        let ad_break = p.ad_break.clone();
         if self.ctx.stream_for(&series, number) == StreamFor::Missing {
             return;
         }
@@ -216,6 +218,7 @@ impl App {
         if paused {
             started.player.set_paused(true, out);
         }
+        started.player.ad_break = ad_break;
         if let Some(i) = self.player_index() {
             self.stack[i] = ScreenState::Player(Box::new(started.player));
         }

@@ -128,6 +128,11 @@ impl Control {
         }
     }
 
+    /// A preload that failed before it was activated (it will never play).
+    pub fn failed(&self) -> bool {
+        self.lock().failed
+    }
+
     /// Turns a preload into the playing episode. False if it already failed.
     pub fn activate(&self) -> bool {
         let mut f = self.lock();

@@ -262,6 +262,18 @@ impl Player {
         self.deps.live.load(Ordering::SeqCst)
     }
 
+    /// Whether the preload of `stream` failed (the network or the server
+    /// refused it after its retries): a caller that would rather move on
+    /// than try again (an ad) asks before [`Player::play`].
+    pub fn preload_failed(&self, stream: &StreamSource) -> bool {
+        let Ok(source) = self.source(stream) else {
+            return false;
+        };
+        self.preload
+            .as_ref()
+            .is_some_and(|p| p.source == source && p.episode.failed())
+    }
+
     /// The URL preloaded, if any.
     pub fn preloaded(&self) -> Option<&str> {
         self.preload.as_ref().map(|p| p.source.url.as_str())

@@ -370,6 +370,13 @@ impl Effects for TvEffects {
                     return;
                 };
                 let source = crate::playback::StreamSource::plain(url);
+                // An ad whose preload already failed is not fetched again:
+                // the break moves on at once rather than after new retries.
+                if player.preload_failed(&source) {
+                    player.cancel_preload();
+                    self.failed(id, format!("{}: its preload failed", source.url));
+                    return;
+                }
                 match player.play(id, &source, crate::playback::Start::Beginning) {
                     Ok(()) => tracing::info!(url = source.url, ?ad_id, %id, "play ad"),
                     Err(e) => self.failed(id, e.to_string()),

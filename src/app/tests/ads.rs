@@ -147,6 +147,13 @@ fn a_break_plays_its_ads_between_free_episodes_then_the_next_episode() {
         Some(AdBreak::Ready { .. })
     ));
 
+    // Restarted at another point (a QA seek), the episode keeps its break:
+    // the ad preloaded again, the ad server not asked again.
+    app.handle(Event::Seek(8_000));
+    let cmds = play_until_prepared(&mut app, &mut now);
+    assert!(asked(&cmds).is_none());
+    assert_eq!(preloads(&cmds), ["https://cdn.example/a1.mp4"]);
+
     let cmds = app.handle(pb(&app, Playback::Ended));
     assert_eq!(ads_played(&cmds), ["https://cdn.example/a1.mp4"]);
     assert!(played(&cmds).is_empty());

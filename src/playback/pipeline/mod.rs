@@ -262,6 +262,11 @@ impl Episode {
     /// preroll. `previous_end` is when the previous episode's last frame
     /// stopped being shown, for the switch gap. False if the preload had
     /// failed.
+    /// Whether this preload failed for good before it was activated.
+    pub fn failed(&self) -> bool {
+        self.control.failed()
+    }
+
     pub fn activate(
         &self,
         id: EpisodeId,

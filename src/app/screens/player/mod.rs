@@ -508,6 +508,23 @@ impl Player {
     /// when one is due (asked for now, its first ad preloaded when the
     /// answer comes), else the next episode.
     fn preload_next(&mut self, ctx: &mut Ctx, out: &mut Vec<Command>) {
+        // A break already prepared (the episode was restarted at another
+        // point): its first ad preloaded again, the ad server not asked again.
+        match &self.ad_break {
+            Some(AdBreak::Ready { ads }) => {
+                if let Some(first) = ads.first() {
+                    out.push(Command::Preload {
+                        source: crate::playback::StreamSource::plain(first.media.url.clone()),
+                        start_ms: 0,
+                        subtitles: None,
+                    });
+                }
+                return;
+            }
+            Some(AdBreak::Asked { .. }) => return,
+            Some(AdBreak::Empty) => return self.preload_episode(ctx, out),
+            Some(AdBreak::Playing(_)) | None => {}
+        }
         if let Some(ask) = ad_break::due(ctx, &self.series, self.episode) {
             let request = ctx.new_episode_id();
             out.push(Command::AskBreak {
