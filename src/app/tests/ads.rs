@@ -147,6 +147,18 @@ fn a_break_plays_its_ads_between_free_episodes_then_the_next_episode() {
         Some(AdBreak::Ready { .. })
     ));
 
+    // The episode's subtitles (ceo-secret is in Chinese) show until the ad.
+    app.handle(pb(
+        &app,
+        Playback::Subtitles(crate::app::subtitles::LoadedSubtitles {
+            source: crate::app::subtitles::SubtitleSource::Sidecar,
+            language: Some("en".into()),
+            forced: false,
+            track: Result::Ok(Arc::new(crate::webvtt::Track::default())),
+        }),
+    ));
+    assert!(app.player().unwrap().shown_subtitles(app.ctx()).is_some());
+
     // Restarted at another point (a QA seek), the episode keeps its break:
     // the ad preloaded again, the ad server not asked again.
     app.handle(Event::Seek(8_000));
@@ -159,6 +171,8 @@ fn a_break_plays_its_ads_between_free_episodes_then_the_next_episode() {
     assert!(played(&cmds).is_empty());
     let first = app.player().unwrap().ad().expect("an ad on screen");
     assert_eq!((first.index, first.count), (1, 2));
+    // An episode's cues are not drawn over an ad.
+    assert!(app.player().unwrap().shown_subtitles(app.ctx()).is_none());
     let cmds = app.handle(pb(&app, Playback::Started));
     let f = fired(&cmds);
     assert_eq!(f[..2], [("impression", None), ("impression", None)]);

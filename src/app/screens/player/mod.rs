@@ -595,6 +595,10 @@ impl Player {
     /// stream's own when the settings want them; `None` while a file loads
     /// or when there are none.
     pub fn shown_subtitles(&self, ctx: &Ctx) -> Option<&LoadedSubtitles> {
+        // The episode's cues are timed to the episode, not to an ad.
+        if self.ad().is_some() {
+            return None;
+        }
         if self.subtitles.is_some() {
             return self.sidecar.as_ref();
         }
