@@ -229,6 +229,31 @@ impl TvEffects {
         });
     }
 
+    /// Episode or ad `id` is the one the video sink shows from `start`,
+    /// with these subtitles: the player to play it, or (it could not
+    /// start) `None`, the failure reported.
+    fn show(
+        &mut self,
+        id: EpisodeId,
+        start: std::time::Duration,
+        subtitles: Option<SubtitleTrack>,
+    ) -> Option<&mut Player> {
+        self.video.show(id, start);
+        let event = self.subtitles.want(id, subtitles);
+        self.post(event);
+        if self.player().is_none() {
+            self.failed(id, "the player could not start".into());
+        }
+        self.player.as_mut()
+    }
+
+    /// To the store thread, which writes the latest of each kind.
+    fn save(&self, saved: Saved) {
+        if let Some((tx, _)) = &self.store {
+            let _ = tx.send(saved);
+        }
+    }
+
     /// The player could not take a play command: the app hears it as a
     /// failure of that episode.
     fn failed(&self, id: EpisodeId, why: String) {
@@ -279,11 +304,7 @@ impl Effects for TvEffects {
                     o.played(|p| p.start_ms.push(start_ms));
                 }
                 let start = std::time::Duration::from_millis(start_ms);
-                self.video.show(id, start);
-                let event = self.subtitles.want(id, subtitles);
-                self.post(event);
-                let Some(player) = self.player() else {
-                    self.failed(id, "the player could not start".into());
+                let Some(player) = self.show(id, start, subtitles) else {
                     return;
                 };
                 match player.play(id, &source, resume_at(start_ms)) {
@@ -335,17 +356,9 @@ impl Effects for TvEffects {
                     p.set_paused(paused);
                 }
             }
-            Command::SaveHistory(history) => {
-                if let Some((tx, _)) = &self.store {
-                    let _ = tx.send(Saved::History(history));
-                }
-            }
+            Command::SaveHistory(history) => self.save(Saved::History(history)),
             Command::ReloadCatalog => self.catalog_retry.notify_one(),
-            Command::SaveAdLedger(ledger) => {
-                if let Some((tx, _)) = &self.store {
-                    let _ = tx.send(Saved::AdLedger(ledger));
-                }
-            }
+            Command::SaveAdLedger(ledger) => self.save(Saved::AdLedger(ledger)),
             Command::AskBreak {
                 request,
                 tag,
@@ -362,11 +375,7 @@ impl Effects for TvEffects {
                         p.ads.push(name);
                     });
                 }
-                self.video.show(id, std::time::Duration::ZERO);
-                let event = self.subtitles.want(id, None);
-                self.post(event);
-                let Some(player) = self.player() else {
-                    self.failed(id, "the player could not start".into());
+                let Some(player) = self.show(id, std::time::Duration::ZERO, None) else {
                     return;
                 };
                 let source = crate::playback::StreamSource::plain(url);
@@ -400,11 +409,7 @@ impl Effects for TvEffects {
                     .get_or_insert_with(|| crate::ads::sender::BeaconSender::start(&self.net))
                     .send(&beacons, &values);
             }
-            Command::SaveSettings(settings) => {
-                if let Some((tx, _)) = &self.store {
-                    let _ = tx.send(Saved::Settings(settings));
-                }
-            }
+            Command::SaveSettings(settings) => self.save(Saved::Settings(settings)),
             Command::Speak {
                 text,
                 lang,
