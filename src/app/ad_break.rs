@@ -48,7 +48,6 @@ pub struct AdPlay {
     pub rest: Vec<PlayableAd>,
     pub position_ms: u64,
     pub shown: bool,
-    pub paused: bool,
 }
 
 /// What the viewer reads over an ad: "Ad · 0:12", "1 of 2", and the skip
@@ -124,6 +123,16 @@ pub fn fit(ads: Vec<PlayableAd>, max: Duration) -> Vec<PlayableAd> {
         .collect()
 }
 
+/// Makes `ad` ready to play at once (its file fetched, its first frame
+/// decoded), as the next episode is.
+pub fn preload(ad: &PlayableAd) -> Command {
+    Command::Preload {
+        source: crate::playback::StreamSource::plain(ad.media.url.clone()),
+        start_ms: 0,
+        subtitles: None,
+    }
+}
+
 /// The error beacons of ads that could not be played.
 pub fn failure_beacons(failures: &[AdFailure]) -> Vec<Beacon> {
     failures
@@ -190,7 +199,6 @@ impl AdPlay {
             rest,
             position_ms: 0,
             shown: false,
-            paused: false,
         }
     }
 

@@ -3,7 +3,7 @@
 //! the episode before the break starts.
 
 use crate::ads::tracking::AdEvent;
-use crate::app::ad_break::{AdBreak, AdPlay, answered, content_id};
+use crate::app::ad_break::{AdBreak, AdPlay, answered, content_id, preload};
 use crate::app::context::{Ctx, next_episode};
 use crate::app::{Command, Playback};
 use crate::episode::EpisodeId;
@@ -46,38 +46,38 @@ impl Player {
         out: &mut Vec<Command>,
     ) -> Nav {
         let content = self.break_content_id(ctx);
+        let paused = match action {
+            Action::PlayPause => Some(!self.paused),
+            Action::Play => Some(false),
+            Action::Pause => Some(true),
+            _ => None,
+        }
+        .filter(|p| *p != self.paused);
         let Some(play) = self.ad_mut() else {
             return Nav::Stay;
         };
         match action {
             Action::Back => {
                 play.track(AdEvent::Closed, &content, out);
-                return Nav::Back;
+                Nav::Back
             }
             Action::Ok if play.can_skip() => {
                 play.track(AdEvent::Skipped, &content, out);
-                return self.after_ad(ctx, out);
+                self.after_ad(ctx, out)
             }
-            Action::PlayPause | Action::Play | Action::Pause => {
-                let paused = match action {
-                    Action::PlayPause => !play.paused,
-                    a => a == Action::Pause,
-                };
-                if paused != play.paused {
-                    play.paused = paused;
+            _ => {
+                if let Some(paused) = paused {
                     let event = if paused {
                         AdEvent::Paused
                     } else {
                         AdEvent::Resumed
                     };
                     play.track(event, &content, out);
-                    self.paused = paused;
-                    out.push(Command::SetPaused(paused));
+                    self.set_paused(paused, out);
                 }
+                Nav::Stay
             }
-            _ => {}
         }
-        Nav::Stay
     }
 
     /// The ad on screen is over (played, skipped or failed): the next one,
@@ -127,11 +127,7 @@ impl Player {
         let ads = answered(ctx, resolved, &content, out);
         match ads.first() {
             Some(first) => {
-                out.push(Command::Preload {
-                    source: crate::playback::StreamSource::plain(first.media.url.clone()),
-                    start_ms: 0,
-                    subtitles: None,
-                });
+                out.push(preload(first));
                 self.ad_break = Some(AdBreak::Ready { ads });
             }
             None => {
@@ -158,7 +154,7 @@ impl Player {
                 play.shown = true;
                 play.track(AdEvent::Shown, &content, out);
                 let first = play.index == 1;
-                let following = play.rest.first().map(|ad| ad.media.url.clone());
+                let following = play.rest.first().map(preload);
                 self.phase = Phase::Playing;
                 if first {
                     ctx.ad_ledger.break_done(true, now);
@@ -166,11 +162,7 @@ impl Player {
                 }
                 // What comes after this ad, ready before it ends.
                 match following {
-                    Some(url) => out.push(Command::Preload {
-                        source: crate::playback::StreamSource::plain(url),
-                        start_ms: 0,
-                        subtitles: None,
-                    }),
+                    Some(command) => out.push(command),
                     None => self.preload_episode(ctx, out),
                 }
             }
@@ -217,12 +209,12 @@ impl Player {
                 self.ad_break = Some(AdBreak::Playing(Box::new(play)));
                 Some(Nav::Stay)
             }
-            Some(AdBreak::Asked { .. }) => {
-                tracing::info!("ad break not ready at the episode's end: skipped");
-                ctx.ad_ledger.break_done(false, ctx.now_wall().timestamp());
-                None
-            }
-            Some(_) => {
+            // Tried and not shown: the ad server had no ad, or has not
+            // answered yet (the next episode does not wait for it).
+            Some(other) => {
+                if matches!(other, AdBreak::Asked { .. }) {
+                    tracing::info!("ad break not ready at the episode's end: skipped");
+                }
                 ctx.ad_ledger.break_done(false, ctx.now_wall().timestamp());
                 None
             }

@@ -512,13 +512,7 @@ impl Player {
         // point): its first ad preloaded again, the ad server not asked again.
         match &self.ad_break {
             Some(AdBreak::Ready { ads }) => {
-                if let Some(first) = ads.first() {
-                    out.push(Command::Preload {
-                        source: crate::playback::StreamSource::plain(first.media.url.clone()),
-                        start_ms: 0,
-                        subtitles: None,
-                    });
-                }
+                out.extend(ads.first().map(ad_break::preload));
                 return;
             }
             Some(AdBreak::Asked { .. }) => return,
