@@ -735,7 +735,9 @@ fn run_demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         cache_dir,
     }) = &args.serve
     {
-        let dir = cache_dir.clone().map(|d| d.join("demo-v2"));
+        let dir = cache_dir
+            .clone()
+            .map(|d| d.join(pillarbox::demo::MEDIA_DIR));
         let options = pillarbox::demo::server::DemoOptions {
             listen: Some(*listen),
             grant_seconds: *grant_seconds,

@@ -573,6 +573,47 @@ fn still_watching_asks_over_the_paused_episode() {
     assert!(!h.player().get_paused());
 }
 
+/// A picture wider than tall (a 16:9 ad, as the demo's second) fills the
+/// screen: no side panels over it, the ad's label and Skip button inside
+/// the safe area.
+#[test]
+fn a_wide_ad_fills_the_screen() {
+    let h = harness();
+    h.key(Key::Return);
+    h.key(Key::Return);
+    h.playback(Playback::Started);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wide.png");
+    pillarbox::demo::media::still(&path, (1920, 1080), 0xd5a03a, "AD 2", "").unwrap();
+    let frame =
+        pillarbox::view::posters::decode(&std::fs::read(&path).unwrap(), (1920, 1080)).unwrap();
+    assert_eq!((frame.width(), frame.height()), (1920, 1080));
+    let player = h.player();
+    player.set_video_frame(slint::Image::from_rgba8(frame.clone()));
+    player.set_ad_label("Ad · 0:05".into());
+    player.set_ad_position("2 of 2".into());
+    player.set_ad_skip("Skip ad".into());
+    player.set_ad_can_skip(true);
+    mock_elapsed_time(Duration::from_millis(400));
+    let shot = h.ui.window().take_snapshot().unwrap();
+    // Where the series' title and the next episode would be, beside a
+    // vertical picture: the ad's own pixels.
+    for (x, y) in [(300, 400), (1600, 400), (40, 1040)] {
+        let at = |b: &SharedPixelBuffer<Rgba8Pixel>| {
+            let p = b.as_slice()[y * 1920 + x];
+            [p.r, p.g, p.b]
+        };
+        let (got, want) = (at(&shot), at(&frame));
+        assert!(
+            got.iter()
+                .zip(want)
+                .all(|(g, w)| g.abs_diff(w) <= CHANNEL_TOLERANCE),
+            "at {x},{y}: {got:?}, the picture has {want:?}"
+        );
+    }
+    compare(&shot, "player-wide-ad");
+}
+
 /// Home, a series, the player with its controls and a countdown, and the
 /// Locked screen, for a box in `lang` whose viewer chose text at `size` %.
 fn every_screen(lang: &str, size: u16, tag: &str) {

@@ -85,6 +85,10 @@ pub struct PlayerConfig {
     /// Size to scale video frames to, in pixels; `None` keeps the episode's own.
     /// The aspect ratio is kept, with borders where it does not match.
     pub video_size: Option<(u32, u32)>,
+    /// Size to fit a picture wider than tall into instead (the TV app: the
+    /// whole 16:9 screen, where a vertical picture gets the 9:16 column),
+    /// without borders: the frame is the fitted picture. `None`: as any other.
+    pub wide_size: Option<(u32, u32)>,
     /// Where audio goes.
     pub audio: AudioOutput,
     /// Decode as fast as possible with no clock sync (QA and tests).
@@ -123,6 +127,7 @@ impl Default for PlayerConfig {
     fn default() -> Self {
         PlayerConfig {
             video_size: None,
+            wide_size: None,
             audio: AudioOutput::Default,
             fast: false,
             max_bitrate: None,

@@ -1,6 +1,7 @@
 //! The CPU video path's last step: a decoded I420 frame becomes the RGBA
 //! picture handed to the frame sink, scaled to the size shown (the 9:16
-//! picture at the screen's height) in the same pass, by `pillarbox-yuv`.
+//! picture at the screen's height; a picture wider than tall, such as a
+//! 16:9 ad, across the screen) in the same pass, by `pillarbox-yuv`.
 //! One converter per stream, rebuilt when the caps change; one output
 //! buffer, reused from frame to frame.
 
@@ -15,6 +16,8 @@ use super::{EpisodeId, FrameSink, RgbaFrame};
 pub(super) struct RgbaPictures {
     /// The size asked for; `None`: the source's display size.
     size: Option<(u32, u32)>,
+    /// The size a picture wider than tall is fitted into instead, if any.
+    wide: Option<(u32, u32)>,
     converter: Option<(gst::Caps, Converter)>,
     buffer: Vec<u8>,
     /// The frame in `buffer` (its GstBuffer's address and PTS): the
@@ -39,9 +42,10 @@ pub enum RgbaError {
 }
 
 impl RgbaPictures {
-    pub(super) fn new(size: Option<(u32, u32)>) -> RgbaPictures {
+    pub(super) fn new(size: Option<(u32, u32)>, wide: Option<(u32, u32)>) -> RgbaPictures {
         RgbaPictures {
             size,
+            wide,
             converter: None,
             buffer: Vec::new(),
             last: None,
@@ -184,10 +188,15 @@ impl RgbaPictures {
             1.0
         };
         let aspect = w as f64 * par / h as f64;
-        let out = match self.size {
-            Some((ow, oh)) => (ow as usize, oh as usize),
+        let out = match (self.size, self.wide) {
+            // The fitted picture alone: the view centres it on the screen.
+            (_, Some((ww, wh))) if aspect > 1.0 => {
+                let r = fit(aspect, (ww as usize, wh as usize));
+                (r.width, r.height)
+            }
+            (Some((ow, oh)), _) => (ow as usize, oh as usize),
             // Square pixels at the source's height.
-            None => (((h as f64 * aspect).round() as usize).max(1), h),
+            (None, _) => (((h as f64 * aspect).round() as usize).max(1), h),
         };
         let colorimetry = info.colorimetry();
         let matrix = match colorimetry.matrix() {
@@ -385,7 +394,7 @@ mod tests {
             frame.plane_data_mut(2).unwrap().fill(128);
         }
         for (size, want) in [(Some((32, 18)), (32, 18)), (None, (64, 36))] {
-            let mut pictures = RgbaPictures::new(size);
+            let mut pictures = RgbaPictures::new(size, None);
             let (w, h, data) = pictures.convert(&caps, &info, &buffer).unwrap();
             assert_eq!((w, h), want);
             assert_eq!(data.len(), (w * h * 4) as usize);
@@ -393,10 +402,28 @@ mod tests {
                 close(px, [255, 255, 255, 255], "white frame");
             }
         }
+        // With a screen for wide pictures (the TV app): a picture wider than
+        // tall is fitted to the screen with no borders of its own, any other
+        // goes in the column.
+        for (src, want) in [
+            ((64, 36), (64, 36)),
+            ((48, 36), (48, 36)),
+            ((36, 64), (20, 36)),
+        ] {
+            let info = gst_video::VideoInfo::builder(gst_video::VideoFormat::I420, src.0, src.1)
+                .build()
+                .unwrap();
+            let buffer = gst::Buffer::with_size(info.size()).unwrap();
+            let mut pictures = RgbaPictures::new(Some((20, 36)), Some((64, 36)));
+            let (w, h, _) = pictures
+                .convert(&info.to_caps().unwrap(), &info, &buffer)
+                .unwrap();
+            assert_eq!((w, h), want, "{src:?}");
+        }
         let nv12 = gst_video::VideoInfo::builder(gst_video::VideoFormat::Nv12, 64, 36)
             .build()
             .unwrap();
-        let err = RgbaPictures::new(None)
+        let err = RgbaPictures::new(None, None)
             .convert(&nv12.to_caps().unwrap(), &nv12, &buffer)
             .unwrap_err();
         assert!(err.to_string().contains("Nv12"), "{err}");

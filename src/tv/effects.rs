@@ -284,6 +284,7 @@ impl Effects for TvEffects {
     fn warm_up(&mut self, video_height: u32) {
         if self.player.is_none() {
             self.config.video_size = Some(super::pillarbox_size(video_height));
+            self.config.wide_size = Some(super::screen_size(video_height));
             tracing::info!(size = ?self.config.video_size, "video scaled to");
         }
         self.player();

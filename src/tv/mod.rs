@@ -195,6 +195,7 @@ impl Session {
         video.set_subtitles(subtitle_slot.clone());
         let player_config = PlayerConfig {
             video_size: Some(pillarbox_size(video_height)),
+            wide_size: Some(screen_size(video_height)),
             audio: options.audio,
             gl: display::gl_share(&ui, &video, options.video),
             // Dubbed episodes play in the viewer's language where they can.
@@ -306,6 +307,12 @@ fn pillarbox_size(height: u32) -> (u32, u32) {
     (((h * 9 / 16) + 1) & !1, h)
 }
 
+/// A picture wider than tall (a 16:9 ad) fills the 16:9 screen instead.
+fn screen_size(height: u32) -> (u32, u32) {
+    let h = height.max(2) & !1;
+    (((h * 16 / 9) + 1) & !1, h)
+}
+
 /// `--keymap`, else `keymap.toml` in the state directory, else the built-in
 /// one. A keymap file that cannot be read or is not valid is set aside with
 /// a warning naming the file and the problem, and the built-in one used: a
@@ -329,9 +336,9 @@ pub fn load_keymap(options: &TvOptions) -> Result<Keymap, TvError> {
     }
 }
 
-/// `~/.cache/pillarbox/demo-v2`: where the TV demo's media is generated.
+/// `~/.cache/pillarbox/demo-v3` ([`crate::demo::MEDIA_DIR`]): where the TV demo's media is generated.
 pub fn default_demo_dir() -> PathBuf {
-    crate::store::default_cache_dir().join("demo-v2")
+    crate::store::default_cache_dir().join(crate::demo::MEDIA_DIR)
 }
 
 /// Runs the app on the display Slint finds (winit on a desktop, linuxkms on

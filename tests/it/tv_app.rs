@@ -131,8 +131,11 @@ fn cached_catalog_is_shown_when_the_server_is_gone() {
     let state = tempfile::tempdir().unwrap();
     let cache = shared_cache();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server =
-        DemoServer::start_catalog(&cache.join("pillarbox/demo-v2"), runtime.handle()).unwrap();
+    let server = DemoServer::start_catalog(
+        &cache.join("pillarbox").join(pillarbox::demo::MEDIA_DIR),
+        runtime.handle(),
+    )
+    .unwrap();
     let url = server.catalog_url().to_string();
     let (first, _) = qa(&["home", "--catalog", &url], state.path(), cache);
     assert_eq!(first["notice"], serde_json::Value::Null, "{first}");
@@ -370,9 +373,13 @@ fn missing_or_broken_subtitles_leave_the_episode_playing_and_say_why_once() {
     // The demo's episodes, with subtitles that are missing (404) for
     // episode 1 and not WebVTT for episode 2.
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let demo =
-        DemoServer::start_catalog(&shared_cache().join("pillarbox/demo-v2"), runtime.handle())
-            .unwrap();
+    let demo = DemoServer::start_catalog(
+        &shared_cache()
+            .join("pillarbox")
+            .join(pillarbox::demo::MEDIA_DIR),
+        runtime.handle(),
+    )
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let site = TestServer::start(dir.path());
     let mut c = pillarbox::demo::catalog::json(demo.base());

@@ -25,6 +25,7 @@ pub const VIDEO_EOS_MESSAGE: &str = "pillarbox-video-eos";
 #[derive(Clone)]
 pub struct BranchConfig {
     pub video_size: Option<(u32, u32)>,
+    pub wide_size: Option<(u32, u32)>,
     pub audio: AudioOutput,
     pub fast: bool,
     /// Set when the UI shared its GL context before this episode started.
@@ -121,7 +122,7 @@ fn video_chain(b: &Branches) -> Result<Vec<gst::Element>, PlaybackError> {
                 .build(),
             FrameOut::Cpu(
                 frames_out.clone(),
-                Box::new(RgbaPictures::new(cfg.video_size)),
+                Box::new(RgbaPictures::new(cfg.video_size, cfg.wide_size)),
             ),
         ),
     };

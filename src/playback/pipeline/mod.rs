@@ -152,6 +152,7 @@ impl Episode {
         let branch = branches::Branches {
             config: branches::BranchConfig {
                 video_size: config.video_size,
+                wide_size: config.wide_size,
                 audio: config.audio,
                 fast: config.fast,
                 gl: config.gl.as_ref().and_then(|g| g.get()).cloned(),
