@@ -127,7 +127,7 @@ pub fn fit(ads: Vec<PlayableAd>, max: Duration) -> Vec<PlayableAd> {
 /// decoded), as the next episode is.
 pub fn preload(ad: &PlayableAd) -> Command {
     Command::Preload {
-        source: crate::playback::StreamSource::plain(ad.media.url.clone()),
+        source: crate::playback::StreamSource::ad(ad.media.url.clone()),
         start_ms: 0,
         subtitles: None,
     }

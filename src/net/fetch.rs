@@ -98,6 +98,11 @@ enum Attempt {
 }
 
 impl Attempt {
+    /// The resource is not there (404, 410).
+    fn missing(&self) -> bool {
+        matches!(self, Attempt::Status(s) if matches!(s.as_u16(), 404 | 410))
+    }
+
     fn retryable(&self) -> bool {
         match self {
             Attempt::Status(s) => {
@@ -123,6 +128,8 @@ pub struct MediaGet<'a> {
     pub max_bytes: usize,
     pub cmcd: Option<&'a CmcdData>,
     pub headers: &'a RequestHeaders,
+    /// A 404 or 410 is final, not retried (an ad's media: the break moves on).
+    pub missing_is_final: bool,
 }
 
 static NO_HEADERS: RequestHeaders = RequestHeaders::EMPTY;
@@ -220,6 +227,7 @@ impl Fetcher {
             max_bytes,
             cmcd: None,
             headers: &NO_HEADERS,
+            missing_is_final: false,
         };
         self.get_media(&get, stats).await
     }
@@ -236,6 +244,7 @@ impl Fetcher {
             url,
             range,
             max_bytes,
+            missing_is_final,
             ..
         } = *get;
         self.config.policy.check(url)?;
@@ -244,8 +253,10 @@ impl Fetcher {
         {
             return Err(self.too_large(what, url, max_bytes));
         }
-        self.with_retries(what, url, stats, max_bytes, || self.get_once(get, stats))
-            .await
+        self.with_retries(what, url, stats, max_bytes, missing_is_final, || {
+            self.get_once(get, stats)
+        })
+        .await
     }
 
     /// Runs `once` until it succeeds, fails for good, runs out of attempts,
@@ -256,6 +267,7 @@ impl Fetcher {
         url: &Url,
         stats: &FetchStats,
         max_bytes: usize,
+        missing_is_final: bool,
         mut once: F,
     ) -> Result<T, NetError>
     where
@@ -281,6 +293,7 @@ impl Fetcher {
             };
             let delay = retry.delay(attempt);
             if !e.retryable()
+                || (missing_is_final && e.missing())
                 || attempt >= retry.attempts
                 || first.elapsed() + delay >= retry.deadline
             {
@@ -414,7 +427,7 @@ impl Fetcher {
         stats: &FetchStats,
     ) -> Result<Fetched, NetError> {
         self.config.policy.check(url)?;
-        self.with_retries(what, url, stats, max_bytes, || async {
+        self.with_retries(what, url, stats, max_bytes, false, || async {
             let mut req = self.client.get(url.clone());
             if let Some(etag) = &held.etag {
                 req = req.header(IF_NONE_MATCH, etag);
@@ -457,7 +470,7 @@ impl Fetcher {
         stats: &FetchStats,
     ) -> Result<ApiReply, NetError> {
         self.config.policy.check(call.url)?;
-        self.with_retries(what, call.url, stats, call.max_bytes, || async {
+        self.with_retries(what, call.url, stats, call.max_bytes, false, || async {
             let mut req = match (call.form, call.json) {
                 (Some(form), _) => self.client.post(call.url.clone()).form(form),
                 (None, Some(json)) => self
@@ -498,15 +511,17 @@ impl Fetcher {
     /// The first request of an episode: asks for the first `head_len` bytes
     /// with a Range header, so that one request both sniffs the format and,
     /// for progressive files, learns whether ranges work and the total size.
+    /// `missing_is_final`: a 404 or 410 is not retried (as [`MediaGet`]).
     pub async fn open(
         &self,
         url: &Url,
         headers: &RequestHeaders,
         head_len: usize,
+        missing_is_final: bool,
         stats: &FetchStats,
     ) -> Result<Opened, NetError> {
         self.config.policy.check(url)?;
-        self.with_retries("episode", url, stats, head_len, || {
+        self.with_retries("episode", url, stats, head_len, missing_is_final, || {
             self.open_once(url, headers, head_len, stats)
         })
         .await

@@ -54,6 +54,9 @@ pub struct StreamSource {
     pub key_url: Option<String>,
     /// Sent with key requests only (after `headers`).
     pub key_headers: RequestHeaders,
+    /// A 404 or 410 is final, not retried: an ad, which a break would
+    /// rather skip at once than wait for.
+    pub missing_is_final: bool,
 }
 
 impl StreamSource {
@@ -62,6 +65,15 @@ impl StreamSource {
         StreamSource {
             url: url.into(),
             ..Default::default()
+        }
+    }
+
+    /// An ad's media file: as [`StreamSource::plain`], with a missing file
+    /// final at its first answer.
+    pub fn ad(url: impl Into<String>) -> StreamSource {
+        StreamSource {
+            missing_is_final: true,
+            ..StreamSource::plain(url)
         }
     }
 }

@@ -115,6 +115,7 @@ impl Player {
                 .map(|u| policy.parse(u))
                 .transpose()?,
             key_headers: stream.key_headers.clone(),
+            missing_is_final: stream.missing_is_final,
         })
     }
 

@@ -379,7 +379,7 @@ impl Effects for TvEffects {
                 let Some(player) = self.show(id, std::time::Duration::ZERO, None) else {
                     return;
                 };
-                let source = crate::playback::StreamSource::plain(url);
+                let source = crate::playback::StreamSource::ad(url);
                 // An ad whose preload already failed is not fetched again:
                 // the break moves on at once rather than after new retries.
                 if player.preload_failed(&source) {

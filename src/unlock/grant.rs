@@ -131,6 +131,7 @@ impl UnlockClient {
                     .map(|k| url("key_url", k))
                     .transpose()?,
                 key_headers: headers("key_headers", &r.key_headers)?,
+                missing_is_final: false,
             },
             expires_in_s: r.expires_in.min(MAX_GRANT_S),
         })

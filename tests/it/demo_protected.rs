@@ -279,6 +279,7 @@ fn no_frame_of_a_paid_episode_is_reachable_without_a_grant_and_grants_expire() {
             max_bytes: 64,
             cmcd: None,
             headers: &headers,
+            missing_is_final: false,
         };
         net.block_on(net.fetcher().get_media(&get, &FetchStats::default()))
             .unwrap()

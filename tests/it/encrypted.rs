@@ -163,6 +163,7 @@ fn a_grant_sends_its_headers_and_its_key_url_and_is_refreshed_mid_episode() {
         headers: headers.clone(),
         key_url: Some(server.url(&format!("{dir}/key.bin"))),
         key_headers: key_headers.clone(),
+        ..Default::default()
     };
     // The first segment waits a second: the grant is refreshed while it
     // comes, and the rest of the episode is fetched under the new one.

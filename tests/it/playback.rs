@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use crate::common::*;
-use pillarbox::playback::PlayerEvent;
+use pillarbox::playback::{PlayerEvent, Start, StreamSource};
 
 fn server() -> TestServer {
     TestServer::start(&media().root)
@@ -156,6 +156,38 @@ fn segment_404_is_retried_then_reported_and_the_player_survives() {
         .0
         .expect("next plays");
     assert_eq!(q.frames, FRAMES);
+}
+
+/// An ad's media (the break would rather move on than wait): a 404 is
+/// final at the first answer, for a progressive file as for a segment.
+#[test]
+fn an_ads_missing_media_is_not_retried() {
+    let s = server();
+    s.fault(MP4_FASTSTART, Fault::Status(404), None);
+    s.fault("ts/seg00001.ts", Fault::Status(404), None);
+    let (mut p, ev) = player(test_config(true, None));
+    for (url, path) in [(MP4_FASTSTART, MP4_FASTSTART), (HLS_TS, "ts/seg00001.ts")] {
+        let id = p
+            .play_source(&StreamSource::ad(s.url(url)), Start::Beginning)
+            .expect("play accepted");
+        let error = loop {
+            match ev
+                .recv_timeout(std::time::Duration::from_secs(60))
+                .expect("an event")
+            {
+                PlayerEvent::Error {
+                    episode,
+                    error,
+                    qoe,
+                } if episode == id => break (error, qoe),
+                PlayerEvent::Ended { episode, .. } if episode == id => panic!("{url} played"),
+                _ => {}
+            }
+        };
+        assert!(error.0.to_string().contains("HTTP 404"), "{}", error.0);
+        assert_eq!(s.hits(path), 1, "{path}: one request");
+        assert_eq!(error.1.retries, 0);
+    }
 }
 
 #[test]
@@ -624,7 +656,6 @@ fn play_from(url: &str, start: pillarbox::playback::Start) -> (u64, u64, Option<
 #[test]
 fn a_resumed_episode_starts_at_its_resume_point() {
     let s = server();
-    use pillarbox::playback::Start;
     let start = Start::At(std::time::Duration::from_millis(1400));
     // 2 s, 25 fps, 1 s segments: from 1.4 s, 15 frames. HLS starts from the
     // second segment; progressive files decode from their start.

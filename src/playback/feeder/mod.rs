@@ -218,7 +218,13 @@ async fn feed_episode(feed: &Feed) -> Result<(), PlaybackError> {
     let source = access.source.get();
     let url = &source.url;
     let opened = fetcher
-        .open(url, &source.headers, HEAD_BYTES, &state.stats)
+        .open(
+            url,
+            &source.headers,
+            HEAD_BYTES,
+            source.missing_is_final,
+            &state.stats,
+        )
         .await?;
     let (head, complete) = match &opened {
         Opened::Ranged { head, total } => (head, *total == Some(head.len() as u64)),

@@ -32,6 +32,8 @@ pub struct Source {
     pub key_url: Option<Url>,
     /// Sent with key requests only.
     pub key_headers: RequestHeaders,
+    /// A 404 or 410 is not retried ([`crate::playback::StreamSource`]).
+    pub missing_is_final: bool,
 }
 
 /// The source in force, and how often it was replaced.
@@ -117,6 +119,7 @@ impl Media<'_> {
             max_bytes,
             cmcd,
             headers: &source.headers,
+            missing_is_final: source.missing_is_final,
         };
         Ok(self.fetcher.get_media(&get, self.stats).await?)
     }
@@ -158,6 +161,7 @@ impl Media<'_> {
             max_bytes: 1024,
             cmcd: None,
             headers: &headers,
+            missing_is_final: current.missing_is_final,
         };
         let bytes = self.fetcher.get_media(&get, self.stats).await?;
         let bytes = Zeroizing::new(bytes.to_vec());
