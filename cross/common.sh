@@ -7,7 +7,7 @@ SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
 export PATH="$HOME/.cargo/bin:$PATH"
 # The Cargo profile built: `box` (Cargo.toml: LTO, one codegen unit, stripped;
-# PILLARBOX_PROFILE picks another, for experiments).
+# PILLARBOX_PROFILE picks another: CI builds `dev`, quicker, see .ci/run).
 PROFILE="${PILLARBOX_PROFILE:-box}"
 PROFILE_DIR="$PROFILE"
 [ "$PROFILE" = dev ] && PROFILE_DIR=debug
