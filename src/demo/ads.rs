@@ -1,6 +1,6 @@
 //! The demo's ad server (docs/ads.md): a VAST 4.2 pod of two wrappers, each
-//! leading to an inline ad whose creative is made with GStreamer (labelled
-//! AD; the first vertical, the second 16:9 and skippable), and tracking endpoints that count
+//! leading to an inline ad whose vertical creative is made with GStreamer
+//! (labelled AD; the second skippable), and tracking endpoints that count
 //! every hit, so what a box fires can be read back at `GET /ads/hits`.
 
 use std::collections::{BTreeMap, HashMap};
@@ -15,9 +15,8 @@ use url::Url;
 pub const AD_SECONDS: [u32; 2] = [6, 8];
 /// The second creative may be skipped after this many seconds.
 pub const SKIP_AFTER_S: u32 = 3;
-/// The creatives' picture sizes, in pod order: vertical as the episodes,
-/// then 16:9 as most ads are made (it fills the screen).
-pub const AD_SIZES: [(u32, u32); 2] = [(540, 960), (960, 540)];
+/// The creatives' picture size (vertical, as the episodes).
+pub const AD_SIZE: (u32, u32) = (540, 960);
 
 /// The tracking events each creative names (VAST 4.2 section 3.14.1).
 const EVENTS: [&str; 11] = [
@@ -134,7 +133,7 @@ impl AdServer {
         } else {
             String::new()
         };
-        let (w, h) = AD_SIZES[n - 1];
+        let (w, h) = AD_SIZE;
         vast_document(&format!(
             r#"  <Ad id="demo-ad-{n}">
     <InLine>

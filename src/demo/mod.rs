@@ -18,9 +18,9 @@ pub use media::{Container, EpisodeSpec, Generated};
 pub use server::DemoServer;
 
 /// The folder, in a cache directory, that the demo server keeps what it
-/// generates in: renamed whenever what it generates changes (v3: the second
-/// ad became 16:9), so that no machine serves files made the old way.
-pub const MEDIA_DIR: &str = "demo-v3";
+/// generates in: renamed whenever what it generates changes, so that no
+/// machine serves files made the old way.
+pub const MEDIA_DIR: &str = "demo-v2";
 
 /// Patterns that tell the demo episodes apart at a glance.
 const PATTERNS: [&str; 5] = ["ball", "smpte", "pinwheel", "spokes", "circular"];

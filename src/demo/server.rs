@@ -389,7 +389,7 @@ fn make(what: &Wanted, target: &Path) -> Result<(), super::MediaError> {
             tracing::info!(creative = n, "generating demo ad");
             let seconds = super::ads::AD_SECONDS[n - 1];
             let mut spec = EpisodeSpec::vertical(Container::Mp4 { faststart: true }, seconds);
-            (spec.width, spec.height) = super::ads::AD_SIZES[n - 1];
+            (spec.width, spec.height) = super::ads::AD_SIZE;
             spec.bitrate_kbps = 1200;
             spec.pattern = if *n == 1 { "pinwheel" } else { "spokes" }.into();
             spec.label = Some(format!("AD {n}"));

@@ -336,7 +336,7 @@ pub fn load_keymap(options: &TvOptions) -> Result<Keymap, TvError> {
     }
 }
 
-/// `~/.cache/pillarbox/demo-v3` ([`crate::demo::MEDIA_DIR`]): where the TV demo's media is generated.
+/// `~/.cache/pillarbox/demo-v2` ([`crate::demo::MEDIA_DIR`]): where the TV demo's media is generated.
 pub fn default_demo_dir() -> PathBuf {
     crate::store::default_cache_dir().join(crate::demo::MEDIA_DIR)
 }

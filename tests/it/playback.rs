@@ -43,6 +43,31 @@ fn hls_fmp4_plays_to_end_scaled_to_the_pillarbox() {
     assert_eq!((q.width, q.height), (Some(608), Some(1080)));
 }
 
+/// A picture wider than tall goes to the wide size when the player has one
+/// (the TV app: a 16:9 ad fills the screen), fitted with no borders of its
+/// own; a vertical one still goes to the column.
+#[test]
+fn a_wide_picture_is_scaled_to_the_wide_size_a_vertical_one_to_the_column() {
+    use pillarbox::demo::media::{Container, EpisodeSpec, generate};
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = EpisodeSpec::vertical(Container::Mp4 { faststart: true }, 1);
+    (spec.width, spec.height) = (320, 180);
+    generate(&spec, dir.path()).unwrap();
+    let wide = TestServer::start(dir.path());
+    let s = server();
+    let mut config = test_config(true, Some((608, 1080)));
+    config.inner.wide_size = Some((1920, 1080));
+    let (mut p, ev) = player(config);
+    let q = play_to_end(&mut p, &ev, &wide.url("episode.mp4"))
+        .0
+        .expect("the wide file plays");
+    assert_eq!((q.width, q.height), (Some(1920), Some(1080)));
+    let q = play_to_end(&mut p, &ev, &s.url(MP4_FASTSTART))
+        .0
+        .expect("the vertical file plays");
+    assert_eq!((q.width, q.height), (Some(608), Some(1080)));
+}
+
 #[test]
 fn progressive_mp4_plays_with_moov_first_and_moov_last() {
     let s = server();
