@@ -303,14 +303,18 @@ impl Session {
 /// The picture is scaled by GStreamer to what the screen shows: 9:16 at the
 /// stage's full height, in physical pixels (even sizes for the converters).
 fn pillarbox_size(height: u32) -> (u32, u32) {
-    let h = height.max(2) & !1;
-    (((h * 9 / 16) + 1) & !1, h)
+    even_size(height, (9, 16))
 }
 
 /// A picture wider than tall (a 16:9 ad) fills the 16:9 screen instead.
 fn screen_size(height: u32) -> (u32, u32) {
-    let h = height.max(2) & !1;
-    (((h * 16 / 9) + 1) & !1, h)
+    even_size(height, (16, 9))
+}
+
+/// `aspect` (width, height) at `height`, both sides even.
+fn even_size(height: u32, (w, h): (u32, u32)) -> (u32, u32) {
+    let height = height.max(2) & !1;
+    (((height * w / h) + 1) & !1, height)
 }
 
 /// `--keymap`, else `keymap.toml` in the state directory, else the built-in
@@ -336,7 +340,8 @@ pub fn load_keymap(options: &TvOptions) -> Result<Keymap, TvError> {
     }
 }
 
-/// `~/.cache/pillarbox/demo-v2` ([`crate::demo::MEDIA_DIR`]): where the TV demo's media is generated.
+/// `~/.cache/pillarbox/` and [`crate::demo::MEDIA_DIR`]: where the TV demo's
+/// media is generated.
 pub fn default_demo_dir() -> PathBuf {
     crate::store::default_cache_dir().join(crate::demo::MEDIA_DIR)
 }

@@ -151,9 +151,7 @@ fn decode(segment: &[u8]) -> Result<u64, PlaybackError> {
 fn no_frame_of_a_paid_episode_is_reachable_without_a_grant_and_grants_expire() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     // The TV tests' cache: episodes are generated once per run.
-    let media = crate::tv_app::shared_cache()
-        .join("pillarbox")
-        .join(pillarbox::demo::MEDIA_DIR);
+    let media = crate::tv_app::shared_demo_dir();
     let options = DemoOptions {
         grant_seconds: 3,
         ..DemoOptions::default()

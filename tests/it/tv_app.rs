@@ -2,7 +2,7 @@
 //! loopback server, real GStreamer playback, the Slint UI on the software
 //! renderer.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
@@ -16,6 +16,14 @@ pub(crate) fn shared_cache() -> &'static Path {
     CACHE
         .get_or_init(|| tempfile::tempdir().expect("tmp"))
         .path()
+}
+
+/// Where an app run with the shared cache keeps the demo's media (as
+/// `tv::default_demo_dir` does under its cache directory).
+pub(crate) fn shared_demo_dir() -> PathBuf {
+    shared_cache()
+        .join("pillarbox")
+        .join(pillarbox::demo::MEDIA_DIR)
 }
 
 fn qa(args: &[&str], state: &Path, cache: &Path) -> (serde_json::Value, String) {
@@ -131,11 +139,7 @@ fn cached_catalog_is_shown_when_the_server_is_gone() {
     let state = tempfile::tempdir().unwrap();
     let cache = shared_cache();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let server = DemoServer::start_catalog(
-        &cache.join("pillarbox").join(pillarbox::demo::MEDIA_DIR),
-        runtime.handle(),
-    )
-    .unwrap();
+    let server = DemoServer::start_catalog(&shared_demo_dir(), runtime.handle()).unwrap();
     let url = server.catalog_url().to_string();
     let (first, _) = qa(&["home", "--catalog", &url], state.path(), cache);
     assert_eq!(first["notice"], serde_json::Value::Null, "{first}");
@@ -373,13 +377,7 @@ fn missing_or_broken_subtitles_leave_the_episode_playing_and_say_why_once() {
     // The demo's episodes, with subtitles that are missing (404) for
     // episode 1 and not WebVTT for episode 2.
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let demo = DemoServer::start_catalog(
-        &shared_cache()
-            .join("pillarbox")
-            .join(pillarbox::demo::MEDIA_DIR),
-        runtime.handle(),
-    )
-    .unwrap();
+    let demo = DemoServer::start_catalog(&shared_demo_dir(), runtime.handle()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let site = TestServer::start(dir.path());
     let mut c = pillarbox::demo::catalog::json(demo.base());
