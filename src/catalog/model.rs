@@ -41,7 +41,7 @@ pub struct Catalog {
     /// and fetches entitlements, and the key that signs them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unlock_api: Option<UnlockApi>,
-    /// Ads (docs/ads.md): breaks between free episodes.
+    /// Ads (docs/ads.md): breaks between free episodes, rewarded ads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ads: Option<Ads>,
     #[serde(flatten)]
@@ -53,6 +53,8 @@ pub struct Catalog {
 pub struct Ads {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub breaks: Option<AdBreaks>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rewarded: Option<RewardedAds>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }
@@ -69,6 +71,20 @@ pub struct AdBreaks {
     pub max_per_hour: u32,
     /// The longest break: ads beyond it are not played.
     pub max_seconds: u32,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// "Watch an ad to unlock": one ad, watched to its end, unlocks episodes
+/// through the partner's `POST reward` (docs/ads.md).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RewardedAds {
+    /// The VAST tag URL, with macros.
+    pub vast: String,
+    /// Episodes one ad unlocks: the one asked for and those after it.
+    pub episodes_per_ad: u32,
+    /// Rewarded ads one box may play in a day.
+    pub per_day: u32,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }

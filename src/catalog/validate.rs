@@ -46,6 +46,10 @@ pub mod limits {
     pub const BREAKS_PER_HOUR: std::ops::RangeInclusive<u32> = 1..=12;
     /// `ads.breaks.max_seconds`: a VAST ad's own limit.
     pub const BREAK_SECONDS: std::ops::RangeInclusive<u32> = 5..=600;
+    /// `ads.rewarded.episodes_per_ad`.
+    pub const REWARD_EPISODES: std::ops::RangeInclusive<u32> = 1..=10;
+    /// `ads.rewarded.per_day`.
+    pub const REWARDS_PER_DAY: std::ops::RangeInclusive<u32> = 1..=50;
 }
 
 /// One thing wrong with a catalog.
@@ -325,6 +329,21 @@ pub fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
             b.max_seconds,
             limits::BREAK_SECONDS,
         );
+    }
+    if let Some(r) = c.ads.as_ref().and_then(|a| a.rewarded.as_ref()) {
+        k.url("$.ads.rewarded.vast".into(), &r.vast);
+        k.range(
+            "$.ads.rewarded.episodes_per_ad",
+            r.episodes_per_ad,
+            limits::REWARD_EPISODES,
+        );
+        k.range("$.ads.rewarded.per_day", r.per_day, limits::REWARDS_PER_DAY);
+        if c.unlock_api.is_none() {
+            k.push(
+                "$.ads.rewarded".into(),
+                "rewarded ads need unlock_api (the reward is asked of it)",
+            );
+        }
     }
     if let Some(color) = &c.channel.accent_color {
         let ok = color.len() == 7

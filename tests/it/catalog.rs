@@ -149,6 +149,10 @@ fn every_rule_is_checked_and_all_problems_are_reported() {
     // Ads: a plain-http tag, more breaks an hour than allowed.
     v["ads"]["breaks"]["vast"] = json!("http://ads.example.com/vast");
     v["ads"]["breaks"]["max_per_hour"] = json!(50);
+    // Rewarded ads out of range, and in a catalog with no unlock API to
+    // ask the reward of.
+    v["ads"]["rewarded"] =
+        json!({"vast": "https://ads.example.com/r", "episodes_per_ad": 0, "per_day": 51});
     let p = problems(&v);
     assert!(has(&p, "$.series[1].id", "duplicate series id"), "{p:#?}");
     assert!(
@@ -214,7 +218,16 @@ fn every_rule_is_checked_and_all_problems_are_reported() {
         has(&p, "$.ads.breaks.max_per_hour", "50 is outside 1 to 12"),
         "{p:#?}"
     );
-    assert_eq!(p.len(), 15, "{p:#?}");
+    assert!(
+        has(&p, "$.ads.rewarded.episodes_per_ad", "0 is outside 1 to 10"),
+        "{p:#?}"
+    );
+    assert!(
+        has(&p, "$.ads.rewarded.per_day", "51 is outside 1 to 50"),
+        "{p:#?}"
+    );
+    assert!(has(&p, "$.ads.rewarded", "need unlock_api"), "{p:#?}");
+    assert_eq!(p.len(), 18, "{p:#?}");
 }
 
 #[test]
