@@ -21,6 +21,8 @@ use serde::Deserialize;
 use serde_json::json;
 use url::Url;
 
+mod reward;
+
 use super::catalog as demo_catalog;
 use super::keys::DEMO_SEED;
 pub use super::keys::{API_PATH, public_key};
@@ -98,8 +100,11 @@ impl Account {
 struct GrantRecord {
     series: String,
     episode: u32,
-    /// The box token it was granted to (revoking it ends the grant).
+    /// The box token it was granted to (revoking it ends the grant); empty
+    /// for a device's reward.
     token: String,
+    /// The device it was granted to.
+    device: String,
     expires: Instant,
 }
 
@@ -116,6 +121,8 @@ struct Ledger {
     grants: HashMap<String, GrantRecord>,
     /// The account's progress, by series (the latest episode's).
     progress: BTreeMap<String, ProgressItem>,
+    /// What unpaired devices earned with rewarded ads.
+    rewards: reward::Rewards,
 }
 
 /// Grants outstanding at most (the demo's memory is bounded too).
@@ -223,6 +230,7 @@ impl Partner {
             .route(&format!("{api}entitlements"), get(entitlements))
             .route(&format!("{api}purchase"), post(purchase))
             .route(&format!("{api}playback"), post(playback))
+            .route(&format!("{api}reward"), post(reward::reward))
             .route(&format!("{api}key/{{series}}/{{episode}}"), get(key))
             .route(
                 &format!("{api}progress"),
@@ -462,7 +470,8 @@ async fn purchase(
 
 /// `POST playback`: a grant for an episode on this device. Protected
 /// episodes need a token (401), issued to this device (403), whose account
-/// owns the episode (403); others are granted to anyone.
+/// owns the episode (403), unless the device earned it with a rewarded
+/// ad; others are granted to anyone.
 async fn playback(
     State(p): State<Partner>,
     headers: HeaderMap,
@@ -479,19 +488,24 @@ async fn playback(
     if !super::keys::protected(&f.series, f.episode) {
         return axum::Json(json!({ "url": url.to_string(), "expires_in": 86_400 })).into_response();
     }
+    let mut ledger = p.lock();
+    // An episode this device earned with an ad plays without a token.
+    let rewarded = ledger.rewards.owns(&f.device, &f.series, f.episode);
     let token = match bearer_token(&headers) {
+        None if rewarded => String::new(),
         None => return oauth_error(StatusCode::UNAUTHORIZED, "invalid_token"),
         Some(t) => t.to_owned(),
     };
-    let mut ledger = p.lock();
-    match ledger.tokens.get(&token) {
-        None => return oauth_error(StatusCode::UNAUTHORIZED, "invalid_token"),
-        Some(device) if *device != f.device => {
-            return oauth_error(StatusCode::FORBIDDEN, "wrong_device");
+    if !token.is_empty() {
+        match ledger.tokens.get(&token) {
+            None => return oauth_error(StatusCode::UNAUTHORIZED, "invalid_token"),
+            Some(device) if *device != f.device => {
+                return oauth_error(StatusCode::FORBIDDEN, "wrong_device");
+            }
+            Some(_) => {}
         }
-        Some(_) => {}
     }
-    if !ledger.account.owns(&f.series, f.episode) {
+    if !rewarded && !ledger.account.owns(&f.series, f.episode) {
         return oauth_error(StatusCode::FORBIDDEN, "not_entitled");
     }
     let now = Instant::now();
@@ -508,6 +522,7 @@ async fn playback(
             series: f.series.clone(),
             episode: f.episode,
             token,
+            device: f.device.clone(),
             expires: now + Duration::from_secs(p.grant_seconds),
         },
     );
@@ -538,7 +553,7 @@ impl Partner {
 
 /// `GET key/SERIES/N`: the episode's AES-128 key, for a grant's key token
 /// that has not expired, whose box token is still valid and whose account
-/// owns the episode now.
+/// owns the episode now (or whose device earned it with an ad).
 async fn key(
     State(p): State<Partner>,
     headers: HeaderMap,
@@ -552,8 +567,8 @@ async fn key(
         g.series == series
             && g.episode == episode
             && g.expires > Instant::now()
-            && ledger.tokens.contains_key(&g.token)
-            && ledger.account.owns(&series, episode)
+            && ((ledger.tokens.contains_key(&g.token) && ledger.account.owns(&series, episode))
+                || ledger.rewards.owns(&g.device, &series, episode))
     });
     if !allowed {
         return oauth_error(StatusCode::FORBIDDEN, "not_entitled");

@@ -494,7 +494,7 @@ fn success<'a, T: Deserialize<'a>>(what: &str, reply: &'a ApiReply) -> Result<T,
     parse(what, reply)
 }
 
-fn envelope(what: &str, reply: &ApiReply) -> Result<SignedEntitlements, UnlockError> {
+pub(super) fn envelope(what: &str, reply: &ApiReply) -> Result<SignedEntitlements, UnlockError> {
     if reply.status != 200 {
         return Err(refused(what, reply, error_reply(reply)));
     }

@@ -16,6 +16,8 @@ pub mod entitlements;
 pub mod grant;
 pub mod progress;
 #[cfg(feature = "player")]
+pub mod reward;
+#[cfg(feature = "player")]
 pub mod service;
 #[cfg(feature = "player")]
 pub mod state;
@@ -41,6 +43,9 @@ pub const CLOCK_FLOOR_FILE: &str = "clock-floor.json";
 pub const PURCHASES_FILE: &str = "purchases.json";
 /// Progress waiting to be sent to the account.
 pub const PROGRESS_FILE: &str = "progress-queue.json";
+/// The last good entitlement envelope made for this device alone (what
+/// rewarded ads unlocked while the box was not paired).
+pub const DEVICE_ENTITLEMENTS_FILE: &str = "device-entitlements.json";
 
 /// What the app core asks of the unlock service.
 #[derive(Debug, Clone, PartialEq)]
@@ -59,6 +64,9 @@ pub enum UnlockCommand {
     },
     /// A playback grant for an episode (to play or preload it).
     Grant { series: String, episode: u32 },
+    /// A rewarded ad was watched to its end: ask for what it unlocks.
+    #[cfg(feature = "player")]
+    Reward(reward::RewardClaim),
     /// Where the viewer is, for the account (sent once paired, kept
     /// until sent).
     #[cfg(feature = "player")]
@@ -89,6 +97,9 @@ pub enum UnlockReport {
         uri_complete: Option<String>,
         expires_in_s: u64,
     },
+    /// What rewarded ads unlocked for this device while it was not
+    /// paired (checked; kept offline until it expires).
+    DeviceEntitlements(Option<std::sync::Arc<Entitlements>>),
     /// The phone approved; entitlements follow.
     Paired,
     PairingFailed(Failure),
@@ -98,6 +109,13 @@ pub enum UnlockReport {
         episode: u32,
     },
     PurchaseFailed(Failure),
+    /// A rewarded ad unlocked the episode (entitlements came first).
+    Rewarded {
+        series: String,
+        episode: u32,
+    },
+    /// The partner gave nothing for the ad: why.
+    RewardFailed(Failure),
     /// The account's progress from all its devices (at pairing and at
     /// start): merged into the history by time.
     #[cfg(feature = "player")]

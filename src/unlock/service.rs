@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 
 use super::client::PurchaseAttempt;
 use super::progress::{self, ProgressItem};
+use super::reward::RewardClaim;
 use super::state::{self, TokenFile};
 use super::{
     Entitlements, Failure, SignedEntitlements, TokenPoll, UnlockClient, UnlockCommand, UnlockError,
@@ -42,8 +43,11 @@ struct Shared {
     token: Mutex<TokenFile>,
     /// The last checked entitlements (kept when a refresh fails).
     doc: Mutex<Option<Arc<Entitlements>>>,
+    /// What rewarded ads unlocked for this device while it was unpaired.
+    device_doc: Mutex<Option<Arc<Entitlements>>>,
     floor: Mutex<Option<DateTime<Utc>>>,
     purchasing: AtomicBool,
+    rewarding: AtomicBool,
     /// Progress waiting to be sent (also in the state directory).
     queue: Mutex<Vec<ProgressItem>>,
     flushing: AtomicBool,
@@ -122,6 +126,28 @@ impl UnlockService {
                     });
                 });
             }
+            UnlockCommand::Reward(claim) => {
+                let Some(shared) = self.shared.clone() else {
+                    (self.reports)(UnlockReport::RewardFailed(Failure::Server(
+                        "the catalog names no unlock API".into(),
+                    )));
+                    return;
+                };
+                if shared.rewarding.swap(true, Ordering::SeqCst) {
+                    return;
+                }
+                self.net.spawn(async move {
+                    let r = reward(&shared, &claim).await;
+                    shared.rewarding.store(false, Ordering::SeqCst);
+                    shared.report(match r {
+                        Ok(()) => UnlockReport::Rewarded {
+                            series: claim.series,
+                            episode: claim.episode,
+                        },
+                        Err(f) => UnlockReport::RewardFailed(f),
+                    });
+                });
+            }
             UnlockCommand::Progress(item) => {
                 let Some(shared) = self.shared.clone() else {
                     return;
@@ -159,6 +185,9 @@ impl UnlockService {
             if let Ok(mut d) = shared.doc.lock() {
                 *d = None;
             }
+            if let Ok(mut d) = shared.device_doc.lock() {
+                *d = None;
+            }
             if let Ok(mut d) = shared.device.lock() {
                 *d = device;
             }
@@ -167,6 +196,7 @@ impl UnlockService {
             }
         }
         tracing::info!("signed out of this TV");
+        (self.reports)(UnlockReport::DeviceEntitlements(None));
         (self.reports)(UnlockReport::Entitlements {
             doc: None,
             paired: false,
@@ -220,6 +250,16 @@ impl UnlockService {
                 // A cached document is used only while the box is paired.
                 .filter(|_| token.token.is_some());
         let paired = token.token.is_some();
+        // The device's own document counts paired or not: it names no
+        // account, only this box.
+        let device_doc = state::cached_envelope(
+            dir,
+            super::DEVICE_ENTITLEMENTS_FILE,
+            &api.key,
+            None,
+            &device,
+            now,
+        );
         let shared = Arc::new(Shared {
             reports: self.reports.clone(),
             state_dir: self.state_dir.clone(),
@@ -227,11 +267,14 @@ impl UnlockService {
             device: Mutex::new(device),
             token: Mutex::new(token),
             doc: Mutex::new(cached.clone()),
+            device_doc: Mutex::new(device_doc.clone()),
             floor: Mutex::new(floor),
             purchasing: AtomicBool::new(false),
+            rewarding: AtomicBool::new(false),
             queue: Mutex::new(state::progress_queue(dir)),
             flushing: AtomicBool::new(false),
         });
+        shared.report(UnlockReport::DeviceEntitlements(device_doc));
         shared.report(UnlockReport::Entitlements {
             doc: cached,
             paired,
@@ -322,6 +365,22 @@ async fn save_queue(shared: &Shared) {
     }
 }
 
+/// A document issued before the one held is an old answer (a refresh sent
+/// before a purchase and answered after it): refused.
+fn not_older(held: Option<Arc<Entitlements>>, doc: &Entitlements) -> Result<(), UnlockError> {
+    if let Some(held) = held
+        && let (Some(h), Some(n)) = (held.issued_at(), doc.issued_at())
+        && n < h
+    {
+        return Err(super::EntitlementError::Older {
+            held: held.issued.clone(),
+            got: doc.issued.clone(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// The later of the box's clock and the floor.
 fn later(now: DateTime<Utc>, floor: Option<DateTime<Utc>>) -> DateTime<Utc> {
     floor.map_or(now, |f| f.max(now))
@@ -390,17 +449,7 @@ impl Shared {
         self.saw_time(self.api.client.take_date()).await;
         let account = self.token.lock().ok().and_then(|t| t.account.clone());
         let doc = Arc::new(env.open(&self.api.key, account.as_deref(), &self.device())?);
-        let held = self.doc.lock().ok().and_then(|d| d.clone());
-        if let Some(held) = held
-            && let (Some(h), Some(n)) = (held.issued_at(), doc.issued_at())
-            && n < h
-        {
-            return Err(super::EntitlementError::Older {
-                held: held.issued.clone(),
-                got: doc.issued.clone(),
-            }
-            .into());
-        }
+        not_older(self.doc.lock().ok().and_then(|d| d.clone()), &doc)?;
         self.saw_time(doc.issued_at()).await;
         if account.is_none()
             && let Ok(mut t) = self.token.lock()
@@ -422,6 +471,32 @@ impl Shared {
             floor: self.floor(),
         });
         Ok(())
+    }
+
+    /// Checks a document made for this device alone (a reward while
+    /// unpaired), keeps it, saves it and tells the app. Its account is the
+    /// partner's name for the device: not compared with a pairing's.
+    async fn accept_device(
+        &self,
+        env: SignedEntitlements,
+    ) -> Result<Arc<Entitlements>, UnlockError> {
+        self.saw_time(self.api.client.take_date()).await;
+        let doc = Arc::new(env.open(&self.api.key, None, &self.device())?);
+        not_older(self.device_doc.lock().ok().and_then(|d| d.clone()), &doc)?;
+        self.saw_time(doc.issued_at()).await;
+        let dir = self.state_dir.clone();
+        let saved = tokio::task::spawn_blocking(move || {
+            state::save_envelope(&dir, super::DEVICE_ENTITLEMENTS_FILE, &env)
+        })
+        .await;
+        if !matches!(saved, Ok(Ok(()))) {
+            tracing::error!("cannot save the device's entitlements");
+        }
+        if let Ok(mut d) = self.device_doc.lock() {
+            *d = Some(doc.clone());
+        }
+        self.report(UnlockReport::DeviceEntitlements(Some(doc.clone())));
+        Ok(doc)
     }
 
     /// The server no longer knows the token: forget it and what it
@@ -643,5 +718,55 @@ async fn grant(shared: &Shared, series: &str, episode: u32) -> Result<super::Gra
                 _ => Err(failure(&e)),
             }
         }
+    }
+}
+
+/// Asks the partner what a rewarded ad unlocks: the account's document
+/// when paired, else the device's. Retries (network, 5xx) carry the same
+/// key, so the partner counts the ad once; a document that does not
+/// unlock the episode is a refusal.
+async fn reward(shared: &Shared, claim: &RewardClaim) -> Result<(), Failure> {
+    let token = shared.token();
+    let result = shared
+        .api
+        .client
+        .reward(token.as_deref(), claim, &shared.device())
+        .await;
+    let (series, episode) = (claim.series.as_str(), claim.episode);
+    let env = match result {
+        Ok(env) => env,
+        Err(e) => {
+            tracing::warn!(error = %e, series, episode, "reward refused");
+            if token.is_some() && matches!(e, UnlockError::SignedOut { .. }) {
+                shared.signed_out().await;
+                return Err(Failure::SignedOut);
+            }
+            return Err(match &e {
+                UnlockError::Network(_) => failure(&e),
+                _ => Failure::Server(e.to_string()),
+            });
+        }
+    };
+    let now = later(Utc::now(), shared.floor());
+    let doc = if token.is_some() {
+        shared.accept(env).await.map_err(|e| {
+            tracing::error!(error = %e, "reward answer refused");
+            failure(&e)
+        })?;
+        shared.doc.lock().ok().and_then(|d| d.clone())
+    } else {
+        let doc = shared.accept_device(env).await.map_err(|e| {
+            tracing::error!(error = %e, "reward answer refused");
+            failure(&e)
+        })?;
+        Some(doc)
+    };
+    if doc.is_some_and(|d| d.allows(series, episode, now)) {
+        tracing::info!(series, episode, "unlocked by a rewarded ad");
+        Ok(())
+    } else {
+        Err(Failure::Server(format!(
+            "reward: the document does not unlock {series} {episode}"
+        )))
     }
 }

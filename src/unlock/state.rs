@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::client::{PurchaseAttempt, random_hex};
 use super::progress::ProgressItem;
 use super::{
-    CLOCK_FLOOR_FILE, DEVICE_FILE, ENTITLEMENTS_FILE, Entitlements, PROGRESS_FILE, PURCHASES_FILE,
-    SignedEntitlements, TOKEN_FILE,
+    CLOCK_FLOOR_FILE, DEVICE_ENTITLEMENTS_FILE, DEVICE_FILE, ENTITLEMENTS_FILE, Entitlements,
+    PROGRESS_FILE, PURCHASES_FILE, SignedEntitlements, TOKEN_FILE,
 };
 use crate::catalog::model::UnlockApi;
 use crate::catalog::verify::CatalogKey;
@@ -101,12 +101,13 @@ pub fn device_id(dir: &Path) -> String {
     }
 }
 
-/// Forgets the token, the entitlements, the pending purchases and the
-/// device id (the next one is new).
+/// Forgets the token, the entitlements (the account's and the device's),
+/// the pending purchases and the device id (the next one is new).
 pub fn forget_account(dir: &Path) {
     for name in [
         TOKEN_FILE,
         ENTITLEMENTS_FILE,
+        DEVICE_ENTITLEMENTS_FILE,
         PURCHASES_FILE,
         DEVICE_FILE,
         PROGRESS_FILE,
@@ -145,14 +146,18 @@ pub fn save_clock_floor(dir: &Path, floor: DateTime<Utc>) -> std::io::Result<()>
     Store::new(dir)?.save(CLOCK_FLOOR_FILE, &file)
 }
 
+/// Keeps the account's envelope.
 pub fn save_entitlements(dir: &Path, env: &SignedEntitlements) -> std::io::Result<()> {
-    let json = serde_json::to_vec(env).map_err(std::io::Error::other)?;
-    crate::store::write_atomic(dir, ENTITLEMENTS_FILE, &json)
+    save_envelope(dir, ENTITLEMENTS_FILE, env)
 }
 
-/// The envelope in the state directory, if it is there, signed by `key`
-/// for `account` and `device`, and not expired at `now`. A bad one is set
-/// aside.
+/// Keeps `env` as `name` (the account's or the device's document).
+pub fn save_envelope(dir: &Path, name: &str, env: &SignedEntitlements) -> std::io::Result<()> {
+    let json = serde_json::to_vec(env).map_err(std::io::Error::other)?;
+    crate::store::write_atomic(dir, name, &json)
+}
+
+/// The account's envelope in the state directory (see [`cached_envelope`]).
 pub fn cached_entitlements(
     dir: &Path,
     key: &CatalogKey,
@@ -160,7 +165,21 @@ pub fn cached_entitlements(
     device: &str,
     now: DateTime<Utc>,
 ) -> Option<std::sync::Arc<Entitlements>> {
-    let path = dir.join(ENTITLEMENTS_FILE);
+    cached_envelope(dir, ENTITLEMENTS_FILE, key, account, device, now)
+}
+
+/// The envelope `name` in the state directory, if it is there, signed by
+/// `key` for `account` (when given) and `device`, and not expired at
+/// `now`. A bad one is set aside.
+pub fn cached_envelope(
+    dir: &Path,
+    name: &str,
+    key: &CatalogKey,
+    account: Option<&str>,
+    device: &str,
+    now: DateTime<Utc>,
+) -> Option<std::sync::Arc<Entitlements>> {
+    let path = dir.join(name);
     let bytes =
         crate::store::read_bounded(&path, super::entitlements::MAX_ENVELOPE_BYTES as u64).ok()?;
     let doc = SignedEntitlements::parse(&bytes).and_then(|env| env.open(key, account, device));
@@ -172,7 +191,7 @@ pub fn cached_entitlements(
         }
         Err(e) => {
             tracing::warn!(path = %path.display(), error = %e, "cached entitlements refused; set aside");
-            let _ = std::fs::rename(&path, dir.join(format!("{ENTITLEMENTS_FILE}.bad")));
+            let _ = std::fs::rename(&path, dir.join(format!("{name}.bad")));
             None
         }
     }
