@@ -90,6 +90,16 @@ ad-position = { $index } من { $count }
 ad-skip = تخطي الإعلان
 ad-skip-in = التخطي بعد { $seconds }
 spoken-ad = إعلان { $index } من { $count }، متبقٍ { $seconds } ثانية
+locked-ad = { $count ->
+    [one] افتح بمشاهدة إعلان
+   *[other] افتح { $count } حلقات بمشاهدة إعلان
+} (المتبقي اليوم: { $left })
+reward-hint = تُفتح الحلقة { $number } في النهاية
+reward-leave = هل تريد المغادرة دون فتح الحلقة؟
+reward-keep = متابعة المشاهدة
+reward-leave-now = مغادرة
+reward-unlocking = جارٍ الفتح…
+reward-no-ad = لا يوجد إعلان متاح الآن. لم يُنفق شيء: حاول لاحقًا أو افتح الحلقة بطريقة أخرى.
 cannot-play = تعذّر تشغيل هذه الحلقة
 no-stream = الحلقة { $number } ليس لها بث يستطيع هذا المشغل تشغيله.
 retry = إعادة المحاولة

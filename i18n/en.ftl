@@ -88,6 +88,16 @@ ad-position = { $index } of { $count }
 ad-skip = Skip ad
 ad-skip-in = Skip in { $seconds }
 spoken-ad = Ad { $index } of { $count }, { $seconds } seconds left
+locked-ad = { $count ->
+    [one] Unlock with an ad
+   *[other] Unlock { $count } episodes with an ad
+} ({ $left } left today)
+reward-hint = Episode { $number } unlocks at the end
+reward-leave = Leave without unlocking?
+reward-keep = Keep watching
+reward-leave-now = Leave
+reward-unlocking = Unlocking…
+reward-no-ad = No ad is available right now. Nothing was spent: try again later, or unlock another way.
 cannot-play = This episode cannot play
 no-stream = Episode { $number } has no stream this player can play.
 retry = Retry

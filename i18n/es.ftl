@@ -87,6 +87,16 @@ ad-position = { $index } de { $count }
 ad-skip = Saltar anuncio
 ad-skip-in = Saltar en { $seconds }
 spoken-ad = Anuncio { $index } de { $count }, quedan { $seconds } segundos
+locked-ad = { $count ->
+    [one] Desbloquear con anuncio
+   *[other] Desbloquear { $count } episodios con anuncio
+} (quedan { $left } hoy)
+reward-hint = El episodio { $number } se desbloquea al final
+reward-leave = ¿Salir sin desbloquear?
+reward-keep = Seguir viendo
+reward-leave-now = Salir
+reward-unlocking = Desbloqueando…
+reward-no-ad = Ahora no hay ningún anuncio disponible. No se ha gastado nada: inténtalo más tarde o desbloquéalo de otra forma.
 cannot-play = Este episodio no se puede reproducir
 no-stream = El episodio { $number } no tiene ningún vídeo que este reproductor pueda reproducir.
 retry = Reintentar

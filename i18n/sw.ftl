@@ -87,6 +87,16 @@ ad-position = { $index } kati ya { $count }
 ad-skip = Ruka tangazo
 ad-skip-in = Ruka baada ya { $seconds }
 spoken-ad = Tangazo { $index } kati ya { $count }, zimebaki sekunde { $seconds }
+locked-ad = { $count ->
+    [one] Fungua kwa tangazo
+   *[other] Fungua sehemu { $count } kwa tangazo
+} (yamebaki { $left } leo)
+reward-hint = Sehemu ya { $number } itafunguka mwishoni
+reward-leave = Ondoka bila kufungua?
+reward-keep = Endelea kutazama
+reward-leave-now = Ondoka
+reward-unlocking = Inafungua…
+reward-no-ad = Hakuna tangazo kwa sasa. Hakuna kilichotumika: jaribu tena baadaye, au fungua kwa njia nyingine.
 cannot-play = Sehemu hii haiwezi kuchezwa
 no-stream = Sehemu ya { $number } haina video ambayo kicheza hiki kinaweza kucheza.
 retry = Jaribu tena

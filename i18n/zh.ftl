@@ -84,6 +84,15 @@ ad-position = 第 { $index } 个，共 { $count } 个
 ad-skip = 跳过广告
 ad-skip-in = { $seconds } 秒后可跳过
 spoken-ad = 广告，第 { $index } 个，共 { $count } 个，还剩 { $seconds } 秒
+locked-ad = 看广告解锁{ $count ->
+   *[other] { $count } 集
+}（今天还剩 { $left } 次）
+reward-hint = 看完即可解锁第 { $number } 集
+reward-leave = 不解锁就离开吗？
+reward-keep = 继续观看
+reward-leave-now = 离开
+reward-unlocking = 正在解锁…
+reward-no-ad = 现在没有可播放的广告。没有扣费：请稍后再试，或用其他方式解锁。
 cannot-play = 此集无法播放
 no-stream = 第 { $number } 集没有本播放器可以播放的视频流。
 retry = 重试

@@ -538,7 +538,11 @@ fn the_locked_screen_offers_coins_with_a_confirmation_and_a_code_for_the_phone()
     h.key(Key::Escape);
     assert!(!h.locked().get_confirm());
     assert_eq!(h.screen(), "locked");
+    // The rewarded ad between coins and the phone.
+    assert!(h.locked().get_has_ad());
+    assert_eq!(h.locked().get_ad(), "Unlock with an ad (5 left today)");
     // The phone: a code, its QR, spelled out.
+    h.key(Key::DownArrow);
     h.key(Key::DownArrow);
     h.key(Key::Return);
     let asked = h.commands.borrow().iter().any(|c| {

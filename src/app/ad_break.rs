@@ -48,6 +48,9 @@ pub struct AdPlay {
     pub rest: Vec<PlayableAd>,
     pub position_ms: u64,
     pub shown: bool,
+    /// Watched to unlock an episode: it cannot be skipped (the reward is
+    /// for the whole ad).
+    pub rewarded: bool,
 }
 
 /// What the viewer reads over an ad: "Ad · 0:12", "1 of 2", and the skip
@@ -199,6 +202,7 @@ impl AdPlay {
             rest,
             position_ms: 0,
             shown: false,
+            rewarded: false,
         }
     }
 
@@ -235,6 +239,9 @@ impl AdPlay {
     }
 
     fn skip_after_ms(&self) -> Option<u64> {
+        if self.rewarded {
+            return None;
+        }
         let skip = self.tracker.ad().skip_after?;
         Some(skip.as_millis().min(u64::MAX as u128) as u64)
     }

@@ -60,6 +60,8 @@ pub struct Ctx {
     toast: Option<(String, u64)>,
     /// The viewer's entitlements (unlocked episodes, coins), checked.
     pub(crate) entitlements: Option<Arc<Entitlements>>,
+    /// What rewarded ads unlocked for this box while it was not paired.
+    pub(crate) device_entitlements: Option<Arc<Entitlements>>,
     /// The ads this box has shown (how often breaks come).
     pub(crate) ad_ledger: crate::ads::ledger::AdLedger,
     /// The box holds a token of the unlock API.
@@ -110,6 +112,7 @@ impl Ctx {
             catalog_failed: None,
             toast: None,
             entitlements: None,
+            device_entitlements: None,
             ad_ledger: Default::default(),
             paired: false,
             unlock_api: None,
@@ -135,6 +138,7 @@ impl Ctx {
         self.grants.clear();
         self.paired = false;
         self.entitlements = None;
+        self.device_entitlements = None;
         self.history.forget_account();
         out.push(super::Command::Unlock(
             crate::unlock::UnlockCommand::SignOut,
@@ -383,11 +387,36 @@ impl Ctx {
     /// Whether episode `number` of `series` plays: free, or unlocked by
     /// the viewer's (current) entitlements.
     pub fn playable(&self, series: &Series, number: u32) -> bool {
+        let now = self.now_wall();
         number <= series.free_episodes
-            || self
-                .entitlements
-                .as_ref()
-                .is_some_and(|e| e.allows(&series.id, number, self.now_wall()))
+            || [&self.entitlements, &self.device_entitlements]
+                .into_iter()
+                .flatten()
+                .any(|e| e.allows(&series.id, number, now))
+    }
+
+    /// Today in the box's local time, as the ad ledger counts days.
+    pub fn local_day(&self) -> i32 {
+        use chrono::Datelike;
+        self.now_wall()
+            .with_timezone(&chrono::Local)
+            .num_days_from_ce()
+    }
+
+    /// The catalog's rewarded ads, when the TV can offer them (it has an
+    /// unlock API to ask for the reward).
+    pub fn rewarded_ads(&self) -> Option<&crate::catalog::model::RewardedAds> {
+        let catalog = self.catalog()?;
+        catalog.unlock_api.as_ref()?;
+        catalog.ads.as_ref()?.rewarded.as_ref()
+    }
+
+    /// Rewarded ads this box may still play today.
+    pub fn rewarded_left(&self) -> u32 {
+        self.rewarded_ads().map_or(0, |r| {
+            let rules = crate::ads::ledger::RewardRules { per_day: r.per_day };
+            self.ad_ledger.rewarded_left(rules, self.local_day())
+        })
     }
 
     /// Whether `series` is above the parental limit and not opened with the

@@ -105,6 +105,46 @@ impl App {
                 self.apply(nav, out);
                 return;
             }
+            UnlockReport::DeviceEntitlements(doc) => {
+                self.ctx.device_entitlements.clone_from(doc);
+                self.ctx.shelf_changed();
+            }
+            UnlockReport::Rewarded { series, episode } => {
+                // Counted against today's ads only now that it earned.
+                let day = self.ctx.local_day();
+                self.ctx.ad_ledger.rewarded_watched(day);
+                out.push(Command::SaveAdLedger(self.ctx.ad_ledger.clone()));
+                let rewarded_here = self.player().is_some_and(|p| {
+                    p.reward.is_some() && p.series == *series && p.episode == *episode
+                }) && matches!(self.top(), ScreenState::Player(_));
+                if rewarded_here {
+                    // The player and the Locked screen under it give way
+                    // to the episode.
+                    self.pop(out);
+                    if matches!(self.top(), ScreenState::Locked(l)
+                        if l.series == *series && l.number == *episode)
+                    {
+                        self.pop(out);
+                    }
+                    self.start_episode(series, *episode, out);
+                    return;
+                }
+            }
+            UnlockReport::RewardFailed(f) => {
+                if matches!(f, Failure::SignedOut) {
+                    self.ctx.paired = false;
+                }
+                if let Some(p) = self
+                    .player()
+                    .filter(|p| p.reward.is_some())
+                    .filter(|_| matches!(self.top(), ScreenState::Player(_)))
+                {
+                    let (series, number) = (p.series.clone(), p.episode);
+                    let message = super::screens::locked::LockedMessage::Failed(f.clone());
+                    self.show_locked(&series, number, Some(message), out);
+                    return;
+                }
+            }
             UnlockReport::PairingFailed(f) | UnlockReport::PurchaseFailed(f)
                 if matches!(f, Failure::SignedOut | Failure::NotPaired) =>
             {

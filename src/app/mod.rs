@@ -454,7 +454,8 @@ impl App {
             Event::Seek(ms) => self.seek(ms, &mut out),
             Event::AdBreak { request, resolved } => {
                 if let Some((p, ctx)) = self.player_mut_with_ctx() {
-                    p.on_ad_break(ctx, request, resolved, &mut out);
+                    let nav = p.on_ad_break(ctx, request, resolved, &mut out);
+                    self.apply(nav, &mut out);
                 }
             }
             Event::Settings(settings) => {

@@ -4,6 +4,7 @@
 
 use super::overlays::pin::PinPurpose;
 use super::overlays::{LeaveDialog, Overlay, PinDialog};
+use super::screens::locked::LockedMessage;
 use super::screens::player::Player;
 use super::screens::settings::SettingsVisit;
 use super::screens::{Locked, Nav, Screen, ScreenState, SeriesPage, SettingsScreen};
@@ -21,8 +22,9 @@ impl App {
             Nav::Refused {
                 series,
                 episode,
-                failure,
-            } => self.show_locked(&series, episode, Some(failure), out),
+                message,
+            } => self.show_locked(&series, episode, Some(message), out),
+            Nav::WatchAd { series, episode } => self.watch_ad(&series, episode, out),
             Nav::AskLeave => self.overlay = Some(Overlay::Leave(LeaveDialog::default())),
             Nav::ReloadCatalog => {
                 // "Loading programmes…" until the new attempt says.
@@ -149,7 +151,7 @@ impl App {
         &mut self,
         series: &str,
         number: u32,
-        refused: Option<crate::unlock::Failure>,
+        refused: Option<LockedMessage>,
         out: &mut Vec<Command>,
     ) {
         if let Some(ScreenState::Player(p)) =
@@ -160,11 +162,30 @@ impl App {
                 self.overlay = None;
             }
         }
-        let mut locked = Locked::new(&self.ctx, series, number);
-        if let Some(f) = refused {
-            locked.message = Some(super::screens::locked::LockedMessage::Failed(f));
+        // Back from a rewarded ad: the Locked screen under it says why.
+        if let Some(ScreenState::Locked(l)) = self.stack.last_mut()
+            && l.series == series
+            && l.number == number
+        {
+            l.waiting = false;
+            l.message = refused;
+            l.choice = super::screens::locked::default_choice(&self.ctx, series);
+            return;
         }
+        let mut locked = Locked::new(&self.ctx, series, number);
+        locked.message = refused;
         self.stack.push(ScreenState::Locked(locked));
+    }
+
+    /// A rewarded ad for the episode, over its Locked screen (Back comes
+    /// back to it).
+    pub(super) fn watch_ad(&mut self, series: &str, number: u32, out: &mut Vec<Command>) {
+        let Some(started) = Player::rewarded(&mut self.ctx, series, number) else {
+            return;
+        };
+        out.extend(started.commands);
+        self.stack
+            .push(ScreenState::Player(Box::new(started.player)));
     }
 
     /// [`Event::Open`]: from Home, as the viewer would get there.

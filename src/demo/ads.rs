@@ -59,6 +59,12 @@ impl AdServer {
         format!("{base}ads/vast?content=[CONTENTID]&cb=[CACHEBUSTING]&lat=[LIMITADTRACKING]")
     }
 
+    /// The rewarded tag a catalog names: creative 1's inline ad itself
+    /// (not skippable).
+    pub fn rewarded_tag(base: &Url) -> String {
+        format!("{base}ads/inline/1?content=[CONTENTID]&cb=[CACHEBUSTING]&lat=[LIMITADTRACKING]")
+    }
+
     pub fn router(&self) -> axum::Router {
         axum::Router::new()
             .route("/ads/vast", axum::routing::get(pod))

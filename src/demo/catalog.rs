@@ -241,6 +241,10 @@ pub fn series(id: &str) -> Option<&'static DemoSeries> {
 
 /// A break after this many free episodes.
 pub const BREAK_EVERY: u32 = 3;
+/// Episodes one rewarded ad unlocks in the demo.
+pub const REWARD_EPISODES: u32 = 1;
+/// Rewarded ads a box may watch a day in the demo.
+pub const REWARDS_PER_DAY: u32 = 5;
 
 /// The catalog JSON with every URL under `base` (the demo server).
 pub fn json(base: &Url) -> Value {
@@ -356,13 +360,18 @@ pub fn json(base: &Url) -> Value {
             "key": super::keys::public_key()
         },
         // The demo's own ad server: a break of two short ads after every
-        // third free episode.
+        // third free episode, and one ad that unlocks a locked episode.
         "ads": {
             "breaks": {
                 "vast": super::ads::AdServer::tag(base),
                 "every_free_episodes": BREAK_EVERY,
                 "max_per_hour": 12,
                 "max_seconds": 30
+            },
+            "rewarded": {
+                "vast": super::ads::AdServer::rewarded_tag(base),
+                "episodes_per_ad": REWARD_EPISODES,
+                "per_day": REWARDS_PER_DAY
             }
         }
     })

@@ -6,7 +6,7 @@ use slint::ComponentHandle;
 
 use crate::app::context::Ctx;
 use crate::app::screens::Locked;
-use crate::app::screens::locked::{LockedChoice as Choice, spell_code};
+use crate::app::screens::locked::{LockedChoice as Choice, ad_choice_text, spell_code};
 use crate::i18n::tr;
 
 use super::{LockedChoice, LockedPage, View};
@@ -53,9 +53,16 @@ pub fn render(view: &mut View, ctx: &Ctx, state: &Locked) {
             .into(),
         );
     }
+    let offered = crate::app::screens::locked::choices(ctx, &state.series);
+    let has_ad = offered.contains(&Choice::Ad);
+    page.set_has_ad(has_ad);
+    if has_ad {
+        page.set_ad(ad_choice_text(ctx).into());
+    }
     page.set_phone(tr(l, "locked-phone", &[]).into());
     page.set_focus(match state.choice {
         Choice::Coins if price.is_some() => LockedChoice::Coins,
+        Choice::Ad if has_ad => LockedChoice::Ad,
         _ => LockedChoice::Phone,
     });
     page.set_confirm(state.confirm.is_some());

@@ -10,6 +10,7 @@ use slint::{ComponentHandle, ModelRc, VecModel};
 
 use crate::app::App;
 use crate::app::ad_break::AdBreak;
+use crate::app::context::Ctx;
 use crate::app::overlays::Overlay;
 use crate::app::overlays::error::ErrorChoice as Choice;
 use crate::app::screens::player::{Phase, Player, PlayerButton};
@@ -54,6 +55,31 @@ fn render_subtitles(view: &mut View, app: &App, p: &Player) {
     });
 }
 
+/// A rewarded ad's own words: "Unlocking…", "Leave without unlocking?".
+fn render_reward(page: &PlayerPage, ctx: &Ctx, p: &Player) {
+    use crate::app::screens::player::rewarded::RewardStage;
+    let lang = ctx.lang();
+    let status = match p.reward_stage() {
+        Some(RewardStage::Unlocking) => p.reward_text(ctx),
+        _ => String::new(),
+    };
+    set_if(page.get_reward_status(), status.into(), |v| {
+        page.set_reward_status(v)
+    });
+    let leave = p.reward_leave();
+    set_if(page.get_reward_leave(), leave.is_some(), |v| {
+        page.set_reward_leave(v)
+    });
+    set_if(page.get_reward_leave_focused(), leave == Some(true), |v| {
+        page.set_reward_leave_focused(v)
+    });
+    if leave.is_some() {
+        page.set_reward_leave_text(tr(lang, "reward-leave", &[]).into());
+        page.set_reward_keep(tr(lang, "reward-keep", &[]).into());
+        page.set_reward_leave_now(tr(lang, "reward-leave-now", &[]).into());
+    }
+}
+
 pub fn render(view: &mut View, app: &App, p: &Player) {
     let ctx = app.ctx();
     let lang = ctx.lang();
@@ -67,11 +93,18 @@ pub fn render(view: &mut View, app: &App, p: &Player) {
     let Some(series) = ctx.series(&p.series) else {
         return;
     };
-    let ad = p.ad().map(|a| a.label(ctx)).unwrap_or_default();
-    // During a break the side names the episode after it.
+    let mut ad = p.ad().map(|a| a.label(ctx)).unwrap_or_default();
+    if p.reward.is_some() && !ad.label.is_empty() {
+        // Over a rewarded ad: which episode it unlocks.
+        ad.position = p.reward_text(ctx);
+    }
+    // During a break the side names the episode after it (a rewarded ad:
+    // the episode it unlocks).
     let number = match p.ad() {
-        Some(_) => crate::app::next_episode(series, p.episode).map_or(p.episode, |e| e.number),
-        None => p.episode,
+        Some(_) if p.reward.is_none() => {
+            crate::app::next_episode(series, p.episode).map_or(p.episode, |e| e.number)
+        }
+        _ => p.episode,
     };
     let episode = series.episodes.iter().find(|e| e.number == number);
     set_if(page.get_title(), ctx.text(&series.title).into(), |v| {
@@ -102,7 +135,7 @@ pub fn render(view: &mut View, app: &App, p: &Player) {
         crate::i18n::isolate(lang, &series.rating.value)
     );
     set_if(page.get_licence(), licence.into(), |v| page.set_licence(v));
-    let up_next = if p.ad().is_some() {
+    let up_next = if p.ad().is_some() || p.reward.is_some() {
         Vec::new()
     } else {
         p.up_next(ctx)
@@ -126,6 +159,7 @@ pub fn render(view: &mut View, app: &App, p: &Player) {
     set_if(page.get_ad_can_skip(), ad.can_skip, |v| {
         page.set_ad_can_skip(v)
     });
+    render_reward(&page, ctx, p);
     render_subtitles(view, app, p);
     let countdown = p.countdown(ctx).unwrap_or(0);
     set_if(page.get_countdown(), countdown as i32, |v| {

@@ -1,7 +1,7 @@
 //! The Locked screen: what the catalog and the viewer's entitlements allow
 //! for an episode that is not free. Coins (with a confirmation), or a code
-//! to finish on a phone; the app notices the outcome by itself (the unlock
-//! service polls) and plays the episode.
+//! to finish on a phone, or a rewarded ad; the app notices the outcome by
+//! itself (the unlock service polls) and plays the episode.
 
 use crate::i18n::tr;
 use crate::input::Action;
@@ -15,6 +15,8 @@ use crate::app::context::Ctx;
 pub enum LockedChoice {
     /// "Unlock EP 9 for 49 coins".
     Coins,
+    /// "Unlock with an ad (3 left today)".
+    Ad,
     /// "Unlock on your phone": QR and code.
     #[default]
     Phone,
@@ -38,6 +40,8 @@ pub enum LockedMessage {
     Failed(Failure),
     /// The phone signed this TV in (the episode was not bought there).
     SignedIn,
+    /// A rewarded ad was asked for and none came, or it did not play.
+    NoAd,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,15 +62,10 @@ impl Locked {
     /// The Locked screen for an episode, fresh: coins first when the TV
     /// can pay them.
     pub fn new(ctx: &Ctx, series: &str, number: u32) -> Locked {
-        let coins = ctx.series(series).and_then(|s| ctx.coin_price(s)).is_some();
         Locked {
             series: series.into(),
             number,
-            choice: if coins {
-                LockedChoice::Coins
-            } else {
-                LockedChoice::Phone
-            },
+            choice: default_choice(ctx, series),
             confirm: None,
             pairing: None,
             waiting: false,
@@ -108,20 +107,34 @@ impl Locked {
             }
             return Nav::Stay;
         }
+        let offered = choices(ctx, &self.series);
         match action {
             Action::Back => return Nav::Back,
             Action::Ok if !ctx.unlock_available() => return Nav::Back,
-            Action::Left | Action::Right | Action::Up | Action::Down if price.is_some() => {
-                self.choice = match self.choice {
-                    LockedChoice::Coins => LockedChoice::Phone,
-                    LockedChoice::Phone => LockedChoice::Coins,
+            Action::Left | Action::Right | Action::Up | Action::Down => {
+                // The choices are a column: Up (and the start side) goes up.
+                let up = action == Action::Up
+                    || (matches!(action, Action::Left | Action::Right) && ctx.toward_start(action));
+                let i = offered.iter().position(|c| *c == self.choice).unwrap_or(0);
+                let i = if up {
+                    i.saturating_sub(1)
+                } else {
+                    (i + 1).min(offered.len() - 1)
                 };
+                self.choice = offered[i];
             }
             // One purchase at a time: a second OK while the first is out
             // sends nothing (the server would not charge twice anyway: the
             // same idempotency key).
             Action::Ok | Action::Play if self.waiting => {}
             Action::Ok | Action::Play => match (self.choice, price) {
+                (LockedChoice::Ad, _) if offered.contains(&LockedChoice::Ad) => {
+                    self.message = None;
+                    return Nav::WatchAd {
+                        series: self.series.clone(),
+                        episode: self.number,
+                    };
+                }
                 (LockedChoice::Coins, Some(price)) => {
                     let balance = ctx.coins().unwrap_or(0);
                     if balance < price {
@@ -154,7 +167,7 @@ impl Locked {
     /// entitlements): the episode plays once it is unlocked.
     pub fn on_unlock(&mut self, ctx: &Ctx, report: &UnlockReport) -> Nav {
         match report {
-            UnlockReport::Entitlements { .. } => {
+            UnlockReport::Entitlements { .. } | UnlockReport::DeviceEntitlements(_) => {
                 let series = ctx.series(&self.series);
                 // Bought on the phone or with coins, or unlocked elsewhere:
                 // the episode starts without another key.
@@ -170,6 +183,9 @@ impl Locked {
                     && !self.waiting
                 {
                     self.choice = LockedChoice::Coins;
+                }
+                if !choices(ctx, &self.series).contains(&self.choice) {
+                    self.choice = default_choice(ctx, &self.series);
                 }
             }
             UnlockReport::Pairing {
@@ -204,7 +220,10 @@ impl Locked {
                 self.message = Some(LockedMessage::Failed(f.clone()));
             }
             UnlockReport::Purchased { .. } => self.waiting = false,
-            UnlockReport::Granted { .. } | UnlockReport::Progress(_) => {}
+            UnlockReport::RewardFailed(f) => self.message = Some(LockedMessage::Failed(f.clone())),
+            UnlockReport::Granted { .. }
+            | UnlockReport::Progress(_)
+            | UnlockReport::Rewarded { .. } => {}
         }
         Nav::Stay
     }
@@ -267,6 +286,7 @@ impl Locked {
             _ if self.waiting => tr(ctx.lang(), "locked-waiting", &[]),
             None => String::new(),
             Some(LockedMessage::SignedIn) => tr(ctx.lang(), "locked-signed-in", &[]),
+            Some(LockedMessage::NoAd) => tr(ctx.lang(), "reward-no-ad", &[]),
             Some(LockedMessage::Failed(f)) => failure_text(ctx, f),
         }
     }
@@ -315,6 +335,7 @@ impl Locked {
             return parts;
         }
         parts.push(match (self.choice, price) {
+            (LockedChoice::Ad, _) => ad_choice_text(ctx),
             (LockedChoice::Coins, Some(price)) => tr(
                 l,
                 "locked-coins",
@@ -332,6 +353,44 @@ impl Locked {
         }
         parts
     }
+}
+
+/// The ways to unlock `series`' episodes the TV offers now, top to bottom:
+/// coins when it can pay them, a rewarded ad while today's are not used
+/// up, the phone.
+pub fn choices(ctx: &Ctx, series: &str) -> Vec<LockedChoice> {
+    let mut v = Vec::with_capacity(3);
+    if ctx.series(series).and_then(|s| ctx.coin_price(s)).is_some() {
+        v.push(LockedChoice::Coins);
+    }
+    if ctx.rewarded_left() > 0 {
+        v.push(LockedChoice::Ad);
+    }
+    v.push(LockedChoice::Phone);
+    v
+}
+
+/// Where the focus starts: coins when the TV can pay them, else the phone
+/// (the ad is one key away).
+pub fn default_choice(ctx: &Ctx, series: &str) -> LockedChoice {
+    if choices(ctx, series).contains(&LockedChoice::Coins) {
+        LockedChoice::Coins
+    } else {
+        LockedChoice::Phone
+    }
+}
+
+/// "Unlock with an ad (3 left today)".
+pub fn ad_choice_text(ctx: &Ctx) -> String {
+    let count = ctx.rewarded_ads().map_or(1, |r| r.episodes_per_ad);
+    tr(
+        ctx.lang(),
+        "locked-ad",
+        &[
+            ("count", count.into()),
+            ("left", ctx.rewarded_left().into()),
+        ],
+    )
 }
 
 /// The Locked screen's words.

@@ -31,13 +31,15 @@ pub enum Nav {
     OpenSeries { id: String, play: bool },
     /// An episode starts: in the player, or on the Locked screen.
     Play { series: String, episode: u32 },
-    /// The unlock API refused the episode's grant: the Locked screen,
-    /// saying why.
+    /// The unlock API refused the episode's grant, or a rewarded ad did
+    /// not earn it: the Locked screen, saying why.
     Refused {
         series: String,
         episode: u32,
-        failure: crate::unlock::Failure,
+        message: locked::LockedMessage,
     },
+    /// A rewarded ad to unlock the episode, over the Locked screen.
+    WatchAd { series: String, episode: u32 },
     /// "Leave pillarbox?"
     AskLeave,
     /// No catalog could be shown: load it again now.

@@ -24,6 +24,7 @@ fn app_with_breaks(every: u32) -> App {
             max_seconds: 30,
             extra: Default::default(),
         }),
+        rewarded: None,
         extra: Default::default(),
     });
     app.handle(Event::Catalog {

@@ -6,6 +6,7 @@ mod home;
 mod intent;
 mod locked;
 mod player;
+mod rewarded;
 mod series;
 mod settings;
 

@@ -118,10 +118,13 @@ impl Player {
         request: EpisodeId,
         resolved: crate::ads::chain::Resolved,
         out: &mut Vec<Command>,
-    ) {
+    ) -> Nav {
         if self.ad_break != Some(AdBreak::Asked { request }) {
             tracing::debug!(%request, "late ad break answer dropped");
-            return;
+            return Nav::Stay;
+        }
+        if self.reward.is_some() {
+            return self.reward_answered(ctx, resolved, out);
         }
         let content = self.break_content_id(ctx);
         let ads = answered(ctx, resolved, &content, out);
@@ -135,6 +138,7 @@ impl Player {
                 self.preload_episode(ctx, out);
             }
         }
+        Nav::Stay
     }
 
     /// A report about the ad on screen.

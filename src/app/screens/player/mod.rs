@@ -18,6 +18,7 @@ use crate::app::subtitles::{LoadedSubtitles, SubtitleSource, subtitles_for};
 use crate::app::{Command, Playback};
 
 mod breaks;
+pub mod rewarded;
 
 /// How long the player's controls stay up after the last key.
 pub const CONTROLS_MS: u64 = 5_000;
@@ -119,6 +120,9 @@ pub struct Player {
     pub(crate) ended: bool,
     /// The ad break after the episode: asked for, ready, or on screen.
     pub ad_break: Option<AdBreak>,
+    /// A rewarded ad for the episode, instead of the episode: it plays
+    /// once the partner says the ad unlocked it.
+    pub reward: Option<rewarded::Reward>,
 }
 
 impl Player {
@@ -164,31 +168,40 @@ impl Player {
                 (Phase::Failed(panel), vec![Command::Stop])
             }
         };
-        Started {
-            commands,
-            player: Player {
-                id,
-                series: series.into(),
-                episode: number,
-                phase,
-                paused: false,
-                buffering: false,
-                rebuffers: 0,
-                position_ms: start_ms,
-                duration_ms,
-                controls_until: None,
-                button: PlayerButton::PlayPause,
-                subtitles,
-                sidecar: None,
-                stream_subtitles: None,
-                last_saved_ms: ctx.now_ms,
-                next_preload_at: None,
-                next_preload: None,
-                waiting_grant,
-                regranted: false,
-                ended: false,
-                ad_break: None,
-            },
+        let mut player = Player::idle(ctx, id, series, number);
+        player.phase = phase;
+        player.position_ms = start_ms;
+        player.duration_ms = duration_ms;
+        player.subtitles = subtitles;
+        player.waiting_grant = waiting_grant;
+        Started { commands, player }
+    }
+
+    /// A player for `number` of `series` that has shown nothing yet.
+    fn idle(ctx: &Ctx, id: EpisodeId, series: &str, number: u32) -> Player {
+        Player {
+            id,
+            series: series.into(),
+            episode: number,
+            phase: Phase::Loading,
+            paused: false,
+            buffering: false,
+            rebuffers: 0,
+            position_ms: 0,
+            duration_ms: None,
+            controls_until: None,
+            button: PlayerButton::PlayPause,
+            subtitles: None,
+            sidecar: None,
+            stream_subtitles: None,
+            last_saved_ms: ctx.now_ms,
+            next_preload_at: None,
+            next_preload: None,
+            waiting_grant: false,
+            regranted: false,
+            ended: false,
+            ad_break: None,
+            reward: None,
         }
     }
 
@@ -233,7 +246,7 @@ impl Player {
                 (Some(f), _) => Nav::Refused {
                     series: series.into(),
                     episode,
-                    failure: f.clone(),
+                    message: crate::app::screens::locked::LockedMessage::Failed(f.clone()),
                 },
                 (None, None) => Nav::Stay,
             };
@@ -257,6 +270,10 @@ impl Player {
     /// plays, the next one's once asked for.
     pub fn grants_in_use(&self) -> Vec<(String, u32)> {
         let mut v = Vec::new();
+        // A rewarded ad's episode is not unlocked yet: no grant for it.
+        if self.reward.is_some() {
+            return v;
+        }
         if !self.ended && !self.waiting_grant && self.failed().is_none() {
             v.push((self.series.clone(), self.episode));
         }
@@ -279,6 +296,9 @@ impl Player {
 
     /// Keys in the player.
     pub fn on_action(&mut self, ctx: &mut Ctx, action: Action, out: &mut Vec<Command>) -> Nav {
+        if self.reward.is_some() {
+            return self.on_reward_action(ctx, action, out);
+        }
         if self.ad().is_some() {
             return self.on_ad_action(ctx, action, out);
         }
@@ -373,7 +393,8 @@ impl Player {
                 .track(AdEvent::Closed, &self.break_content_id(ctx), out);
         }
         out.push(Command::Stop);
-        if self.position_ms > 0 && !self.ended {
+        // A rewarded ad's position is not the episode's.
+        if self.position_ms > 0 && !self.ended && self.reward.is_none() {
             self.record(ctx, out);
             ctx.rebuild_shelf();
         }
@@ -401,6 +422,9 @@ impl Player {
 
     /// A report about this episode.
     pub fn on_playback(&mut self, ctx: &mut Ctx, report: Playback, out: &mut Vec<Command>) -> Nav {
+        if self.reward.is_some() {
+            return self.on_reward_playback(ctx, report, out);
+        }
         if self.ad().is_some() {
             return self.on_ad_playback(ctx, report, out);
         }
@@ -644,6 +668,9 @@ impl Player {
     /// button as it reads now.
     pub fn describe(&self, ctx: &Ctx, sleep_label: &str) -> String {
         let lang = ctx.lang();
+        if self.reward.is_some() {
+            return self.describe_reward(ctx);
+        }
         if let Some(play) = self.ad() {
             return play.describe(ctx);
         }
