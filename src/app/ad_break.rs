@@ -227,6 +227,13 @@ impl AdPlay {
         }
     }
 
+    /// Where the ad is now: its quartiles and progress offsets tracked.
+    pub fn at(&mut self, position_ms: u64, content_id: &str, out: &mut Vec<Command>) {
+        self.position_ms = position_ms;
+        let at = Duration::from_millis(position_ms);
+        self.track(AdEvent::Position(at), content_id, out);
+    }
+
     /// The ad could not be played (its media failed).
     pub fn failed(&mut self, why: &str, content_id: &str, out: &mut Vec<Command>) {
         tracing::warn!(why, url = self.tracker.ad().media.url, "ad failed");

@@ -473,6 +473,15 @@ pub(super) fn refused(what: &str, reply: &ApiReply, e: ErrorReply) -> UnlockErro
         404 => return UnlockError::NotFound { what: what.into() },
         _ => {}
     }
+    refused_as_said(what, reply, e)
+}
+
+/// A refusal with its status and the server's error code, whatever the
+/// status (the log says what the server said).
+pub(super) fn refused_as_said(what: &str, reply: &ApiReply, e: ErrorReply) -> UnlockError {
+    if reply.status == 401 {
+        return UnlockError::SignedOut { what: what.into() };
+    }
     let mut error: String = e.error.chars().take(80).collect();
     if let Some(d) = e.error_description {
         error = format!("{error} ({})", d.chars().take(200).collect::<String>());
@@ -494,7 +503,7 @@ fn success<'a, T: Deserialize<'a>>(what: &str, reply: &'a ApiReply) -> Result<T,
     parse(what, reply)
 }
 
-pub(super) fn envelope(what: &str, reply: &ApiReply) -> Result<SignedEntitlements, UnlockError> {
+fn envelope(what: &str, reply: &ApiReply) -> Result<SignedEntitlements, UnlockError> {
     if reply.status != 200 {
         return Err(refused(what, reply, error_reply(reply)));
     }

@@ -72,6 +72,10 @@ impl UnlockClient {
                 MAX_ENVELOPE_BYTES,
             )
             .await?;
-        super::client::envelope(WHAT, &reply)
+        if reply.status != 200 {
+            let e = super::client::error_reply(&reply);
+            return Err(super::client::refused_as_said(WHAT, &reply, e));
+        }
+        Ok(SignedEntitlements::parse(&reply.body)?)
     }
 }

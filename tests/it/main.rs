@@ -16,6 +16,7 @@ mod gl_video;
 mod hostile;
 mod playback;
 mod preload;
+mod reward;
 mod roku;
 mod scenarios;
 mod soak;

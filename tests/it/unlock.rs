@@ -20,7 +20,7 @@ const DEVICE: &str = "0123456789abcdef";
 use crate::common::browser::Chromium;
 use crate::common::{Fault, TestCa, TestServer};
 
-fn net(ca: &TestCa) -> Net {
+pub(crate) fn net(ca: &TestCa) -> Net {
     Net::new(NetConfig {
         policy: UrlPolicy::loopback(),
         extra_roots_pem: vec![ca.ca_pem.clone().into_bytes()],
@@ -41,7 +41,7 @@ fn net(ca: &TestCa) -> Net {
 }
 
 /// The phone: a form posted to the verification page.
-fn phone(net: &Net, server: &TestServer, user_code: &str, action: &str) -> String {
+pub(crate) fn phone(net: &Net, server: &TestServer, user_code: &str, action: &str) -> String {
     let url = url::Url::parse(&server.url(partner::PAGE_PATH)).unwrap();
     let form = [("user_code", user_code), ("action", action)];
     let call = ApiCall {
@@ -300,7 +300,7 @@ fn device_of(state: &std::path::Path) -> String {
 }
 
 /// The unlock service as the TV runs it, its reports down a channel.
-fn service(
+pub(crate) fn service(
     net: &Net,
     state: &std::path::Path,
 ) -> (
@@ -319,7 +319,7 @@ fn service(
 }
 
 /// The next report `pick` takes, within 30 s.
-fn wait_for<T>(
+pub(crate) fn wait_for<T>(
     rx: &std::sync::mpsc::Receiver<pillarbox::unlock::UnlockReport>,
     mut pick: impl FnMut(&pillarbox::unlock::UnlockReport) -> Option<T>,
 ) -> T {

@@ -172,7 +172,7 @@ fn no_ad_and_a_refused_reward_say_so_on_the_locked_screen() {
     watch(&mut app, request);
     app.handle(pb(&app, Playback::Ended));
     app.handle(Event::Unlock(UnlockReport::RewardFailed(Failure::Server(
-        "reward: HTTP 429: daily_limit".into(),
+        "reward: HTTP 403: daily_limit".into(),
     ))));
     assert_eq!(app.screen(), Screen::Locked("ceo-secret".into(), 9));
     let message = app.locked_message();

@@ -144,10 +144,7 @@ pub(super) async fn reward(
                 earned.today = 0;
             }
             if earned.today >= REWARDS_PER_DAY {
-                (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    json!({ "error": "daily_limit" }),
-                )
+                (StatusCode::FORBIDDEN, json!({ "error": "daily_limit" }))
             } else {
                 earned.today += 1;
                 tracing::info!(

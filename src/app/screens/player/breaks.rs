@@ -171,9 +171,7 @@ impl Player {
                 }
             }
             Playback::Position { position_ms, .. } => {
-                play.position_ms = position_ms;
-                let at = std::time::Duration::from_millis(position_ms);
-                play.track(AdEvent::Position(at), &content, out);
+                play.at(position_ms, &content, out);
                 if self.phase == Phase::Loading {
                     self.phase = Phase::Playing;
                 }

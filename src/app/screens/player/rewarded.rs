@@ -196,12 +196,7 @@ impl Player {
                 }
             }
             Playback::Position { position_ms, .. } => {
-                play.position_ms = position_ms;
-                play.track(
-                    AdEvent::Position(std::time::Duration::from_millis(position_ms)),
-                    &content,
-                    out,
-                );
+                play.at(position_ms, &content, out);
                 if self.phase == Phase::Loading {
                     self.phase = Phase::Playing;
                 }
