@@ -618,6 +618,103 @@ fn a_wide_ad_fills_the_screen() {
     compare(&shot, "player-wide-ad");
 }
 
+/// "Watch an ad to unlock" in Spanish at 150 %: the ad's label and what it
+/// unlocks over the picture, Back's question, and "Unlocking…" once the ad
+/// was watched.
+#[test]
+fn a_rewarded_ad_asks_before_leaving_and_says_it_is_unlocking() {
+    use pillarbox::ads::chain::{PlayableAd, Resolved};
+    use pillarbox::ads::choose::Container;
+    use pillarbox::ads::model::{Delivery, MediaFile};
+    let h = harness_in(
+        "es",
+        pillarbox::app::settings::Settings {
+            text_size: 150,
+            welcomed: true,
+            ..Default::default()
+        },
+    );
+    h.key(Key::Return);
+    h.key_text("9");
+    h.key(Key::Return);
+    assert_eq!(h.screen(), "locked");
+    assert_eq!(
+        h.locked().get_ad(),
+        "Desbloquear con anuncio (quedan 5 hoy)"
+    );
+    h.key(Key::UpArrow);
+    h.key(Key::Return);
+    let request = h
+        .commands
+        .borrow()
+        .iter()
+        .find_map(|c| match c {
+            Command::AskBreak { request, .. } => Some(*request),
+            _ => None,
+        })
+        .expect("the rewarded tag asked for");
+    let ad = PlayableAd {
+        ad_id: Some("demo-ad-1".into()),
+        creative_id: None,
+        universal_ad_id: None,
+        title: "Demo".into(),
+        ad_system: "demo".into(),
+        duration: Duration::from_secs(6),
+        skip_after: Some(Duration::from_secs(1)),
+        media: MediaFile {
+            url: "https://cdn.example/ad.mp4".into(),
+            delivery: Delivery::Progressive,
+            mime: "video/mp4".into(),
+            width: 540,
+            height: 960,
+            bitrate: Some(1200),
+            codec: None,
+            api_framework: None,
+        },
+        container: Container::Mp4,
+        impressions: vec![],
+        errors: vec![],
+        tracking: vec![],
+        interactive: false,
+    };
+    h.event(Event::AdBreak {
+        request,
+        resolved: Resolved {
+            ads: vec![ad],
+            failures: vec![],
+        },
+    });
+    h.playback(Playback::Started);
+    h.show_frame();
+    h.playback(Playback::Position {
+        position_ms: 2_000,
+        duration_ms: Some(6_000),
+    });
+    assert_eq!(h.screen(), "player");
+    assert_eq!(h.player().get_ad_label(), "Anuncio · 0:04");
+    assert_eq!(
+        h.player().get_reward_hint(),
+        "El episodio 9 se desbloquea al final"
+    );
+    assert_eq!(h.player().get_ad_position(), "");
+    // Its skipoffset is ignored: the reward is for the whole ad.
+    assert_eq!(h.player().get_ad_skip(), "");
+    h.key(Key::Escape);
+    assert!(h.player().get_reward_leave());
+    assert!(!h.player().get_reward_leave_focused());
+    assert_eq!(
+        h.player().get_reward_leave_text(),
+        "¿Salir sin desbloquear?"
+    );
+    h.matches_reference("player-rewarded-leave-es-150");
+    h.key(Key::Return);
+    assert!(!h.player().get_reward_leave());
+    h.playback(Playback::Ended);
+    assert_eq!(h.player().get_reward_status(), "Desbloqueando…");
+    assert_eq!(h.player().get_ad_label(), "");
+    h.matches_reference("player-rewarded-unlocking-es-150");
+}
+
 /// Home, a series, the player with its controls and a countdown, and the
 /// Locked screen, for a box in `lang` whose viewer chose text at `size` %.
 fn every_screen(lang: &str, size: u16, tag: &str) {

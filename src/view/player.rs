@@ -59,10 +59,14 @@ fn render_subtitles(view: &mut View, app: &App, p: &Player) {
 fn render_reward(page: &PlayerPage, ctx: &Ctx, p: &Player) {
     use crate::app::screens::player::rewarded::RewardStage;
     let lang = ctx.lang();
-    let status = match p.reward_stage() {
-        Some(RewardStage::Unlocking) => p.reward_text(ctx),
-        _ => String::new(),
+    let (hint, status) = match p.reward_stage() {
+        Some(RewardStage::Unlocking) => (String::new(), p.reward_text(ctx)),
+        Some(_) => (p.reward_text(ctx), String::new()),
+        None => (String::new(), String::new()),
     };
+    set_if(page.get_reward_hint(), hint.into(), |v| {
+        page.set_reward_hint(v)
+    });
     set_if(page.get_reward_status(), status.into(), |v| {
         page.set_reward_status(v)
     });
@@ -93,11 +97,7 @@ pub fn render(view: &mut View, app: &App, p: &Player) {
     let Some(series) = ctx.series(&p.series) else {
         return;
     };
-    let mut ad = p.ad().map(|a| a.label(ctx)).unwrap_or_default();
-    if p.reward.is_some() && !ad.label.is_empty() {
-        // Over a rewarded ad: which episode it unlocks.
-        ad.position = p.reward_text(ctx);
-    }
+    let ad = p.ad().map(|a| a.label(ctx)).unwrap_or_default();
     // During a break the side names the episode after it (a rewarded ad:
     // the episode it unlocks).
     let number = match p.ad() {
