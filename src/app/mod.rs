@@ -439,11 +439,16 @@ impl App {
             Event::Playback { id, report } => {
                 // An ad's first frame is announced (spoken UI): what it is,
                 // how long it lasts.
-                speak = report == Playback::Started
-                    && self
-                        .player()
-                        .and_then(|p| p.ad())
-                        .is_some_and(|a| a.id == id);
+                // So is a rewarded ad's end: "Unlocking…".
+                let ad_on_screen = self
+                    .player()
+                    .and_then(|p| p.ad().map(|a| (a.id, p.reward.is_some())));
+                speak = match ad_on_screen {
+                    Some((ad, rewarded)) if ad == id => {
+                        report == Playback::Started || (rewarded && report == Playback::Ended)
+                    }
+                    _ => false,
+                };
                 self.on_playback(id, report, &mut out);
             }
             Event::Action(a) => {

@@ -72,12 +72,21 @@ fn left_today(app: &App) -> u32 {
 #[test]
 fn a_rewarded_ad_watched_to_its_end_unlocks_the_episode() {
     let mut app = app();
+    let mut settings = app.settings().clone();
+    settings.spoken.on = true;
+    app.handle(Event::Settings(Box::new(settings)));
     let request = ask_for_the_ad(&mut app);
     watch(&mut app, request);
     // Neither OK nor Next leaves the ad early.
     press(&mut app, &[Ok, Next]);
     assert!(app.player().unwrap().ad().is_some());
     let cmds = app.handle(pb(&app, Playback::Ended));
+    // The spoken UI says what happens now.
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::Speak { text, .. } if text.contains("Unlocking"))),
+        "{cmds:?}"
+    );
     let claims: Vec<_> = unlock_commands(&cmds)
         .into_iter()
         .filter_map(|u| match u {
