@@ -76,6 +76,8 @@ back = رجوع
 ## Player
 episode-short = الحلقة { $number }
 episode-of = الحلقة { $number } / { $total }
+# Above the episode beside an ad break: the episode after it.
+episode-next = التالي
 up-next = التالي
 loading = جارٍ التحميل…
 paused = متوقف مؤقتًا

@@ -74,6 +74,8 @@ back = Back
 ## Player
 episode-short = EP { $number }
 episode-of = EP { $number } / { $total }
+# Above the episode beside an ad break: the episode after it.
+episode-next = Next
 up-next = Up next
 loading = Loading…
 paused = Paused

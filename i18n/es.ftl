@@ -73,6 +73,8 @@ back = Atrás
 ## Player
 episode-short = EP { $number }
 episode-of = EP { $number } / { $total }
+# Above the episode beside an ad break: the episode after it.
+episode-next = A continuación
 up-next = A continuación
 loading = Cargando…
 paused = En pausa

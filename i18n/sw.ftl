@@ -73,6 +73,8 @@ back = Rudi
 ## Player
 episode-short = Sehemu { $number }
 episode-of = Sehemu { $number } / { $total }
+# Above the episode beside an ad break: the episode after it.
+episode-next = Inayofuata
 up-next = Inayofuata
 loading = Inapakia…
 paused = Imesitishwa

@@ -70,6 +70,8 @@ back = 返回
 ## Player
 episode-short = 第 { $number } 集
 episode-of = 第 { $number } / { $total } 集
+# Above the episode beside an ad break: the episode after it.
+episode-next = 下一集
 up-next = 接下来
 loading = 加载中…
 paused = 已暂停

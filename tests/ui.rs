@@ -618,14 +618,96 @@ fn a_wide_ad_fills_the_screen() {
     compare(&shot, "player-wide-ad");
 }
 
+/// A vertical 6 s ad, skippable after 1 s, as an ad server's answer holds it.
+fn vertical_ad() -> pillarbox::ads::chain::PlayableAd {
+    use pillarbox::ads::chain::PlayableAd;
+    use pillarbox::ads::choose::Container;
+    use pillarbox::ads::model::{Delivery, MediaFile};
+    PlayableAd {
+        ad_id: Some("demo-ad-1".into()),
+        creative_id: None,
+        universal_ad_id: None,
+        title: "Demo".into(),
+        ad_system: "demo".into(),
+        duration: Duration::from_secs(6),
+        skip_after: Some(Duration::from_secs(1)),
+        media: MediaFile {
+            url: "https://cdn.example/ad.mp4".into(),
+            delivery: Delivery::Progressive,
+            mime: "video/mp4".into(),
+            width: 540,
+            height: 960,
+            bitrate: Some(1200),
+            codec: None,
+            api_framework: None,
+        },
+        container: Container::Mp4,
+        impressions: vec![],
+        errors: vec![],
+        tracking: vec![],
+        interactive: false,
+    }
+}
+
+/// Beside a vertical ad in a break, the side names the episode after the
+/// break under "Next" (it read as if that episode were playing); the
+/// episode itself, before and after, has no such line.
+#[test]
+fn beside_a_break_the_side_names_the_episode_after_it_as_next() {
+    use pillarbox::ads::chain::Resolved;
+    let h = harness();
+    // Midnight Bakery from its first episode: the demo has a break after
+    // every third free episode.
+    h.key(Key::RightArrow);
+    h.key(Key::RightArrow);
+    h.key(Key::Return);
+    h.key(Key::Return);
+    let mut now = 0;
+    for n in 1..=3 {
+        h.playback(Playback::Started);
+        now += 2 * pillarbox::app::screens::player::NEXT_PRELOAD_AFTER_MS;
+        h.event(Event::Tick(now));
+        h.playback(Playback::Position {
+            position_ms: 1_000,
+            duration_ms: Some(12_000),
+        });
+        if n < 3 {
+            h.playback(Playback::Ended);
+        }
+    }
+    assert_eq!(h.played().last(), Some(&("midnight-bakery".to_string(), 3)));
+    assert_eq!(h.player().get_episode(), "EP 3 / 12");
+    assert_eq!(h.player().get_episode_lead(), "");
+    let request = h
+        .commands
+        .borrow()
+        .iter()
+        .find_map(|c| match c {
+            Command::AskBreak { request, .. } => Some(*request),
+            _ => None,
+        })
+        .expect("the break asked for");
+    h.event(Event::AdBreak {
+        request,
+        resolved: Resolved {
+            ads: vec![vertical_ad()],
+            failures: vec![],
+        },
+    });
+    h.playback(Playback::Ended);
+    h.playback(Playback::Started);
+    assert_eq!(h.player().get_ad_label(), "Ad · 0:06");
+    assert_eq!(h.player().get_episode_lead(), "Next");
+    assert_eq!(h.player().get_episode(), "EP 4 / 12");
+    assert_eq!(h.player().get_episode_title(), "Episode 4");
+}
+
 /// "Watch an ad to unlock" in Spanish at 150 %: the ad's label and what it
 /// unlocks over the picture, Back's question, and "Unlocking…" once the ad
 /// was watched.
 #[test]
 fn a_rewarded_ad_asks_before_leaving_and_says_it_is_unlocking() {
-    use pillarbox::ads::chain::{PlayableAd, Resolved};
-    use pillarbox::ads::choose::Container;
-    use pillarbox::ads::model::{Delivery, MediaFile};
+    use pillarbox::ads::chain::Resolved;
     let h = harness_in(
         "es",
         pillarbox::app::settings::Settings {
@@ -653,34 +735,10 @@ fn a_rewarded_ad_asks_before_leaving_and_says_it_is_unlocking() {
             _ => None,
         })
         .expect("the rewarded tag asked for");
-    let ad = PlayableAd {
-        ad_id: Some("demo-ad-1".into()),
-        creative_id: None,
-        universal_ad_id: None,
-        title: "Demo".into(),
-        ad_system: "demo".into(),
-        duration: Duration::from_secs(6),
-        skip_after: Some(Duration::from_secs(1)),
-        media: MediaFile {
-            url: "https://cdn.example/ad.mp4".into(),
-            delivery: Delivery::Progressive,
-            mime: "video/mp4".into(),
-            width: 540,
-            height: 960,
-            bitrate: Some(1200),
-            codec: None,
-            api_framework: None,
-        },
-        container: Container::Mp4,
-        impressions: vec![],
-        errors: vec![],
-        tracking: vec![],
-        interactive: false,
-    };
     h.event(Event::AdBreak {
         request,
         resolved: Resolved {
-            ads: vec![ad],
+            ads: vec![vertical_ad()],
             failures: vec![],
         },
     });

@@ -98,14 +98,18 @@ pub fn render(view: &mut View, app: &App, p: &Player) {
         return;
     };
     let ad = p.ad().map(|a| a.label(ctx)).unwrap_or_default();
-    // During a break the side names the episode after it (a rewarded ad:
-    // the episode it unlocks).
-    let number = match p.ad() {
-        Some(_) if p.reward.is_none() => {
-            crate::app::next_episode(series, p.episode).map_or(p.episode, |e| e.number)
-        }
-        _ => p.episode,
+    // During a break the side names the episode after it, as next (a
+    // rewarded ad: the episode it unlocks, as the Locked screen did).
+    let (number, lead) = match p.ad() {
+        Some(_) if p.reward.is_none() => (
+            crate::app::next_episode(series, p.episode).map_or(p.episode, |e| e.number),
+            tr(lang, "episode-next", &[]),
+        ),
+        _ => (p.episode, String::new()),
     };
+    set_if(page.get_episode_lead(), lead.into(), |v| {
+        page.set_episode_lead(v)
+    });
     let episode = series.episodes.iter().find(|e| e.number == number);
     set_if(page.get_title(), ctx.text(&series.title).into(), |v| {
         page.set_title(v)
