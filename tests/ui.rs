@@ -649,15 +649,11 @@ fn vertical_ad() -> pillarbox::ads::chain::PlayableAd {
     }
 }
 
-/// Beside a vertical ad in a break, the side names the episode after the
-/// break under "Next" (it read as if that episode were playing); the
-/// episode itself, before and after, has no such line.
-#[test]
-fn beside_a_break_the_side_names_the_episode_after_it_as_next() {
+/// Plays Midnight Bakery from its first episode into the break after its
+/// third (the demo has one after every third free episode), a pod of two
+/// vertical ads, its first ad started.
+fn into_a_break(h: &Harness) {
     use pillarbox::ads::chain::Resolved;
-    let h = harness();
-    // Midnight Bakery from its first episode: the demo has a break after
-    // every third free episode.
     h.key(Key::RightArrow);
     h.key(Key::RightArrow);
     h.key(Key::Return);
@@ -676,7 +672,6 @@ fn beside_a_break_the_side_names_the_episode_after_it_as_next() {
         }
     }
     assert_eq!(h.played().last(), Some(&("midnight-bakery".to_string(), 3)));
-    assert_eq!(h.player().get_episode(), "EP 3 / 12");
     assert_eq!(h.player().get_episode_lead(), "");
     let request = h
         .commands
@@ -690,16 +685,40 @@ fn beside_a_break_the_side_names_the_episode_after_it_as_next() {
     h.event(Event::AdBreak {
         request,
         resolved: Resolved {
-            ads: vec![vertical_ad()],
+            ads: vec![vertical_ad(), vertical_ad()],
             failures: vec![],
         },
     });
     h.playback(Playback::Ended);
     h.playback(Playback::Started);
+    h.show_frame();
+}
+
+/// Beside a vertical ad in a break, the side names the episode after the
+/// break under "Next" (it read as if that episode were playing); the
+/// episode itself has no such line. In Swahili at 150 % "1 of 2" goes
+/// under the ad's label (it ran past the picture's edge).
+#[test]
+fn beside_a_break_the_side_names_the_episode_after_it_as_next() {
+    let h = harness();
+    into_a_break(&h);
     assert_eq!(h.player().get_ad_label(), "Ad · 0:06");
+    assert_eq!(h.player().get_ad_position(), "1 of 2");
     assert_eq!(h.player().get_episode_lead(), "Next");
     assert_eq!(h.player().get_episode(), "EP 4 / 12");
     assert_eq!(h.player().get_episode_title(), "Episode 4");
+
+    let h = harness_in(
+        "sw",
+        pillarbox::app::settings::Settings {
+            text_size: 150,
+            welcomed: true,
+            ..Default::default()
+        },
+    );
+    into_a_break(&h);
+    assert_eq!(h.player().get_ad_position(), "1 kati ya 2");
+    h.matches_reference("player-break-sw-150");
 }
 
 /// "Watch an ad to unlock" in Spanish at 150 %: the ad's label and what it
