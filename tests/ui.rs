@@ -207,6 +207,26 @@ impl Harness {
             .filter_map(Command::played)
             .collect()
     }
+    /// The ad server's answer to the last request for ads: `ads`.
+    fn answer_ad_server(&self, ads: Vec<pillarbox::ads::chain::PlayableAd>) {
+        let request = self
+            .commands
+            .borrow()
+            .iter()
+            .rev()
+            .find_map(|c| match c {
+                Command::AskBreak { request, .. } => Some(*request),
+                _ => None,
+            })
+            .expect("ads asked for");
+        self.event(Event::AdBreak {
+            request,
+            resolved: pillarbox::ads::chain::Resolved {
+                ads,
+                failures: vec![],
+            },
+        });
+    }
     /// Compares the window with tests/ui-references/NAME.png.
     fn matches_reference(&self, name: &str) {
         let shot = self.ui.window().take_snapshot().unwrap();
@@ -653,7 +673,6 @@ fn vertical_ad() -> pillarbox::ads::chain::PlayableAd {
 /// third (the demo has one after every third free episode), a pod of two
 /// vertical ads, its first ad started.
 fn into_a_break(h: &Harness) {
-    use pillarbox::ads::chain::Resolved;
     h.key(Key::RightArrow);
     h.key(Key::RightArrow);
     h.key(Key::Return);
@@ -673,22 +692,7 @@ fn into_a_break(h: &Harness) {
     }
     assert_eq!(h.played().last(), Some(&("midnight-bakery".to_string(), 3)));
     assert_eq!(h.player().get_episode_lead(), "");
-    let request = h
-        .commands
-        .borrow()
-        .iter()
-        .find_map(|c| match c {
-            Command::AskBreak { request, .. } => Some(*request),
-            _ => None,
-        })
-        .expect("the break asked for");
-    h.event(Event::AdBreak {
-        request,
-        resolved: Resolved {
-            ads: vec![vertical_ad(), vertical_ad()],
-            failures: vec![],
-        },
-    });
+    h.answer_ad_server(vec![vertical_ad(), vertical_ad()]);
     h.playback(Playback::Ended);
     h.playback(Playback::Started);
     h.show_frame();
@@ -726,7 +730,6 @@ fn beside_a_break_the_side_names_the_episode_after_it_as_next() {
 /// was watched.
 #[test]
 fn a_rewarded_ad_asks_before_leaving_and_says_it_is_unlocking() {
-    use pillarbox::ads::chain::Resolved;
     let h = harness_in(
         "es",
         pillarbox::app::settings::Settings {
@@ -745,22 +748,7 @@ fn a_rewarded_ad_asks_before_leaving_and_says_it_is_unlocking() {
     );
     h.key(Key::UpArrow);
     h.key(Key::Return);
-    let request = h
-        .commands
-        .borrow()
-        .iter()
-        .find_map(|c| match c {
-            Command::AskBreak { request, .. } => Some(*request),
-            _ => None,
-        })
-        .expect("the rewarded tag asked for");
-    h.event(Event::AdBreak {
-        request,
-        resolved: Resolved {
-            ads: vec![vertical_ad()],
-            failures: vec![],
-        },
-    });
+    h.answer_ad_server(vec![vertical_ad()]);
     h.playback(Playback::Started);
     h.show_frame();
     h.playback(Playback::Position {
