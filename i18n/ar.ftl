@@ -43,9 +43,11 @@ locked-free = { $free ->
    *[other] الحلقات 1–{ $free } من { $title } مجانية.
 }
 locked-price = { $count ->
-    [1] تُفتح الحلقة { $first } مقابل { $price } { $currency }.
-   *[other] تُفتح كل حلقة من الحلقات { $first }–{ $last } مقابل { $price } { $currency }.
+    [1] تُفتح الحلقة { $first } مقابل { $price }.
+   *[other] تُفتح كل حلقة من الحلقات { $first }–{ $last } مقابل { $price }.
 }
+# A price in coins, after "for" (locked-price).
+price-coins = { $price } عملة
 locked-not-free = { $count ->
     [1] الحلقة { $first } ليست مجانية.
    *[other] الحلقات { $first }–{ $last } ليست مجانية.

@@ -41,8 +41,13 @@ locked-free = { $free ->
    *[other] Episodes 1–{ $free } of { $title } are free to watch.
 }
 locked-price = { $count ->
-    [1] Episode { $first } unlocks for { $price } { $currency }.
-   *[other] Episodes { $first }–{ $last } unlock for { $price } { $currency } each.
+    [1] Episode { $first } unlocks for { $price }.
+   *[other] Episodes { $first }–{ $last } unlock for { $price } each.
+}
+# A price in coins, after "for" (locked-price).
+price-coins = { $price ->
+    [1] { $price } coin
+   *[other] { $price } coins
 }
 locked-not-free = { $count ->
     [1] Episode { $first } is not free.

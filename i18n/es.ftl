@@ -40,8 +40,13 @@ locked-free = { $free ->
    *[other] Los episodios 1–{ $free } de { $title } son gratis.
 }
 locked-price = { $count ->
-    [1] El episodio { $first } se desbloquea por { $price } { $currency }.
-   *[other] Los episodios { $first }–{ $last } se desbloquean por { $price } { $currency } cada uno.
+    [1] El episodio { $first } se desbloquea por { $price }.
+   *[other] Los episodios { $first }–{ $last } se desbloquean por { $price } cada uno.
+}
+# A price in coins, after "for" (locked-price).
+price-coins = { $price ->
+    [1] { $price } moneda
+   *[other] { $price } monedas
 }
 locked-not-free = { $count ->
     [1] El episodio { $first } no es gratis.

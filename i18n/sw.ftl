@@ -40,9 +40,11 @@ locked-free = { $free ->
    *[other] Sehemu 1–{ $free } za { $title } ni bure kutazama.
 }
 locked-price = { $count ->
-    [1] Sehemu ya { $first } hufunguliwa kwa { $price } { $currency }.
-   *[other] Kila sehemu kati ya { $first }–{ $last } hufunguliwa kwa { $price } { $currency }.
+    [1] Sehemu ya { $first } hufunguliwa kwa { $price }.
+   *[other] Kila sehemu kati ya { $first }–{ $last } hufunguliwa kwa { $price }.
 }
+# A price in coins, after "for" (locked-price).
+price-coins = sarafu { $price }
 locked-not-free = { $count ->
     [1] Sehemu ya { $first } si bure.
    *[other] Sehemu { $first }–{ $last } si bure.

@@ -37,9 +37,11 @@ locked-free = { $free ->
    *[other] 《{ $title }》第 1–{ $free } 集免费观看。
 }
 locked-price = { $count ->
-    [1] 第 { $first } 集需 { $price } { $currency } 解锁。
-   *[other] 第 { $first }–{ $last } 集每集需 { $price } { $currency } 解锁。
+    [1] 第 { $first } 集需 { $price } 解锁。
+   *[other] 第 { $first }–{ $last } 集每集需 { $price } 解锁。
 }
+# A price in coins, after "for" (locked-price).
+price-coins = { $price } 金币
 locked-not-free = { $count ->
     [1] 第 { $first } 集不免费。
    *[other] 第 { $first }–{ $last } 集不免费。

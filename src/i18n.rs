@@ -113,6 +113,40 @@ pub fn isolate(lang: &str, value: &str) -> String {
     }
 }
 
+/// A catalog's price as a viewer reads it in `lang`: coins in the
+/// language's own word, an ISO 4217 amount (the catalog gives the smallest
+/// unit) in its major unit after its code ("KES 49.00"), any other unit
+/// as the catalog names it.
+pub fn price(lang: &str, amount: u64, currency: &str) -> String {
+    if currency.eq_ignore_ascii_case("coins") {
+        return tr(lang, "price-coins", &[("price", amount.into())]);
+    }
+    let iso = currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase());
+    if !iso {
+        return format!("{amount} {currency}");
+    }
+    // ISO 4217 minor units: most currencies have two decimals.
+    let decimals = match currency {
+        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
+        | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
+        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
+        _ => 2,
+    };
+    let text = if decimals == 0 {
+        format!("{currency} {amount}")
+    } else {
+        let unit = 10u64.pow(decimals);
+        let separator = if ui_language(lang) == "es" { ',' } else { '.' };
+        format!(
+            "{currency} {}{separator}{:0width$}",
+            amount / unit,
+            amount % unit,
+            width = decimals as usize
+        )
+    };
+    isolate(lang, &text)
+}
+
 /// Whether `lang`'s file has message `id` (catalog genres are translated
 /// only when it does).
 pub fn has(lang: &str, id: &str) -> bool {
@@ -283,6 +317,28 @@ fn text_chars(source: &str) -> std::collections::BTreeSet<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Coins in the viewer's words, money in its major unit after its
+    /// code, anything else as the catalog names it.
+    #[test]
+    fn prices_read_in_the_viewers_language() {
+        assert_eq!(price("en", 49, "coins"), "49 coins");
+        assert_eq!(price("en", 1, "coins"), "1 coin");
+        assert_eq!(price("es", 49, "coins"), "49 monedas");
+        assert_eq!(price("sw", 49, "coins"), "sarafu 49");
+        assert_eq!(price("zh", 49, "coins"), "49 金币");
+        // Fluent isolates placeables in right-to-left text.
+        assert_eq!(price("ar", 49, "coins"), "\u{2068}49\u{2069} عملة");
+        assert_eq!(price("en", 4900, "KES"), "KES 49.00");
+        assert_eq!(price("es", 199, "EUR"), "EUR 1,99");
+        assert_eq!(price("en", 5, "USD"), "USD 0.05");
+        assert_eq!(price("en", 2000, "UGX"), "UGX 2000");
+        assert_eq!(price("en", 1500, "KWD"), "KWD 1.500");
+        // Kept left to right inside Arabic text.
+        assert_eq!(price("ar", 4900, "KES"), "\u{2068}KES 49.00\u{2069}");
+        assert_eq!(price("en", 30, "points"), "30 points");
+        assert_eq!(price("en", u64::MAX, "USD"), "USD 184467440737095516.15");
+    }
 
     fn ids(source: &str) -> Vec<String> {
         let resource = FluentResource::try_new(source.to_owned()).expect("parses");

@@ -246,8 +246,7 @@ impl Locked {
                     ("first", first.into()),
                     ("last", last.into()),
                     ("count", count.into()),
-                    ("price", u.price.into()),
-                    ("currency", u.currency.as_str().into()),
+                    ("price", crate::i18n::price(l, u.price, &u.currency).into()),
                 ],
             ),
             None => tr(

@@ -187,7 +187,7 @@ impl SeriesPage {
                 if !ctx.playable(s, number) {
                     parts.push(tr(lang, "spoken-locked", &[]));
                     if let Some(u) = &s.unlock {
-                        parts.push(format!("{} {}", u.price, u.currency));
+                        parts.push(crate::i18n::price(lang, u.price, &u.currency));
                     }
                 } else if ctx.history.progress(&self.id, number) == EpisodeProgress::Watched {
                     parts.push(tr(lang, "spoken-watched", &[]));

@@ -218,8 +218,8 @@ fn the_spoken_ui_says_what_has_the_focus_in_the_ui_language() {
         said(&cmds),
         [
             "Episodio 1",
-            "Episodio 11. bloqueado. 49 coins",
-            "Episodio 12. bloqueado. 49 coins"
+            "Episodio 11. bloqueado. 49 monedas",
+            "Episodio 12. bloqueado. 49 monedas"
         ]
     );
     // Nothing new under the focus: nothing said again.
