@@ -3,12 +3,12 @@
 //! the document made for this device, plays the episode under a grant
 //! without a token, and the partner counts each ad once, five a day.
 
-use pillarbox::demo::partner::{self, Partner};
+use pillarbox::demo::partner;
 use pillarbox::unlock::reward::RewardClaim;
 use pillarbox::unlock::{Failure, UnlockCommand as C, UnlockReport as R};
 
-use crate::common::{Fault, TestCa, TestServer};
-use crate::unlock::{net, phone, service, wait_for};
+use crate::common::Fault;
+use crate::unlock::{PartnerOverTls, wait_for};
 
 fn claim(episode: u32) -> RewardClaim {
     RewardClaim::new(
@@ -40,18 +40,9 @@ fn outcome(rx: &std::sync::mpsc::Receiver<R>) -> Result<Vec<u32>, Failure> {
 
 #[test]
 fn a_rewarded_ad_unlocks_an_episode_for_this_device_once_per_ad_five_a_day() {
-    let ca = TestCa::new("reward");
-    let server = TestServer::start_tls_router(&ca, |base| {
-        Partner::new(&url::Url::parse(base).unwrap()).router()
-    });
-    let net = net(&ca);
-    let state = tempfile::tempdir().unwrap();
-    let api = pillarbox::catalog::model::UnlockApi {
-        url: server.url(partner::API_PATH),
-        key: partner::public_key(),
-    };
-    let (mut unlock, rx) = service(&net, state.path());
-    unlock.run(C::Connect(api.clone()));
+    let p = PartnerOverTls::start("reward");
+    let (server, state) = (&p.server, &p.state);
+    let (mut unlock, rx) = p.connect();
     // Nothing earned yet.
     assert!(wait_for(&rx, |r| match r {
         R::DeviceEntitlements(d) => Some(d.is_none()),
@@ -110,8 +101,7 @@ fn a_rewarded_ad_unlocks_an_episode_for_this_device_once_per_ad_five_a_day() {
 
     // A restart: the device's document is read back, checked, and counts.
     drop(unlock);
-    let (mut unlock, rx) = service(&net, state.path());
-    unlock.run(C::Connect(api));
+    let (mut unlock, rx) = p.connect();
     let kept = wait_for(&rx, |r| match r {
         R::DeviceEntitlements(d) => Some(d.clone()),
         _ => None,
@@ -128,29 +118,9 @@ fn a_rewarded_ad_unlocks_an_episode_for_this_device_once_per_ad_five_a_day() {
 
 #[test]
 fn a_paired_box_earns_the_episode_for_the_account() {
-    let ca = TestCa::new("reward-paired");
-    let server = TestServer::start_tls_router(&ca, |base| {
-        Partner::new(&url::Url::parse(base).unwrap()).router()
-    });
-    let net = net(&ca);
-    let state = tempfile::tempdir().unwrap();
-    let (mut unlock, rx) = service(&net, state.path());
-    unlock.run(C::Connect(pillarbox::catalog::model::UnlockApi {
-        url: server.url(partner::API_PATH),
-        key: partner::public_key(),
-    }));
-    unlock.run(C::Pair {
-        series: "ceo-secret".into(),
-        episode: 9,
-    });
-    let code = wait_for(&rx, |r| match r {
-        R::Pairing { user_code, .. } => Some(user_code.clone()),
-        _ => None,
-    });
-    phone(&net, &server, &code, "approve");
-    wait_for(&rx, |r| {
-        matches!(r, R::Entitlements { doc: Some(_), .. }).then_some(())
-    });
+    let p = PartnerOverTls::start("reward-paired");
+    let (mut unlock, rx) = p.connect();
+    p.pair(&mut unlock, &rx);
     // The reward carries the token and comes back as the account's
     // document: the episode is the account's, its coins untouched.
     unlock.run(C::Reward(claim(9)));
@@ -170,9 +140,9 @@ fn a_paired_box_earns_the_episode_for_the_account() {
         _ => None,
     });
     assert!(
-        server.seen("/reward")[0]
+        p.server.seen("/reward")[0]
             .headers
             .contains_key("authorization")
     );
-    assert!(!state.path().join("device-entitlements.json").exists());
+    assert!(!p.state.path().join("device-entitlements.json").exists());
 }

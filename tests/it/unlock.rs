@@ -40,6 +40,81 @@ pub(crate) fn net(ca: &TestCa) -> Net {
     .expect("net")
 }
 
+/// The demo partner over TLS under a test CA of its own, a network stack
+/// that trusts it, a fresh state folder and the catalog's `unlock_api`
+/// naming it: where each test of the unlock service starts.
+pub(crate) struct PartnerOverTls {
+    pub server: TestServer,
+    pub partner: Partner,
+    pub net: Net,
+    pub state: tempfile::TempDir,
+    pub api: pillarbox::catalog::model::UnlockApi,
+}
+
+impl PartnerOverTls {
+    pub(crate) fn start(name: &str) -> PartnerOverTls {
+        let ca = TestCa::new(name);
+        let mut partner = None;
+        let server = TestServer::start_tls_router(&ca, |base| {
+            let p = Partner::new(&url::Url::parse(base).unwrap());
+            partner = Some(p.clone());
+            p.router()
+        });
+        let api = pillarbox::catalog::model::UnlockApi {
+            url: server.url(partner::API_PATH),
+            key: partner::public_key(),
+        };
+        PartnerOverTls {
+            net: net(&ca),
+            partner: partner.expect("the router was made"),
+            server,
+            state: tempfile::tempdir().unwrap(),
+            api,
+        }
+    }
+
+    /// The unlock service as the TV runs it on the state folder (what the
+    /// test put there first included), connected to the partner.
+    pub(crate) fn connect(
+        &self,
+    ) -> (
+        pillarbox::unlock::service::UnlockService,
+        std::sync::mpsc::Receiver<pillarbox::unlock::UnlockReport>,
+    ) {
+        let (mut unlock, rx) = service(&self.net, self.state.path());
+        unlock.run(pillarbox::unlock::UnlockCommand::Connect(self.api.clone()));
+        (unlock, rx)
+    }
+
+    /// Pairs the box for episode 9 of The CEO's Secret, approved on the
+    /// phone page; the account's document once it comes.
+    pub(crate) fn pair(
+        &self,
+        unlock: &mut pillarbox::unlock::service::UnlockService,
+        rx: &std::sync::mpsc::Receiver<pillarbox::unlock::UnlockReport>,
+    ) -> std::sync::Arc<pillarbox::unlock::Entitlements> {
+        use pillarbox::unlock::{UnlockCommand as C, UnlockReport as R};
+        unlock.run(C::Pair {
+            series: "ceo-secret".into(),
+            episode: 9,
+        });
+        let code = wait_for(rx, |r| match r {
+            R::Pairing {
+                user_code, host, ..
+            } => {
+                assert_eq!(host, "127.0.0.1");
+                Some(user_code.clone())
+            }
+            _ => None,
+        });
+        phone(&self.net, &self.server, &code, "approve");
+        wait_for(rx, |r| match r {
+            R::Entitlements { doc: Some(d), .. } => Some(d.clone()),
+            _ => None,
+        })
+    }
+}
+
 /// The phone: a form posted to the verification page.
 pub(crate) fn phone(net: &Net, server: &TestServer, user_code: &str, action: &str) -> String {
     let url = url::Url::parse(&server.url(partner::PAGE_PATH)).unwrap();
@@ -336,43 +411,11 @@ pub(crate) fn wait_for<T>(
 #[test]
 fn a_purchase_refused_for_coins_goes_through_after_a_top_up_and_a_new_confirmation() {
     use pillarbox::unlock::{Failure, UnlockCommand as C, UnlockReport as R};
-    let ca = TestCa::new("unlock-402");
-    let mut demo = None;
-    let server = TestServer::start_tls_router(&ca, |base| {
-        let p = Partner::new(&url::Url::parse(base).unwrap());
-        demo = Some(p.clone());
-        p.router()
-    });
-    let demo = demo.unwrap();
-    let net = net(&ca);
-    let state = tempfile::tempdir().unwrap();
-    let (mut unlock, rx) = service(&net, state.path());
-    unlock.run(C::Connect(pillarbox::catalog::model::UnlockApi {
-        url: server.url(partner::API_PATH),
-        key: partner::public_key(),
-    }));
+    let p = PartnerOverTls::start("unlock-402");
+    let (demo, server, state) = (&p.partner, &p.server, &p.state);
+    let (mut unlock, rx) = p.connect();
     // Signed in on the phone, nothing bought there.
-    unlock.run(C::Pair {
-        series: "ceo-secret".into(),
-        episode: 9,
-    });
-    let code = wait_for(&rx, |r| match r {
-        R::Pairing {
-            user_code, host, ..
-        } => {
-            assert_eq!(host, "127.0.0.1");
-            Some(user_code.clone())
-        }
-        _ => None,
-    });
-    phone(&net, &server, &code, "approve");
-    let coins = |rx: &std::sync::mpsc::Receiver<R>| {
-        wait_for(rx, |r| match r {
-            R::Entitlements { doc: Some(d), .. } => Some(d.coins),
-            _ => None,
-        })
-    };
-    assert_eq!(coins(&rx), 120);
+    assert_eq!(p.pair(&mut unlock, &rx).coins, 120);
     let buy = |unlock: &mut pillarbox::unlock::service::UnlockService, episode| {
         unlock.run(C::Purchase {
             series: "ceo-secret".into(),
@@ -431,13 +474,9 @@ fn a_purchase_refused_for_coins_goes_through_after_a_top_up_and_a_new_confirmati
 
 #[test]
 fn a_token_goes_only_to_the_api_that_issued_it() {
-    use pillarbox::unlock::{UnlockCommand as C, UnlockReport as R};
-    let ca = TestCa::new("unlock-token");
-    let server = TestServer::start_tls_router(&ca, |base| {
-        Partner::new(&url::Url::parse(base).unwrap()).router()
-    });
-    let net = net(&ca);
-    let state = tempfile::tempdir().unwrap();
+    use pillarbox::unlock::UnlockReport as R;
+    let p = PartnerOverTls::start("unlock-token");
+    let state = &p.state;
     // A token from pairing with another API (a catalog that changed its
     // unlock_api): not sent to this one.
     std::fs::write(
@@ -445,11 +484,7 @@ fn a_token_goes_only_to_the_api_that_issued_it() {
         r#"{"token":"t-from-elsewhere","account":"a1","api_url":"https://other.example/unlock/v1/","api_key":"AAAA"}"#,
     )
     .unwrap();
-    let (mut unlock, rx) = service(&net, state.path());
-    unlock.run(C::Connect(pillarbox::catalog::model::UnlockApi {
-        url: server.url(partner::API_PATH),
-        key: partner::public_key(),
-    }));
+    let (_unlock, rx) = p.connect();
     let paired = wait_for(&rx, |r| match r {
         R::Entitlements { paired, .. } => Some(*paired),
         _ => None,
@@ -457,7 +492,7 @@ fn a_token_goes_only_to_the_api_that_issued_it() {
     assert!(!paired);
     std::thread::sleep(Duration::from_millis(300));
     assert!(
-        server.seen("/entitlements").is_empty(),
+        p.server.seen("/entitlements").is_empty(),
         "the token went out"
     );
     assert!(!state.path().join("unlock-token.json").exists());
@@ -545,16 +580,8 @@ fn demo_signed(payload: &serde_json::Value) -> String {
 #[test]
 fn an_older_document_cannot_replace_a_newer_one() {
     use pillarbox::unlock::{UnlockCommand as C, UnlockReport as R};
-    let ca = TestCa::new("unlock-stale");
-    let server = TestServer::start_tls_router(&ca, |base| {
-        Partner::new(&url::Url::parse(base).unwrap()).router()
-    });
-    let net = net(&ca);
-    let state = tempfile::tempdir().unwrap();
-    let api = pillarbox::catalog::model::UnlockApi {
-        url: server.url(partner::API_PATH),
-        key: partner::public_key(),
-    };
+    let p = PartnerOverTls::start("unlock-stale");
+    let (server, state, api) = (&p.server, &p.state, &p.api);
     // A box paired with this API (the server's answers are forged below).
     std::fs::write(
         state.path().join("unlock-token.json"),
@@ -578,8 +605,7 @@ fn an_older_document_cannot_replace_a_newer_one() {
         Fault::Json(doc("2026-12-04T10:00:00Z", &[9, 10])),
         Some(1),
     );
-    let (mut unlock, rx) = service(&net, state.path());
-    unlock.run(C::Connect(api));
+    let (mut unlock, rx) = p.connect();
     let newest = |rx: &std::sync::mpsc::Receiver<R>| {
         wait_for(rx, |r| match r {
             R::Entitlements { doc: Some(d), .. } => Some(d.issued.clone()),
