@@ -312,9 +312,9 @@ fn remote_keys_go_home_series_player_and_back() {
     assert_eq!(h.home().get_hero_title(), "Midnight Bakery");
     // Back on home asks before leaving.
     h.key(Key::Escape);
-    assert!(h.state().get_leave_dialog());
+    assert!(h.state().get_question_shown());
     h.key(Key::Escape);
-    assert!(!h.state().get_leave_dialog());
+    assert!(!h.state().get_question_shown());
     assert_eq!(h.screen(), "home");
 }
 
@@ -833,4 +833,46 @@ fn arabic_is_laid_out_right_to_left_on_every_screen() {
     // Mirrored rows: Left moves on along a row that runs from the right.
     h.key(Key::LeftArrow);
     h.matches_reference("home-ar-moved");
+}
+
+#[test]
+fn reset_this_box_asks_in_plain_words_and_starts_as_new() {
+    use pillarbox::app::settings::Settings;
+    for lang in ["sw", "ar"] {
+        let h = harness_in(
+            "en",
+            Settings {
+                language: Some(lang.into()),
+                text_size: 150,
+                welcomed: true,
+                ..Default::default()
+            },
+        );
+        h.key(Key::F1);
+        for _ in 0..30 {
+            h.key(Key::DownArrow);
+        }
+        h.key(Key::Return);
+        assert!(h.state().get_question_shown());
+        assert!(!h.state().get_question_go_focused());
+        let q = h.state().get_question();
+        if lang == "sw" {
+            assert_eq!(q.title, "Weka upya kifaa hiki?");
+            assert_eq!((q.keep.as_str(), q.go.as_str()), ("Ghairi", "Weka upya"));
+        }
+        assert!(!q.body.is_empty());
+        // The whole question fits at 150 %, Cancel focused (on the right
+        // in Arabic).
+        h.matches_reference(&format!("reset-{lang}-150"));
+        // Right in a left-to-right UI, either arrow moves the focus.
+        h.key(Key::RightArrow);
+        assert!(h.state().get_question_go_focused());
+        h.key(Key::Return);
+        assert!(h.commands.borrow().contains(&Command::ResetBox));
+        // A box as new: the first-run screen in the box's language.
+        assert!(!h.state().get_question_shown());
+        assert_eq!(h.screen(), "settings");
+        assert_eq!(h.state().get_labels().settings, "Settings");
+        assert_eq!(h.state().get_toast(), "This box was reset");
+    }
 }

@@ -27,7 +27,7 @@ impl App {
     /// focused series' resume episode, on a series page the Play button's
     /// or the focused episode. None elsewhere, or when it is locked.
     fn intended(&self) -> Option<Intent> {
-        if matches!(self.overlay, Some(Overlay::Leave(_))) {
+        if matches!(self.overlay, Some(Overlay::Question(_))) {
             return None;
         }
         let (series, number) = match self.top() {

@@ -17,6 +17,7 @@ mod incoming;
 mod intent;
 pub mod overlays;
 pub mod parental;
+mod reset;
 pub mod screens;
 pub mod settings;
 pub mod shelf;
@@ -35,10 +36,10 @@ use crate::playback::StreamSource;
 
 pub use context::{Ctx, next_episode};
 use history::History;
-use overlays::leave::LeaveOutcome;
 use overlays::pin::{PinOutcome, PinPurpose};
+use overlays::question::{Question, QuestionOutcome};
 use overlays::still_watching::StillWatchingOutcome;
-use overlays::{LeaveDialog, Overlay};
+use overlays::{Overlay, QuestionDialog};
 pub use screens::player::Phase;
 use screens::player::Player;
 use screens::{Home, Locked, SeriesPage, Welcome};
@@ -205,6 +206,11 @@ pub enum Command {
         audio: String,
         subtitles: String,
     },
+    /// Forget everything the box keeps about the viewer (Settings' "Reset
+    /// this box"): history, settings, parental PIN, ad ledger, pairing,
+    /// entitlements, queued progress, device id. Runs after the writes
+    /// asked for before it.
+    ResetBox,
     Exit,
 }
 
@@ -564,6 +570,11 @@ impl App {
                         self.ctx.parental_unlocked.insert(id.clone());
                         self.open_series(&id, play, out);
                     }
+                    PinOutcome::Accepted(PinPurpose::ResetBox) => {
+                        self.open_parental_rows();
+                        self.overlay =
+                            Some(Overlay::Question(QuestionDialog::new(Question::ResetBox)));
+                    }
                     PinOutcome::Accepted(_) => {
                         self.overlay = None;
                         self.open_parental_rows();
@@ -571,11 +582,15 @@ impl App {
                 }
                 return;
             }
-            Some(Overlay::Leave(d)) => {
+            Some(Overlay::Question(d)) => {
+                let question = d.question;
                 match d.on_action(action) {
-                    LeaveOutcome::Open => {}
-                    LeaveOutcome::Stay => self.overlay = None,
-                    LeaveOutcome::Exit => out.push(Command::Exit),
+                    QuestionOutcome::Open => {}
+                    QuestionOutcome::Keep => self.overlay = None,
+                    QuestionOutcome::Go => match question {
+                        Question::Leave => out.push(Command::Exit),
+                        Question::ResetBox => self.reset_box(out),
+                    },
                 }
                 return;
             }
@@ -583,7 +598,7 @@ impl App {
         }
         if action == Action::Exit {
             if self.stack.len() == 1 {
-                self.overlay = Some(Overlay::Leave(LeaveDialog::default()));
+                self.overlay = Some(Overlay::Question(QuestionDialog::new(Question::Leave)));
             } else {
                 self.pop_to_home(out);
             }

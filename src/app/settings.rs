@@ -262,6 +262,8 @@ pub enum SettingRow {
     MaxRating(&'static str),
     /// The account this TV is signed in to: OK twice signs it out.
     Account,
+    /// OK asks "Reset this box?" (the PIN first, if there is one).
+    ResetBox,
 }
 
 /// The first-run screen: what an elderly viewer may need before anything.
@@ -274,7 +276,7 @@ pub const WELCOME: [SettingRow; 5] = [
 ];
 
 impl SettingRow {
-    pub const ALL: [SettingRow; 22] = [
+    pub const ALL: [SettingRow; 23] = [
         SettingRow::Language,
         SettingRow::Subtitles,
         SettingRow::SubtitleLanguage,
@@ -297,6 +299,7 @@ impl SettingRow {
         SettingRow::MaxRating("mpaa"),
         SettingRow::MaxRating("kfcb"),
         SettingRow::Account,
+        SettingRow::ResetBox,
     ];
     pub fn message_id(self) -> &'static str {
         match self {
@@ -321,6 +324,7 @@ impl SettingRow {
             SettingRow::ParentalPin => "setting-parental",
             SettingRow::MaxRating(_) => "setting-max-rating",
             SettingRow::Account => "setting-account",
+            SettingRow::ResetBox => "setting-reset",
         }
     }
 }
@@ -545,7 +549,7 @@ impl Settings {
             SettingRow::Done => {}
             // Set and cleared through the PIN dialog (App); the account
             // is signed out by the Settings screen.
-            SettingRow::ParentalPin | SettingRow::Account => {}
+            SettingRow::ParentalPin | SettingRow::Account | SettingRow::ResetBox => {}
         }
     }
 }

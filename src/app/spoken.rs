@@ -12,7 +12,7 @@ impl App {
         match &self.overlay {
             Some(Overlay::StillWatching(q)) => return q.describe(&self.ctx),
             Some(Overlay::Pin(d)) => return d.describe(&self.ctx),
-            Some(Overlay::Leave(d)) => return d.describe(&self.ctx),
+            Some(Overlay::Question(d)) => return d.describe(&self.ctx),
             None => {}
         }
         if let Some(toast) = self.ctx.toast() {

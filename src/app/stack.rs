@@ -3,7 +3,7 @@
 //! the Locked screen), Settings over a screen, the PIN dialog.
 
 use super::overlays::pin::PinPurpose;
-use super::overlays::{LeaveDialog, Overlay, PinDialog};
+use super::overlays::{Overlay, PinDialog, Question, QuestionDialog};
 use super::screens::locked::LockedMessage;
 use super::screens::player::Player;
 use super::screens::settings::SettingsVisit;
@@ -25,7 +25,12 @@ impl App {
                 message,
             } => self.show_locked(&series, episode, Some(message), out),
             Nav::WatchAd { series, episode } => self.watch_ad(&series, episode, out),
-            Nav::AskLeave => self.overlay = Some(Overlay::Leave(LeaveDialog::default())),
+            Nav::AskLeave => {
+                self.overlay = Some(Overlay::Question(QuestionDialog::new(Question::Leave)))
+            }
+            Nav::AskReset => {
+                self.overlay = Some(Overlay::Question(QuestionDialog::new(Question::ResetBox)))
+            }
             Nav::ReloadCatalog => {
                 // "Loading programmes…" until the new attempt says.
                 self.ctx.catalog_failed = None;

@@ -29,6 +29,10 @@ pub const HISTORY_FILE: &str = "history.json";
 /// player is bounded lower.
 const MAX_AD_KBPS: u32 = 8_000;
 
+/// How long a reset waits for the store thread (a slow flash card's
+/// fsyncs); past it the reset goes on, the marker left for the next start.
+const RESET_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Subtitle files kept parsed (the one playing, the next one, a few back).
 const SUBTITLES_KEPT: usize = 8;
 
@@ -57,6 +61,9 @@ enum Saved {
     History(History),
     Settings(Settings),
     AdLedger(crate::ads::ledger::AdLedger),
+    /// "Reset this box": what is waiting is dropped, the viewer's files
+    /// go; said on the channel when done.
+    Reset(Sender<()>),
 }
 
 /// The catalog's subtitle files: fetched for the episode playing and the
@@ -254,6 +261,21 @@ impl TvEffects {
         }
     }
 
+    /// Forgets the viewer: the store thread drops what waits to be written
+    /// and removes the files (waited for, so nothing written before the
+    /// reset lands after it), then the unlock service forgets the pairing
+    /// and takes a new device id. Subtitle files and posters kept in
+    /// memory are the catalog's, not the viewer's.
+    fn reset_box(&mut self) {
+        self.speaker.stop();
+        let (tx, rx) = std::sync::mpsc::channel();
+        self.save(Saved::Reset(tx));
+        if rx.recv_timeout(RESET_WAIT).is_err() {
+            tracing::error!("the store did not finish the reset in time");
+        }
+        self.unlock.run(crate::unlock::UnlockCommand::SignOut);
+    }
+
     /// The player could not take a play command: the app hears it as a
     /// failure of that episode.
     fn failed(&self, id: EpisodeId, why: String) {
@@ -425,6 +447,7 @@ impl Effects for TvEffects {
                 }
             }
             Command::Unlock(command) => self.unlock.run(command),
+            Command::ResetBox => self.reset_box(),
             Command::Fade(level) => self.config.duck.set_fade(level),
             Command::Exit => {
                 let _ = slint::quit_event_loop();
@@ -542,6 +565,14 @@ fn store_writer(store: Store) -> (Sender<Saved>, Option<JoinHandle<()>>) {
                         Saved::History(h) => history = Some(h),
                         Saved::Settings(s) => settings = Some(s),
                         Saved::AdLedger(l) => ads = Some(l),
+                        Saved::Reset(done) => {
+                            // What was asked before the reset is not written.
+                            (history, settings, ads) = (None, None, None);
+                            if let Err(e) = super::reset::forget_viewer(store.dir()) {
+                                tracing::error!(error = %e, "reset not finished; the next start finishes it");
+                            }
+                            let _ = done.send(());
+                        }
                     }
                 }
                 let ads_file = crate::app::ad_break::AD_LEDGER_FILE;

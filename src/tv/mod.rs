@@ -10,6 +10,7 @@ pub mod input;
 pub mod loaders;
 #[cfg(feature = "qa")]
 pub mod observe;
+pub mod reset;
 pub mod shell;
 pub mod speech;
 
@@ -160,6 +161,7 @@ impl Session {
         video_height: u32,
     ) -> Result<Session, TvError> {
         let started = process_start();
+        reset::finish_pending(&options.state_dir);
         let store = Store::new(&options.state_dir).map_err(|source| TvError::StateDir {
             dir: options.state_dir.clone(),
             source,

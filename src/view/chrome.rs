@@ -1,17 +1,17 @@
 //! What every page shares, into `AppState`: the page on show, the
 //! partner's name, colour and logo, the fixed texts in the UI language and
 //! its direction and font, the viewer's text size, contrast and caption
-//! look, the notice line, a colour key's note, the leave question.
+//! look, the notice line, a colour key's note, a yes-or-no question.
 
 use slint::{ComponentHandle, SharedString};
 
-use crate::app::overlays::leave::ExitChoice as Choice;
-use crate::app::overlays::{LeaveDialog, Overlay};
+use crate::app::overlays::Overlay;
+use crate::app::overlays::question::Choice;
 use crate::app::settings::{CaptionStyle as Captions, Colour, Edge};
 use crate::app::{App, ScreenState};
 use crate::i18n::{self, tr};
 
-use super::{AppState, CaptionEdge, CaptionStyle, ExitChoice, Labels, Page, View, set_if};
+use super::{AppState, CaptionEdge, CaptionStyle, Labels, Page, Question, View, set_if};
 
 /// What was last set, to set again only on a change.
 #[derive(Default)]
@@ -59,18 +59,27 @@ pub fn render(view: &mut View, app: &App) {
         ctx.notice.clone().unwrap_or_default().into(),
         |v| api.set_notice(v),
     );
-    let leave = match app.overlay() {
-        Some(Overlay::Leave(d)) => Some(d.choice),
+    let question = match app.overlay() {
+        Some(Overlay::Question(d)) => Some(d),
         _ => None,
     };
-    set_if(api.get_leave_dialog(), leave.is_some(), |v| {
-        api.set_leave_dialog(v)
+    set_if(api.get_question_shown(), question.is_some(), |v| {
+        api.set_question_shown(v)
     });
-    let choice = match leave {
-        Some(Choice::Exit) => ExitChoice::Exit,
-        _ => ExitChoice::Stay,
-    };
-    set_if(api.get_leave_choice(), choice, |v| api.set_leave_choice(v));
+    if let Some(d) = question {
+        let t = d.texts(ctx);
+        let texts = Question {
+            title: t.title.into(),
+            body: t.body.into(),
+            keep: t.keep.into(),
+            go: t.go.into(),
+        };
+        set_if(api.get_question(), texts, |v| api.set_question(v));
+    }
+    let go = question.is_some_and(|d| d.choice == Choice::Go);
+    set_if(api.get_question_go_focused(), go, |v| {
+        api.set_question_go_focused(v)
+    });
     set_if(
         api.get_toast(),
         ctx.toast().unwrap_or_default().into(),
@@ -79,12 +88,6 @@ pub fn render(view: &mut View, app: &App) {
     let Some(catalog) = ctx.catalog().cloned() else {
         return;
     };
-    let question: SharedString = LeaveDialog::question(ctx).into();
-    let mut labels = api.get_labels();
-    if labels.leave_app != question {
-        labels.leave_app = question;
-        api.set_labels(labels);
-    }
     set_if(api.get_channel_name(), ctx.channel_name().into(), |v| {
         api.set_channel_name(v)
     });
@@ -127,9 +130,6 @@ fn render_language(view: &mut View, app: &App) {
             loading_programmes: t("loading-programmes"),
             catalog_failed: t("catalog-failed"),
             catalog_failed_hint: t("catalog-failed-hint"),
-            leave_app: tr(lang, "leave-app", &[("name", "pillarbox".into())]).into(),
-            stay: t("stay"),
-            exit: t("exit"),
             settings: t("settings"),
             episodes: t("episodes"),
             back: t("back"),

@@ -1,14 +1,14 @@
 //! What comes up over a screen and takes the keys until it goes: the PIN
-//! dialog, the leave question, "Are you still watching?", and the player's
-//! error panel (which the player owns).
+//! dialog, a yes-or-no question (leave, reset), "Are you still watching?",
+//! and the player's error panel (which the player owns).
 
 pub mod error;
-pub mod leave;
 pub mod pin;
+pub mod question;
 pub mod still_watching;
 
-pub use leave::LeaveDialog;
 pub use pin::PinDialog;
+pub use question::{Question, QuestionDialog};
 pub use still_watching::StillWatching;
 
 /// The overlay up over the screens, if any (one at a time: each comes from
@@ -16,6 +16,6 @@ pub use still_watching::StillWatching;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
     Pin(PinDialog),
-    Leave(LeaveDialog),
+    Question(QuestionDialog),
     StillWatching(StillWatching),
 }

@@ -20,6 +20,9 @@ pub enum PinPurpose {
         id: String,
         play: bool,
     },
+    /// "Reset this box" would take the PIN away with everything else: the
+    /// PIN first, then the question.
+    ResetBox,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

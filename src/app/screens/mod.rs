@@ -42,6 +42,8 @@ pub enum Nav {
     WatchAd { series: String, episode: u32 },
     /// "Leave pillarbox?"
     AskLeave,
+    /// "Reset this box?"
+    AskReset,
     /// No catalog could be shown: load it again now.
     ReloadCatalog,
     /// Settings over this screen.

@@ -68,6 +68,15 @@ impl SettingsScreen {
         match action {
             Action::Up => self.row = self.row.saturating_sub(1),
             Action::Down => self.row = (self.row + 1).min(rows - 1),
+            Action::Ok if self.row() == SettingRow::ResetBox => {
+                // The reset takes the PIN away too: a child must not get
+                // past parental control by resetting the box.
+                return if self.parental_open(ctx) {
+                    Nav::AskReset
+                } else {
+                    Nav::AskPin(PinPurpose::ResetBox)
+                };
+            }
             Action::Left | Action::Right | Action::Ok
                 if matches!(
                     self.row(),
@@ -240,6 +249,7 @@ pub fn setting_text(ctx: &Ctx, row: SettingRow) -> (String, String) {
         },
         Row::Account if ctx.paired => tr(lang, "account-signed-in", &[]),
         Row::Account => tr(lang, "account-none", &[]),
+        Row::ResetBox => tr(lang, "reset-value", &[]),
     };
     let label = match row {
         Row::MaxRating(system) => {

@@ -59,7 +59,7 @@ fn home_series_player_and_back_again() {
     assert_eq!(app.screen(), Screen::Home);
     // Back on home asks before leaving; Back again stays.
     press(&mut app, &[Back]);
-    assert_eq!(app.exit_dialog(), Some(ExitChoice::Stay));
+    assert_eq!(app.exit_dialog(), Some(Choice::Keep));
     assert!(press(&mut app, &[Back]).is_empty());
     assert_eq!(app.exit_dialog(), None);
     press(&mut app, &[Back]);
@@ -74,7 +74,7 @@ fn exit_key_goes_home_from_anywhere() {
     assert_eq!(cmds, [Command::Stop]);
     assert_eq!(app.screen(), Screen::Home);
     press(&mut app, &[Exit]);
-    assert_eq!(app.exit_dialog(), Some(ExitChoice::Stay));
+    assert_eq!(app.exit_dialog(), Some(Choice::Keep));
 }
 
 #[test]

@@ -10,8 +10,8 @@ mod rewarded;
 mod series;
 mod settings;
 
-pub(super) use crate::app::overlays::leave::ExitChoice;
 use crate::app::overlays::pin::{PinDialog, PinMessage};
+pub(super) use crate::app::overlays::question::{Choice, Question};
 use crate::app::screens::player::{CONTROLS_MS, NEXT_PRELOAD_AFTER_MS, PlayerButton};
 use crate::app::screens::series::{SeriesFocus, TYPED_MS};
 use crate::app::settings::{SettingRow, SubtitleMode};
@@ -37,7 +37,8 @@ pub(super) trait Look {
     fn rows_generation(&self) -> u64;
     fn focused_row(&self) -> usize;
     fn column(&self, row: usize) -> usize;
-    fn exit_dialog(&self) -> Option<ExitChoice>;
+    fn exit_dialog(&self) -> Option<Choice>;
+    fn question(&self) -> Option<(Question, Choice)>;
     fn controls_visible(&self) -> bool;
     fn parental_locked(&self, series: &Series) -> bool;
     fn home_settings_focused(&self) -> bool;
@@ -108,9 +109,15 @@ impl Look for App {
     fn column(&self, row: usize) -> usize {
         self.home().column(self.ctx(), row)
     }
-    fn exit_dialog(&self) -> Option<ExitChoice> {
+    fn exit_dialog(&self) -> Option<Choice> {
+        match self.question() {
+            Some((Question::Leave, choice)) => Some(choice),
+            _ => None,
+        }
+    }
+    fn question(&self) -> Option<(Question, Choice)> {
         match self.overlay() {
-            Some(Overlay::Leave(d)) => Some(d.choice),
+            Some(Overlay::Question(d)) => Some((d.question, d.choice)),
             _ => None,
         }
     }

@@ -33,7 +33,7 @@ fn settings_open_from_home_and_the_red_key_and_apply_at_once() {
     assert!(!app.home_settings_focused());
     // Back on home still asks before leaving; from the button too.
     press(&mut app, &[Up, Back]);
-    assert_eq!(app.exit_dialog(), Some(ExitChoice::Stay));
+    assert_eq!(app.exit_dialog(), Some(Choice::Keep));
     press(&mut app, &[Back, Down]);
 
     // From the player: the red key pauses it; subtitles Off applies to the
@@ -301,4 +301,82 @@ fn settings_from_a_script_are_checked_and_applied() {
         "{cmds:?}"
     );
     assert_eq!(app.lang(), "es");
+}
+
+#[test]
+fn reset_this_box_needs_the_pin_asks_first_and_forgets_the_viewer() {
+    let mut app = app();
+    app.handle(entitlements(40, &[9]));
+    // Spanish, a PIN, an episode playing, history written.
+    press(&mut app, &[Red, Right, Right, Right]);
+    assert_eq!(app.lang(), "es");
+    while app.settings_row() != SettingRow::ParentalPin {
+        press(&mut app, &[Down]);
+    }
+    press(&mut app, &[Ok, Digit1, Digit2, Digit3, Digit4]);
+    press(&mut app, &[Digit1, Digit2, Digit3, Digit4, Back]);
+    assert!(app.settings().parental.on());
+    press(&mut app, &[Ok, Ok]);
+    assert_eq!(app.screen(), Screen::Player);
+    app.handle(pb(&app, Playback::Started));
+    let at = Playback::Position {
+        position_ms: 5_000,
+        duration_ms: Some(12_000),
+    };
+    app.handle(pb(&app, at));
+    press(&mut app, &[Back, Back]);
+    assert!(!app.history().series.is_empty());
+    press(&mut app, &[Ok, Ok]);
+    assert_eq!(app.screen(), Screen::Player);
+
+    // Settings over the player, the last row: the PIN first.
+    press(&mut app, &[Red]);
+    press(&mut app, &[Down; 30]);
+    assert_eq!(app.settings_row(), SettingRow::ResetBox);
+    press(&mut app, &[Ok]);
+    assert_eq!(app.pin_dialog().unwrap().purpose, PinPurpose::ResetBox);
+    press(&mut app, &[Digit1, Digit2, Digit3, Digit4]);
+    assert_eq!(app.question(), Some((Question::ResetBox, Choice::Keep)));
+    // Spoken in the UI language, Cancel focused.
+    assert!(app.describe().starts_with("¿Restablecer este aparato?"));
+    assert!(app.describe().ends_with("Cancelar"), "{}", app.describe());
+    // One stray OK changes nothing.
+    assert!(press(&mut app, &[Ok]).is_empty());
+    assert_eq!(app.question(), None);
+    assert_eq!(app.lang(), "es");
+
+    // The PIN was given in this visit: OK asks at once; Reset.
+    press(&mut app, &[Ok]);
+    assert_eq!(app.question(), Some((Question::ResetBox, Choice::Keep)));
+    press(&mut app, &[Right]);
+    let cmds = press(&mut app, &[Ok]);
+    let reset = cmds.iter().position(|c| *c == Command::ResetBox);
+    let reset = reset.unwrap_or_else(|| panic!("no ResetBox in {cmds:?}"));
+    assert!(cmds[..reset].contains(&Command::Stop), "{cmds:?}");
+    // Nothing of the old state is written after the reset.
+    assert!(
+        !cmds.iter().any(|c| matches!(
+            c,
+            Command::SaveHistory(_) | Command::SaveSettings(_) | Command::SaveAdLedger(_)
+        )),
+        "{cmds:?}"
+    );
+    assert!(
+        cmds.contains(&Command::Languages {
+            audio: "en".into(),
+            subtitles: "en".into()
+        }),
+        "{cmds:?}"
+    );
+    // A box as new: the first-run screen in the box's language.
+    assert!(app.first_run());
+    assert_eq!(app.lang(), "en");
+    assert_eq!(*app.settings(), Settings::default());
+    assert!(app.history().series.is_empty());
+    assert!(!app.ctx().paired && app.ctx().entitlements.is_none());
+    assert_eq!(app.toast(), Some("This box was reset"));
+    assert!(app.player().is_none());
+    press(&mut app, &[Back]);
+    assert_eq!(app.screen(), Screen::Home);
+    assert_eq!(app.stack.len(), 1);
 }
