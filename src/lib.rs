@@ -18,6 +18,8 @@ pub mod hls;
 pub mod i18n;
 #[cfg(feature = "keymap")]
 pub mod input;
+#[cfg(feature = "player")]
+pub mod insight;
 pub mod language;
 pub mod net;
 #[cfg(feature = "player")]

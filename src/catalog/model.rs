@@ -44,9 +44,80 @@ pub struct Catalog {
     /// Ads (docs/ads.md): breaks between free episodes, rewarded ads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ads: Option<Ads>,
+    /// Partner insight (docs/analytics.md): where boxes whose viewers agree
+    /// report viewing and QoE events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analytics: Option<Analytics>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }
+
+/// Where the box reports CMCD v2 events, and on what terms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Analytics {
+    /// Collectors: each gets every event, in batches.
+    pub targets: Vec<AnalyticsTarget>,
+    /// ISO 3166-1 alpha-2 code of the law the partner's processing falls
+    /// under ("KE", "DE", "US").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jurisdiction: Option<String>,
+    /// Sharing is on until the viewer turns it off: accepted only for a
+    /// jurisdiction where that is lawful (docs/analytics.md).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub default_consent: bool,
+    /// Events sent without consent, as strictly necessary for the service
+    /// (none unless listed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub necessary: Vec<String>,
+}
+
+/// One collector.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalyticsTarget {
+    /// Where batches are POSTed.
+    pub url: String,
+    /// Seconds between batches.
+    #[serde(default = "default_interval")]
+    pub interval_s: u32,
+}
+
+fn default_interval() -> u32 {
+    30
+}
+
+/// Where `analytics.default_consent` may be true: places where pseudonymous
+/// audience measurement needs no opt-in (docs/analytics.md says why, and
+/// why nowhere else: GDPR and ePrivacy in the EU, EEA and UK, Kenya's Data
+/// Protection Act 2019 and most other laws ask for consent first).
+pub const DEFAULT_ON_JURISDICTIONS: &[&str] = &["US"];
+
+/// Whether sharing may be on before the viewer chooses, under `jurisdiction`.
+pub fn may_default_on(jurisdiction: Option<&str>) -> bool {
+    jurisdiction.is_some_and(|j| DEFAULT_ON_JURISDICTIONS.contains(&j))
+}
+
+/// The events a box reports (docs/analytics.md), by the names the
+/// collector, the QA report and `analytics.necessary` use.
+pub const EVENT_NAMES: &[&str] = &[
+    "app_start",
+    "home_shown",
+    "series_opened",
+    "episode_start",
+    "episode_end",
+    "rebuffer",
+    "rebuffer_end",
+    "pause",
+    "resume",
+    "error",
+    "locked_shown",
+    "unlock",
+    "ad_request",
+    "ad_start",
+    "ad_end",
+    "setting",
+];
 
 /// The catalog's ad placements.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

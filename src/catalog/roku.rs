@@ -459,6 +459,7 @@ pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, RokuErr
             parental: Default::default(),
             unlock_api: None,
             ads: None,
+            analytics: None,
             extra: BTreeMap::new(),
         },
         warnings,

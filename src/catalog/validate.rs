@@ -50,6 +50,10 @@ pub mod limits {
     pub const REWARD_EPISODES: std::ops::RangeInclusive<u32> = 1..=10;
     /// `ads.rewarded.per_day`.
     pub const REWARDS_PER_DAY: std::ops::RangeInclusive<u32> = 1..=50;
+    /// `analytics.targets`.
+    pub const ANALYTICS_TARGETS: std::ops::RangeInclusive<usize> = 1..=4;
+    /// `analytics.targets[].interval_s`.
+    pub const ANALYTICS_INTERVAL: std::ops::RangeInclusive<u32> = 5..=3600;
 }
 
 /// One thing wrong with a catalog.
@@ -282,6 +286,65 @@ impl Checker<'_> {
     }
 }
 
+/// `analytics`: a few collectors, a sane interval, default consent only
+/// where the law allows it, known event names.
+fn check_analytics(k: &mut Checker<'_>, a: &super::model::Analytics) {
+    let n = a.targets.len();
+    if !limits::ANALYTICS_TARGETS.contains(&n) {
+        k.push(
+            "$.analytics.targets".into(),
+            format!(
+                "{n} targets; from {} to {}",
+                limits::ANALYTICS_TARGETS.start(),
+                limits::ANALYTICS_TARGETS.end()
+            ),
+        );
+        return;
+    }
+    for (i, t) in a.targets.iter().enumerate() {
+        k.url(format!("$.analytics.targets[{i}].url"), &t.url);
+        k.range(
+            &format!("$.analytics.targets[{i}].interval_s"),
+            t.interval_s,
+            limits::ANALYTICS_INTERVAL,
+        );
+    }
+    match &a.jurisdiction {
+        Some(j) if j.len() != 2 || !j.bytes().all(|b| b.is_ascii_uppercase()) => {
+            k.push(
+                "$.analytics.jurisdiction".into(),
+                format!("{j:?} is not an ISO 3166-1 alpha-2 code such as \"KE\""),
+            );
+        }
+        _ => {}
+    }
+    if a.default_consent && !crate::catalog::model::may_default_on(a.jurisdiction.as_deref()) {
+        k.push(
+            "$.analytics.default_consent".into(),
+            format!(
+                "sharing may be on by default only where the law allows it ({}); \
+                 elsewhere the viewer must say yes first",
+                crate::catalog::model::DEFAULT_ON_JURISDICTIONS.join(", ")
+            ),
+        );
+    }
+    if a.necessary.len() > limits::LIST {
+        k.push(
+            "$.analytics.necessary".into(),
+            format!("more than {} event names", limits::LIST),
+        );
+        return;
+    }
+    for (i, name) in a.necessary.iter().enumerate() {
+        if !crate::catalog::model::EVENT_NAMES.contains(&name.as_str()) {
+            k.push(
+                format!("$.analytics.necessary[{i}]"),
+                format!("{name:?} is not an event the box sends (docs/analytics.md)"),
+            );
+        }
+    }
+}
+
 /// The rules beyond types, on a parsed catalog.
 pub fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
     let mut k = Checker {
@@ -344,6 +407,9 @@ pub fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
                 "rewarded ads need unlock_api (the reward is asked of it)",
             );
         }
+    }
+    if let Some(a) = &c.analytics {
+        check_analytics(&mut k, a);
     }
     if let Some(color) = &c.channel.accent_color {
         let ok = color.len() == 7

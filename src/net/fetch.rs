@@ -20,6 +20,9 @@ use super::headers::RequestHeaders;
 use super::policy::UrlPolicy;
 use super::ranges::{RangeProblem, check_range, content_range};
 
+/// The most of a collector's answer read (its status is what counts).
+const REPORT_REPLY_BYTES: usize = 16 << 10;
+
 /// Per-episode network counters.
 #[derive(Debug, Default)]
 pub struct FetchStats {
@@ -506,6 +509,54 @@ impl Fetcher {
             })
         })
         .await
+    }
+
+    /// POSTs a report batch (partner insight) once, and says the status.
+    /// No retries here: the caller backs off on its own schedule. The
+    /// answer's body is not wanted: at most `REPORT_REPLY_BYTES` of it are
+    /// read, then the connection is dropped, so a collector that answers
+    /// megabytes costs nothing.
+    pub async fn report(
+        &self,
+        url: &Url,
+        content_type: &str,
+        content_encoding: Option<&str>,
+        body: Vec<u8>,
+    ) -> Result<u16, NetError> {
+        self.config.policy.check(url)?;
+        let attempt = async {
+            let mut req = self
+                .client
+                .post(url.clone())
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .body(body);
+            if let Some(enc) = content_encoding {
+                req = req.header(reqwest::header::CONTENT_ENCODING, enc);
+            }
+            let (mut resp, _) = self.send(req, url).await?;
+            let status = resp.status().as_u16();
+            let mut read = 0;
+            while read < REPORT_REPLY_BYTES {
+                match tokio::time::timeout(self.config.limits.stall_timeout, resp.chunk()).await {
+                    Ok(Ok(Some(chunk))) => read += chunk.len(),
+                    _ => break,
+                }
+            }
+            Ok::<u16, Attempt>(status)
+        };
+        let result = tokio::time::timeout(self.config.limits.request_timeout, attempt)
+            .await
+            .unwrap_or_else(|_| {
+                Err(Attempt::Failed(format!(
+                    "no answer within {:?}",
+                    self.config.limits.request_timeout
+                )))
+            });
+        match result {
+            Ok(status) => Ok(status),
+            Err(Attempt::Status(s)) => Ok(s.as_u16()),
+            Err(e) => Err(self.final_error("report", url, 1, e, REPORT_REPLY_BYTES)),
+        }
     }
 
     /// The first request of an episode: asks for the first `head_len` bytes

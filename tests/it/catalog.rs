@@ -231,6 +231,83 @@ fn every_rule_is_checked_and_all_problems_are_reported() {
 }
 
 #[test]
+fn analytics_is_bounded_and_defaults_on_only_where_the_law_allows() {
+    let ok = check(&example()).expect("the example is valid");
+    let a = ok.analytics.expect("the example names a collector");
+    assert_eq!(a.targets[0].interval_s, 30);
+    assert!(!a.default_consent && a.necessary.is_empty());
+
+    // A thousand collectors are refused, named by their count.
+    let mut v = example();
+    let target = json!({"url": "https://c.example.com/x", "interval_s": 30});
+    v["analytics"]["targets"] = Value::Array(vec![target; 1000]);
+    let p = problems(&v);
+    assert!(
+        has(&p, "$.analytics.targets", "1000 targets; from 1 to 4"),
+        "{p:#?}"
+    );
+    assert_eq!(p.len(), 1, "{p:#?}");
+
+    // An interval of 0, a collector over plain http, default consent in
+    // Kenya, a made-up jurisdiction and event.
+    let mut v = example();
+    v["analytics"] = json!({
+        "targets": [
+            {"url": "https://c.example.com/x", "interval_s": 0},
+            {"url": "http://c.example.com/y"}
+        ],
+        "jurisdiction": "KE",
+        "default_consent": true,
+        "necessary": ["error", "everything"]
+    });
+    let p = problems(&v);
+    assert!(
+        has(
+            &p,
+            "$.analytics.targets[0].interval_s",
+            "0 is outside 5 to 3600"
+        ),
+        "{p:#?}"
+    );
+    assert!(
+        has(&p, "$.analytics.targets[1].url", "plain http"),
+        "{p:#?}"
+    );
+    assert!(
+        has(
+            &p,
+            "$.analytics.default_consent",
+            "only where the law allows it (US)"
+        ),
+        "{p:#?}"
+    );
+    assert!(
+        has(
+            &p,
+            "$.analytics.necessary[1]",
+            "\"everything\" is not an event"
+        ),
+        "{p:#?}"
+    );
+    assert_eq!(p.len(), 4, "{p:#?}");
+    v["analytics"]["jurisdiction"] = json!("Kenya");
+    assert!(has(&problems(&v), "$.analytics.jurisdiction", "ISO 3166-1"));
+    // Unknown fields are refused (a typo must not turn something off).
+    let mut v = example();
+    v["analytics"]["consent_default"] = json!(true);
+    assert!(
+        has(&problems(&v), "$.analytics", "unknown field"),
+        "{:#?}",
+        problems(&v)
+    );
+    // Where the law allows it, the default may be on.
+    let mut v = example();
+    v["analytics"]["jurisdiction"] = json!("US");
+    v["analytics"]["default_consent"] = json!(true);
+    assert!(check(&v).unwrap().analytics.unwrap().default_consent);
+}
+
+#[test]
 fn loopback_urls_are_allowed_only_from_a_loopback_catalog() {
     let mut v = example();
     v["series"][1]["episodes"][0]["streams"][0]["url"] = json!("http://127.0.0.1:8080/1.mp4");
