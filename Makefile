@@ -23,8 +23,13 @@ DEB_PACKAGES := build-essential pkg-config ca-certificates curl publicsuffix \
 
 # Only the tests need these: a headless browser for the unlock page test,
 # ffmpeg for HLS streams encrypted as its users make them, FFmpeg's headers
-# to check our libavcodec decoders' struct layouts against.
-TEST_PACKAGES := chromium-headless-shell ffmpeg libavcodec-dev
+# to check our libavcodec decoders' struct layouts against, and Python's
+# venv for chDB (ClickHouse's engine in-process, from PyPI), which runs
+# docs/analytics.md's queries on what a TV-app run sent.
+TEST_PACKAGES := chromium-headless-shell ffmpeg libavcodec-dev python3-venv
+CHDB_VENV := target/chdb-venv
+CHDB_VERSION := 4.4.0
+export PILLARBOX_CHDB_PYTHON := $(CURDIR)/$(CHDB_VENV)/bin/python3
 
 .PHONY: deps test-deps run test lint bench fuzz-build fuzz
 
@@ -55,6 +60,10 @@ CLIPPY_IN_BUILD := RUSTC_WORKSPACE_WRAPPER=$(HOME)/.cargo/bin/clippy-driver \
 
 test-deps:
 	@$(MAKE) -s deps EXTRA_PACKAGES="$(TEST_PACKAGES)"
+	@$(CHDB_VENV)/bin/python3 -c 'import chdb' 2>/dev/null || { \
+	  echo "installing chdb $(CHDB_VERSION) into $(CHDB_VENV)"; \
+	  /usr/bin/python3 -m venv $(CHDB_VENV) && \
+	  $(CHDB_VENV)/bin/pip install -q --disable-pip-version-check chdb==$(CHDB_VERSION); }
 
 # With the headless platform's own tests (its screen buffer against Slint's).
 # At least four tests at a time: about half of the integration tests' time

@@ -9,7 +9,11 @@
 //!   is preloaded on intent) and pressing straight through;
 //! - CPU while episodes play on the TV app's screen, per second of content,
 //!   against the playback core alone (`pillarbox play --headless`) on the
-//!   same episodes at the same size, as a ratio, with the frames dropped.
+//!   same episodes at the same size, as a ratio, with the frames dropped;
+//! - partner insight's cost: OK to first frame and the Next switch with the
+//!   viewer sharing viewing data and not, side by side over cold starts
+//!   (with it on, reports go to the demo's collector as they would to a
+//!   partner's).
 //!
 //! The catalog is the demo's, served from this process on loopback like a
 //! partner's CDN. Run with `make bench`.
@@ -140,6 +144,7 @@ fn main() {
     };
     let rested = first_frame(&["home", "sleep:800", "key:ok", "key:ok", "playing:300"]);
     let straight = first_frame(&["home", "key:ok", "key:ok", "playing:300"]);
+    let insight = insight_cost(&url, state.path());
     let cpu = cpu_playing(&url, state.path());
 
     println!(
@@ -205,6 +210,19 @@ fn main() {
             v.len()
         );
     }
+    for (what, [off, on]) in [
+        ("OK to first frame      ", &insight.ok),
+        ("Next (preloaded) switch", &insight.next),
+    ] {
+        println!(
+            "{what}  sharing off median {:7.2} ms   on {:7.2} ms   ratio on/off {:.2} \
+             ({FIRST_FRAME_RUNS} cold starts each; {} reports sent)",
+            median(off.clone()),
+            median(on.clone()),
+            median(on.clone()) / median(off.clone()),
+            insight.collected
+        );
+    }
     println!(
         "CPU while playing, per content second: TV app {:.3} s ({} dropped), \
          playback core {:.3} s ({} dropped): ratio {:.2} (target at most 1.30)",
@@ -236,6 +254,49 @@ fn main() {
             all.join(", ")
         );
     }
+}
+
+/// First frames with partner insight off and on: `[off, on]` each.
+struct InsightCost {
+    ok: [Vec<f64>; 2],
+    next: [Vec<f64>; 2],
+    /// Reports the demo collector took from the runs with it on.
+    collected: usize,
+}
+
+/// OK to first frame, then Next to the preloaded next episode's first
+/// frame, over cold starts, sharing off and on in turn (so that drift
+/// falls on both alike).
+fn insight_cost(url: &str, cached: &Path) -> InsightCost {
+    let mut cost = InsightCost {
+        ok: [Vec::new(), Vec::new()],
+        next: [Vec::new(), Vec::new()],
+        collected: 0,
+    };
+    let steps = [
+        "home",
+        "key:ok",
+        "key:ok",
+        "playing:3000",
+        "key:next",
+        "playing:500",
+    ];
+    for _ in 0..FIRST_FRAME_RUNS {
+        for (i, sharing) in [false, true].into_iter().enumerate() {
+            let fresh = tempfile::tempdir().unwrap();
+            copy_catalog_cache(cached, fresh.path());
+            let settings = serde_json::json!({ "welcomed": true, "share_viewing": sharing });
+            std::fs::write(fresh.path().join("settings.json"), settings.to_string()).unwrap();
+            let r = qa(url, fresh.path(), &steps);
+            let frames = r["first_frame_ms"].as_array().expect("first frames");
+            cost.ok[i].push(frames[0].as_f64().expect("episode 1 played"));
+            cost.next[i].push(frames[1].as_f64().expect("episode 2 played"));
+            if sharing {
+                cost.collected += r["insight"].as_array().map_or(0, Vec::len);
+            }
+        }
+    }
+    cost
 }
 
 /// Episodes of each soak run, and runs of each soak.

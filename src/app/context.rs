@@ -77,6 +77,10 @@ pub struct Ctx {
     /// The latest time the box knows has passed (the unlock service says):
     /// entitlements are judged by it when the box's clock is behind.
     pub(crate) clock_floor: Option<chrono::DateTime<chrono::Utc>>,
+    /// What happened since the shell last asked, for partner insight.
+    pub(crate) insight: Vec<crate::insight::ViewEvent>,
+    /// The insight configuration last handed out.
+    pub(crate) insight_config: Option<crate::insight::InsightConfig>,
 }
 
 /// Where an episode would play from now.
@@ -120,6 +124,8 @@ impl Ctx {
             last_id: EpisodeId(0),
             grants: Default::default(),
             clock_floor: None,
+            insight: Vec::new(),
+            insight_config: None,
         }
     }
 
@@ -304,6 +310,44 @@ impl Ctx {
             .unwrap_or_else(|| self.box_lang.clone());
         self.continue_title = tr(&self.lang, "continue-watching", &[]);
         self.rebuild_shelf();
+    }
+
+    /// Notes an event for partner insight (what the viewer allows goes).
+    pub(crate) fn record(&mut self, event: crate::insight::ViewEvent) {
+        // A bound, should nothing ever take them.
+        if self.insight.len() < 256 {
+            self.insight.push(event);
+        }
+    }
+
+    /// What partner insight may do now: the catalog's collectors, the
+    /// viewer's consent, the account.
+    pub fn insight_config(&self) -> crate::insight::InsightConfig {
+        let account = self
+            .entitlements
+            .as_ref()
+            .filter(|_| self.paired)
+            .map(|e| e.account.clone());
+        crate::insight::InsightConfig {
+            analytics: self.catalog.as_ref().and_then(|c| c.analytics.clone()),
+            consent: self.sharing(),
+            account,
+            lang: self.lang.clone(),
+        }
+    }
+
+    /// Whether viewing data goes to the partner: the viewer's choice, else
+    /// the catalog's default where the law lets it be on.
+    pub fn sharing(&self) -> bool {
+        self.settings.share_viewing.unwrap_or_else(|| {
+            self.catalog
+                .as_ref()
+                .and_then(|c| c.analytics.as_ref())
+                .is_some_and(|a| {
+                    a.default_consent
+                        && crate::catalog::model::may_default_on(a.jurisdiction.as_deref())
+                })
+        })
     }
 
     /// The language subtitles are wanted in.

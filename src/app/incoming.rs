@@ -31,7 +31,11 @@ impl App {
                 _ => None,
             })
             .collect();
+        let first = self.ctx.catalog.is_none();
         self.ctx.set_catalog(catalog);
+        if first {
+            self.ctx.record(crate::insight::ViewEvent::HomeShown);
+        }
         let Self { ctx, stack, .. } = self;
         for (s, memo) in stack.iter_mut().zip(focused) {
             if let (ScreenState::Series(p), Some(memo)) = (s, memo) {
@@ -117,6 +121,11 @@ impl App {
                 let rewarded_here = self.player().is_some_and(|p| {
                     p.reward.is_some() && p.series == *series && p.episode == *episode
                 }) && matches!(self.top(), ScreenState::Player(_));
+                self.ctx.record(crate::insight::ViewEvent::Unlocked {
+                    series: series.clone(),
+                    episode: *episode,
+                    method: "ad",
+                });
                 if rewarded_here {
                     // The player and the Locked screen under it give way
                     // to the episode.
@@ -158,7 +167,24 @@ impl App {
             }
             return;
         };
+        // How it was unlocked, should it be: coins were being spent, a VIP
+        // pass, else on the phone (or on another device of the account).
+        let vip = self
+            .ctx
+            .entitlements
+            .as_ref()
+            .is_some_and(|e| e.vip(self.ctx.now_wall()).is_some());
+        let method = match (l.waiting, vip) {
+            (true, _) => "coins",
+            (false, true) => "vip",
+            (false, false) => "phone",
+        };
         if let Nav::Play { series, episode } = l.on_unlock(&self.ctx, &report) {
+            self.ctx.record(crate::insight::ViewEvent::Unlocked {
+                series: series.clone(),
+                episode,
+                method,
+            });
             self.pop(out);
             self.start_episode(&series, episode, out);
         }

@@ -273,6 +273,21 @@ impl App {
         }
     }
 
+    /// What partner insight is to hear since the last call: the
+    /// configuration first when it changed (once a catalog says where
+    /// reports go, or that they go nowhere), then the events.
+    pub fn take_insight(&mut self) -> Vec<crate::insight::InsightCommand> {
+        use crate::insight::InsightCommand;
+        let mut out = Vec::new();
+        let config = self.ctx.insight_config();
+        if self.ctx.catalog.is_some() && self.ctx.insight_config.as_ref() != Some(&config) {
+            self.ctx.insight_config = Some(config.clone());
+            out.push(InsightCommand::Configure(config));
+        }
+        out.extend(self.ctx.insight.drain(..).map(InsightCommand::Record));
+        out
+    }
+
     // ---- what the view reads ----
 
     /// What every screen shares: catalog, settings, history, language.
@@ -464,6 +479,9 @@ impl App {
             Event::Open { series, episode } => self.open(&series, episode, &mut out),
             Event::Seek(ms) => self.seek(ms, &mut out),
             Event::AdBreak { request, resolved } => {
+                self.ctx.record(crate::insight::ViewEvent::AdRequest {
+                    ads: resolved.ads.len(),
+                });
                 if let Some((p, ctx)) = self.player_mut_with_ctx() {
                     let nav = p.on_ad_break(ctx, request, resolved, &mut out);
                     self.apply(nav, &mut out);

@@ -35,6 +35,10 @@ pub struct Settings {
     pub still_watching_min: u16,
     /// The first-run screen was gone through.
     pub welcomed: bool,
+    /// Share viewing data with the partner (docs/analytics.md); None: the
+    /// viewer has not said, and the catalog's default stands (off unless
+    /// the law where the partner is lets it be on).
+    pub share_viewing: Option<bool>,
     /// Kept in its own file (parental.json): read here only from the
     /// settings of older versions, to move it there.
     #[serde(skip_serializing)]
@@ -82,6 +86,7 @@ impl Default for Settings {
             high_contrast: false,
             still_watching_min: 90,
             welcomed: false,
+            share_viewing: None,
             parental: Default::default(),
         }
     }
@@ -255,6 +260,8 @@ pub enum SettingRow {
     TextSize,
     HighContrast,
     StillWatching,
+    /// "Share viewing data with <partner>": on or off.
+    ShareViewing,
     /// The first-run screen's last row: OK goes on to the programmes.
     Done,
     /// Parental control: the PIN, then the highest rating per system.
@@ -267,16 +274,17 @@ pub enum SettingRow {
 }
 
 /// The first-run screen: what an elderly viewer may need before anything.
-pub const WELCOME: [SettingRow; 5] = [
+pub const WELCOME: [SettingRow; 6] = [
     SettingRow::Language,
     SettingRow::TextSize,
     SettingRow::HighContrast,
     SettingRow::SpokenUi,
+    SettingRow::ShareViewing,
     SettingRow::Done,
 ];
 
 impl SettingRow {
-    pub const ALL: [SettingRow; 23] = [
+    pub const ALL: [SettingRow; 24] = [
         SettingRow::Language,
         SettingRow::Subtitles,
         SettingRow::SubtitleLanguage,
@@ -294,6 +302,7 @@ impl SettingRow {
         SettingRow::TextSize,
         SettingRow::HighContrast,
         SettingRow::StillWatching,
+        SettingRow::ShareViewing,
         SettingRow::ParentalPin,
         SettingRow::MaxRating("us-tv"),
         SettingRow::MaxRating("mpaa"),
@@ -320,6 +329,7 @@ impl SettingRow {
             SettingRow::TextSize => "setting-text-size",
             SettingRow::HighContrast => "setting-high-contrast",
             SettingRow::StillWatching => "setting-still-watching",
+            SettingRow::ShareViewing => "setting-share-viewing",
             SettingRow::Done => "welcome-done",
             SettingRow::ParentalPin => "setting-parental",
             SettingRow::MaxRating(_) => "setting-max-rating",
@@ -549,7 +559,10 @@ impl Settings {
             SettingRow::Done => {}
             // Set and cleared through the PIN dialog (App); the account
             // is signed out by the Settings screen.
-            SettingRow::ParentalPin | SettingRow::Account | SettingRow::ResetBox => {}
+            SettingRow::ParentalPin
+            | SettingRow::Account
+            | SettingRow::ResetBox
+            | SettingRow::ShareViewing => {}
         }
     }
 }

@@ -125,6 +125,8 @@ impl App {
         }
         let resume = self.ctx.resume_episode(series);
         self.stack.push(ScreenState::Series(SeriesPage::new(id)));
+        self.ctx
+            .record(crate::insight::ViewEvent::SeriesOpened { series: id.into() });
         if play {
             self.start_episode(id, resume, out);
         }
@@ -177,6 +179,10 @@ impl App {
             l.choice = super::screens::locked::default_choice(&self.ctx, series);
             return;
         }
+        self.ctx.record(crate::insight::ViewEvent::LockedShown {
+            series: series.into(),
+            episode: number,
+        });
         let mut locked = Locked::new(&self.ctx, series, number);
         locked.message = refused;
         self.stack.push(ScreenState::Locked(locked));

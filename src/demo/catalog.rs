@@ -373,9 +373,18 @@ pub fn json(base: &Url) -> Value {
                 "episodes_per_ad": REWARD_EPISODES,
                 "per_day": REWARDS_PER_DAY
             }
+        },
+        // The demo's collector (JSON lines for ClickHouse, docs/analytics.md):
+        // a Kenyan broadcaster's, so the viewer is asked first.
+        "analytics": {
+            "targets": [{ "url": at("collect".into()), "interval_s": COLLECT_EVERY_S }],
+            "jurisdiction": "KE"
         }
     })
 }
+
+/// Seconds between the demo box's batches to the demo collector.
+pub const COLLECT_EVERY_S: u32 = 5;
 
 /// The demo catalog as the app sees it: for tests and screenshots that do
 /// not need the server.

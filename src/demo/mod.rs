@@ -3,6 +3,7 @@
 
 pub mod ads;
 pub mod catalog;
+pub mod collector;
 mod error;
 pub mod fmp4;
 pub mod keys;

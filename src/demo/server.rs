@@ -133,6 +133,7 @@ impl DemoServer {
                 .with_state(state)
                 .merge(partner.router())
                 .merge(super::ads::AdServer::new(base).router())
+                .merge(super::collector::router(&dir))
         })
     }
 
@@ -192,6 +193,10 @@ pub fn serve_until_stopped(dir: &Path, options: &DemoOptions) -> std::io::Error 
         Err(e) => return e,
     };
     println!("{}", server.catalog_url());
+    eprintln!(
+        "pillarbox: collected events go to {}",
+        super::collector::events_file(dir).display()
+    );
     loop {
         std::thread::park();
     }

@@ -182,7 +182,10 @@ pub fn judge(e: &Expect, seen: &Seen) -> Verdict {
         && e.ad_trackers.as_ref().is_none_or(|want| {
             want.iter()
                 .all(|t| seen.played.ad_trackers.iter().any(|f| f == t))
-        });
+        })
+        && e.event
+            .as_ref()
+            .is_none_or(|want| seen.played.insight.iter().any(|n| n == want));
     if holds {
         Verdict::Met
     } else {
@@ -199,6 +202,9 @@ pub fn judge(e: &Expect, seen: &Seen) -> Verdict {
         }
         if e.faults_fired.is_some() {
             saw.push_str(&format!(" faults_fired={}", seen.faults_fired));
+        }
+        if e.event.is_some() {
+            saw.push_str(&format!(" events={:?}", seen.played.insight));
         }
         Verdict::Waiting(saw)
     }

@@ -171,6 +171,14 @@ fn run_one(s: &Scenario, run: u32, options: &LaunchOptions) -> Result<Outcome, L
     std::fs::create_dir_all(&dir).map_err(file("create", &dir))?;
     let state = tempfile::tempdir().map_err(file("create", Path::new("a state directory")))?;
     let result_path = state.path().join("result.json");
+    if let Some(settings) = &s.settings {
+        let dir = state.path().join("state");
+        let saved = crate::store::Store::new(&dir).and_then(|store| {
+            store.save(crate::app::settings::SETTINGS_FILE, settings)?;
+            crate::app::parental::save(&dir, &settings.parental)
+        });
+        saved.map_err(file("write", &dir))?;
+    }
     let log = dir.join(format!("run-{run}.log"));
     let log_file = std::fs::File::create(&log).map_err(file("create", &log))?;
     let timeout = options.timeout.unwrap_or(s.timeout);

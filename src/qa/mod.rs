@@ -232,6 +232,9 @@ pub struct QaReport {
     /// Frames each episode that ended dropped (late, or decoded and not
     /// shown).
     pub dropped_frames: Vec<u64>,
+    /// Stalls for data in each episode (or ad) that ended, as the player
+    /// counted them.
+    pub rebuffers: Vec<u64>,
     /// Memory, threads and open files at each `sample` step.
     pub samples: Vec<process::Sample>,
     /// The screen at the end: home, series, player, locked or settings.
@@ -271,6 +274,10 @@ pub struct QaReport {
     pub faults: Vec<crate::net::faults::Fired>,
     /// Ad breaks: the ads played and the trackers fired.
     pub ads: AdsReport,
+    /// Partner insight: the events sent to the catalog's collectors, in
+    /// order (docs/analytics.md); none without the viewer's consent but
+    /// those the catalog marks as necessary.
+    pub insight: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone, Serialize)]
@@ -490,10 +497,11 @@ pub fn run_steps(
     };
     let gl_frames = session.gl_frames_shown();
     let observer = session.observer();
-    let played = observer.played_so_far();
     let speech = observer.spoken();
     let subtitle_cues = observer.subtitle_cues();
     session.finish();
+    // After the session's end: what it reported while closing counts.
+    let played = observer.played_so_far();
     let mut r = runner.borrow_mut();
     (r.report.net_runtimes, r.report.http_clients) = crate::net::built();
     r.report.gl_frames = gl_frames;
@@ -501,10 +509,12 @@ pub fn run_steps(
     r.report.start_ms = played.start_ms;
     r.report.audio_languages = played.audio_languages;
     r.report.dropped_frames = played.dropped_frames;
+    r.report.rebuffers = played.rebuffers;
     r.report.ads = AdsReport {
         played: played.ads,
         trackers: played.ad_trackers,
     };
+    r.report.insight = played.insight;
     r.report.speech = speech;
     r.report.subtitle_cues = subtitle_cues;
     r.report.screen = screen;

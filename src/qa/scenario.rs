@@ -33,6 +33,9 @@ struct File {
     lang: Option<String>,
     #[serde(default)]
     first_run: bool,
+    /// Settings the box starts with, as an earlier session saved them
+    /// (the fields `set` takes).
+    settings: Option<toml::Table>,
     #[serde(default)]
     step: Vec<StepSpec>,
 }
@@ -124,6 +127,9 @@ pub struct Expect {
     /// Each of these ad trackers has fired (`impression`, `complete`,
     /// `skip`, `error:401`, ...).
     pub ad_trackers: Option<Vec<String>>,
+    /// A partner-insight event of this name was sent to the catalog's
+    /// collectors (`episode_start`, `unlock`, ...: docs/analytics.md).
+    pub event: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -145,6 +151,8 @@ pub struct Scenario {
     pub timeout: Duration,
     pub lang: Option<String>,
     pub first_run: bool,
+    /// Settings saved before the app starts (`[settings]`).
+    pub settings: Option<crate::app::settings::Settings>,
     /// What each step of the file is called in reports.
     pub labels: Vec<String>,
     pub steps: Vec<Step>,
@@ -240,6 +248,17 @@ pub fn load(path: &Path, artifacts: &Artifacts) -> Result<Scenario, ScenarioErro
     {
         return Err(bad(format!("lang {lang:?} is not a language tag").into()));
     }
+    let settings = match &file.settings {
+        Some(table) => {
+            let patch = serde_json::to_value(table).map_err(|e| bad(e.to_string().into()))?;
+            let saved = crate::app::settings::Settings {
+                welcomed: true,
+                ..Default::default()
+            };
+            Some(patched(&saved, &patch).map_err(|p| bad(format!("[settings]: {p}").into()))?)
+        }
+        None => None,
+    };
     let base = path.parent().unwrap_or(Path::new("."));
     let out = artifacts.dir.join(file_safe(&name));
     let mut labels = Vec::new();
@@ -263,6 +282,7 @@ pub fn load(path: &Path, artifacts: &Artifacts) -> Result<Scenario, ScenarioErro
         timeout: Duration::from_secs(timeout_s),
         lang: file.lang,
         first_run: file.first_run,
+        settings,
         labels,
         steps,
     })
@@ -546,6 +566,15 @@ impl Expect {
                 check_text(t, field)?;
             }
         }
+        if let Some(event) = &self.event
+            && !crate::catalog::model::EVENT_NAMES.contains(&event.as_str())
+        {
+            return Err(format!(
+                "event {event:?} is not one the box sends; one of {}",
+                crate::catalog::model::EVENT_NAMES.join(", ")
+            )
+            .into());
+        }
         if let Some(trackers) = &self.ad_trackers {
             if trackers.len() > MAX_AD_TRACKERS {
                 return Err("ad_trackers names more than 32 trackers".into());
@@ -668,6 +697,18 @@ mod tests {
     }
 
     #[test]
+    fn saved_settings_are_checked_and_kept_for_the_start() {
+        let s =
+            load_text("[settings]\nshare_viewing = true\nlanguage = \"sw\"\n[[step]]\nwait_ms = 1")
+                .unwrap();
+        let saved = s.settings.unwrap();
+        assert_eq!(saved.share_viewing, Some(true));
+        assert_eq!(saved.language.as_deref(), Some("sw"));
+        // An earlier session went through the first-run screen.
+        assert!(saved.welcomed);
+    }
+
+    #[test]
     fn mistakes_are_named_with_the_step_and_field() {
         let cases = [
             ("[[step]]\nkey = \"upp\"", "unknown variant"),
@@ -724,6 +765,14 @@ mod tests {
             ("[[step]]\nkey = \"up\"\nrepeat = 1000", "repeat must be"),
             ("[[step]]\nwait_ms = 99999999", "more than"),
             ("name = \"x\"", "no [[step]]"),
+            (
+                "[settings]\nvolume = 3\n[[step]]\nwait_ms = 1",
+                "[settings]: set: no setting \"volume\"",
+            ),
+            (
+                "[[step]]\nexpect = { event = \"everything\" }",
+                "event \"everything\" is not one the box sends",
+            ),
         ];
         for (text, want) in cases {
             let e = load_text(text).unwrap_err().to_string();

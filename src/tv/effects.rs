@@ -51,6 +51,8 @@ pub struct TvEffects {
     beacons: Option<crate::ads::sender::BeaconSender>,
     /// Wakes the catalog feed for an attempt now (Retry).
     catalog_retry: Arc<tokio::sync::Notify>,
+    /// Partner insight: consent, reports, their delivery.
+    insight: crate::insight::Insight,
     /// What a QA run watches.
     #[cfg(feature = "qa")]
     observer: Option<super::observe::Observer>,
@@ -141,6 +143,17 @@ impl TvEffects {
         catalog_retry: Arc<tokio::sync::Notify>,
         #[cfg(feature = "qa")] observer: Option<super::observe::Observer>,
     ) -> TvEffects {
+        #[cfg(feature = "qa")]
+        let sent: Option<crate::insight::SentLog> = observer.clone().map(|o| {
+            Arc::new(move |name: &str, _line: &str| {
+                o.played(|p| p.insight.push(name.to_owned()));
+            }) as crate::insight::SentLog
+        });
+        #[cfg(not(feature = "qa"))]
+        let sent = None;
+        let started = super::process_start();
+        let insight =
+            crate::insight::Insight::new(net.clone(), store.dir().to_owned(), started, sent);
         let posters = {
             let shell = shell.clone();
             loaders::posters(
@@ -192,6 +205,7 @@ impl TvEffects {
                 wanted: None,
             },
             catalog_retry,
+            insight,
             beacons: None,
             #[cfg(feature = "qa")]
             observer,
@@ -274,6 +288,7 @@ impl TvEffects {
             tracing::error!("the store did not finish the reset in time");
         }
         self.unlock.run(crate::unlock::UnlockCommand::SignOut);
+        self.insight.reset();
     }
 
     /// The player could not take a play command: the app hears it as a
@@ -326,6 +341,11 @@ impl Effects for TvEffects {
                 if let Some(o) = &self.observer {
                     o.played(|p| p.start_ms.push(start_ms));
                 }
+                let what = crate::insight::recorder::Played::Episode {
+                    series: series.clone(),
+                    episode,
+                };
+                self.insight.requested(id, what);
                 let start = std::time::Duration::from_millis(start_ms);
                 let Some(player) = self.show(id, start, subtitles) else {
                     return;
@@ -370,11 +390,19 @@ impl Effects for TvEffects {
             Command::Stop => {
                 self.video.stop();
                 self.subtitles.wanted = None;
+                let position_ms = self
+                    .player
+                    .as_ref()
+                    .and_then(|p| p.position())
+                    .map(|p| p.position.as_millis() as u64);
+                self.insight
+                    .ended(None, crate::insight::recorder::Ending::Left { position_ms });
                 if let Some(p) = self.player.as_mut() {
                     p.stop();
                 }
             }
             Command::SetPaused(paused) => {
+                self.insight.paused(paused);
                 if let Some(p) = self.player.as_ref() {
                     p.set_paused(paused);
                 }
@@ -398,6 +426,10 @@ impl Effects for TvEffects {
                         p.ads.push(name);
                     });
                 }
+                let what = crate::insight::recorder::Played::Ad {
+                    ad_id: ad_id.clone(),
+                };
+                self.insight.requested(id, what);
                 let Some(player) = self.show(id, std::time::Duration::ZERO, None) else {
                     return;
                 };
@@ -465,13 +497,17 @@ impl Effects for TvEffects {
                 self.video.set_start(id, start);
                 let ms = since_play.as_secs_f64() * 1000.0;
                 tracing::info!(episode = %id, first_frame_ms = ms, "first frame");
+                self.insight.first_frame(id, ms.round() as u64);
                 #[cfg(feature = "qa")]
                 if let Some(o) = &self.observer {
                     o.played(|p| p.first_frame_ms.push(ms));
                 }
                 Playback::Started
             }
-            PlayerEvent::Buffering { percent, .. } => Playback::Buffering(percent < 100),
+            PlayerEvent::Buffering { percent, .. } => {
+                self.insight.buffering(id, percent < 100);
+                Playback::Buffering(percent < 100)
+            }
             PlayerEvent::Subtitles {
                 language,
                 forced,
@@ -485,17 +521,29 @@ impl Effects for TvEffects {
             }),
             PlayerEvent::Ended { qoe, .. } => {
                 tracing::info!(episode = %id, ?qoe, "episode ended");
+                let ending = crate::insight::recorder::Ending::Completed {
+                    bitrate_kbps: bitrate_kbps(&qoe),
+                    position_ms: qoe.position_ms,
+                };
+                self.insight.ended(Some(id), ending);
                 #[cfg(feature = "qa")]
                 if let Some(o) = &self.observer {
                     o.played(|p| {
                         p.audio_languages.push(qoe.audio_language.clone());
                         p.dropped_frames.push(qoe.dropped_frames);
+                        p.rebuffers.push(qoe.rebuffer_count);
                     });
                 }
                 Playback::Ended
             }
-            PlayerEvent::Error { error, .. } => {
+            PlayerEvent::Error { error, qoe, .. } => {
                 tracing::warn!(episode = %id, error = %error, "episode failed");
+                let ending = crate::insight::recorder::Ending::Failed {
+                    kind: error.kind().to_owned(),
+                    bitrate_kbps: bitrate_kbps(&qoe),
+                    position_ms: qoe.position_ms,
+                };
+                self.insight.ended(Some(id), ending);
                 Playback::Failed {
                     message: error.to_string(),
                     denied: error.denied(),
@@ -525,7 +573,12 @@ impl Effects for TvEffects {
         self.subtitles_arrived(url, file)
     }
 
+    fn insight(&mut self, command: crate::insight::InsightCommand) {
+        self.insight.run(command);
+    }
+
     fn shutdown(&mut self) {
+        self.insight.shutdown();
         self.speaker.stop();
         self.unlock.run(crate::unlock::UnlockCommand::StopPairing);
         if let Some(mut p) = self.player.take() {
@@ -538,6 +591,15 @@ impl Effects for TvEffects {
             }
         }
     }
+}
+
+/// The bitrate an episode played at, kbit/s: its HLS variants' bandwidth
+/// averaged over the segments, else (one file) its bytes over its length.
+fn bitrate_kbps(qoe: &crate::playback::Qoe) -> Option<u64> {
+    qoe.bitrate_kbps.or_else(|| {
+        (qoe.position_ms > 0 && qoe.bytes > 0)
+            .then(|| qoe.bytes.saturating_mul(8) / qoe.position_ms)
+    })
 }
 
 /// Where a play or preload command starts: a resume point is played from

@@ -18,10 +18,15 @@ pub struct Played {
     pub start_ms: Vec<u64>,
     /// Frames each episode that ended dropped.
     pub dropped_frames: Vec<u64>,
+    /// Stalls for data in each episode that ended, as the player counted.
+    pub rebuffers: Vec<u64>,
     /// The ads played (their VAST `Ad id`, else their media URL).
     pub ads: Vec<String>,
     /// The ad trackers fired, in order: "impression", "start", "error:401", ...
     pub ad_trackers: Vec<String>,
+    /// Partner insight: the events queued for the collectors, in order
+    /// (what the viewer allowed).
+    pub insight: Vec<String>,
 }
 
 /// Entries of each list kept: enough for hours of episodes.
@@ -52,7 +57,8 @@ impl Observer {
                 .len()
                 .max(p.audio_languages.len())
                 .max(p.start_ms.len())
-                .max(p.ad_trackers.len());
+                .max(p.ad_trackers.len())
+                .max(p.insight.len());
             if full < KEPT {
                 note(&mut p);
             }

@@ -29,6 +29,8 @@ pub const VIEWER_FILES: &[&str] = &[
     crate::unlock::DEVICE_FILE,
     crate::unlock::PURCHASES_FILE,
     crate::unlock::PROGRESS_FILE,
+    crate::insight::DEVICE_FILE,
+    crate::insight::outbox::QUEUE_FILE,
 ];
 
 /// Why a reset could not finish (the marker stays: the next start tries

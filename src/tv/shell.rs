@@ -74,6 +74,8 @@ pub trait Effects {
     fn subtitles(&mut self, _url: &str, _file: SubtitleFile) -> Option<Event> {
         None
     }
+    /// Partner insight: what the app core configured or recorded.
+    fn insight(&mut self, _command: crate::insight::InsightCommand) {}
     /// The app is closing: finish writes, release the player.
     fn shutdown(&mut self) {}
 }
@@ -272,6 +274,9 @@ impl Shell {
         for c in self.app.handle(event) {
             tracing::debug!(command = ?c, "app");
             self.effects.run(c);
+        }
+        for c in self.app.take_insight() {
+            self.effects.insight(c);
         }
     }
 }

@@ -14,6 +14,7 @@ mod elements;
 mod encrypted;
 mod gl_video;
 mod hostile;
+mod insight;
 mod playback;
 mod preload;
 mod reward;

@@ -136,6 +136,10 @@ pub(crate) fn step(ctx: &mut Ctx, row: SettingRow, action: Action, out: &mut Vec
     let (ui, content) = (ui_languages(), content_languages(ctx));
     let before = ctx.settings.clone();
     let languages = ctx.languages_command();
+    if row == SettingRow::ShareViewing {
+        // On or off, whichever way: the viewer's own choice from now on.
+        ctx.settings.share_viewing = Some(!ctx.sharing());
+    }
     ctx.settings
         .step(row, if forward { 1 } else { -1 }, &ui, &content);
     if ctx.settings != before {
@@ -155,9 +159,55 @@ pub(crate) fn settings_changed(
     if ctx.settings.language != before.language {
         ctx.language_changed();
     }
+    record_settings(ctx, before);
     let now = ctx.languages_command();
     if now != languages {
         out.push(now);
+    }
+}
+
+/// The settings that matter to a partner, as insight events when they
+/// changed (what the viewer allows of them goes).
+fn record_settings(ctx: &mut Ctx, before: &Settings) {
+    let s = ctx.settings.clone();
+    let lang = |t: &Option<String>| t.clone().unwrap_or_else(|| "auto".into());
+    let changes = [
+        ("language", s.language != before.language, lang(&s.language)),
+        (
+            "subtitles",
+            s.subtitles != before.subtitles,
+            format!("{:?}", s.subtitles).to_lowercase(),
+        ),
+        (
+            "subtitle_language",
+            s.subtitle_language != before.subtitle_language,
+            lang(&s.subtitle_language),
+        ),
+        (
+            "audio_language",
+            s.audio_language != before.audio_language,
+            lang(&s.audio_language),
+        ),
+        (
+            "text_size",
+            s.text_size != before.text_size,
+            s.text_size.to_string(),
+        ),
+        (
+            "spoken_ui",
+            s.spoken.on != before.spoken.on,
+            s.spoken.on.to_string(),
+        ),
+        (
+            "high_contrast",
+            s.high_contrast != before.high_contrast,
+            s.high_contrast.to_string(),
+        ),
+    ];
+    for (name, changed, value) in changes {
+        if changed {
+            ctx.record(crate::insight::ViewEvent::Setting { name, value });
+        }
     }
 }
 
@@ -237,6 +287,7 @@ pub fn setting_text(ctx: &Ctx, row: SettingRow) -> (String, String) {
         Row::SpeechVolume => percent(s.spoken.volume.into()),
         Row::TextSize => percent(s.text_size),
         Row::HighContrast => on_off(s.high_contrast),
+        Row::ShareViewing => on_off(ctx.sharing()),
         Row::StillWatching => match s.still_watching_min {
             0 => tr(lang, "never", &[]),
             m => tr(lang, "after-minutes", &[("minutes", m.into())]),
@@ -261,6 +312,10 @@ pub fn setting_text(ctx: &Ctx, row: SettingRow) -> (String, String) {
             };
             tr(lang, row.message_id(), &[("system", name.into())])
         }
+        Row::ShareViewing => match ctx.channel_name() {
+            name if name.is_empty() => tr(lang, "setting-share-viewing-any", &[]),
+            name => tr(lang, row.message_id(), &[("name", name.into())]),
+        },
         _ => tr(lang, row.message_id(), &[]),
     };
     (label, value)

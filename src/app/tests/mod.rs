@@ -3,6 +3,7 @@ mod ads;
 mod comfort;
 mod grants;
 mod home;
+mod insight;
 mod intent;
 mod locked;
 mod player;

@@ -251,6 +251,10 @@ fn the_first_run_screen_sets_text_size_and_spoken_ui_then_goes_home() {
         &mut app,
         &[Down, Right, Right, Down, Right, Down, Right, Down],
     );
+    // Sharing viewing data is asked too, and off until the viewer says yes.
+    assert_eq!(app.settings_row(), SettingRow::ShareViewing);
+    assert_eq!(app.describe(), "Share viewing data. Off");
+    press(&mut app, &[Down]);
     assert_eq!(app.settings_row(), SettingRow::Done);
     let cmds = press(&mut app, &[Ok]);
     assert_eq!(app.screen(), Screen::Home);
