@@ -5,6 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+/// The file the viewing history is kept in, in the state directory.
+pub const HISTORY_FILE: &str = "history.json";
+
 /// An episode counts as watched past this share of its duration.
 const WATCHED_SHARE: f64 = 0.95;
 /// An episode left before this point starts again from its beginning.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender};
 use std::thread::JoinHandle;
 
-use crate::app::history::History;
+use crate::app::history::{HISTORY_FILE, History};
 use crate::app::settings::{SETTINGS_FILE, Settings};
 use crate::app::subtitles::{LoadedSubtitles, SubtitleSource};
 use crate::app::{Command, Event, Playback};
@@ -21,9 +21,6 @@ use crate::view::video::VideoSink;
 
 use super::loaders::{self, LoadError, PosterLoader, SubtitleFile, SubtitleLoader};
 use super::shell::{Effects, Input, Position, ShellHandle};
-
-/// The file the viewing history is kept in, in the state directory.
-pub const HISTORY_FILE: &str = "history.json";
 
 /// The highest bitrate of a progressive ad file, kbit/s, unless the
 /// player is bounded lower.

@@ -166,7 +166,7 @@ impl Session {
             dir: options.state_dir.clone(),
             source,
         })?;
-        let history = store.load(effects::HISTORY_FILE);
+        let history = store.load(crate::app::history::HISTORY_FILE);
         let (mut settings, fixed) = store
             .load::<crate::app::settings::Settings>(crate::app::settings::SETTINGS_FILE)
             .checked();

@@ -19,7 +19,7 @@ pub const RESET_MARKER: &str = "reset-pending";
 /// that holds anything of the viewer's belongs here (the reset test checks
 /// what is left after a paired, rewarded, parental-controlled run).
 pub const VIEWER_FILES: &[&str] = &[
-    super::effects::HISTORY_FILE,
+    crate::app::history::HISTORY_FILE,
     crate::app::settings::SETTINGS_FILE,
     crate::app::parental::PARENTAL_FILE,
     crate::app::ad_break::AD_LEDGER_FILE,
