@@ -190,9 +190,9 @@ fn no_frame_of_a_paid_episode_is_reachable_without_a_grant_and_grants_expire() {
         }
         // Only the demo's own URLs (the catalog names no other).
         assert_eq!(url.origin(), base.origin(), "{url}");
-        // The API's endpoints are POSTs (a GET is refused); pages are
-        // HTML: only media is followed.
-        if url.path().starts_with(&format!("/{API_PATH}")) {
+        // The API's endpoints and the insight collector are POSTs (a GET
+        // is refused); pages are HTML: only media is followed.
+        if url.path().starts_with(&format!("/{API_PATH}")) || url.path() == "/collect" {
             continue;
         }
         let body = match get(&net, &url) {

@@ -586,7 +586,8 @@ fn the_spoken_ui_speaks_each_focus_move_with_espeak() {
 fn the_first_run_screen_turns_on_large_text_and_the_spoken_ui() {
     let state = tempfile::tempdir().unwrap();
     // A fresh box: the first-run screen. Text size 150 %, spoken UI on,
-    // Start; then every focus move on Home is spoken.
+    // sharing viewing data left off, Start; then every focus move on Home
+    // is spoken.
     let steps = [
         "--first-run",
         "sleep:1000",
@@ -596,6 +597,7 @@ fn the_first_run_screen_turns_on_large_text_and_the_spoken_ui() {
         "key:down",
         "key:down",
         "key:right",
+        "key:down",
         "key:down",
         "key:ok",
         "home",
@@ -611,9 +613,15 @@ fn the_first_run_screen_turns_on_large_text_and_the_spoken_ui() {
         (
             &saved["text_size"],
             &saved["spoken"]["on"],
-            &saved["welcomed"]
+            &saved["welcomed"],
+            &saved["share_viewing"]
         ),
-        (&150.into(), &true.into(), &true.into()),
+        (
+            &150.into(),
+            &true.into(),
+            &true.into(),
+            &serde_json::Value::Null
+        ),
         "{saved}"
     );
     let texts: Vec<&str> = report["speech"]
