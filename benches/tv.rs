@@ -214,11 +214,18 @@ fn main() {
         ("OK to first frame      ", &insight.ok),
         ("Next (preloaded) switch", &insight.next),
     ] {
+        let range = |v: &[f64]| {
+            let lo = v.iter().cloned().fold(f64::MAX, f64::min);
+            let hi = v.iter().cloned().fold(0.0, f64::max);
+            format!("{lo:.2}-{hi:.2}")
+        };
         println!(
-            "{what}  sharing off median {:7.2} ms   on {:7.2} ms   ratio on/off {:.2} \
+            "{what}  sharing off median {:7.2} ms ({})   on {:7.2} ms ({})   ratio on/off {:.2} \
              ({FIRST_FRAME_RUNS} cold starts each; {} reports sent)",
             median(off.clone()),
+            range(off),
             median(on.clone()),
+            range(on),
             median(on.clone()) / median(off.clone()),
             insight.collected
         );
@@ -265,8 +272,8 @@ struct InsightCost {
 }
 
 /// OK to first frame, then Next to the preloaded next episode's first
-/// frame, over cold starts, sharing off and on in turn (so that drift
-/// falls on both alike).
+/// frame, over cold starts, sharing off and on in turn, each first every
+/// other time (so that drift and order fall on both alike).
 fn insight_cost(url: &str, cached: &Path) -> InsightCost {
     let mut cost = InsightCost {
         ok: [Vec::new(), Vec::new()],
@@ -281,8 +288,14 @@ fn insight_cost(url: &str, cached: &Path) -> InsightCost {
         "key:next",
         "playing:500",
     ];
-    for _ in 0..FIRST_FRAME_RUNS {
-        for (i, sharing) in [false, true].into_iter().enumerate() {
+    for run in 0..FIRST_FRAME_RUNS {
+        let order = if run % 2 == 0 {
+            [false, true]
+        } else {
+            [true, false]
+        };
+        for sharing in order {
+            let i = usize::from(sharing);
             let fresh = tempfile::tempdir().unwrap();
             copy_catalog_cache(cached, fresh.path());
             let settings = serde_json::json!({ "welcomed": true, "share_viewing": sharing });
