@@ -23,8 +23,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
-
 use crate::catalog::model::Analytics;
 use crate::episode::EpisodeId;
 use crate::net::Net;
@@ -91,11 +89,6 @@ pub enum ViewEvent {
 /// Told what was sent (QA): the event's name and its line.
 pub type SentLog = Arc<dyn Fn(&str, &str) + Send + Sync>;
 
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct DeviceFile {
-    device: Option<String>,
-}
-
 /// The insight service: consent, ids, the recorder and the outbox.
 pub struct Insight {
     outbox: Outbox,
@@ -103,7 +96,9 @@ pub struct Insight {
     config: InsightConfig,
     configured: bool,
     session: String,
-    device: String,
+    /// Read or made when a consenting report first needs it: a box whose
+    /// viewer never agrees keeps no insight id.
+    device: Option<String>,
     dir: PathBuf,
     network: &'static str,
     started: Instant,
@@ -121,8 +116,8 @@ impl Insight {
             recorder: Recorder::default(),
             config: InsightConfig::default(),
             configured: false,
-            session: crate::unlock::client::random_hex(16),
-            device: device_id(&dir),
+            session: crate::store::random_hex(16),
+            device: None,
             dir,
             network: network_kind(),
             started,
@@ -230,7 +225,8 @@ impl Insight {
                 .token(key::NET, self.network)
                 .token("st", "v");
             if self.config.consent {
-                r = r.string(key::DEVICE, &self.device);
+                let device = self.device.get_or_insert_with(|| device_id(&self.dir));
+                r = r.string(key::DEVICE, device);
                 if let Some(account) = &self.config.account {
                     r = r.string(key::ACCOUNT, account);
                 }
@@ -279,8 +275,8 @@ impl Insight {
     pub fn reset(&mut self) {
         self.outbox.forget();
         self.recorder = Recorder::default();
-        self.session = crate::unlock::client::random_hex(16);
-        self.device = device_id(&self.dir);
+        self.session = crate::store::random_hex(16);
+        self.device = None;
     }
 
     pub fn stats(&self) -> OutboxStats {
@@ -297,23 +293,9 @@ impl Insight {
 
 /// This box's insight id: made (random) and kept the first time.
 fn device_id(dir: &std::path::Path) -> String {
-    let Ok(store) = crate::store::Store::new(dir) else {
-        return crate::unlock::client::random_hex(16);
-    };
-    let file: DeviceFile = store.load(DEVICE_FILE);
-    match file.device {
-        Some(id) if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) => id,
-        _ => {
-            let id = crate::unlock::client::random_hex(16);
-            let saved = DeviceFile {
-                device: Some(id.clone()),
-            };
-            if let Err(e) = store.save(DEVICE_FILE, &saved) {
-                tracing::warn!(error = %e, "cannot keep the insight device id");
-            }
-            id
-        }
-    }
+    crate::store::kept_id(dir, DEVICE_FILE, |id| {
+        id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 /// The network the default route goes through: `wired`, `wifi` or `other`.
@@ -412,6 +394,8 @@ mod tests {
         assert!(!got[0].1.contains("com.pillarbox-did"), "{}", got[0].1);
         assert!(!got[0].1.contains("acct"), "{}", got[0].1);
         assert!(got[0].1.contains("sid="));
+        // A box whose viewer has not agreed keeps no insight id.
+        assert!(!dir.path().join(DEVICE_FILE).exists());
 
         // With consent: everything, with the device id and the account.
         sent.lock().unwrap().clear();
@@ -432,14 +416,22 @@ mod tests {
         i.run(InsightCommand::Record(ViewEvent::HomeShown));
         assert_eq!(sent.lock().unwrap().len(), 1);
 
-        // A reset makes a new device id.
-        let before = std::fs::read_to_string(dir.path().join(DEVICE_FILE)).unwrap();
-        crate::store::Store::new(dir.path())
-            .unwrap()
-            .save(DEVICE_FILE, &DeviceFile::default())
-            .unwrap();
+        // A reset (its files gone) makes a new device id.
+        let did = |line: &str| {
+            let r = cmcd::parse_line(line).unwrap();
+            r[key::DEVICE].as_str().unwrap().to_owned()
+        };
+        let before = did(&got[0].1);
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(DEVICE_FILE)).unwrap(),
+            format!("{{\n  \"id\": \"{before}\"\n}}")
+        );
+        std::fs::remove_file(dir.path().join(DEVICE_FILE)).unwrap();
         i.reset();
-        let after = std::fs::read_to_string(dir.path().join(DEVICE_FILE)).unwrap();
+        i.run(InsightCommand::Configure(config(true, &[])));
+        i.run(InsightCommand::Record(ViewEvent::HomeShown));
+        let got = sent.lock().unwrap().clone();
+        let after = did(&got.last().unwrap().1);
         assert_ne!(before, after);
     }
 }

@@ -67,6 +67,41 @@ pub fn default_cache_dir() -> PathBuf {
         .join("pillarbox")
 }
 
+/// `bytes` random bytes as lowercase hex: the ids and keys the box makes.
+pub fn random_hex(bytes: usize) -> String {
+    (0..bytes)
+        .map(|_| format!("{:02x}", fastrand::u8(..)))
+        .collect()
+}
+
+/// A random id kept in `dir/name` as `{"id": "…"}`: the one there when
+/// `valid` takes it, else a new one (16 random bytes as hex), written.
+pub fn kept_id(dir: &Path, name: &str, valid: impl Fn(&str) -> bool) -> String {
+    #[derive(Default, serde::Serialize, serde::Deserialize)]
+    struct IdFile {
+        id: Option<String>,
+    }
+    let Ok(store) = Store::new(dir) else {
+        return random_hex(16);
+    };
+    let file: IdFile = store.load(name);
+    match file.id {
+        Some(id) if valid(&id) => id,
+        _ => {
+            let id = random_hex(16);
+            if let Err(e) = store.save(
+                name,
+                &IdFile {
+                    id: Some(id.clone()),
+                },
+            ) {
+                tracing::error!(file = name, error = %e, "cannot keep an id");
+            }
+            id
+        }
+    }
+}
+
 /// The viewer's state (history, settings, ...): one JSON file per value
 /// in the state directory, written atomically. It knows no app types.
 pub struct Store {

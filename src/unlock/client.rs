@@ -392,12 +392,7 @@ impl PurchaseAttempt {
     }
 }
 
-/// `bytes` random bytes as hex.
-pub fn random_hex(bytes: usize) -> String {
-    (0..bytes)
-        .map(|_| format!("{:02x}", fastrand::u8(..)))
-        .collect()
-}
+pub use crate::store::random_hex;
 
 /// What a request sends.
 #[derive(Debug, Clone, Copy)]

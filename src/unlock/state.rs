@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::client::{PurchaseAttempt, random_hex};
+use super::client::PurchaseAttempt;
 use super::progress::ProgressItem;
 use super::{
     CLOCK_FLOOR_FILE, DEVICE_ENTITLEMENTS_FILE, DEVICE_FILE, ENTITLEMENTS_FILE, Entitlements,
@@ -53,11 +53,6 @@ impl TokenFile {
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct DeviceFile {
-    id: Option<String>,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct FloorFile {
     floor: Option<String>,
 }
@@ -76,29 +71,9 @@ pub fn save_token(dir: &Path, file: &TokenFile) -> std::io::Result<()> {
 
 /// This install's device id: made (random) and kept the first time.
 pub fn device_id(dir: &Path) -> String {
-    let Some(store) = store(dir) else {
-        return random_hex(16);
-    };
-    let file: DeviceFile = store.load(DEVICE_FILE);
-    match file.id {
-        Some(id)
-            if !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit()) =>
-        {
-            id
-        }
-        _ => {
-            let id = random_hex(16);
-            if let Err(e) = store.save(
-                DEVICE_FILE,
-                &DeviceFile {
-                    id: Some(id.clone()),
-                },
-            ) {
-                tracing::error!(error = %e, "cannot save the device id");
-            }
-            id
-        }
-    }
+    crate::store::kept_id(dir, DEVICE_FILE, |id| {
+        !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit())
+    })
 }
 
 /// Forgets the token, the entitlements (the account's and the device's),
