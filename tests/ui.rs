@@ -83,6 +83,19 @@ fn harness() -> Harness {
     harness_in("en", Default::default())
 }
 
+/// The app for a box in `lang` whose viewer went through the first-run
+/// screen and chose text at `size` %.
+fn harness_at(lang: &str, size: u16) -> Harness {
+    harness_in(
+        lang,
+        pillarbox::app::settings::Settings {
+            text_size: size,
+            welcomed: true,
+            ..Default::default()
+        },
+    )
+}
+
 /// The app for a box in `lang`, with `settings` as saved.
 fn harness_in(lang: &str, settings: pillarbox::app::settings::Settings) -> Harness {
     // One platform per test thread; later tests on the same thread reuse it.
@@ -712,14 +725,7 @@ fn beside_a_break_the_side_names_the_episode_after_it_as_next() {
     assert_eq!(h.player().get_episode(), "EP 4 / 12");
     assert_eq!(h.player().get_episode_title(), "Episode 4");
 
-    let h = harness_in(
-        "sw",
-        pillarbox::app::settings::Settings {
-            text_size: 150,
-            welcomed: true,
-            ..Default::default()
-        },
-    );
+    let h = harness_at("sw", 150);
     into_a_break(&h);
     assert_eq!(h.player().get_ad_position(), "1 kati ya 2");
     h.matches_reference("player-break-sw-150");
@@ -730,14 +736,7 @@ fn beside_a_break_the_side_names_the_episode_after_it_as_next() {
 /// was watched.
 #[test]
 fn a_rewarded_ad_asks_before_leaving_and_says_it_is_unlocking() {
-    let h = harness_in(
-        "es",
-        pillarbox::app::settings::Settings {
-            text_size: 150,
-            welcomed: true,
-            ..Default::default()
-        },
-    );
+    let h = harness_at("es", 150);
     h.key(Key::Return);
     h.key_text("9");
     h.key(Key::Return);
@@ -783,15 +782,7 @@ fn a_rewarded_ad_asks_before_leaving_and_says_it_is_unlocking() {
 /// Home, a series, the player with its controls and a countdown, and the
 /// Locked screen, for a box in `lang` whose viewer chose text at `size` %.
 fn every_screen(lang: &str, size: u16, tag: &str) {
-    use pillarbox::app::settings::Settings;
-    let h = harness_in(
-        lang,
-        Settings {
-            text_size: size,
-            welcomed: true,
-            ..Default::default()
-        },
-    );
+    let h = harness_at(lang, size);
     h.matches_reference(&format!("home-{tag}"));
     h.key(Key::Return);
     h.matches_reference(&format!("series-{tag}"));
@@ -823,13 +814,7 @@ fn every_language_at_150_percent_fits_its_screens() {
 #[test]
 fn arabic_is_laid_out_right_to_left_on_every_screen() {
     every_screen("ar", 100, "ar");
-    let h = harness_in(
-        "ar",
-        pillarbox::app::settings::Settings {
-            welcomed: true,
-            ..Default::default()
-        },
-    );
+    let h = harness_at("ar", 100);
     // Mirrored rows: Left moves on along a row that runs from the right.
     h.key(Key::LeftArrow);
     h.matches_reference("home-ar-moved");
