@@ -145,6 +145,7 @@ fn main() {
     let rested = first_frame(&["home", "sleep:800", "key:ok", "key:ok", "playing:300"]);
     let straight = first_frame(&["home", "key:ok", "key:ok", "playing:300"]);
     let insight = insight_cost(&url, state.path());
+    let preview = preview_cost(&url, state.path());
     let cpu = cpu_playing(&url, state.path());
 
     println!(
@@ -230,6 +231,21 @@ fn main() {
             insight.collected
         );
     }
+    {
+        let [off, on] = &preview.cpu;
+        let [rss_off, rss_on] = &preview.rss_mib;
+        println!(
+            "Home, focus resting 5 s after the preview started: CPU previews off {:.3} s/s, \
+             on {:.3} s/s (ratio {:.2}); RSS off {:.1} MiB, on {:.1} MiB (+{:.1}) \
+             (medians of {PREVIEW_RUNS} cold starts each)",
+            median(off.clone()),
+            median(on.clone()),
+            median(on.clone()) / median(off.clone()),
+            median(rss_off.clone()),
+            median(rss_on.clone()),
+            median(rss_on.clone()) - median(rss_off.clone()),
+        );
+    }
     println!(
         "CPU while playing, per content second: TV app {:.3} s ({} dropped), \
          playback core {:.3} s ({} dropped): ratio {:.2} (target at most 1.30)",
@@ -307,6 +323,64 @@ fn insight_cost(url: &str, cached: &Path) -> InsightCost {
             if sharing {
                 cost.collected += r["insight"].as_array().map_or(0, Vec::len);
             }
+        }
+    }
+    cost
+}
+
+/// Cold starts of each side of the preview measurement.
+const PREVIEW_RUNS: usize = 4;
+
+/// Home with the focus resting, previews off and on: `[off, on]` each.
+struct PreviewCost {
+    /// CPU seconds per second over 5 s once the preview plays.
+    cpu: [Vec<f64>; 2],
+    /// Resident memory at the end, MiB.
+    rss_mib: [Vec<f64>; 2],
+}
+
+/// The CPU and memory a resting focus costs on Home with previews off
+/// and on (the preview plays from 2 s; measured from 2.6 s for 5 s), over
+/// cold starts taking turns.
+fn preview_cost(url: &str, cached: &Path) -> PreviewCost {
+    let mut cost = PreviewCost {
+        cpu: [Vec::new(), Vec::new()],
+        rss_mib: [Vec::new(), Vec::new()],
+    };
+    let steps = [
+        "home",
+        "sleep:2600",
+        "cpu:from",
+        "sleep:5000",
+        "cpu:to",
+        "rss:home",
+    ];
+    for run in 0..PREVIEW_RUNS {
+        let order = if run % 2 == 0 {
+            [false, true]
+        } else {
+            [true, false]
+        };
+        for previews in order {
+            let i = usize::from(previews);
+            let fresh = tempfile::tempdir().unwrap();
+            copy_catalog_cache(cached, fresh.path());
+            let settings = serde_json::json!({ "welcomed": true, "previews": previews });
+            std::fs::write(fresh.path().join("settings.json"), settings.to_string()).unwrap();
+            let r = qa(url, fresh.path(), &steps);
+            let shown = r["previews"].as_array().map_or(0, Vec::len);
+            assert_eq!(
+                shown,
+                usize::from(previews),
+                "previews shown: {}",
+                r["previews"]
+            );
+            let cpu = r["cpu_ms"].as_array().expect("CPU samples");
+            let (c0, t0) = (cpu[0][1].as_f64().unwrap(), cpu[0][2].as_f64().unwrap());
+            let (c1, t1) = (cpu[1][1].as_f64().unwrap(), cpu[1][2].as_f64().unwrap());
+            cost.cpu[i].push((c1 - c0) / (t1 - t0));
+            let kib = r["rss_kib"][0][1].as_f64().expect("RSS");
+            cost.rss_mib[i].push(kib / 1024.0);
         }
     }
     cost

@@ -81,6 +81,8 @@ pub struct Ctx {
     pub(crate) insight: Vec<crate::insight::ViewEvent>,
     /// The insight configuration last handed out.
     pub(crate) insight_config: Option<crate::insight::InsightConfig>,
+    /// Bytes the box has received this month (Settings shows them).
+    pub(crate) data_used: Option<u64>,
 }
 
 /// Where an episode would play from now.
@@ -126,6 +128,7 @@ impl Ctx {
             clock_floor: None,
             insight: Vec::new(),
             insight_config: None,
+            data_used: None,
         }
     }
 

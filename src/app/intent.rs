@@ -102,3 +102,14 @@ impl App {
         }
     }
 }
+
+impl Intent {
+    /// The player's preload was taken (a preview played): made again on
+    /// the next event, unless the preview was of this very episode and
+    /// start, `(series, number, start_ms)`, which then plays as it is.
+    pub(super) fn preload_again_unless(&mut self, same: Option<(&str, u32, u64)>) {
+        if same != Some((self.series.as_str(), self.number, self.start_ms)) {
+            self.sent = false;
+        }
+    }
+}

@@ -17,6 +17,7 @@ mod incoming;
 mod intent;
 pub mod overlays;
 pub mod parental;
+pub mod preview;
 mod reset;
 pub mod screens;
 pub mod settings;
@@ -97,6 +98,8 @@ pub enum Event {
         request: EpisodeId,
         resolved: crate::ads::chain::Resolved,
     },
+    /// Bytes the box has received this month (the shell's meter).
+    DataUsed(u64),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -175,6 +178,27 @@ pub enum Command {
     SaveAdLedger(crate::ads::ledger::AdLedger),
     /// Drop the preload: the focus moved away from the episode it was for.
     CancelPreload,
+    /// Play `source` under `id` without sound for Home's hero (a preview
+    /// of `series`); the preload stays. [`Command::Continue`] makes it the
+    /// episode played, [`Command::StopPreview`] ends it.
+    Preview {
+        id: EpisodeId,
+        source: StreamSource,
+        series: String,
+    },
+    /// The preview `id` stops (if it still plays); the preload stays.
+    StopPreview {
+        id: EpisodeId,
+    },
+    /// The preview `id` goes on as episode `episode` of `series`, played
+    /// with sound from `start_ms` (where it is), with these subtitles.
+    Continue {
+        id: EpisodeId,
+        series: String,
+        episode: u32,
+        start_ms: u64,
+        subtitles: Option<SubtitleTrack>,
+    },
     /// The episode `id` shows this subtitle file now (the settings changed).
     LoadSubtitles {
         id: EpisodeId,
@@ -192,6 +216,9 @@ pub enum Command {
     Unlock(crate::unlock::UnlockCommand),
     /// The programme's sound at this level, 0 to 1 (a sleep timer's fade).
     Fade(f64),
+    /// Episodes started from now on play variants up to this bandwidth,
+    /// bit/s (the lowest always stays); None: any (Settings' "Data use").
+    MaxBitrate(Option<u64>),
     /// Read `text` aloud in `lang` (spoken UI), cutting what was said;
     /// `rate` and `volume` in percent.
     Speak {
@@ -234,6 +261,8 @@ pub struct App {
     sleep: Sleep,
     /// What OK would play from where the focus rests (preload on intent).
     intent: Option<intent::Intent>,
+    /// Home's hero preview of the focused series.
+    preview: Option<preview::Preview>,
     /// What the spoken UI said last: said again only when it changes.
     last_spoken: String,
 }
@@ -251,6 +280,7 @@ impl App {
             overlay: None,
             sleep: Sleep::default(),
             intent: None,
+            preview: None,
             last_spoken: String::new(),
         }
     }
@@ -487,6 +517,7 @@ impl App {
                     self.apply(nav, &mut out);
                 }
             }
+            Event::DataUsed(bytes) => self.ctx.data_used = Some(bytes),
             Event::Settings(settings) => {
                 let (settings, _) = settings.checked();
                 let before = self.ctx.settings.clone();
@@ -501,6 +532,11 @@ impl App {
                     );
                 }
             }
+        }
+        if self.ctx.settings.data_use != settings_before.data_use {
+            out.push(Command::MaxBitrate(
+                self.ctx.settings.data_use.max_bitrate(),
+            ));
         }
         if self.ctx.settings != settings_before {
             // The subtitles of the episode on screen follow the settings.
@@ -518,11 +554,15 @@ impl App {
         if speak {
             self.speak_focus(&mut out);
         }
+        self.follow_preview(&mut out);
         self.follow_intent(&mut out);
         out
     }
 
     fn on_playback(&mut self, id: EpisodeId, report: Playback, out: &mut Vec<Command>) {
+        if self.on_preview_playback(id, &report, out) {
+            return;
+        }
         // The one place where reports of an episode that is no longer on
         // screen (replaced, stopped) are dropped.
         let Some(i) = self.player_index().filter(|&i| match &self.stack[i] {
@@ -613,6 +653,9 @@ impl App {
                 return;
             }
             None => {}
+        }
+        if self.continue_preview(action, out) {
+            return;
         }
         if action == Action::Exit {
             if self.stack.len() == 1 {

@@ -39,6 +39,13 @@ pub struct Settings {
     /// viewer has not said, and the catalog's default stands (off unless
     /// the law where the partner is lets it be on).
     pub share_viewing: Option<bool>,
+    /// Home plays a muted preview of the series the focus rests on; None:
+    /// the viewer has not said, and previews are on unless the text is at
+    /// its largest or the UI is read aloud (moving pictures behind large
+    /// text or speech distract).
+    pub previews: Option<bool>,
+    /// How much data episodes may use (the highest rung the ABR may pick).
+    pub data_use: DataUse,
     /// Kept in its own file (parental.json): read here only from the
     /// settings of older versions, to move it there.
     #[serde(skip_serializing)]
@@ -46,6 +53,45 @@ pub struct Settings {
 }
 
 pub const TEXT_SIZES: &[u16] = &[100, 125, 150];
+
+/// Settings' "Data use": what episodes may cost a metered connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataUse {
+    /// Whatever the connection carries.
+    #[default]
+    Best,
+    /// Variants up to [`SAVE_DATA_BPS`]: sharp on a TV, about a third of
+    /// a full HD rung's data.
+    Save,
+    /// The ladder's lowest rung only.
+    Least,
+}
+
+/// "Save data": the highest variant bandwidth played, bit/s.
+pub const SAVE_DATA_BPS: u64 = 1_200_000;
+
+impl DataUse {
+    pub const ALL: [DataUse; 3] = [DataUse::Best, DataUse::Save, DataUse::Least];
+
+    /// The highest variant bandwidth episodes may play, bit/s (the lowest
+    /// rung always stays); None: any.
+    pub fn max_bitrate(self) -> Option<u64> {
+        match self {
+            DataUse::Best => None,
+            DataUse::Save => Some(SAVE_DATA_BPS),
+            DataUse::Least => Some(1),
+        }
+    }
+
+    pub fn message_id(self) -> &'static str {
+        match self {
+            DataUse::Best => "data-best",
+            DataUse::Save => "data-save",
+            DataUse::Least => "data-least",
+        }
+    }
+}
 /// "Are you still watching?" choices, minutes (0: never).
 pub const STILL_WATCHING: &[u16] = &[0, 30, 60, 90, 120, 180];
 
@@ -87,6 +133,8 @@ impl Default for Settings {
             still_watching_min: 90,
             welcomed: false,
             share_viewing: None,
+            previews: None,
+            data_use: DataUse::Best,
             parental: Default::default(),
         }
     }
@@ -262,6 +310,12 @@ pub enum SettingRow {
     StillWatching,
     /// "Share viewing data with <partner>": on or off.
     ShareViewing,
+    /// "Previews on Home": on or off.
+    Previews,
+    /// "Data use": best quality, save data, least data.
+    DataUse,
+    /// "Data used this month": read only.
+    DataUsed,
     /// The first-run screen's last row: OK goes on to the programmes.
     Done,
     /// Parental control: the PIN, then the highest rating per system.
@@ -284,7 +338,7 @@ pub const WELCOME: [SettingRow; 6] = [
 ];
 
 impl SettingRow {
-    pub const ALL: [SettingRow; 24] = [
+    pub const ALL: [SettingRow; 27] = [
         SettingRow::Language,
         SettingRow::Subtitles,
         SettingRow::SubtitleLanguage,
@@ -302,6 +356,9 @@ impl SettingRow {
         SettingRow::TextSize,
         SettingRow::HighContrast,
         SettingRow::StillWatching,
+        SettingRow::DataUse,
+        SettingRow::DataUsed,
+        SettingRow::Previews,
         SettingRow::ShareViewing,
         SettingRow::ParentalPin,
         SettingRow::MaxRating("us-tv"),
@@ -330,6 +387,9 @@ impl SettingRow {
             SettingRow::HighContrast => "setting-high-contrast",
             SettingRow::StillWatching => "setting-still-watching",
             SettingRow::ShareViewing => "setting-share-viewing",
+            SettingRow::Previews => "setting-previews",
+            SettingRow::DataUse => "setting-data-use",
+            SettingRow::DataUsed => "setting-data-used",
             SettingRow::Done => "welcome-done",
             SettingRow::ParentalPin => "setting-parental",
             SettingRow::MaxRating(_) => "setting-max-rating",
@@ -348,6 +408,16 @@ fn step_in<T: PartialEq + Clone>(all: &[T], current: &T, step: i32) -> T {
 }
 
 impl Settings {
+    /// Whether Home previews the focused series: never while saving data;
+    /// else the viewer's choice, else on unless the text is at 150 % or the
+    /// spoken UI is on.
+    pub fn previews_on(&self) -> bool {
+        self.data_use == DataUse::Best
+            && self
+                .previews
+                .unwrap_or(self.text_size < 150 && !self.spoken.on)
+    }
+
     /// What is out of range, each named with the values it may take (a QA
     /// scenario's `set` is refused with them; a file read back is
     /// corrected by [`checked`](Self::checked)).
@@ -556,6 +626,11 @@ impl Settings {
             SettingRow::StillWatching => {
                 self.still_watching_min = step_in(STILL_WATCHING, &self.still_watching_min, step)
             }
+            // While data is saved previews stay off: the row says so.
+            SettingRow::Previews if self.data_use != DataUse::Best => {}
+            SettingRow::Previews => self.previews = Some(!self.previews_on()),
+            SettingRow::DataUse => self.data_use = step_in(&DataUse::ALL, &self.data_use, step),
+            SettingRow::DataUsed => {}
             SettingRow::Done => {}
             // Set and cleared through the PIN dialog (App); the account
             // is signed out by the Settings screen.

@@ -261,6 +261,10 @@ pub struct Series {
     /// A 16:9 image for places a vertical poster does not fit.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poster_wide: Option<String>,
+    /// A short vertical clip (HLS or MP4) Home plays muted while the focus
+    /// rests on the series; without it, Home previews the first episode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
     #[serde(default)]
     pub genres: Vec<String>,
     #[serde(default)]

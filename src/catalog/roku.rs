@@ -336,6 +336,7 @@ pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, RokuErr
                 extra: BTreeMap::new(),
             },
             poster_wide: (!thumbnail.is_empty()).then_some(thumbnail),
+            preview: None,
             genres: m.genres.iter().map(|g| g.to_lowercase()).collect(),
             tags: m.tags.clone(),
             rating,

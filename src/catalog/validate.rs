@@ -493,6 +493,9 @@ pub fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
         if let Some(wide) = &s.poster_wide {
             k.url(format!("{p}.poster_wide"), wide);
         }
+        if let Some(preview) = &s.preview {
+            k.url(format!("{p}.preview"), preview);
+        }
         k.non_empty(format!("{p}.rating.value"), &s.rating.value, "rating");
         k.non_empty(
             format!("{p}.rating.system"),

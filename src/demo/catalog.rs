@@ -19,6 +19,10 @@ pub struct DemoSeries {
 }
 
 pub const EPISODE_SECONDS: u32 = 12;
+/// The series with a trailer (the catalog's `preview`), an MP4 this long:
+/// Home previews the others' first episodes.
+pub const PREVIEWED: &str = "midnight-bakery";
+pub const PREVIEW_SECONDS: u32 = 8;
 /// Coins a locked demo episode costs.
 pub const PRICE: u64 = 49;
 
@@ -300,7 +304,7 @@ pub fn json(base: &Url) -> Value {
                     })
                 })
                 .collect();
-            json!({
+            let mut series = json!({
                 "id": s.id,
                 "title": match TITLES.iter().find(|(id, _)| *id == s.id) {
                     Some((_, others)) => texts(s.title, *others),
@@ -330,7 +334,11 @@ pub fn json(base: &Url) -> Value {
                     .map(|(_, from)| *from),
                 "published": s.published,
                 "episodes": episodes
-            })
+            });
+            if s.id == PREVIEWED {
+                series["preview"] = json!(at(format!("previews/{}/episode.mp4", s.id)));
+            }
+            series
         })
         .collect();
     json!({

@@ -288,6 +288,8 @@ enum Wanted {
     Logo,
     /// A creative of the demo's ad server, 1-based.
     Ad(usize),
+    /// A series' trailer (the catalog's `preview`).
+    Preview(&'static demo_catalog::DemoSeries),
 }
 
 fn wanted(path: &str) -> Option<Wanted> {
@@ -302,6 +304,9 @@ fn wanted(path: &str) -> Option<Wanted> {
         }
         ["posters", file] => demo_catalog::series(file.strip_suffix(".png")?).map(Wanted::Poster),
         ["logo.png"] => Some(Wanted::Logo),
+        ["previews", series, _file] => demo_catalog::series(series)
+            .filter(|s| s.id == demo_catalog::PREVIEWED)
+            .map(Wanted::Preview),
         ["ads", "media", n, _file] => {
             let n: usize = n.parse().ok()?;
             (1..=super::ads::AD_SECONDS.len())
@@ -321,6 +326,7 @@ async fn generate_on_demand(State(g): State<Generator>, request: Request, next: 
         Wanted::Poster(s) => g.dir.join(format!("posters/{}.png", s.id)),
         Wanted::Logo => g.dir.join("logo.png"),
         Wanted::Ad(n) => g.dir.join(format!("ads/media/{n}")),
+        Wanted::Preview(s) => g.dir.join(format!("previews/{}", s.id)),
     };
     if !target.exists() {
         let lock = g
@@ -398,6 +404,16 @@ fn make(what: &Wanted, target: &Path) -> Result<(), super::MediaError> {
             spec.bitrate_kbps = 1200;
             spec.pattern = if *n == 1 { "pinwheel" } else { "spokes" }.into();
             spec.label = Some(format!("AD {n}"));
+            media::generate(&spec, tmp).map(|_| ())
+        }
+        Wanted::Preview(s) => {
+            tracing::info!(series = s.id, "generating demo preview");
+            let seconds = demo_catalog::PREVIEW_SECONDS;
+            let mut spec = EpisodeSpec::vertical(Container::Mp4 { faststart: true }, seconds);
+            (spec.width, spec.height) = EPISODE_SIZE;
+            spec.bitrate_kbps = 1200;
+            spec.pattern = s.pattern.into();
+            spec.label = Some("PREVIEW".into());
             media::generate(&spec, tmp).map(|_| ())
         }
     })

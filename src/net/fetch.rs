@@ -64,13 +64,19 @@ pub struct Body {
     response: reqwest::Response,
     stall_timeout: Duration,
     url: Url,
+    received: Arc<AtomicU64>,
 }
 
 impl Body {
     /// The next chunk, `None` at the end. No retry: the caller cannot resume.
     pub async fn chunk(&mut self) -> Result<Option<Bytes>, NetError> {
         match tokio::time::timeout(self.stall_timeout, self.response.chunk()).await {
-            Ok(Ok(c)) => Ok(c),
+            Ok(Ok(c)) => {
+                if let Some(c) = &c {
+                    self.received.fetch_add(c.len() as u64, Ordering::Relaxed);
+                }
+                Ok(c)
+            }
             Ok(Err(e)) => Err(NetError::Network {
                 what: "media".into(),
                 url: self.url.to_string(),
@@ -163,9 +169,17 @@ pub struct ApiReply {
 pub struct Fetcher {
     client: reqwest::Client,
     config: NetConfig,
+    /// Body bytes received over every request so far (the data a metered
+    /// connection counts, headers aside).
+    received: Arc<AtomicU64>,
 }
 
 impl Fetcher {
+    /// Body bytes received so far, over every request.
+    pub fn bytes_received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
+    }
+
     pub fn new(config: NetConfig) -> Result<Fetcher, NetError> {
         let policy = config.policy;
         let mut builder = reqwest::Client::builder()
@@ -203,7 +217,11 @@ impl Fetcher {
             .map_err(|e| NetError::Config(format!("HTTP client: {}", error_chain(&e))))?;
         #[cfg(feature = "qa")]
         super::counters::count_client();
-        Ok(Fetcher { client, config })
+        Ok(Fetcher {
+            client,
+            config,
+            received: Arc::default(),
+        })
     }
 
     pub fn policy(&self) -> &UrlPolicy {
@@ -397,6 +415,8 @@ impl Fetcher {
                     ))
                 })?;
             let Some(chunk) = chunk else { break };
+            self.received
+                .fetch_add(chunk.len() as u64, Ordering::Relaxed);
             shaping
                 .pass(buf.len() as u64, chunk.len())
                 .await
@@ -538,7 +558,11 @@ impl Fetcher {
             let mut read = 0;
             while read < REPORT_REPLY_BYTES {
                 match tokio::time::timeout(self.config.limits.stall_timeout, resp.chunk()).await {
-                    Ok(Ok(Some(chunk))) => read += chunk.len(),
+                    Ok(Ok(Some(chunk))) => {
+                        read += chunk.len();
+                        self.received
+                            .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                    }
                     _ => break,
                 }
             }
@@ -621,6 +645,7 @@ impl Fetcher {
                 })?;
             match chunk {
                 Some(c) => {
+                    self.received.fetch_add(c.len() as u64, Ordering::Relaxed);
                     shaping
                         .pass(head.len() as u64, c.len())
                         .await
@@ -655,6 +680,7 @@ impl Fetcher {
                     response: resp,
                     stall_timeout: stall,
                     url: url.clone(),
+                    received: self.received.clone(),
                 })
             }),
             content_length: total,

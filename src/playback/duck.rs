@@ -1,5 +1,6 @@
-//! The programme's audio level, lowered while the UI speaks: every
-//! episode's audio branch has a `volume` element registered here.
+//! The programme's audio level, lowered while the UI speaks, faded by a
+//! sleep timer, silent for a preview: every episode's audio branch has a
+//! `volume` element registered here.
 
 use std::sync::{Arc, Mutex};
 
@@ -15,6 +16,8 @@ struct State {
     level: f64,
     /// A sleep timer's fade, on top of the duck level.
     fade: f64,
+    /// A preview on Home plays without sound.
+    muted: bool,
     volumes: Vec<glib::WeakRef<gst::Element>>,
 }
 
@@ -23,16 +26,25 @@ impl Default for State {
         State {
             level: 1.0,
             fade: 1.0,
+            muted: false,
             volumes: Vec::new(),
         }
     }
 }
 
 impl State {
+    fn volume(&self) -> f64 {
+        if self.muted {
+            0.0
+        } else {
+            self.level * self.fade
+        }
+    }
+
     fn apply(&mut self) {
         self.volumes.retain(|w| w.upgrade().is_some());
         for v in self.volumes.iter().filter_map(|w| w.upgrade()) {
-            v.set_property("volume", self.level * self.fade);
+            v.set_property("volume", self.volume());
         }
     }
 }
@@ -41,7 +53,7 @@ impl Duck {
     /// A new audio branch's volume: at the current level from the start.
     pub fn register(&self, volume: &gst::Element) {
         if let Ok(mut s) = self.0.lock() {
-            volume.set_property("volume", s.level * s.fade);
+            volume.set_property("volume", s.volume());
             s.volumes.retain(|w| w.upgrade().is_some());
             s.volumes.push(volume.downgrade());
         }
@@ -59,6 +71,16 @@ impl Duck {
     pub fn set_fade(&self, fade: f64) {
         if let Ok(mut s) = self.0.lock() {
             s.fade = fade.clamp(0.0, 1.0);
+            s.apply();
+        }
+    }
+
+    /// Silence (a preview) or sound again, on top of level and fade.
+    pub fn set_muted(&self, muted: bool) {
+        if let Ok(mut s) = self.0.lock()
+            && s.muted != muted
+        {
+            s.muted = muted;
             s.apply();
         }
     }
@@ -95,5 +117,13 @@ mod tests {
         duck.set_fade(1.0);
         assert_eq!(b.property::<f64>("volume"), 0.5);
         assert_eq!(duck.level(), 0.5);
+        // Muted is silent whatever the level, and gives it back after.
+        duck.set_muted(true);
+        assert_eq!(b.property::<f64>("volume"), 0.0);
+        let c = gst::ElementFactory::make("volume").build().unwrap();
+        duck.register(&c);
+        assert_eq!(c.property::<f64>("volume"), 0.0);
+        duck.set_muted(false);
+        assert_eq!(b.property::<f64>("volume"), 0.5);
     }
 }

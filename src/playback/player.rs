@@ -222,6 +222,15 @@ impl Player {
         }
     }
 
+    /// Episodes started from now on play variants up to `max` bit/s (the
+    /// lowest always stays); a preload made under another cap is dropped.
+    pub fn set_max_bitrate(&mut self, max: Option<u64>) {
+        if self.config.max_bitrate != max {
+            self.config.max_bitrate = max;
+            self.cancel_preload();
+        }
+    }
+
     /// Drops the preload, if any (the viewer left the series).
     pub fn cancel_preload(&mut self) {
         let old = self.preload.take();
@@ -233,6 +242,15 @@ impl Player {
         let current = self.current.take();
         self.reap(current);
         self.cancel_preload();
+    }
+
+    /// Stops the current episode if it is `id`; the preload stays. No
+    /// event follows.
+    pub fn stop_episode(&mut self, id: EpisodeId) {
+        if self.current.as_ref().is_some_and(|e| e.id() == id) {
+            let current = self.current.take();
+            self.reap(current);
+        }
     }
 
     pub fn set_paused(&self, paused: bool) {

@@ -185,7 +185,14 @@ pub fn judge(e: &Expect, seen: &Seen) -> Verdict {
         })
         && e.event
             .as_ref()
-            .is_none_or(|want| seen.played.insight.iter().any(|n| n == want));
+            .is_none_or(|want| seen.played.insight.iter().any(|n| n == want))
+        && e.preview.as_ref().is_none_or(|want| {
+            let showing = app
+                .preview()
+                .filter(|p| p.showing)
+                .map(|p| p.series.as_str());
+            showing.unwrap_or("") == want
+        });
     if holds {
         Verdict::Met
     } else {
@@ -205,6 +212,10 @@ pub fn judge(e: &Expect, seen: &Seen) -> Verdict {
         }
         if e.event.is_some() {
             saw.push_str(&format!(" events={:?}", seen.played.insight));
+        }
+        if e.preview.is_some() {
+            let showing = app.preview().filter(|p| p.showing).map(|p| &p.series);
+            saw.push_str(&format!(" preview={showing:?}"));
         }
         Verdict::Waiting(saw)
     }

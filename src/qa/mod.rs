@@ -444,6 +444,7 @@ pub fn run_steps(
         trackers: played.ad_trackers,
     };
     r.report.insight = played.insight;
+    r.report.previews = played.previews;
     r.report.speech = speech;
     r.report.subtitle_cues = subtitle_cues;
     r.report.screen = screen;

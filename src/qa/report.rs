@@ -67,6 +67,9 @@ pub struct QaReport {
     /// order (docs/analytics.md); none without the viewer's consent but
     /// those the catalog marks as necessary.
     pub insight: Vec<String>,
+    /// Home's previews that showed their first frame, in order: their
+    /// series' ids.
+    pub previews: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone, Serialize)]

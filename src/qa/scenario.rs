@@ -130,6 +130,9 @@ pub struct Expect {
     /// A partner-insight event of this name was sent to the catalog's
     /// collectors (`episode_start`, `unlock`, ...: docs/analytics.md).
     pub event: Option<String>,
+    /// Home's hero shows the preview of this series (its first frame came);
+    /// `""`: no preview shows.
+    pub preview: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

@@ -46,6 +46,11 @@ pub struct TvEffects {
     subtitles: SubtitleFiles,
     /// Fires ad trackers (started with the first ad).
     beacons: Option<crate::ads::sender::BeaconSender>,
+    /// Home's preview playing muted: not a play (no insight, no QA play
+    /// entry) unless it is continued.
+    previewing: Option<Previewing>,
+    /// The data received this month.
+    meter: super::data_used::Meter,
     /// Wakes the catalog feed for an attempt now (Retry).
     catalog_retry: Arc<tokio::sync::Notify>,
     /// Partner insight: consent, reports, their delivery.
@@ -60,6 +65,8 @@ enum Saved {
     History(History),
     Settings(Settings),
     AdLedger(crate::ads::ledger::AdLedger),
+    /// The month's data used (kept across a reset: it is the box's).
+    DataUsed(super::data_used::DataUsed),
     /// "Reset this box": what is waiting is dropped, the viewer's files
     /// go; said on the channel when done.
     Reset(Sender<()>),
@@ -121,6 +128,14 @@ fn loaded(id: EpisodeId, track: &SubtitleTrack, file: SubtitleFile) -> Event {
     }
 }
 
+/// Home's preview, playing without sound.
+struct Previewing {
+    id: EpisodeId,
+    series: String,
+    /// Its first frame came.
+    shown: bool,
+}
+
 /// The player's reports into the shell's queue.
 struct ShellReports(ShellHandle);
 
@@ -148,6 +163,10 @@ impl TvEffects {
         });
         #[cfg(not(feature = "qa"))]
         let sent = None;
+        let meter = super::data_used::Meter::new(
+            store.load(super::data_used::DATA_USED_FILE),
+            net.fetcher().bytes_received(),
+        );
         let started = super::process_start();
         let insight =
             crate::insight::Insight::new(net.clone(), store.dir().to_owned(), started, sent);
@@ -204,9 +223,45 @@ impl TvEffects {
             catalog_retry,
             insight,
             beacons: None,
+            previewing: None,
+            meter,
             #[cfg(feature = "qa")]
             observer,
         }
+    }
+
+    /// No preview plays any more: sound again.
+    fn end_preview(&mut self) {
+        if self.previewing.take().is_some() {
+            self.config.duck.set_muted(false);
+        }
+    }
+
+    /// A report of Home's preview: for the app core, not a play (no
+    /// insight, no QA play entry; the QA report lists previews shown).
+    fn preview_report(&mut self, id: EpisodeId, event: PlayerEvent) -> Option<Event> {
+        let report = match event {
+            PlayerEvent::FirstFrame { since_play, .. } => {
+                let p = self.previewing.as_mut()?;
+                p.shown = true;
+                tracing::info!(episode = %id, first_frame_ms = since_play.as_secs_f64() * 1000.0, "preview shown");
+                #[cfg(feature = "qa")]
+                if let Some(o) = &self.observer {
+                    let series = p.series.clone();
+                    o.played(|played| played.previews.push(series));
+                }
+                Playback::Started
+            }
+            PlayerEvent::Buffering { percent, .. } => Playback::Buffering(percent < 100),
+            PlayerEvent::Subtitles { .. } => return None,
+            PlayerEvent::Ended { .. } => Playback::Ended,
+            PlayerEvent::Error { error, .. } => Playback::Failed {
+                message: error.to_string(),
+                denied: error.denied(),
+                network: matches!(error.kind(), "network" | "too_large"),
+            },
+        };
+        Some(Event::Playback { id, report })
     }
 
     /// The player, started on first use (GStreamer is slow to load).
@@ -232,9 +287,9 @@ impl TvEffects {
     fn ask_break(&self, request: EpisodeId, tag: String, content_id: String) {
         use crate::ads::chain::{ChainLimits, resolve};
         let caps = crate::ads::choose::MediaCaps {
-            max_kbps: self.config.max_bitrate.map_or(MAX_AD_KBPS, |b| {
-                (b / 1000).min(u64::from(MAX_AD_KBPS)) as u32
-            }),
+            // What the box plays; "Data use" caps episodes' variants, not
+            // an ad's choice of file (the lightest that fits is taken).
+            max_kbps: MAX_AD_KBPS,
             screen_height: self.config.video_size.map_or(1080, |(_, h)| h),
         };
         let values = crate::ads::macros::MacroValues::new(None, Some(content_id));
@@ -347,10 +402,72 @@ impl Effects for TvEffects {
                 let Some(player) = self.show(id, start, subtitles) else {
                     return;
                 };
-                match player.play(id, &source, resume_at(start_ms)) {
+                let played = player.play(id, &source, resume_at(start_ms));
+                self.end_preview();
+                match played {
                     Ok(()) => tracing::info!(series, episode, %id, start_ms, "play"),
                     Err(e) => self.failed(id, e.to_string()),
                 }
+            }
+            Command::Preview { id, source, series } => {
+                // Silent from its first sample: muted before it starts.
+                self.config.duck.set_muted(true);
+                self.previewing = Some(Previewing {
+                    id,
+                    series: series.clone(),
+                    shown: false,
+                });
+                let Some(player) = self.show(id, std::time::Duration::ZERO, None) else {
+                    return;
+                };
+                match player.play(id, &source, crate::playback::Start::Beginning) {
+                    Ok(()) => tracing::info!(series, %id, url = source.url, "preview"),
+                    Err(e) => self.failed(id, e.to_string()),
+                }
+            }
+            Command::StopPreview { id } => {
+                if self.previewing.as_ref().is_some_and(|p| p.id == id) {
+                    self.video.stop();
+                    if let Some(p) = self.player.as_mut() {
+                        p.stop_episode(id);
+                    }
+                    self.end_preview();
+                }
+            }
+            Command::Continue {
+                id,
+                series,
+                episode,
+                start_ms,
+                subtitles,
+            } => {
+                let Some(shown) = self
+                    .previewing
+                    .as_ref()
+                    .filter(|p| p.id == id)
+                    .map(|p| p.shown)
+                else {
+                    tracing::warn!(%id, "continue: no such preview");
+                    return;
+                };
+                self.end_preview();
+                tracing::info!(series, episode, %id, start_ms, "preview continued");
+                let what = crate::insight::recorder::Played::Episode { series, episode };
+                self.insight.requested(id, what);
+                #[cfg(feature = "qa")]
+                if let Some(o) = &self.observer {
+                    o.played(|p| p.start_ms.push(start_ms));
+                }
+                if shown {
+                    // On screen already: it started the moment OK came.
+                    self.insight.first_frame(id, 0);
+                    #[cfg(feature = "qa")]
+                    if let Some(o) = &self.observer {
+                        o.played(|p| p.first_frame_ms.push(0.0));
+                    }
+                }
+                let event = self.subtitles.want(id, subtitles);
+                self.post(event);
             }
             Command::Preload {
                 source,
@@ -397,6 +514,7 @@ impl Effects for TvEffects {
                 if let Some(p) = self.player.as_mut() {
                     p.stop();
                 }
+                self.end_preview();
             }
             Command::SetPaused(paused) => {
                 self.insight.paused(paused);
@@ -438,7 +556,9 @@ impl Effects for TvEffects {
                     self.failed(id, format!("{}: its preload failed", source.url));
                     return;
                 }
-                match player.play(id, &source, crate::playback::Start::Beginning) {
+                let played = player.play(id, &source, crate::playback::Start::Beginning);
+                self.end_preview();
+                match played {
                     Ok(()) => tracing::info!(url = source.url, ?ad_id, %id, "play ad"),
                     Err(e) => self.failed(id, e.to_string()),
                 }
@@ -478,6 +598,13 @@ impl Effects for TvEffects {
             Command::Unlock(command) => self.unlock.run(command),
             Command::ResetBox => self.reset_box(),
             Command::Fade(level) => self.config.duck.set_fade(level),
+            Command::MaxBitrate(max) => {
+                tracing::info!(?max, "data use: variants capped");
+                self.config.max_bitrate = max;
+                if let Some(p) = self.player.as_mut() {
+                    p.set_max_bitrate(max);
+                }
+            }
             Command::Exit => {
                 let _ = slint::quit_event_loop();
             }
@@ -486,6 +613,9 @@ impl Effects for TvEffects {
 
     fn report(&mut self, event: PlayerEvent) -> Option<Event> {
         let id = event.episode();
+        if self.previewing.as_ref().is_some_and(|p| p.id == id) {
+            return self.preview_report(id, event);
+        }
         let report = match event {
             PlayerEvent::FirstFrame {
                 since_play, start, ..
@@ -574,7 +704,21 @@ impl Effects for TvEffects {
         self.insight.run(command);
     }
 
+    fn data_used(&mut self, now_ms: u64) -> Option<u64> {
+        let counted = self.net.fetcher().bytes_received();
+        let month = super::data_used::this_month();
+        let (bytes, save) = self.meter.look(now_ms, counted, &month)?;
+        if save {
+            self.save(Saved::DataUsed(self.meter.used.clone()));
+        }
+        Some(bytes)
+    }
+
     fn shutdown(&mut self) {
+        let counted = self.net.fetcher().bytes_received();
+        if let Some(used) = self.meter.unsaved(counted, &super::data_used::this_month()) {
+            self.save(Saved::DataUsed(used));
+        }
         self.insight.shutdown();
         self.speaker.stop();
         self.unlock.run(crate::unlock::UnlockCommand::StopPairing);
@@ -618,12 +762,13 @@ fn store_writer(store: Store) -> (Sender<Saved>, Option<JoinHandle<()>>) {
         .name("pillarbox-store".into())
         .spawn(move || {
             while let Ok(first) = rx.recv() {
-                let (mut history, mut settings, mut ads) = (None, None, None);
+                let (mut history, mut settings, mut ads, mut data) = (None, None, None, None);
                 for saved in std::iter::once(first).chain(rx.try_iter()) {
                     match saved {
                         Saved::History(h) => history = Some(h),
                         Saved::Settings(s) => settings = Some(s),
                         Saved::AdLedger(l) => ads = Some(l),
+                        Saved::DataUsed(d) => data = Some(d),
                         Saved::Reset(done) => {
                             // What was asked before the reset is not written.
                             (history, settings, ads) = (None, None, None);
@@ -644,6 +789,10 @@ fn store_writer(store: Store) -> (Sender<Saved>, Option<JoinHandle<()>>) {
                     settings.map(|s| (SETTINGS_FILE, store.save(SETTINGS_FILE, &s))),
                     parental,
                     ads.map(|l| (ads_file, store.save(ads_file, &l))),
+                    data.map(|d| {
+                        let file = super::data_used::DATA_USED_FILE;
+                        (file, store.save(file, &d))
+                    }),
                 ];
                 for (file, result) in results.into_iter().flatten() {
                     if let Err(e) = result {

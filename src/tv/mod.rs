@@ -4,6 +4,7 @@
 //! same [`Session`] headless (`crate::qa`, which sits on top of this).
 
 pub mod catalog_feed;
+pub mod data_used;
 pub mod display;
 pub mod effects;
 pub mod input;
@@ -203,6 +204,8 @@ impl Session {
             // Dubbed episodes play in the viewer's language where they can.
             audio_language: Some(app.ctx().audio_language().to_owned()),
             subtitle_language: Some(app.ctx().subtitle_language().to_owned()),
+            // Settings' "Data use".
+            max_bitrate: app.settings().data_use.max_bitrate(),
             ..PlayerConfig::default()
         };
         #[cfg(feature = "qa")]

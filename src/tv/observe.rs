@@ -27,6 +27,8 @@ pub struct Played {
     /// Partner insight: the events queued for the collectors, in order
     /// (what the viewer allowed).
     pub insight: Vec<String>,
+    /// Home's previews that showed their first frame: their series.
+    pub previews: Vec<String>,
 }
 
 /// Entries of each list kept: enough for hours of episodes.
@@ -58,7 +60,8 @@ impl Observer {
                 .max(p.audio_languages.len())
                 .max(p.start_ms.len())
                 .max(p.ad_trackers.len())
-                .max(p.insight.len());
+                .max(p.insight.len())
+                .max(p.previews.len());
             if full < KEPT {
                 note(&mut p);
             }

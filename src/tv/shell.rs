@@ -76,6 +76,11 @@ pub trait Effects {
     }
     /// Partner insight: what the app core configured or recorded.
     fn insight(&mut self, _command: crate::insight::InsightCommand) {}
+    /// The data received this month, when it is time to look again (the
+    /// shell's tick, monotonic `now_ms`).
+    fn data_used(&mut self, _now_ms: u64) -> Option<u64> {
+        None
+    }
     /// The app is closing: finish writes, release the player.
     fn shutdown(&mut self) {}
 }
@@ -248,6 +253,9 @@ impl Shell {
                         id: p.episode,
                         report,
                     });
+                }
+                if let Some(bytes) = self.effects.data_used(now) {
+                    self.dispatch(Event::DataUsed(bytes));
                 }
                 Event::Tick(now)
             }

@@ -107,7 +107,8 @@ fn poster_item(view: &mut View, ctx: &Ctx, s: &Series, load: bool) -> PosterData
     }
 }
 
-pub fn render(view: &mut View, ctx: &Ctx, home: &Home) {
+/// `preview`: the focused series' preview shows its frames in the hero.
+pub fn render(view: &mut View, ctx: &Ctx, home: &Home, preview: bool) {
     let Some(catalog) = ctx.catalog().cloned() else {
         return;
     };
@@ -201,6 +202,7 @@ pub fn render(view: &mut View, ctx: &Ctx, home: &Home) {
     set_if(page.get_settings_focused(), home.settings_focused(), |v| {
         page.set_settings_focused(v)
     });
+    set_if(page.get_preview_on(), preview, |v| page.set_preview_on(v));
     if let Some(series) = home.focused_series(ctx) {
         let lang = ctx.lang();
         page.set_hero_title(ctx.text(&series.title).into());

@@ -105,7 +105,10 @@ impl View {
             return;
         }
         match app.top() {
-            ScreenState::Home(h) => home::render(self, ctx, h),
+            ScreenState::Home(h) => {
+                let preview = app.preview().is_some_and(|p| p.showing);
+                home::render(self, ctx, h, preview)
+            }
             ScreenState::Series(p) => series::render(self, ctx, p),
             ScreenState::Player(p) => player::render(self, app, p),
             ScreenState::Locked(l) => locked::render(self, ctx, l),

@@ -57,6 +57,13 @@ fn play_in_window(
     cache: &Path,
 ) -> (serde_json::Value, image::RgbaImage) {
     let shot = state.join(format!("{video}.png"));
+    // No Home preview: llvmpipe can take two seconds to the first OK, and
+    // OK on a preview goes straight into the episode (one OK too many).
+    std::fs::write(
+        state.join("settings.json"),
+        r#"{"welcomed": true, "previews": false}"#,
+    )
+    .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_pillarbox"))
         .args([
             "qa",

@@ -98,6 +98,31 @@ fn master_playlist_picks_a_variant_within_the_cap() {
     assert_eq!(s.hits("fmp4/init.mp4"), 0);
 }
 
+/// Settings' "Data use" on a running player: the next episode plays the
+/// ladder's lowest rung under "least data" (a cap of 1 bit/s), and the
+/// network stack counts every byte it received (Settings' "Data used this
+/// month").
+#[test]
+fn a_data_cap_applies_to_the_next_episode_and_the_bytes_are_counted() {
+    let s = server();
+    let (mut p, ev, net) = player_and_net(test_config(true, None));
+    let before = net.fetcher().bytes_received();
+    p.player.set_max_bitrate(Some(1));
+    let q = play_to_end(&mut p, &ev, &s.url("master.m3u8"))
+        .0
+        .expect("ends");
+    assert_eq!(q.variant_bandwidth, Some(900_000));
+    assert_eq!(s.hits("fmp4/init.mp4"), 0);
+    let counted = net.fetcher().bytes_received() - before;
+    // Every body byte the episode fetched (playlists and segments), no
+    // more: nothing else used the stack.
+    assert!(q.bytes > 0);
+    assert_eq!(counted, q.bytes, "{q:?}");
+    // Lifted: the same episode may take the upper rung again.
+    p.player.set_max_bitrate(None);
+    assert_eq!(p.player.config().max_bitrate, None);
+}
+
 #[test]
 fn real_time_playback_accounts_for_every_frame() {
     let s = server();

@@ -288,6 +288,12 @@ pub fn setting_text(ctx: &Ctx, row: SettingRow) -> (String, String) {
         Row::TextSize => percent(s.text_size),
         Row::HighContrast => on_off(s.high_contrast),
         Row::ShareViewing => on_off(ctx.sharing()),
+        Row::Previews if s.data_use != crate::app::settings::DataUse::Best => {
+            tr(lang, "previews-off-saving", &[])
+        }
+        Row::Previews => on_off(s.previews_on()),
+        Row::DataUse => tr(lang, s.data_use.message_id(), &[]),
+        Row::DataUsed => data_amount(lang, ctx.data_used.unwrap_or(0)),
         Row::StillWatching => match s.still_watching_min {
             0 => tr(lang, "never", &[]),
             m => tr(lang, "after-minutes", &[("minutes", m.into())]),
@@ -319,4 +325,23 @@ pub fn setting_text(ctx: &Ctx, row: SettingRow) -> (String, String) {
         _ => tr(lang, row.message_id(), &[]),
     };
     (label, value)
+}
+
+/// An amount of data as a viewer reads it: "350 MB", "1.2 GB" ("1,2 GB"
+/// where the comma is the decimal sign).
+pub fn data_amount(lang: &str, bytes: u64) -> String {
+    const MB: u64 = 1_000_000;
+    if bytes < 1_000 * MB {
+        let mb = bytes.div_ceil(MB);
+        return tr(lang, "data-mb", &[("amount", mb.to_string().into())]);
+    }
+    let tenths = bytes.saturating_add(50 * MB) / (100 * MB);
+    let comma = matches!(lang.split('-').next(), Some("es"));
+    let amount = format!(
+        "{}{}{}",
+        tenths / 10,
+        if comma { ',' } else { '.' },
+        tenths % 10
+    );
+    tr(lang, "data-gb", &[("amount", amount.into())])
 }

@@ -7,6 +7,7 @@ mod insight;
 mod intent;
 mod locked;
 mod player;
+mod preview;
 mod rewarded;
 mod series;
 mod settings;

@@ -384,3 +384,53 @@ fn reset_this_box_needs_the_pin_asks_first_and_forgets_the_viewer() {
     assert_eq!(app.screen(), Screen::Home);
     assert_eq!(app.stack.len(), 1);
 }
+
+#[test]
+fn data_use_caps_variants_keeps_previews_off_and_shows_the_month() {
+    use crate::app::screens::settings::{data_amount, setting_text};
+    use crate::app::settings::SAVE_DATA_BPS;
+    let mut app = app();
+    press(&mut app, &[Red]);
+    while app.settings_row() != SettingRow::DataUse {
+        press(&mut app, &[Down]);
+    }
+    assert_eq!(
+        setting_text(app.ctx(), SettingRow::DataUse).1,
+        "Best quality"
+    );
+    let cmds = press(&mut app, &[Right]);
+    assert!(
+        cmds.contains(&Command::MaxBitrate(Some(SAVE_DATA_BPS))),
+        "{cmds:?}"
+    );
+    assert!(!app.settings().previews_on());
+    let cmds = press(&mut app, &[Right]);
+    assert!(cmds.contains(&Command::MaxBitrate(Some(1))), "{cmds:?}");
+    assert_eq!(setting_text(app.ctx(), SettingRow::DataUse).1, "Least data");
+
+    // Previews say why they are off, and stay off whatever the viewer does.
+    press(&mut app, &[Down, Down]);
+    assert_eq!(app.settings_row(), SettingRow::Previews);
+    let value = || setting_text(app.ctx(), SettingRow::Previews).1;
+    assert_eq!(value(), "Off while saving data");
+    press(&mut app, &[Right]);
+    assert!(!app.settings().previews_on());
+    assert_eq!(
+        setting_text(app.ctx(), SettingRow::Previews).1,
+        "Off while saving data"
+    );
+
+    // Best quality again: no cap, previews as before.
+    let cmds = press(&mut app, &[Up, Up, Left, Left]);
+    assert!(cmds.contains(&Command::MaxBitrate(None)), "{cmds:?}");
+    assert!(app.settings().previews_on());
+
+    // The month's data, as the shell's meter reports it.
+    assert_eq!(setting_text(app.ctx(), SettingRow::DataUsed).1, "0 MB");
+    app.handle(Event::DataUsed(1_234_567_890));
+    assert_eq!(setting_text(app.ctx(), SettingRow::DataUsed).1, "1.2 GB");
+    assert_eq!(data_amount("es", 1_250_000_000), "1,3 GB");
+    assert_eq!(data_amount("en", 350_000_001), "351 MB");
+    assert_eq!(data_amount("zh", 999_000_000), "999 MB");
+    assert_eq!(data_amount("en", u64::MAX), "18446744073.7 GB");
+}

@@ -657,6 +657,12 @@ impl std::ops::DerefMut for TestPlayer {
 
 /// A player on a network stack of its own (each test its own settings).
 pub fn player(config: TestConfig) -> (TestPlayer, Receiver<PlayerEvent>) {
+    let (player, rx, _) = player_and_net(config);
+    (player, rx)
+}
+
+/// As [`player`], with its network stack (its counts).
+pub fn player_and_net(config: TestConfig) -> (TestPlayer, Receiver<PlayerEvent>, Net) {
     let net = Net::new(config.net).expect("network stack");
     let (tx, rx) = std::sync::mpsc::channel();
     let player =
@@ -667,6 +673,7 @@ pub fn player(config: TestConfig) -> (TestPlayer, Receiver<PlayerEvent>) {
             last: EpisodeId::default(),
         },
         rx,
+        net,
     )
 }
 

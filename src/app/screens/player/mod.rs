@@ -177,6 +177,32 @@ impl Player {
         Started { commands, player }
     }
 
+    /// Home's preview `id` of episode `number` goes on as the episode
+    /// played, from `position_ms` (where the preview is): nothing starts
+    /// again. `showing`: its first frame is on screen already.
+    pub fn continued(
+        ctx: &Ctx,
+        id: EpisodeId,
+        series: &str,
+        number: u32,
+        position_ms: u64,
+        showing: bool,
+    ) -> Player {
+        let found = ctx.episode(series, number);
+        let mut player = Player::idle(ctx, id, series, number);
+        player.duration_ms = found
+            .map(|(_, e)| (e.duration * 1000.0) as u64)
+            .filter(|d| *d > 0);
+        player.subtitles =
+            found.and_then(|(s, e)| subtitles_for(s, e, &ctx.subtitle_prefs()).cloned());
+        player.position_ms = position_ms;
+        if showing {
+            player.phase = Phase::Playing;
+            player.next_preload_at = Some(ctx.now_ms + NEXT_PRELOAD_AFTER_MS);
+        }
+        player
+    }
+
     /// A player for `number` of `series` that has shown nothing yet.
     fn idle(ctx: &Ctx, id: EpisodeId, series: &str, number: u32) -> Player {
         Player {
