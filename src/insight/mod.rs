@@ -103,8 +103,17 @@ pub struct Insight {
     network: &'static str,
     started: Instant,
     early: Vec<Report>,
+    /// The session's opening reports (app start, home shown) that went
+    /// nowhere without consent: sent if the viewer agrees during this
+    /// session (the first-run screen asks after the app started).
+    opening: Vec<Report>,
+    /// Consent was on at some point of this session: nothing more is held.
+    opened: bool,
     sent: Option<SentLog>,
 }
+
+/// Reports that open a session, held for a consent given later in it.
+const OPENING: [&str; 2] = ["app_start", "home_shown"];
 
 impl Insight {
     /// The service for a box whose state is in `dir`; `started`: when the
@@ -122,6 +131,8 @@ impl Insight {
             network: network_kind(),
             started,
             early: Vec::new(),
+            opening: Vec::new(),
+            opened: false,
             sent,
         }
     }
@@ -148,6 +159,10 @@ impl Insight {
             // Consent withdrawn: what waits is not sent.
             self.outbox.forget();
         }
+        let agreed = self.configured && !self.config.consent && c.consent;
+        if c.consent {
+            self.opened = true;
+        }
         let targets = c
             .analytics
             .iter()
@@ -171,6 +186,9 @@ impl Insight {
             let mut all = vec![start];
             all.append(&mut self.early);
             self.emit(all);
+        } else if agreed {
+            let opening = std::mem::take(&mut self.opening);
+            self.emit(opening);
         }
     }
 
@@ -218,6 +236,9 @@ impl Insight {
         for r in reports {
             let name = r.name();
             if !self.config.consent && !a.necessary.iter().any(|n| n == name) {
+                if OPENING.contains(&name) && !self.opened && self.opening.len() < OPENING.len() {
+                    self.opening.push(r);
+                }
                 continue;
             }
             let mut r = r
@@ -275,6 +296,8 @@ impl Insight {
     pub fn reset(&mut self) {
         self.outbox.forget();
         self.recorder = Recorder::default();
+        self.opening.clear();
+        self.opened = false;
         self.session = crate::store::random_hex(16);
         self.device = None;
     }
@@ -397,7 +420,9 @@ mod tests {
         // A box whose viewer has not agreed keeps no insight id.
         assert!(!dir.path().join(DEVICE_FILE).exists());
 
-        // With consent: everything, with the device id and the account.
+        // With consent (given on the first-run screen, after the start):
+        // the session's opening reports that were held go first, then
+        // everything, with the device id and the account.
         sent.lock().unwrap().clear();
         i.run(InsightCommand::Configure(config(true, &[])));
         i.run(InsightCommand::Record(ViewEvent::Setting {
@@ -405,16 +430,24 @@ mod tests {
             value: "sw".into(),
         }));
         let got = sent.lock().unwrap().clone();
-        assert_eq!(got.len(), 1, "{got:?}");
-        assert!(got[0].1.contains("com.pillarbox-did=\""), "{}", got[0].1);
-        assert!(got[0].1.contains("com.pillarbox-acct=\"acct-1\""));
-        assert_eq!(i.stats().queued, 2);
+        let names: Vec<_> = got.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["app_start", "home_shown", "setting"], "{got:?}");
+        for (_, line) in &got {
+            assert!(line.contains("com.pillarbox-did=\""), "{line}");
+            assert!(line.contains("com.pillarbox-acct=\"acct-1\""));
+        }
+        assert_eq!(i.stats().queued, 4);
+        let got = vec![got[2].clone()];
 
         // Withdrawn: what waited is dropped, nothing more goes.
         i.run(InsightCommand::Configure(config(false, &[])));
         assert_eq!(i.stats().queued, 0);
         i.run(InsightCommand::Record(ViewEvent::HomeShown));
-        assert_eq!(sent.lock().unwrap().len(), 1);
+        assert_eq!(sent.lock().unwrap().len(), 3);
+        // Given again: the opening reports went once, they do not again.
+        i.run(InsightCommand::Configure(config(true, &[])));
+        assert_eq!(sent.lock().unwrap().len(), 3);
+        i.run(InsightCommand::Configure(config(false, &[])));
 
         // A reset (its files gone) makes a new device id.
         let did = |line: &str| {
