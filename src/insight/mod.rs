@@ -437,7 +437,7 @@ mod tests {
             assert!(line.contains("com.pillarbox-acct=\"acct-1\""));
         }
         assert_eq!(i.stats().queued, 4);
-        let got = vec![got[2].clone()];
+        let got = [got[2].clone()];
 
         // Withdrawn: what waited is dropped, nothing more goes.
         i.run(InsightCommand::Configure(config(false, &[])));
