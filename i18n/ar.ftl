@@ -110,6 +110,7 @@ retry = إعادة المحاولة
 next-episode = الحلقة التالية
 details = التفاصيل
 error-network = لا يمكن تشغيل هذه الحلقة الآن. تحقّق من الاتصال وحاول مرة أخرى.
+connection-lost = انقطع الاتصال: نحاول مجددًا
 error-stream = لا يمكن تشغيل هذه الحلقة على هذا التلفاز.
 subtitles-unavailable = الترجمة ({ $language }) غير متاحة: { $why }
 

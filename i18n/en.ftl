@@ -111,6 +111,7 @@ retry = Retry
 next-episode = Next episode
 details = Details
 error-network = This episode can't be played right now. Check the connection and try again.
+connection-lost = Connection lost: trying again
 error-stream = This episode can't be played on this TV.
 subtitles-unavailable = Subtitles ({ $language }) unavailable: { $why }
 

@@ -110,6 +110,7 @@ retry = Reintentar
 next-episode = Siguiente episodio
 details = Detalles
 error-network = Este episodio no se puede reproducir ahora. Comprueba la conexión e inténtalo de nuevo.
+connection-lost = Se perdió la conexión: reintentando
 error-stream = Este episodio no se puede reproducir en este televisor.
 subtitles-unavailable = Subtítulos ({ $language }) no disponibles: { $why }
 

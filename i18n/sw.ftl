@@ -107,6 +107,7 @@ retry = Jaribu tena
 next-episode = Sehemu inayofuata
 details = Maelezo
 error-network = Sehemu hii haiwezi kuchezwa sasa hivi. Angalia muunganisho kisha ujaribu tena.
+connection-lost = Muunganisho umekatika: tunajaribu tena
 error-stream = Sehemu hii haiwezi kuchezwa kwenye TV hii.
 subtitles-unavailable = Manukuu ({ $language }) hayapatikani: { $why }
 

@@ -112,6 +112,9 @@ pub enum Playback {
         duration_ms: Option<u64>,
     },
     Buffering(bool),
+    /// The episode's requests find no connection (true) while it plays on
+    /// what is buffered and the player keeps trying; then they do again.
+    Connection(bool),
     /// The episode's subtitles loaded, or failed: the catalog's file (the
     /// shell fetched it) or the stream's own rendition.
     Subtitles(LoadedSubtitles),

@@ -104,6 +104,15 @@ pub enum NetError {
         attempts: u32,
         cause: String,
     },
+    /// No connection could be made at any attempt: the network (or the
+    /// server) is down; worth trying again later.
+    #[error("network: {what} {url}: {cause} (after {attempts} attempt(s))")]
+    Unreachable {
+        what: String,
+        url: String,
+        attempts: u32,
+        cause: String,
+    },
     #[error("too large: {what} {url} exceeds the limit of {limit} bytes")]
     TooLarge {
         what: String,
@@ -123,7 +132,9 @@ impl NetError {
     pub fn kind(&self) -> &'static str {
         match self {
             NetError::Refused(_) | NetError::RefusedRedirect { .. } => "refused",
-            NetError::Http { .. } | NetError::Network { .. } => "network",
+            NetError::Http { .. } | NetError::Network { .. } | NetError::Unreachable { .. } => {
+                "network"
+            }
             NetError::TooLarge { .. } => "too_large",
             NetError::RangeIgnored { .. } => "unsupported",
             NetError::BadRange { .. } => "malformed",

@@ -2,8 +2,8 @@
 //! (the `qa` feature: the box build has none): "segment 3 fails once with
 //! 503, playback continues". A fault names a part of a URL and what
 //! happens to the next requests whose URL contains it: an HTTP status
-//! instead of the answer, a stall before it, a body cut short, or a slow
-//! body. They act in our fetcher, so they reach every request of a network
+//! instead of the answer, no connection at all, a stall before it, a body
+//! cut short, or a slow body. They act in our fetcher, so they reach every request of a network
 //! stack built with the plan (catalog, playlists, segments, posters,
 //! subtitles, the unlock API), on the demo or a partner's servers alike.
 
@@ -25,6 +25,15 @@ pub enum FaultKind {
     Truncate(u64),
     /// The body arrives at this many kilobits per second.
     SlowKbps(u32),
+    /// No connection can be made, as with the network down.
+    Offline,
+}
+
+/// A request a fault answers itself, instead of the network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    Status(u16),
+    Offline,
 }
 
 fn millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -120,10 +129,11 @@ impl FaultPlan {
 
     /// What the fault for `url`, if any, does to the request: an answer
     /// instead of the network's, a wait, or how its body is shaped.
-    pub(crate) async fn apply(&self, url: &Url) -> Result<Shaping, u16> {
+    pub(crate) async fn apply(&self, url: &Url) -> Result<Shaping, Refusal> {
         let mut shaping = Shaping::default();
         match self.take(url) {
-            Some(FaultKind::Status(code)) => return Err(code),
+            Some(FaultKind::Status(code)) => return Err(Refusal::Status(code)),
+            Some(FaultKind::Offline) => return Err(Refusal::Offline),
             Some(FaultKind::Stall(d)) => tokio::time::sleep(d).await,
             Some(FaultKind::Truncate(n)) => shaping.cut_at = Some(n),
             Some(FaultKind::SlowKbps(k)) => shaping.bytes_per_s = Some(u64::from(k.max(1)) * 125),

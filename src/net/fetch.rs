@@ -104,6 +104,9 @@ enum Attempt {
     BadRange(String),
     /// The peer's certificate was refused: retrying cannot help.
     Tls(String),
+    /// No connection could be made (refused, unreachable, no name, timed
+    /// out): the network is down, or the server.
+    Unreachable(String),
 }
 
 impl Attempt {
@@ -117,7 +120,7 @@ impl Attempt {
             Attempt::Status(s) => {
                 s.is_server_error() || matches!(s.as_u16(), 404 | 408 | 425 | 429)
             }
-            Attempt::Failed(_) => true,
+            Attempt::Failed(_) | Attempt::Unreachable(_) => true,
             Attempt::TooLarge
             | Attempt::Refused(_)
             | Attempt::RangeIgnored
@@ -727,6 +730,12 @@ impl Fetcher {
                 attempts,
                 cause,
             },
+            Attempt::Unreachable(cause) => NetError::Unreachable {
+                what: what.to_owned(),
+                url: url.to_string(),
+                attempts,
+                cause,
+            },
             Attempt::RangeIgnored => NetError::RangeIgnored {
                 url: url.to_string(),
             },
@@ -802,10 +811,13 @@ impl Fetcher {
     ) -> Result<(reqwest::Response, Shaping), Attempt> {
         #[cfg(feature = "qa")]
         let mut shaping = match &self.config.faults {
-            Some(plan) => plan.apply(url).await.map_err(|code| {
-                Attempt::Status(
+            Some(plan) => plan.apply(url).await.map_err(|refusal| match refusal {
+                super::faults::Refusal::Status(code) => Attempt::Status(
                     StatusCode::from_u16(code).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
-                )
+                ),
+                super::faults::Refusal::Offline => {
+                    Attempt::Unreachable("cannot connect: no network (injected fault)".into())
+                }
             })?,
             None => Shaping::default(),
         };
@@ -828,7 +840,7 @@ fn send_error(e: reqwest::Error) -> Attempt {
     } else if let Some(tls) = tls_error(&e) {
         Attempt::Tls(format!("TLS: {tls}"))
     } else if e.is_connect() {
-        Attempt::Failed(format!("cannot connect: {}", error_chain(&e)))
+        Attempt::Unreachable(format!("cannot connect: {}", error_chain(&e)))
     } else {
         Attempt::Failed(error_chain(&e))
     }

@@ -115,6 +115,11 @@ fn play_one(
                 preload_from = Some(start);
             }
             Ok(PlayerEvent::Buffering { .. }) => last_progress = Instant::now(),
+            Ok(PlayerEvent::Connection { lost, .. }) => {
+                // The feeder keeps trying: waiting for the network is progress.
+                tracing::warn!(url, lost, "connection");
+                last_progress = Instant::now();
+            }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => {
                 return Err(PlaybackError::Config("the player stopped".into()));

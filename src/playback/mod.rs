@@ -334,6 +334,10 @@ pub enum PlayerEvent {
     },
     /// 0 when playback stalls for lack of data, 100 when it resumes.
     Buffering { episode: EpisodeId, percent: u8 },
+    /// No connection could be made for the episode's next request (after
+    /// the fetcher's own retries): `lost`, while the feeder keeps trying
+    /// and what is buffered plays on; then not, when a request got through.
+    Connection { episode: EpisodeId, lost: bool },
     /// The episode's HLS subtitle rendition loaded: its cues in media time
     /// (0 at the first frame), or why it cannot be shown. The episode plays
     /// on either way.
@@ -359,6 +363,7 @@ impl PlayerEvent {
         match self {
             PlayerEvent::FirstFrame { episode, .. }
             | PlayerEvent::Buffering { episode, .. }
+            | PlayerEvent::Connection { episode, .. }
             | PlayerEvent::Subtitles { episode, .. }
             | PlayerEvent::Ended { episode, .. }
             | PlayerEvent::Error { episode, .. } => *episode,

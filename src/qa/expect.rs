@@ -78,6 +78,9 @@ impl Seen<'_> {
             if p.rebuffers > 0 {
                 parts.push(format!("rebuffers={}", p.rebuffers));
             }
+            if p.connection_lost {
+                parts.push("connection_lost".to_owned());
+            }
         }
         if matches!(app.screen(), Screen::Locked(..)) {
             parts.push(format!("locked_message={:?}", app.locked_message()));
@@ -186,6 +189,8 @@ pub fn judge(e: &Expect, seen: &Seen) -> Verdict {
         && e.event
             .as_ref()
             .is_none_or(|want| seen.played.insight.iter().any(|n| n == want))
+        && e.connection_lost
+            .is_none_or(|want| player.is_some_and(|p| p.connection_lost) == want)
         && e.preview.as_ref().is_none_or(|want| {
             let showing = app
                 .preview()

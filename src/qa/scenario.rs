@@ -76,6 +76,8 @@ struct FaultSpec {
     stall_ms: Option<u64>,
     truncate_at: Option<u64>,
     kbps: Option<u32>,
+    /// `true`: no connection can be made (the network down).
+    offline: Option<bool>,
     times: Option<u32>,
 }
 
@@ -133,6 +135,9 @@ pub struct Expect {
     /// Home's hero shows the preview of this series (its first frame came);
     /// `""`: no preview shows.
     pub preview: Option<String>,
+    /// The player says the connection is lost and it keeps trying (true),
+    /// or does not (false).
+    pub connection_lost: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -523,12 +528,13 @@ impl FaultSpec {
                 .map(|ms| FaultKind::Stall(Duration::from_millis(ms))),
             self.truncate_at.map(FaultKind::Truncate),
             self.kbps.map(FaultKind::SlowKbps),
+            self.offline.filter(|o| *o).map(|_| FaultKind::Offline),
         ]
         .into_iter()
         .flatten()
         .collect();
         let [kind] = kinds[..] else {
-            return Err("a fault is one of status, stall_ms, truncate_at, kbps".into());
+            return Err("a fault is one of status, stall_ms, truncate_at, kbps, offline".into());
         };
         match kind {
             FaultKind::Status(s) if !(100..=599).contains(&s) => {

@@ -253,7 +253,7 @@ impl TvEffects {
                 Playback::Started
             }
             PlayerEvent::Buffering { percent, .. } => Playback::Buffering(percent < 100),
-            PlayerEvent::Subtitles { .. } => return None,
+            PlayerEvent::Subtitles { .. } | PlayerEvent::Connection { .. } => return None,
             PlayerEvent::Ended { .. } => Playback::Ended,
             PlayerEvent::Error { error, .. } => Playback::Failed {
                 message: error.to_string(),
@@ -634,6 +634,10 @@ impl Effects for TvEffects {
             PlayerEvent::Buffering { percent, .. } => {
                 self.insight.buffering(id, percent < 100);
                 Playback::Buffering(percent < 100)
+            }
+            PlayerEvent::Connection { lost, .. } => {
+                tracing::info!(episode = %id, lost, "connection");
+                Playback::Connection(lost)
             }
             PlayerEvent::Subtitles {
                 language,

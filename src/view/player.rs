@@ -89,6 +89,15 @@ pub fn render(view: &mut View, app: &App, p: &Player) {
     let lang = ctx.lang();
     let ui = view.ui.clone_strong();
     let page = ui.global::<PlayerPage>();
+    // Said while the player keeps trying; gone once a request gets through.
+    let connection = if p.connection_lost {
+        tr(lang, "connection-lost", &[])
+    } else {
+        String::new()
+    };
+    set_if(page.get_connection_note(), connection.into(), |v| {
+        page.set_connection_note(v)
+    });
     set_if(
         page.get_clock(),
         ctx.clock.clone().unwrap_or_default().into(),

@@ -1,6 +1,7 @@
 //! Playback core against generated media on a real loopback HTTP server.
 
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use crate::common::*;
 use pillarbox::playback::{PlayerEvent, Start, StreamSource};
@@ -121,6 +122,47 @@ fn a_data_cap_applies_to_the_next_episode_and_the_bytes_are_counted() {
     // Lifted: the same episode may take the upper rung again.
     p.player.set_max_bitrate(None);
     assert_eq!(p.player.config().max_bitrate, None);
+}
+
+/// The link drops mid-episode (new connections refused, open ones broken)
+/// for longer than the fetcher's own retries last: the player says so,
+/// keeps trying, and carries on by itself once the link is back; every
+/// frame is shown and nothing fails.
+#[test]
+fn a_lost_connection_is_told_and_waited_out_then_the_episode_goes_on() {
+    let s = server();
+    // The first segment is on its way when the link drops.
+    s.fault(
+        "ts/seg00000.ts",
+        Fault::Delay(Duration::from_millis(800)),
+        Some(1),
+    );
+    let mut config = test_config(true, None);
+    config.net.retry.deadline = Duration::from_secs(2);
+    let (mut p, ev) = player(config);
+    let id = p.play(&s.url(HLS_TS)).expect("play accepted");
+    let t0 = Instant::now();
+    while s.hits("ts/seg00000.ts") == 0 {
+        assert!(
+            t0.elapsed() < Duration::from_secs(20),
+            "no segment asked for"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let outage = Duration::from_secs(6);
+    s.go_offline_for(outage);
+    let mut seen = Vec::new();
+    let q = loop {
+        match ev.recv_timeout(Duration::from_secs(60)).expect("an event") {
+            PlayerEvent::Ended { qoe, episode } if episode == id => break qoe,
+            PlayerEvent::Error { error, .. } => panic!("{error}; saw {seen:?}"),
+            PlayerEvent::Connection { lost, episode } if episode == id => seen.push(lost),
+            _ => {}
+        }
+    };
+    assert_eq!(seen, [true, false], "lost, then back");
+    assert_eq!(q.frames, FRAMES, "{q:?}");
+    assert!(t0.elapsed() >= outage, "it waited for the link");
 }
 
 #[test]

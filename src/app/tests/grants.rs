@@ -213,7 +213,7 @@ fn the_accounts_progress_merges_by_time_and_goes_with_sign_out() {
 
     // Sign out: Settings, the last row, OK twice.
     press(&mut app, &[Red]);
-    press(&mut app, &[Down; 25]);
+    press(&mut app, &[Down; 40]);
     press(&mut app, &[Up]);
     assert_eq!(app.settings_row(), SettingRow::Account);
     assert!(

@@ -352,3 +352,30 @@ fn seek_restarts_the_episode_on_screen_at_the_point_and_counts_stalls() {
     press(&mut app, &[Back]);
     assert!(app.handle(Event::Seek(1_000)).is_empty());
 }
+
+#[test]
+fn a_lost_connection_is_said_while_it_lasts_and_never_fails_the_episode() {
+    let mut app = app();
+    press(&mut app, &[Ok, Ok]);
+    app.handle(pb(&app, Playback::Started));
+    assert!(!app.player().unwrap().connection_lost);
+    app.handle(pb(&app, Playback::Connection(true)));
+    let p = app.player().unwrap();
+    assert!(p.connection_lost);
+    assert_eq!(p.phase, Phase::Playing, "no error: it keeps trying");
+    app.handle(pb(&app, Playback::Connection(false)));
+    assert!(!app.player().unwrap().connection_lost);
+    // Given up on at last (the error panel): no longer said.
+    app.handle(pb(&app, Playback::Connection(true)));
+    app.handle(pb(&app, failed("network: segment 3 of 6: cannot connect")));
+    let p = app.player().unwrap();
+    assert!(!p.connection_lost);
+    assert!(p.failed().is_some());
+    // A report about an episode no longer on screen changes nothing.
+    let stale = Event::Playback {
+        id: EpisodeId(9_999),
+        report: Playback::Connection(true),
+    };
+    app.handle(stale);
+    assert!(!app.player().unwrap().connection_lost);
+}

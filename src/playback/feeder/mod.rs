@@ -93,6 +93,9 @@ pub struct FeedState {
     pub position_ms: AtomicU64,
     /// Set on teardown; blocking waits return.
     pub cancelled: AtomicBool,
+    /// No connection can be made for the next request: the feeder keeps
+    /// trying (the monitor tells the app while the episode plays).
+    pub offline: AtomicBool,
     /// Language of the HLS audio rendition played, when one was chosen.
     pub audio_language: Mutex<Option<String>>,
     /// The first timestamp of the first video segment (90 kHz), once
@@ -214,6 +217,7 @@ async fn feed_episode(feed: &Feed) -> Result<(), PlaybackError> {
         fetcher,
         access,
         stats: &state.stats,
+        feed: Some(state),
     };
     let source = access.source.get();
     let url = &source.url;

@@ -38,6 +38,7 @@ pub(super) async fn feed_subtitles(
         fetcher: net.fetcher(),
         access: &access,
         stats: &stats,
+        feed: None,
     };
     let loaded = load_subtitles(media, &rendition, &state).await;
     if state.cancelled.load(Ordering::SeqCst) {

@@ -5,6 +5,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use aes::cipher::{BlockDecryptMut, KeyIvInit, block_padding::Pkcs7};
 use bytes::{Bytes, BytesMut};
@@ -15,6 +16,12 @@ use crate::hls::Encryption;
 use crate::net::cmcd::CmcdData;
 use crate::net::{FetchStats, Fetcher, MediaGet, RequestHeaders};
 use crate::playback::PlaybackError;
+
+/// With no connection to be had, a request is tried again this often (on
+/// top of the fetcher's own retries) while what is buffered plays...
+const OFFLINE_RETRY: Duration = Duration::from_secs(3);
+/// ...for this long at most; then the episode fails as before.
+const OFFLINE_GIVE_UP: Duration = Duration::from_secs(600);
 
 /// An AES-128 key is this long, exactly.
 pub const KEY_BYTES: usize = 16;
@@ -99,6 +106,11 @@ pub struct Media<'a> {
     pub fetcher: &'a Fetcher,
     pub access: &'a Access,
     pub stats: &'a FetchStats,
+    /// The episode's feed: a request that finds no connection is tried
+    /// again until one comes back (its `offline` says so meanwhile), or
+    /// the feed is cancelled. None: it fails at once (subtitles, which
+    /// the episode plays without).
+    pub feed: Option<&'a super::FeedState>,
 }
 
 impl Media<'_> {
@@ -111,17 +123,42 @@ impl Media<'_> {
         max_bytes: usize,
         cmcd: Option<&CmcdData>,
     ) -> Result<Bytes, PlaybackError> {
-        let source = self.access.source.get();
-        let get = MediaGet {
-            what,
-            url,
-            range,
-            max_bytes,
-            cmcd,
-            headers: &source.headers,
-            missing_is_final: source.missing_is_final,
-        };
-        Ok(self.fetcher.get_media(&get, self.stats).await?)
+        let started = Instant::now();
+        loop {
+            let source = self.access.source.get();
+            let get = MediaGet {
+                what,
+                url,
+                range,
+                max_bytes,
+                cmcd,
+                headers: &source.headers,
+                missing_is_final: source.missing_is_final,
+            };
+            let result = self.fetcher.get_media(&get, self.stats).await;
+            let Some(feed) = self.feed else {
+                return Ok(result?);
+            };
+            match result {
+                Err(e @ crate::net::NetError::Unreachable { .. }) => {
+                    let cancelled = feed.cancelled.load(Ordering::SeqCst);
+                    if cancelled || started.elapsed() >= OFFLINE_GIVE_UP {
+                        feed.offline.store(false, Ordering::SeqCst);
+                        return Err(e.into());
+                    }
+                    if !feed.offline.swap(true, Ordering::SeqCst) {
+                        tracing::warn!(error = %e, "connection lost: trying again");
+                    }
+                    tokio::time::sleep(OFFLINE_RETRY).await;
+                }
+                result => {
+                    if feed.offline.swap(false, Ordering::SeqCst) {
+                        tracing::info!(what, lost_for = ?started.elapsed(), "connection back");
+                    }
+                    return Ok(result?);
+                }
+            }
+        }
     }
 
     /// Decrypts `data` (a segment or init section) encrypted as `how` says;

@@ -54,6 +54,7 @@ impl Monitor {
         let mut rebuffer: Option<Rebuffer> = None;
         let mut rebuffer_count = 0u64;
         let mut rebuffer_total = Duration::ZERO;
+        let mut offline_told = false;
         // Subtitles loaded before a preload is activated wait for it.
         let mut subtitles: Option<(crate::hls::SubtitleRendition, SubtitlesLoaded)> = None;
         let qoe = |position_ms: u64, dropped: &Drops, count, total: Duration| {
@@ -112,6 +113,16 @@ impl Monitor {
                     language: rendition.language,
                     forced: rendition.forced,
                     track,
+                });
+            }
+            // The feeder lost the connection (or got it back): told while
+            // the episode plays, a preload's once it does.
+            let offline = self.feed.offline.load(Ordering::SeqCst);
+            if self.control.is_active() && offline != offline_told {
+                offline_told = offline;
+                self.reports.report(PlayerEvent::Connection {
+                    episode: self.identity.get(),
+                    lost: offline,
                 });
             }
             if video_end != 0 && terminal.is_none() {

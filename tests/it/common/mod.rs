@@ -170,11 +170,16 @@ struct ServerState {
     rules: Mutex<Vec<Rule>>,
     hits: Mutex<HashMap<String, u32>>,
     seen: Mutex<Vec<Seen>>,
+    /// Off the network: requests on connections already open fail.
+    offline: std::sync::atomic::AtomicBool,
 }
 
 pub struct TestServer {
     pub base: String,
     state: Arc<ServerState>,
+    /// The plain-HTTP server's accepting task (taken down while offline).
+    serving: Arc<Mutex<Option<tokio::task::JoinHandle<()>>>>,
+    addr: SocketAddr,
     // Owns the server task; dropping it stops the server.
     _runtime: tokio::runtime::Runtime,
 }
@@ -209,17 +214,35 @@ impl TestServer {
     pub fn start(root: &Path) -> TestServer {
         let (runtime, state, listener) = Self::bind(root);
         let addr = listener.local_addr().expect("addr");
-        let app = axum::Router::new()
-            .fallback(handle)
-            .with_state(state.clone());
-        runtime.spawn(async move {
-            axum::serve(listener, app).await.expect("serve");
-        });
+        let task = runtime.spawn(serve_plain(listener, state.clone()));
         TestServer {
             base: format!("http://{addr}/"),
             state,
+            serving: Arc::new(Mutex::new(Some(task))),
+            addr,
             _runtime: runtime,
         }
+    }
+
+    /// The plain-HTTP server goes off the network for `outage`, as behind
+    /// a dropped link: new connections are refused, requests on open ones
+    /// fail; then it serves again on the same port.
+    pub fn go_offline_for(&self, outage: Duration) {
+        use std::sync::atomic::Ordering;
+        self.state.offline.store(true, Ordering::SeqCst);
+        if let Some(task) = self.serving.lock().unwrap().take() {
+            task.abort();
+        }
+        let (state, serving, addr) = (self.state.clone(), self.serving.clone(), self.addr);
+        let runtime = self._runtime.handle().clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(outage);
+            let listener = runtime
+                .block_on(tokio::net::TcpListener::bind(addr))
+                .expect("the same port again");
+            state.offline.store(false, Ordering::SeqCst);
+            *serving.lock().unwrap() = Some(runtime.spawn(serve_plain(listener, state)));
+        });
     }
 
     /// The same server over HTTPS with a certificate for 127.0.0.1 and
@@ -281,6 +304,8 @@ impl TestServer {
         TestServer {
             base,
             state,
+            serving: Arc::new(Mutex::new(None)),
+            addr,
             _runtime: runtime,
         }
     }
@@ -324,7 +349,19 @@ impl TestServer {
     }
 }
 
+async fn serve_plain(listener: tokio::net::TcpListener, state: Arc<ServerState>) {
+    let app = axum::Router::new().fallback(handle).with_state(state);
+    axum::serve(listener, app).await.expect("serve");
+}
+
 async fn handle(State(state): State<Arc<ServerState>>, req: Request) -> Response {
+    if state.offline.load(std::sync::atomic::Ordering::SeqCst) {
+        // A connection opened before the link dropped: it breaks.
+        let stream = futures_util::stream::iter([Err::<Bytes, std::io::Error>(
+            std::io::Error::other("link down"),
+        )]);
+        return with_length(Body::from_stream(stream), 1);
+    }
     let path = req.uri().path().to_owned();
     *state.hits.lock().unwrap().entry(path.clone()).or_default() += 1;
     state.seen.lock().unwrap().push(Seen {

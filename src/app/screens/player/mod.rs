@@ -93,6 +93,9 @@ pub struct Player {
     pub buffering: bool,
     /// Times the episode stalled for data after its first frame.
     pub rebuffers: u32,
+    /// Its requests find no connection: the player keeps trying while the
+    /// buffer plays ("Connection lost: trying again" on screen).
+    pub connection_lost: bool,
     pub position_ms: u64,
     pub duration_ms: Option<u64>,
     /// Controls are up until this tick.
@@ -213,6 +216,7 @@ impl Player {
             paused: false,
             buffering: false,
             rebuffers: 0,
+            connection_lost: false,
             position_ms: 0,
             duration_ms: None,
             controls_until: None,
@@ -500,6 +504,7 @@ impl Player {
                 self.rebuffers += u32::from(on && !self.buffering);
                 self.buffering = on;
             }
+            Playback::Connection(lost) => self.connection_lost = lost,
             Playback::Failed {
                 message,
                 denied,
@@ -536,6 +541,7 @@ impl Player {
                     self.phase = Phase::Failed(ErrorPanel::new(plain, message, next));
                 }
                 self.buffering = false;
+                self.connection_lost = false;
             }
             Playback::Ended => {
                 let at = ctx.wall_stamp();
