@@ -304,28 +304,44 @@ fn insight_cost(url: &str, cached: &Path) -> InsightCost {
         "key:next",
         "playing:500",
     ];
-    for run in 0..FIRST_FRAME_RUNS {
+    for (sharing, r) in off_and_on(url, cached, FIRST_FRAME_RUNS, "share_viewing", &steps) {
+        let i = usize::from(sharing);
+        let frames = r["first_frame_ms"].as_array().expect("first frames");
+        cost.ok[i].push(frames[0].as_f64().expect("episode 1 played"));
+        cost.next[i].push(frames[1].as_f64().expect("episode 2 played"));
+        if sharing {
+            cost.collected += r["insight"].as_array().map_or(0, Vec::len);
+        }
+    }
+    cost
+}
+
+/// `steps` over `runs` cold starts with the boolean setting `setting` off
+/// and on in turn, each first every other time (so that drift and order
+/// fall on both alike): each report with its side.
+fn off_and_on(
+    url: &str,
+    cached: &Path,
+    runs: usize,
+    setting: &str,
+    steps: &[&str],
+) -> Vec<(bool, serde_json::Value)> {
+    let mut out = Vec::new();
+    for run in 0..runs {
         let order = if run % 2 == 0 {
             [false, true]
         } else {
             [true, false]
         };
-        for sharing in order {
-            let i = usize::from(sharing);
+        for on in order {
             let fresh = tempfile::tempdir().unwrap();
             copy_catalog_cache(cached, fresh.path());
-            let settings = serde_json::json!({ "welcomed": true, "share_viewing": sharing });
+            let settings = serde_json::json!({ "welcomed": true, setting: on });
             std::fs::write(fresh.path().join("settings.json"), settings.to_string()).unwrap();
-            let r = qa(url, fresh.path(), &steps);
-            let frames = r["first_frame_ms"].as_array().expect("first frames");
-            cost.ok[i].push(frames[0].as_f64().expect("episode 1 played"));
-            cost.next[i].push(frames[1].as_f64().expect("episode 2 played"));
-            if sharing {
-                cost.collected += r["insight"].as_array().map_or(0, Vec::len);
-            }
+            out.push((on, qa(url, fresh.path(), steps)));
         }
     }
-    cost
+    out
 }
 
 /// Cold starts of each side of the preview measurement.
@@ -355,33 +371,21 @@ fn preview_cost(url: &str, cached: &Path) -> PreviewCost {
         "cpu:to",
         "rss:home",
     ];
-    for run in 0..PREVIEW_RUNS {
-        let order = if run % 2 == 0 {
-            [false, true]
-        } else {
-            [true, false]
-        };
-        for previews in order {
-            let i = usize::from(previews);
-            let fresh = tempfile::tempdir().unwrap();
-            copy_catalog_cache(cached, fresh.path());
-            let settings = serde_json::json!({ "welcomed": true, "previews": previews });
-            std::fs::write(fresh.path().join("settings.json"), settings.to_string()).unwrap();
-            let r = qa(url, fresh.path(), &steps);
-            let shown = r["previews"].as_array().map_or(0, Vec::len);
-            assert_eq!(
-                shown,
-                usize::from(previews),
-                "previews shown: {}",
-                r["previews"]
-            );
-            let cpu = r["cpu_ms"].as_array().expect("CPU samples");
-            let (c0, t0) = (cpu[0][1].as_f64().unwrap(), cpu[0][2].as_f64().unwrap());
-            let (c1, t1) = (cpu[1][1].as_f64().unwrap(), cpu[1][2].as_f64().unwrap());
-            cost.cpu[i].push((c1 - c0) / (t1 - t0));
-            let kib = r["rss_kib"][0][1].as_f64().expect("RSS");
-            cost.rss_mib[i].push(kib / 1024.0);
-        }
+    for (previews, r) in off_and_on(url, cached, PREVIEW_RUNS, "previews", &steps) {
+        let i = usize::from(previews);
+        let shown = r["previews"].as_array().map_or(0, Vec::len);
+        assert_eq!(
+            shown,
+            usize::from(previews),
+            "previews shown: {}",
+            r["previews"]
+        );
+        let cpu = r["cpu_ms"].as_array().expect("CPU samples");
+        let (c0, t0) = (cpu[0][1].as_f64().unwrap(), cpu[0][2].as_f64().unwrap());
+        let (c1, t1) = (cpu[1][1].as_f64().unwrap(), cpu[1][2].as_f64().unwrap());
+        cost.cpu[i].push((c1 - c0) / (t1 - t0));
+        let kib = r["rss_kib"][0][1].as_f64().expect("RSS");
+        cost.rss_mib[i].push(kib / 1024.0);
     }
     cost
 }
