@@ -5,11 +5,9 @@
 
 use std::collections::VecDeque;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::mpsc::Sender;
 use std::thread::JoinHandle;
 
-use crate::app::history::{HISTORY_FILE, History};
-use crate::app::settings::{SETTINGS_FILE, Settings};
 use crate::app::subtitles::{LoadedSubtitles, SubtitleSource};
 use crate::app::{Command, Event, Playback};
 use crate::catalog::model::SubtitleTrack;
@@ -21,6 +19,7 @@ use crate::view::video::VideoSink;
 
 use super::loaders::{self, LoadError, PosterLoader, SubtitleFile, SubtitleLoader};
 use super::shell::{Effects, Input, Position, ShellHandle};
+use super::store_thread::{Saved, store_writer};
 
 /// The highest bitrate of a progressive ad file, kbit/s, unless the
 /// player is bounded lower.
@@ -58,18 +57,6 @@ pub struct TvEffects {
     /// What a QA run watches.
     #[cfg(feature = "qa")]
     observer: Option<super::observe::Observer>,
-}
-
-/// What the store thread writes.
-enum Saved {
-    History(History),
-    Settings(Settings),
-    AdLedger(crate::ads::ledger::AdLedger),
-    /// The month's data used (kept across a reset: it is the box's).
-    DataUsed(super::data_used::DataUsed),
-    /// "Reset this box": what is waiting is dropped, the viewer's files
-    /// go; said on the channel when done.
-    Reset(Sender<()>),
 }
 
 /// The catalog's subtitle files: fetched for the episode playing and the
@@ -244,7 +231,8 @@ impl TvEffects {
             PlayerEvent::FirstFrame { since_play, .. } => {
                 let p = self.previewing.as_mut()?;
                 p.shown = true;
-                tracing::info!(episode = %id, first_frame_ms = since_play.as_secs_f64() * 1000.0, "preview shown");
+                let ms = since_play.as_secs_f64() * 1000.0;
+                tracing::info!(series = p.series, episode = %id, first_frame_ms = ms, "preview shown");
                 #[cfg(feature = "qa")]
                 if let Some(o) = &self.observer {
                     let series = p.series.clone();
@@ -754,62 +742,5 @@ fn resume_at(start_ms: u64) -> crate::playback::Start {
     match start_ms {
         0 => crate::playback::Start::Beginning,
         ms => crate::playback::Start::Near(std::time::Duration::from_millis(ms)),
-    }
-}
-
-/// Writes history and settings on their own thread: an fsync on a slow
-/// flash card must not stall the picture. Snapshots that queue up are
-/// coalesced (the latest of each kind is written).
-fn store_writer(store: Store) -> (Sender<Saved>, Option<JoinHandle<()>>) {
-    let (tx, rx): (Sender<Saved>, Receiver<Saved>) = std::sync::mpsc::channel();
-    let spawned = std::thread::Builder::new()
-        .name("pillarbox-store".into())
-        .spawn(move || {
-            while let Ok(first) = rx.recv() {
-                let (mut history, mut settings, mut ads, mut data) = (None, None, None, None);
-                for saved in std::iter::once(first).chain(rx.try_iter()) {
-                    match saved {
-                        Saved::History(h) => history = Some(h),
-                        Saved::Settings(s) => settings = Some(s),
-                        Saved::AdLedger(l) => ads = Some(l),
-                        Saved::DataUsed(d) => data = Some(d),
-                        Saved::Reset(done) => {
-                            // What was asked before the reset is not written.
-                            (history, settings, ads) = (None, None, None);
-                            if let Err(e) = super::reset::forget_viewer(store.dir()) {
-                                tracing::error!(error = %e, "reset not finished; the next start finishes it");
-                            }
-                            let _ = done.send(());
-                        }
-                    }
-                }
-                let ads_file = crate::app::ad_break::AD_LEDGER_FILE;
-                let parental = settings.as_ref().map(|s| {
-                    let file = crate::app::parental::PARENTAL_FILE;
-                    (file, crate::app::parental::save(store.dir(), &s.parental))
-                });
-                let results = [
-                    history.map(|h| (HISTORY_FILE, store.save(HISTORY_FILE, &h))),
-                    settings.map(|s| (SETTINGS_FILE, store.save(SETTINGS_FILE, &s))),
-                    parental,
-                    ads.map(|l| (ads_file, store.save(ads_file, &l))),
-                    data.map(|d| {
-                        let file = super::data_used::DATA_USED_FILE;
-                        (file, store.save(file, &d))
-                    }),
-                ];
-                for (file, result) in results.into_iter().flatten() {
-                    if let Err(e) = result {
-                        tracing::error!(dir = %store.dir().display(), file, error = %e, "cannot save");
-                    }
-                }
-            }
-        });
-    match spawned {
-        Ok(handle) => (tx, Some(handle)),
-        Err(e) => {
-            tracing::error!(error = %e, "no store writer; history and settings will not be saved");
-            (tx, None)
-        }
     }
 }

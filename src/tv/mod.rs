@@ -14,6 +14,7 @@ pub mod observe;
 pub mod reset;
 pub mod shell;
 pub mod speech;
+mod store_thread;
 
 use std::cell::RefCell;
 use std::path::PathBuf;
