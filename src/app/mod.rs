@@ -503,6 +503,10 @@ impl App {
                     }
                     _ => false,
                 };
+                // A lost connection is said too (what the screen says).
+                speak |= report == Playback::Connection(true)
+                    && self.player().is_some_and(|p| p.id == id)
+                    && self.screen() == Screen::Player;
                 self.on_playback(id, report, &mut out);
             }
             Event::Action(a) => {

@@ -165,6 +165,32 @@ fn a_lost_connection_is_told_and_waited_out_then_the_episode_goes_on() {
     assert!(t0.elapsed() >= outage, "it waited for the link");
 }
 
+/// Offline before the episode starts: its first request waits the outage
+/// out as well (said, not an error), and the episode then plays whole.
+#[test]
+fn an_episode_started_offline_waits_for_the_connection() {
+    let s = server();
+    let mut config = test_config(true, None);
+    config.net.retry.deadline = Duration::from_secs(2);
+    let (mut p, ev) = player(config);
+    let outage = Duration::from_secs(5);
+    s.go_offline_for(outage);
+    let t0 = Instant::now();
+    let id = p.play(&s.url(HLS_TS)).expect("play accepted");
+    let mut seen = Vec::new();
+    let q = loop {
+        match ev.recv_timeout(Duration::from_secs(60)).expect("an event") {
+            PlayerEvent::Ended { qoe, episode } if episode == id => break qoe,
+            PlayerEvent::Error { error, .. } => panic!("{error}; saw {seen:?}"),
+            PlayerEvent::Connection { lost, episode } if episode == id => seen.push(lost),
+            PlayerEvent::FirstFrame { .. } => assert!(t0.elapsed() >= outage),
+            _ => {}
+        }
+    };
+    assert_eq!(seen, [true, false], "lost, then back");
+    assert_eq!(q.frames, FRAMES, "{q:?}");
+}
+
 #[test]
 fn real_time_playback_accounts_for_every_frame() {
     let s = server();

@@ -221,14 +221,18 @@ async fn feed_episode(feed: &Feed) -> Result<(), PlaybackError> {
     };
     let source = access.source.get();
     let url = &source.url;
-    let opened = fetcher
-        .open(
-            url,
-            &source.headers,
-            HEAD_BYTES,
-            source.missing_is_final,
-            &state.stats,
-        )
+    // The first request waits out a lost connection too: the viewer sees
+    // "Connection lost" rather than an error while the box is offline.
+    let opened = media
+        .waiting_out(|| {
+            fetcher.open(
+                url,
+                &source.headers,
+                HEAD_BYTES,
+                source.missing_is_final,
+                &state.stats,
+            )
+        })
         .await?;
     let (head, complete) = match &opened {
         Opened::Ranged { head, total } => (head, *total == Some(head.len() as u64)),

@@ -123,8 +123,7 @@ impl Media<'_> {
         max_bytes: usize,
         cmcd: Option<&CmcdData>,
     ) -> Result<Bytes, PlaybackError> {
-        let started = Instant::now();
-        loop {
+        self.waiting_out(|| async move {
             let source = self.access.source.get();
             let get = MediaGet {
                 what,
@@ -135,7 +134,26 @@ impl Media<'_> {
                 headers: &source.headers,
                 missing_is_final: source.missing_is_final,
             };
-            let result = self.fetcher.get_media(&get, self.stats).await;
+            self.fetcher.get_media(&get, self.stats).await
+        })
+        .await
+    }
+
+    /// Makes `request` until it finds a connection: one that finds none
+    /// (after the fetcher's own retries) is made again every
+    /// [`OFFLINE_RETRY`] for up to [`OFFLINE_GIVE_UP`], the feed's
+    /// `offline` saying so meanwhile, unless the feed is cancelled.
+    /// Without a feed, once.
+    pub async fn waiting_out<T, F>(
+        &self,
+        mut request: impl FnMut() -> F,
+    ) -> Result<T, PlaybackError>
+    where
+        F: std::future::Future<Output = Result<T, crate::net::NetError>>,
+    {
+        let started = Instant::now();
+        loop {
+            let result = request().await;
             let Some(feed) = self.feed else {
                 return Ok(result?);
             };
@@ -153,7 +171,7 @@ impl Media<'_> {
                 }
                 result => {
                     if feed.offline.swap(false, Ordering::SeqCst) {
-                        tracing::info!(what, lost_for = ?started.elapsed(), "connection back");
+                        tracing::info!(lost_for = ?started.elapsed(), "connection back");
                     }
                     return Ok(result?);
                 }

@@ -728,6 +728,10 @@ impl Player {
             };
             return tr(lang, id, &[]).trim_start_matches(['▶', ' ']).to_owned();
         }
-        tr(lang, "spoken-episode", &[("number", self.episode.into())])
+        let episode = tr(lang, "spoken-episode", &[("number", self.episode.into())]);
+        if self.connection_lost {
+            return crate::app::context::join(&[tr(lang, "connection-lost", &[]), episode]);
+        }
+        episode
     }
 }
