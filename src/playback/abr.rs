@@ -38,6 +38,12 @@ impl BandwidthEstimator {
         self.slow = mix(self.slow, 0.15);
     }
 
+    /// The estimate once downloads were measured (None: still the initial
+    /// guess), bits per second.
+    pub fn measured(&self) -> Option<u64> {
+        self.fast.and(self.slow).map(|_| self.estimate())
+    }
+
     /// Bits per second.
     pub fn estimate(&self) -> u64 {
         match (self.fast, self.slow) {

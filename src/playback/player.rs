@@ -90,6 +90,12 @@ impl Player {
         &self.config
     }
 
+    /// What the link carried, as the ABR estimates it from the downloads
+    /// so far (None before any), bit/s.
+    pub fn measured_bandwidth(&self) -> Option<u64> {
+        self.deps.bandwidth.lock().ok()?.measured()
+    }
+
     fn reap(&self, episode: Option<Episode>) {
         if let Some(ep) = episode {
             match &self.reaper {

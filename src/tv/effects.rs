@@ -50,6 +50,12 @@ pub struct TvEffects {
     previewing: Option<Previewing>,
     /// The data received this month.
     meter: super::data_used::Meter,
+    /// The network the box is on, and what each network carried.
+    network: Option<String>,
+    /// The episode playing comes over that network (not from this box:
+    /// the embedded demo's loopback says nothing about the link).
+    over_network: bool,
+    throughput: super::throughput::Throughput,
     /// Wakes the catalog feed for an attempt now (Retry).
     catalog_retry: Arc<tokio::sync::Notify>,
     /// Partner insight: consent, reports, their delivery.
@@ -150,6 +156,25 @@ impl TvEffects {
         });
         #[cfg(not(feature = "qa"))]
         let sent = None;
+        // Episodes start on the rung this network's recent throughput
+        // supports (the default guess on a network not seen lately).
+        let mut config = config;
+        let network = super::throughput::this_network();
+        let throughput = store
+            .load::<super::throughput::Throughput>(super::throughput::THROUGHPUT_FILE)
+            .checked();
+        let now = chrono::Utc::now().timestamp();
+        if let Some(bps) = network
+            .as_deref()
+            .and_then(|n| throughput.start_bps(n, now))
+        {
+            config.initial_bitrate = bps;
+        }
+        tracing::info!(
+            network,
+            initial_bps = config.initial_bitrate,
+            "throughput to start from"
+        );
         let meter = super::data_used::Meter::new(
             store.load(super::data_used::DATA_USED_FILE),
             net.fetcher().bytes_received(),
@@ -212,9 +237,28 @@ impl TvEffects {
             beacons: None,
             previewing: None,
             meter,
+            network,
+            over_network: false,
+            throughput,
             #[cfg(feature = "qa")]
             observer,
         }
+    }
+
+    /// What the link carried by now, for this network's next start.
+    fn remember_throughput(&mut self) {
+        if !self.over_network {
+            return;
+        }
+        let (Some(network), Some(bps)) = (
+            self.network.as_deref(),
+            self.player.as_ref().and_then(Player::measured_bandwidth),
+        ) else {
+            return;
+        };
+        let now = chrono::Utc::now().timestamp();
+        self.throughput.remember(network, bps, now);
+        self.save(Saved::Throughput(self.throughput.clone()));
     }
 
     /// No preview plays any more: sound again.
@@ -386,6 +430,7 @@ impl Effects for TvEffects {
                     episode,
                 };
                 self.insight.requested(id, what);
+                self.over_network = !super::throughput::on_this_box(&source.url);
                 let start = std::time::Duration::from_millis(start_ms);
                 let Some(player) = self.show(id, start, subtitles) else {
                     return;
@@ -640,6 +685,7 @@ impl Effects for TvEffects {
             }),
             PlayerEvent::Ended { qoe, .. } => {
                 tracing::info!(episode = %id, ?qoe, "episode ended");
+                self.remember_throughput();
                 let ending = crate::insight::recorder::Ending::Completed {
                     bitrate_kbps: bitrate_kbps(&qoe),
                     position_ms: qoe.position_ms,

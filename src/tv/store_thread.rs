@@ -17,6 +17,8 @@ pub(super) enum Saved {
     AdLedger(crate::ads::ledger::AdLedger),
     /// The month's data used (kept across a reset: it is the box's).
     DataUsed(super::data_used::DataUsed),
+    /// What each network carried (kept across a reset too).
+    Throughput(super::throughput::Throughput),
     /// "Reset this box": what is waiting is dropped, the viewer's files
     /// go; said on the channel when done.
     Reset(Sender<()>),
@@ -31,13 +33,15 @@ pub(super) fn store_writer(store: Store) -> (Sender<Saved>, Option<JoinHandle<()
         .name("pillarbox-store".into())
         .spawn(move || {
             while let Ok(first) = rx.recv() {
-                let (mut history, mut settings, mut ads, mut data) = (None, None, None, None);
+                let (mut history, mut settings, mut ads, mut data, mut links) =
+                    (None, None, None, None, None);
                 for saved in std::iter::once(first).chain(rx.try_iter()) {
                     match saved {
                         Saved::History(h) => history = Some(h),
                         Saved::Settings(s) => settings = Some(s),
                         Saved::AdLedger(l) => ads = Some(l),
                         Saved::DataUsed(d) => data = Some(d),
+                        Saved::Throughput(t) => links = Some(t),
                         Saved::Reset(done) => {
                             // What was asked before the reset is not written.
                             (history, settings, ads) = (None, None, None);
@@ -61,6 +65,10 @@ pub(super) fn store_writer(store: Store) -> (Sender<Saved>, Option<JoinHandle<()
                     data.map(|d| {
                         let file = super::data_used::DATA_USED_FILE;
                         (file, store.save(file, &d))
+                    }),
+                    links.map(|t| {
+                        let file = super::throughput::THROUGHPUT_FILE;
+                        (file, store.save(file, &t))
                     }),
                 ];
                 for (file, result) in results.into_iter().flatten() {

@@ -550,6 +550,12 @@ fn dubbed_demo_episodes_play_in_the_viewers_language_and_switch_from_settings() 
         serde_json::from_slice(&std::fs::read(state.path().join("settings.json")).unwrap())
             .unwrap();
     assert_eq!(saved["audio_language"], "en", "{saved}");
+    // Episodes of the embedded demo come from this box (loopback): what
+    // they took says nothing about the link, and is not remembered.
+    let file = state
+        .path()
+        .join(pillarbox::tv::throughput::THROUGHPUT_FILE);
+    assert!(!file.exists());
 }
 
 #[test]
