@@ -1,7 +1,7 @@
-//! The store thread: history, settings, the parental PIN, the ad ledger
-//! and the month's data used are written off the UI thread, the latest of
-//! each kind, and "Reset this box" forgets the viewer's files there, after
-//! the writes asked for before it.
+//! The store thread: history, settings, the parental PIN, the ad ledger,
+//! the month's data used and what each network carried are written off
+//! the UI thread, the latest of each kind, and "Reset this box" forgets the
+//! viewer's files there, after the writes asked for before it.
 
 use std::sync::mpsc::{Receiver, Sender};
 use std::thread::JoinHandle;
