@@ -9,6 +9,8 @@ pub mod ads;
 pub mod app;
 pub mod catalog;
 #[cfg(feature = "player")]
+pub mod default_route;
+#[cfg(feature = "player")]
 pub mod demo;
 #[cfg(feature = "player")]
 pub mod elements;

@@ -323,17 +323,7 @@ fn device_id(dir: &std::path::Path) -> String {
 
 /// The network the default route goes through: `wired`, `wifi` or `other`.
 fn network_kind() -> &'static str {
-    let Ok(routes) = crate::store::read_bounded(std::path::Path::new("/proc/net/route"), 64 << 10)
-    else {
-        return "other";
-    };
-    let routes = String::from_utf8_lossy(&routes);
-    let iface = routes.lines().skip(1).find_map(|l| {
-        let mut f = l.split_whitespace();
-        let (iface, dest) = (f.next()?, f.next()?);
-        (dest == "00000000").then(|| iface.to_owned())
-    });
-    let Some(iface) = iface.filter(|i| !i.contains('/') && !i.starts_with('.')) else {
+    let Some(iface) = crate::default_route::default_route().map(|r| r.iface) else {
         return "other";
     };
     if std::path::Path::new("/sys/class/net")

@@ -99,43 +99,16 @@ pub fn on_this_box(url: &str) -> bool {
     }
 }
 
-/// The network the box is on: "IFACE/GATEWAY" of the default route in
-/// `/proc/net/route`; None without one.
+/// The network the box is on: "IFACE/GATEWAY" of its default route; None
+/// without one, or without a gateway.
 pub fn this_network() -> Option<String> {
-    let routes =
-        crate::store::read_bounded(std::path::Path::new("/proc/net/route"), 64 << 10).ok()?;
-    default_route(&String::from_utf8_lossy(&routes))
-}
-
-/// The default route of a `/proc/net/route` table, as "IFACE/GATEWAY"
-/// (the gateway's address in dotted form).
-fn default_route(table: &str) -> Option<String> {
-    table.lines().skip(1).find_map(|line| {
-        let mut f = line.split_whitespace();
-        let (iface, dest, gateway) = (f.next()?, f.next()?, f.next()?);
-        if dest != "00000000" || iface.len() > 16 || !iface.chars().all(|c| c.is_ascii_graphic()) {
-            return None;
-        }
-        // Little-endian hex, as the kernel writes it.
-        let g = u32::from_str_radix(gateway, 16).ok()?.to_le_bytes();
-        Some(format!("{iface}/{}.{}.{}.{}", g[0], g[1], g[2], g[3]))
-    })
+    let route = crate::default_route::default_route()?;
+    Some(format!("{}/{}", route.iface, route.gateway?))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_default_route_names_the_network() {
-        let table = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\n\
-                     wlan0\t0000A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\n\
-                     wlan0\t00000000\t012BA8C0\t0003\t0\t0\t600\t00000000\n";
-        assert_eq!(default_route(table).as_deref(), Some("wlan0/192.168.43.1"));
-        assert_eq!(default_route("Iface\tDestination\n"), None);
-        assert_eq!(default_route("Iface\nx 00000000 nothex\n"), None);
-        assert_eq!(default_route(""), None);
-    }
 
     #[test]
     fn a_recent_figure_of_this_network_is_where_episodes_start() {
