@@ -3,9 +3,10 @@
 //! 503, playback continues". A fault names a part of a URL and what
 //! happens to the next requests whose URL contains it: an HTTP status
 //! instead of the answer, no connection at all, a stall before it, a body
-//! cut short, or a slow body. They act in our fetcher, so they reach every request of a network
-//! stack built with the plan (catalog, playlists, segments, posters,
-//! subtitles, the unlock API), on the demo or a partner's servers alike.
+//! cut short, or a slow body. They act in our fetcher, so they reach every
+//! request of a network stack built with the plan (catalog, playlists,
+//! segments, posters, subtitles, the unlock API), on the demo or a
+//! partner's servers alike.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -21,8 +21,7 @@ use super::loaders::{self, LoadError, PosterLoader, SubtitleFile, SubtitleLoader
 use super::shell::{Effects, Input, Position, ShellHandle};
 use super::store_thread::{Saved, store_writer};
 
-/// The highest bitrate of a progressive ad file, kbit/s, unless the
-/// player is bounded lower.
+/// The highest bitrate of a progressive ad file, kbit/s.
 const MAX_AD_KBPS: u32 = 8_000;
 
 /// How long a reset waits for the store thread (a slow flash card's
@@ -287,11 +286,7 @@ impl TvEffects {
             PlayerEvent::Buffering { percent, .. } => Playback::Buffering(percent < 100),
             PlayerEvent::Subtitles { .. } | PlayerEvent::Connection { .. } => return None,
             PlayerEvent::Ended { .. } => Playback::Ended,
-            PlayerEvent::Error { error, .. } => Playback::Failed {
-                message: error.to_string(),
-                denied: error.denied(),
-                network: matches!(error.kind(), "network" | "too_large"),
-            },
+            PlayerEvent::Error { error, .. } => failure(&error),
         };
         Some(Event::Playback { id, report })
     }
@@ -709,11 +704,7 @@ impl Effects for TvEffects {
                     position_ms: qoe.position_ms,
                 };
                 self.insight.ended(Some(id), ending);
-                Playback::Failed {
-                    message: error.to_string(),
-                    denied: error.denied(),
-                    network: matches!(error.kind(), "network" | "too_large"),
-                }
+                failure(&error)
             }
         };
         Some(Event::Playback { id, report })
@@ -779,6 +770,16 @@ fn bitrate_kbps(qoe: &crate::playback::Qoe) -> Option<u64> {
         (qoe.position_ms > 0 && qoe.bytes > 0)
             .then(|| qoe.bytes.saturating_mul(8) / qoe.position_ms)
     })
+}
+
+/// A playback error as the app core hears it: what failed, whether a
+/// server refused it (an expired grant), whether the network failed it.
+fn failure(error: &crate::playback::PlaybackError) -> Playback {
+    Playback::Failed {
+        message: error.to_string(),
+        denied: error.denied(),
+        network: matches!(error.kind(), "network" | "too_large"),
+    }
 }
 
 /// Where a play or preload command starts: a resume point is played from
