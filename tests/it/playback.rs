@@ -124,6 +124,28 @@ fn a_data_cap_applies_to_the_next_episode_and_the_bytes_are_counted() {
     assert_eq!(p.player.config().max_bitrate, None);
 }
 
+/// Episode `id`'s events to its end (an error fails the test): its QoE,
+/// the connection states it reported in order, when its first frame came.
+fn end_through_outage(
+    ev: &std::sync::mpsc::Receiver<PlayerEvent>,
+    id: pillarbox::playback::EpisodeId,
+) -> (pillarbox::playback::Qoe, Vec<bool>, Option<Instant>) {
+    let (mut seen, mut first_frame) = (Vec::new(), None);
+    loop {
+        match ev.recv_timeout(Duration::from_secs(60)).expect("an event") {
+            PlayerEvent::Ended { qoe, episode } if episode == id => {
+                return (qoe, seen, first_frame);
+            }
+            PlayerEvent::Error { error, .. } => panic!("{error}; saw {seen:?}"),
+            PlayerEvent::Connection { lost, episode } if episode == id => seen.push(lost),
+            PlayerEvent::FirstFrame { episode, .. } if episode == id => {
+                first_frame.get_or_insert_with(Instant::now);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The link drops mid-episode (new connections refused, open ones broken)
 /// for longer than the fetcher's own retries last: the player says so,
 /// keeps trying, and carries on by itself once the link is back; every
@@ -151,15 +173,7 @@ fn a_lost_connection_is_told_and_waited_out_then_the_episode_goes_on() {
     }
     let outage = Duration::from_secs(6);
     s.go_offline_for(outage);
-    let mut seen = Vec::new();
-    let q = loop {
-        match ev.recv_timeout(Duration::from_secs(60)).expect("an event") {
-            PlayerEvent::Ended { qoe, episode } if episode == id => break qoe,
-            PlayerEvent::Error { error, .. } => panic!("{error}; saw {seen:?}"),
-            PlayerEvent::Connection { lost, episode } if episode == id => seen.push(lost),
-            _ => {}
-        }
-    };
+    let (q, seen, _) = end_through_outage(&ev, id);
     assert_eq!(seen, [true, false], "lost, then back");
     assert_eq!(q.frames, FRAMES, "{q:?}");
     assert!(t0.elapsed() >= outage, "it waited for the link");
@@ -177,16 +191,8 @@ fn an_episode_started_offline_waits_for_the_connection() {
     s.go_offline_for(outage);
     let t0 = Instant::now();
     let id = p.play(&s.url(HLS_TS)).expect("play accepted");
-    let mut seen = Vec::new();
-    let q = loop {
-        match ev.recv_timeout(Duration::from_secs(60)).expect("an event") {
-            PlayerEvent::Ended { qoe, episode } if episode == id => break qoe,
-            PlayerEvent::Error { error, .. } => panic!("{error}; saw {seen:?}"),
-            PlayerEvent::Connection { lost, episode } if episode == id => seen.push(lost),
-            PlayerEvent::FirstFrame { .. } => assert!(t0.elapsed() >= outage),
-            _ => {}
-        }
-    };
+    let (q, seen, first_frame) = end_through_outage(&ev, id);
+    assert!(first_frame.expect("a first frame") - t0 >= outage);
     assert_eq!(seen, [true, false], "lost, then back");
     assert_eq!(q.frames, FRAMES, "{q:?}");
 }
