@@ -15,6 +15,7 @@ use url::Url;
 use super::cmcd::{CmcdData, CmcdMode};
 use super::config::{Limits, NetConfig, NetError};
 use super::headers::RequestHeaders;
+use super::link::LinkMeter;
 use super::policy::UrlPolicy;
 use super::ranges::{RangeProblem, check_range, content_range};
 
@@ -128,14 +129,20 @@ pub struct Fetcher {
     client: reqwest::Client,
     config: NetConfig,
     /// Body bytes received over every request so far (the data a metered
-    /// connection counts, headers aside).
-    received: Arc<AtomicU64>,
+    /// connection counts, headers aside), the time spent receiving them,
+    /// and media servers' time to first byte.
+    link: Arc<LinkMeter>,
 }
 
 impl Fetcher {
     /// Body bytes received so far, over every request.
     pub fn bytes_received(&self) -> u64 {
-        self.received.load(Ordering::Relaxed)
+        self.link.received()
+    }
+
+    /// What the link carried, for throughput estimates.
+    pub fn link(&self) -> &LinkMeter {
+        &self.link
     }
 
     pub fn new(config: NetConfig) -> Result<Fetcher, NetError> {
@@ -178,7 +185,7 @@ impl Fetcher {
         Ok(Fetcher {
             client,
             config,
-            received: Arc::default(),
+            link: Arc::default(),
         })
     }
 
@@ -315,7 +322,7 @@ impl Fetcher {
         if let Some((offset, len)) = range {
             req = req.header(RANGE, format!("bytes={}-{}", offset, offset + len - 1));
         }
-        let (resp, shaping) = self.send(req, url).await?;
+        let (resp, shaping) = self.send_media(req, url).await?;
         let status = resp.status();
         if !status.is_success() {
             return Err(Attempt::Status(status));
@@ -356,6 +363,7 @@ impl Fetcher {
         }
         let mut buf =
             BytesMut::with_capacity(expected.unwrap_or(64 << 10).min(max_bytes as u64) as usize);
+        let reading = self.link.body();
         loop {
             let chunk = tokio::time::timeout(self.config.limits.stall_timeout, resp.chunk())
                 .await
@@ -373,8 +381,7 @@ impl Fetcher {
                     ))
                 })?;
             let Some(chunk) = chunk else { break };
-            self.received
-                .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            reading.add(chunk.len());
             shaping
                 .pass(buf.len() as u64, chunk.len())
                 .await
@@ -518,8 +525,7 @@ impl Fetcher {
                 match tokio::time::timeout(self.config.limits.stall_timeout, resp.chunk()).await {
                     Ok(Ok(Some(chunk))) => {
                         read += chunk.len();
-                        self.received
-                            .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                        self.link.count(chunk.len());
                     }
                     _ => break,
                 }
@@ -655,6 +661,19 @@ impl Shaping {
 impl Fetcher {
     /// Sends `req` for `url`, unless a fault a QA run injected answers for
     /// the network (see [`super::faults`]); the body is shaped as it says.
+    /// [`Fetcher::send`] for media, whose time to first byte the link
+    /// meter keeps (other servers' would say nothing of the CDN's).
+    async fn send_media(
+        &self,
+        req: reqwest::RequestBuilder,
+        url: &Url,
+    ) -> Result<(reqwest::Response, Shaping), Attempt> {
+        let asked = std::time::Instant::now();
+        let sent = self.send(req, url).await?;
+        self.link.first_byte(asked.elapsed());
+        Ok(sent)
+    }
+
     async fn send(
         &self,
         req: reqwest::RequestBuilder,

@@ -19,6 +19,8 @@ pub mod fetch;
 #[cfg(feature = "player")]
 pub mod headers;
 #[cfg(feature = "player")]
+pub mod link;
+#[cfg(feature = "player")]
 pub mod pinning;
 pub mod policy;
 #[cfg(feature = "player")]

@@ -1,19 +1,27 @@
-//! Adaptive bitrate: a throughput estimate kept across episodes, and the
-//! choice of HLS variant for the next segment.
+//! Adaptive bitrate: a throughput estimate of the link, kept across
+//! episodes, and the choice of HLS variant for the next segment.
 
 use std::time::Duration;
 
-/// Throughput estimate from segment downloads: two exponentially weighted
-/// averages, a fast one that reacts to drops and a slow one that resists
-/// spikes, and the lower of the two is used (as hls.js and Shaka do).
+use crate::net::link::LinkReading;
+
+/// Throughput estimate of the link: two exponentially weighted averages, a
+/// fast one that reacts to drops and a slow one that resists spikes, and
+/// the lower of the two is used (as hls.js and Shaka do).
+///
+/// Samples are the link meter's bytes over its receiving time since the
+/// last sample (`net::link`): an episode and the preload of the next that
+/// download together measure the link they share, not half of it each.
 #[derive(Debug, Clone)]
 pub struct BandwidthEstimator {
     fast: Option<f64>,
     slow: Option<f64>,
     initial_bps: f64,
+    /// The link's totals when the last sample was taken.
+    last: LinkReading,
 }
 
-/// Downloads smaller than this say more about latency than throughput.
+/// Fewer bytes than this say more about latency than throughput.
 const MIN_SAMPLE_BYTES: u64 = 16 << 10;
 /// Loopback and LAN answer in microseconds; cap what one sample may claim.
 const MAX_BPS: f64 = 1e9;
@@ -24,13 +32,22 @@ impl BandwidthEstimator {
             fast: None,
             slow: None,
             initial_bps: initial_bps as f64,
+            last: LinkReading::default(),
         }
     }
 
-    pub fn sample(&mut self, bytes: u64, elapsed: Duration) {
+    /// After a segment download: what the link carried since the last
+    /// sample makes one, once there are enough bytes.
+    pub fn update(&mut self, now: LinkReading) {
+        let bytes = now.bytes.saturating_sub(self.last.bytes);
         if bytes < MIN_SAMPLE_BYTES {
             return;
         }
+        self.sample(bytes, now.busy.saturating_sub(self.last.busy));
+        self.last = now;
+    }
+
+    fn sample(&mut self, bytes: u64, elapsed: Duration) {
         let secs = elapsed.as_secs_f64().max(1e-4);
         let bps = (bytes as f64 * 8.0 / secs).min(MAX_BPS);
         let mix = |old: Option<f64>, alpha: f64| Some(old.map_or(bps, |o| o + alpha * (bps - o)));
@@ -55,12 +72,16 @@ impl BandwidthEstimator {
 
 /// Picks the variant for the next segment among `bandwidths` (ascending).
 ///
-/// The best variant within 80 % of the estimate; a step up only with at
+/// The best variant within 80 % of the estimate, less the share of a
+/// segment's duration spent waiting for its first byte (`ttfb`; a segment
+/// of `segment` must arrive in `segment - ttfb`); a step up only with at
 /// least `min_buffer_up` of media buffered ahead, so that a wrong guess
 /// costs a lower-quality segment, not a stall; a step down at once.
 pub fn choose(
     bandwidths: &[u64],
     estimate_bps: u64,
+    ttfb: Duration,
+    segment: Option<Duration>,
     current: Option<usize>,
     buffered: Duration,
     min_buffer_up: Duration,
@@ -68,7 +89,11 @@ pub fn choose(
     if bandwidths.is_empty() {
         return 0;
     }
-    let budget = estimate_bps as f64 * 0.8;
+    let receiving = segment
+        .filter(|d| !d.is_zero())
+        .map_or(1.0, |d| 1.0 - ttfb.as_secs_f64() / d.as_secs_f64())
+        .clamp(0.25, 1.0);
+    let budget = estimate_bps as f64 * 0.8 * receiving;
     let fit = bandwidths
         .iter()
         .rposition(|&b| b as f64 <= budget)
@@ -83,21 +108,30 @@ pub fn choose(
 mod tests {
     use super::*;
 
+    fn reading(bytes: u64, ms: u64) -> LinkReading {
+        LinkReading {
+            bytes,
+            busy: Duration::from_millis(ms),
+        }
+    }
+
     #[test]
-    fn estimate_starts_from_the_initial_value_then_follows_samples() {
+    fn estimate_starts_from_the_initial_value_then_follows_the_link() {
         let mut e = BandwidthEstimator::new(2_000_000);
         assert_eq!(e.estimate(), 2_000_000);
-        e.sample(1000, Duration::from_millis(1));
-        assert_eq!(e.estimate(), 2_000_000, "tiny samples are ignored");
-        // 1 MB in 1 s = 8 Mbit/s.
-        e.sample(1_000_000, Duration::from_secs(1));
+        assert_eq!(e.measured(), None);
+        e.update(reading(1000, 1));
+        assert_eq!(e.estimate(), 2_000_000, "too few bytes for a sample");
+        // 1 MB in 1 s of receiving = 8 Mbit/s (the first 1000 bytes in).
+        e.update(reading(1_000_000, 1000));
         assert_eq!(e.estimate(), 8_000_000);
+        assert_eq!(e.measured(), Some(8_000_000));
         // A drop shows at once through the fast average.
-        e.sample(100_000, Duration::from_secs(1));
+        e.update(reading(1_100_000, 2000));
         assert!(e.estimate() < 5_000_000, "{}", e.estimate());
         // Loopback speeds are capped.
         let mut e = BandwidthEstimator::new(1);
-        e.sample(1 << 20, Duration::ZERO);
+        e.update(reading(1 << 20, 0));
         assert_eq!(e.estimate(), MAX_BPS as u64);
     }
 
@@ -105,13 +139,48 @@ mod tests {
     fn choice_keeps_a_margin_and_steps_up_only_with_buffer() {
         let ladder = [400_000, 1_200_000, 3_000_000];
         let secs = Duration::from_secs;
-        assert_eq!(choose(&ladder, 10_000_000, None, secs(0), secs(2)), 2);
-        assert_eq!(choose(&ladder, 3_000_000, None, secs(0), secs(2)), 1);
-        assert_eq!(choose(&ladder, 100_000, None, secs(0), secs(2)), 0);
+        let pick = |estimate, current, buffered| {
+            choose(
+                &ladder,
+                estimate,
+                Duration::ZERO,
+                None,
+                current,
+                secs(buffered),
+                secs(2),
+            )
+        };
+        assert_eq!(pick(10_000_000, None, 0), 2);
+        assert_eq!(pick(3_000_000, None, 0), 1);
+        assert_eq!(pick(100_000, None, 0), 0);
         // Down at once, whatever the buffer.
-        assert_eq!(choose(&ladder, 1_000_000, Some(2), secs(10), secs(2)), 0);
+        assert_eq!(pick(1_000_000, Some(2), 10), 0);
         // Up only with enough buffered.
-        assert_eq!(choose(&ladder, 10_000_000, Some(0), secs(1), secs(2)), 0);
-        assert_eq!(choose(&ladder, 10_000_000, Some(0), secs(3), secs(2)), 2);
+        assert_eq!(pick(10_000_000, Some(0), 1), 0);
+        assert_eq!(pick(10_000_000, Some(0), 3), 2);
+    }
+
+    #[test]
+    fn the_wait_for_a_first_byte_comes_out_of_a_segments_time() {
+        // 1.5 Mbit/s with 150 ms to first byte and 2 s segments: a
+        // 1023k rung fits (1.5M x 0.8 x 0.925 = 1.11M), 1777k does not.
+        let ladder = [563_000, 1_023_000, 1_777_000];
+        let ms = Duration::from_millis;
+        let two = Some(Duration::from_secs(2));
+        assert_eq!(
+            choose(&ladder, 1_500_000, ms(150), two, None, ms(0), ms(0)),
+            1
+        );
+        // The same wait with 1 s segments leaves only the lowest.
+        let one = Some(Duration::from_secs(1));
+        assert_eq!(
+            choose(&ladder, 1_500_000, ms(400), one, None, ms(0), ms(0)),
+            0
+        );
+        // A wait longer than the segment still leaves a quarter.
+        assert_eq!(
+            choose(&ladder, 10_000_000, ms(5000), two, None, ms(0), ms(0)),
+            2
+        );
     }
 }

@@ -72,6 +72,7 @@ impl Player {
             frames_out: frames,
             reports,
             starving: Arc::new(AtomicBool::new(false)),
+            playing_ahead: Arc::default(),
             live: Arc::new(AtomicUsize::new(0)),
             bandwidth: Arc::new(Mutex::new(BandwidthEstimator::new(config.initial_bitrate))),
             cmcd_session: crate::net::cmcd::new_session_id(),

@@ -123,10 +123,9 @@ fn preload_waits_while_the_playing_episode_starves() {
         |e| matches!(e, PlayerEvent::Buffering { episode, percent: 0 } if *episode == a),
     );
     p.preload(&s.url(HLS_FMP4)).expect("preload");
-    wait_until("preroll segment", || s.hits("fmp4/seg00000.m4s") == 1);
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(
-        s.hits("fmp4/seg00001.m4s"),
+        s.hits("fmp4/seg00000.m4s"),
         0,
         "preload competed with a starving episode"
     );
@@ -136,6 +135,50 @@ fn preload_waits_while_the_playing_episode_starves() {
         |e| matches!(e, PlayerEvent::Buffering { episode, percent: 100 } if *episode == a),
     );
     wait_until("preload resumes", || s.hits("fmp4/seg00001.m4s") == 1);
+}
+
+#[test]
+fn preload_keeps_off_the_link_while_the_playing_episode_is_short() {
+    let s = server();
+    // The playing episode's second segment comes late: for its first
+    // second it plays with less than 8 s downloaded ahead, not starving.
+    s.fault(
+        "ts/seg00001.ts",
+        Fault::Delay(Duration::from_millis(1500)),
+        Some(1),
+    );
+    let (mut p, ev) = player(test_config(false, Some((608, 1080))));
+    let a = p.play(&s.url(HLS_TS)).expect("play");
+    wait_for(
+        &ev,
+        "first frame",
+        |e| matches!(e, PlayerEvent::FirstFrame { episode, .. } if *episode == a),
+    );
+    p.preload(&s.url(HLS_FMP4)).expect("preload");
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        s.hits("fmp4/seg00000.m4s"),
+        0,
+        "preload shared the link with an episode short of media"
+    );
+    // Once the playing episode has everything, the preload goes on.
+    wait_until("preload", || s.hits("fmp4/seg00000.m4s") == 1);
+    assert_eq!(s.hits("ts/seg00001.ts"), 1);
+    let PlayerEvent::Ended { qoe: q, .. } = wait_for(
+        &ev,
+        "end",
+        |e| matches!(e, PlayerEvent::Ended { episode, .. } if *episode == a),
+    ) else {
+        unreachable!()
+    };
+    assert_eq!(q.frames + q.dropped_frames, FRAMES, "{q:?}");
+    let b = p.play(&s.url(HLS_FMP4)).expect("play the preload");
+    wait_for(
+        &ev,
+        "preloaded first frame",
+        |e| matches!(e, PlayerEvent::FirstFrame { episode, .. } if *episode == b),
+    );
+    assert_eq!(s.hits("fmp4/seg00000.m4s"), 1, "the preload was used");
 }
 
 #[test]

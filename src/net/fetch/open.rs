@@ -4,7 +4,7 @@
 //! rest of a whole body still to come.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -15,6 +15,7 @@ use url::Url;
 use super::{Attempt, FetchStats, Fetcher, error_chain};
 use crate::net::config::NetError;
 use crate::net::headers::RequestHeaders;
+use crate::net::link::LinkMeter;
 use crate::net::ranges::{RangeProblem, check_range, content_range};
 
 /// What the first request of an episode found.
@@ -34,7 +35,7 @@ pub struct Body {
     response: reqwest::Response,
     stall_timeout: Duration,
     url: Url,
-    received: Arc<AtomicU64>,
+    link: Arc<LinkMeter>,
 }
 
 impl Body {
@@ -43,7 +44,8 @@ impl Body {
         match tokio::time::timeout(self.stall_timeout, self.response.chunk()).await {
             Ok(Ok(c)) => {
                 if let Some(c) = &c {
-                    self.received.fetch_add(c.len() as u64, Ordering::Relaxed);
+                    // Read as the stream asks: data used, not a measure of the link.
+                    self.link.count(c.len());
                 }
                 Ok(c)
             }
@@ -93,7 +95,7 @@ impl Fetcher {
         let req = headers
             .apply(self.client.get(url.clone()))
             .header(RANGE, format!("bytes=0-{}", head_len - 1));
-        let (mut resp, shaping) = self.send(req, url).await?;
+        let (mut resp, shaping) = self.send_media(req, url).await?;
         let status = resp.status();
         if !status.is_success() {
             return Err(Attempt::Status(status));
@@ -114,6 +116,7 @@ impl Fetcher {
         };
         let mut head = BytesMut::new();
         let mut ended = false;
+        let reading = self.link.body();
         while head.len() < head_len {
             let chunk = tokio::time::timeout(stall, resp.chunk())
                 .await
@@ -126,7 +129,7 @@ impl Fetcher {
                 })?;
             match chunk {
                 Some(c) => {
-                    self.received.fetch_add(c.len() as u64, Ordering::Relaxed);
+                    reading.add(c.len());
                     shaping
                         .pass(head.len() as u64, c.len())
                         .await
@@ -161,7 +164,7 @@ impl Fetcher {
                     response: resp,
                     stall_timeout: stall,
                     url: url.clone(),
-                    received: self.received.clone(),
+                    link: self.link.clone(),
                 })
             }),
             content_length: total,

@@ -3,13 +3,13 @@
 //! they change, the resume point's segment first.
 
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use gstreamer_app as gst_app;
 use url::Url;
 
 use super::source::Media;
-use super::{FeedConfig, FeedState, finish, push, wait_preload};
+use super::{AheadOf, FeedConfig, FeedState, finish, push, wait_preload};
 use crate::hls::{self, AudioRendition, MediaPlan, Parsed, SubtitleRendition, Variant};
 use crate::net::cmcd::{CmcdData, ObjectType};
 use crate::playback::PlaybackError;
@@ -220,18 +220,33 @@ pub(super) async fn feed_hls(
     let mut weighted_bits = 0.0f64;
     // The first segment fed: 0, or the one a resumed episode starts in.
     let mut first: Option<usize> = None;
+    let ahead = AheadOf::new(&config.playing_ahead, state);
+    let buffered_at = |at: f64| {
+        Duration::from_secs_f64(
+            (at - state.position_ms.load(Ordering::Relaxed) as f64 / 1000.0).max(0.0),
+        )
+    };
     loop {
         if media.access.source.generation() != generation {
             generation = media.access.source.generation();
             ladder = reload_ladder(media, config, &ladder).await?;
         }
-        let buffered = Duration::from_secs_f64(
-            (at - state.position_ms.load(Ordering::Relaxed) as f64 / 1000.0).max(0.0),
-        );
+        let buffered = buffered_at(at);
+        if control.is_active() {
+            ahead.report(buffered);
+        }
         let estimate = config.bandwidth.lock().map(|e| e.estimate()).unwrap_or(0);
+        // The next segment's duration, from any rung's plan (ladders align).
+        let segment = ladder
+            .iter()
+            .find_map(|r| r.plan.as_ref()?.segments.get(index))
+            .map(|s| s.duration);
+        let ttfb = media.fetcher.link().ttfb();
         let pick = abr::choose(
             &bandwidths,
             estimate,
+            ttfb,
+            segment,
             current,
             buffered,
             config.min_buffer_up,
@@ -302,10 +317,16 @@ pub(super) async fn feed_hls(
             push(appsrc, state, data, None)?;
             current_init = init;
         }
-        if index > first {
-            // A preload always gets its first segment, enough to preroll.
-            wait_preload(control, state, config).await;
-        }
+        wait_preload(control, state, config, index == first).await;
+        tracing::debug!(
+            segment = i,
+            bandwidth = bandwidths[pick],
+            estimate,
+            ?ttfb,
+            ?buffered,
+            playing = control.is_active(),
+            "fetching"
+        );
         let what = format!("segment {} of {}", i + 1, plan.segments.len());
         let cmcd = CmcdData {
             br: (bandwidths[pick] > 0).then(|| bandwidths[pick] / 1000),
@@ -315,12 +336,11 @@ pub(super) async fn feed_hls(
             su: index == first || config.starving.load(Ordering::Relaxed),
             ..config.cmcd(ObjectType::AudioVideo)
         };
-        let started = Instant::now();
         let data = media
             .get(&what, &seg.source.url, seg.source.range, max, Some(&cmcd))
             .await?;
         if let Ok(mut e) = config.bandwidth.lock() {
-            e.sample(data.len() as u64, started.elapsed());
+            e.update(media.fetcher.link().reading());
         }
         let data = media
             .open(seg.key.as_ref(), seg.sequence, &what, data)
@@ -328,6 +348,9 @@ pub(super) async fn feed_hls(
         if index == first {
             // What subtitle segments' X-TIMESTAMP-MAP count against.
             let _ = state.init_pts.set(hls::ts_first_pts(&data));
+        }
+        if control.is_active() && state.is_full() {
+            ahead.idle();
         }
         state.wait_room().await;
         push(appsrc, state, data, None)?;
@@ -347,6 +370,9 @@ pub(super) async fn feed_hls(
                 .store((weighted_bits / at) as u64, Ordering::Relaxed);
         }
         index = i + 1;
+        if control.is_active() {
+            ahead.report(buffered_at(at));
+        }
     }
     finish(appsrc, state);
     Ok(())

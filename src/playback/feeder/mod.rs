@@ -20,7 +20,7 @@ pub mod source;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use gstreamer as gst;
@@ -120,6 +120,11 @@ impl FeedState {
         self.room.notify_waiters();
     }
 
+    /// The pipeline holds all it may: pushing waits for room.
+    pub(super) fn is_full(&self) -> bool {
+        self.full.load(Ordering::SeqCst)
+    }
+
     pub(super) async fn wait_room(&self) {
         while self.full.load(Ordering::SeqCst) && !self.cancelled.load(Ordering::SeqCst) {
             // Bounded wait: need-data may race with the check above.
@@ -136,6 +141,8 @@ pub struct FeedConfig {
     pub preload_bytes: u64,
     /// Set while the playing episode rebuffers: preloads wait then.
     pub starving: Arc<AtomicBool>,
+    /// How far ahead the playing episode's download is.
+    pub playing_ahead: Arc<PlayingAhead>,
     /// Throughput estimate, shared by the player's episodes.
     pub bandwidth: Arc<Mutex<BandwidthEstimator>>,
     /// Media buffered ahead needed before stepping up a variant.
@@ -168,15 +175,101 @@ impl FeedConfig {
     }
 }
 
-/// Holds a preload back once it used its budget, or while the playing
-/// episode starves; returns at once for the playing episode.
-pub(super) async fn wait_preload(control: &Control, state: &FeedState, config: &FeedConfig) {
+/// Media the playing episode must have downloaded ahead of its position
+/// before a preload may share the link with it.
+pub const PRELOAD_AHEAD: Duration = Duration::from_secs(8);
+
+/// How far ahead of its position the playing HLS episode has downloaded,
+/// as the time its buffer would run out: a preload downloading beside an
+/// episode that is short takes half of a slow link from it and makes it
+/// stall. Set by the playing episode's feed, cleared when it has nothing
+/// left to fetch (or fails, or is torn down).
+#[derive(Debug, Default)]
+pub struct PlayingAhead {
+    /// The feed that set it (its state's address), and when its buffer
+    /// runs out if nothing more comes.
+    until: Mutex<Option<(usize, Instant)>>,
+}
+
+impl PlayingAhead {
+    pub(super) fn set(&self, feed: usize, runs_out: Instant) {
+        if let Ok(mut u) = self.until.lock() {
+            *u = Some((feed, runs_out));
+        }
+    }
+
+    /// Only the feed that set it clears it: a newly playing episode may
+    /// have set it already.
+    pub(super) fn clear(&self, feed: usize) {
+        if let Ok(mut u) = self.until.lock()
+            && u.is_some_and(|(f, _)| f == feed)
+        {
+            *u = None;
+        }
+    }
+
+    /// Whether the playing episode has `margin` of media downloaded
+    /// ahead, or nothing more to download.
+    pub fn has_room(&self, now: Instant, margin: Duration) -> bool {
+        self.until
+            .lock()
+            .ok()
+            .and_then(|u| *u)
+            .is_none_or(|(_, runs_out)| runs_out.saturating_duration_since(now) >= margin)
+    }
+}
+
+/// The playing feed's entry in [`PlayingAhead`], cleared when it ends.
+pub(super) struct AheadOf<'a> {
+    ahead: &'a PlayingAhead,
+    feed: usize,
+}
+
+impl<'a> AheadOf<'a> {
+    pub(super) fn new(ahead: &'a PlayingAhead, state: &FeedState) -> AheadOf<'a> {
+        AheadOf {
+            ahead,
+            feed: std::ptr::from_ref(state) as usize,
+        }
+    }
+
+    /// The playing episode has `buffered` of media past its position.
+    pub(super) fn report(&self, buffered: Duration) {
+        self.ahead.set(self.feed, Instant::now() + buffered);
+    }
+
+    /// The playing episode holds all it may and fetches nothing until it
+    /// plays some: the link is free meanwhile.
+    pub(super) fn idle(&self) {
+        self.ahead.clear(self.feed);
+    }
+}
+
+impl Drop for AheadOf<'_> {
+    fn drop(&mut self) {
+        self.ahead.clear(self.feed);
+    }
+}
+
+/// Holds a preload back while the playing episode starves or has less
+/// than [`PRELOAD_AHEAD`] downloaded, and once the preload used its
+/// budget (a preload's `first` segment is always allowed, enough to
+/// preroll); returns at once for the playing episode.
+pub(super) async fn wait_preload(
+    control: &Control,
+    state: &FeedState,
+    config: &FeedConfig,
+    first: bool,
+) {
     loop {
         if control.is_active() || state.cancelled.load(Ordering::SeqCst) {
             return;
         }
         let spent = state.stats.bytes.load(Ordering::Relaxed);
-        if spent < config.preload_bytes && !config.starving.load(Ordering::SeqCst) {
+        if (first || spent < config.preload_bytes)
+            && !config.starving.load(Ordering::SeqCst)
+            && config.playing_ahead.has_room(Instant::now(), PRELOAD_AHEAD)
+        {
             return;
         }
         let _ = tokio::time::timeout(Duration::from_millis(50), control.activated.notified()).await;
@@ -394,4 +487,31 @@ pub(super) fn install_stream_callbacks(appsrc: &gst_app::AppSrc, state: &Arc<Fee
             .enough_data(move |_| s_enough.full.store(true, Ordering::SeqCst))
             .build(),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preloads_wait_for_the_playing_episode_to_be_ahead() {
+        let ahead = PlayingAhead::default();
+        let t0 = Instant::now();
+        let s = Duration::from_secs;
+        assert!(ahead.has_room(t0, PRELOAD_AHEAD), "nothing playing");
+        ahead.set(1, t0 + s(3));
+        assert!(!ahead.has_room(t0, PRELOAD_AHEAD));
+        ahead.set(1, t0 + s(10));
+        assert!(ahead.has_room(t0, PRELOAD_AHEAD));
+        assert!(
+            !ahead.has_room(t0 + s(5), PRELOAD_AHEAD),
+            "the buffer drains"
+        );
+        // A feed that stopped playing does not clear the next one's entry.
+        ahead.set(2, t0 + s(1));
+        ahead.clear(1);
+        assert!(!ahead.has_room(t0, PRELOAD_AHEAD));
+        ahead.clear(2);
+        assert!(ahead.has_room(t0, PRELOAD_AHEAD), "nothing left to fetch");
+    }
 }

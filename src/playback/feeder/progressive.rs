@@ -151,7 +151,7 @@ pub(super) async fn fill_range_cache(
 ) -> Result<(), PlaybackError> {
     let max = media.fetcher.limits().segment_bytes;
     loop {
-        wait_preload(control, state, config).await;
+        wait_preload(control, state, config, false).await;
         if state.cancelled.load(Ordering::SeqCst) {
             return Ok(());
         }

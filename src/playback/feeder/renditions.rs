@@ -239,13 +239,15 @@ pub(super) async fn feed_audio(
             push(appsrc, audio_state, data, None)?;
             current_init = Some(k);
         }
-        if i > first {
-            wait_preload(control, state, config).await;
-        }
+        wait_preload(control, state, config, i == first).await;
         let what = format!("audio segment {} of {}", i + 1, plan.segments.len());
         let data = media
             .get(&what, &seg.source.url, seg.source.range, max, None)
             .await?;
+        // The link the video shares: its bytes count in the estimate too.
+        if let Ok(mut e) = config.bandwidth.lock() {
+            e.update(media.fetcher.link().reading());
+        }
         let data = media
             .open(seg.key.as_ref(), seg.sequence, &what, data)
             .await?;

@@ -29,7 +29,7 @@ use super::abr::BandwidthEstimator;
 use super::containment;
 use super::control::Control;
 use super::feeder::source::{Access, Source};
-use super::feeder::{self, FeedConfig, FeedEvent, FeedState, Inputs};
+use super::feeder::{self, FeedConfig, FeedEvent, FeedState, Inputs, PlayingAhead};
 use super::{FrameSink, PlaybackError, PlayerConfig, ReportSink};
 use crate::episode::EpisodeId;
 use crate::net::Net;
@@ -59,6 +59,9 @@ pub struct EpisodeDeps {
     pub reports: Arc<dyn ReportSink>,
     /// Raised while the playing episode rebuffers; preloads hold back.
     pub starving: Arc<AtomicBool>,
+    /// How far ahead the playing episode's download is; preloads keep off
+    /// the link while it is short.
+    pub playing_ahead: Arc<PlayingAhead>,
     /// Episodes of this player not yet torn down (leak checks).
     pub live: Arc<AtomicUsize>,
     /// Throughput estimate carried from episode to episode.
@@ -97,6 +100,7 @@ impl Episode {
             frames_out,
             reports,
             starving,
+            playing_ahead,
             live,
             bandwidth,
             cmcd_session,
@@ -201,6 +205,7 @@ impl Episode {
                 buffer_bytes: config.buffer_bytes,
                 preload_bytes: config.preload_bytes,
                 starving: starving.clone(),
+                playing_ahead,
                 bandwidth,
                 min_buffer_up: config.min_buffer_up,
                 cmcd_session,
