@@ -6,15 +6,21 @@
 //! leaves process start and exit out; the time from process start to the
 //! first frame; and, for pillarbox, the peak RSS over a long run.
 //!
+//! Then the same against gst-play-1.0 on a slow, lossy link (slow_link.rs).
+//!
 //! `cargo bench --bench switching` (or `make bench`). Environment:
 //! PILLARBOX_BENCH_REPEAT (runs per measure, median taken; default 3),
-//! PILLARBOX_BENCH_RSS_EPISODES (default 50).
+//! PILLARBOX_BENCH_RSS_EPISODES (default 50), PILLARBOX_BENCH_ONLY=slow-link
+//! (that comparison alone).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+#[path = "switching/slow_link.rs"]
+mod slow_link;
 
 use pillarbox::demo::DemoServer;
 use pillarbox::demo::media::{self, Container, EpisodeSpec};
@@ -35,6 +41,8 @@ struct Run {
     peak_rss_kib: u64,
     stdout: String,
     ok: bool,
+    /// Every line of stdout and stderr, with when it arrived.
+    lines: Vec<(String, Instant)>,
 }
 
 /// Runs `cmd`, timing it, watching stdout and stderr for `first_frame_marker`
@@ -99,6 +107,7 @@ fn run(mut cmd: Command, first_frame_marker: &str) -> Run {
     }
     let mut first_frame = None;
     let mut stdout = String::new();
+    let mut lines = Vec::new();
     for (is_out, line, at) in rx.try_iter() {
         if first_frame.is_none() && line.contains(first_frame_marker) {
             first_frame = Some(at - start);
@@ -107,6 +116,7 @@ fn run(mut cmd: Command, first_frame_marker: &str) -> Run {
             stdout.push_str(&line);
             stdout.push('\n');
         }
+        lines.push((line, at));
     }
     Run {
         wall,
@@ -115,6 +125,7 @@ fn run(mut cmd: Command, first_frame_marker: &str) -> Run {
         peak_rss_kib: peak,
         stdout,
         ok: status.success(),
+        lines,
     }
 }
 
@@ -399,8 +410,13 @@ fn main() {
     ensure_peers();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("switching-media");
     std::fs::create_dir_all(&dir).expect("media dir");
-    let entries = generate(&dir);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    // PILLARBOX_BENCH_ONLY=slow-link runs that section alone.
+    if std::env::var("PILLARBOX_BENCH_ONLY").as_deref() == Ok("slow-link") {
+        slow_link::section(&dir, &runtime);
+        return;
+    }
+    let entries = generate(&dir);
     let server = DemoServer::start(&dir, runtime.handle()).expect("loopback server");
     let urls: Vec<String> = entries
         .iter()
@@ -591,4 +607,5 @@ fn main() {
             median(gaps.clone())
         },
     );
+    slow_link::section(&dir, &runtime);
 }

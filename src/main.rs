@@ -267,6 +267,11 @@ struct PlaybackOptions {
     /// Highest HLS variant bandwidth to pick, in bit/s.
     #[arg(long)]
     max_bitrate: Option<u64>,
+    /// Throughput to assume until the first segment is measured, in
+    /// bit/s: what the link carried lately (the TV app remembers it per
+    /// network) [default: 2000000].
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=10_000_000_000))]
+    initial_bitrate: Option<u64>,
     /// Language of the HLS audio rendition to play (BCP 47; `es` finds
     /// `es-MX`) [default: the playlist's DEFAULT rendition].
     #[arg(long, value_name = "LANG")]
@@ -656,6 +661,9 @@ fn config_for(options: &PlaybackOptions) -> PlayerConfig {
         video_size: options.size,
         fast: options.fast,
         max_bitrate: options.max_bitrate,
+        initial_bitrate: options
+            .initial_bitrate
+            .unwrap_or(PlayerConfig::default().initial_bitrate),
         audio_language: options.audio_language.clone(),
         subtitle_language: options.subtitle_language.clone(),
         audio: if options.headless {
