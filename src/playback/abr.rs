@@ -104,6 +104,40 @@ pub fn choose(
     }
 }
 
+/// A segment download watched for abandoning: what it is expected to
+/// weigh, what the lowest rung's segment would, and the media buffered
+/// when it was asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct InFlight {
+    pub expected_bytes: u64,
+    pub lowest_bytes: u64,
+    pub buffered: Duration,
+}
+
+/// Downloads watched for less than this are not judged: their rate says
+/// more about the first byte than the link.
+pub const ABANDON_AFTER: Duration = Duration::from_millis(500);
+
+impl InFlight {
+    /// Whether to give this download up for the lowest rung's segment:
+    /// at the rate it has come so far (`got` bytes in `elapsed`, of which
+    /// the usual `ttfb` went to the first byte), it would end after the
+    /// buffer runs out, and the lowest rung's, asked now, would end
+    /// sooner. A link that falls mid-segment then costs a lower-quality
+    /// segment instead of a stall (hls.js does the same).
+    pub fn abandon(&self, got: u64, elapsed: Duration, ttfb: Duration) -> bool {
+        let receiving = elapsed.saturating_sub(ttfb);
+        if elapsed < ABANDON_AFTER || got == 0 || receiving < Duration::from_millis(100) {
+            return false;
+        }
+        let rate = got as f64 / receiving.as_secs_f64();
+        let finish = self.expected_bytes.saturating_sub(got) as f64 / rate;
+        let left = self.buffered.saturating_sub(elapsed).as_secs_f64();
+        let lowest = ttfb.as_secs_f64() + self.lowest_bytes as f64 / rate;
+        finish > left && lowest < finish
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,6 +192,42 @@ mod tests {
         // Up only with enough buffered.
         assert_eq!(pick(10_000_000, Some(0), 1), 0);
         assert_eq!(pick(10_000_000, Some(0), 3), 2);
+    }
+
+    #[test]
+    fn a_download_that_would_outlast_the_buffer_is_given_up_for_the_lowest_rung() {
+        let ms = Duration::from_millis;
+        // A 2 s segment at 3.3 Mbit/s (825 kB) with 4 s buffered; the
+        // lowest rung's weighs 140 kB.
+        let f = InFlight {
+            expected_bytes: 825_000,
+            lowest_bytes: 140_000,
+            buffered: ms(4000),
+        };
+        let zero = Duration::ZERO;
+        // The link fell to 50 kB/s: 16 s to finish, 3 s of buffer left.
+        assert!(f.abandon(50_000, ms(1000), zero));
+        // Too early to judge, or nothing came yet (a connection still
+        // opening says nothing of the rate).
+        assert!(!f.abandon(20_000, ms(400), zero));
+        assert!(!f.abandon(0, ms(3000), zero));
+        assert!(!f.abandon(1000, ms(600), ms(550)));
+        // At 500 kB/s it ends in time.
+        assert!(!f.abandon(500_000, ms(1000), zero));
+        // The wait for the first byte is not counted as slowness: 400 kB
+        // in 1 s after 200 ms to the first byte is 500 kB/s, in time.
+        let tight = InFlight {
+            buffered: ms(2000),
+            ..f
+        };
+        assert!(tight.abandon(400_000, ms(1000), zero));
+        assert!(!tight.abandon(400_000, ms(1000), ms(200)));
+        // Late but the lowest rung would be later still: keep it.
+        let almost = InFlight {
+            lowest_bytes: 1_000_000,
+            ..f
+        };
+        assert!(!almost.abandon(700_000, ms(3900), zero));
     }
 
     #[test]

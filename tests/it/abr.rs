@@ -62,6 +62,26 @@ fn a_throttled_network_moves_down_before_it_rebuffers() {
 }
 
 #[test]
+fn a_segment_is_given_up_for_the_lowest_rung_when_the_link_falls_under_it() {
+    let _ = ladder();
+    let s = server();
+    // The top rung's third segment crawls (some 25 s) while about 2 s
+    // of media are buffered.
+    s.fault("ladder/top/seg00002.ts", Fault::Throttle(10_000), None);
+    let mut config = test_config(false, Some((608, 1080)));
+    config.initial_bitrate = 50_000_000;
+    let (mut p, ev) = player(config);
+    let q = play_to_end(&mut p, &ev, &s.url("ladder/master.m3u8"))
+        .0
+        .expect("plays");
+    assert_eq!(s.hits("ladder/top/seg00001.ts"), 1, "on top until then");
+    assert_eq!(s.hits("ladder/top/seg00002.ts"), 1, "asked from the top");
+    assert_eq!(s.hits("ladder/low/seg00002.ts"), 1, "then from the lowest");
+    assert_eq!(q.frames + q.dropped_frames, LADDER_FRAMES, "{q:?}");
+    assert_eq!(q.rebuffer_count, 0, "{q:?}");
+}
+
+#[test]
 fn the_estimate_carries_over_to_the_next_episode() {
     let l = ladder();
     let s = server();

@@ -12,6 +12,7 @@ use super::source::Media;
 use super::{AheadOf, FeedConfig, FeedState, finish, push, wait_preload};
 use crate::hls::{self, AudioRendition, MediaPlan, Parsed, SubtitleRendition, Variant};
 use crate::net::cmcd::{CmcdData, ObjectType};
+use crate::net::link::LinkMeter;
 use crate::playback::PlaybackError;
 use crate::playback::abr;
 use crate::playback::control::Control;
@@ -221,6 +222,8 @@ pub(super) async fn feed_hls(
     // The first segment fed: 0, or the one a resumed episode starts in.
     let mut first: Option<usize> = None;
     let ahead = AheadOf::new(&config.playing_ahead, state);
+    // The last segment asked for was given up: ask the lowest rung's.
+    let mut give_up = false;
     let buffered_at = |at: f64| {
         Duration::from_secs_f64(
             (at - state.position_ms.load(Ordering::Relaxed) as f64 / 1000.0).max(0.0),
@@ -242,15 +245,19 @@ pub(super) async fn feed_hls(
             .find_map(|r| r.plan.as_ref()?.segments.get(index))
             .map(|s| s.duration);
         let ttfb = media.fetcher.link().ttfb();
-        let pick = abr::choose(
-            &bandwidths,
-            estimate,
-            ttfb,
-            segment,
-            current,
-            buffered,
-            config.min_buffer_up,
-        );
+        let pick = if give_up {
+            0
+        } else {
+            abr::choose(
+                &bandwidths,
+                estimate,
+                ttfb,
+                segment,
+                current,
+                buffered,
+                config.min_buffer_up,
+            )
+        };
         load_plan(media, &mut ladder[pick]).await?;
         let counts: Vec<Option<usize>> = ladder
             .iter()
@@ -336,9 +343,32 @@ pub(super) async fn feed_hls(
             su: index == first || config.starving.load(Ordering::Relaxed),
             ..config.cmcd(ObjectType::AudioVideo)
         };
-        let data = media
-            .get(&what, &seg.source.url, seg.source.range, max, Some(&cmcd))
-            .await?;
+        let get = media.get(&what, &seg.source.url, seg.source.range, max, Some(&cmcd));
+        // The playing episode gives a segment up for the lowest rung's when
+        // the link falls under it (never the first: nothing plays yet).
+        let bytes_of = |bandwidth: u64| bandwidth * seg.duration.as_millis() as u64 / 8000;
+        let watch = (control.is_active() && pick > 0 && index > first).then(|| abr::InFlight {
+            expected_bytes: bytes_of(bandwidths[pick]),
+            lowest_bytes: bytes_of(bandwidths[0]),
+            buffered,
+        });
+        let data = match watch {
+            None => get.await?,
+            Some(watch) => match unless_given_up(get, media.fetcher.link(), watch).await {
+                Some(data) => data?,
+                None => {
+                    tracing::info!(
+                        segment = i,
+                        bandwidth = bandwidths[pick],
+                        ?buffered,
+                        "segment given up: the link fell under it"
+                    );
+                    give_up = true;
+                    continue;
+                }
+            },
+        };
+        give_up = false;
         if let Ok(mut e) = config.bandwidth.lock() {
             e.update(media.fetcher.link().reading());
         }
@@ -376,6 +406,33 @@ pub(super) async fn feed_hls(
     }
     finish(appsrc, state);
     Ok(())
+}
+
+/// Runs `get` unless `watch` says, on the link's progress, to give it up
+/// (`None`; the download is dropped).
+async fn unless_given_up<T>(
+    get: impl Future<Output = T>,
+    link: &LinkMeter,
+    watch: abr::InFlight,
+) -> Option<T> {
+    let mut get = std::pin::pin!(get);
+    let ttfb = link.ttfb();
+    let started = tokio::time::Instant::now();
+    let from = link.reading().bytes;
+    let mut tick =
+        tokio::time::interval_at(started + abr::ABANDON_AFTER, Duration::from_millis(250));
+    loop {
+        tokio::select! {
+            biased;
+            out = &mut get => return Some(out),
+            _ = tick.tick() => {
+                let got = link.reading().bytes.saturating_sub(from);
+                if watch.abandon(got, started.elapsed(), ttfb) {
+                    return None;
+                }
+            }
+        }
+    }
 }
 
 /// The subtitle rendition of `group` in `lang`: forced ones only when the
