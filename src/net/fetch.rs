@@ -15,7 +15,7 @@ use url::Url;
 use super::cmcd::{CmcdData, CmcdMode};
 use super::config::{Limits, NetConfig, NetError};
 use super::headers::RequestHeaders;
-use super::link::LinkMeter;
+use super::link::{BodyReading, LinkMeter};
 use super::policy::UrlPolicy;
 use super::ranges::{RangeProblem, check_range, content_range};
 
@@ -381,12 +381,7 @@ impl Fetcher {
                     ))
                 })?;
             let Some(chunk) = chunk else { break };
-            reading.add(chunk.len());
-            shaping
-                .pass(buf.len() as u64, chunk.len())
-                .await
-                .map_err(|e| Attempt::Failed(e.to_string()))?;
-            stats.bytes.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            count_chunk(&reading, &shaping, stats, buf.len(), chunk.len()).await?;
             if buf.len() + chunk.len() > max_bytes {
                 return Err(Attempt::TooLarge);
             }
@@ -658,9 +653,26 @@ impl Shaping {
     }
 }
 
+/// A chunk of a body read to its end, counted where it counts: the link
+/// meter (data used and the link's measure), a QA plan's shaping of the
+/// body (which may hold it back or cut it there), the episode's stats.
+async fn count_chunk(
+    reading: &BodyReading<'_>,
+    shaping: &Shaping,
+    stats: &FetchStats,
+    before: usize,
+    len: usize,
+) -> Result<(), Attempt> {
+    reading.add(len);
+    shaping
+        .pass(before as u64, len)
+        .await
+        .map_err(|e| Attempt::Failed(e.to_string()))?;
+    stats.bytes.fetch_add(len as u64, Ordering::Relaxed);
+    Ok(())
+}
+
 impl Fetcher {
-    /// Sends `req` for `url`, unless a fault a QA run injected answers for
-    /// the network (see [`super::faults`]); the body is shaped as it says.
     /// [`Fetcher::send`] for media, whose time to first byte the link
     /// meter keeps (other servers' would say nothing of the CDN's).
     async fn send_media(
@@ -674,6 +686,8 @@ impl Fetcher {
         Ok(sent)
     }
 
+    /// Sends `req` for `url`, unless a fault a QA run injected answers for
+    /// the network (see [`super::faults`]); the body is shaped as it says.
     async fn send(
         &self,
         req: reqwest::RequestBuilder,

@@ -4,7 +4,6 @@
 //! rest of a whole body still to come.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -12,7 +11,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_LENGTH, RANGE};
 use url::Url;
 
-use super::{Attempt, FetchStats, Fetcher, error_chain};
+use super::{Attempt, FetchStats, Fetcher, count_chunk, error_chain};
 use crate::net::config::NetError;
 use crate::net::headers::RequestHeaders;
 use crate::net::link::LinkMeter;
@@ -129,12 +128,7 @@ impl Fetcher {
                 })?;
             match chunk {
                 Some(c) => {
-                    reading.add(c.len());
-                    shaping
-                        .pass(head.len() as u64, c.len())
-                        .await
-                        .map_err(|e| Attempt::Failed(e.to_string()))?;
-                    stats.bytes.fetch_add(c.len() as u64, Ordering::Relaxed);
+                    count_chunk(&reading, &shaping, stats, head.len(), c.len()).await?;
                     head.extend_from_slice(&c);
                 }
                 None => {

@@ -224,17 +224,14 @@ pub(super) async fn feed_hls(
     let ahead = AheadOf::new(&config.playing_ahead, state);
     // The last segment asked for was given up: ask the lowest rung's.
     let mut give_up = false;
-    let buffered_at = |at: f64| {
-        Duration::from_secs_f64(
-            (at - state.position_ms.load(Ordering::Relaxed) as f64 / 1000.0).max(0.0),
-        )
-    };
     loop {
         if media.access.source.generation() != generation {
             generation = media.access.source.generation();
             ladder = reload_ladder(media, config, &ladder).await?;
         }
-        let buffered = buffered_at(at);
+        let buffered = Duration::from_secs_f64(
+            (at - state.position_ms.load(Ordering::Relaxed) as f64 / 1000.0).max(0.0),
+        );
         if control.is_active() {
             ahead.report(buffered);
         }
@@ -369,9 +366,7 @@ pub(super) async fn feed_hls(
             },
         };
         give_up = false;
-        if let Ok(mut e) = config.bandwidth.lock() {
-            e.update(media.fetcher.link().reading());
-        }
+        config.measure_link(media.fetcher);
         let data = media
             .open(seg.key.as_ref(), seg.sequence, &what, data)
             .await?;
@@ -400,9 +395,6 @@ pub(super) async fn feed_hls(
                 .store((weighted_bits / at) as u64, Ordering::Relaxed);
         }
         index = i + 1;
-        if control.is_active() {
-            ahead.report(buffered_at(at));
-        }
     }
     finish(appsrc, state);
     Ok(())

@@ -160,6 +160,14 @@ pub struct FeedConfig {
 }
 
 impl FeedConfig {
+    /// After a segment download: the estimate takes what the link
+    /// carried since its last sample.
+    pub(super) fn measure_link(&self, fetcher: &crate::net::Fetcher) {
+        if let Ok(mut e) = self.bandwidth.lock() {
+            e.update(fetcher.link().reading());
+        }
+    }
+
     pub(super) fn cmcd(&self, ot: ObjectType) -> CmcdData {
         CmcdData {
             br: None,

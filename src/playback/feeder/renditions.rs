@@ -245,9 +245,7 @@ pub(super) async fn feed_audio(
             .get(&what, &seg.source.url, seg.source.range, max, None)
             .await?;
         // The link the video shares: its bytes count in the estimate too.
-        if let Ok(mut e) = config.bandwidth.lock() {
-            e.update(media.fetcher.link().reading());
-        }
+        config.measure_link(media.fetcher);
         let data = media
             .open(seg.key.as_ref(), seg.sequence, &what, data)
             .await?;
