@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use crate::common::*;
+use pillarbox::episode::EpisodeId;
 use pillarbox::playback::PlayerEvent;
 
 fn server() -> TestServer {
@@ -36,17 +37,32 @@ fn wait_until(what: &str, cond: impl Fn() -> bool) {
     }
 }
 
-#[test]
-fn preloaded_episode_shows_its_first_frame_without_fetching_again() {
-    let s = server();
-    let (mut p, ev) = player(test_config(false, Some((608, 1080))));
+/// The playing episode (`HLS_TS`) gets its second segment `by` late, once.
+fn delay_second_segment(s: &TestServer, by: Duration) {
+    s.fault("ts/seg00001.ts", Fault::Delay(by), Some(1));
+}
+
+/// Plays `HLS_TS` to its first frame, then preloads `HLS_FMP4`.
+fn play_then_preload(
+    p: &mut TestPlayer,
+    ev: &std::sync::mpsc::Receiver<PlayerEvent>,
+    s: &TestServer,
+) -> EpisodeId {
     let a = p.play(&s.url(HLS_TS)).expect("play");
     wait_for(
-        &ev,
+        ev,
         "first frame",
         |e| matches!(e, PlayerEvent::FirstFrame { episode, .. } if *episode == a),
     );
     p.preload(&s.url(HLS_FMP4)).expect("preload");
+    a
+}
+
+#[test]
+fn preloaded_episode_shows_its_first_frame_without_fetching_again() {
+    let s = server();
+    let (mut p, ev) = player(test_config(false, Some((608, 1080))));
+    let a = play_then_preload(&mut p, &ev, &s);
     assert_eq!(p.preloaded(), Some(s.url(HLS_FMP4).as_str()));
     // The preload fetched its start while A plays.
     wait_until("preload fetch", || s.hits("fmp4/seg00000.m4s") == 1);
@@ -108,11 +124,7 @@ fn preload_stays_within_its_byte_budget_until_played() {
 #[test]
 fn preload_waits_while_the_playing_episode_starves() {
     let s = server();
-    s.fault(
-        "ts/seg00001.ts",
-        Fault::Delay(Duration::from_secs(3)),
-        Some(1),
-    );
+    delay_second_segment(&s, Duration::from_secs(3));
     let mut config = test_config(false, Some((608, 1080)));
     config.buffer_bytes = 64 << 10;
     let (mut p, ev) = player(config);
@@ -142,19 +154,9 @@ fn preload_keeps_off_the_link_while_the_playing_episode_is_short() {
     let s = server();
     // The playing episode's second segment comes late: for its first
     // second it plays with less than 8 s downloaded ahead, not starving.
-    s.fault(
-        "ts/seg00001.ts",
-        Fault::Delay(Duration::from_millis(1500)),
-        Some(1),
-    );
+    delay_second_segment(&s, Duration::from_millis(1500));
     let (mut p, ev) = player(test_config(false, Some((608, 1080))));
-    let a = p.play(&s.url(HLS_TS)).expect("play");
-    wait_for(
-        &ev,
-        "first frame",
-        |e| matches!(e, PlayerEvent::FirstFrame { episode, .. } if *episode == a),
-    );
-    p.preload(&s.url(HLS_FMP4)).expect("preload");
+    let a = play_then_preload(&mut p, &ev, &s);
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(
         s.hits("fmp4/seg00000.m4s"),
