@@ -78,6 +78,9 @@ pub struct NetConfig {
     /// When not empty, servers must present one of these public keys
     /// (base64 SHA-256 of the SPKI, optionally prefixed `sha256/`).
     pub spki_pins: Vec<String>,
+    /// Where episodes kept on the box are (`stored:` URLs are read there);
+    /// None: nothing is stored.
+    pub stored_root: Option<std::path::PathBuf>,
     /// Faults a QA run injects into this stack's requests.
     #[cfg(feature = "qa")]
     pub faults: Option<super::faults::FaultPlan>,
@@ -123,6 +126,18 @@ pub enum NetError {
     RangeIgnored { url: String },
     #[error("malformed: {url}: bad range response: {reason}")]
     BadRange { url: String, reason: String },
+    /// What came could not be written where it was to be kept (a full
+    /// disk, a read-only one).
+    #[error("storage: {what} {url}: cannot write {path}: {cause}")]
+    Disk {
+        what: String,
+        url: String,
+        path: String,
+        cause: String,
+    },
+    /// An episode kept on the box is not there, or not whole.
+    #[error("stored episode: {url}: {cause}")]
+    Stored { url: String, cause: String },
     #[error("configuration: {0}")]
     Config(String),
 }
@@ -138,6 +153,8 @@ impl NetError {
             NetError::TooLarge { .. } => "too_large",
             NetError::RangeIgnored { .. } => "unsupported",
             NetError::BadRange { .. } => "malformed",
+            NetError::Disk { .. } => "storage",
+            NetError::Stored { .. } => "stored",
             NetError::Config(_) => "config",
         }
     }

@@ -20,7 +20,9 @@ use super::policy::UrlPolicy;
 use super::ranges::{RangeProblem, check_range, content_range};
 
 mod open;
+mod to_file;
 pub use open::{Body, Opened};
+pub use to_file::{Downloaded, remove_part};
 
 /// The most of a collector's answer read (its status is what counts).
 const REPORT_REPLY_BYTES: usize = 16 << 10;
@@ -63,6 +65,8 @@ enum Attempt {
     /// No connection could be made (refused, unreachable, no name, timed
     /// out): the network is down, or the server.
     Unreachable(String),
+    /// A file being downloaded could not be written: (path, cause).
+    Disk(String, String),
 }
 
 impl Attempt {
@@ -81,6 +85,7 @@ impl Attempt {
             | Attempt::Refused(_)
             | Attempt::RangeIgnored
             | Attempt::BadRange(_)
+            | Attempt::Disk(..)
             | Attempt::Tls(_) => false,
         }
     }
@@ -197,6 +202,17 @@ impl Fetcher {
         &self.config.limits
     }
 
+    /// Where `stored:` URLs are read (none configured: an error naming `url`).
+    fn stored_root(&self, url: &Url) -> Result<&std::path::Path, NetError> {
+        self.config
+            .stored_root
+            .as_deref()
+            .ok_or_else(|| NetError::Stored {
+                url: url.to_string(),
+                cause: "no episodes are stored on this box".into(),
+            })
+    }
+
     /// Fetches a whole resource or one byte range of it, with retries.
     pub async fn get(
         &self,
@@ -234,6 +250,9 @@ impl Fetcher {
             ..
         } = *get;
         self.config.policy.check(url)?;
+        if url.scheme() == super::stored::SCHEME {
+            return super::stored::read(self.stored_root(url)?, url, range, max_bytes);
+        }
         if let Some((_, len)) = range
             && len > max_bytes as u64
         {
@@ -594,6 +613,12 @@ impl Fetcher {
             Attempt::BadRange(reason) => NetError::BadRange {
                 url: url.to_string(),
                 reason,
+            },
+            Attempt::Disk(path, cause) => NetError::Disk {
+                what: what.to_owned(),
+                url: url.to_string(),
+                path,
+                cause,
             },
         }
     }

@@ -27,13 +27,17 @@ pub mod policy;
 mod ranges;
 #[cfg(feature = "player")]
 mod stack;
+#[cfg(feature = "player")]
+pub mod stored;
 
 #[cfg(feature = "player")]
 pub use config::{Limits, NetConfig, NetError, RetryPolicy};
 #[cfg(feature = "qa")]
 pub use counters::built;
 #[cfg(feature = "player")]
-pub use fetch::{ApiCall, ApiReply, FetchStats, Fetched, Fetcher, MediaGet, Opened, Validators};
+pub use fetch::{
+    ApiCall, ApiReply, Downloaded, FetchStats, Fetched, Fetcher, MediaGet, Opened, Validators,
+};
 #[cfg(feature = "player")]
 pub use headers::{HeaderError, RequestHeaders};
 pub use policy::{PolicyError, UrlPolicy};

@@ -51,6 +51,10 @@ pub struct UrlPolicy {
     /// Allow private, link-local and shared addresses (10/8, 172.16/12,
     /// 192.168/16, 169.254/16, 100.64/10, fc00::/7, fe80::/10).
     pub allow_private: bool,
+    /// Allow `stored:` URLs, episodes kept on the box (the TV's player):
+    /// only as what the app starts, or relative to another stored URL;
+    /// never what a catalog, a grant or a remote playlist names.
+    pub allow_stored: bool,
 }
 
 /// Where an address is, as far as the policy cares.
@@ -133,7 +137,7 @@ impl UrlPolicy {
     /// network: a loopback catalog may name loopback URLs (over http too),
     /// a LAN catalog LAN ones. A public catalog gets nothing more.
     pub fn following(origin: &Url, configured: UrlPolicy) -> UrlPolicy {
-        let mut p = configured;
+        let mut p = configured.remote();
         match Network::of_url(origin) {
             Network::Loopback => p.allow_loopback = true,
             Network::Private => {
@@ -175,6 +179,14 @@ impl UrlPolicy {
         Ok(policy)
     }
 
+    /// This policy for what comes from outside: no `stored:` URL.
+    pub fn remote(self) -> UrlPolicy {
+        UrlPolicy {
+            allow_stored: false,
+            ..self
+        }
+    }
+
     /// Whether an address a host name resolved to may be connected to.
     pub fn allows_ip(&self, ip: IpAddr) -> bool {
         match Network::of_ip(ip) {
@@ -184,8 +196,15 @@ impl UrlPolicy {
         }
     }
 
-    /// Parses `text` and checks it.
+    /// Parses `text` from outside (a catalog, a grant, an ad server, a
+    /// command line) and checks it: never a `stored:` URL.
     pub fn parse(&self, text: &str) -> Result<Url, PolicyError> {
+        self.remote().parse_episode(text)
+    }
+
+    /// Parses the URL of an episode the app starts and checks it: a
+    /// `stored:` one too, where allowed.
+    pub fn parse_episode(&self, text: &str) -> Result<Url, PolicyError> {
         let url = Url::parse(text).map_err(|e| PolicyError::Invalid {
             url: text.to_owned(),
             reason: e.to_string(),
@@ -200,6 +219,12 @@ impl UrlPolicy {
             url: reference.to_owned(),
             reason: e.to_string(),
         })?;
+        if url.scheme() == "stored" && base.scheme() != "stored" {
+            return Err(PolicyError::Scheme {
+                scheme: "stored".into(),
+                url: url.to_string(),
+            });
+        }
         self.check(&url)?;
         Ok(url)
     }
@@ -208,6 +233,7 @@ impl UrlPolicy {
         let network = Network::of_url(url);
         let host = || url.host_str().unwrap_or("").to_owned();
         match url.scheme() {
+            "stored" if self.allow_stored => return Ok(()),
             "https" => {}
             "http" => {
                 let loopback_http = network == Network::Loopback && self.allow_loopback;
@@ -248,6 +274,12 @@ impl UrlPolicy {
     /// A redirect from `from` to `to`: checked like any URL, and never
     /// from https down to http.
     pub fn check_redirect(&self, from: &Url, to: &Url) -> Result<(), PolicyError> {
+        if to.scheme() == "stored" {
+            return Err(PolicyError::Scheme {
+                scheme: "stored".into(),
+                url: to.to_string(),
+            });
+        }
         if from.scheme() == "https" && to.scheme() != "https" {
             return Err(PolicyError::Downgrade {
                 from: from.to_string(),
@@ -369,8 +401,10 @@ mod tests {
             allow_http: true,
             allow_loopback: true,
             allow_private: true,
+            allow_stored: true,
         };
         for bad in [
+            "stored://episodes/e1/index.m3u8",
             "file:///etc/passwd",
             "data:video/mp4;base64,AAAA",
             "v4l2:///dev/video0",
@@ -382,6 +416,29 @@ mod tests {
             assert!(matches!(err, PolicyError::Scheme { .. }), "{bad}: {err}");
             assert!(err.to_string().contains("not allowed"), "{err}");
         }
+    }
+
+    #[test]
+    fn stored_urls_only_from_the_app_or_a_stored_playlist() {
+        let p = UrlPolicy {
+            allow_stored: true,
+            ..UrlPolicy::default()
+        };
+        let stored = p.parse_episode("stored://episodes/e1/index.m3u8").unwrap();
+        assert_eq!(
+            p.join(&stored, "v.m3u8").unwrap().as_str(),
+            "stored://episodes/e1/v.m3u8"
+        );
+        let remote = Url::parse("https://cdn.example/ep/index.m3u8").unwrap();
+        assert!(p.join(&remote, "stored://episodes/e1/s0.ts").is_err());
+        assert!(p.check_redirect(&remote, &stored).is_err());
+        assert!(
+            UrlPolicy::default()
+                .parse_episode("stored://episodes/e1/index.m3u8")
+                .is_err()
+        );
+        let following = UrlPolicy::following(&remote, p);
+        assert!(!following.allow_stored, "a catalog names no stored URL");
     }
 
     #[test]

@@ -114,7 +114,7 @@ impl Player {
     fn source(&self, stream: &StreamSource) -> Result<Source, PlaybackError> {
         let policy = self.deps.net.policy();
         Ok(Source {
-            url: policy.parse(&stream.url)?,
+            url: policy.parse_episode(&stream.url)?,
             headers: stream.headers.clone(),
             key_url: stream
                 .key_url

@@ -78,6 +78,13 @@ impl Fetcher {
         stats: &FetchStats,
     ) -> Result<Opened, NetError> {
         self.config.policy.check(url)?;
+        if url.scheme() == crate::net::stored::SCHEME {
+            let (head, total) = crate::net::stored::head(self.stored_root(url)?, url, head_len)?;
+            return Ok(Opened::Ranged {
+                head,
+                total: Some(total),
+            });
+        }
         self.with_retries("episode", url, stats, head_len, missing_is_final, || {
             self.open_once(url, headers, head_len, stats)
         })
