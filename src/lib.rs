@@ -36,6 +36,8 @@ pub mod qa;
 pub mod soak;
 #[cfg(feature = "player")]
 pub mod store;
+#[cfg(feature = "player")]
+pub mod stored;
 #[cfg(feature = "tv")]
 pub mod tv;
 pub mod unlock;
