@@ -48,8 +48,23 @@ pub struct Catalog {
     /// report viewing and QoE events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analytics: Option<Analytics>,
+    /// When boxes fetch the episodes they keep ahead (docs/catalog.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_ahead: Option<KeepAhead>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+/// When boxes download the episodes they keep ready: a night window (local
+/// hours, `from` inclusive, `to` exclusive, wrapping past midnight), and
+/// whether boxes keep to it unless their viewer says otherwise.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeepAhead {
+    pub night_from: u8,
+    pub night_to: u8,
+    #[serde(default)]
+    pub night_only: bool,
 }
 
 /// Where the box reports CMCD v2 events, and on what terms.
@@ -368,6 +383,10 @@ pub struct Stream {
     /// RFC 6381 codecs string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub codecs: Option<String>,
+    /// SHA-256 of an MP4 stream's file, 64 hexadecimal digits: a box that
+    /// keeps the episode checks its copy against it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }

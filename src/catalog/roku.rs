@@ -235,6 +235,7 @@ pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, RokuErr
                     kind,
                     bitrate: f.bitrate.map(|k| k * 1000),
                     codecs: None,
+                    sha256: None,
                     extra: BTreeMap::new(),
                 })
             })
@@ -461,6 +462,7 @@ pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, RokuErr
             unlock_api: None,
             ads: None,
             analytics: None,
+            keep_ahead: None,
             extra: BTreeMap::new(),
         },
         warnings,

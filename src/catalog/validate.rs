@@ -411,6 +411,16 @@ pub fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
     if let Some(a) = &c.analytics {
         check_analytics(&mut k, a);
     }
+    if let Some(w) = &c.keep_ahead {
+        k.range("$.keep_ahead.night_from", w.night_from.into(), 0..=23);
+        k.range("$.keep_ahead.night_to", w.night_to.into(), 0..=23);
+        if w.night_from == w.night_to {
+            k.push(
+                "$.keep_ahead".into(),
+                "night_from and night_to are the same hour: an empty window",
+            );
+        }
+    }
     if let Some(color) = &c.channel.accent_color {
         let ok = color.len() == 7
             && color.starts_with('#')
@@ -635,6 +645,14 @@ pub fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
                         format!("{p}.streams[{i}].codecs"),
                         codecs,
                         limits::SHORT_TEXT,
+                    );
+                }
+                if let Some(sha) = &st.sha256
+                    && (sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()))
+                {
+                    k.push(
+                        format!("{p}.streams[{i}].sha256"),
+                        "not a SHA-256 (64 hexadecimal digits)",
                     );
                 }
             }

@@ -16,6 +16,9 @@ use crate::playback::StreamSource;
 pub const MIN_GRANT_S: u64 = 10;
 /// Longer grants are taken as this long (the box refreshes them sooner).
 pub const MAX_GRANT_S: u64 = 86_400;
+/// Longer keeping is taken as this long (the box asks again when it
+/// plays the episode).
+pub const MAX_KEEP_S: u64 = 30 * 86_400;
 const MAX_URL: usize = 4096;
 const MAX_GRANT_BYTES: usize = 64 << 10;
 
@@ -33,6 +36,9 @@ pub struct Grant {
     pub source: StreamSource,
     /// Seconds it is good for, from when it came.
     pub expires_in_s: u64,
+    /// Seconds the box may keep the episode stored (and its keys), from
+    /// when the grant came; None: it may not.
+    pub keep_for_s: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -46,6 +52,8 @@ struct GrantReply {
     #[serde(default)]
     key_headers: BTreeMap<String, String>,
     expires_in: u64,
+    #[serde(default)]
+    keep_for: Option<u64>,
 }
 
 impl UnlockClient {
@@ -134,6 +142,8 @@ impl UnlockClient {
                 missing_is_final: false,
             },
             expires_in_s: r.expires_in.min(MAX_GRANT_S),
+            // 0 says "not kept", as no field does.
+            keep_for_s: r.keep_for.filter(|s| *s > 0).map(|s| s.min(MAX_KEEP_S)),
         })
     }
 }
