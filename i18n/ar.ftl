@@ -212,6 +212,22 @@ setting-data-used = البيانات المستخدمة هذا الشهر
 data-mb = { $amount } ميغابايت
 data-gb = { $amount } غيغابايت
 previews-off-saving = متوقف أثناء توفير البيانات
+setting-keep-ahead = حلقات جاهزة مسبقًا
+keep-off = إيقاف
+keep-per-series = { $count } لكل مسلسل
+setting-keep-when = وقت التنزيل
+keep-when-idle = عندما لا يُستخدم التلفاز
+keep-at-night = ليلًا (من { $from }:00 إلى { $to }:00)
+setting-keep-space = مساحة الحلقات المحفوظة
+keep-space-auto = تلقائي (حتى 2 غيغابايت)
+setting-kept = محفوظ على هذا التلفاز
+kept-amount = { $count ->
+    [one] حلقة واحدة، { $amount }
+    [two] حلقتان، { $amount }
+    [few] { $count } حلقات، { $amount }
+   *[other] { $count } حلقة، { $amount }
+}
+episode-kept = على هذا التلفاز
 setting-share-viewing = مشاركة بيانات المشاهدة مع { $name }
 setting-share-viewing-any = مشاركة بيانات المشاهدة
 never = أبدًا

@@ -211,6 +211,20 @@ setting-data-used = Data used this month
 data-mb = { $amount } MB
 data-gb = { $amount } GB
 previews-off-saving = Off while saving data
+setting-keep-ahead = Episodes kept ready
+keep-off = Off
+keep-per-series = { $count } per series
+setting-keep-when = Fetch kept episodes
+keep-when-idle = When the TV is idle
+keep-at-night = At night ({ $from }:00 to { $to }:00)
+setting-keep-space = Space for kept episodes
+keep-space-auto = Automatic (up to 2 GB)
+setting-kept = Kept on this TV
+kept-amount = { $count ->
+    [one] 1 episode, { $amount }
+   *[other] { $count } episodes, { $amount }
+}
+episode-kept = On this TV
 setting-share-viewing = Share viewing data with { $name }
 setting-share-viewing-any = Share viewing data
 never = Never

@@ -209,6 +209,20 @@ setting-data-used = Datos usados este mes
 data-mb = { $amount } MB
 data-gb = { $amount } GB
 previews-off-saving = Desactivado al ahorrar datos
+setting-keep-ahead = Episodios listos en la TV
+keep-off = No
+keep-per-series = { $count } por serie
+setting-keep-when = Descargarlos
+keep-when-idle = Cuando la TV no se usa
+keep-at-night = De noche (de { $from }:00 a { $to }:00)
+setting-keep-space = Espacio para episodios
+keep-space-auto = Automático (hasta 2 GB)
+setting-kept = En esta TV
+kept-amount = { $count ->
+    [one] 1 episodio, { $amount }
+   *[other] { $count } episodios, { $amount }
+}
+episode-kept = En esta TV
 setting-share-viewing = Compartir lo que veo con { $name }
 setting-share-viewing-any = Compartir lo que veo
 never = Nunca

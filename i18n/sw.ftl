@@ -203,6 +203,20 @@ setting-data-used = Data iliyotumika mwezi huu
 data-mb = { $amount } MB
 data-gb = { $amount } GB
 previews-off-saving = Imezimwa wakati wa kuokoa data
+setting-keep-ahead = Vipindi vilivyo tayari
+keep-off = Zima
+keep-per-series = { $count } kwa kila mfululizo
+setting-keep-when = Kuvipakua
+keep-when-idle = TV isipotumika
+keep-at-night = Usiku (saa { $from }:00 hadi { $to }:00)
+setting-keep-space = Nafasi ya vipindi
+keep-space-auto = Kiotomatiki (hadi GB 2)
+setting-kept = Vilivyo kwenye TV hii
+kept-amount = { $count ->
+    [one] Kipindi 1, { $amount }
+   *[other] Vipindi { $count }, { $amount }
+}
+episode-kept = Kwenye TV hii
 setting-share-viewing = Shiriki data ya utazamaji na { $name }
 setting-share-viewing-any = Shiriki data ya utazamaji
 never = Kamwe

@@ -197,6 +197,11 @@ enum Command {
     Play(PlayArgs),
     /// Play the built-in demo's episodes back to back, with no UI.
     Demo(DemoArgs),
+    /// Keep an episode on the box, as the TV app's "Episodes kept ready"
+    /// does: download it into the state directory's store (resuming what a
+    /// cut left), and list it there. The TV app then plays it with no
+    /// network. Prints one JSON object; exit 0 kept, 1 not.
+    Keep(KeepArgs),
     /// Play many episodes back to back, sampling memory, threads and open
     /// files after each; print one JSON summary; exit 1 when something
     /// grows (or an episode fails).
@@ -303,6 +308,33 @@ struct PlayArgs {
 }
 
 #[derive(Args)]
+struct KeepArgs {
+    /// The episode's URL: an HLS playlist or an MP4 file.
+    url: String,
+    /// The series id, as in the catalog.
+    #[arg(long)]
+    series: String,
+    /// The episode number.
+    #[arg(long)]
+    episode: u32,
+    /// The TV app's state directory (its `stored/` is the store).
+    #[arg(long)]
+    state_dir: Option<PathBuf>,
+    /// The highest variant bandwidth to keep, bit/s (default: the top).
+    #[arg(long)]
+    max_bitrate: Option<u64>,
+    /// The MP4 file's SHA-256, 64 hexadecimal digits: checked.
+    #[arg(long)]
+    sha256: Option<String>,
+    /// Accept plain-http URLs to any host.
+    #[arg(long)]
+    allow_http: bool,
+    /// Accept URLs into private networks.
+    #[arg(long)]
+    allow_private: bool,
+}
+
+#[derive(Args)]
 #[command(args_conflicts_with_subcommands = true)]
 struct DemoArgs {
     #[command(subcommand)]
@@ -404,6 +436,7 @@ fn main() -> ExitCode {
             net_for(&args.options, &args.urls).and_then(|net| play(&args.options, &net, &args.urls))
         }
         Some(Command::Demo(args)) => run_demo(&args),
+        Some(Command::Keep(args)) => keep(&args),
         #[cfg(feature = "qa")]
         Some(Command::Soak(args)) => run_soak(&args),
         Some(Command::Catalog {
@@ -772,6 +805,64 @@ fn run_demo(args: &DemoArgs) -> anyhow::Result<ExitCode> {
         .collect::<Result<_, _>>()
         .context("demo URLs")?;
     play(&args.options, &net, &urls)
+}
+
+/// `keep`: one episode downloaded into the store and listed.
+fn keep(args: &KeepArgs) -> anyhow::Result<ExitCode> {
+    let configured = UrlPolicy {
+        allow_http: args.allow_http,
+        allow_private: args.allow_private,
+        ..UrlPolicy::default()
+    };
+    let net = Net::new(NetConfig {
+        policy: UrlPolicy::for_origin(configured, &args.url)?,
+        ..NetConfig::default()
+    })
+    .context("cannot set up the network")?;
+    let sha256 = match &args.sha256 {
+        Some(text) => Some(
+            pillarbox::stored::sha256_of(text)
+                .with_context(|| format!("--sha256 {text}: not 64 hexadecimal digits"))?,
+        ),
+        None => None,
+    };
+    let want = pillarbox::stored::download::Want {
+        series: args.series.clone(),
+        episode: args.episode,
+        source: pillarbox::playback::StreamSource::plain(args.url.clone()),
+        max_bitrate: args.max_bitrate,
+        keep_until: None,
+        sha256,
+    };
+    let root = args
+        .state_dir
+        .clone()
+        .unwrap_or_else(pillarbox::store::default_state_dir)
+        .join(pillarbox::stored::STORED_DIR);
+    match net.block_on(pillarbox::stored::keep_one(net.fetcher(), &root, &want)) {
+        Ok(kept) => {
+            let line = serde_json::json!({
+                "series": kept.series,
+                "episode": kept.episode,
+                "url": kept.url(),
+                "files": kept.files.len(),
+                "bytes": kept.bytes(),
+                "bandwidth": kept.bandwidth,
+            });
+            println!("{line}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            let line = serde_json::json!({
+                "series": args.series,
+                "episode": args.episode,
+                "error": e.to_string(),
+            });
+            println!("{line}");
+            eprintln!("pillarbox: cannot keep the episode: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
 }
 
 /// `soak`: the samples, judged.

@@ -60,6 +60,9 @@ pub struct Ctx {
     toast: Option<(String, u64)>,
     /// The viewer's entitlements (unlocked episodes, coins), checked.
     pub(crate) entitlements: Option<Arc<Entitlements>>,
+    /// The unlock service has said what the viewer owns (cached or fresh)
+    /// at least once: until then paid episodes look locked.
+    pub(crate) entitlements_known: bool,
     /// What rewarded ads unlocked for this box while it was not paired.
     pub(crate) device_entitlements: Option<Arc<Entitlements>>,
     /// The ads this box has shown (how often breaks come).
@@ -83,6 +86,10 @@ pub struct Ctx {
     pub(crate) insight_config: Option<crate::insight::InsightConfig>,
     /// Bytes the box has received this month (Settings shows them).
     pub(crate) data_used: Option<u64>,
+    /// Episodes kept on the box, whole (the keeper says).
+    pub(crate) stored: BTreeMap<(String, u32), crate::stored::Kept>,
+    /// The keeping last asked for, and when (ms).
+    pub(crate) keep_sent: Option<(super::keep_ahead::KeepAsk, u64)>,
 }
 
 /// Where an episode would play from now.
@@ -118,6 +125,7 @@ impl Ctx {
             catalog_failed: None,
             toast: None,
             entitlements: None,
+            entitlements_known: false,
             device_entitlements: None,
             ad_ledger: Default::default(),
             paired: false,
@@ -129,6 +137,8 @@ impl Ctx {
             insight: Vec::new(),
             insight_config: None,
             data_used: None,
+            stored: BTreeMap::new(),
+            keep_sent: None,
         }
     }
 
@@ -195,12 +205,15 @@ impl Ctx {
         ))
     }
 
-    /// Where episode `number` of `series` would play from now: its
-    /// catalog stream, or a grant held for it.
+    /// Where episode `number` of `series` would play from now: its copy
+    /// kept on the box, its catalog stream, or a grant held for it.
     pub fn stream_for(&self, series: &str, number: u32) -> StreamFor {
         let Some((s, e)) = self.episode(series, number) else {
             return StreamFor::Missing;
         };
+        if let Some(kept) = self.kept(series, number) {
+            return StreamFor::Ready(crate::playback::StreamSource::plain(kept.url.clone()));
+        }
         if s.granted(e) {
             return match self.grants.get(series, number, self.now_ms) {
                 Some(source) => StreamFor::Ready(source.clone()),

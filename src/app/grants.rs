@@ -20,6 +20,9 @@ struct Held {
     /// When to ask for the next one (three quarters into its life).
     refresh_at: u64,
     expires_at: u64,
+    /// Until when the box may keep the episode stored (the grant's
+    /// `keep_for` from when it came); None: it may not.
+    keep_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -37,6 +40,25 @@ impl Grants {
             .map(|h| &h.source)
     }
 
+    /// The grant held for `episode` of `series`, usable at `now`, when it
+    /// lets the box keep the episode: its source and until when.
+    pub fn keeping(
+        &self,
+        series: &str,
+        episode: u32,
+        now: u64,
+    ) -> Option<(&StreamSource, chrono::DateTime<chrono::Utc>)> {
+        let held = self.held.get(&(series.to_owned(), episode))?;
+        let until = held.keep_until?;
+        (now + USABLE_MARGIN_MS < held.expires_at).then_some((&held.source, until))
+    }
+
+    /// Whether a grant is held or asked for `episode` of `series`.
+    pub fn held(&self, series: &str, episode: u32) -> bool {
+        let key = (series.to_owned(), episode);
+        self.held.contains_key(&key) || self.asked.contains(&key)
+    }
+
     /// The command asking for a grant, unless one was asked already.
     pub fn ask(&mut self, series: &str, episode: u32) -> Option<Command> {
         self.asked.insert((series.to_owned(), episode)).then(|| {
@@ -47,8 +69,16 @@ impl Grants {
         })
     }
 
-    /// The answer came: a grant is held from `now`, or none.
-    pub fn answered(&mut self, series: &str, episode: u32, grant: Option<&Grant>, now: u64) {
+    /// The answer came: a grant is held from `now` (`wall`, the time as
+    /// far as the box can tell), or none.
+    pub fn answered(
+        &mut self,
+        series: &str,
+        episode: u32,
+        grant: Option<&Grant>,
+        now: u64,
+        wall: chrono::DateTime<chrono::Utc>,
+    ) {
         let key = (series.to_owned(), episode);
         self.asked.remove(&key);
         match grant {
@@ -60,6 +90,9 @@ impl Grants {
                         source: g.source.clone(),
                         refresh_at: now + life * 3 / 4,
                         expires_at: now + life,
+                        keep_until: g.keep_for_s.map(|s| {
+                            wall + chrono::Duration::seconds(s.min(i64::MAX as u64) as i64)
+                        }),
                     },
                 );
             }
@@ -106,6 +139,7 @@ mod tests {
         Grant {
             source: StreamSource::plain("https://cdn.example/ep9.m3u8?sig=1"),
             expires_in_s: s,
+            keep_for_s: None,
         }
     }
 
@@ -114,7 +148,9 @@ mod tests {
         let mut g = Grants::default();
         assert!(g.ask("s", 9).is_some());
         assert!(g.ask("s", 9).is_none(), "asked already");
-        g.answered("s", 9, Some(&grant(100)), 1_000);
+        let wall = chrono::Utc::now();
+        g.answered("s", 9, Some(&grant(100)), 1_000, wall);
+        assert!(g.keeping("s", 9, 1_000).is_none(), "not to be kept");
         assert!(g.get("s", 9, 1_000).is_some());
         assert!(g.get("s", 9, 96_000).is_none(), "too near its end");
         let in_use = [("s".to_owned(), 9)];
@@ -122,7 +158,16 @@ mod tests {
         assert_eq!(g.refresh(&in_use, 76_000).len(), 1);
         assert!(g.refresh(&in_use, 77_000).is_empty(), "asked already");
         assert!(g.refresh(&[], 200_000).is_empty(), "not in use");
-        g.answered("s", 9, None, 80_000);
+        g.answered("s", 9, None, 80_000, wall);
         assert!(g.get("s", 9, 80_000).is_none(), "refused: none held");
+        let mut kept = grant(100);
+        kept.keep_for_s = Some(3600);
+        g.answered("s", 9, Some(&kept), 90_000, wall);
+        let (_, until) = g.keeping("s", 9, 90_000).unwrap();
+        assert_eq!(until, wall + chrono::Duration::hours(1));
+        assert!(
+            g.keeping("s", 9, 186_000).is_none(),
+            "the grant itself ran out"
+        );
     }
 }

@@ -70,6 +70,7 @@ impl App {
             UnlockReport::Entitlements { doc, paired, floor } => {
                 self.ctx.paired = *paired;
                 self.ctx.entitlements.clone_from(doc);
+                self.ctx.entitlements_known = true;
                 self.ctx.clock_floor = *floor;
                 // Padlocks on the series grids and the next-episode card change.
                 self.ctx.shelf_changed();
@@ -97,10 +98,10 @@ impl App {
                 episode,
                 grant,
             } => {
-                let now = self.ctx.now_ms;
+                let (now, wall) = (self.ctx.now_ms, self.ctx.now_wall());
                 self.ctx
                     .grants
-                    .answered(series, *episode, grant.as_ref().ok(), now);
+                    .answered(series, *episode, grant.as_ref().ok(), now, wall);
                 let refused = grant.as_ref().err();
                 let nav = match self.player_mut_with_ctx() {
                     Some((p, ctx)) => p.on_grant(ctx, series, *episode, refused, out),

@@ -15,6 +15,7 @@ pub mod grants;
 pub mod history;
 mod incoming;
 mod intent;
+pub mod keep_ahead;
 pub mod overlays;
 pub mod parental;
 pub mod preview;
@@ -100,6 +101,8 @@ pub enum Event {
     },
     /// Bytes the box has received this month (the shell's meter).
     DataUsed(u64),
+    /// The episodes kept on the box now (the keeper).
+    Kept(Vec<crate::stored::Kept>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -176,6 +179,11 @@ pub enum Command {
     AdBeacons {
         beacons: Vec<crate::ads::tracking::Beacon>,
         content_id: String,
+    },
+    /// Keep these episodes on the box (the keeper fetches while `idle`).
+    Keep {
+        plan: crate::stored::keeper::KeepPlan,
+        idle: bool,
     },
     /// Write the ad ledger to the state directory.
     SaveAdLedger(crate::ads::ledger::AdLedger),
@@ -525,6 +533,7 @@ impl App {
                 }
             }
             Event::DataUsed(bytes) => self.ctx.data_used = Some(bytes),
+            Event::Kept(kept) => self.on_kept(kept),
             Event::Settings(settings) => {
                 let (settings, _) = settings.checked();
                 let before = self.ctx.settings.clone();
@@ -563,6 +572,7 @@ impl App {
         }
         self.follow_preview(&mut out);
         self.follow_intent(&mut out);
+        self.follow_keep(&mut out);
         out
     }
 

@@ -55,6 +55,8 @@ impl Ctx {
         self.entitlements = None;
         self.device_entitlements = None;
         self.grants.clear();
+        self.stored.clear();
+        self.keep_sent = None;
         // What the old viewer did is not reported after the reset.
         self.insight.clear();
         self.language_changed();

@@ -46,6 +46,14 @@ pub struct Settings {
     pub previews: Option<bool>,
     /// How much data episodes may use (the highest rung the ABR may pick).
     pub data_use: DataUse,
+    /// Episodes of each series being watched kept on the box ahead of
+    /// need (0: none, and those kept go).
+    pub keep_ahead: u8,
+    /// The space kept episodes may take, GB; 0: automatic (the smaller of
+    /// 2 GB and a tenth of the free space).
+    pub keep_space_gb: u16,
+    /// Fetch kept episodes only at night; None: as the catalog says.
+    pub keep_at_night: Option<bool>,
     /// Kept in its own file (parental.json): read here only from the
     /// settings of older versions, to move it there.
     #[serde(skip_serializing)]
@@ -67,6 +75,11 @@ pub enum DataUse {
     /// The ladder's lowest rung only.
     Least,
 }
+
+/// Settings' "Episodes kept ready" choices.
+pub const KEEP_AHEAD: &[u8] = &[0, 1, 3, 5];
+/// Settings' "Space for kept episodes" choices, GB (0: automatic).
+pub const KEEP_SPACE_GB: &[u16] = &[0, 1, 2, 5, 10];
 
 /// "Save data": the highest variant bandwidth played, bit/s.
 pub const SAVE_DATA_BPS: u64 = 1_200_000;
@@ -135,6 +148,9 @@ impl Default for Settings {
             share_viewing: None,
             previews: None,
             data_use: DataUse::Best,
+            keep_ahead: 3,
+            keep_space_gb: 0,
+            keep_at_night: None,
             parental: Default::default(),
         }
     }
@@ -316,6 +332,14 @@ pub enum SettingRow {
     DataUse,
     /// "Data used this month": read only.
     DataUsed,
+    /// "Episodes kept ready": none, 1, 3 or 5 per series.
+    KeepAhead,
+    /// "Fetch kept episodes": whenever the TV is idle, or at night only.
+    KeepWhen,
+    /// "Space for kept episodes": automatic or a size.
+    KeepSpace,
+    /// "Kept on this TV": read only.
+    Kept,
     /// The first-run screen's last row: OK goes on to the programmes.
     Done,
     /// Parental control: the PIN, then the highest rating per system.
@@ -338,7 +362,7 @@ pub const WELCOME: [SettingRow; 6] = [
 ];
 
 impl SettingRow {
-    pub const ALL: [SettingRow; 27] = [
+    pub const ALL: [SettingRow; 31] = [
         SettingRow::Language,
         SettingRow::Subtitles,
         SettingRow::SubtitleLanguage,
@@ -358,6 +382,10 @@ impl SettingRow {
         SettingRow::StillWatching,
         SettingRow::DataUse,
         SettingRow::DataUsed,
+        SettingRow::KeepAhead,
+        SettingRow::KeepWhen,
+        SettingRow::KeepSpace,
+        SettingRow::Kept,
         SettingRow::Previews,
         SettingRow::ShareViewing,
         SettingRow::ParentalPin,
@@ -390,6 +418,10 @@ impl SettingRow {
             SettingRow::Previews => "setting-previews",
             SettingRow::DataUse => "setting-data-use",
             SettingRow::DataUsed => "setting-data-used",
+            SettingRow::KeepAhead => "setting-keep-ahead",
+            SettingRow::KeepWhen => "setting-keep-when",
+            SettingRow::KeepSpace => "setting-keep-space",
+            SettingRow::Kept => "setting-kept",
             SettingRow::Done => "welcome-done",
             SettingRow::ParentalPin => "setting-parental",
             SettingRow::MaxRating(_) => "setting-max-rating",
@@ -492,6 +524,21 @@ impl Settings {
                 nums(STILL_WATCHING)
             ));
         }
+        if !KEEP_AHEAD.contains(&self.keep_ahead) {
+            let v: Vec<String> = KEEP_AHEAD.iter().map(u8::to_string).collect();
+            out.push(format!(
+                "keep_ahead: {} is not one of {}",
+                self.keep_ahead,
+                list(&v)
+            ));
+        }
+        if !KEEP_SPACE_GB.contains(&self.keep_space_gb) {
+            out.push(format!(
+                "keep_space_gb: {} is not one of {}",
+                self.keep_space_gb,
+                nums(KEEP_SPACE_GB)
+            ));
+        }
         if !TEXT_SIZES.contains(&self.text_size) {
             out.push(format!(
                 "text_size: {} is not one of {}",
@@ -545,6 +592,17 @@ impl Settings {
         if c.text_opacity == 0 {
             fixed.push("captions.text_opacity: 0 is now 100".into());
             c.text_opacity = 100;
+        }
+        if !KEEP_AHEAD.contains(&self.keep_ahead) {
+            fixed.push(format!("keep_ahead: {} is now 3", self.keep_ahead));
+            self.keep_ahead = 3;
+        }
+        if !KEEP_SPACE_GB.contains(&self.keep_space_gb) {
+            fixed.push(format!(
+                "keep_space_gb: {} is now automatic",
+                self.keep_space_gb
+            ));
+            self.keep_space_gb = 0;
         }
         let sp = &mut self.spoken;
         if !RATES.contains(&sp.rate) {
@@ -630,7 +688,13 @@ impl Settings {
             SettingRow::Previews if self.data_use != DataUse::Best => {}
             SettingRow::Previews => self.previews = Some(!self.previews_on()),
             SettingRow::DataUse => self.data_use = step_in(&DataUse::ALL, &self.data_use, step),
-            SettingRow::DataUsed => {}
+            SettingRow::KeepAhead => self.keep_ahead = step_in(KEEP_AHEAD, &self.keep_ahead, step),
+            SettingRow::KeepSpace => {
+                self.keep_space_gb = step_in(KEEP_SPACE_GB, &self.keep_space_gb, step)
+            }
+            // Toggled by the Settings screen, which knows the catalog's default.
+            SettingRow::KeepWhen => {}
+            SettingRow::DataUsed | SettingRow::Kept => {}
             SettingRow::Done => {}
             // Set and cleared through the PIN dialog (App); the account
             // is signed out by the Settings screen.

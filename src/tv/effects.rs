@@ -59,6 +59,8 @@ pub struct TvEffects {
     catalog_retry: Arc<tokio::sync::Notify>,
     /// Partner insight: consent, reports, their delivery.
     insight: crate::insight::Insight,
+    /// Episodes kept ready on the box.
+    keeper: crate::stored::keeper::Keeper,
     /// What a QA run watches.
     #[cfg(feature = "qa")]
     observer: Option<super::observe::Observer>,
@@ -208,6 +210,14 @@ impl TvEffects {
             let shell = shell.clone();
             Arc::new(move |r| shell.post(Input::App(Event::Unlock(r))))
         };
+        let keeper = {
+            let shell = shell.clone();
+            crate::stored::keeper::Keeper::start(
+                store.dir().join(crate::stored::STORED_DIR),
+                net.clone(),
+                Box::new(move |kept| shell.post(Input::App(Event::Kept(kept)))),
+            )
+        };
         #[cfg(feature = "qa")]
         let spoken = observer.as_ref().map(|o| o.spoken.clone());
         #[cfg(not(feature = "qa"))]
@@ -233,6 +243,7 @@ impl TvEffects {
             },
             catalog_retry,
             insight,
+            keeper,
             beacons: None,
             previewing: None,
             meter,
@@ -368,6 +379,8 @@ impl TvEffects {
         }
         self.unlock.run(crate::unlock::UnlockCommand::SignOut);
         self.insight.reset();
+        // Kept episodes follow the viewer's history (and, paid, grants).
+        self.keeper.forget_all();
     }
 
     /// The player could not take a play command: the app hears it as a
@@ -553,6 +566,10 @@ impl Effects for TvEffects {
             Command::SaveHistory(history) => self.save(Saved::History(history)),
             Command::ReloadCatalog => self.catalog_retry.notify_one(),
             Command::SaveAdLedger(ledger) => self.save(Saved::AdLedger(ledger)),
+            Command::Keep { plan, idle } => {
+                self.keeper.busy(!idle);
+                self.keeper.plan(plan);
+            }
             Command::AskBreak {
                 request,
                 tag,

@@ -194,7 +194,11 @@ impl Session {
         let ui = AppWindow::new().map_err(TvError::ui("cannot create the UI"))?;
         // The one network stack of the process: player, catalog, posters
         // and the demo server all run on it.
-        let net = Net::new(options.net.clone())?;
+        // Episodes kept on the box play from its state directory.
+        let mut net_config = options.net.clone();
+        net_config.stored_root = Some(options.state_dir.join(crate::stored::STORED_DIR));
+        net_config.policy.allow_stored = true;
+        let net = Net::new(net_config)?;
         let video = VideoSink::new(ui.as_weak());
         let subtitle_slot = SubtitleSlot::default();
         video.set_subtitles(subtitle_slot.clone());

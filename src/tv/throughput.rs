@@ -88,6 +88,9 @@ impl Throughput {
 
 /// Whether `url` is served from this box (loopback: the embedded demo).
 pub fn on_this_box(url: &str) -> bool {
+    if url.starts_with("stored:") {
+        return true;
+    }
     match url::Url::parse(url)
         .ok()
         .and_then(|u| u.host().map(|h| h.to_owned()))

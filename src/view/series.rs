@@ -59,6 +59,7 @@ pub fn render(view: &mut View, ctx: &Ctx, page: &Page) {
                 number: e.number as i32,
                 state,
                 progress,
+                kept: ctx.kept(&series.id, e.number).is_some(),
             }
         })
         .collect();

@@ -192,6 +192,9 @@ impl SeriesPage {
                 } else if ctx.history.progress(&self.id, number) == EpisodeProgress::Watched {
                     parts.push(tr(lang, "spoken-watched", &[]));
                 }
+                if ctx.kept(&self.id, number).is_some() {
+                    parts.push(tr(lang, "episode-kept", &[]));
+                }
                 join(&parts)
             }
         }

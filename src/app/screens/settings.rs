@@ -140,6 +140,9 @@ pub(crate) fn step(ctx: &mut Ctx, row: SettingRow, action: Action, out: &mut Vec
         // On or off, whichever way: the viewer's own choice from now on.
         ctx.settings.share_viewing = Some(!ctx.sharing());
     }
+    if row == SettingRow::KeepWhen {
+        ctx.settings.keep_at_night = Some(!ctx.keep_at_night());
+    }
     ctx.settings
         .step(row, if forward { 1 } else { -1 }, &ui, &content);
     if ctx.settings != before {
@@ -294,6 +297,34 @@ pub fn setting_text(ctx: &Ctx, row: SettingRow) -> (String, String) {
         Row::Previews => on_off(s.previews_on()),
         Row::DataUse => tr(lang, s.data_use.message_id(), &[]),
         Row::DataUsed => data_amount(lang, ctx.data_used.unwrap_or(0)),
+        Row::KeepAhead => match s.keep_ahead {
+            0 => tr(lang, "keep-off", &[]),
+            n => tr(lang, "keep-per-series", &[("count", n.into())]),
+        },
+        Row::KeepWhen if ctx.keep_at_night() => {
+            let (from, to) = ctx.night_hours();
+            tr(
+                lang,
+                "keep-at-night",
+                &[("from", from.into()), ("to", to.into())],
+            )
+        }
+        Row::KeepWhen => tr(lang, "keep-when-idle", &[]),
+        Row::KeepSpace => match s.keep_space_gb {
+            0 => tr(lang, "keep-space-auto", &[]),
+            gb => data_amount(lang, u64::from(gb) * 1_000_000_000),
+        },
+        Row::Kept => {
+            let bytes = ctx.stored.values().map(|k| k.bytes).sum();
+            tr(
+                lang,
+                "kept-amount",
+                &[
+                    ("count", ctx.stored.len().into()),
+                    ("amount", data_amount(lang, bytes).into()),
+                ],
+            )
+        }
         Row::StillWatching => match s.still_watching_min {
             0 => tr(lang, "never", &[]),
             m => tr(lang, "after-minutes", &[("minutes", m.into())]),

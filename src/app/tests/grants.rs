@@ -157,6 +157,7 @@ fn a_server_refusing_the_episode_mid_way_gets_a_new_grant_once() {
         grant: Result::Ok(Grant {
             source: crate::playback::StreamSource::plain("http://127.0.0.1:9/new.m3u8"),
             expires_in_s: 300,
+            keep_for_s: None,
         }),
     }));
     match &cmds[..] {

@@ -5,6 +5,7 @@ mod grants;
 mod home;
 mod insight;
 mod intent;
+mod keep_ahead;
 mod locked;
 mod player;
 mod preview;
@@ -202,6 +203,7 @@ pub(super) fn granted(series: &str, episode: u32, seconds: u64) -> Event {
                 "http://127.0.0.1:9/media/{series}/{episode}/index.m3u8?exp=1&sig=g{seconds}"
             )),
             expires_in_s: seconds,
+            keep_for_s: None,
         }),
     })
 }

@@ -409,7 +409,7 @@ fn data_use_caps_variants_keeps_previews_off_and_shows_the_month() {
     assert_eq!(setting_text(app.ctx(), SettingRow::DataUse).1, "Least data");
 
     // Previews say why they are off, and stay off whatever the viewer does.
-    press(&mut app, &[Down, Down]);
+    press(&mut app, &[Down, Down, Down, Down, Down, Down]);
     assert_eq!(app.settings_row(), SettingRow::Previews);
     let value = || setting_text(app.ctx(), SettingRow::Previews).1;
     assert_eq!(value(), "Off while saving data");
@@ -421,7 +421,7 @@ fn data_use_caps_variants_keeps_previews_off_and_shows_the_month() {
     );
 
     // Best quality again: no cap, previews as before.
-    let cmds = press(&mut app, &[Up, Up, Left, Left]);
+    let cmds = press(&mut app, &[Up, Up, Up, Up, Up, Up, Left, Left]);
     assert!(cmds.contains(&Command::MaxBitrate(None)), "{cmds:?}");
     assert!(app.settings().previews_on());
 
