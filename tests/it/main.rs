@@ -21,5 +21,6 @@ mod reward;
 mod roku;
 mod scenarios;
 mod soak;
+mod stored;
 mod tv_app;
 mod unlock;

@@ -234,8 +234,23 @@ impl Fetcher {
                     "more than the {total} bytes announced"
                 )));
             }
-            file.write_all(&chunk).map_err(|e| disk(part, e))?;
-            have += chunk.len() as u64;
+            // Byte by byte as the disk takes them: on a full disk what was
+            // written is kept, synced, and resumed from.
+            let mut rest = &chunk[..];
+            while !rest.is_empty() {
+                match file.write(rest) {
+                    Ok(n) if n > 0 => {
+                        have += n as u64;
+                        rest = &rest[n..];
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Ok(_) => {
+                        let e = std::io::Error::from(std::io::ErrorKind::WriteZero);
+                        return Err(keep_what_came(&file, have, disk(part, e)));
+                    }
+                    Err(e) => return Err(keep_what_came(&file, have, disk(part, e))),
+                }
+            }
             if have - synced >= SYNC_EVERY {
                 file.sync_data().map_err(|e| disk(part, e))?;
                 keep_state(part, &validators, have)?;
