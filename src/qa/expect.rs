@@ -191,6 +191,7 @@ pub fn judge(e: &Expect, seen: &Seen) -> Verdict {
             .is_none_or(|want| seen.played.insight.iter().any(|n| n == want))
         && e.connection_lost
             .is_none_or(|want| player.is_some_and(|p| p.connection_lost) == want)
+        && e.kept.is_none_or(|n| app.ctx().stored.len() >= n)
         && e.preview.as_ref().is_none_or(|want| {
             let showing = app
                 .preview()
@@ -221,6 +222,10 @@ pub fn judge(e: &Expect, seen: &Seen) -> Verdict {
         if e.preview.is_some() {
             let showing = app.preview().filter(|p| p.showing).map(|p| &p.series);
             saw.push_str(&format!(" preview={showing:?}"));
+        }
+        if e.kept.is_some() {
+            let kept: Vec<_> = app.ctx().stored.keys().collect();
+            saw.push_str(&format!(" kept={kept:?}"));
         }
         Verdict::Waiting(saw)
     }

@@ -138,6 +138,9 @@ pub struct Expect {
     /// The player says the connection is lost and it keeps trying (true),
     /// or does not (false).
     pub connection_lost: Option<bool>,
+    /// At least this many episodes are kept whole on the box (Settings'
+    /// "Episodes kept ready").
+    pub kept: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

@@ -445,8 +445,9 @@ impl Effects for TvEffects {
                 };
                 let played = player.play(id, &source, resume_at(start_ms));
                 self.end_preview();
+                let kept = source.url.starts_with("stored:");
                 match played {
-                    Ok(()) => tracing::info!(series, episode, %id, start_ms, "play"),
+                    Ok(()) => tracing::info!(series, episode, %id, start_ms, kept, "play"),
                     Err(e) => self.failed(id, e.to_string()),
                 }
             }
