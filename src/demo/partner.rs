@@ -127,6 +127,8 @@ struct Ledger {
 
 /// Grants outstanding at most (the demo's memory is bounded too).
 const MAX_GRANTS: usize = 10_000;
+/// How long the box may keep an episode the account bought.
+const KEEP_FOR: Duration = Duration::from_secs(7 * 86_400);
 /// Progress items kept, and accepted in one report.
 const MAX_PROGRESS: usize = 1_000;
 
@@ -526,13 +528,18 @@ async fn playback(
             expires: now + Duration::from_secs(p.grant_seconds),
         },
     );
-    axum::Json(json!({
+    let mut grant = json!({
         "url": url.to_string(),
         "key_url": p.key_url(&f.series, f.episode).to_string(),
         "key_headers": { "Authorization": format!("Bearer {key_token}") },
         "expires_in": p.grant_seconds,
-    }))
-    .into_response()
+    });
+    // An episode the account bought may be kept on the box for a week; one
+    // a rewarded ad unlocked plays online only.
+    if !rewarded || ledger.account.owns(&f.series, f.episode) {
+        grant["keep_for"] = json!(KEEP_FOR.as_secs());
+    }
+    axum::Json(grant).into_response()
 }
 
 /// Seconds since 1970, now.
