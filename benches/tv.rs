@@ -10,6 +10,8 @@
 //! - CPU while episodes play on the TV app's screen, per second of content,
 //!   against the playback core alone (`pillarbox play --headless`) on the
 //!   same episodes at the same size, as a ratio, with the frames dropped;
+//! - episodes kept on the box: OK to first frame and the Next switch, kept
+//!   and over the network side by side over cold starts;
 //! - partner insight's cost: OK to first frame and the Next switch with the
 //!   viewer sharing viewing data and not, side by side over cold starts
 //!   (with it on, reports go to the demo's collector as they would to a
@@ -146,6 +148,7 @@ fn main() {
     let straight = first_frame(&["home", "key:ok", "key:ok", "playing:300"]);
     let insight = insight_cost(&url, state.path());
     let preview = preview_cost(&url, state.path());
+    let kept = kept_cost(&url, state.path());
     let cpu = cpu_playing(&url, state.path());
 
     println!(
@@ -231,6 +234,18 @@ fn main() {
             insight.collected
         );
     }
+    for (what, [net, box_]) in [
+        ("OK to first frame      ", &kept.ok),
+        ("Next (preloaded) switch", &kept.next),
+    ] {
+        println!(
+            "{what}  over the network (loopback) median {:7.2} ms   kept on the box {:7.2} ms   \
+             ratio kept/network {:.2} ({FIRST_FRAME_RUNS} cold starts each)",
+            median(net.clone()),
+            median(box_.clone()),
+            median(box_.clone()) / median(net.clone()),
+        );
+    }
     {
         let [off, on] = &preview.cpu;
         let [rss_off, rss_on] = &preview.rss_mib;
@@ -276,6 +291,96 @@ fn main() {
             growth(r),
             all.join(", ")
         );
+    }
+}
+
+/// First frames of episodes over the network and kept on the box:
+/// `[network, kept]` each.
+struct KeptCost {
+    ok: [Vec<f64>; 2],
+    next: [Vec<f64>; 2],
+}
+
+/// OK to first frame (the series' Continue), then Next to the preloaded
+/// next episode, over cold starts, the same episodes over the network and
+/// kept on the box in turn. The kept ones come from one run that played
+/// the first episode, went back and let the box keep it and the next two.
+fn kept_cost(url: &str, cached: &Path) -> KeptCost {
+    let prep = tempfile::tempdir().unwrap();
+    copy_catalog_cache(cached, prep.path());
+    let settings = serde_json::json!({ "welcomed": true, "previews": false });
+    std::fs::write(prep.path().join("settings.json"), settings.to_string()).unwrap();
+    qa(
+        url,
+        prep.path(),
+        &[
+            "home",
+            "key:ok",
+            "key:ok",
+            "playing:1500",
+            "key:back",
+            "sleep:4000",
+        ],
+    );
+    let index =
+        std::fs::read_to_string(prep.path().join("stored/index.json")).expect("episodes kept");
+    assert!(index.matches("\"series\"").count() >= 2, "{index}");
+    let steps = [
+        "home",
+        "key:ok",
+        "key:ok",
+        "playing:3000",
+        "key:next",
+        "playing:500",
+    ];
+    let mut cost = KeptCost {
+        ok: [Vec::new(), Vec::new()],
+        next: [Vec::new(), Vec::new()],
+    };
+    for run in 0..FIRST_FRAME_RUNS {
+        let order = if run % 2 == 0 {
+            [false, true]
+        } else {
+            [true, false]
+        };
+        for kept in order {
+            let fresh = tempfile::tempdir().unwrap();
+            copy_catalog_cache(cached, fresh.path());
+            std::fs::copy(
+                prep.path().join("history.json"),
+                fresh.path().join("history.json"),
+            )
+            .unwrap();
+            // Over the network: nothing kept, and nothing fetched to keep
+            // meanwhile.
+            let settings = serde_json::json!({
+                "welcomed": true,
+                "previews": false,
+                "keep_ahead": if kept { 3 } else { 0 },
+            });
+            std::fs::write(fresh.path().join("settings.json"), settings.to_string()).unwrap();
+            if kept {
+                copy_dir(&prep.path().join("stored"), &fresh.path().join("stored"));
+            }
+            let r = qa(url, fresh.path(), &steps);
+            let frames = r["first_frame_ms"].as_array().expect("first frames");
+            let i = usize::from(kept);
+            cost.ok[i].push(frames[0].as_f64().expect("episode 1 played"));
+            cost.next[i].push(frames[1].as_f64().expect("episode 2 played"));
+        }
+    }
+    cost
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
     }
 }
 

@@ -309,16 +309,19 @@ fn choose_variant(variants: &[hls::Variant], max: Option<u64>) -> Option<&hls::V
         .or_else(|| variants.iter().min_by_key(|v| v.bandwidth))
 }
 
-/// The local name of a resource: a hash of where it is (not its query,
-/// which a signed URL changes with every grant), with its extension.
-fn local_name(url: &Url, key: bool) -> String {
+/// The local name of the `n`th resource of an episode: its place (the
+/// playlists' order, the same under every grant: docs/unlock.md) and a
+/// hash of where it is, its query aside (a signed URL's changes with every
+/// grant, and a file half fetched under one grant resumes under the next),
+/// with its extension.
+fn local_name(n: usize, url: &Url, key: bool) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     h.update(url.host_str().unwrap_or("").as_bytes());
     h.update(url.path().as_bytes());
-    let hash = hex(&h.finalize()[..10]);
+    let hash = hex(&h.finalize()[..4]);
     if key {
-        return format!("k{hash}");
+        return format!("k{n:04}-{hash}");
     }
     let ext = url
         .path()
@@ -326,8 +329,8 @@ fn local_name(url: &Url, key: bool) -> String {
         .map(|(_, e)| e)
         .filter(|e| (1..=5).contains(&e.len()) && e.bytes().all(|b| b.is_ascii_alphanumeric()));
     match ext {
-        Some(e) => format!("m{hash}.{e}"),
-        None => format!("m{hash}"),
+        Some(e) => format!("m{n:04}-{hash}.{e}"),
+        None => format!("m{n:04}-{hash}"),
     }
 }
 
@@ -345,7 +348,7 @@ fn add(
             "more than {MAX_FILES} files"
         )));
     }
-    let name = local_name(url, key);
+    let name = local_name(resources.len(), url, key);
     names.insert(url.to_string(), name.clone());
     resources.push(Resource {
         url: url.clone(),
@@ -652,6 +655,28 @@ mod tests {
             out,
             "#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"en\",URI=\"a0.m3u8\"\n#EXT-X-STREAM-INF:BANDWIDTH=900000,AUDIO=\"a\"\nv.m3u8\n"
         );
+    }
+
+    #[test]
+    fn names_follow_the_place_and_the_path_not_the_signature() {
+        let url = |t: &str| Url::parse(t).unwrap();
+        let a = url("https://cdn.example/ep/seg.ts?n=1");
+        // Files told apart by their query only are two files...
+        assert_ne!(
+            local_name(0, &a, false),
+            local_name(1, &url("https://cdn.example/ep/seg.ts?n=2"), false)
+        );
+        // ...a new grant's signature is the same file...
+        assert_eq!(
+            local_name(0, &a, false),
+            local_name(0, &url("https://cdn.example/ep/seg.ts?sig=new"), false)
+        );
+        // ...and a file moved elsewhere is not.
+        assert_ne!(
+            local_name(0, &a, false),
+            local_name(0, &url("https://cdn.example/ep2/seg.ts?n=1"), false)
+        );
+        assert!(crate::net::stored::valid_name(&local_name(3999, &a, true)));
     }
 
     #[test]
