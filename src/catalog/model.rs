@@ -312,8 +312,32 @@ pub struct Poster {
     pub url: String,
     /// "2:3" or "9:16".
     pub aspect: String,
+    /// The same picture at other widths: the box fetches the smallest at
+    /// least as wide as it shows the poster (data and memory saved).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sizes: Vec<PosterSize>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PosterSize {
+    /// Pixels.
+    pub width: u32,
+    pub url: String,
+}
+
+impl Poster {
+    /// The URL to fetch for showing the poster `width` pixels wide: the
+    /// smallest of `sizes` at least that wide, else `url`.
+    pub fn url_for(&self, width: u32) -> &str {
+        self.sizes
+            .iter()
+            .filter(|s| s.width >= width)
+            .min_by_key(|s| s.width)
+            .map_or(&self.url, |s| &s.url)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -424,4 +448,32 @@ pub struct Availability {
     pub until: Option<String>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_poster_fetched_is_the_smallest_at_least_as_wide_as_shown() {
+        let size = |width, url: &str| PosterSize {
+            width,
+            url: url.into(),
+        };
+        let mut p = Poster {
+            url: "full".into(),
+            aspect: "2:3".into(),
+            sizes: vec![size(540, "540"), size(270, "270"), size(1080, "1080")],
+            extra: BTreeMap::new(),
+        };
+        assert_eq!(p.url_for(405), "540");
+        assert_eq!(p.url_for(270), "270");
+        assert_eq!(
+            p.url_for(2000),
+            "full",
+            "none wide enough: the catalog's own"
+        );
+        p.sizes.clear();
+        assert_eq!(p.url_for(405), "full");
+    }
 }

@@ -334,6 +334,7 @@ pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, RokuErr
             poster: Poster {
                 url: thumbnail.clone(),
                 aspect: "2:3".into(),
+                sizes: Vec::new(),
                 extra: BTreeMap::new(),
             },
             poster_wide: (!thumbnail.is_empty()).then_some(thumbnail),

@@ -26,6 +26,9 @@ pub mod limits {
     pub const DEFAULT_RULE_LIMIT: usize = 30;
     /// Streams and subtitle tracks of one episode.
     pub const STREAMS: usize = 8;
+    /// `series[].poster.sizes`, and each one's width in pixels.
+    pub const POSTER_SIZES: usize = 8;
+    pub const POSTER_WIDTH: std::ops::RangeInclusive<u32> = 1..=4096;
     pub const SUBTITLES: usize = 32;
     /// Genres, tags and language lists.
     pub const LIST: usize = 32;
@@ -491,6 +494,21 @@ pub fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
         }
         k.text(format!("{p}.title"), &s.title);
         k.url(format!("{p}.poster.url"), &s.poster.url);
+        if k.count(
+            format!("{p}.poster.sizes"),
+            s.poster.sizes.len(),
+            limits::POSTER_SIZES,
+            "sizes",
+        ) {
+            for (i, size) in s.poster.sizes.iter().enumerate() {
+                k.url(format!("{p}.poster.sizes[{i}].url"), &size.url);
+                k.range(
+                    &format!("{p}.poster.sizes[{i}].width"),
+                    size.width,
+                    limits::POSTER_WIDTH,
+                );
+            }
+        }
         if !matches!(s.poster.aspect.as_str(), "2:3" | "9:16") {
             k.push(
                 format!("{p}.poster.aspect"),

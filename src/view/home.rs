@@ -1,6 +1,7 @@
 //! Home into `HomePage`: the rows of posters (built once per change of the
 //! rows, then updated around the focus) and the focused series in the hero.
 
+use super::posters::POSTER_WIDTH;
 use std::rc::Rc;
 
 use slint::{ComponentHandle, Model, ModelRc, VecModel};
@@ -98,9 +99,9 @@ fn poster_item(view: &mut View, ctx: &Ctx, s: &Series, load: bool) -> PosterData
     PosterData {
         title: ctx.text(&s.title).into(),
         poster: if load {
-            view.posters.get(&s.poster.url)
+            view.posters.get(s.poster.url_for(POSTER_WIDTH))
         } else {
-            view.posters.cached(&s.poster.url)
+            view.posters.cached(s.poster.url_for(POSTER_WIDTH))
         },
         progress: series_share(ctx, s),
         locked: ctx.parental_locked(s),
@@ -209,7 +210,7 @@ pub fn render(view: &mut View, ctx: &Ctx, home: &Home, preview: bool) {
         page.set_hero_synopsis(ctx.text(&series.synopsis).into());
         page.set_hero_meta(meta_line(series, lang).into());
         page.set_hero_licence(format!("{} · {}", series.rating.value, series.licence).into());
-        let poster = view.posters.get(&series.poster.url);
+        let poster = view.posters.get(series.poster.url_for(POSTER_WIDTH));
         page.set_hero_poster(poster);
     }
 }

@@ -14,6 +14,8 @@ pub const MAX_DECODE_BYTES: u64 = 64 << 20;
 /// Posters are kept at this size (the hero's, the largest shown); a 9:16
 /// poster at 405x720 RGBA is 1.1 MiB.
 pub const POSTER_SIZE: (u32, u32) = (405, 720);
+/// The poster picture fetched is the catalog's smallest at least this wide.
+pub const POSTER_WIDTH: u32 = POSTER_SIZE.0;
 /// Posters kept decoded: at 405x720 RGBA about 1.1 MiB each.
 pub const POSTERS_KEPT: usize = 64;
 

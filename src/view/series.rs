@@ -1,6 +1,7 @@
 //! A series' page into `SeriesPage`: its facts, the Play button's label,
 //! the grid of episodes with their state, and the focus.
 
+use super::posters::POSTER_WIDTH;
 use std::rc::Rc;
 
 use slint::{ComponentHandle, ModelRc, VecModel};
@@ -96,6 +97,6 @@ pub fn render(view: &mut View, ctx: &Ctx, page: &Page) {
         "play-episode"
     };
     g.set_play_label(tr(lang, play, &[("number", resume.into())]).into());
-    let poster = view.posters.get(&series.poster.url);
+    let poster = view.posters.get(series.poster.url_for(POSTER_WIDTH));
     g.set_poster(poster);
 }

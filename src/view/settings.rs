@@ -2,6 +2,7 @@
 //! row's name and value in the UI language, and the preview's frame (the
 //! episode paused under Settings, else a poster) with a sample cue.
 
+use super::posters::POSTER_WIDTH;
 use std::rc::Rc;
 
 use slint::{ComponentHandle, ModelRc, VecModel};
@@ -71,7 +72,7 @@ pub fn render(view: &mut View, app: &App) {
                 .filter(|_| app.player().is_none())
         });
         match poster {
-            Some(series) => view.posters.get(&series.poster.url),
+            Some(series) => view.posters.get(series.poster.url_for(POSTER_WIDTH)),
             None => slint::Image::default(),
         }
     };

@@ -429,6 +429,9 @@ fn the_json_schema_accepts_the_example_and_rejects_what_the_parser_rejects() {
         ("/series/0/episodes/0/duration", json!(0)),
         ("/ads/breaks/every_free_episodes", json!(0)),
         ("/ads/breaks/max_seconds", json!(601)),
+        ("/series/0/poster/sizes/0/width", json!(0)),
+        ("/series/0/episodes/0/streams/1/sha256", json!("abc")),
+        ("/keep_ahead/night_to", json!(24)),
     ];
     for (path, value) in &bad {
         let mut v = example();
