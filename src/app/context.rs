@@ -88,8 +88,6 @@ pub struct Ctx {
     pub(crate) data_used: Option<u64>,
     /// Episodes kept on the box, whole (the keeper says).
     pub(crate) stored: BTreeMap<(String, u32), crate::stored::Kept>,
-    /// The keeping last asked for, and when (ms).
-    pub(crate) keep_sent: Option<(super::keep_ahead::KeepAsk, u64)>,
 }
 
 /// Where an episode would play from now.
@@ -138,7 +136,6 @@ impl Ctx {
             insight_config: None,
             data_used: None,
             stored: BTreeMap::new(),
-            keep_sent: None,
         }
     }
 

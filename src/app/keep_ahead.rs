@@ -156,13 +156,13 @@ impl App {
             idle,
         };
         let now = self.ctx.now_ms;
-        let due = match &self.ctx.keep_sent {
+        let due = match &self.keep_sent {
             Some((last, at)) => *last != ask || now >= at + ASK_AGAIN_MS,
             None => true,
         };
         if due {
             out.push(Command::Keep { plan, idle });
-            self.ctx.keep_sent = Some((ask, now));
+            self.keep_sent = Some((ask, now));
         }
     }
 

@@ -274,6 +274,8 @@ pub struct App {
     intent: Option<intent::Intent>,
     /// Home's hero preview of the focused series.
     preview: Option<preview::Preview>,
+    /// The keeping last asked of the keeper, and when (ms).
+    keep_sent: Option<(keep_ahead::KeepAsk, u64)>,
     /// What the spoken UI said last: said again only when it changes.
     last_spoken: String,
 }
@@ -292,6 +294,7 @@ impl App {
             sleep: Sleep::default(),
             intent: None,
             preview: None,
+            keep_sent: None,
             last_spoken: String::new(),
         }
     }

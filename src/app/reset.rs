@@ -24,6 +24,7 @@ impl App {
         }
         self.sleep = Sleep::default();
         self.intent = None;
+        self.keep_sent = None;
         self.overlay = None;
         self.last_spoken.clear();
         let languages = self.ctx.languages_command();
@@ -56,7 +57,6 @@ impl Ctx {
         self.device_entitlements = None;
         self.grants.clear();
         self.stored.clear();
-        self.keep_sent = None;
         // What the old viewer did is not reported after the reset.
         self.insight.clear();
         self.language_changed();

@@ -574,11 +574,12 @@ fn rewrite_master(
                 Some("SUBTITLES") => groups[1].as_deref(),
                 _ => None,
             };
-            if wanted.is_some() && attribute(line, "GROUP-ID") == wanted {
-                if let Some(l) = with_local_uri(line, base, policy, local)? {
-                    out.push_str(&l);
-                    out.push('\n');
-                }
+            if wanted.is_some()
+                && attribute(line, "GROUP-ID") == wanted
+                && let Some(l) = with_local_uri(line, base, policy, local)?
+            {
+                out.push_str(&l);
+                out.push('\n');
             }
         } else if line.starts_with("#EXT-X-STREAM-INF:") {
             inf = Some(line);

@@ -247,8 +247,9 @@ pub fn free_space(path: &Path) -> u64 {
     let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
         return 0;
     };
+    // SAFETY: statvfs is plain old data; all zeroes is a valid value.
     let mut s: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: a valid C string and a zeroed statvfs to fill.
+    // SAFETY: a valid C string and a statvfs to fill.
     if unsafe { libc::statvfs(c.as_ptr(), &mut s) } != 0 {
         return 0;
     }

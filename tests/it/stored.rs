@@ -44,9 +44,12 @@ struct Files {
     ignore_if_range: std::sync::atomic::AtomicBool,
     /// Body bytes a second (0: as fast as it goes).
     throttle: std::sync::atomic::AtomicU64,
-    /// Each request's Range and If-Range.
-    log: Mutex<Vec<(String, Option<String>, Option<String>)>>,
+    /// Each request's path, Range and If-Range.
+    log: Mutex<Vec<Asked>>,
 }
+
+/// A request's path, Range and If-Range.
+type Asked = (String, Option<String>, Option<String>);
 
 struct RangeServer {
     base: String,
@@ -97,7 +100,7 @@ impl RangeServer {
         format!("{}{path}", self.base)
     }
 
-    fn log(&self) -> Vec<(String, Option<String>, Option<String>)> {
+    fn log(&self) -> Vec<Asked> {
         std::mem::take(&mut *self.files.log.lock().unwrap())
     }
 }

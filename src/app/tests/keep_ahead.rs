@@ -3,8 +3,11 @@ use crate::app::context::StreamFor;
 use crate::stored::Kept;
 use crate::stored::keeper::KeepPlan;
 
-/// The keeper's orders in `cmds`: (episodes wanted, idle).
-fn keeps(cmds: &[Command]) -> Vec<(Vec<(String, u32)>, bool, &KeepPlan)> {
+/// A keeper's order: the episodes wanted, idle, the plan.
+type Keep<'a> = (Vec<(String, u32)>, bool, &'a KeepPlan);
+
+/// The keeper's orders in `cmds`.
+fn keeps(cmds: &[Command]) -> Vec<Keep<'_>> {
     cmds.iter()
         .filter_map(|c| match c {
             Command::Keep { plan, idle } => Some((
