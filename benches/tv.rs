@@ -294,6 +294,17 @@ fn main() {
     }
 }
 
+/// OK on the poster, OK on Play (or Continue), then Next to the preloaded
+/// next episode.
+const OK_THEN_NEXT: [&str; 6] = [
+    "home",
+    "key:ok",
+    "key:ok",
+    "playing:3000",
+    "key:next",
+    "playing:500",
+];
+
 /// First frames of episodes over the network and kept on the box:
 /// `[network, kept]` each.
 struct KeptCost {
@@ -325,49 +336,29 @@ fn kept_cost(url: &str, cached: &Path) -> KeptCost {
     let index =
         std::fs::read_to_string(prep.path().join("stored/index.json")).expect("episodes kept");
     assert!(index.matches("\"series\"").count() >= 2, "{index}");
-    let steps = [
-        "home",
-        "key:ok",
-        "key:ok",
-        "playing:3000",
-        "key:next",
-        "playing:500",
-    ];
     let mut cost = KeptCost {
         ok: [Vec::new(), Vec::new()],
         next: [Vec::new(), Vec::new()],
     };
-    for run in 0..FIRST_FRAME_RUNS {
-        let order = if run % 2 == 0 {
-            [false, true]
-        } else {
-            [true, false]
-        };
-        for kept in order {
-            let fresh = tempfile::tempdir().unwrap();
-            copy_catalog_cache(cached, fresh.path());
-            std::fs::copy(
-                prep.path().join("history.json"),
-                fresh.path().join("history.json"),
-            )
-            .unwrap();
-            // Over the network: nothing kept, and nothing fetched to keep
-            // meanwhile.
-            let settings = serde_json::json!({
-                "welcomed": true,
-                "previews": false,
-                "keep_ahead": if kept { 3 } else { 0 },
-            });
-            std::fs::write(fresh.path().join("settings.json"), settings.to_string()).unwrap();
-            if kept {
-                copy_dir(&prep.path().join("stored"), &fresh.path().join("stored"));
-            }
-            let r = qa(url, fresh.path(), &steps);
-            let frames = r["first_frame_ms"].as_array().expect("first frames");
-            let i = usize::from(kept);
-            cost.ok[i].push(frames[0].as_f64().expect("episode 1 played"));
-            cost.next[i].push(frames[1].as_f64().expect("episode 2 played"));
+    let prepare = |state: &Path, kept: bool| {
+        std::fs::copy(prep.path().join("history.json"), state.join("history.json")).unwrap();
+        // Over the network: nothing kept, and nothing fetched to keep
+        // meanwhile.
+        let settings = serde_json::json!({
+            "welcomed": true,
+            "previews": false,
+            "keep_ahead": if kept { 3 } else { 0 },
+        });
+        std::fs::write(state.join("settings.json"), settings.to_string()).unwrap();
+        if kept {
+            copy_dir(&prep.path().join("stored"), &state.join("stored"));
         }
+    };
+    for (kept, r) in taking_turns(url, cached, FIRST_FRAME_RUNS, &OK_THEN_NEXT, prepare) {
+        let frames = r["first_frame_ms"].as_array().expect("first frames");
+        let i = usize::from(kept);
+        cost.ok[i].push(frames[0].as_f64().expect("episode 1 played"));
+        cost.next[i].push(frames[1].as_f64().expect("episode 2 played"));
     }
     cost
 }
@@ -401,15 +392,13 @@ fn insight_cost(url: &str, cached: &Path) -> InsightCost {
         next: [Vec::new(), Vec::new()],
         collected: 0,
     };
-    let steps = [
-        "home",
-        "key:ok",
-        "key:ok",
-        "playing:3000",
-        "key:next",
-        "playing:500",
-    ];
-    for (sharing, r) in off_and_on(url, cached, FIRST_FRAME_RUNS, "share_viewing", &steps) {
+    for (sharing, r) in off_and_on(
+        url,
+        cached,
+        FIRST_FRAME_RUNS,
+        "share_viewing",
+        &OK_THEN_NEXT,
+    ) {
         let i = usize::from(sharing);
         let frames = r["first_frame_ms"].as_array().expect("first frames");
         cost.ok[i].push(frames[0].as_f64().expect("episode 1 played"));
@@ -431,6 +420,22 @@ fn off_and_on(
     setting: &str,
     steps: &[&str],
 ) -> Vec<(bool, serde_json::Value)> {
+    taking_turns(url, cached, runs, steps, |state, on| {
+        let settings = serde_json::json!({ "welcomed": true, setting: on });
+        std::fs::write(state.join("settings.json"), settings.to_string()).unwrap();
+    })
+}
+
+/// `steps` over `runs` cold starts of each side in turn (each first every
+/// other time), from a state with the catalog cached that `prepare` makes
+/// into that side's: each report with its side.
+fn taking_turns(
+    url: &str,
+    cached: &Path,
+    runs: usize,
+    steps: &[&str],
+    prepare: impl Fn(&Path, bool),
+) -> Vec<(bool, serde_json::Value)> {
     let mut out = Vec::new();
     for run in 0..runs {
         let order = if run % 2 == 0 {
@@ -441,8 +446,7 @@ fn off_and_on(
         for on in order {
             let fresh = tempfile::tempdir().unwrap();
             copy_catalog_cache(cached, fresh.path());
-            let settings = serde_json::json!({ "welcomed": true, setting: on });
-            std::fs::write(fresh.path().join("settings.json"), settings.to_string()).unwrap();
+            prepare(fresh.path(), on);
             out.push((on, qa(url, fresh.path(), steps)));
         }
     }

@@ -222,6 +222,19 @@ fn want(url: &str, max_bitrate: Option<u64>) -> Want {
     }
 }
 
+/// A request for a test file of at most 1 MiB.
+fn file_get(url: &url::Url) -> MediaGet<'_> {
+    MediaGet {
+        what: "test file",
+        url,
+        range: None,
+        max_bytes: 1 << 20,
+        cmcd: None,
+        headers: &RequestHeaders::EMPTY,
+        missing_is_final: false,
+    }
+}
+
 fn noise(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
         .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_be_bytes()[0] ^ seed)
@@ -365,15 +378,7 @@ fn a_download_cut_at_every_byte_offset_resumes_to_the_same_bytes() {
     server.put("f.mp4", content.clone(), "v1");
     let net = net(None);
     let url = url::Url::parse(&server.url("f.mp4")).unwrap();
-    let get = MediaGet {
-        what: "test file",
-        url: &url,
-        range: None,
-        max_bytes: 1 << 20,
-        cmcd: None,
-        headers: &RequestHeaders::EMPTY,
-        missing_is_final: false,
-    };
+    let get = file_get(&url);
     let dir = tempfile::tempdir().unwrap();
     for cut in 0..content.len() {
         let part = dir.path().join(format!("f{cut}.part"));
@@ -409,15 +414,7 @@ fn a_file_changed_under_a_range_request_is_fetched_again_whole() {
     let (v1, v2) = (noise(4000, 1), noise(5000, 2));
     let net = net(None);
     let url = url::Url::parse(&server.url("f.mp4")).unwrap();
-    let get = MediaGet {
-        what: "test file",
-        url: &url,
-        range: None,
-        max_bytes: 1 << 20,
-        cmcd: None,
-        headers: &RequestHeaders::EMPTY,
-        missing_is_final: false,
-    };
+    let get = file_get(&url);
     let dir = tempfile::tempdir().unwrap();
     // A server that honours If-Range answers the whole new file; one that
     // does not answers a range of it, under a new ETag: either way the
@@ -519,6 +516,13 @@ fn keep_command(server: &str, state: &Path, episode: u32, limit: Option<u64>) ->
     c
 }
 
+/// Runs a `pillarbox keep` that must succeed.
+fn kept(command: &mut Command) {
+    let out = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+}
+
 /// Checks that what is kept of the ladder's top rung is its bytes.
 fn same_as_served(root: &Path) {
     let index = StoredIndex::load(root);
@@ -548,15 +552,7 @@ fn a_disk_that_fills_up_mid_download_keeps_what_was_kept_and_resumes_later() {
     let state = tempfile::tempdir().unwrap();
     let root = state.path().join(STORED_DIR);
     // A first episode, kept whole.
-    let first = keep_command(&server.base, state.path(), 1, None)
-        .args(["--max-bitrate", "1"])
-        .output()
-        .unwrap();
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
+    kept(keep_command(&server.base, state.path(), 1, None).args(["--max-bitrate", "1"]));
     let before = StoredIndex::load(&root);
     assert_eq!(before.episodes.len(), 1);
     // The top rung's segments are larger than the file size allowed now.
@@ -578,14 +574,7 @@ fn a_disk_that_fills_up_mid_download_keeps_what_was_kept_and_resumes_later() {
     assert_eq!(parts.len(), 1, "the file being written stays, to resume");
     // Room again: the same command finishes, from what was kept.
     server.log();
-    let out = keep_command(&server.base, state.path(), 2, None)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    kept(&mut keep_command(&server.base, state.path(), 2, None));
     let index = StoredIndex::load(&root);
     assert_eq!(index.episodes.len(), 2);
     let resumed = server.log().iter().any(|(_, range, _)| range.is_some());
@@ -621,14 +610,7 @@ fn kill_9_mid_download_leaves_a_store_that_resumes_to_the_same_bytes() {
         .files
         .throttle
         .store(0, std::sync::atomic::Ordering::SeqCst);
-    let out = keep_command(&server.base, state.path(), 1, None)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    kept(&mut keep_command(&server.base, state.path(), 1, None));
     same_as_served(&root);
     let kept = StoredIndex::load(&root).episodes[0].clone();
     assert_eq!(play_offline(&root, &kept.url()), LADDER_FRAMES);
