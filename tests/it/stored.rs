@@ -222,6 +222,8 @@ fn want(url: &str, max_bitrate: Option<u64>) -> Want {
     }
 }
 
+static NO_HEADERS: RequestHeaders = RequestHeaders::EMPTY;
+
 /// A request for a test file of at most 1 MiB.
 fn file_get(url: &url::Url) -> MediaGet<'_> {
     MediaGet {
@@ -230,7 +232,7 @@ fn file_get(url: &url::Url) -> MediaGet<'_> {
         range: None,
         max_bytes: 1 << 20,
         cmcd: None,
-        headers: &RequestHeaders::EMPTY,
+        headers: &NO_HEADERS,
         missing_is_final: false,
     }
 }
