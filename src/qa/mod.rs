@@ -276,6 +276,8 @@ struct Runner {
     observer: crate::tv::observe::Observer,
     /// The faults this run injects into its network stack.
     faults: FaultPlan,
+    /// When the app started (the report's times count from it).
+    started: Instant,
 }
 
 /// Runs `steps` against the app headless; fails naming the step that did
@@ -338,6 +340,7 @@ pub fn run_steps(
         scenario_step: None,
         observer: session.observer(),
         faults,
+        started: session.started,
     }));
 
     let started = session.started;
@@ -514,7 +517,19 @@ fn advance(
                             && (app.ctx().catalog_failed.is_some()
                                 || app.catalog().is_some() && s.view().posters_pending() == 0)
                     }
-                    Ready::Posters => s.view().posters_pending() == 0,
+                    Ready::Posters => {
+                        let all_in = s.view().posters_pending() == 0;
+                        // The last poster may land where no frame shows it
+                        // (a row below the screen): Home is complete all the same.
+                        if all_in
+                            && app.screen() == Screen::Home
+                            && r.report.home_complete_ms.is_none()
+                        {
+                            r.report.home_complete_ms =
+                                Some(r.started.elapsed().as_millis() as u64);
+                        }
+                        all_in
+                    }
                     Ready::PlayingMs(ms) => match app.player() {
                         Some(p) if p.phase == Phase::Playing => p.position_ms >= ms,
                         Some(p) => {

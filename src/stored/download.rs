@@ -139,7 +139,11 @@ pub async fn download(
         )
         .await?;
         if let Some(sha) = want.sha256 {
-            check_hash(&path.join(ENTRY_MP4), &sha)?;
+            // A whole file read: off the network runtime's workers.
+            let file = path.join(ENTRY_MP4);
+            tokio::task::spawn_blocking(move || check_hash(&file, &sha))
+                .await
+                .map_err(|_| DownloadError::Unusable("the hash check was cancelled".into()))??;
         }
         episode.files.push((ENTRY_MP4.into(), size));
         return Ok(episode);
@@ -270,15 +274,23 @@ pub async fn download(
         playlists.push((ENTRY_PLAYLIST.into(), rewritten));
     }
     for (name, text) in &playlists {
-        crate::store::write_atomic(&path, name, text.as_bytes()).map_err(|source| {
-            StoreError::Io {
-                what: "cannot write",
-                path: path.join(name),
-                source,
-            }
-        })?;
         episode.files.push((name.clone(), text.len() as u64));
     }
+    // Written (and synced) off the network runtime's workers.
+    tokio::task::spawn_blocking(move || {
+        for (name, text) in &playlists {
+            crate::store::write_atomic(&path, name, text.as_bytes()).map_err(|source| {
+                StoreError::Io {
+                    what: "cannot write",
+                    path: path.join(name),
+                    source,
+                }
+            })?;
+        }
+        Ok::<_, StoreError>(())
+    })
+    .await
+    .map_err(|_| DownloadError::Unusable("writing the playlists was cancelled".into()))??;
     episode.entry = ENTRY_PLAYLIST.into();
     Ok(episode)
 }

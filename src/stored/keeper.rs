@@ -342,7 +342,14 @@ impl Keeper {
     async fn run(self) {
         let mut busy = self.shared.busy.subscribe();
         loop {
-            let Some((want, left, generation)) = self.step() else {
+            // Disk work (removals, the index's fsync) off the network
+            // runtime's workers.
+            let keeper = self.clone();
+            let next = tokio::task::spawn_blocking(move || keeper.step())
+                .await
+                .ok()
+                .flatten();
+            let Some((want, left, generation)) = next else {
                 tokio::select! {
                     _ = self.shared.wake.notified() => {}
                     _ = tokio::time::sleep(LOOK_AGAIN) => {}
@@ -361,45 +368,64 @@ impl Keeper {
                 tracing::info!(series = %want.series, episode = want.episode, "keeping paused: something plays");
                 continue;
             };
-            let Ok(mut s) = self.shared.state.lock() else {
+            let keeper = self.clone();
+            let settled = tokio::task::spawn_blocking(move || {
+                keeper.settle(want, dir, result, generation, started)
+            })
+            .await;
+            if settled.is_err() {
                 return;
-            };
-            if s.generation != generation {
-                // Everything was forgotten meanwhile (a reset).
-                remove_dir(&self.shared.root, &dir);
-                continue;
             }
-            match result {
-                Ok(episode) => {
-                    tracing::info!(
-                        series = %want.series, episode = want.episode,
-                        bytes = episode.bytes(), took = ?started.elapsed(),
-                        "episode kept"
-                    );
-                    s.index.episodes.retain(|e| e.dir != dir);
-                    s.index.episodes.push(episode);
-                    s.failed.remove(&(want.series.clone(), want.episode));
-                    self.save_and_tell(&s.index);
+        }
+    }
+
+    /// A download's outcome: the episode listed, or when to try again.
+    fn settle(
+        &self,
+        want: Want,
+        dir: String,
+        result: Result<super::StoredEpisode, DownloadError>,
+        generation: u64,
+        started: Instant,
+    ) {
+        let Ok(mut s) = self.shared.state.lock() else {
+            return;
+        };
+        if s.generation != generation {
+            // Everything was forgotten meanwhile (a reset).
+            remove_dir(&self.shared.root, &dir);
+            return;
+        }
+        match result {
+            Ok(episode) => {
+                tracing::info!(
+                    series = %want.series, episode = want.episode,
+                    bytes = episode.bytes(), took = ?started.elapsed(),
+                    "episode kept"
+                );
+                s.index.episodes.retain(|e| e.dir != dir);
+                s.index.episodes.push(episode);
+                s.failed.remove(&(want.series.clone(), want.episode));
+                self.save_and_tell(&s.index);
+            }
+            Err(e) => {
+                let key = (want.series.clone(), want.episode);
+                let tries = s.failed.get(&key).map_or(0, |f| f.1) + 1;
+                let wait = if e.is_passing() {
+                    FIRST_RETRY
+                        .saturating_mul(1 << tries.min(7))
+                        .min(LAST_RETRY)
+                } else {
+                    BROKEN_RETRY
+                };
+                tracing::warn!(
+                    series = %want.series, episode = want.episode, error = %e, ?wait,
+                    "cannot keep the episode now"
+                );
+                if !e.is_passing() || matches!(e, DownloadError::Budget { .. }) {
+                    remove_dir(&self.shared.root, &dir);
                 }
-                Err(e) => {
-                    let key = (want.series.clone(), want.episode);
-                    let tries = s.failed.get(&key).map_or(0, |f| f.1) + 1;
-                    let wait = if e.is_passing() {
-                        FIRST_RETRY
-                            .saturating_mul(1 << tries.min(7))
-                            .min(LAST_RETRY)
-                    } else {
-                        BROKEN_RETRY
-                    };
-                    tracing::warn!(
-                        series = %want.series, episode = want.episode, error = %e, ?wait,
-                        "cannot keep the episode now"
-                    );
-                    if !e.is_passing() || matches!(e, DownloadError::Budget { .. }) {
-                        remove_dir(&self.shared.root, &dir);
-                    }
-                    s.failed.insert(key, (Instant::now() + wait, tries));
-                }
+                s.failed.insert(key, (Instant::now() + wait, tries));
             }
         }
     }

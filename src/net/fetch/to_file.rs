@@ -107,7 +107,7 @@ impl Fetcher {
         stats: &FetchStats,
     ) -> Result<Downloaded, Attempt> {
         use std::os::unix::fs::OpenOptionsExt;
-        let mut file = std::fs::OpenOptions::new()
+        let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
@@ -115,14 +115,14 @@ impl Fetcher {
             .custom_flags(libc::O_NOFOLLOW)
             .open(part)
             .map_err(|e| disk(part, e))?;
-        let on_disk = file.metadata().map_err(|e| disk(part, e))?.len();
+        let length = file.metadata().map_err(|e| disk(part, e))?.len();
         let PartState {
             validators: held,
             synced,
         } = held_state(part);
         // Only what was synced is trusted: a power cut may have lost the rest.
-        let mut have = on_disk.min(synced);
-        if have < on_disk {
+        let mut have = length.min(synced);
+        if have < length {
             file.set_len(have).map_err(|e| disk(part, e))?;
         }
         let resume = if_range(&held).filter(|_| have > 0);
@@ -198,12 +198,15 @@ impl Fetcher {
             return Err(Attempt::TooLarge);
         }
         if validators != held || have != synced {
-            keep_state(part, &validators, have)?;
+            let (p, v) = (part.to_owned(), validators.clone());
+            on_disk(move || keep_state(&p, &v, have)).await??;
         }
         let mut synced = have;
         use std::io::Seek;
-        file.seek(std::io::SeekFrom::Start(have))
+        (&file)
+            .seek(std::io::SeekFrom::Start(have))
             .map_err(|e| disk(part, e))?;
+        let file = std::sync::Arc::new(file);
         let reading = self.link.body();
         // A cut connection keeps what came: synced, it is resumed from.
         let keep_what_came = |file: &std::fs::File, have: u64, e: Attempt| {
@@ -234,26 +237,21 @@ impl Fetcher {
                     "more than the {total} bytes announced"
                 )));
             }
-            // Byte by byte as the disk takes them: on a full disk what was
-            // written is kept, synced, and resumed from.
-            let mut rest = &chunk[..];
-            while !rest.is_empty() {
-                match file.write(rest) {
-                    Ok(n) if n > 0 => {
-                        have += n as u64;
-                        rest = &rest[n..];
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Ok(_) => {
-                        let e = std::io::Error::from(std::io::ErrorKind::WriteZero);
-                        return Err(keep_what_came(&file, have, disk(part, e)));
-                    }
-                    Err(e) => return Err(keep_what_came(&file, have, disk(part, e))),
-                }
+            // As far as the disk takes it: on a full disk what was written
+            // is kept, synced, and resumed from.
+            let f = file.clone();
+            let (written, failed) = on_disk(move || write_what_fits(&f, &chunk)).await?;
+            have += written as u64;
+            if let Some(e) = failed {
+                return Err(keep_what_came(&file, have, disk(part, e)));
             }
             if have - synced >= SYNC_EVERY {
-                file.sync_data().map_err(|e| disk(part, e))?;
-                keep_state(part, &validators, have)?;
+                let (f, p, v) = (file.clone(), part.to_owned(), validators.clone());
+                on_disk(move || {
+                    f.sync_data().map_err(|e| disk(&p, e))?;
+                    keep_state(&p, &v, have)
+                })
+                .await??;
                 synced = have;
             }
         }
@@ -262,12 +260,43 @@ impl Fetcher {
             let e = Attempt::Failed(format!("truncated: {have} of {total} bytes"));
             return Err(keep_what_came(&file, have, e));
         }
-        file.sync_all().map_err(|e| disk(part, e))?;
+        let (f, p) = (file.clone(), part.to_owned());
+        on_disk(move || f.sync_all().map_err(|e| disk(&p, e))).await??;
         Ok(Downloaded {
             size: have,
             validators,
         })
     }
+}
+
+/// Runs disk work on tokio's blocking threads: an fsync on slow flash must
+/// not hold up the network runtime's workers (posters, playlists).
+async fn on_disk<T: Send + 'static>(
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Attempt> {
+    tokio::task::spawn_blocking(job)
+        .await
+        .map_err(|_| Attempt::Failed("disk work cancelled".into()))
+}
+
+/// Writes `data` at the file's position, as far as the disk takes it: the
+/// bytes written, and why it stopped short.
+fn write_what_fits(file: &std::fs::File, data: &[u8]) -> (usize, Option<std::io::Error>) {
+    let mut written = 0;
+    let mut rest = data;
+    let mut f = file;
+    while !rest.is_empty() {
+        match f.write(rest) {
+            Ok(0) => return (written, Some(std::io::ErrorKind::WriteZero.into())),
+            Ok(n) => {
+                written += n;
+                rest = &rest[n..];
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return (written, Some(e)),
+        }
+    }
+    (written, None)
 }
 
 /// Removes `part` and what is kept beside it.
