@@ -60,15 +60,9 @@ impl Ctx {
     fn keep_plan(&mut self, idle: bool, out: &mut Vec<Command>) -> KeepPlan {
         let per_series = usize::from(self.settings.keep_ahead);
         let now = self.now_wall();
-        let recency = match &self.catalog {
-            Some(c) => self.history.continue_watching(|id| {
-                c.series
-                    .iter()
-                    .find(|s| s.id == id)
-                    .map(|s| s.episodes.len() as u32)
-            }),
-            None => Vec::new(),
-        };
+        let recency = self
+            .history
+            .continue_watching(|id| self.series(id).map(|s| s.episodes.len() as u32));
         let mut wanted = Vec::new();
         let mut asks = Vec::new();
         for id in recency.iter().filter(|_| per_series > 0) {
