@@ -127,7 +127,7 @@ fn iv(text: &str) -> Option<[u8; 16]> {
 
 /// What is wrong with an attribute list (texts quoted from it are cut short).
 #[derive(Debug, thiserror::Error)]
-enum AttributeError {
+pub(crate) enum AttributeError {
     #[error("has more than {MAX_ATTRIBUTES} attributes")]
     TooMany,
     #[error("attribute {0:?} has no value")]
@@ -143,7 +143,7 @@ enum AttributeError {
 /// An attribute list (RFC 8216 4.2): `NAME=value` pairs separated by
 /// commas, values quoted strings (which may hold commas) or bare tokens.
 /// Quotes are removed.
-fn attributes(text: &str) -> Result<Vec<(String, String)>, AttributeError> {
+pub(crate) fn attributes(text: &str) -> Result<Vec<(String, String)>, AttributeError> {
     let mut out = Vec::new();
     let mut rest = text.trim();
     while !rest.is_empty() {

@@ -42,6 +42,22 @@ pub struct Validators {
     pub last_modified: Option<String>,
 }
 
+impl Validators {
+    /// Those a response carries.
+    fn of(resp: &reqwest::Response) -> Validators {
+        let header = |name| {
+            resp.headers()
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        Validators {
+            etag: header(ETAG),
+            last_modified: header(LAST_MODIFIED),
+        }
+    }
+}
+
 /// The answer to a conditional GET.
 pub enum Fetched {
     NotModified,
@@ -445,16 +461,7 @@ impl Fetcher {
             if !status.is_success() {
                 return Err(Attempt::Status(status));
             }
-            let header = |name| {
-                resp.headers()
-                    .get(name)
-                    .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
-                    .map(str::to_owned)
-            };
-            let validators = Validators {
-                etag: header(ETAG),
-                last_modified: header(LAST_MODIFIED),
-            };
+            let validators = Validators::of(&resp);
             let bytes = self.read_body(resp, max_bytes, stats, shaping).await?;
             Ok(Fetched::Body { bytes, validators })
         })

@@ -492,27 +492,15 @@ fn check_hash(path: &Path, want: &[u8; 32]) -> Result<(), DownloadError> {
     Ok(())
 }
 
-/// The value of attribute `name` in a tag's attribute list (quotes off).
-fn attribute<'a>(line: &'a str, name: &str) -> Option<&'a str> {
+/// The value of attribute `name` in a tag's attribute list (quotes off),
+/// read as the playlist parser reads attribute lists.
+fn attribute(line: &str, name: &str) -> Option<String> {
     let list = line.split_once(':')?.1;
-    let mut rest = list;
-    while !rest.is_empty() {
-        let (key, after) = rest.split_once('=')?;
-        let (value, next) = if let Some(quoted) = after.strip_prefix('"') {
-            let end = quoted.find('"')?;
-            (&quoted[..end], quoted[end + 1..].trim_start_matches(','))
-        } else {
-            match after.split_once(',') {
-                Some((v, n)) => (v, n),
-                None => (after, ""),
-            }
-        };
-        if key.trim() == name {
-            return Some(value);
-        }
-        rest = next;
-    }
-    None
+    crate::hls::keys::attributes(list)
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
 
 /// `line` with its `URI="…"` naming `names`' local file for it.
@@ -525,7 +513,7 @@ fn with_local_uri(
     let Some(uri) = attribute(line, "URI") else {
         return Ok(Some(line.to_owned()));
     };
-    let url = policy.join(base, uri).map_err(NetError::from)?;
+    let url = policy.join(base, &uri).map_err(NetError::from)?;
     Ok(names
         .get(url.as_str())
         .map(|local| line.replacen(&format!("URI=\"{uri}\""), &format!("URI=\"{local}\""), 1)))
@@ -581,13 +569,13 @@ fn rewrite_master(
             out.push_str(line);
             out.push('\n');
         } else if line.starts_with("#EXT-X-MEDIA:") {
-            let wanted = match attribute(line, "TYPE") {
+            let wanted = match attribute(line, "TYPE").as_deref() {
                 Some("AUDIO") => groups[0].as_deref(),
                 Some("SUBTITLES") => groups[1].as_deref(),
                 _ => None,
             };
             if wanted.is_some()
-                && attribute(line, "GROUP-ID") == wanted
+                && attribute(line, "GROUP-ID").as_deref() == wanted
                 && let Some(l) = with_local_uri(line, base, policy, local)?
             {
                 out.push_str(&l);
@@ -711,9 +699,9 @@ mod tests {
     #[test]
     fn attributes_are_read_with_quotes_and_commas() {
         let l = "#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a,b\",NAME=\"x\",URI=\"u.m3u8\"";
-        assert_eq!(attribute(l, "GROUP-ID"), Some("a,b"));
-        assert_eq!(attribute(l, "URI"), Some("u.m3u8"));
-        assert_eq!(attribute(l, "TYPE"), Some("AUDIO"));
+        assert_eq!(attribute(l, "GROUP-ID").as_deref(), Some("a,b"));
+        assert_eq!(attribute(l, "URI").as_deref(), Some("u.m3u8"));
+        assert_eq!(attribute(l, "TYPE").as_deref(), Some("AUDIO"));
         assert_eq!(attribute(l, "NONE"), None);
         assert_eq!(attribute("#EXT-X-MEDIA:URI=\"unterminated", "URI"), None);
     }

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_LENGTH, ETAG, IF_RANGE, LAST_MODIFIED, RANGE};
+use reqwest::header::{IF_RANGE, RANGE};
 
 use super::{Attempt, FetchStats, Fetcher, MediaGet, Validators, count_chunk, error_chain};
 use crate::net::config::NetError;
@@ -134,16 +134,7 @@ impl Fetcher {
         }
         let (mut resp, shaping) = self.send_media(req, get.url).await?;
         let status = resp.status();
-        let header = |resp: &reqwest::Response, name| {
-            resp.headers()
-                .get(name)
-                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        let validators = Validators {
-            etag: header(&resp, ETAG),
-            last_modified: header(&resp, LAST_MODIFIED),
-        };
+        let validators = Validators::of(&resp);
         let start_over = |file: &std::fs::File| file.set_len(0).map_err(|e| disk(part, e));
         let total = match status {
             StatusCode::PARTIAL_CONTENT if resume.is_some() => {
@@ -185,8 +176,7 @@ impl Fetcher {
                 // The whole file: new, changed, or ranges not served.
                 start_over(&file)?;
                 have = 0;
-                header(&resp, CONTENT_LENGTH)
-                    .and_then(|t| t.parse::<u64>().ok())
+                resp.content_length()
                     .ok_or_else(|| Attempt::Failed("no Content-Length".into()))?
             }
             s if s.is_success() => {
