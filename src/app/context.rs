@@ -538,12 +538,16 @@ pub fn previous_episode(series: &Series, number: u32) -> Option<&Episode> {
 }
 
 /// The first stream the player can play: HLS or progressive MP4.
-pub fn stream_url(episode: &Episode) -> Option<String> {
+pub fn playable_stream(episode: &Episode) -> Option<&crate::catalog::model::Stream> {
     episode
         .streams
         .iter()
         .find(|s| matches!(s.kind, StreamType::Hls | StreamType::Mp4))
-        .map(|s| s.url.clone())
+}
+
+/// The URL of [`playable_stream`].
+pub fn stream_url(episode: &Episode) -> Option<String> {
+    playable_stream(episode).map(|s| s.url.clone())
 }
 
 /// Sentence parts joined for speech, the empty ones left out.

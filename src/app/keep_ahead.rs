@@ -7,7 +7,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::context::{Ctx, stream_url};
+use super::context::{Ctx, playable_stream};
 use super::{App, Command};
 use crate::playback::StreamSource;
 use crate::stored::Kept;
@@ -99,14 +99,9 @@ impl Ctx {
                         }
                         None => {}
                     }
-                } else if let Some(url) = stream_url(e) {
-                    let sha256 = e
-                        .streams
-                        .iter()
-                        .find(|st| st.url == url)
-                        .and_then(|st| st.sha256.as_deref())
-                        .and_then(crate::stored::sha256_of);
-                    wanted.push(want(StreamSource::plain(url), None, sha256));
+                } else if let Some(stream) = playable_stream(e) {
+                    let sha256 = stream.sha256.as_deref().and_then(crate::stored::sha256_of);
+                    wanted.push(want(StreamSource::plain(stream.url.clone()), None, sha256));
                 }
             }
         }

@@ -266,41 +266,21 @@ fn a_kept_episode_plays_every_frame_with_no_network() {
     let kept = {
         let server = TestServer::start(&media().root);
         let net = net(None);
+        let keep = |dir: &str, w: &Want| {
+            net.block_on(download(net.fetcher(), root, dir, w, u64::MAX))
+                .unwrap()
+        };
         // The middle rung: the highest under the data setting's cap.
         let cap = Some(ladder.bandwidths[1] + 1);
-        let ladder_ep = net
-            .block_on(download(
-                net.fetcher(),
-                root,
-                "e-ladder",
-                &want(&server.url("ladder/master.m3u8"), cap),
-                u64::MAX,
-            ))
-            .unwrap();
+        let ladder_ep = keep("e-ladder", &want(&server.url("ladder/master.m3u8"), cap));
         assert_eq!(ladder_ep.bandwidth, ladder.bandwidths[1]);
         assert_eq!(server.hits("ladder/top/seg00000.ts"), 0, "one variant only");
         assert_eq!(server.hits("ladder/mid/seg00003.ts"), 1);
         // Audio renditions and subtitles come with it.
-        let alt = net
-            .block_on(download(
-                net.fetcher(),
-                root,
-                "e-alt",
-                &want(&server.url(common::HLS_ALT_AUDIO), None),
-                u64::MAX,
-            ))
-            .unwrap();
+        let alt = keep("e-alt", &want(&server.url(common::HLS_ALT_AUDIO), None));
         assert_eq!(server.hits("audio-es/index.m3u8"), 1);
         assert_eq!(server.hits("subs-en/sub1.vtt"), 1);
-        let mp4 = net
-            .block_on(download(
-                net.fetcher(),
-                root,
-                "e-mp4",
-                &want(&server.url(common::MP4_FASTSTART), None),
-                u64::MAX,
-            ))
-            .unwrap();
+        let mp4 = keep("e-mp4", &want(&server.url(common::MP4_FASTSTART), None));
         [ladder_ep, alt, mp4]
         // The server goes: nothing below touches a network.
     };
