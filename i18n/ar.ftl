@@ -252,3 +252,14 @@ reset-body = سيُمسح كل ما يحفظه هذا الجهاز عنك: ما 
 reset-cancel = إلغاء
 reset-go = إعادة الضبط
 toast-reset = تمت إعادة ضبط هذا الجهاز
+
+## Drama channels
+channels-row = القنوات
+channel-episode = { $series }، الحلقة { $number }
+channel-now = الآن: { $what }
+channel-next = التالي: { $what }
+channel-card = تابع هذه القصة في صفحة المسلسل
+channel-question = هل تشاهد هذا المسلسل من الحلقة 1، أم تتابعه هنا؟
+channel-continue = تابع هنا
+channel-from-start = شاهد من الحلقة 1
+setting-tv-mode = البدء في وضع التلفاز

@@ -249,3 +249,14 @@ reset-body = Everything this box keeps about you is forgotten: what you watched,
 reset-cancel = Cancel
 reset-go = Reset
 toast-reset = This box was reset
+
+## Drama channels
+channels-row = Channels
+channel-episode = { $series }, episode { $number }
+channel-now = Now: { $what }
+channel-next = Next: { $what }
+channel-card = Continue this story on the series page
+channel-question = Watch this series from episode 1, or continue it here?
+channel-continue = Continue here
+channel-from-start = Watch from episode 1
+setting-tv-mode = Start in TV mode

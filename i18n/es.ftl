@@ -247,3 +247,14 @@ reset-body = Se borra todo lo que este aparato guarda sobre ti: lo que viste, tu
 reset-cancel = Cancelar
 reset-go = Restablecer
 toast-reset = Este aparato se restableció
+
+## Drama channels
+channels-row = Canales
+channel-episode = { $series }, episodio { $number }
+channel-now = Ahora: { $what }
+channel-next = Después: { $what }
+channel-card = Sigue esta historia en la página de la serie
+channel-question = ¿Ver esta serie desde el episodio 1 o seguirla aquí?
+channel-continue = Seguir aquí
+channel-from-start = Ver desde el episodio 1
+setting-tv-mode = Empezar en modo TV

@@ -241,3 +241,14 @@ reset-body = Kila kitu ambacho kifaa hiki kinahifadhi kukuhusu kitasahaulika: ul
 reset-cancel = Ghairi
 reset-go = Weka upya
 toast-reset = Kifaa hiki kimewekwa upya
+
+## Drama channels
+channels-row = Chaneli
+channel-episode = { $series }, sehemu ya { $number }
+channel-now = Sasa: { $what }
+channel-next = Ifuatayo: { $what }
+channel-card = Endelea na hadithi hii kwenye ukurasa wa mfululizo
+channel-question = Tazama mfululizo huu kuanzia sehemu ya 1, au uendelee hapa?
+channel-continue = Endelea hapa
+channel-from-start = Tazama kuanzia sehemu ya 1
+setting-tv-mode = Anza katika hali ya TV

@@ -231,3 +231,14 @@ reset-body = 这台设备保存的关于您的一切都会被清除：观看记�
 reset-cancel = 取消
 reset-go = 重置
 toast-reset = 这台设备已重置
+
+## Drama channels
+channels-row = 频道
+channel-episode = { $series } 第 { $number } 集
+channel-now = 正在播出：{ $what }
+channel-next = 下一集：{ $what }
+channel-card = 请到剧集页面继续观看这个故事
+channel-question = 从第 1 集开始看这部剧，还是在这里接着看？
+channel-continue = 在这里接着看
+channel-from-start = 从第 1 集开始看
+setting-tv-mode = 以电视模式启动

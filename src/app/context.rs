@@ -42,6 +42,7 @@ pub struct Ctx {
     pub(crate) shelf_generation: u64,
     shelf_built: u64,
     continue_title: String,
+    channels_title: String,
     /// Monotonic ms of the last tick.
     pub(crate) now_ms: u64,
     /// When the last key came (the still-watching question counts from it).
@@ -86,6 +87,8 @@ pub struct Ctx {
     pub(crate) insight_config: Option<crate::insight::InsightConfig>,
     /// Bytes the box has received this month (Settings shows them).
     pub(crate) data_used: Option<u64>,
+    /// The catalog's drama channels' clocks (None: one that cannot play).
+    pub(crate) channel_clocks: Vec<Option<crate::catalog::schedule::ChannelClock>>,
     /// Episodes kept on the box, whole (the keeper says).
     pub(crate) stored: BTreeMap<(String, u32), crate::stored::Kept>,
 }
@@ -107,6 +110,7 @@ impl Ctx {
             catalog: None,
             series_index: HashMap::new(),
             continue_title: tr(&lang, "continue-watching", &[]),
+            channels_title: tr(&lang, "channels-row", &[]),
             lang,
             box_lang: box_lang.into(),
             settings,
@@ -136,6 +140,7 @@ impl Ctx {
             insight_config: None,
             data_used: None,
             stored: BTreeMap::new(),
+            channel_clocks: Vec::new(),
         }
     }
 
@@ -262,6 +267,7 @@ impl Ctx {
             .map(|(i, s)| (s.id.clone(), i))
             .collect();
         self.catalog = Some(catalog);
+        self.build_channel_clocks();
         self.rebuild_shelf();
     }
 
@@ -292,7 +298,7 @@ impl Ctx {
             &self.series_index,
             &self.history,
             &self.lang,
-            &self.continue_title,
+            [&self.channels_title, &self.continue_title],
         );
         self.shelf_generation += 1;
         self.shelf_built += 1;
@@ -322,6 +328,7 @@ impl Ctx {
             .clone()
             .unwrap_or_else(|| self.box_lang.clone());
         self.continue_title = tr(&self.lang, "continue-watching", &[]);
+        self.channels_title = tr(&self.lang, "channels-row", &[]);
         self.rebuild_shelf();
     }
 
@@ -552,10 +559,14 @@ pub fn stream_url(episode: &Episode) -> Option<String> {
 
 /// Sentence parts joined for speech, the empty ones left out.
 pub fn join(parts: &[String]) -> String {
-    parts
-        .iter()
-        .map(|p| p.trim())
-        .filter(|p| !p.is_empty())
-        .collect::<Vec<_>>()
-        .join(". ")
+    let mut out = String::new();
+    for p in parts.iter().map(|p| p.trim()).filter(|p| !p.is_empty()) {
+        if !out.is_empty() {
+            // A part that ends its own sentence ("…here?") takes no stop.
+            let ended = out.ends_with(['.', '?', '!', '。', '？', '！', '؟']);
+            out.push_str(if ended { " " } else { ". " });
+        }
+        out.push_str(p);
+    }
+    out
 }

@@ -46,7 +46,13 @@ impl App {
         let keep = |s: &ScreenState, ctx: &Ctx| match s {
             ScreenState::Series(p) => ctx.series(&p.id).is_some(),
             ScreenState::Locked(l) => ctx.episode(&l.series, l.number).is_some(),
-            ScreenState::Player(p) => ctx.series(&p.series).is_some(),
+            // A channel the new catalog dropped (or broke) goes too.
+            ScreenState::Player(p) => {
+                ctx.series(&p.series).is_some()
+                    && p.channel
+                        .as_ref()
+                        .is_none_or(|t| ctx.on_air(t.channel, 0).is_some())
+            }
             _ => true,
         };
         if let Some(i) = (1..self.stack.len()).find(|&i| !keep(&self.stack[i], &self.ctx)) {
@@ -56,6 +62,23 @@ impl App {
                     Some(ScreenState::Locked(l)) => l.leave(out),
                     _ => {}
                 }
+            }
+        }
+        // "Start in TV mode": the first catalog opens the last channel.
+        if first && self.ctx.settings.tv_mode && self.stack.len() == 1 {
+            let catalog = self.ctx.catalog().cloned();
+            let last = self.ctx.settings.last_channel.as_deref();
+            let wanted = catalog.and_then(|c| {
+                c.channels
+                    .iter()
+                    .position(|ch| Some(ch.id.as_str()) == last)
+            });
+            let channels = self.ctx.channels();
+            let i = wanted
+                .filter(|i| channels.contains(i))
+                .or(channels.first().copied());
+            if let Some(i) = i {
+                self.tune(i, out);
             }
         }
     }
@@ -208,6 +231,7 @@ impl App {
             }
             self.overlay = Some(Overlay::StillWatching(StillWatching::default()));
         }
+        self.channel_tick(out);
         let with_player = self.player().is_some();
         if self.sleep.tick(&self.ctx, with_player, out) == SleepTick::Done {
             self.remove_player(out);

@@ -9,6 +9,7 @@
 //! state back after every event.
 
 pub mod ad_break;
+pub mod channels;
 mod colour_keys;
 pub mod context;
 pub mod grants;
@@ -276,6 +277,9 @@ pub struct App {
     preview: Option<preview::Preview>,
     /// The keeping last asked of the keeper, and when (ms).
     keep_sent: Option<(keep_ahead::KeepAsk, u64)>,
+    /// A drama channel's episode preloaded on intent: (series, episode,
+    /// from), joined from there when the channel is tuned to.
+    channel_preload: Option<(String, u32, u64)>,
     /// What the spoken UI said last: said again only when it changes.
     last_spoken: String,
 }
@@ -295,6 +299,7 @@ impl App {
             intent: None,
             preview: None,
             keep_sent: None,
+            channel_preload: None,
             last_spoken: String::new(),
         }
     }
@@ -664,10 +669,20 @@ impl App {
                 let question = d.question;
                 match d.on_action(action) {
                     QuestionOutcome::Open => {}
-                    QuestionOutcome::Keep => self.overlay = None,
+                    QuestionOutcome::Cancel => self.overlay = None,
+                    QuestionOutcome::Keep => {
+                        self.overlay = None;
+                        if question == Question::OnChannel {
+                            self.off_channel();
+                        }
+                    }
                     QuestionOutcome::Go => match question {
                         Question::Leave => out.push(Command::Exit),
                         Question::ResetBox => self.reset_box(out),
+                        Question::OnChannel => {
+                            self.overlay = None;
+                            self.series_from_start(out);
+                        }
                     },
                 }
                 return;

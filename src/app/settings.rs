@@ -54,6 +54,10 @@ pub struct Settings {
     pub keep_space_gb: u16,
     /// Fetch kept episodes only at night; None: as the catalog says.
     pub keep_at_night: Option<bool>,
+    /// The box opens on the last drama channel watched, as a TV does.
+    pub tv_mode: bool,
+    /// The drama channel last tuned to (its id).
+    pub last_channel: Option<String>,
     /// Kept in its own file (parental.json): read here only from the
     /// settings of older versions, to move it there.
     #[serde(skip_serializing)]
@@ -151,6 +155,8 @@ impl Default for Settings {
             keep_ahead: 3,
             keep_space_gb: 0,
             keep_at_night: None,
+            tv_mode: false,
+            last_channel: None,
             parental: Default::default(),
         }
     }
@@ -340,6 +346,8 @@ pub enum SettingRow {
     KeepSpace,
     /// "Kept on this TV": read only.
     Kept,
+    /// "Start in TV mode": on or off.
+    TvMode,
     /// The first-run screen's last row: OK goes on to the programmes.
     Done,
     /// Parental control: the PIN, then the highest rating per system.
@@ -352,17 +360,18 @@ pub enum SettingRow {
 }
 
 /// The first-run screen: what an elderly viewer may need before anything.
-pub const WELCOME: [SettingRow; 6] = [
+pub const WELCOME: [SettingRow; 7] = [
     SettingRow::Language,
     SettingRow::TextSize,
     SettingRow::HighContrast,
     SettingRow::SpokenUi,
     SettingRow::ShareViewing,
+    SettingRow::TvMode,
     SettingRow::Done,
 ];
 
 impl SettingRow {
-    pub const ALL: [SettingRow; 31] = [
+    pub const ALL: [SettingRow; 32] = [
         SettingRow::Language,
         SettingRow::Subtitles,
         SettingRow::SubtitleLanguage,
@@ -386,6 +395,7 @@ impl SettingRow {
         SettingRow::KeepWhen,
         SettingRow::KeepSpace,
         SettingRow::Kept,
+        SettingRow::TvMode,
         SettingRow::Previews,
         SettingRow::ShareViewing,
         SettingRow::ParentalPin,
@@ -422,6 +432,7 @@ impl SettingRow {
             SettingRow::KeepWhen => "setting-keep-when",
             SettingRow::KeepSpace => "setting-keep-space",
             SettingRow::Kept => "setting-kept",
+            SettingRow::TvMode => "setting-tv-mode",
             SettingRow::Done => "welcome-done",
             SettingRow::ParentalPin => "setting-parental",
             SettingRow::MaxRating(_) => "setting-max-rating",
@@ -694,6 +705,7 @@ impl Settings {
             }
             // Toggled by the Settings screen, which knows the catalog's default.
             SettingRow::KeepWhen => {}
+            SettingRow::TvMode => self.tv_mode = step_in(&[false, true], &self.tv_mode, step),
             SettingRow::DataUsed | SettingRow::Kept => {}
             SettingRow::Done => {}
             // Set and cleared through the PIN dialog (App); the account

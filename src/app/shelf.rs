@@ -10,6 +10,8 @@ use super::history::History;
 
 /// The id of the row the app adds in front when there is history.
 pub const CONTINUE_ROW: &str = "continue-watching";
+/// The id of the row of drama channels, which heads Home.
+pub const CHANNELS_ROW: &str = "channels";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shelf {
@@ -17,6 +19,23 @@ pub struct Shelf {
     pub title: String,
     /// Indices into `Catalog::series`.
     pub series: Vec<usize>,
+    /// The channels row's: indices into `Catalog::channels`.
+    pub channels: Vec<usize>,
+}
+
+impl Shelf {
+    /// Items in the row.
+    pub fn len(&self) -> usize {
+        self.series.len().max(self.channels.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn is_channels(&self) -> bool {
+        self.id == CHANNELS_ROW
+    }
 }
 
 /// The text of `map` in `lang` (an exact tag first, then one of the same
@@ -39,8 +58,10 @@ pub fn localized(
         .unwrap_or_default()
 }
 
-/// Continue Watching (when there is history), then every rail that has
-/// series; a catalog without rails gets one row of all its series.
+/// The channels (when the catalog has some), Continue Watching (when there
+/// is history), then every rail that has series; a catalog without rails
+/// gets one row of all its series. `titles`: the channels row's and
+/// Continue Watching's.
 /// `index` maps series ids to their place in `catalog.series`. A rule
 /// fills at most its `limit`, else [`limits::DEFAULT_RULE_LIMIT`], series.
 pub fn build(
@@ -48,7 +69,7 @@ pub fn build(
     index: &HashMap<String, usize>,
     history: &History,
     lang: &str,
-    continue_title: &str,
+    [channels_title, continue_title]: [&str; 2],
 ) -> Vec<Shelf> {
     let index = |id: &str| index.get(id).copied();
     let cap = |limit: &Option<usize>| {
@@ -57,6 +78,14 @@ pub fn build(
             .min(limits::RAIL_ITEMS)
     };
     let mut rows = Vec::new();
+    if !catalog.channels.is_empty() {
+        rows.push(Shelf {
+            id: CHANNELS_ROW.into(),
+            title: channels_title.into(),
+            series: Vec::new(),
+            channels: (0..catalog.channels.len()).collect(),
+        });
+    }
     let cont: Vec<usize> = history
         .continue_watching(|id| index(id).map(|i| catalog.series[i].episodes.len() as u32))
         .iter()
@@ -67,6 +96,7 @@ pub fn build(
             id: CONTINUE_ROW.into(),
             title: continue_title.into(),
             series: cont,
+            channels: Vec::new(),
         });
     }
     for rail in &catalog.rails {
@@ -102,14 +132,20 @@ pub fn build(
                 id: rail.id.clone(),
                 title: localized(&rail.title, lang, &catalog.default_language),
                 series,
+                channels: Vec::new(),
             });
         }
     }
-    if rows.iter().all(|r| r.id == CONTINUE_ROW) && !catalog.series.is_empty() {
+    if rows
+        .iter()
+        .all(|r| r.series.is_empty() || r.id == CONTINUE_ROW)
+        && !catalog.series.is_empty()
+    {
         rows.push(Shelf {
             id: "all".into(),
             title: localized(&catalog.channel.name, lang, &catalog.default_language),
             series: (0..catalog.series.len()).collect(),
+            channels: Vec::new(),
         });
     }
     rows

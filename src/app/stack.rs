@@ -40,6 +40,30 @@ impl App {
             Nav::AskPin(purpose) => {
                 self.overlay = Some(Overlay::Pin(PinDialog::new(&self.ctx, purpose)));
             }
+            Nav::Tune(channel) => self.tune(channel, out),
+            Nav::ChannelStep(step) => {
+                let on = self
+                    .player()
+                    .and_then(|p| p.channel.as_ref())
+                    .map(|t| t.channel);
+                if let Some(next) = on.and_then(|c| self.ctx.channel_step(c, step)) {
+                    self.tune(next, out);
+                }
+            }
+            Nav::ChannelNext => {
+                let tuned = self.player().and_then(|p| p.channel.clone());
+                if let Some(t) = tuned {
+                    self.air_next(t.channel, t.slot, t.ahead_ms, out);
+                }
+            }
+            Nav::AskChannel => {
+                let series = self.player().and_then(|p| self.ctx.series(&p.series));
+                let title = series.map(|s| self.ctx.text(&s.title)).unwrap_or_default();
+                self.overlay = Some(Overlay::Question(QuestionDialog::about(
+                    Question::OnChannel,
+                    title,
+                )));
+            }
         }
     }
 

@@ -12,6 +12,7 @@ pub mod fetch;
 pub mod floor;
 pub mod model;
 pub mod roku;
+pub mod schedule;
 pub mod validate;
 pub mod verify;
 

@@ -51,6 +51,41 @@ pub struct Catalog {
     /// When boxes fetch the episodes they keep ahead (docs/catalog.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_ahead: Option<KeepAhead>,
+    /// Drama channels: series played one episode after another on a
+    /// schedule, as broadcast TV plays (docs/catalog.md).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<TvChannel>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// A drama channel: its schedule of series repeats from `start`, the same
+/// for every box, so that everyone on it sees the same episode at the same
+/// moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TvChannel {
+    pub id: String,
+    pub title: Localized,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
+    /// RFC 3339: when the schedule's first episode began; the schedule
+    /// repeats from there, end to end.
+    pub start: String,
+    pub schedule: Vec<ScheduleSlot>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// Episodes `from..=to` of a series, in order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScheduleSlot {
+    pub series: String,
+    /// The first episode; 1 when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<u32>,
+    /// The last episode; the last listed when left out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<u32>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }

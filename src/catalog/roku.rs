@@ -464,6 +464,7 @@ pub fn convert(value: &Value, options: &RokuOptions) -> Result<Imported, RokuErr
             ads: None,
             analytics: None,
             keep_ahead: None,
+            channels: Vec::new(),
             extra: BTreeMap::new(),
         },
         warnings,

@@ -26,6 +26,11 @@ pub mod limits {
     pub const DEFAULT_RULE_LIMIT: usize = 30;
     /// Streams and subtitle tracks of one episode.
     pub const STREAMS: usize = 8;
+    /// Drama channels, the slots of one's schedule, and the episodes of
+    /// one cycle of it.
+    pub const CHANNELS: usize = 50;
+    pub const SCHEDULE_SLOTS: usize = 200;
+    pub const CYCLE_EPISODES: usize = 5_000;
     /// `series[].poster.sizes`, and each one's width in pixels.
     pub const POSTER_SIZES: usize = 8;
     pub const POSTER_WIDTH: std::ops::RangeInclusive<u32> = 1..=4096;
@@ -204,17 +209,17 @@ fn check_header(header: &Header) -> Result<(), Vec<Problem>> {
     }
 }
 
-struct Checker<'a> {
+pub(super) struct Checker<'a> {
     policy: &'a UrlPolicy,
     problems: Vec<Problem>,
 }
 
 impl Checker<'_> {
-    fn push(&mut self, path: String, message: impl Into<String>) {
+    pub(super) fn push(&mut self, path: String, message: impl Into<String>) {
         self.problems.push(Problem::at(path, message));
     }
 
-    fn url(&mut self, path: String, url: &str) {
+    pub(super) fn url(&mut self, path: String, url: &str) {
         if url.len() > limits::URL {
             self.push(
                 path,
@@ -225,7 +230,7 @@ impl Checker<'_> {
         }
     }
 
-    fn text(&mut self, path: String, text: &Localized) {
+    pub(super) fn text(&mut self, path: String, text: &Localized) {
         self.localized(path.clone(), text, limits::TITLE);
         if text.is_empty() || text.values().all(|t| t.trim().is_empty()) {
             self.push(path, "needs a text in at least one language");
@@ -233,7 +238,7 @@ impl Checker<'_> {
     }
 
     /// Language count and the length of each text.
-    fn localized(&mut self, path: String, text: &Localized, max_chars: usize) {
+    pub(super) fn localized(&mut self, path: String, text: &Localized, max_chars: usize) {
         if text.len() > limits::LANGUAGES {
             self.push(
                 path,
@@ -249,14 +254,14 @@ impl Checker<'_> {
         }
     }
 
-    fn length(&mut self, path: String, value: &str, max_chars: usize) {
+    pub(super) fn length(&mut self, path: String, value: &str, max_chars: usize) {
         // Bytes bound characters from above: count only when it matters.
         if value.len() > max_chars && value.chars().count() > max_chars {
             self.push(path, format!("longer than {max_chars} characters"));
         }
     }
 
-    fn non_empty(&mut self, path: String, value: &str, what: &str) {
+    pub(super) fn non_empty(&mut self, path: String, value: &str, what: &str) {
         self.length(path.clone(), value, limits::SHORT_TEXT);
         if value.trim().is_empty() {
             self.push(path, format!("{what} is empty"));
@@ -264,7 +269,7 @@ impl Checker<'_> {
     }
 
     /// At most `max` items; false (and a problem) when over.
-    fn count(&mut self, path: String, n: usize, max: usize, what: &str) -> bool {
+    pub(super) fn count(&mut self, path: String, n: usize, max: usize, what: &str) -> bool {
         if n > max {
             self.push(path, format!("{n} {what}, more than the {max} allowed"));
             false
@@ -273,14 +278,14 @@ impl Checker<'_> {
         }
     }
 
-    fn range(&mut self, path: &str, n: u32, range: std::ops::RangeInclusive<u32>) {
+    pub(super) fn range(&mut self, path: &str, n: u32, range: std::ops::RangeInclusive<u32>) {
         if !range.contains(&n) {
             let (lo, hi) = range.into_inner();
             self.push(path.into(), format!("{n} is outside {lo} to {hi}"));
         }
     }
 
-    fn list(&mut self, path: String, items: &[String], what: &str) {
+    pub(super) fn list(&mut self, path: String, items: &[String], what: &str) {
         if self.count(path.clone(), items.len(), limits::LIST, what) {
             for (i, item) in items.iter().enumerate() {
                 self.length(format!("{path}[{i}]"), item, limits::SHORT_TEXT);
@@ -750,5 +755,6 @@ pub fn validate(c: &Catalog, policy: &UrlPolicy) -> Vec<Problem> {
             ),
         }
     }
+    super::schedule::check(&mut k, c);
     k.problems
 }

@@ -363,6 +363,21 @@ pub fn json(base: &Url) -> Value {
               "rule": { "kind": "genre", "genre": "drama" } }
         ],
         "series": series,
+        // Two drama channels: one of romances, one of The CEO's Secret in
+        // Chinese with subtitles, whose paid episodes show the card that
+        // sends viewers to the series page.
+        "channels": [
+            { "id": "romance", "title": texts("Romance around the clock", ["全天浪漫剧场", "Romance a toda hora", "Mapenzi saa zote", "رومانسية على مدار الساعة"]),
+              "start": "2026-01-01T00:00:00Z",
+              "schedule": [
+                  { "series": "love-at-gate-9" },
+                  { "series": "midnight-bakery", "from": 1, "to": 6 },
+                  { "series": "the-last-letter" }
+              ] },
+            { "id": "chinese-drama", "title": texts("Chinese drama", ["华语剧场", "Drama chino", "Drama ya Kichina", "دراما صينية"]),
+              "start": "2026-01-01T00:00:00Z",
+              "schedule": [{ "series": "ceo-secret", "from": 1, "to": 12 }] }
+        ],
         "unlock_api": {
             "url": at(super::keys::API_PATH.into()),
             "key": super::keys::public_key()

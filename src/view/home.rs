@@ -108,6 +108,28 @@ fn poster_item(view: &mut View, ctx: &Ctx, s: &Series, load: bool) -> PosterData
     }
 }
 
+/// The channels row's items: each channel's name over the poster of the
+/// series it has on air, and how far into the episode it is.
+fn channel_items(view: &mut View, ctx: &Ctx, row: &crate::app::shelf::Shelf) -> Vec<PosterData> {
+    row.channels
+        .iter()
+        .map(|&i| {
+            let on = ctx.on_air(i, 0);
+            let series = on.as_ref().and_then(|o| ctx.series(&o.series));
+            PosterData {
+                title: ctx.channel_title(i).into(),
+                poster: series
+                    .map(|s| view.posters.get(s.poster.url_for(POSTER_WIDTH)))
+                    .unwrap_or_default(),
+                progress: on
+                    .map(|o| o.offset_ms as f32 / o.duration_ms.max(1) as f32)
+                    .unwrap_or(-1.0),
+                locked: false,
+            }
+        })
+        .collect()
+}
+
 /// `preview`: the focused series' preview shows its frames in the hero.
 pub fn render(view: &mut View, ctx: &Ctx, home: &Home, preview: bool) {
     let Some(catalog) = ctx.catalog().cloned() else {
@@ -137,6 +159,7 @@ pub fn render(view: &mut View, ctx: &Ctx, home: &Home, preview: bool) {
             // a catalog of fifty full rails would otherwise make 5,000
             // poster items at once.
             let items = match poster_window(ctx, home, r) {
+                _ if row.is_channels() => channel_items(view, ctx, row),
                 Some(window) => items_of(view, &series_of(row), &window),
                 None => Vec::new(),
             };
@@ -173,6 +196,15 @@ pub fn render(view: &mut View, ctx: &Ctx, home: &Home, preview: bool) {
             let Some(model) = view.models.home.items.get(r).cloned() else {
                 continue;
             };
+            if row.is_channels() {
+                // What is on air moves on: the row follows.
+                for (c, item) in channel_items(view, ctx, row).into_iter().enumerate() {
+                    if model.row_data(c).as_ref() != Some(&item) {
+                        model.set_row_data(c, item);
+                    }
+                }
+                continue;
+            }
             let Some(window) = poster_window(ctx, home, r) else {
                 // Away from the focus again: its posters go.
                 if model.row_count() > 0 {
@@ -204,7 +236,27 @@ pub fn render(view: &mut View, ctx: &Ctx, home: &Home, preview: bool) {
         page.set_settings_focused(v)
     });
     set_if(page.get_preview_on(), preview, |v| page.set_preview_on(v));
-    if let Some(series) = home.focused_series(ctx) {
+    if let Some(i) = home.focused_channel(ctx) {
+        // The hero: the channel, and what it has on air.
+        let on = ctx.on_air(i, 0);
+        if let Some((on, series)) = on.and_then(|o| Some((o.clone(), ctx.series(&o.series)?))) {
+            let lang = ctx.lang();
+            let what = tr(
+                lang,
+                "channel-episode",
+                &[
+                    ("series", ctx.text(&series.title).into()),
+                    ("number", on.episode.into()),
+                ],
+            );
+            page.set_hero_title(ctx.channel_title(i).into());
+            page.set_hero_synopsis(ctx.text(&series.synopsis).into());
+            page.set_hero_meta(tr(lang, "channel-now", &[("what", what.into())]).into());
+            page.set_hero_licence(format!("{} · {}", series.rating.value, series.licence).into());
+            let poster = view.posters.get(series.poster.url_for(POSTER_WIDTH));
+            page.set_hero_poster(poster);
+        }
+    } else if let Some(series) = home.focused_series(ctx) {
         let lang = ctx.lang();
         page.set_hero_title(ctx.text(&series.title).into());
         page.set_hero_synopsis(ctx.text(&series.synopsis).into());

@@ -98,6 +98,29 @@ pub fn render(view: &mut View, app: &App, p: &Player) {
     set_if(page.get_connection_note(), connection.into(), |v| {
         page.set_connection_note(v)
     });
+    // On a drama channel: its banner, or the card for an episode the box
+    // may not play.
+    let banner = p.banner(ctx);
+    set_if(page.get_banner_shown(), banner.is_some(), |v| {
+        page.set_banner_shown(v)
+    });
+    if let Some(b) = banner {
+        set_if(page.get_banner_channel(), b.channel.into(), |v| {
+            page.set_banner_channel(v)
+        });
+        set_if(page.get_banner_now(), b.now.into(), |v| {
+            page.set_banner_now(v)
+        });
+        set_if(page.get_banner_next(), b.next.into(), |v| {
+            page.set_banner_next(v)
+        });
+    }
+    let card = if p.carded() {
+        tr(lang, "channel-card", &[])
+    } else {
+        String::new()
+    };
+    set_if(page.get_card(), card.into(), |v| page.set_card(v));
     set_if(
         page.get_clock(),
         ctx.clock.clone().unwrap_or_default().into(),
@@ -234,7 +257,7 @@ pub fn render(view: &mut View, app: &App, p: &Player) {
     set_if(page.get_paused(), p.paused, |v| page.set_paused(v));
     set_if(
         page.get_loading(),
-        p.phase == Phase::Loading || p.buffering,
+        (p.phase == Phase::Loading && !p.carded()) || p.buffering,
         |v| page.set_loading(v),
     );
     let (error, detail, choice, next, has_detail) = match &p.phase {

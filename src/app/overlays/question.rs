@@ -15,6 +15,10 @@ pub enum Question {
     /// "Reset this box?": Cancel or Reset (everything the box keeps about
     /// the viewer goes).
     ResetBox,
+    /// OK on a drama channel: "Continue here" (the series goes on from
+    /// this episode, off the channel) or "Watch this series from episode
+    /// 1"; Back stays on the channel.
+    OnChannel,
 }
 
 /// The two answers: keep things as they are, or go ahead.
@@ -28,15 +32,19 @@ pub enum Choice {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QuestionOutcome {
     Open,
+    /// Back: nothing changes.
+    Cancel,
     Keep,
     Go,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QuestionDialog {
     pub question: Question,
     /// Keep has the focus first: one stray OK must change nothing.
     pub choice: Choice,
+    /// What it is about, when it names something (a series).
+    pub subject: String,
 }
 
 impl QuestionDialog {
@@ -44,6 +52,15 @@ impl QuestionDialog {
         QuestionDialog {
             question,
             choice: Choice::Keep,
+            subject: String::new(),
+        }
+    }
+
+    /// A question about `subject` (its name, as shown).
+    pub fn about(question: Question, subject: String) -> QuestionDialog {
+        QuestionDialog {
+            subject,
+            ..QuestionDialog::new(question)
         }
     }
 
@@ -57,7 +74,8 @@ impl QuestionDialog {
                 QuestionOutcome::Open
             }
             Action::Ok if self.choice == Choice::Go => QuestionOutcome::Go,
-            Action::Ok | Action::Back => QuestionOutcome::Keep,
+            Action::Ok => QuestionOutcome::Keep,
+            Action::Back => QuestionOutcome::Cancel,
             _ => QuestionOutcome::Open,
         }
     }
@@ -84,6 +102,12 @@ impl QuestionDialog {
                 body: tr(lang, "reset-body", &[]),
                 keep: tr(lang, "reset-cancel", &[]),
                 go: tr(lang, "reset-go", &[]),
+            },
+            Question::OnChannel => QuestionTexts {
+                title: self.subject.clone(),
+                body: tr(lang, "channel-question", &[]),
+                keep: tr(lang, "channel-continue", &[]),
+                go: tr(lang, "channel-from-start", &[]),
             },
         }
     }
@@ -122,7 +146,7 @@ mod tests {
             assert_eq!(d.on_action(Action::Ok), QuestionOutcome::Go);
             let mut d = QuestionDialog::new(q);
             d.on_action(Action::Left);
-            assert_eq!(d.on_action(Action::Back), QuestionOutcome::Keep);
+            assert_eq!(d.on_action(Action::Back), QuestionOutcome::Cancel);
         }
     }
 }

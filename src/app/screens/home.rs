@@ -11,7 +11,7 @@ use crate::input::Action;
 
 use super::Nav;
 use crate::app::context::{Ctx, join};
-use crate::app::shelf::CONTINUE_ROW;
+use crate::app::shelf::{CHANNELS_ROW, CONTINUE_ROW};
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Home {
@@ -46,7 +46,14 @@ impl Home {
             .unwrap_or(0)
     }
 
-    /// The series focused on the home screen.
+    /// The drama channel focused on the channels row (an index into the
+    /// catalog's channels).
+    pub fn focused_channel(&self, ctx: &Ctx) -> Option<usize> {
+        let row = ctx.shelf.get(self.row)?;
+        row.channels.get(self.column(ctx, self.row)).copied()
+    }
+
+    /// The series focused on the home screen (none on the channels row).
     pub fn focused_series<'a>(&self, ctx: &'a Ctx) -> Option<&'a Series> {
         let row = ctx.shelf.get(self.row)?;
         let idx = *row.series.get(self.column(ctx, self.row))?;
@@ -62,15 +69,18 @@ impl Home {
         }
         self.fitted = Some(ctx.shelf_built());
         let rows = &ctx.shelf;
+        // The channels row heads Home, one Up above where the focus
+        // starts: OK on Home goes on opening series, as before channels.
+        let first = rows.iter().position(|r| r.id != CHANNELS_ROW).unwrap_or(0);
         self.row = self
             .row_id
             .as_ref()
             .and_then(|id| rows.iter().position(|r| &r.id == id))
-            .unwrap_or(0)
+            .unwrap_or(first)
             .min(rows.len().saturating_sub(1));
         for (i, r) in rows.iter().enumerate() {
             if let Some(c) = self.columns.get_mut(&r.id) {
-                *c = (*c).min(r.series.len().saturating_sub(1));
+                *c = (*c).min(r.len().saturating_sub(1));
             }
             if r.id == CONTINUE_ROW && i != self.row {
                 self.columns.insert(r.id.clone(), 0);
@@ -110,9 +120,23 @@ impl Home {
                 let col = if ctx.toward_start(action) {
                     col.saturating_sub(1)
                 } else {
-                    (col + 1).min(row.series.len().saturating_sub(1))
+                    (col + 1).min(row.len().saturating_sub(1))
                 };
                 self.columns.insert(row.id.clone(), col);
+            }
+            Action::Ok | Action::Play | Action::PlayPause
+                if self.focused_channel(ctx).is_some() =>
+            {
+                return self.focused_channel(ctx).map_or(Nav::Stay, Nav::Tune);
+            }
+            // Number keys on the channels row: that channel, as on a TV.
+            a if a.digit().is_some() && ctx.shelf[self.row].id == CHANNELS_ROW => {
+                let row = &ctx.shelf[self.row];
+                let n = a.digit().unwrap_or(0) as usize;
+                if let Some(&channel) = n.checked_sub(1).and_then(|i| row.channels.get(i)) {
+                    self.columns.insert(row.id.clone(), n - 1);
+                    return Nav::Tune(channel);
+                }
             }
             Action::Ok | Action::Play | Action::PlayPause => {
                 let Some(series) = self.focused_series(ctx) else {
@@ -190,6 +214,21 @@ impl Home {
         }
         if self.settings_focused {
             return tr(lang, "settings", &[]);
+        }
+        if let Some(i) = self.focused_channel(ctx) {
+            let now = ctx.on_air(i, 0).and_then(|on| {
+                let s = ctx.series(&on.series)?;
+                let what = tr(
+                    lang,
+                    "channel-episode",
+                    &[
+                        ("series", ctx.text(&s.title).into()),
+                        ("number", on.episode.into()),
+                    ],
+                );
+                Some(tr(lang, "channel-now", &[("what", what.into())]))
+            });
+            return join(&[ctx.channel_title(i), now.unwrap_or_default()]);
         }
         let Some(s) = self.focused_series(ctx) else {
             return String::new();

@@ -50,6 +50,14 @@ pub enum Nav {
     OpenSettings,
     /// The PIN dialog.
     AskPin(PinPurpose),
+    /// Drama channel `0` (an index into the catalog's channels), joined now.
+    Tune(usize),
+    /// The channel `step` away from the one on screen (0: the same again).
+    ChannelStep(i32),
+    /// The episode on the channel ended: what it airs next.
+    ChannelNext,
+    /// "Watch this series from episode 1" or "Continue here".
+    AskChannel,
 }
 
 /// One entry of the screen stack, with its state.

@@ -310,6 +310,7 @@ pub fn setting_text(ctx: &Ctx, row: SettingRow) -> (String, String) {
             )
         }
         Row::KeepWhen => tr(lang, "keep-when-idle", &[]),
+        Row::TvMode => on_off(s.tv_mode),
         Row::KeepSpace => match s.keep_space_gb {
             0 => tr(lang, "keep-space-auto", &[]),
             gb => data_amount(lang, u64::from(gb) * 1_000_000_000),

@@ -6,10 +6,13 @@ use super::*;
 fn home_rows_follow_the_catalog_rails() {
     let app = app();
     let ids: Vec<_> = app.rows().iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(ids, ["featured", "new", "romance", "drama"]);
+    // The drama channels head Home; the focus starts on the first rail.
+    assert_eq!(ids, ["channels", "featured", "new", "romance", "drama"]);
+    assert_eq!(app.rows()[0].channels, [0, 1]);
+    assert_eq!(app.focused_row(), 1);
     // "new": newest first, limited to 3.
     let catalog = app.catalog().unwrap();
-    let new: Vec<_> = app.rows()[1]
+    let new: Vec<_> = app.rows()[2]
         .series
         .iter()
         .map(|&i| catalog.series[i].id.as_str())
@@ -25,17 +28,22 @@ fn arrows_move_predictably_and_rows_remember_their_column() {
     assert_eq!(app.focused_series().unwrap().id, "midnight-bakery");
     // Right stops at the end of a row; Left at its start.
     press(&mut app, &[Right, Right, Right, Right]);
-    assert_eq!(app.column(0), 4);
+    assert_eq!(app.column(1), 4);
     press(&mut app, &[Down]);
-    assert_eq!((app.focused_row(), app.column(1)), (1, 0));
+    assert_eq!((app.focused_row(), app.column(2)), (2, 0));
     press(&mut app, &[Left, Right]);
-    assert_eq!(app.column(1), 1);
+    assert_eq!(app.column(2), 1);
     press(&mut app, &[Up]);
-    assert_eq!((app.focused_row(), app.column(0)), (0, 4));
+    assert_eq!((app.focused_row(), app.column(1)), (1, 4));
+    // Up again: the channels row; then the Settings button.
+    press(&mut app, &[Up]);
+    assert_eq!((app.focused_row(), app.column(0)), (0, 0));
+    press(&mut app, &[Right, Right, Right]);
+    assert_eq!(app.column(0), 1, "two channels");
     press(&mut app, &[Up, Up]);
-    assert_eq!(app.focused_row(), 0);
-    press(&mut app, &[Down, Down, Down, Down, Down]);
-    assert_eq!(app.focused_row(), 3);
+    assert!(app.home_settings_focused());
+    press(&mut app, &[Down, Down, Down, Down, Down, Down]);
+    assert_eq!(app.focused_row(), 4);
 }
 
 #[test]
@@ -108,7 +116,8 @@ fn a_rule_without_limit_fills_at_most_the_default_and_lookups_are_indexed() {
         problem: None,
         expired: None,
     });
-    assert_eq!(app.rows()[0].series.len(), limits::DEFAULT_RULE_LIMIT);
+    let romance = app.rows().iter().find(|r| r.id == "romance").unwrap();
+    assert_eq!(romance.series.len(), limits::DEFAULT_RULE_LIMIT);
     assert_eq!(app.series("s199").map(|s| s.id.as_str()), Some("s199"));
     assert!(app.series("nope").is_none());
     // Rows are built once per change, not per look.

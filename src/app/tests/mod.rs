@@ -1,5 +1,6 @@
 use super::*;
 mod ads;
+mod channels;
 mod comfort;
 mod grants;
 mod home;

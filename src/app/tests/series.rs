@@ -42,7 +42,7 @@ fn continue_watching_resumes_and_history_survives_a_new_catalog() {
         cmds,
         [Command::Stop, Command::SaveHistory(app.history().clone())]
     );
-    assert_eq!(app.rows()[0].id, CONTINUE_ROW);
+    assert_eq!(app.rows()[1].id, CONTINUE_ROW);
     // Home focus stays where it was ("featured", second item) after the row
     // was added in front.
     assert_eq!(app.focused_series().unwrap().id, "return-of-the-heir");
@@ -72,7 +72,7 @@ fn continue_watching_resumes_and_history_survives_a_new_catalog() {
     let notice = app.notice().unwrap();
     assert!(notice.contains("saved on this TV"), "{notice}");
     assert!(!notice.contains("503"), "{notice}");
-    assert_ne!(app.rows()[0].id, CONTINUE_ROW);
+    assert_ne!(app.rows()[1].id, CONTINUE_ROW);
 }
 
 #[test]

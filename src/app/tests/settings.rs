@@ -5,8 +5,9 @@ use super::*;
 #[test]
 fn settings_open_from_home_and_the_red_key_and_apply_at_once() {
     let mut app = app();
-    // Up from the first row: the Settings button; OK opens Settings.
-    press(&mut app, &[Up]);
+    // Up from the first rail, over the channels row: the Settings button;
+    // OK opens Settings.
+    press(&mut app, &[Up, Up]);
     assert!(app.home_settings_focused());
     press(&mut app, &[Ok]);
     assert_eq!(app.screen(), Screen::Settings);
@@ -34,7 +35,8 @@ fn settings_open_from_home_and_the_red_key_and_apply_at_once() {
     // Back on home still asks before leaving; from the button too.
     press(&mut app, &[Up, Back]);
     assert_eq!(app.exit_dialog(), Some(Choice::Keep));
-    press(&mut app, &[Back, Down]);
+    // Down past the channels row, to the first rail.
+    press(&mut app, &[Back, Down, Down]);
 
     // From the player: the red key pauses it; subtitles Off applies to the
     // episode on screen; Back resumes it.
@@ -254,6 +256,9 @@ fn the_first_run_screen_sets_text_size_and_spoken_ui_then_goes_home() {
     // Sharing viewing data is asked too, and off until the viewer says yes.
     assert_eq!(app.settings_row(), SettingRow::ShareViewing);
     assert_eq!(app.describe(), "Share viewing data. Off");
+    // Lean-back viewers may start on a channel, as on a TV.
+    press(&mut app, &[Down]);
+    assert_eq!(app.describe(), "Start in TV mode. Off");
     press(&mut app, &[Down]);
     assert_eq!(app.settings_row(), SettingRow::Done);
     let cmds = press(&mut app, &[Ok]);
@@ -335,7 +340,7 @@ fn reset_this_box_needs_the_pin_asks_first_and_forgets_the_viewer() {
 
     // Settings over the player, the last row: the PIN first.
     press(&mut app, &[Red]);
-    press(&mut app, &[Down; 30]);
+    press(&mut app, &[Down; 40]);
     assert_eq!(app.settings_row(), SettingRow::ResetBox);
     press(&mut app, &[Ok]);
     assert_eq!(app.pin_dialog().unwrap().purpose, PinPurpose::ResetBox);
@@ -409,7 +414,7 @@ fn data_use_caps_variants_keeps_previews_off_and_shows_the_month() {
     assert_eq!(setting_text(app.ctx(), SettingRow::DataUse).1, "Least data");
 
     // Previews say why they are off, and stay off whatever the viewer does.
-    press(&mut app, &[Down, Down, Down, Down, Down, Down]);
+    press(&mut app, &[Down, Down, Down, Down, Down, Down, Down]);
     assert_eq!(app.settings_row(), SettingRow::Previews);
     let value = || setting_text(app.ctx(), SettingRow::Previews).1;
     assert_eq!(value(), "Off while saving data");
@@ -421,7 +426,7 @@ fn data_use_caps_variants_keeps_previews_off_and_shows_the_month() {
     );
 
     // Best quality again: no cap, previews as before.
-    let cmds = press(&mut app, &[Up, Up, Up, Up, Up, Up, Left, Left]);
+    let cmds = press(&mut app, &[Up, Up, Up, Up, Up, Up, Up, Left, Left]);
     assert!(cmds.contains(&Command::MaxBitrate(None)), "{cmds:?}");
     assert!(app.settings().previews_on());
 

@@ -18,7 +18,10 @@ use crate::app::subtitles::{LoadedSubtitles, SubtitleSource, subtitles_for};
 use crate::app::{Command, Playback};
 
 mod breaks;
+mod channel;
 pub mod rewarded;
+
+pub use channel::{Banner, Tuned};
 
 /// How long the player's controls stay up after the last key.
 pub const CONTROLS_MS: u64 = 5_000;
@@ -126,6 +129,8 @@ pub struct Player {
     /// A rewarded ad for the episode, instead of the episode: it plays
     /// once the partner says the ad unlocked it.
     pub reward: Option<rewarded::Reward>,
+    /// The drama channel the episode is on, when it is on one.
+    pub channel: Option<Tuned>,
 }
 
 impl Player {
@@ -232,6 +237,7 @@ impl Player {
             ended: false,
             ad_break: None,
             reward: None,
+            channel: None,
         }
     }
 
@@ -249,6 +255,9 @@ impl Player {
         out: &mut Vec<Command>,
     ) -> Nav {
         use crate::unlock::Failure;
+        if refused.is_none() {
+            self.on_channel_grant(ctx, series, episode, out);
+        }
         if series != self.series {
             return Nav::Stay;
         }
@@ -310,6 +319,7 @@ impl Player {
         if let Some(n) = self.next_preload {
             v.push((self.series.clone(), n));
         }
+        v.extend(self.channel.as_ref().and_then(|t| t.preloaded.clone()));
         v
     }
 
@@ -335,9 +345,14 @@ impl Player {
         if action == Action::Back {
             return Nav::Back;
         }
+        let tuned = self.channel.is_some();
         if let Phase::Failed(panel) = &mut self.phase {
             return match panel.on_action(action, crate::i18n::is_rtl(ctx.lang())) {
                 ErrorOutcome::Open => Nav::Stay,
+                // On a channel: tuned again, or the next channel.
+                ErrorOutcome::Retry if tuned => Nav::ChannelStep(0),
+                ErrorOutcome::Next if tuned => Nav::ChannelStep(1),
+                ErrorOutcome::Previous if tuned => Nav::ChannelStep(-1),
                 ErrorOutcome::Retry => Nav::Play {
                     series: self.series.clone(),
                     episode: self.episode,
@@ -345,6 +360,9 @@ impl Player {
                 ErrorOutcome::Next => self.skip(ctx, 1, out),
                 ErrorOutcome::Previous => self.skip(ctx, -1, out),
             };
+        }
+        if let Some(nav) = self.on_channel_action(ctx, action, out) {
+            return nav;
         }
         let visible = self.controls_visible(ctx);
         let nav = match action {
@@ -482,7 +500,10 @@ impl Player {
                 if self.phase == Phase::Loading {
                     self.phase = Phase::Playing;
                 }
-                if self.next_preload_at.is_some_and(|at| ctx.now_ms >= at) {
+                let preload_due = self.next_preload_at.is_some_and(|at| ctx.now_ms >= at);
+                if preload_due && self.channel.is_some() {
+                    self.channel_preloads(ctx, out);
+                } else if preload_due {
                     self.next_preload_at = None;
                     self.preload_next(ctx, out);
                 }
@@ -550,6 +571,10 @@ impl Player {
                 out.push(Command::SaveHistory(ctx.history.clone()));
                 out.extend(ctx.progress_for_account(&self.series, self.episode, true));
                 ctx.rebuild_shelf();
+                if self.channel.is_some() {
+                    // The channel goes on: no break, no Up Next.
+                    return Nav::ChannelNext;
+                }
                 if let Some(nav) = self.break_at_end(ctx, out) {
                     return nav;
                 }
@@ -663,7 +688,7 @@ impl Player {
     /// Seconds left on the "Next in N s" countdown ("Ad in N s" before a
     /// break that is ready), while it runs.
     pub fn countdown(&self, ctx: &Ctx) -> Option<u64> {
-        if self.phase != Phase::Playing || self.ad().is_some() {
+        if self.phase != Phase::Playing || self.ad().is_some() || self.on_channel() {
             return None;
         }
         let series = ctx.series(&self.series)?;
@@ -677,7 +702,7 @@ impl Player {
 
     /// The next three episodes of the series.
     pub fn up_next(&self, ctx: &Ctx) -> Vec<UpNext> {
-        let Some(series) = ctx.series(&self.series) else {
+        let Some(series) = ctx.series(&self.series).filter(|_| !self.on_channel()) else {
             return Vec::new();
         };
         let mut list = Vec::new();
@@ -705,6 +730,12 @@ impl Player {
         }
         if let Some(play) = self.ad() {
             return play.describe(ctx);
+        }
+        if let Some(said) = self
+            .describe_channel(ctx)
+            .filter(|_| self.failed().is_none())
+        {
+            return said;
         }
         if let Phase::Failed(panel) = &self.phase {
             let choice = match panel.choice {

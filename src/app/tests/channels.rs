@@ -1,0 +1,232 @@
+//! Drama channels: joining "now", episode after episode, the banner, the
+//! card for a locked episode, CH+/CH-, OK's choice, TV mode.
+
+use super::*;
+use crate::app::overlays::Question;
+use chrono::{DateTime, Utc};
+
+/// The demo's episodes last 12 s; both channels start on 2026-01-01.
+const EP: i64 = 12_000;
+
+fn start() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+        .unwrap()
+        .to_utc()
+}
+
+/// The box's clock at `ms` after the channels' start, a few cycles on.
+fn clock_at(app: &mut App, ms: i64) {
+    let t = start() + chrono::Duration::days(3) + chrono::Duration::milliseconds(ms);
+    app.handle(Event::Clock("12:00".into(), t));
+}
+
+fn plays(cmds: &[Command]) -> Vec<(String, u32, u64)> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Command::Play {
+                series,
+                episode,
+                start_ms,
+                ..
+            } => Some((series.clone(), *episode, *start_ms)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn preloads_from(cmds: &[Command]) -> Vec<(String, u64)> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Command::Preload {
+                source, start_ms, ..
+            } => Some((source.url.clone(), *start_ms)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn tuned(app: &App) -> Option<usize> {
+    app.player()
+        .and_then(|p| p.channel.as_ref())
+        .map(|t| t.channel)
+}
+
+#[test]
+fn a_channel_joins_inside_the_episode_on_air_then_plays_on_with_no_gap() {
+    let mut app = app();
+    app.handle(entitlements(0, &[]));
+    // Three days on (a whole number of 288 s cycles: 900 of them), 7 s
+    // into Love at Gate 9's third episode.
+    clock_at(&mut app, 2 * EP + 7_000);
+    press(&mut app, &[Up]);
+    assert_eq!(
+        app.describe(),
+        "Romance around the clock. Now: Love at Gate 9, episode 3"
+    );
+    let cmds = press(&mut app, &[Ok]);
+    assert_eq!(plays(&cmds), [("love-at-gate-9".into(), 3, 7_000)]);
+    assert_eq!(tuned(&app), Some(0));
+    let banner = app.player().unwrap().banner(app.ctx()).expect("the banner");
+    assert_eq!(banner.channel, "Romance around the clock");
+    assert_eq!(banner.now, "Love at Gate 9, episode 3");
+    assert_eq!(banner.next, "Next: Love at Gate 9, episode 4");
+    // No Up Next and no countdown on a channel.
+    assert!(app.player().unwrap().up_next(app.ctx()).is_empty());
+
+    // While it plays: the neighbouring channel's episode on air is
+    // preloaded (CH+ shows it at once), then near the end the next one here.
+    app.handle(pb(&app, Playback::Started));
+    tick(&mut app, 2_000);
+    let at = |ms| Playback::Position {
+        position_ms: ms,
+        duration_ms: Some(EP as u64),
+    };
+    let cmds = app.handle(pb(&app, at(2_000)));
+    let neighbour = preloads_from(&cmds);
+    assert_eq!(neighbour.len(), 1, "{cmds:?}");
+    assert!(neighbour[0].0.contains("/ceo-secret/"), "{neighbour:?}");
+    tick(&mut app, 4_000);
+    let cmds = app.handle(pb(&app, at(9_000)));
+    let next = preloads_from(&cmds);
+    assert_eq!(next.len(), 1, "{cmds:?}");
+    assert!(next[0].0.contains("/love-at-gate-9/4/"), "{next:?}");
+    assert_eq!(next[0].1, 0, "from its start");
+    // The banner is gone by now; it comes back with the next episode,
+    // which starts from its beginning (its preload) when it is on air.
+    tick(&mut app, 9_000);
+    assert!(app.player().unwrap().banner(app.ctx()).is_none());
+    clock_at(&mut app, 3 * EP + 400);
+    let cmds = app.handle(pb(&app, Playback::Ended));
+    assert_eq!(plays(&cmds), [("love-at-gate-9".into(), 4, 0)]);
+    assert!(app.player().unwrap().banner(app.ctx()).is_some());
+    // Watched on the channel counts as watched.
+    assert_eq!(
+        app.history().progress("love-at-gate-9", 3),
+        crate::app::history::EpisodeProgress::Watched
+    );
+
+    // CH+ and CH-: the other channel and back, joined where each is.
+    let cmds = press(&mut app, &[Next]);
+    assert_eq!(tuned(&app), Some(1));
+    let p = plays(&cmds);
+    assert_eq!(p.len(), 1, "{cmds:?}");
+    assert_eq!(p[0].0, "ceo-secret");
+    press(&mut app, &[Previous]);
+    assert_eq!(tuned(&app), Some(0));
+    // Back leaves the channel for Home.
+    press(&mut app, &[Back]);
+    assert_eq!(app.screen(), Screen::Home);
+    assert!(app.player().is_none());
+}
+
+#[test]
+fn a_locked_episode_on_air_is_a_card_then_the_channel_goes_on() {
+    let mut app = app();
+    app.handle(entitlements(0, &[]));
+    // The Chinese drama channel: The CEO's Secret 1 to 12, of which 9 on
+    // are paid. 5 s into episode 10.
+    clock_at(&mut app, 9 * EP + 5_000);
+    press(&mut app, &[Up, Right]);
+    let cmds = press(&mut app, &[Ok]);
+    assert!(plays(&cmds).is_empty(), "{cmds:?}");
+    assert!(cmds.contains(&Command::Stop));
+    assert!(app.player().unwrap().carded());
+    assert_eq!(
+        app.describe(),
+        "Chinese drama. Continue this story on the series page"
+    );
+    // OK on a card asks nothing.
+    press(&mut app, &[Ok]);
+    assert!(app.question().is_none());
+    // The card's time is up: the next episode the box may play, from its
+    // start (past the paid ones: the channel wraps to episode 1).
+    tick(&mut app, 2_000);
+    let cmds = tick(&mut app, 6_000);
+    assert_eq!(plays(&cmds), [("ceo-secret".into(), 1, 0)]);
+    assert!(!app.player().unwrap().carded());
+    // From then on the box runs ahead of the channel by what it skipped,
+    // and goes on from there: episode 2 after 1.
+    let ahead = app.player().unwrap().channel.as_ref().unwrap().ahead_ms;
+    // The card showed 6 s: 1 s of 10 was left, then 11 and 12.
+    assert_eq!(ahead, 1_000 + 2 * EP);
+    clock_at(&mut app, 9 * EP + 5_000 + 6_000 + EP);
+    let cmds = app.handle(pb(&app, Playback::Ended));
+    assert_eq!(plays(&cmds)[0].1, 2);
+}
+
+#[test]
+fn ok_on_a_channel_offers_the_series_from_its_start_or_here() {
+    let mut app = app();
+    app.handle(entitlements(0, &[]));
+    clock_at(&mut app, 4 * EP + 1_000);
+    press(&mut app, &[Up, Ok]);
+    let id = app.player().unwrap().id;
+    assert_eq!(app.player().unwrap().episode, 5);
+    press(&mut app, &[Ok]);
+    assert_eq!(app.question(), Some((Question::OnChannel, Choice::Keep)));
+    assert_eq!(
+        app.describe(),
+        "Love at Gate 9. Watch this series from episode 1, or continue it here? Continue here"
+    );
+    // Back: nothing changes, the channel goes on.
+    press(&mut app, &[Back]);
+    assert!(app.question().is_none());
+    assert_eq!(tuned(&app), Some(0));
+    // "Continue here": the same episode goes on, off the channel, its
+    // series page under it.
+    let cmds = press(&mut app, &[Ok, Ok]);
+    assert!(plays(&cmds).is_empty(), "nothing starts again: {cmds:?}");
+    assert_eq!(app.player().unwrap().id, id);
+    assert_eq!(tuned(&app), None);
+    assert!(!app.player().unwrap().up_next(app.ctx()).is_empty());
+    press(&mut app, &[Back]);
+    assert_eq!(app.screen(), Screen::Series("love-at-gate-9".into()));
+
+    // "Watch this series from episode 1" (Home kept its focus on the
+    // channels row).
+    press(&mut app, &[Back]);
+    press(&mut app, &[Ok, Ok, Right]);
+    let cmds = press(&mut app, &[Ok]);
+    assert_eq!(plays(&cmds), [("love-at-gate-9".into(), 1, 0)]);
+    assert_eq!(tuned(&app), None);
+    press(&mut app, &[Back]);
+    assert_eq!(app.screen(), Screen::Series("love-at-gate-9".into()));
+}
+
+#[test]
+fn number_keys_on_the_channels_row_and_tv_mode_open_a_channel() {
+    let mut app = app();
+    app.handle(entitlements(0, &[]));
+    clock_at(&mut app, 1_000);
+    press(&mut app, &[Up]);
+    let cmds = press(&mut app, &[Digit2]);
+    assert_eq!(tuned(&app), Some(1));
+    assert_eq!(plays(&cmds), [("ceo-secret".into(), 1, 1_000)]);
+    // The channel is remembered, for "Start in TV mode".
+    let saved = cmds.iter().find_map(|c| match c {
+        Command::SaveSettings(s) => s.last_channel.clone(),
+        _ => None,
+    });
+    assert_eq!(saved.as_deref(), Some("chinese-drama"));
+
+    let settings = crate::app::settings::Settings {
+        tv_mode: true,
+        last_channel: Some("chinese-drama".into()),
+        welcomed: true,
+        ..Default::default()
+    };
+    let mut app = App::with_settings(History::default(), "en", settings);
+    app.handle(Event::Clock(
+        "00:00".into(),
+        start() + chrono::Duration::seconds(1),
+    ));
+    let base = url::Url::parse("http://127.0.0.1:9/").unwrap();
+    let cmds = app.handle(Event::Catalog {
+        catalog: Arc::new(crate::demo::catalog::catalog(&base)),
+        problem: None,
+        expired: None,
+    });
+    assert_eq!(app.screen(), Screen::Player);
+    assert_eq!(tuned(&app), Some(1));
+    assert_eq!(plays(&cmds).len(), 1, "{cmds:?}");
+}
