@@ -212,6 +212,21 @@ impl App {
         }
     }
 
+    /// [`super::Event::Tune`]: from Home, the channel of this id.
+    pub(super) fn tune_id(&mut self, id: &str, out: &mut Vec<Command>) {
+        let i = self
+            .ctx
+            .catalog()
+            .and_then(|c| c.channels.iter().position(|ch| ch.id == id));
+        let Some(i) = i.filter(|i| self.ctx.channels().contains(i)) else {
+            tracing::warn!(channel = id, "no such channel to tune to");
+            return;
+        };
+        self.pop_to_home(out);
+        self.overlay = None;
+        self.tune(i, out);
+    }
+
     /// "Continue here": the episode goes on off the channel, as any
     /// episode of its series (its series page under it, its next episode
     /// preloaded and played after it).

@@ -92,6 +92,8 @@ pub enum Event {
     },
     /// The episode on screen from this point, ms (a QA scenario's seek).
     Seek(u64),
+    /// Straight to the drama channel of this id, from Home (a QA scenario).
+    Tune(String),
     /// These settings instead (checked first), applied as if chosen on
     /// the Settings screen.
     Settings(Box<Settings>),
@@ -531,6 +533,7 @@ impl App {
             }
             Event::Open { series, episode } => self.open(&series, episode, &mut out),
             Event::Seek(ms) => self.seek(ms, &mut out),
+            Event::Tune(id) => self.tune_id(&id, &mut out),
             Event::AdBreak { request, resolved } => {
                 self.ctx.record(crate::insight::ViewEvent::AdRequest {
                     ads: resolved.ads.len(),

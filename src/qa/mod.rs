@@ -81,6 +81,8 @@ pub enum StepFailure {
     Playback(String),
     #[error("the catalog has no series {0:?}")]
     NoSeries(String),
+    #[error("the catalog has no channel {0:?}")]
+    NoChannel(String),
     #[error("seek: no episode on screen")]
     NoEpisode,
     /// An expectation that failed, or did not hold in time.
@@ -160,6 +162,8 @@ pub enum Step {
     },
     /// The episode on screen from this point, ms.
     Seek(u64),
+    /// The drama channel of this id, from Home ([`Event::Tune`]).
+    Tune(String),
     /// These settings fields over the current settings.
     Set(serde_json::Value),
     /// A network fault for the requests that match it.
@@ -604,6 +608,16 @@ fn advance(
                     return Err(StepFailure::NoSeries(series));
                 }
                 s.handle(crate::tv::Input::App(Event::Open { series, episode }));
+            }
+            Step::Tune(channel) => {
+                // Auto-wait: the catalog first.
+                let Some(catalog) = s.app().catalog().cloned() else {
+                    return Ok(());
+                };
+                if !catalog.channels.iter().any(|c| c.id == channel) {
+                    return Err(StepFailure::NoChannel(channel));
+                }
+                s.handle(crate::tv::Input::App(Event::Tune(channel)));
             }
             Step::Seek(ms) => {
                 if s.app().screen() != Screen::Player {

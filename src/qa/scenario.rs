@@ -50,6 +50,7 @@ struct StepSpec {
     wait_ms: Option<u64>,
     open: Option<String>,
     play: Option<PlaySpec>,
+    tune: Option<String>,
     seek_ms: Option<u64>,
     pause: Option<bool>,
     set: Option<toml::Table>,
@@ -141,6 +142,13 @@ pub struct Expect {
     /// At least this many episodes are kept whole on the box (Settings'
     /// "Episodes kept ready").
     pub kept: Option<usize>,
+    /// The player is on the drama channel of this id; `""`: on none.
+    pub channel: Option<String>,
+    /// A drama channel's banner is up (true), or not.
+    pub banner: Option<bool>,
+    /// The card for an episode the box may not play stands on a channel
+    /// (true), or not.
+    pub card: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -343,6 +351,7 @@ impl StepSpec {
             ("wait_ms", self.wait_ms.is_some()),
             ("open", self.open.is_some()),
             ("play", self.play.is_some()),
+            ("tune", self.tune.is_some()),
             ("seek_ms", self.seek_ms.is_some()),
             ("pause", self.pause.is_some()),
             ("set", self.set.is_some()),
@@ -377,6 +386,9 @@ impl StepSpec {
         if let Some(p) = &self.play {
             return format!("play {} episode {}", p.series, p.episode);
         }
+        if let Some(c) = &self.tune {
+            return format!("tune to {c}");
+        }
         if let Some(ms) = self.seek_ms {
             return format!("seek to {ms} ms");
         }
@@ -409,7 +421,7 @@ impl StepSpec {
         match actions.len() {
             0 => {
                 return Err(
-                    "no action: give one of key, wait_ms, open, play, seek_ms, pause, set, \
+                    "no action: give one of key, wait_ms, open, play, tune, seek_ms, pause, set, \
                      fault, expect, screenshot"
                         .into(),
                 );
@@ -457,6 +469,9 @@ impl StepSpec {
                 series: p.series.clone(),
                 episode: Some(p.episode),
             });
+        } else if let Some(channel) = &self.tune {
+            check_text(channel, "tune")?;
+            steps.push(Step::Tune(channel.clone()));
         } else if let Some(ms) = self.seek_ms {
             check_ms(ms, "seek_ms")?;
             steps.push(Step::Seek(ms));

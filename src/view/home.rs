@@ -105,6 +105,7 @@ fn poster_item(view: &mut View, ctx: &Ctx, s: &Series, load: bool) -> PosterData
         },
         progress: series_share(ctx, s),
         locked: ctx.parental_locked(s),
+        badge: Default::default(),
     }
 }
 
@@ -116,8 +117,10 @@ fn channel_items(view: &mut View, ctx: &Ctx, row: &crate::app::shelf::Shelf) -> 
         .map(|&i| {
             let on = ctx.on_air(i, 0);
             let series = on.as_ref().and_then(|o| ctx.series(&o.series));
+            let title: slint::SharedString = ctx.channel_title(i).into();
             PosterData {
-                title: ctx.channel_title(i).into(),
+                badge: title.clone(),
+                title,
                 poster: series
                     .map(|s| view.posters.get(s.poster.url_for(POSTER_WIDTH)))
                     .unwrap_or_default(),
