@@ -117,6 +117,12 @@ fn harness_in(lang: &str, settings: pillarbox::app::settings::Settings) -> Harne
         Box::new(recorder),
         ShellHandle::default(),
     );
+    // A fixed moment: what the drama channels have on air is the same
+    // every run (no time of day shown).
+    let moment = chrono::DateTime::parse_from_rfc3339("2026-12-01T12:00:00Z").unwrap();
+    shell
+        .borrow_mut()
+        .handle(Input::App(Event::Clock(String::new(), moment.to_utc())));
     shell.borrow_mut().handle(Input::App(Event::Catalog {
         catalog: std::sync::Arc::new(pillarbox::demo::catalog::catalog(&base())),
         problem: None,
@@ -290,9 +296,15 @@ fn remote_keys_go_home_series_player_and_back() {
     h.key(Key::RightArrow);
     h.key(Key::RightArrow);
     assert_eq!(h.home().get_hero_title(), "Midnight Bakery");
+    // The second row: the drama channels, the hero saying what is on.
     h.key(Key::DownArrow);
     assert_eq!(h.home().get_focused_row(), 1);
+    assert_eq!(h.home().get_hero_title(), "Romance around the clock");
+    assert!(h.home().get_hero_meta().starts_with("Now: "));
+    h.key(Key::DownArrow);
+    assert_eq!(h.home().get_focused_row(), 2);
     assert_eq!(h.home().get_hero_title(), "Love at Gate 9");
+    h.key(Key::UpArrow);
     h.key(Key::UpArrow);
     assert_eq!(h.home().get_rows().row_data(0).unwrap().focused, 2);
 
@@ -834,7 +846,7 @@ fn reset_this_box_asks_in_plain_words_and_starts_as_new() {
             },
         );
         h.key(Key::F1);
-        for _ in 0..30 {
+        for _ in 0..40 {
             h.key(Key::DownArrow);
         }
         h.key(Key::Return);

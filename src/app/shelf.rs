@@ -10,7 +10,7 @@ use super::history::History;
 
 /// The id of the row the app adds in front when there is history.
 pub const CONTINUE_ROW: &str = "continue-watching";
-/// The id of the row of drama channels, which heads Home.
+/// The id of the row of drama channels, second on Home.
 pub const CHANNELS_ROW: &str = "channels";
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,10 +58,10 @@ pub fn localized(
         .unwrap_or_default()
 }
 
-/// The channels (when the catalog has some), Continue Watching (when there
-/// is history), then every rail that has series; a catalog without rails
-/// gets one row of all its series. `titles`: the channels row's and
-/// Continue Watching's.
+/// Continue Watching (when there is history), then every rail that has
+/// series (a catalog without rails gets one row of all its series), the
+/// channels (when the catalog has some) second. `titles`: the channels
+/// row's and Continue Watching's.
 /// `index` maps series ids to their place in `catalog.series`. A rule
 /// fills at most its `limit`, else [`limits::DEFAULT_RULE_LIMIT`], series.
 pub fn build(
@@ -78,14 +78,6 @@ pub fn build(
             .min(limits::RAIL_ITEMS)
     };
     let mut rows = Vec::new();
-    if !catalog.channels.is_empty() {
-        rows.push(Shelf {
-            id: CHANNELS_ROW.into(),
-            title: channels_title.into(),
-            series: Vec::new(),
-            channels: (0..catalog.channels.len()).collect(),
-        });
-    }
     let cont: Vec<usize> = history
         .continue_watching(|id| index(id).map(|i| catalog.series[i].episodes.len() as u32))
         .iter()
@@ -136,17 +128,27 @@ pub fn build(
             });
         }
     }
-    if rows
-        .iter()
-        .all(|r| r.series.is_empty() || r.id == CONTINUE_ROW)
-        && !catalog.series.is_empty()
-    {
+    if rows.iter().all(|r| r.id == CONTINUE_ROW) && !catalog.series.is_empty() {
         rows.push(Shelf {
             id: "all".into(),
             title: localized(&catalog.channel.name, lang, &catalog.default_language),
             series: (0..catalog.series.len()).collect(),
             channels: Vec::new(),
         });
+    }
+    // The channels, right under the first row, in sight where the eye
+    // lands on Home (the rows above the focus give way to the hero).
+    if !catalog.channels.is_empty() {
+        let at = rows.len().min(1);
+        rows.insert(
+            at,
+            Shelf {
+                id: CHANNELS_ROW.into(),
+                title: channels_title.into(),
+                series: Vec::new(),
+                channels: (0..catalog.channels.len()).collect(),
+            },
+        );
     }
     rows
 }

@@ -42,9 +42,21 @@ pub enum ScheduleError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChannelClock {
     start: DateTime<Utc>,
-    /// (series, episode, duration ms, start in the cycle ms).
-    items: Vec<(String, u32, u64, u64)>,
+    /// The series the schedule names (items refer to them by place: a
+    /// cycle at the caps is 50 channels of thousands of episodes).
+    series: Vec<String>,
+    items: Vec<Item>,
     cycle_ms: u64,
+}
+
+/// An episode of a cycle: its series (by place), number, length, and
+/// where in the cycle it starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Item {
+    series: u32,
+    episode: u32,
+    duration_ms: u64,
+    begins_ms: u64,
 }
 
 /// The episodes a slot names, in order: those listed in `from..=to`.
@@ -67,11 +79,19 @@ impl ChannelClock {
         let start = DateTime::parse_from_rfc3339(&channel.start)
             .map_err(|_| ScheduleError::Start(channel.start.clone()))?
             .to_utc();
+        let mut names: Vec<String> = Vec::new();
         let mut items = Vec::new();
         let mut at = 0u64;
         for slot in &channel.schedule {
             let Some(series) = catalog.series.iter().find(|s| s.id == slot.series) else {
                 continue;
+            };
+            let place = match names.iter().position(|n| *n == series.id) {
+                Some(p) => p,
+                None => {
+                    names.push(series.id.clone());
+                    names.len() - 1
+                }
             };
             for e in slot_episodes(slot, series) {
                 if items.len() >= limits::CYCLE_EPISODES {
@@ -81,7 +101,12 @@ impl ChannelClock {
                 if ms == 0 {
                     continue;
                 }
-                items.push((series.id.clone(), e.number, ms, at));
+                items.push(Item {
+                    series: place as u32,
+                    episode: e.number,
+                    duration_ms: ms,
+                    begins_ms: at,
+                });
                 at += ms;
             }
         }
@@ -90,6 +115,7 @@ impl ChannelClock {
         }
         Ok(ChannelClock {
             start,
+            series: names,
             items,
             cycle_ms: at,
         })
@@ -100,23 +126,23 @@ impl ChannelClock {
         let since = (t - self.start).num_milliseconds();
         let pos = since.rem_euclid(self.cycle_ms as i64) as u64;
         // The last item starting at or before `pos`.
-        let index = self.items.partition_point(|i| i.3 <= pos) - 1;
-        let (series, episode, duration_ms, begins) = &self.items[index];
-        let offset_ms = pos - begins;
+        let index = self.items.partition_point(|i| i.begins_ms <= pos) - 1;
+        let item = self.items[index];
+        let offset_ms = pos - item.begins_ms;
         OnAir {
             index,
-            series: series.clone(),
-            episode: *episode,
+            series: self.series[item.series as usize].clone(),
+            episode: item.episode,
             offset_ms,
-            duration_ms: *duration_ms,
+            duration_ms: item.duration_ms,
             began: t - chrono::Duration::milliseconds(offset_ms as i64),
         }
     }
 
     /// The episode after the one at `index`, the cycle going round.
     pub fn after(&self, index: usize) -> (&str, u32) {
-        let (series, episode, ..) = &self.items[(index + 1) % self.items.len()];
-        (series, *episode)
+        let item = self.items[(index + 1) % self.items.len()];
+        (&self.series[item.series as usize], item.episode)
     }
 
     /// One cycle's length.

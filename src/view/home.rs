@@ -109,24 +109,29 @@ fn poster_item(view: &mut View, ctx: &Ctx, s: &Series, load: bool) -> PosterData
     }
 }
 
-/// The channels row's items: each channel's name over the poster of the
-/// series it has on air, and how far into the episode it is.
+/// The channels row's items: each channel's name across its logo, else
+/// across the poster of the first series it schedules (what it has on air
+/// changes by the minute: the hero says it, for the focused one).
 fn channel_items(view: &mut View, ctx: &Ctx, row: &crate::app::shelf::Shelf) -> Vec<PosterData> {
+    let Some(catalog) = ctx.catalog().cloned() else {
+        return Vec::new();
+    };
     row.channels
         .iter()
-        .map(|&i| {
-            let on = ctx.on_air(i, 0);
-            let series = on.as_ref().and_then(|o| ctx.series(&o.series));
-            let title: slint::SharedString = ctx.channel_title(i).into();
+        .filter_map(|&i| catalog.channels.get(i))
+        .map(|ch| {
+            let first = ch.schedule.first().and_then(|s| ctx.series(&s.series));
+            let picture = match (&ch.logo, first) {
+                (Some(logo), _) => view.posters.get(logo),
+                (None, Some(s)) => view.posters.get(s.poster.url_for(POSTER_WIDTH)),
+                (None, None) => Default::default(),
+            };
+            let title: slint::SharedString = ctx.text(&ch.title).into();
             PosterData {
                 badge: title.clone(),
                 title,
-                poster: series
-                    .map(|s| view.posters.get(s.poster.url_for(POSTER_WIDTH)))
-                    .unwrap_or_default(),
-                progress: on
-                    .map(|o| o.offset_ms as f32 / o.duration_ms.max(1) as f32)
-                    .unwrap_or(-1.0),
+                poster: picture,
+                progress: -1.0,
                 locked: false,
             }
         })

@@ -410,7 +410,7 @@ fn largest_catalog(base: &url::Url) -> Value {
             let mut s = template_series.clone();
             s["id"] = json!(format!("s{i}"));
             s["title"] = json!({ "en": format!("{i} {}", &long_title[..limits::TITLE - 6]) });
-            s["synopsis"] = json!({ "en": "S".repeat(400) });
+            s["synopsis"] = json!({ "en": "S".repeat(250) });
             s["genres"] = json!(["romance", "drama", format!("g{}", i % 40)]);
             s["episode_count"] = json!(per_series);
             s["free_episodes"] = json!(per_series);
@@ -437,8 +437,19 @@ fn largest_catalog(base: &url::Url) -> Value {
                           "rule": {"kind": "genre", "genre": format!("g{}", r % 40), "limit": limits::RAIL_ITEMS} }),
         })
         .collect();
+    // Channels at their caps: each slot a whole series.
+    let channels: Vec<Value> = (0..limits::CHANNELS)
+        .map(|ch| {
+            json!({ "id": format!("c{ch}"), "title": {"en": format!("Channel {ch}")},
+                    "start": "2026-01-01T00:00:00Z",
+                    "schedule": (0..limits::SCHEDULE_SLOTS)
+                        .map(|s| json!({ "series": format!("s{}", (ch * 41 + s) % limits::SERIES) }))
+                        .collect::<Vec<_>>() })
+        })
+        .collect();
     c["series"] = json!(series);
     c["rails"] = json!(rails);
+    c["channels"] = json!(channels);
     c
 }
 

@@ -520,8 +520,10 @@ fn dubbed_demo_episodes_play_in_the_viewers_language_and_switch_from_settings() 
     // renditions. A Spanish box hears episode 1 in Spanish; episode 2
     // starts (preloaded, in Spanish), then Settings → Audio language →
     // English: it starts again in English.
+    // (Down twice: past the channels row, to "New this week".)
     let steps = [
         "home",
+        "key:down",
         "key:down",
         "key:ok",
         "key:ok",
@@ -592,8 +594,8 @@ fn the_spoken_ui_speaks_each_focus_move_with_espeak() {
 fn the_first_run_screen_turns_on_large_text_and_the_spoken_ui() {
     let state = tempfile::tempdir().unwrap();
     // A fresh box: the first-run screen. Text size 150 %, spoken UI on,
-    // sharing viewing data left off, Start; then every focus move on Home
-    // is spoken.
+    // sharing viewing data and TV mode left off, Start; then every focus
+    // move on Home is spoken.
     let steps = [
         "--first-run",
         "sleep:1000",
@@ -603,6 +605,7 @@ fn the_first_run_screen_turns_on_large_text_and_the_spoken_ui() {
         "key:down",
         "key:down",
         "key:right",
+        "key:down",
         "key:down",
         "key:down",
         "key:ok",
@@ -713,7 +716,7 @@ fn reset_this_box_forgets_the_viewer_on_disk_and_a_cut_reset_is_finished() {
 
     // Settings, the last row, OK, Reset (Cancel has the focus first).
     let mut steps = vec!["home", "key:red"];
-    steps.extend(["key:down"; 30]);
+    steps.extend(["key:down"; 40]);
     steps.extend(["key:ok", "key:right", "key:ok", "sleep:500"]);
     let (report, _) = qa(&steps, dir, shared_cache());
     // The first-run screen, as on a new box.

@@ -69,14 +69,11 @@ impl Home {
         }
         self.fitted = Some(ctx.shelf_built());
         let rows = &ctx.shelf;
-        // The channels row heads Home, one Up above where the focus
-        // starts: OK on Home goes on opening series, as before channels.
-        let first = rows.iter().position(|r| r.id != CHANNELS_ROW).unwrap_or(0);
         self.row = self
             .row_id
             .as_ref()
             .and_then(|id| rows.iter().position(|r| &r.id == id))
-            .unwrap_or(first)
+            .unwrap_or(0)
             .min(rows.len().saturating_sub(1));
         for (i, r) in rows.iter().enumerate() {
             if let Some(c) = self.columns.get_mut(&r.id) {

@@ -58,7 +58,7 @@ fn a_channel_joins_inside_the_episode_on_air_then_plays_on_with_no_gap() {
     // Three days on (a whole number of 288 s cycles: 900 of them), 7 s
     // into Love at Gate 9's third episode.
     clock_at(&mut app, 2 * EP + 7_000);
-    press(&mut app, &[Up]);
+    press(&mut app, &[Down]);
     assert_eq!(
         app.describe(),
         "Romance around the clock. Now: Love at Gate 9, episode 3"
@@ -126,7 +126,7 @@ fn a_locked_episode_on_air_is_a_card_then_the_channel_goes_on() {
     // The Chinese drama channel: The CEO's Secret 1 to 12, of which 9 on
     // are paid. 5 s into episode 10.
     clock_at(&mut app, 9 * EP + 5_000);
-    press(&mut app, &[Up, Right]);
+    press(&mut app, &[Down, Right]);
     let cmds = press(&mut app, &[Ok]);
     assert!(plays(&cmds).is_empty(), "{cmds:?}");
     assert!(cmds.contains(&Command::Stop));
@@ -159,7 +159,7 @@ fn ok_on_a_channel_offers_the_series_from_its_start_or_here() {
     let mut app = app();
     app.handle(entitlements(0, &[]));
     clock_at(&mut app, 4 * EP + 1_000);
-    press(&mut app, &[Up, Ok]);
+    press(&mut app, &[Down, Ok]);
     let id = app.player().unwrap().id;
     assert_eq!(app.player().unwrap().episode, 5);
     press(&mut app, &[Ok]);
@@ -198,7 +198,7 @@ fn number_keys_on_the_channels_row_and_tv_mode_open_a_channel() {
     let mut app = app();
     app.handle(entitlements(0, &[]));
     clock_at(&mut app, 1_000);
-    press(&mut app, &[Up]);
+    press(&mut app, &[Down]);
     let cmds = press(&mut app, &[Digit2]);
     assert_eq!(tuned(&app), Some(1));
     assert_eq!(plays(&cmds), [("ceo-secret".into(), 1, 1_000)]);

@@ -6,10 +6,10 @@ use super::*;
 fn home_rows_follow_the_catalog_rails() {
     let app = app();
     let ids: Vec<_> = app.rows().iter().map(|r| r.id.as_str()).collect();
-    // The drama channels head Home; the focus starts on the first rail.
-    assert_eq!(ids, ["channels", "featured", "new", "romance", "drama"]);
-    assert_eq!(app.rows()[0].channels, [0, 1]);
-    assert_eq!(app.focused_row(), 1);
+    // The drama channels come second, in sight under the first row.
+    assert_eq!(ids, ["featured", "channels", "new", "romance", "drama"]);
+    assert_eq!(app.rows()[1].channels, [0, 1]);
+    assert_eq!(app.focused_row(), 0);
     // "new": newest first, limited to 3.
     let catalog = app.catalog().unwrap();
     let new: Vec<_> = app.rows()[2]
@@ -28,18 +28,18 @@ fn arrows_move_predictably_and_rows_remember_their_column() {
     assert_eq!(app.focused_series().unwrap().id, "midnight-bakery");
     // Right stops at the end of a row; Left at its start.
     press(&mut app, &[Right, Right, Right, Right]);
-    assert_eq!(app.column(1), 4);
+    assert_eq!(app.column(0), 4);
+    // Down: the channels row (two channels).
+    press(&mut app, &[Down]);
+    assert_eq!((app.focused_row(), app.column(1)), (1, 0));
+    press(&mut app, &[Right, Right, Right]);
+    assert_eq!(app.column(1), 1, "two channels");
     press(&mut app, &[Down]);
     assert_eq!((app.focused_row(), app.column(2)), (2, 0));
     press(&mut app, &[Left, Right]);
     assert_eq!(app.column(2), 1);
-    press(&mut app, &[Up]);
-    assert_eq!((app.focused_row(), app.column(1)), (1, 4));
-    // Up again: the channels row; then the Settings button.
-    press(&mut app, &[Up]);
-    assert_eq!((app.focused_row(), app.column(0)), (0, 0));
-    press(&mut app, &[Right, Right, Right]);
-    assert_eq!(app.column(0), 1, "two channels");
+    press(&mut app, &[Up, Up]);
+    assert_eq!((app.focused_row(), app.column(0)), (0, 4));
     press(&mut app, &[Up, Up]);
     assert!(app.home_settings_focused());
     press(&mut app, &[Down, Down, Down, Down, Down, Down]);

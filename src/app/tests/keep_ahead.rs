@@ -123,7 +123,7 @@ fn the_next_episodes_of_a_series_being_watched_are_kept_while_nothing_plays() {
 
     // Playing (Continue Watching's first item): the keeper stops (the
     // link is the episode's).
-    assert_eq!(app.rows()[1].id, CONTINUE_ROW);
+    assert_eq!(app.rows()[0].id, CONTINUE_ROW);
     let cmds = press(&mut app, &[Ok]);
     assert!(!played(&cmds).is_empty(), "{cmds:?}");
     let k = keeps(&cmds);

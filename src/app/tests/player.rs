@@ -51,7 +51,7 @@ fn autoplay_preloads_counts_down_and_moves_on() {
         history::EpisodeProgress::Watched
     );
     // Continue Watching now leads home.
-    assert_eq!(app.rows()[1].id, CONTINUE_ROW);
+    assert_eq!(app.rows()[0].id, CONTINUE_ROW);
 }
 
 #[test]

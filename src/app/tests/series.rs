@@ -42,11 +42,12 @@ fn continue_watching_resumes_and_history_survives_a_new_catalog() {
         cmds,
         [Command::Stop, Command::SaveHistory(app.history().clone())]
     );
-    assert_eq!(app.rows()[1].id, CONTINUE_ROW);
+    assert_eq!(app.rows()[0].id, CONTINUE_ROW);
     // Home focus stays where it was ("featured", second item) after the row
     // was added in front.
     assert_eq!(app.focused_series().unwrap().id, "return-of-the-heir");
-    press(&mut app, &[Up]);
+    // Up past the channels row (second, under Continue Watching).
+    press(&mut app, &[Up, Up]);
     let cmds = press(&mut app, &[Ok]);
     assert_eq!(played(&cmds), [("return-of-the-heir".to_string(), 3)]);
     assert_eq!(app.screen(), Screen::Player);
@@ -72,7 +73,7 @@ fn continue_watching_resumes_and_history_survives_a_new_catalog() {
     let notice = app.notice().unwrap();
     assert!(notice.contains("saved on this TV"), "{notice}");
     assert!(!notice.contains("503"), "{notice}");
-    assert_ne!(app.rows()[1].id, CONTINUE_ROW);
+    assert_ne!(app.rows()[0].id, CONTINUE_ROW);
 }
 
 #[test]
@@ -177,7 +178,8 @@ fn number_keys_jump_to_an_episode_and_colour_keys_switch_subtitles_and_audio() {
         app.toast(),
         Some("This episode has one audio language: 中文")
     );
-    press(&mut app, &[Exit, Down, Ok, Ok]);
+    // (Down twice: past the channels row, to "New this week".)
+    press(&mut app, &[Exit, Down, Down, Ok, Ok]);
     let playing = app.player().unwrap().series.clone();
     assert_eq!(playing, "love-at-gate-9");
     let cmds = press(&mut app, &[Yellow]);

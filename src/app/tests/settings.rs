@@ -5,9 +5,8 @@ use super::*;
 #[test]
 fn settings_open_from_home_and_the_red_key_and_apply_at_once() {
     let mut app = app();
-    // Up from the first rail, over the channels row: the Settings button;
-    // OK opens Settings.
-    press(&mut app, &[Up, Up]);
+    // Up from the first row: the Settings button; OK opens Settings.
+    press(&mut app, &[Up]);
     assert!(app.home_settings_focused());
     press(&mut app, &[Ok]);
     assert_eq!(app.screen(), Screen::Settings);
@@ -35,8 +34,7 @@ fn settings_open_from_home_and_the_red_key_and_apply_at_once() {
     // Back on home still asks before leaving; from the button too.
     press(&mut app, &[Up, Back]);
     assert_eq!(app.exit_dialog(), Some(Choice::Keep));
-    // Down past the channels row, to the first rail.
-    press(&mut app, &[Back, Down, Down]);
+    press(&mut app, &[Back, Down]);
 
     // From the player: the red key pauses it; subtitles Off applies to the
     // episode on screen; Back resumes it.
