@@ -10,6 +10,8 @@
 //! - CPU while episodes play on the TV app's screen, per second of content,
 //!   against the playback core alone (`pillarbox play --headless`) on the
 //!   same episodes at the same size, as a ratio, with the frames dropped;
+//! - drama channels: joining one from Home (focus rested, pressed straight)
+//!   and CH+ to the next, first frames over cold starts;
 //! - episodes kept on the box: OK to first frame and the Next switch, kept
 //!   and over the network side by side over cold starts;
 //! - partner insight's cost: OK to first frame and the Next switch with the
@@ -158,6 +160,7 @@ fn main() {
     let insight = insight_cost(&url, state.path());
     let preview = preview_cost(&url, state.path());
     let kept = kept_cost(&url, state.path());
+    let channels = channel_cost(&url, state.path());
     let cpu = cpu_playing(&url, state.path());
 
     println!(
@@ -243,6 +246,20 @@ fn main() {
             insight.collected
         );
     }
+    for (what, v) in [
+        ("channel join, focus rested 800 ms   ", &channels.rested),
+        ("channel join, pressed straight      ", &channels.straight),
+        ("CH+ switch (the neighbour preloaded)", &channels.up),
+    ] {
+        println!(
+            "{what}  median {:7.2} ms   min {:7.2}   max {:7.2}   ({} of {FIRST_FRAME_RUNS} cold \
+             starts: a paid episode on air is a card, no frame)",
+            median(v.clone()),
+            v.iter().cloned().fold(f64::MAX, f64::min),
+            v.iter().cloned().fold(0.0, f64::max),
+            v.len()
+        );
+    }
     for (what, [net, box_]) in [
         ("OK to first frame      ", &kept.ok),
         ("Next (preloaded) switch", &kept.next),
@@ -313,6 +330,55 @@ const OK_THEN_NEXT: [&str; 6] = [
     "key:next",
     "playing:500",
 ];
+
+/// Drama channels' first frames: joining from Home (focus rested, so its
+/// episode on air is preloaded; and pressed straight), and CH+ to the
+/// other channel.
+struct ChannelCost {
+    rested: Vec<f64>,
+    straight: Vec<f64>,
+    up: Vec<f64>,
+}
+
+fn channel_cost(url: &str, cached: &Path) -> ChannelCost {
+    let mut cost = ChannelCost {
+        rested: Vec::new(),
+        straight: Vec::new(),
+        up: Vec::new(),
+    };
+    // The channels row is Home's second.
+    let rested = [
+        "home",
+        "key:down",
+        "sleep:800",
+        "key:ok",
+        "playing:3000",
+        "key:next",
+        "playing:500",
+    ];
+    let straight = ["home", "key:down", "key:ok", "playing:300"];
+    for (steps, join) in [(&rested[..], 0), (&straight[..], 1)] {
+        for (_, r) in taking_turns(url, cached, FIRST_FRAME_RUNS / 2, steps, |state, _| {
+            let settings = serde_json::json!({ "welcomed": true, "previews": false });
+            std::fs::write(state.join("settings.json"), settings.to_string()).unwrap();
+        }) {
+            let frames: Vec<f64> = r["first_frame_ms"]
+                .as_array()
+                .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
+                .unwrap_or_default();
+            let into = if join == 0 {
+                &mut cost.rested
+            } else {
+                &mut cost.straight
+            };
+            into.extend(frames.first());
+            if join == 0 {
+                cost.up.extend(frames.get(1));
+            }
+        }
+    }
+    cost
+}
 
 /// First frames of episodes over the network and kept on the box:
 /// `[network, kept]` each.

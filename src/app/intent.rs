@@ -20,6 +20,9 @@ pub(super) struct Intent {
     sent: bool,
     /// Its grant was asked for (it needs one).
     asked: bool,
+    /// A drama channel's episode on air (the channel's index): preloaded
+    /// from where the channel is when the preload goes out.
+    channel: Option<usize>,
 }
 
 impl App {
@@ -29,6 +32,11 @@ impl App {
     fn intended(&self) -> Option<Intent> {
         if matches!(self.overlay, Some(Overlay::Question(_))) {
             return None;
+        }
+        if let ScreenState::Home(h) = self.top()
+            && let Some(channel) = h.focused_channel(&self.ctx)
+        {
+            return self.channel_intended(channel);
         }
         let (series, number) = match self.top() {
             ScreenState::Home(h) => h.intended(&self.ctx)?,
@@ -50,6 +58,29 @@ impl App {
             since_ms: self.ctx.now_ms,
             sent: false,
             asked: false,
+            channel: None,
+        })
+    }
+
+    /// What OK on a channel's card would play: the episode it has on air
+    /// (its start decided when the preload goes out).
+    fn channel_intended(&self, channel: usize) -> Option<Intent> {
+        let on = self.ctx.on_air(channel, 0)?;
+        let (s, e) = self.ctx.episode(&on.series, on.episode)?;
+        if !self.ctx.on_air_playable(&on.series, on.episode)
+            || self.ctx.stream_for(&on.series, on.episode) == StreamFor::Missing
+        {
+            return None;
+        }
+        Some(Intent {
+            start_ms: 0,
+            subtitles: subtitles_for(s, e, &self.ctx.subtitle_prefs()).cloned(),
+            series: on.series,
+            number: on.episode,
+            since_ms: self.ctx.now_ms,
+            sent: false,
+            asked: false,
+            channel: Some(channel),
         })
     }
 
@@ -77,11 +108,25 @@ impl App {
             }
         }
         let now = self.ctx.now_ms;
-        let Self { intent, ctx, .. } = self;
+        let Self {
+            intent,
+            ctx,
+            channel_preload,
+            ..
+        } = self;
         if let Some(i) = intent
             && !i.sent
             && now.saturating_sub(i.since_ms) >= INTENT_DWELL_MS
         {
+            // A channel's episode: from where the channel is now (if it
+            // still has it on air).
+            let start_ms = match i.channel {
+                Some(ch) => match ctx.on_air(ch, 0) {
+                    Some(on) if on.series == i.series && on.episode == i.number => on.offset_ms,
+                    _ => return,
+                },
+                None => i.start_ms,
+            };
             // A granted episode: its grant first, then (on a later event,
             // once it came) the preload.
             match ctx.stream_for(&i.series, i.number) {
@@ -89,9 +134,12 @@ impl App {
                     i.sent = true;
                     out.push(Command::Preload {
                         source,
-                        start_ms: i.start_ms,
+                        start_ms,
                         subtitles: i.subtitles.clone(),
                     });
+                    if i.channel.is_some() {
+                        *channel_preload = Some((i.series.clone(), i.number, start_ms));
+                    }
                 }
                 StreamFor::NeedsGrant if !i.asked => {
                     i.asked = true;

@@ -230,3 +230,26 @@ fn number_keys_on_the_channels_row_and_tv_mode_open_a_channel() {
     assert_eq!(tuned(&app), Some(1));
     assert_eq!(plays(&cmds).len(), 1, "{cmds:?}");
 }
+
+#[test]
+fn a_channel_the_focus_rests_on_is_preloaded_and_joined_from_there() {
+    let mut app = app();
+    app.handle(entitlements(0, &[]));
+    clock_at(&mut app, EP + 2_000);
+    press(&mut app, &[Down]);
+    // The focus rests: the episode on air is preloaded from where the
+    // channel is then.
+    let cmds = tick(&mut app, crate::app::INTENT_DWELL_MS + 100);
+    let p = preloads_from(&cmds);
+    assert_eq!(p.len(), 1, "{cmds:?}");
+    assert!(p[0].0.contains("/love-at-gate-9/2/"), "{p:?}");
+    let from = p[0].1;
+    assert_eq!(from, 2_000 + crate::app::INTENT_DWELL_MS + 100);
+    // OK a moment later: played from the preload's start (its first frame
+    // at once), the box a moment behind the channel from then on.
+    tick(&mut app, crate::app::INTENT_DWELL_MS + 900);
+    let cmds = press(&mut app, &[Ok]);
+    assert_eq!(plays(&cmds), [("love-at-gate-9".into(), 2, from)]);
+    let ahead = app.player().unwrap().channel.as_ref().unwrap().ahead_ms;
+    assert_eq!(ahead, -800);
+}
