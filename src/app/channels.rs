@@ -117,11 +117,16 @@ impl App {
             None => (on.offset_ms, 0),
         };
         self.air(i, on, start_ms, ahead_ms, out);
-        if let Some(ch) = self.ctx.catalog().and_then(|c| c.channels.get(i)) {
-            if self.ctx.settings.last_channel.as_deref() != Some(ch.id.as_str()) {
-                self.ctx.settings.last_channel = Some(ch.id.clone());
-                out.push(Command::SaveSettings(self.ctx.settings.clone()));
-            }
+        let id = self
+            .ctx
+            .catalog()
+            .and_then(|c| c.channels.get(i))
+            .map(|ch| ch.id.clone());
+        if let Some(id) = id
+            && self.ctx.settings.last_channel.as_ref() != Some(&id)
+        {
+            self.ctx.settings.last_channel = Some(id);
+            out.push(Command::SaveSettings(self.ctx.settings.clone()));
         }
     }
 

@@ -10,6 +10,7 @@ pub mod check;
 pub mod fetch;
 #[cfg(feature = "player")]
 pub mod floor;
+pub mod limits;
 pub mod model;
 pub mod roku;
 pub mod schedule;
@@ -20,7 +21,7 @@ pub mod verify;
 pub use fetch::{CatalogConfig, CatalogError, CatalogLoader, Loaded, LoadedFrom, fetch_verified};
 pub use model::Catalog;
 pub use roku::RokuOptions;
-pub use validate::{Problem, limits, parse};
+pub use validate::{Problem, parse};
 
 use crate::net::UrlPolicy;
 
