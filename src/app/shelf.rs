@@ -58,9 +58,9 @@ pub fn localized(
         .unwrap_or_default()
 }
 
-/// Continue Watching (when there is history), then every rail that has
-/// series (a catalog without rails gets one row of all its series), the
-/// channels (when the catalog has some) second. `titles`: the channels
+/// The channels (when the catalog has some), Continue Watching (when
+/// there is history), then every rail that has series (a catalog without
+/// rails gets one row of all its series). `titles`: the channels
 /// row's and Continue Watching's.
 /// `index` maps series ids to their place in `catalog.series`. A rule
 /// fills at most its `limit`, else [`limits::DEFAULT_RULE_LIMIT`], series.
@@ -136,12 +136,11 @@ pub fn build(
             channels: Vec::new(),
         });
     }
-    // The channels, right under the first row, in sight where the eye
-    // lands on Home (the rows above the focus give way to the hero).
+    // The channels head Home, as on a TV: OK on arrival tunes in;
+    // Continue Watching is in sight right under them.
     if !catalog.channels.is_empty() {
-        let at = rows.len().min(1);
         rows.insert(
-            at,
+            0,
             Shelf {
                 id: CHANNELS_ROW.into(),
                 title: channels_title.into(),

@@ -282,6 +282,8 @@ struct Runner {
     faults: FaultPlan,
     /// When the app started (the report's times count from it).
     started: Instant,
+    /// The channel card last recorded in the report (its player's id).
+    last_card: Option<crate::playback::EpisodeId>,
 }
 
 /// Runs `steps` against the app headless; fails naming the step that did
@@ -345,6 +347,7 @@ pub fn run_steps(
         observer: session.observer(),
         faults,
         started: session.started,
+        last_card: None,
     }));
 
     let started = session.started;
@@ -499,6 +502,16 @@ fn advance(
     shell: &Rc<RefCell<Shell>>,
     surface: &Surface,
 ) -> Result<(), StepFailure> {
+    if let Ok(s) = shell.try_borrow()
+        && let Some(p) = s.app().player().filter(|p| p.carded())
+        && r.last_card != Some(p.id)
+        && r.report.channel_cards.len() < 10_000
+    {
+        r.last_card = Some(p.id);
+        r.report
+            .channel_cards
+            .push(format!("{}/{}", p.series, p.episode));
+    }
     while let Some(step) = r.steps.get(r.next).cloned() {
         if Instant::now() > r.deadline {
             return Err(StepFailure::Timeout {

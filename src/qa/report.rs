@@ -70,6 +70,9 @@ pub struct QaReport {
     /// Home's previews that showed their first frame, in order: their
     /// series' ids.
     pub previews: Vec<String>,
+    /// Each card a channel showed in place of an episode the box may not
+    /// play, in order: `series/episode`.
+    pub channel_cards: Vec<String>,
 }
 
 #[derive(Debug, Default, Clone, Serialize)]

@@ -73,7 +73,7 @@ fn play_in_window(
             "--board",
             "generic-x86",
         ])
-        .args(["home", "key:ok", "key:ok", "playing:2000"])
+        .args(["home", "key:down", "key:ok", "key:ok", "playing:2000"])
         .arg(format!("shot:{}", shot.display()))
         .arg("--state-dir")
         .arg(state)

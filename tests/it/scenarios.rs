@@ -107,6 +107,8 @@ name = "expects the player too soon"
 [[step]]
 expect = { screen = "home" }
 [[step]]
+key = "down"
+[[step]]
 key = "ok"
 [[step]]
 expect = { screen = "player" }
@@ -136,15 +138,16 @@ timeout_ms = 1500
     let failure = run["failure"].as_str().unwrap();
     assert!(
         failure.starts_with(
-            "step 3 (expect screen=\"player\"): not within 1500 ms; saw screen=series"
+            "step 4 (expect screen=\"player\"): not within 1500 ms; saw screen=series"
         ),
         "{failure}"
     );
-    assert_eq!(run["failed_step"], 2);
+    assert_eq!(run["failed_step"], 3);
     // The steps before it were timed, and the failing one too; the screen
     // then was written.
     assert!(run["steps"][1]["ms"].is_u64(), "{run}");
     assert!(run["steps"][2]["ms"].is_u64(), "{run}");
+    assert!(run["steps"][3]["ms"].is_u64(), "{run}");
     // The run's log is plain text (no terminal colours).
     let log = std::fs::read_to_string(dir.path().join(run["log"].as_str().unwrap())).unwrap();
     assert!(!log.contains('\u{1b}'), "colour codes in {log}");

@@ -49,6 +49,7 @@ fn continue_resumes_inside_the_episode_and_starts_as_fast_as_a_cold_start() {
     let (report, _) = qa(
         &[
             "home",
+            "key:down",
             "key:ok",
             "key:ok",
             // Episode 1 to 8 s (episode 2 is preloaded meanwhile: made).
@@ -89,6 +90,7 @@ fn demo_episode_plays_pillarboxed_and_back_returns_home() {
     let (report, _) = qa(
         &[
             "home",
+            "key:down",
             "key:ok",
             "key:ok",
             "playing:3000",
@@ -332,6 +334,7 @@ fn demo_subtitles_show_in_step_with_the_picture_across_a_preloaded_switch() {
     let (report, _) = qa(
         &[
             "home",
+            "key:down",
             "key:ok",
             "key:ok",
             "playing:10500",
@@ -403,7 +406,7 @@ fn missing_or_broken_subtitles_leave_the_episode_playing_and_say_why_once() {
     };
     // Episode 1 plays on without subtitles and says why (after the
     // fetcher's retries), once.
-    let (report, stderr) = play(&["home", "key:ok", "key:ok", "playing:6000"]);
+    let (report, stderr) = play(&["home", "key:down", "key:ok", "key:ok", "playing:6000"]);
     assert_eq!(report["screen"], "player", "{report}");
     assert!(cues(&report).is_empty());
     let note = report["subtitle_note"].as_str().unwrap_or_default();
@@ -416,6 +419,7 @@ fn missing_or_broken_subtitles_leave_the_episode_playing_and_say_why_once() {
     // Episode 2, from the grid: its subtitles are not WebVTT.
     let (report, _) = play(&[
         "home",
+        "key:down",
         "key:ok",
         "key:down",
         "key:right",
@@ -484,6 +488,7 @@ fn settings_from_the_red_key_are_kept_and_choose_the_subtitles() {
         "key:right",
         "key:right",
         "key:back",
+        "key:down",
         "key:ok",
         "key:ok",
         "playing:4000",
@@ -501,7 +506,7 @@ fn settings_from_the_red_key_are_kept_and_choose_the_subtitles() {
     );
     // Kept for the next start.
     let (report, _) = qa(
-        &["home", "key:ok", "key:ok", "playing:1000"],
+        &["home", "key:down", "key:ok", "key:ok", "playing:1000"],
         state.path(),
         shared_cache(),
     );
@@ -569,7 +574,14 @@ fn the_spoken_ui_speaks_each_focus_move_with_espeak() {
     )
     .unwrap();
     let (report, _) = qa(
-        &["home", "key:right", "key:ok", "key:down", "sleep:300"],
+        &[
+            "home",
+            "key:down",
+            "key:right",
+            "key:ok",
+            "key:down",
+            "sleep:300",
+        ],
         state.path(),
         shared_cache(),
     );
@@ -578,6 +590,7 @@ fn the_spoken_ui_speaks_each_focus_move_with_espeak() {
     assert_eq!(
         texts,
         [
+            "Siri ya Mkurugenzi. sehemu 24",
             "Kurudi kwa Mrithi. sehemu 16",
             "Cheza sehemu 1",
             "Sehemu ya 1"
@@ -610,6 +623,7 @@ fn the_first_run_screen_turns_on_large_text_and_the_spoken_ui() {
         "key:down",
         "key:ok",
         "home",
+        "key:down",
         "key:right",
         "key:right",
         "sleep:300",
@@ -680,7 +694,7 @@ fn a_refused_catalog_with_nothing_cached_says_so_and_qa_does_not_wait_for_it() {
     assert_eq!((img.width(), img.height()), (1920, 1080));
     // The QA report: home, with why, in plain words on screen.
     let (report, _) = qa(
-        &["home", "key:right", "key:ok", "--catalog", &url],
+        &["home", "key:down", "key:right", "key:ok", "--catalog", &url],
         state.path(),
         shared_cache(),
     );

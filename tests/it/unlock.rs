@@ -313,6 +313,7 @@ fn a_locked_episode_is_bought_on_the_phone_page_in_chromium_then_with_coins_on_t
     let report = qa_with_pairing(
         &[
             "home",
+            "key:down",
             // The CEO's Secret, episode 9: locked (8 are free), not paired.
             "key:ok",
             "key:digit9",

@@ -14,8 +14,7 @@ use crate::catalog::model::{AdBreaks, Ads};
 /// most 30 s long.
 fn app_with_breaks(every: u32) -> App {
     let mut app = app();
-    let base = url::Url::parse("http://127.0.0.1:9/").unwrap();
-    let mut catalog = crate::demo::catalog::catalog(&base);
+    let mut catalog = demo_catalog();
     catalog.ads = Some(Ads {
         breaks: Some(AdBreaks {
             vast: "https://ads.example/vast?c=[CONTENTID]".into(),

@@ -53,12 +53,11 @@ fn tuned(app: &App) -> Option<usize> {
 
 #[test]
 fn a_channel_joins_inside_the_episode_on_air_then_plays_on_with_no_gap() {
-    let mut app = app();
+    let mut app = app_with_channels();
     app.handle(entitlements(0, &[]));
     // Three days on (a whole number of 288 s cycles: 900 of them), 7 s
     // into Love at Gate 9's third episode.
     clock_at(&mut app, 2 * EP + 7_000);
-    press(&mut app, &[Down]);
     assert_eq!(
         app.describe(),
         "Romance around the clock. Now: Love at Gate 9, episode 3"
@@ -121,12 +120,12 @@ fn a_channel_joins_inside_the_episode_on_air_then_plays_on_with_no_gap() {
 
 #[test]
 fn a_locked_episode_on_air_is_a_card_then_the_channel_goes_on() {
-    let mut app = app();
+    let mut app = app_with_channels();
     app.handle(entitlements(0, &[]));
     // The Chinese drama channel: The CEO's Secret 1 to 12, of which 9 on
     // are paid. 5 s into episode 10.
     clock_at(&mut app, 9 * EP + 5_000);
-    press(&mut app, &[Down, Right]);
+    press(&mut app, &[Right]);
     let cmds = press(&mut app, &[Ok]);
     assert!(plays(&cmds).is_empty(), "{cmds:?}");
     assert!(cmds.contains(&Command::Stop));
@@ -156,10 +155,10 @@ fn a_locked_episode_on_air_is_a_card_then_the_channel_goes_on() {
 
 #[test]
 fn ok_on_a_channel_offers_the_series_from_its_start_or_here() {
-    let mut app = app();
+    let mut app = app_with_channels();
     app.handle(entitlements(0, &[]));
     clock_at(&mut app, 4 * EP + 1_000);
-    press(&mut app, &[Down, Ok]);
+    press(&mut app, &[Ok]);
     let id = app.player().unwrap().id;
     assert_eq!(app.player().unwrap().episode, 5);
     press(&mut app, &[Ok]);
@@ -195,10 +194,9 @@ fn ok_on_a_channel_offers_the_series_from_its_start_or_here() {
 
 #[test]
 fn number_keys_on_the_channels_row_and_tv_mode_open_a_channel() {
-    let mut app = app();
+    let mut app = app_with_channels();
     app.handle(entitlements(0, &[]));
     clock_at(&mut app, 1_000);
-    press(&mut app, &[Down]);
     let cmds = press(&mut app, &[Digit2]);
     assert_eq!(tuned(&app), Some(1));
     assert_eq!(plays(&cmds), [("ceo-secret".into(), 1, 1_000)]);
@@ -233,10 +231,9 @@ fn number_keys_on_the_channels_row_and_tv_mode_open_a_channel() {
 
 #[test]
 fn a_channel_the_focus_rests_on_is_preloaded_and_joined_from_there() {
-    let mut app = app();
+    let mut app = app_with_channels();
     app.handle(entitlements(0, &[]));
     clock_at(&mut app, EP + 2_000);
-    press(&mut app, &[Down]);
     // The focus rests: the episode on air is preloaded from where the
     // channel is then.
     let cmds = tick(&mut app, crate::app::INTENT_DWELL_MS + 100);
@@ -252,4 +249,51 @@ fn a_channel_the_focus_rests_on_is_preloaded_and_joined_from_there() {
     assert_eq!(plays(&cmds), [("love-at-gate-9".into(), 2, from)]);
     let ahead = app.player().unwrap().channel.as_ref().unwrap().ahead_ms;
     assert_eq!(ahead, -800);
+}
+
+#[test]
+fn the_channels_head_home_with_the_focus_on_them() {
+    let app = app_with_channels();
+    assert_eq!(app.rows()[0].id, crate::app::shelf::CHANNELS_ROW);
+    assert_eq!(app.rows()[0].channels, [0, 1]);
+    assert_eq!(app.focused_row(), 0);
+    // A catalog without channels has no such row.
+    assert!(super::app().rows().iter().all(|r| r.channels.is_empty()));
+}
+
+#[test]
+fn ch_plus_plays_the_neighbours_preload_which_follows_it_to_its_next_episode() {
+    let mut app = app_with_channels();
+    app.handle(entitlements(0, &[]));
+    clock_at(&mut app, 2 * EP + 1_000);
+    press(&mut app, &[Ok]);
+    assert_eq!(tuned(&app), Some(0));
+    app.handle(pb(&app, Playback::Started));
+    let at = |ms| Playback::Position {
+        position_ms: ms,
+        duration_ms: Some(EP as u64),
+    };
+    tick(&mut app, 2_000);
+    let cmds = app.handle(pb(&app, at(2_000)));
+    let p = preloads_from(&cmds);
+    assert_eq!(p.len(), 1, "{cmds:?}");
+    assert!(p[0].0.contains("/ceo-secret/3/"), "{p:?}");
+    // The same episode on the neighbour: the preload stands.
+    tick(&mut app, 2_250);
+    assert!(preloads_from(&app.handle(pb(&app, at(2_500)))).is_empty());
+    // The neighbour went on to its next episode while this one (the box
+    // behind its channel) is early in its own: a fresh preload of it.
+    tick(&mut app, 2_500);
+    clock_at(&mut app, 3 * EP + 500);
+    let cmds = app.handle(pb(&app, at(3_000)));
+    let p = preloads_from(&cmds);
+    assert_eq!(p.len(), 1, "{cmds:?}");
+    assert!(p[0].0.contains("/ceo-secret/4/"), "{p:?}");
+    let from = p[0].1;
+    assert_eq!(from, 500);
+    // CH+ a moment later plays it from there: the preloaded start.
+    clock_at(&mut app, 3 * EP + 1_200);
+    let cmds = press(&mut app, &[Next]);
+    assert_eq!(tuned(&app), Some(1));
+    assert_eq!(plays(&cmds), [("ceo-secret".into(), 4, from)]);
 }

@@ -92,8 +92,7 @@ fn the_catalog_may_default_sharing_on_only_where_the_law_allows() {
     let mut app = app();
     app.take_insight();
     let with = |jurisdiction: &str, default_consent: bool| {
-        let base = url::Url::parse("http://127.0.0.1:9/").unwrap();
-        let mut c = crate::demo::catalog::catalog(&base);
+        let mut c = demo_catalog();
         let a = c.analytics.as_mut().unwrap();
         a.jurisdiction = Some(jurisdiction.into());
         a.default_consent = default_consent;

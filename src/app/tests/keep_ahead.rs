@@ -35,9 +35,8 @@ fn watching_episode_7() -> App {
     let mut history = History::default();
     history.record_position("ceo-secret", 7, 20_000, 60_000);
     let mut app = App::new(history, "en");
-    let base = url::Url::parse("http://127.0.0.1:9/").unwrap();
     let cmds = app.handle(Event::Catalog {
-        catalog: Arc::new(crate::demo::catalog::catalog(&base)),
+        catalog: Arc::new(demo_catalog()),
         problem: None,
         expired: None,
     });

@@ -152,11 +152,30 @@ impl Look for App {
     }
 }
 
-pub(super) fn app() -> App {
+/// The demo catalog without its drama channels: the screens' tests
+/// start on Home's series rows (the channels' tests use
+/// [`app_with_channels`]).
+pub(super) fn demo_catalog() -> Catalog {
     let base = url::Url::parse("http://127.0.0.1:9/").unwrap();
+    let mut catalog = crate::demo::catalog::catalog(&base);
+    catalog.channels.clear();
+    catalog
+}
+
+pub(super) fn app() -> App {
+    with_catalog(demo_catalog())
+}
+
+/// The app on the whole demo catalog, drama channels heading Home.
+pub(super) fn app_with_channels() -> App {
+    let base = url::Url::parse("http://127.0.0.1:9/").unwrap();
+    with_catalog(crate::demo::catalog::catalog(&base))
+}
+
+fn with_catalog(catalog: Catalog) -> App {
     let mut app = App::new(History::default(), "en");
     let cmds = app.handle(Event::Catalog {
-        catalog: Arc::new(crate::demo::catalog::catalog(&base)),
+        catalog: Arc::new(catalog),
         problem: None,
         expired: None,
     });
@@ -219,8 +238,7 @@ pub(super) fn pb(app: &App, report: Playback) -> Event {
 
 /// The demo catalog with `edit` applied to series "ceo-secret".
 pub(super) fn catalog_with(edit: impl FnOnce(&mut Series)) -> Event {
-    let base = url::Url::parse("http://127.0.0.1:9/").unwrap();
-    let mut catalog = crate::demo::catalog::catalog(&base);
+    let mut catalog = demo_catalog();
     edit(
         catalog
             .series

@@ -175,8 +175,7 @@ fn reports_of_a_replaced_episode_are_dropped() {
 #[test]
 fn subtitles_follow_the_viewer_language_and_the_audio() {
     use crate::catalog::model::{SubtitleKind, SubtitleTrack};
-    let base = url::Url::parse("http://127.0.0.1:9/").unwrap();
-    let catalog = crate::demo::catalog::catalog(&base);
+    let catalog = demo_catalog();
     let ceo = catalog
         .series
         .iter()

@@ -46,8 +46,7 @@ fn continue_watching_resumes_and_history_survives_a_new_catalog() {
     // Home focus stays where it was ("featured", second item) after the row
     // was added in front.
     assert_eq!(app.focused_series().unwrap().id, "return-of-the-heir");
-    // Up past the channels row (second, under Continue Watching).
-    press(&mut app, &[Up, Up]);
+    press(&mut app, &[Up]);
     let cmds = press(&mut app, &[Ok]);
     assert_eq!(played(&cmds), [("return-of-the-heir".to_string(), 3)]);
     assert_eq!(app.screen(), Screen::Player);
@@ -124,10 +123,9 @@ fn a_refresh_that_reorders_episodes_keeps_the_focused_episode() {
 
 #[test]
 fn an_expired_catalog_is_shown_with_a_notice() {
-    let base = url::Url::parse("http://127.0.0.1:9/").unwrap();
     let mut app = App::new(History::default(), "en");
     app.handle(Event::Catalog {
-        catalog: Arc::new(crate::demo::catalog::catalog(&base)),
+        catalog: Arc::new(demo_catalog()),
         problem: None,
         expired: Some("2026-11-01".into()),
     });
@@ -178,8 +176,7 @@ fn number_keys_jump_to_an_episode_and_colour_keys_switch_subtitles_and_audio() {
         app.toast(),
         Some("This episode has one audio language: 中文")
     );
-    // (Down twice: past the channels row, to "New this week".)
-    press(&mut app, &[Exit, Down, Down, Ok, Ok]);
+    press(&mut app, &[Exit, Down, Ok, Ok]);
     let playing = app.player().unwrap().series.clone();
     assert_eq!(playing, "love-at-gate-9");
     let cmds = press(&mut app, &[Yellow]);

@@ -185,9 +185,7 @@ fn the_spoken_ui_says_what_has_the_focus_in_the_ui_language() {
         },
     );
     app.handle(Event::Catalog {
-        catalog: Arc::new(crate::demo::catalog::catalog(
-            &url::Url::parse("http://127.0.0.1:9/").unwrap(),
-        )),
+        catalog: Arc::new(demo_catalog()),
         problem: None,
         expired: None,
     });
@@ -282,9 +280,8 @@ fn the_first_run_screen_sets_text_size_and_spoken_ui_then_goes_home() {
     assert!(fresh.settings().welcomed);
 
     // At 150 % the series grid has 7 columns: Down moves by 7.
-    let base = url::Url::parse("http://127.0.0.1:9/").unwrap();
     app.handle(Event::Catalog {
-        catalog: Arc::new(crate::demo::catalog::catalog(&base)),
+        catalog: Arc::new(demo_catalog()),
         problem: None,
         expired: None,
     });

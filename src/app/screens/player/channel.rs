@@ -8,6 +8,7 @@
 
 use super::{Nav, Player};
 use crate::app::Command;
+use crate::app::channels::PRELOAD_BEHIND_MS;
 use crate::app::context::{Ctx, StreamFor, join};
 use crate::app::subtitles::subtitles_for;
 use crate::i18n::tr;
@@ -156,13 +157,19 @@ impl Player {
             }
             return;
         }
-        if t.neighbour.is_some() {
-            return;
-        }
         let Some(up) = ctx.channel_step(t.channel, 1).filter(|c| *c != t.channel) else {
             return;
         };
         let Some(on) = ctx.on_air(up, 0) else { return };
+        // The preload stands while the neighbour still airs that episode
+        // and CH+ would join it not too far behind; else a fresh one.
+        if t.neighbour.as_ref().is_some_and(|(s, n, from)| {
+            *s == on.series
+                && *n == on.episode
+                && on.offset_ms.saturating_sub(*from) <= PRELOAD_BEHIND_MS / 2
+        }) {
+            return;
+        }
         if !ctx.on_air_playable(&on.series, on.episode) {
             return;
         }
