@@ -110,18 +110,18 @@ fn poster_item(view: &mut View, ctx: &Ctx, s: &Series, load: bool) -> PosterData
 }
 
 /// The channels row's items: each channel's name across its logo, else
-/// across the poster of the first series it schedules (what it has on air
-/// changes by the minute: the hero says it, for the focused one).
+/// across the poster of the series it has on air now (the hero says which
+/// episode, for the focused one).
 fn channel_items(view: &mut View, ctx: &Ctx, row: &crate::app::shelf::Shelf) -> Vec<PosterData> {
     let Some(catalog) = ctx.catalog().cloned() else {
         return Vec::new();
     };
     row.channels
         .iter()
-        .filter_map(|&i| catalog.channels.get(i))
-        .map(|ch| {
-            let first = ch.schedule.first().and_then(|s| ctx.series(&s.series));
-            let picture = match (&ch.logo, first) {
+        .filter_map(|&i| Some((i, catalog.channels.get(i)?)))
+        .map(|(i, ch)| {
+            let on_air = ctx.on_air(i, 0).and_then(|on| ctx.series(&on.series));
+            let picture = match (&ch.logo, on_air) {
                 (Some(logo), _) => view.posters.get(logo),
                 (None, Some(s)) => view.posters.get(s.poster.url_for(POSTER_WIDTH)),
                 (None, None) => Default::default(),
