@@ -324,6 +324,11 @@ fn drama_channels_head_home_and_a_channel_shows_its_banner() {
     assert!(h.player().get_banner_shown());
     assert_eq!(h.player().get_banner_channel(), "Romance around the clock");
     assert!(h.player().get_banner_next().starts_with("Next: "));
+    // A cue stands above the banner, not under it.
+    let cue = "Then who signs the cheques?";
+    h.player()
+        .set_subtitle(slint::StyledText::from_markdown(cue).unwrap());
+    mock_elapsed_time(Duration::from_millis(400));
     h.matches_reference("player-channel");
     // Down on Home again: Continue Watching or the series rows.
     h.key(Key::Escape);

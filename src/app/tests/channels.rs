@@ -143,6 +143,14 @@ fn a_locked_episode_on_air_is_a_card_then_the_channel_goes_on() {
     let cmds = tick(&mut app, 6_000);
     assert_eq!(plays(&cmds), [("ceo-secret".into(), 1, 0)]);
     assert!(!app.player().unwrap().carded());
+    // The banner comes up with it, as at every new episode.
+    let banner = app.player().unwrap().banner(app.ctx()).expect("the banner");
+    assert_eq!(banner.now, "The CEO's Secret, episode 1");
+    app.handle(pb(&app, Playback::Started));
+    tick(&mut app, 9_000);
+    assert!(app.player().unwrap().banner(app.ctx()).is_some());
+    tick(&mut app, 12_500);
+    assert!(app.player().unwrap().banner(app.ctx()).is_none());
     // From then on the box runs ahead of the channel by what it skipped,
     // and goes on from there: episode 2 after 1.
     let ahead = app.player().unwrap().channel.as_ref().unwrap().ahead_ms;
