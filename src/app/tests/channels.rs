@@ -305,3 +305,25 @@ fn ch_plus_plays_the_neighbours_preload_which_follows_it_to_its_next_episode() {
     assert_eq!(tuned(&app), Some(1));
     assert_eq!(plays(&cmds), [("ceo-secret".into(), 4, from)]);
 }
+
+#[test]
+fn a_box_clock_put_forward_joins_the_channel_where_it_then_is() {
+    let mut app = app_with_channels();
+    app.handle(entitlements(0, &[]));
+    clock_at(&mut app, 2 * EP + 7_000);
+    press(&mut app, &[Ok]);
+    app.handle(pb(&app, Playback::Started));
+    // The box's clock is put right an hour on (5 s into an episode):
+    // at the end of the one playing, the channel is joined where it is
+    // then, inside its episode, not at the next in the schedule.
+    clock_at(&mut app, 3_600_000 + 5_000);
+    let on = app.ctx().on_air(0, 0).unwrap();
+    assert_eq!(on.offset_ms, 5_000);
+    let cmds = app.handle(pb(&app, Playback::Ended));
+    assert_eq!(plays(&cmds), [(on.series.clone(), on.episode, 5_000)]);
+    let banner = app.player().unwrap().banner(app.ctx()).expect("the banner");
+    assert!(
+        banner.now.ends_with(&format!("episode {}", on.episode)),
+        "{banner:?}"
+    );
+}
