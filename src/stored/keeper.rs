@@ -188,6 +188,8 @@ struct State {
     /// Bumped when everything kept is forgotten: a download started
     /// before is thrown away.
     generation: u64,
+    /// The index was read from disk (nothing is decided before).
+    loaded: bool,
 }
 
 struct Shared {
@@ -207,24 +209,20 @@ pub struct Keeper {
 }
 
 impl Keeper {
-    /// Opens the store at `root` (created), tells `told` what it holds,
-    /// and starts keeping as plans say.
+    /// Opens the store at `root` (created) off the caller's thread, tells
+    /// `told` what it holds, and starts keeping as plans say.
     pub fn start(root: PathBuf, net: Net, told: Box<dyn Fn(Vec<Kept>) + Send + Sync>) -> Keeper {
-        if let Err(e) = std::fs::create_dir_all(&root) {
-            tracing::error!(path = %root.display(), error = %e, "cannot create the store of kept episodes");
-        }
-        let index = StoredIndex::load(&root);
-        told(index.kept());
         let (busy, _) = tokio::sync::watch::channel(false);
         let keeper = Keeper {
             shared: Arc::new(Shared {
                 root,
                 net: net.clone(),
                 state: Mutex::new(State {
-                    index,
+                    index: StoredIndex::default(),
                     plan: None,
                     failed: HashMap::new(),
                     generation: 0,
+                    loaded: false,
                 }),
                 wake: tokio::sync::Notify::new(),
                 busy,
@@ -255,27 +253,76 @@ impl Keeper {
     /// "Reset this box": every episode kept goes, and the plan; nothing is
     /// kept until the app asks again.
     pub fn forget_all(&self) {
+        {
+            let Ok(mut s) = self.shared.state.lock() else {
+                return;
+            };
+            s.generation += 1;
+            s.plan = None;
+            s.failed.clear();
+            s.index = StoredIndex::default();
+            // Nothing is kept again until the files are gone.
+            s.loaded = false;
+        }
+        (self.shared.told)(Vec::new());
+        // The files go on a blocking thread (gigabytes, maybe): the caller
+        // is the UI's.
+        let keeper = self.clone();
+        let generation = self.generation();
+        self.shared.net.spawn(async move {
+            let _ = tokio::task::spawn_blocking(move || {
+                keeper.remove_everything();
+                if let Ok(mut s) = keeper.shared.state.lock()
+                    && s.generation == generation
+                {
+                    s.loaded = true;
+                }
+                keeper.shared.wake.notify_one();
+            })
+            .await;
+        });
+    }
+
+    fn generation(&self) -> u64 {
+        self.shared.state.lock().map(|s| s.generation).unwrap_or(0)
+    }
+
+    fn remove_everything(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.shared.root) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let gone = if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            if let Err(e) = gone {
+                tracing::warn!(path = %path.display(), error = %e, "cannot remove a kept file");
+            }
+        }
+    }
+
+    /// The store opened: its folder made and its index read (each file
+    /// checked against its size), unless everything was forgotten first.
+    fn open(&self) {
+        let root = &self.shared.root;
+        if let Err(e) = std::fs::create_dir_all(root) {
+            tracing::error!(path = %root.display(), error = %e, "cannot create the store of kept episodes");
+        }
+        let generation = self.generation();
+        let index = StoredIndex::load(root);
         let Ok(mut s) = self.shared.state.lock() else {
             return;
         };
-        s.generation += 1;
-        s.plan = None;
-        s.failed.clear();
-        s.index = StoredIndex::default();
-        if let Ok(entries) = std::fs::read_dir(&self.shared.root) {
-            for entry in entries.flatten() {
-                let path = entry.path();
-                let gone = if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                    std::fs::remove_dir_all(&path)
-                } else {
-                    std::fs::remove_file(&path)
-                };
-                if let Err(e) = gone {
-                    tracing::warn!(path = %path.display(), error = %e, "cannot remove a kept file");
-                }
-            }
+        // Everything forgotten meanwhile: that clears the store instead.
+        if s.generation != generation {
+            return;
         }
-        (self.shared.told)(Vec::new());
+        s.index = index;
+        s.loaded = true;
+        (self.shared.told)(s.index.kept());
     }
 
     fn budget(&self, plan: &KeepPlan, used: u64) -> u64 {
@@ -289,6 +336,9 @@ impl Keeper {
     /// (with the generation it belongs to).
     fn step(&self) -> Option<(Want, u64, u64)> {
         let mut s = self.shared.state.lock().ok()?;
+        if !s.loaded {
+            return None;
+        }
         let plan = s.plan.clone()?;
         let now = Instant::now();
         s.failed.retain(|_, (at, _)| *at > now);
@@ -341,6 +391,13 @@ impl Keeper {
 
     async fn run(self) {
         let mut busy = self.shared.busy.subscribe();
+        let keeper = self.clone();
+        if tokio::task::spawn_blocking(move || keeper.open())
+            .await
+            .is_err()
+        {
+            return;
+        }
         loop {
             // Disk work (removals, the index's fsync) off the network
             // runtime's workers.
