@@ -130,6 +130,13 @@ fn a_locked_episode_on_air_is_a_card_then_the_channel_goes_on() {
     assert!(plays(&cmds).is_empty(), "{cmds:?}");
     assert!(cmds.contains(&Command::Stop));
     assert!(app.player().unwrap().carded());
+    // Nothing is fetched for the card (the tuning saved the channel).
+    assert!(
+        !cmds
+            .iter()
+            .any(|c| matches!(c, Command::LoadSubtitles { .. })),
+        "{cmds:?}"
+    );
     assert_eq!(
         app.describe(),
         "Chinese drama. Continue this story on the series page"

@@ -651,6 +651,10 @@ impl Player {
 
     /// The subtitle file as the settings now say; a new one is fetched.
     pub fn refresh_subtitles(&mut self, ctx: &Ctx, out: &mut Vec<Command>) {
+        // A card plays nothing: no subtitles to fetch for it.
+        if self.carded() {
+            return;
+        }
         let track = ctx
             .episode(&self.series, self.episode)
             .and_then(|(s, e)| subtitles_for(s, e, &ctx.subtitle_prefs()).cloned());
