@@ -111,6 +111,7 @@ next-episode = الحلقة التالية
 details = التفاصيل
 error-network = لا يمكن تشغيل هذه الحلقة الآن. تحقّق من الاتصال وحاول مرة أخرى.
 connection-lost = انقطع الاتصال: نحاول مجددًا
+broadcast-stalled = توقّف البث مؤقتًا: نواصل المحاولة
 error-stream = لا يمكن تشغيل هذه الحلقة على هذا التلفاز.
 subtitles-unavailable = الترجمة ({ $language }) غير متاحة: { $why }
 

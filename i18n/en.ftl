@@ -112,6 +112,7 @@ next-episode = Next episode
 details = Details
 error-network = This episode can't be played right now. Check the connection and try again.
 connection-lost = Connection lost: trying again
+broadcast-stalled = The broadcast has stopped for now: still trying
 error-stream = This episode can't be played on this TV.
 subtitles-unavailable = Subtitles ({ $language }) unavailable: { $why }
 

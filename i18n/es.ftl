@@ -111,6 +111,7 @@ next-episode = Siguiente episodio
 details = Detalles
 error-network = Este episodio no se puede reproducir ahora. Comprueba la conexión e inténtalo de nuevo.
 connection-lost = Se perdió la conexión: reintentando
+broadcast-stalled = La emisión se ha detenido por ahora: seguimos intentándolo
 error-stream = Este episodio no se puede reproducir en este televisor.
 subtitles-unavailable = Subtítulos ({ $language }) no disponibles: { $why }
 

@@ -108,6 +108,7 @@ next-episode = Sehemu inayofuata
 details = Maelezo
 error-network = Sehemu hii haiwezi kuchezwa sasa hivi. Angalia muunganisho kisha ujaribu tena.
 connection-lost = Muunganisho umekatika: tunajaribu tena
+broadcast-stalled = Matangazo yamesimama kwa sasa: tunaendelea kujaribu
 error-stream = Sehemu hii haiwezi kuchezwa kwenye TV hii.
 subtitles-unavailable = Manukuu ({ $language }) hayapatikani: { $why }
 

@@ -104,6 +104,7 @@ next-episode = 下一集
 details = 详细信息
 error-network = 现在无法播放这一集。请检查网络连接后重试。
 connection-lost = 网络连接已断开：正在重试
+broadcast-stalled = 直播暂时中断：正在继续尝试
 error-stream = 这台电视无法播放这一集。
 subtitles-unavailable = 字幕（{ $language }）不可用：{ $why }
 

@@ -15,6 +15,7 @@ pub mod demo;
 #[cfg(feature = "player")]
 pub mod elements;
 pub mod episode;
+pub mod guide;
 pub mod hls;
 #[cfg(feature = "tv")]
 pub mod i18n;

@@ -121,6 +121,9 @@ pub enum Playback {
     /// The episode's requests find no connection (true) while it plays on
     /// what is buffered and the player keeps trying; then they do again.
     Connection(bool),
+    /// A live channel's playlist stopped growing (true) while the player
+    /// keeps trying; then it grew again.
+    Broadcast(bool),
     /// The episode's subtitles loaded, or failed: the catalog's file (the
     /// shell fetched it) or the stream's own rendition.
     Subtitles(LoadedSubtitles),

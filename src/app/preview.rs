@@ -161,7 +161,10 @@ impl App {
                 p.showing = false;
                 out.push(Command::StopPreview { id });
             }
-            Playback::Buffering(_) | Playback::Connection(_) | Playback::Subtitles(_) => {}
+            Playback::Buffering(_)
+            | Playback::Connection(_)
+            | Playback::Broadcast(_)
+            | Playback::Subtitles(_) => {}
         }
         true
     }

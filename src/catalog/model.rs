@@ -68,10 +68,30 @@ pub struct TvChannel {
     pub title: Localized,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub logo: Option<String>,
-    /// RFC 3339: when the schedule's first episode began; the schedule
-    /// repeats from there, end to end.
+    /// A drama channel: RFC 3339, when the schedule's first episode
+    /// began; the schedule repeats from there, end to end. Empty for a
+    /// live channel.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub start: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub schedule: Vec<ScheduleSlot>,
+    /// A broadcaster's live channel (no start, no schedule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub live: Option<LiveFeed>,
+    #[serde(flatten)]
+    pub extra: BTreeMap<String, Value>,
+}
+
+/// A live channel's stream and guide.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiveFeed {
+    /// Its live HLS playlist (a media playlist, or a master playlist of
+    /// them).
+    pub url: String,
+    /// An XMLTV guide whose `<programme channel="...">` entries carry the
+    /// channel's id: what is on now and next.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guide: Option<String>,
     #[serde(flatten)]
     pub extra: BTreeMap<String, Value>,
 }

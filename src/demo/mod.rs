@@ -7,6 +7,7 @@ pub mod collector;
 mod error;
 pub mod fmp4;
 pub mod keys;
+pub mod live;
 pub mod media;
 pub mod partner;
 pub mod protect;

@@ -119,6 +119,28 @@ impl DemoServer {
                     }),
                 )
                 .route("/subtitles/{series}/{file}", axum::routing::get(subtitles))
+                // The live channel: its window and guide at the moment asked.
+                .route(
+                    &format!("/{}", super::live::PLAYLIST_PATH),
+                    axum::routing::get(|| async {
+                        (
+                            [
+                                ("content-type", "application/vnd.apple.mpegurl"),
+                                ("cache-control", "no-store"),
+                            ],
+                            super::live::playlist(chrono::Utc::now()),
+                        )
+                    }),
+                )
+                .route(
+                    &format!("/{}", super::live::GUIDE_PATH),
+                    axum::routing::get(|| async {
+                        (
+                            [("content-type", "application/xml")],
+                            super::live::guide(chrono::Utc::now()),
+                        )
+                    }),
+                )
                 .fallback_service(ServeDir::new(&dir))
                 .layer(axum::middleware::from_fn_with_state(
                     state.clone(),
@@ -290,6 +312,8 @@ enum Wanted {
     Ad(usize),
     /// A series' trailer (the catalog's `preview`).
     Preview(&'static demo_catalog::DemoSeries),
+    /// The clip the live channel loops.
+    LiveClip,
 }
 
 fn wanted(path: &str) -> Option<Wanted> {
@@ -307,6 +331,7 @@ fn wanted(path: &str) -> Option<Wanted> {
         ["previews", series, _file] => demo_catalog::series(series)
             .filter(|s| s.id == demo_catalog::PREVIEWED)
             .map(Wanted::Preview),
+        ["live", "clip", _file] => Some(Wanted::LiveClip),
         ["ads", "media", n, _file] => {
             let n: usize = n.parse().ok()?;
             (1..=super::ads::AD_SECONDS.len())
@@ -327,6 +352,7 @@ async fn generate_on_demand(State(g): State<Generator>, request: Request, next: 
         Wanted::Logo => g.dir.join("logo.png"),
         Wanted::Ad(n) => g.dir.join(format!("ads/media/{n}")),
         Wanted::Preview(s) => g.dir.join(format!("previews/{}", s.id)),
+        Wanted::LiveClip => g.dir.join(super::live::CLIP_DIR),
     };
     if !target.exists() {
         let lock = g
@@ -396,6 +422,17 @@ fn make(what: &Wanted, target: &Path) -> Result<(), super::MediaError> {
             media::still(tmp, POSTER_SIZE, s.poster_rgb, s.title, "pillarbox demo")
         }
         Wanted::Logo => media::still_sized(tmp, (144, 96), 0x1d1d26, "DS", "", 36),
+        Wanted::LiveClip => {
+            tracing::info!("generating the live channel's clip");
+            let seconds = (super::live::CLIP_SEGMENTS * super::live::SEGMENT_SECONDS) as u32;
+            let mut spec = EpisodeSpec::vertical(Container::HlsTs, seconds);
+            (spec.width, spec.height) = EPISODE_SIZE;
+            spec.segment_seconds = super::live::SEGMENT_SECONDS as u32;
+            spec.bitrate_kbps = 1200;
+            spec.pattern = "ball".into();
+            spec.label = Some("LIVE".into());
+            media::generate(&spec, tmp).map(|_| ())
+        }
         Wanted::Ad(n) => {
             tracing::info!(creative = n, "generating demo ad");
             let seconds = super::ads::AD_SECONDS[n - 1];

@@ -46,6 +46,9 @@ pub const MAX_PLAYLIST_SECONDS: f64 = 6.0 * 3600.0;
 pub const MAX_BANDWIDTH: u64 = 1_000_000_000_000;
 /// Largest offset or length of an EXT-X-BYTERANGE (1 TiB).
 pub const MAX_RANGE_BYTES: u64 = 1 << 40;
+/// Longest EXT-X-TARGETDURATION of a live playlist, seconds: the box
+/// reloads it this often, and calls a broadcast stalled after three.
+pub const MAX_TARGET_DURATION_S: u64 = 30;
 
 /// One variant of a master playlist.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,6 +106,10 @@ pub struct Segment {
     pub sequence: u64,
     /// The AES-128 key in force, if the segment is encrypted.
     pub key: Option<Encryption>,
+    /// When its first frame was (or is) on air: its own
+    /// EXT-X-PROGRAM-DATE-TIME, else the last one's plus the durations
+    /// since.
+    pub program_date_time: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// An `EXT-X-MAP` init section, and the key in force at its tag.
@@ -112,11 +119,16 @@ pub struct InitSection {
     pub key: Option<Encryption>,
 }
 
-/// Everything needed to play a VOD media playlist, in order.
+/// Everything needed to play a media playlist, in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MediaPlan {
     pub inits: Vec<InitSection>,
     pub segments: Vec<Segment>,
+    /// A live playlist (no EXT-X-ENDLIST): more segments come on reloads.
+    pub live: bool,
+    /// EXT-X-TARGETDURATION (checked for live playlists: 1 to
+    /// [`MAX_TARGET_DURATION_S`]).
+    pub target_duration: Duration,
 }
 
 impl MediaPlan {
@@ -150,7 +162,23 @@ pub fn looks_like_playlist(bytes: &[u8]) -> bool {
     playlist_start(bytes).starts_with(b"#EXTM3U")
 }
 
+/// A playlist of an episode: live media playlists are refused.
 pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, PlaylistError> {
+    parse_playlist(bytes, url, policy, false)
+}
+
+/// A playlist of a live channel: a live media playlist (or a master
+/// playlist of them) is read as such.
+pub fn parse_live(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, PlaylistError> {
+    parse_playlist(bytes, url, policy, true)
+}
+
+fn parse_playlist(
+    bytes: &[u8],
+    url: &Url,
+    policy: &UrlPolicy,
+    allow_live: bool,
+) -> Result<Parsed, PlaylistError> {
     let malformed = |reason: String| PlaylistError::Malformed {
         url: url.to_string(),
         reason,
@@ -267,9 +295,27 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
             if media.segments.is_empty() {
                 return Err(malformed("media playlist lists no segments".into()));
             }
-            if !media.end_list && media.playlist_type != Some(m3u8_rs::MediaPlaylistType::Vod) {
+            let live =
+                !media.end_list && media.playlist_type != Some(m3u8_rs::MediaPlaylistType::Vod);
+            if live && !allow_live {
                 return Err(PlaylistError::Unsupported(format!(
                     "{url} is a live playlist (no #EXT-X-ENDLIST): episodes must be VOD"
+                )));
+            }
+            if live && !(1..=MAX_TARGET_DURATION_S).contains(&media.target_duration) {
+                return Err(malformed(format!(
+                    "EXT-X-TARGETDURATION {} of a live playlist is not 1 to {MAX_TARGET_DURATION_S} s",
+                    media.target_duration
+                )));
+            }
+            if media
+                .media_sequence
+                .checked_add(media.segments.len() as u64)
+                .is_none()
+            {
+                return Err(malformed(format!(
+                    "EXT-X-MEDIA-SEQUENCE {} leaves no numbers for its segments",
+                    media.media_sequence
                 )));
             }
             if media.segments.len() > MAX_SEGMENTS {
@@ -282,7 +328,14 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
             let mut plan = MediaPlan {
                 inits: Vec::new(),
                 segments: Vec::new(),
+                live,
+                target_duration: Duration::from_secs(
+                    media.target_duration.min(MAX_SEGMENT_SECONDS as u64),
+                ),
             };
+            // The date and time on air carried from the last
+            // EXT-X-PROGRAM-DATE-TIME.
+            let mut on_air: Option<chrono::DateTime<chrono::Utc>> = None;
             let mut current_init = None;
             let scan = scan.unwrap_or_default();
             if !scan.segments.is_empty() && scan.segments.len() != media.segments.len() {
@@ -370,16 +423,31 @@ pub fn parse(bytes: &[u8], url: &Url, policy: &UrlPolicy) -> Result<Parsed, Play
                         Some((offset, length))
                     }
                 };
+                if live && seg.duration > media.target_duration as f32 + 0.5 {
+                    // RFC 8216 4.3.3.1: the reload pace is set by it.
+                    return Err(malformed(format!(
+                        "segment {n} lasts {} s, more than EXT-X-TARGETDURATION {}",
+                        seg.duration, media.target_duration
+                    )));
+                }
+                let duration = Duration::from_secs_f32(seg.duration);
+                if let Some(at) = seg.program_date_time {
+                    on_air = Some(at.to_utc());
+                }
                 plan.segments.push(Segment {
                     source: ByteSource {
                         url: seg_url,
                         range,
                     },
-                    duration: Duration::from_secs_f32(seg.duration),
+                    duration,
                     init: current_init,
                     discontinuity: seg.discontinuity,
-                    sequence: media.media_sequence.saturating_add(i as u64),
+                    sequence: media.media_sequence + i as u64,
                     key: scan.segments.get(i).cloned().flatten(),
+                    program_date_time: on_air,
+                });
+                on_air = on_air.and_then(|t| {
+                    t.checked_add_signed(chrono::TimeDelta::from_std(duration).ok()?)
                 });
             }
             Ok(Parsed::Media(plan))
@@ -486,6 +554,60 @@ mod tests {
 
     fn parse_str(s: &str) -> Result<Parsed, PlaylistError> {
         parse(s.as_bytes(), &base(), &UrlPolicy::default())
+    }
+
+    fn parse_live_str(s: &str) -> Result<MediaPlan, PlaylistError> {
+        match parse_live(s.as_bytes(), &base(), &UrlPolicy::default())? {
+            Parsed::Media(plan) => Ok(plan),
+            Parsed::Master { .. } => panic!("a master playlist"),
+        }
+    }
+
+    #[test]
+    fn a_live_playlist_is_read_for_a_channel_and_refused_for_an_episode() {
+        let text = "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:1000\n\
+                    #EXT-X-PROGRAM-DATE-TIME:2026-12-06T10:00:00Z\n#EXTINF:2,\na.ts\n\
+                    #EXTINF:1.5,\nb.ts\n#EXT-X-DISCONTINUITY\n#EXTINF:2,\nc.ts\n";
+        let plan = parse_live_str(text).unwrap();
+        assert!(plan.live);
+        assert_eq!(plan.target_duration, Duration::from_secs(2));
+        let seq: Vec<u64> = plan.segments.iter().map(|s| s.sequence).collect();
+        assert_eq!(seq, [1000, 1001, 1002]);
+        assert!(plan.segments[2].discontinuity);
+        // The date on air runs on from the last tag by the durations.
+        let at = |i: usize| plan.segments[i].program_date_time.unwrap().to_rfc3339();
+        assert_eq!(at(0), "2026-12-06T10:00:00+00:00");
+        assert_eq!(at(2), "2026-12-06T10:00:03.500+00:00");
+        // An episode must be VOD.
+        let e = parse_str(text).unwrap_err();
+        assert!(matches!(e, PlaylistError::Unsupported(_)), "{e}");
+        // A VOD playlist read as live is not live.
+        let vod =
+            parse_live_str("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2,\na.ts\n#EXT-X-ENDLIST\n")
+                .unwrap();
+        assert!(!vod.live);
+        assert_eq!(vod.segments[0].program_date_time, None);
+    }
+
+    #[test]
+    fn a_live_playlist_bounds_its_pace() {
+        for td in ["0", "31", "99999999999"] {
+            let e = parse_live_str(&format!(
+                "#EXTM3U\n#EXT-X-TARGETDURATION:{td}\n#EXTINF:1,\na.ts\n"
+            ))
+            .unwrap_err();
+            assert!(e.to_string().contains("EXT-X-TARGETDURATION"), "{td}: {e}");
+        }
+        let e = parse_live_str("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:9,\na.ts\n").unwrap_err();
+        assert!(e.to_string().contains("segment 1 lasts 9 s"), "{e}");
+        // Sequence numbers past the top of the range are refused, not
+        // wrapped or repeated.
+        let e = parse_live_str(
+            "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:18446744073709551615\n\
+             #EXTINF:2,\na.ts\n#EXTINF:2,\nb.ts\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("EXT-X-MEDIA-SEQUENCE"), "{e}");
     }
 
     #[test]

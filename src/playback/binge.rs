@@ -120,6 +120,11 @@ fn play_one(
                 tracing::warn!(url, lost, "connection");
                 last_progress = Instant::now();
             }
+            Ok(PlayerEvent::Broadcast { stalled, .. }) => {
+                // So is waiting for a live broadcast to come back.
+                tracing::warn!(url, stalled, "live broadcast");
+                last_progress = Instant::now();
+            }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => {
                 return Err(PlaybackError::Config("the player stopped".into()));

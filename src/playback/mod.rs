@@ -57,6 +57,9 @@ pub struct StreamSource {
     /// A 404 or 410 is final, not retried: an ad, which a break would
     /// rather skip at once than wait for.
     pub missing_is_final: bool,
+    /// A broadcaster's live channel: its playlist is live (reloaded,
+    /// joined near its edge); an episode's must be VOD.
+    pub live: bool,
 }
 
 impl StreamSource {
@@ -338,6 +341,10 @@ pub enum PlayerEvent {
     /// the fetcher's own retries): `lost`, while the feeder keeps trying
     /// and what is buffered plays on; then not, when a request got through.
     Connection { episode: EpisodeId, lost: bool },
+    /// A live channel's playlist stopped growing (`stalled`: the screen
+    /// says so while the feeder keeps trying; what is buffered plays out),
+    /// then grew again.
+    Broadcast { episode: EpisodeId, stalled: bool },
     /// The episode's HLS subtitle rendition loaded: its cues in media time
     /// (0 at the first frame), or why it cannot be shown. The episode plays
     /// on either way.
@@ -364,6 +371,7 @@ impl PlayerEvent {
             PlayerEvent::FirstFrame { episode, .. }
             | PlayerEvent::Buffering { episode, .. }
             | PlayerEvent::Connection { episode, .. }
+            | PlayerEvent::Broadcast { episode, .. }
             | PlayerEvent::Subtitles { episode, .. }
             | PlayerEvent::Ended { episode, .. }
             | PlayerEvent::Error { episode, .. } => *episode,

@@ -123,6 +123,7 @@ impl Player {
                 .transpose()?,
             key_headers: stream.key_headers.clone(),
             missing_is_final: stream.missing_is_final,
+            live: stream.live,
         })
     }
 

@@ -295,7 +295,9 @@ impl TvEffects {
                 Playback::Started
             }
             PlayerEvent::Buffering { percent, .. } => Playback::Buffering(percent < 100),
-            PlayerEvent::Subtitles { .. } | PlayerEvent::Connection { .. } => return None,
+            PlayerEvent::Subtitles { .. }
+            | PlayerEvent::Connection { .. }
+            | PlayerEvent::Broadcast { .. } => return None,
             PlayerEvent::Ended { .. } => Playback::Ended,
             PlayerEvent::Error { error, .. } => failure(&error),
         };
@@ -684,6 +686,10 @@ impl Effects for TvEffects {
             PlayerEvent::Connection { lost, .. } => {
                 tracing::info!(episode = %id, lost, "connection");
                 Playback::Connection(lost)
+            }
+            PlayerEvent::Broadcast { stalled, .. } => {
+                tracing::info!(episode = %id, stalled, "live broadcast");
+                Playback::Broadcast(stalled)
             }
             PlayerEvent::Subtitles {
                 language,

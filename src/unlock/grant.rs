@@ -140,6 +140,7 @@ impl UnlockClient {
                     .transpose()?,
                 key_headers: headers("key_headers", &r.key_headers)?,
                 missing_is_final: false,
+                live: false,
             },
             expires_in_s: r.expires_in.min(MAX_GRANT_S),
             // 0 says "not kept", as no field does.

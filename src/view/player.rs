@@ -92,6 +92,8 @@ pub fn render(view: &mut View, app: &App, p: &Player) {
     // Said while the player keeps trying; gone once a request gets through.
     let connection = if p.connection_lost {
         tr(lang, "connection-lost", &[])
+    } else if p.broadcast_stalled {
+        tr(lang, "broadcast-stalled", &[])
     } else {
         String::new()
     };

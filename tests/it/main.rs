@@ -15,6 +15,7 @@ mod encrypted;
 mod gl_video;
 mod hostile;
 mod insight;
+mod live;
 mod playback;
 mod preload;
 mod reward;

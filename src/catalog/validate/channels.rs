@@ -35,6 +35,19 @@ pub(super) fn check(k: &mut Checker<'_>, c: &Catalog) {
         if let Some(logo) = &ch.logo {
             k.url(format!("{p}.logo"), logo);
         }
+        if let Some(live) = &ch.live {
+            k.url(format!("{p}.live.url"), &live.url);
+            if let Some(guide) = &live.guide {
+                k.url(format!("{p}.live.guide"), guide);
+            }
+            if !ch.start.is_empty() || !ch.schedule.is_empty() {
+                k.push(
+                    format!("{p}.live"),
+                    "a live channel has no start or schedule",
+                );
+            }
+            continue;
+        }
         if DateTime::parse_from_rfc3339(&ch.start).is_err() {
             k.push(
                 format!("{p}.start"),

@@ -13,11 +13,12 @@
 //! - Progressive without byte ranges: the one response streamed as it comes.
 
 mod hls;
+mod live;
 mod progressive;
 mod renditions;
 pub mod source;
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -109,6 +110,12 @@ pub struct FeedState {
     /// What the streams must skip after their first frame to reach the
     /// resume point, ns (decoded, then dropped: the accurate part).
     pub skip_ns: AtomicU64,
+    /// A live broadcast's playlist has stopped growing (the feed keeps
+    /// trying; the screen says so).
+    pub live_stalled: AtomicBool,
+    /// A live broadcast: when the last segment pushed was on air
+    /// (EXT-X-PROGRAM-DATE-TIME), ms since the epoch; 0 when unknown.
+    pub on_air_ms: AtomicI64,
     // Stream-mode backpressure: set by enough-data, cleared by need-data.
     full: AtomicBool,
     room: Notify,
@@ -123,6 +130,17 @@ impl FeedState {
     /// The pipeline holds all it may: pushing waits for room.
     pub(super) fn is_full(&self) -> bool {
         self.full.load(Ordering::SeqCst)
+    }
+
+    pub(super) fn set_stalled(&self, stalled: bool) {
+        if self.live_stalled.swap(stalled, Ordering::SeqCst) != stalled {
+            tracing::info!(stalled, "live playlist");
+        }
+    }
+
+    pub(super) fn set_on_air(&self, at: chrono::DateTime<chrono::Utc>) {
+        self.on_air_ms
+            .store(at.timestamp_millis(), Ordering::Relaxed);
     }
 
     pub(super) async fn wait_room(&self) {
@@ -348,6 +366,13 @@ async fn feed_episode(feed: &Feed) -> Result<(), PlaybackError> {
                 .get("playlist", url, None, fetcher.limits().playlist_bytes, None)
                 .await?
         };
+        if source.live {
+            let (media_url, plan) = live::start(media, url, &text, config).await?;
+            appsrc.set_stream_type(gst_app::AppStreamType::Stream);
+            install_stream_callbacks(appsrc, state);
+            inputs.start(false)?;
+            return live::feed_live(media, appsrc, state, &media_url, plan).await;
+        }
         let (ladder, audio, subtitles) = hls::load_ladder(url, &text, fetcher.policy(), config)?;
         if let Some(rendition) = subtitles {
             // On its own: subtitles never hold the picture back, and a
@@ -396,6 +421,11 @@ async fn feed_episode(feed: &Feed) -> Result<(), PlaybackError> {
                 tokio::try_join!(video, audio).map(|_| ())
             }
         };
+    }
+    if source.live {
+        return Err(PlaybackError::Unsupported(format!(
+            "{url}: a live channel must be an HLS playlist"
+        )));
     }
     match opened {
         Opened::Ranged {

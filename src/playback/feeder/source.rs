@@ -41,6 +41,8 @@ pub struct Source {
     pub key_headers: RequestHeaders,
     /// A 404 or 410 is not retried ([`crate::playback::StreamSource`]).
     pub missing_is_final: bool,
+    /// A live channel's playlist ([`crate::playback::StreamSource`]).
+    pub live: bool,
 }
 
 /// The source in force, and how often it was replaced.

@@ -55,6 +55,7 @@ impl Monitor {
         let mut rebuffer_count = 0u64;
         let mut rebuffer_total = Duration::ZERO;
         let mut offline_told = false;
+        let mut stalled_told = false;
         // Subtitles loaded before a preload is activated wait for it.
         let mut subtitles: Option<(crate::hls::SubtitleRendition, SubtitlesLoaded)> = None;
         let qoe = |position_ms: u64, dropped: &Drops, count, total: Duration| {
@@ -123,6 +124,14 @@ impl Monitor {
                 self.reports.report(PlayerEvent::Connection {
                     episode: self.identity.get(),
                     lost: offline,
+                });
+            }
+            let stalled = self.feed.live_stalled.load(Ordering::SeqCst);
+            if self.control.is_active() && stalled != stalled_told {
+                stalled_told = stalled;
+                self.reports.report(PlayerEvent::Broadcast {
+                    episode: self.identity.get(),
+                    stalled,
                 });
             }
             if video_end != 0 && terminal.is_none() {

@@ -99,6 +99,8 @@ pub struct Player {
     /// Its requests find no connection: the player keeps trying while the
     /// buffer plays ("Connection lost: trying again" on screen).
     pub connection_lost: bool,
+    /// A live channel's broadcast stopped coming (the player keeps trying).
+    pub broadcast_stalled: bool,
     pub position_ms: u64,
     pub duration_ms: Option<u64>,
     /// Controls are up until this tick.
@@ -222,6 +224,7 @@ impl Player {
             buffering: false,
             rebuffers: 0,
             connection_lost: false,
+            broadcast_stalled: false,
             position_ms: 0,
             duration_ms: None,
             controls_until: None,
@@ -526,6 +529,7 @@ impl Player {
                 self.buffering = on;
             }
             Playback::Connection(lost) => self.connection_lost = lost,
+            Playback::Broadcast(stalled) => self.broadcast_stalled = stalled,
             Playback::Failed {
                 message,
                 denied,
@@ -766,6 +770,9 @@ impl Player {
         let episode = tr(lang, "spoken-episode", &[("number", self.episode.into())]);
         if self.connection_lost {
             return crate::app::context::join(&[tr(lang, "connection-lost", &[]), episode]);
+        }
+        if self.broadcast_stalled {
+            return crate::app::context::join(&[tr(lang, "broadcast-stalled", &[]), episode]);
         }
         episode
     }

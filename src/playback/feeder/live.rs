@@ -1,0 +1,303 @@
+//! Live HLS (a broadcaster's channel): the media playlist reloaded at its
+//! target duration, joined three target durations from its live edge,
+//! followed by media sequence number through a sliding window. A window
+//! that slid past the feed (a long stall), a sequence that jumps, or a
+//! playlist that restarts lower sends the feed back to the edge. A
+//! playlist that stops growing is reported (the screen says so) while the
+//! feed keeps trying; a failed reload (a 404 once) is tried again.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use gstreamer_app as gst_app;
+use tokio::time::Instant;
+use url::Url;
+
+use super::source::Media;
+use super::{FeedState, push};
+use crate::hls::{self, MediaPlan, Parsed};
+use crate::playback::PlaybackError;
+
+/// How many target durations from the live edge a feed joins (RFC 8216
+/// 6.3.3: not closer than three).
+const JOIN_FROM_EDGE: u32 = 3;
+
+/// Target durations without a new segment before the broadcast is said to
+/// have stalled.
+const STALLED_AFTER: u32 = 3;
+
+/// Fewest time between two reloads, whatever the playlist says.
+const MIN_RELOAD: Duration = Duration::from_millis(500);
+
+/// The segment a feed joins `plan` at: the one holding the moment three
+/// target durations before the end (the first when the window is
+/// shorter).
+pub(super) fn edge(plan: &MediaPlan) -> usize {
+    let back = plan.target_duration * JOIN_FROM_EDGE;
+    let mut from_end = Duration::ZERO;
+    for (i, seg) in plan.segments.iter().enumerate().rev() {
+        from_end += seg.duration;
+        if from_end >= back {
+            return i;
+        }
+    }
+    0
+}
+
+/// What a reloaded playlist means for a feed that wants segment `next`
+/// (by media sequence number) next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Follow {
+    /// Go on from this index of the playlist.
+    From(usize),
+    /// Nothing new yet.
+    Nothing,
+    /// The feed lost its place (the window slid past it, or the numbers
+    /// jumped or restarted): join again at this index, the edge.
+    Rejoin(usize),
+}
+
+pub(super) fn follow(plan: &MediaPlan, next: u64) -> Follow {
+    let (Some(first), Some(last)) = (plan.segments.first(), plan.segments.last()) else {
+        return Follow::Nothing;
+    };
+    let (first, last) = (first.sequence, last.sequence);
+    if (first..=last).contains(&next) {
+        return Follow::From((next - first) as usize);
+    }
+    if next == last + 1 {
+        return Follow::Nothing;
+    }
+    // A reload a little behind the last (another CDN edge answered) is
+    // stale, not new: nothing until it catches up. Further back than its
+    // window, the numbering restarted.
+    let window = plan.segments.len() as u64;
+    if next > last && next - last <= window {
+        return Follow::Nothing;
+    }
+    Follow::Rejoin(edge(plan))
+}
+
+/// How long to wait before reloading: a target duration after a reload
+/// that brought something, half of one after one that did not (RFC 8216
+/// 6.3.4).
+pub(super) fn reload_in(target: Duration, changed: bool) -> Duration {
+    if changed { target } else { target / 2 }.max(MIN_RELOAD)
+}
+
+/// Whether a broadcast with nothing new for `quiet` has stalled.
+pub(super) fn stalled(target: Duration, quiet: Duration) -> bool {
+    quiet >= target * STALLED_AFTER
+}
+
+/// Starts a live channel from its playlist `text` (at `url`): a media
+/// playlist, or the variant of a master playlist the link carries best
+/// (within `max_bitrate`), whose own audio plays (renditions with
+/// playlists of their own are not supported live). Returns the media
+/// playlist's URL and first reading.
+pub(super) async fn start(
+    media: Media<'_>,
+    url: &Url,
+    text: &[u8],
+    config: &super::FeedConfig,
+) -> Result<(Url, MediaPlan), PlaybackError> {
+    let policy = media.fetcher.policy();
+    let (mut variants, audio) = match hls::parse_live(text, url, policy)? {
+        Parsed::Media(plan) => return Ok((url.clone(), plan)),
+        Parsed::Master {
+            variants, audio, ..
+        } => (variants, audio),
+    };
+    if audio.iter().any(|a| a.url.is_some()) {
+        return Err(PlaybackError::Unsupported(format!(
+            "{url}: a live channel with audio renditions in playlists of their own"
+        )));
+    }
+    variants.sort_by_key(|v| v.bandwidth);
+    if let Some(max) = config.max_bitrate {
+        let keep = variants
+            .iter()
+            .filter(|v| v.bandwidth <= max)
+            .count()
+            .max(1);
+        variants.truncate(keep);
+    }
+    let bandwidths: Vec<u64> = variants.iter().map(|v| v.bandwidth).collect();
+    let estimate = config.bandwidth.lock().map(|e| e.estimate()).unwrap_or(0);
+    let pick = crate::playback::abr::choose(
+        &bandwidths,
+        estimate,
+        media.fetcher.link().ttfb(),
+        None,
+        None,
+        Duration::ZERO,
+        config.min_buffer_up,
+    );
+    let Some(variant) = variants.get(pick) else {
+        return Err(PlaybackError::Malformed {
+            url: url.to_string(),
+            reason: "master playlist lists no playable variant".into(),
+        });
+    };
+    let plan = reload(media, &variant.url).await?;
+    Ok((variant.url.clone(), plan))
+}
+
+/// Feeds a live media playlist at `url` (first read as `plan`) until the
+/// broadcast ends (EXT-X-ENDLIST) or the feed is cancelled.
+pub(super) async fn feed_live(
+    media: Media<'_>,
+    appsrc: &gst_app::AppSrc,
+    state: &FeedState,
+    url: &Url,
+    mut plan: MediaPlan,
+) -> Result<(), PlaybackError> {
+    let max = media.fetcher.limits().segment_bytes;
+    let mut at = edge(&plan);
+    let mut next = plan.segments.get(at).map_or(0, |s| s.sequence);
+    tracing::info!(segment = next, target = ?plan.target_duration, "joining live");
+    let mut last_new = Instant::now();
+    // Whether the last reload brought segments (the next comes sooner
+    // when it did not).
+    let mut brought = true;
+    loop {
+        // What the playlist has from `next` on.
+        while let Some(seg) = plan.segments.get(at) {
+            if state.cancelled.load(Ordering::SeqCst) {
+                return Ok(());
+            }
+            let what = format!("live segment {}", seg.sequence);
+            let data = media
+                .get(&what, &seg.source.url, seg.source.range, max, None)
+                .await?;
+            let data = media
+                .open(seg.key.as_ref(), seg.sequence, &what, data)
+                .await?;
+            state.wait_room().await;
+            push(appsrc, state, data, None)?;
+            if let Some(on_air) = seg.program_date_time {
+                state.set_on_air(on_air);
+            }
+            next = seg.sequence + 1;
+            at += 1;
+        }
+        if !plan.live {
+            super::finish(appsrc, state);
+            return Ok(());
+        }
+        tokio::time::sleep(reload_in(plan.target_duration, brought)).await;
+        if state.cancelled.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        match reload(media, url).await {
+            Ok(fresh) => match follow(&fresh, next) {
+                Follow::From(i) => {
+                    plan = fresh;
+                    at = i;
+                    last_new = Instant::now();
+                    brought = true;
+                }
+                Follow::Nothing => {
+                    at = fresh.segments.len();
+                    plan = fresh;
+                    brought = false;
+                }
+                Follow::Rejoin(i) => {
+                    tracing::warn!(
+                        wanted = next,
+                        first = fresh.segments.first().map(|s| s.sequence),
+                        "live: lost our place in the playlist; joining at the edge"
+                    );
+                    plan = fresh;
+                    at = i;
+                    last_new = Instant::now();
+                    brought = true;
+                }
+            },
+            // Tried again at the next reload: the broadcast may come back.
+            Err(error) => {
+                tracing::warn!(%error, "live playlist reload failed");
+                brought = false;
+            }
+        }
+        state.set_stalled(stalled(plan.target_duration, last_new.elapsed()));
+    }
+}
+
+/// The live playlist again: a media playlist (bounded and checked as any).
+async fn reload(media: Media<'_>, url: &Url) -> Result<MediaPlan, PlaybackError> {
+    let text = media
+        .get(
+            "live playlist",
+            url,
+            None,
+            media.fetcher.limits().playlist_bytes,
+            None,
+        )
+        .await?;
+    match hls::parse_live(&text, url, media.fetcher.policy())? {
+        Parsed::Media(plan) => Ok(plan),
+        Parsed::Master { .. } => Err(PlaybackError::Malformed {
+            url: url.to_string(),
+            reason: "a live media playlist became a master playlist".into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::UrlPolicy;
+
+    /// A live window of `n` 2 s segments from `first`.
+    fn window(first: u64, n: u64) -> MediaPlan {
+        let mut text = format!("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:{first}\n");
+        for i in first..first + n {
+            text.push_str(&format!("#EXTINF:2,\ns{i}.ts\n"));
+        }
+        let url = Url::parse("https://live.example/ch/index.m3u8").unwrap();
+        match hls::parse_live(text.as_bytes(), &url, &UrlPolicy::default()).unwrap() {
+            Parsed::Media(plan) => plan,
+            Parsed::Master { .. } => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn a_feed_joins_three_target_durations_from_the_edge() {
+        // Ten 2 s segments: 6 s from the end is the eighth (index 7).
+        assert_eq!(edge(&window(100, 10)), 7);
+        // A window shorter than that: its first.
+        assert_eq!(edge(&window(100, 2)), 0);
+    }
+
+    #[test]
+    fn a_sliding_window_is_followed_by_sequence_number() {
+        let w = window(100, 6);
+        assert_eq!(follow(&w, 103), Follow::From(3));
+        assert_eq!(follow(&w, 106), Follow::Nothing, "nothing new yet");
+        // It slid on by two: the same segment is two places earlier.
+        assert_eq!(follow(&window(102, 6), 103), Follow::From(1));
+        // A stale answer from another edge, a segment behind: wait.
+        assert_eq!(follow(&window(99, 6), 106), Follow::Nothing);
+    }
+
+    #[test]
+    fn a_lost_place_rejoins_the_edge() {
+        // The window slid past the feed (a long stall).
+        assert_eq!(follow(&window(200, 6), 103), Follow::Rejoin(3));
+        // A huge jump in the numbers.
+        assert_eq!(follow(&window(u64::MAX / 2, 6), 103), Follow::Rejoin(3));
+        // The numbering restarted far below.
+        assert_eq!(follow(&window(0, 6), 5_000), Follow::Rejoin(3));
+    }
+
+    #[test]
+    fn reloads_are_paced_and_a_quiet_playlist_is_a_stall() {
+        let td = Duration::from_secs(2);
+        assert_eq!(reload_in(td, true), td);
+        assert_eq!(reload_in(td, false), Duration::from_secs(1));
+        assert_eq!(reload_in(Duration::ZERO, false), MIN_RELOAD);
+        assert!(!stalled(td, Duration::from_secs(5)));
+        assert!(stalled(td, Duration::from_secs(6)));
+    }
+}

@@ -1,0 +1,230 @@
+//! A broadcaster's live channel through the playback core: a live HLS
+//! playlist on a real HTTP server that slides on by a segment a second,
+//! loops its media behind EXT-X-DISCONTINUITY, answers 404 once, stops
+//! growing for a while, and jumps its sequence numbers by a trillion.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use pillarbox::demo::media::{self, Container, EpisodeSpec};
+use pillarbox::playback::{PlayerEvent, Start, StreamSource};
+
+use crate::common::{Fault, TestServer, player, test_config};
+
+/// Segments in the generated clip the broadcast loops (1 s each), and in
+/// its playlist's window.
+const CLIP: u64 = 8;
+const WINDOW: u64 = 6;
+
+/// Where the broadcast is: its window's first segment (counted from the
+/// start), what its numbers add, and whether it has stopped.
+#[derive(Default)]
+struct Cast {
+    first: u64,
+    offset: u64,
+    frozen: bool,
+}
+
+/// The broadcast's playlist, rewritten (atomically) every second by a
+/// thread of its own.
+struct Broadcast {
+    cast: Arc<Mutex<Cast>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Broadcast {
+    fn start(root: &std::path::Path) -> Broadcast {
+        let cast = Arc::new(Mutex::new(Cast::default()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let dir = root.join("live");
+        std::fs::create_dir_all(&dir).unwrap();
+        write_playlist(&dir, &cast.lock().unwrap());
+        let (c, s) = (cast.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !s.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_secs(1));
+                let mut cast = c.lock().unwrap();
+                if !cast.frozen {
+                    cast.first += 1;
+                }
+                write_playlist(&dir, &cast);
+            }
+        });
+        Broadcast { cast, stop }
+    }
+}
+
+impl Drop for Broadcast {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+}
+
+fn write_playlist(dir: &std::path::Path, cast: &Cast) {
+    let mut text = format!(
+        "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:{}\n\
+         #EXT-X-PROGRAM-DATE-TIME:2026-12-06T10:00:00Z\n",
+        cast.first + cast.offset
+    );
+    for n in cast.first..cast.first + WINDOW {
+        if n % CLIP == 0 && n != cast.first {
+            text.push_str("#EXT-X-DISCONTINUITY\n");
+        }
+        text.push_str(&format!(
+            "#EXTINF:1.000,\n../clip/seg{:05}.ts?n={}\n",
+            n % CLIP,
+            n + cast.offset
+        ));
+    }
+    let tmp = dir.join("index.m3u8.tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(tmp, dir.join("index.m3u8")).unwrap();
+}
+
+/// The sequence numbers of the segments asked for so far, in order.
+fn asked(server: &TestServer) -> Vec<u64> {
+    server
+        .seen(".ts")
+        .iter()
+        .filter_map(|s| s.query.as_deref()?.strip_prefix("n=")?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn a_live_channel_slides_survives_a_404_a_stall_a_loop_and_a_jump() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = EpisodeSpec::vertical(Container::HlsTs, CLIP as u32);
+    (spec.width, spec.height, spec.segment_seconds) = (360, 640, 1);
+    media::generate(&spec, &dir.path().join("clip")).expect("the clip");
+    let cast = Broadcast::start(dir.path());
+    let server = TestServer::start(dir.path());
+    let (mut player, events) = player(test_config(false, Some((270, 480))));
+    let source = StreamSource {
+        live: true,
+        ..StreamSource::plain(server.url("live/index.m3u8"))
+    };
+    let id = player.play_source(&source, Start::Beginning).unwrap();
+    let started = Instant::now();
+    // Events until `until` says stop (or 30 s): an error fails the test.
+    let wait_for = |what: &str, until: &mut dyn FnMut(&PlayerEvent) -> bool| loop {
+        let left = Duration::from_secs(30).saturating_sub(started.elapsed());
+        match events.recv_timeout(left.min(Duration::from_secs(15))) {
+            Ok(PlayerEvent::Error { error, .. }) => {
+                panic!("{what}: the live channel failed: {error}")
+            }
+            Ok(PlayerEvent::Ended { .. }) => panic!("{what}: a live channel ended"),
+            Ok(e) if until(&e) => return,
+            Ok(_) => {}
+            Err(_) => panic!("{what}: nothing within 15 s"),
+        }
+    };
+    wait_for("first frame", &mut |e| {
+        matches!(e, PlayerEvent::FirstFrame { .. })
+    });
+    // Joined three target durations (3 s) from the edge of a 6 s window:
+    // its fourth segment.
+    let first = asked(&server)[0];
+    assert!((3..=4).contains(&first), "joined at {first}");
+
+    // A 404 for the playlist once: tried again at the next reload.
+    server.fault("live/index.m3u8", Fault::Status(404), Some(1));
+    // Past the clip's loop (EXT-X-DISCONTINUITY, timestamps back to 0):
+    // segments keep coming, one after the other, and the picture moves on.
+    let before = player.position().map(|p| p.position).unwrap_or_default();
+    std::thread::sleep(Duration::from_secs(CLIP - first + 2));
+    let after = player.position().map(|p| p.position).unwrap_or_default();
+    assert!(
+        after > before,
+        "the picture moved on: {before:?} -> {after:?}"
+    );
+    let seq = asked(&server);
+    assert!(
+        seq.windows(2).all(|w| w[1] == w[0] + 1),
+        "in order: {seq:?}"
+    );
+    assert!(*seq.last().unwrap() > CLIP, "past the loop: {seq:?}");
+
+    // The playlist stops growing: said after three target durations, and
+    // unsaid when it grows again.
+    cast.cast.lock().unwrap().frozen = true;
+    wait_for(
+        "stalled",
+        &mut |e| matches!(e, PlayerEvent::Broadcast { stalled: true, episode } if *episode == id),
+    );
+    cast.cast.lock().unwrap().frozen = false;
+    wait_for("going again", &mut |e| {
+        matches!(e, PlayerEvent::Broadcast { stalled: false, .. })
+    });
+    let seq = asked(&server);
+    assert!(
+        seq.windows(2).all(|w| w[1] == w[0] + 1),
+        "in order: {seq:?}"
+    );
+
+    // The numbers jump by a trillion: the feed loses its place and joins
+    // the new edge, and plays on.
+    let jump = 1_000_000_000_000;
+    cast.cast.lock().unwrap().offset = jump;
+    std::thread::sleep(Duration::from_secs(4));
+    let seq = asked(&server);
+    let rejoined = seq
+        .iter()
+        .position(|&n| n >= jump)
+        .expect("segments after the jump");
+    let cast_first = cast.cast.lock().unwrap().first;
+    assert!(
+        seq[rejoined] >= jump + cast_first.saturating_sub(4),
+        "joined near the new edge: {seq:?}"
+    );
+    assert!(
+        seq[rejoined..].windows(2).all(|w| w[1] == w[0] + 1),
+        "{seq:?}"
+    );
+    let playing = player.position().map(|p| p.position).unwrap_or_default();
+    std::thread::sleep(Duration::from_millis(1500));
+    let later = player.position().map(|p| p.position).unwrap_or_default();
+    assert!(later > playing, "still playing: {playing:?} -> {later:?}");
+    while let Ok(e) = events.try_recv() {
+        assert!(
+            !matches!(e, PlayerEvent::Error { .. } | PlayerEvent::Ended { .. }),
+            "{e:?}"
+        );
+    }
+}
+
+#[test]
+fn an_episode_that_turns_out_live_is_refused_and_a_live_file_is_not_a_channel() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("live");
+    std::fs::create_dir_all(&live).unwrap();
+    write_playlist(&live, &Cast::default());
+    std::fs::write(dir.path().join("clip.mp4"), b"not a playlist").unwrap();
+    let server = TestServer::start(dir.path());
+    let (mut player, events) = player(test_config(true, None));
+    // An episode's playlist must be VOD.
+    let id = player.play(&server.url("live/index.m3u8")).unwrap();
+    let error = loop {
+        match events.recv_timeout(Duration::from_secs(30)).unwrap() {
+            PlayerEvent::Error { episode, error, .. } if episode == id => break error,
+            _ => {}
+        }
+    };
+    assert!(error.to_string().contains("live playlist"), "{error}");
+    // A live channel must be a playlist.
+    let source = StreamSource {
+        live: true,
+        ..StreamSource::plain(server.url("clip.mp4"))
+    };
+    let id = player.play_source(&source, Start::Beginning).unwrap();
+    let error = loop {
+        match events.recv_timeout(Duration::from_secs(30)).unwrap() {
+            PlayerEvent::Error { episode, error, .. } if episode == id => break error,
+            _ => {}
+        }
+    };
+    assert!(
+        error.to_string().contains("must be an HLS playlist"),
+        "{error}"
+    );
+}
