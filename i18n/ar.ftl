@@ -259,6 +259,7 @@ channels-row = القنوات
 channel-episode = { $series }، الحلقة { $number }
 channel-now = الآن: { $what }
 channel-next = التالي: { $what }
+live = مباشر
 channel-card = تابع هذه القصة في صفحة المسلسل
 channel-question = هل تشاهد هذا المسلسل من الحلقة 1، أم تتابعه هنا؟
 channel-continue = تابع هنا

@@ -256,6 +256,7 @@ channels-row = Channels
 channel-episode = { $series }, episode { $number }
 channel-now = Now: { $what }
 channel-next = Next: { $what }
+live = Live
 channel-card = Continue this story on the series page
 channel-question = Watch this series from episode 1, or continue it here?
 channel-continue = Continue here

@@ -254,6 +254,7 @@ channels-row = Canales
 channel-episode = { $series }, episodio { $number }
 channel-now = Ahora: { $what }
 channel-next = Después: { $what }
+live = En directo
 channel-card = Sigue esta historia en la página de la serie
 channel-question = ¿Ver esta serie desde el episodio 1 o seguirla aquí?
 channel-continue = Seguir aquí

@@ -248,6 +248,7 @@ channels-row = Chaneli
 channel-episode = { $series }, sehemu ya { $number }
 channel-now = Sasa: { $what }
 channel-next = Ifuatayo: { $what }
+live = Mubashara
 channel-card = Endelea na hadithi hii kwenye ukurasa wa mfululizo
 channel-question = Tazama mfululizo huu kuanzia sehemu ya 1, au uendelee hapa?
 channel-continue = Endelea hapa

@@ -238,6 +238,7 @@ channels-row = 频道
 channel-episode = { $series } 第 { $number } 集
 channel-now = 正在播出：{ $what }
 channel-next = 下一集：{ $what }
+live = 直播
 channel-card = 请到剧集页面继续观看这个故事
 channel-question = 从第 1 集开始看这部剧，还是在这里接着看？
 channel-continue = 在这里接着看

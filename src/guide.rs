@@ -2,7 +2,7 @@
 //! Read as a stream with quick-xml and bounded like every input: the
 //! document's size, the elements read, their depth, the programmes kept
 //! and their titles' length. A `<!DOCTYPE>` is refused (no entity can be
-//! declared). Only the channel's own programmes are kept, in time order.
+//! declared). Programmes are kept by channel, in time order.
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeZone, Utc};
 use quick_xml::Reader;
@@ -15,8 +15,9 @@ pub const MAX_GUIDE_BYTES: usize = 4 << 20;
 pub const MAX_ELEMENTS: usize = 200_000;
 /// Elements nested deeper than this are refused (XMLTV's deepest is 4).
 pub const MAX_DEPTH: usize = 16;
-/// Programmes kept for the channel.
-pub const MAX_PROGRAMMES: usize = 2_000;
+/// Programmes kept, all channels together (a week of 50 channels'
+/// half-hours is under this).
+pub const MAX_PROGRAMMES: usize = 20_000;
 /// Characters of a title kept.
 pub const MAX_TITLE: usize = 200;
 
@@ -28,10 +29,23 @@ pub struct Programme {
     pub title: String,
 }
 
-/// The channel's programmes, by start time.
+/// One channel's programmes, by start time.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Guide {
     programmes: Vec<Programme>,
+}
+
+/// A guide document: its channels' programmes, by channel id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Guides {
+    channels: std::collections::HashMap<String, Guide>,
+}
+
+impl Guides {
+    /// Channel `id`'s programmes (none when the guide does not list it).
+    pub fn channel(&self, id: &str) -> Guide {
+        self.channels.get(id).cloned().unwrap_or_default()
+    }
 }
 
 /// Why a guide could not be read: what was wrong, and at which byte.
@@ -97,6 +111,20 @@ fn xmltv_time(s: &str) -> Option<DateTime<Utc>> {
 
 /// The programmes of `channel` in the XMLTV document `xml`.
 pub fn read(xml: &str, channel: &str) -> Result<Guide, GuideError> {
+    read_all(xml).map(|g| g.channel(channel))
+}
+
+/// An XMLTV document's bytes (UTF-8), as [`read_all`] reads them.
+pub fn decode(bytes: &[u8]) -> Result<Guides, GuideError> {
+    let xml = std::str::from_utf8(bytes).map_err(|e| GuideError {
+        offset: e.valid_up_to() as u64,
+        problem: "not UTF-8".into(),
+    })?;
+    read_all(xml)
+}
+
+/// Every channel's programmes in the XMLTV document `xml`.
+pub fn read_all(xml: &str) -> Result<Guides, GuideError> {
     if xml.len() > MAX_GUIDE_BYTES {
         return Err(GuideError {
             offset: MAX_GUIDE_BYTES as u64,
@@ -109,9 +137,10 @@ pub fn read(xml: &str, channel: &str) -> Result<Guide, GuideError> {
     let mut elements = 0usize;
     // The channel's programme being read: its times, and whether its
     // first title is being read.
-    let mut current: Option<Programme> = None;
+    let mut current: Option<(String, Programme)> = None;
     let mut in_title = false;
-    let mut programmes = Vec::new();
+    let mut channels: std::collections::HashMap<String, Vec<Programme>> = Default::default();
+    let mut kept = 0usize;
     let mut root_seen = false;
     loop {
         let at = reader.buffer_position();
@@ -137,10 +166,10 @@ pub fn read(xml: &str, channel: &str) -> Result<Guide, GuideError> {
                 }
                 match e.local_name().as_ref() {
                     b"programme" if depth == 2 => {
-                        current = programme(&e, channel).map_err(fail)?;
+                        current = Some(programme(&e).map_err(fail)?);
                     }
                     b"title" if depth == 3 => {
-                        in_title = current.as_ref().is_some_and(|p| p.title.is_empty());
+                        in_title = current.as_ref().is_some_and(|(_, p)| p.title.is_empty());
                     }
                     _ => {}
                 }
@@ -159,13 +188,12 @@ pub fn read(xml: &str, channel: &str) -> Result<Guide, GuideError> {
                 match e.local_name().as_ref() {
                     b"title" => in_title = false,
                     b"programme" if depth == 1 => {
-                        if let Some(p) = current.take().filter(|p| !p.title.is_empty()) {
-                            if programmes.len() >= MAX_PROGRAMMES {
-                                return Err(fail(format!(
-                                    "more than {MAX_PROGRAMMES} programmes for channel {channel:?}"
-                                )));
+                        if let Some((of, p)) = current.take().filter(|(_, p)| !p.title.is_empty()) {
+                            kept += 1;
+                            if kept > MAX_PROGRAMMES {
+                                return Err(fail(format!("more than {MAX_PROGRAMMES} programmes")));
                             }
-                            programmes.push(p);
+                            channels.entry(of).or_default().push(p);
                         }
                     }
                     _ => {}
@@ -204,12 +232,19 @@ pub fn read(xml: &str, channel: &str) -> Result<Guide, GuideError> {
             problem: "no <tv> element".into(),
         });
     }
-    programmes.sort_by_key(|p| p.start);
-    Ok(Guide { programmes })
+    Ok(Guides {
+        channels: channels
+            .into_iter()
+            .map(|(id, mut programmes)| {
+                programmes.sort_by_key(|p| p.start);
+                (id, Guide { programmes })
+            })
+            .collect(),
+    })
 }
 
-/// A `<programme>` of `channel` (else `None`), with its times checked.
-fn programme(e: &BytesStart, channel: &str) -> Result<Option<Programme>, String> {
+/// A `<programme>`: its channel, and its times checked.
+fn programme(e: &BytesStart) -> Result<(String, Programme), String> {
     let mut of = None;
     let (mut start, mut stop) = (None, None);
     for a in e.attributes() {
@@ -224,9 +259,7 @@ fn programme(e: &BytesStart, channel: &str) -> Result<Option<Programme>, String>
             _ => {}
         }
     }
-    if of.as_deref() != Some(channel) {
-        return Ok(None);
-    }
+    let of = of.ok_or("a <programme> without channel")?;
     let start = start.ok_or("a <programme> without start")?;
     let start = xmltv_time(&start).ok_or(format!("<programme start={start:?}> is not a time"))?;
     let stop = match stop {
@@ -238,15 +271,18 @@ fn programme(e: &BytesStart, channel: &str) -> Result<Option<Programme>, String>
             "a <programme> that stops before it starts ({start})"
         ));
     }
-    Ok(Some(Programme {
-        start,
-        stop,
-        title: String::new(),
-    }))
+    Ok((
+        of,
+        Programme {
+            start,
+            stop,
+            title: String::new(),
+        },
+    ))
 }
 
-fn add_title(current: &mut Option<Programme>, s: &str) {
-    if let Some(p) = current {
+fn add_title(current: &mut Option<(String, Programme)>, s: &str) {
+    if let Some((_, p)) = current {
         let room = MAX_TITLE.saturating_sub(p.title.chars().count());
         p.title.extend(s.chars().take(room));
         let trimmed = p.title.trim_start();

@@ -330,6 +330,20 @@ fn drama_channels_head_home_and_a_channel_shows_its_banner() {
         .set_subtitle(slint::StyledText::from_markdown(cue).unwrap());
     mock_elapsed_time(Duration::from_millis(400));
     h.matches_reference("player-channel");
+    // The live channel (the third card): its name, "Live", and the banner
+    // (its guide not loaded here: "Live" alone).
+    h.player().set_subtitle(Default::default());
+    h.key(Key::Escape);
+    h.key(Key::RightArrow);
+    h.key(Key::RightArrow);
+    assert_eq!(h.home().get_hero_title(), "Drama Shorts News");
+    h.key(Key::Return);
+    assert_eq!(h.screen(), "player");
+    h.playback(Playback::Started);
+    h.show_frame();
+    assert_eq!(h.player().get_episode(), "Live");
+    assert_eq!(h.player().get_banner_now(), "Live");
+    h.matches_reference("player-live");
     // Down on Home again: Continue Watching or the series rows.
     h.key(Key::Escape);
     assert_eq!(h.screen(), "home");

@@ -11,6 +11,8 @@
 use super::context::Ctx;
 use super::screens::ScreenState;
 use super::screens::player::{Player, Tuned};
+use std::sync::Arc;
+
 use super::{App, Command};
 use crate::catalog::schedule::{ChannelClock, OnAir};
 
@@ -24,6 +26,8 @@ pub const PRELOAD_BEHIND_MS: u64 = 60_000;
 /// At an episode's end the next one starts from its beginning (its preload)
 /// when the channel is less than this far into it.
 const CATCH_UP_MS: u64 = 3_000;
+/// Live channels' guides are fetched again this often.
+pub const GUIDE_REFRESH_MS: u64 = 30 * 60_000;
 
 impl Ctx {
     /// The catalog's channels' clocks, built with the catalog.
@@ -33,6 +37,8 @@ impl Ctx {
                 .channels
                 .iter()
                 .map(|ch| match ChannelClock::new(ch, c) {
+                    // A live channel has no schedule: its stream says.
+                    _ if ch.live.is_some() => None,
                     Ok(clock) => Some(clock),
                     Err(e) => {
                         tracing::warn!(channel = ch.id, error = %e, "channel left out");
@@ -44,11 +50,89 @@ impl Ctx {
         };
     }
 
-    /// The channels that can be tuned to, by index into the catalog's.
+    /// The channels that can be tuned to, by index into the catalog's:
+    /// drama channels with a clock, and live ones.
     pub fn channels(&self) -> Vec<usize> {
         (0..self.channel_clocks.len())
-            .filter(|&i| self.channel_clocks[i].is_some())
+            .filter(|&i| self.channel_clocks[i].is_some() || self.live_feed(i).is_some())
             .collect()
+    }
+
+    /// The live channels' guides to fetch: all of them with a new catalog,
+    /// then again every [`GUIDE_REFRESH_MS`].
+    pub(crate) fn guides_due(&mut self) -> Vec<Command> {
+        let Some(catalog) = self.catalog.clone() else {
+            return Vec::new();
+        };
+        let this = Arc::as_ptr(&catalog) as usize;
+        let due = match self.guides_asked {
+            Some((at, of)) => of != this || self.now_ms >= at + GUIDE_REFRESH_MS,
+            None => true,
+        };
+        if !due {
+            return Vec::new();
+        }
+        self.guides_asked = Some((self.now_ms, this));
+        let mut urls: Vec<String> = catalog
+            .channels
+            .iter()
+            .filter_map(|ch| ch.live.as_ref()?.guide.clone())
+            .collect();
+        urls.sort();
+        urls.dedup();
+        urls.into_iter().map(Command::LoadGuide).collect()
+    }
+
+    /// A guide came: the programmes of each live channel it serves (a
+    /// guide that failed leaves the last one in place).
+    pub(crate) fn on_guide(
+        &mut self,
+        url: &str,
+        guides: Result<Arc<crate::guide::Guides>, String>,
+    ) {
+        let guides = match guides {
+            Ok(g) => g,
+            Err(why) => {
+                tracing::warn!(url, %why, "programme guide not read");
+                return;
+            }
+        };
+        let Some(catalog) = self.catalog.clone() else {
+            return;
+        };
+        for ch in &catalog.channels {
+            if ch.live.as_ref().and_then(|l| l.guide.as_deref()) == Some(url) {
+                let guide = guides.channel(&ch.id);
+                if guide.is_empty() {
+                    tracing::warn!(
+                        url,
+                        channel = ch.id,
+                        "the guide lists nothing for the channel"
+                    );
+                }
+                self.guides.insert(ch.id.clone(), Arc::new(guide));
+            }
+        }
+    }
+
+    /// Channel `i`'s live stream, when it is a broadcaster's live channel.
+    pub fn live_feed(&self, i: usize) -> Option<&crate::catalog::model::LiveFeed> {
+        self.catalog.as_ref()?.channels.get(i)?.live.as_ref()
+    }
+
+    /// What channel `i`'s guide says is on now and next (their titles),
+    /// once it is loaded.
+    pub fn guide_now_next(&self, i: usize) -> (Option<String>, Option<String>) {
+        let Some(guide) = self
+            .catalog
+            .as_ref()
+            .and_then(|c| c.channels.get(i))
+            .and_then(|ch| self.guides.get(&ch.id))
+        else {
+            return (None, None);
+        };
+        let (now, next) = guide.now_next(self.now_wall());
+        (now.map(|p| p.title.clone()), next.map(|p| p.title.clone()))
     }
 
     /// What channel `i` has on air, `ahead_ms` from now on the box's clock.
@@ -96,6 +180,11 @@ impl App {
     /// that far behind), with the banner up; a card when the box may not
     /// play it. The channel is remembered for "Start in TV mode".
     pub(super) fn tune(&mut self, i: usize, out: &mut Vec<Command>) {
+        if let Some(feed) = self.ctx.live_feed(i).cloned() {
+            self.tune_live(i, &feed, out);
+            self.remember_channel(i, out);
+            return;
+        }
         let Some(on) = self.ctx.on_air(i, 0) else {
             return;
         };
@@ -117,6 +206,11 @@ impl App {
             None => (on.offset_ms, 0),
         };
         self.air(i, on, start_ms, ahead_ms, out);
+        self.remember_channel(i, out);
+    }
+
+    /// The channel tuned to, kept for "Start in TV mode".
+    fn remember_channel(&mut self, i: usize, out: &mut Vec<Command>) {
         let id = self
             .ctx
             .catalog()
@@ -127,6 +221,50 @@ impl App {
         {
             self.ctx.settings.last_channel = Some(id);
             out.push(Command::SaveSettings(self.ctx.settings.clone()));
+        }
+    }
+
+    /// A live channel: its stream joined near the live edge, the banner
+    /// up; no history, ads or next episode.
+    fn tune_live(
+        &mut self,
+        i: usize,
+        feed: &crate::catalog::model::LiveFeed,
+        out: &mut Vec<Command>,
+    ) {
+        let id = self.ctx.new_episode_id();
+        let channel = self
+            .ctx
+            .catalog()
+            .and_then(|c| c.channels.get(i))
+            .map(|ch| ch.id.clone())
+            .unwrap_or_default();
+        out.push(Command::Play {
+            id,
+            source: crate::playback::StreamSource {
+                live: true,
+                ..crate::playback::StreamSource::plain(feed.url.clone())
+            },
+            series: channel.clone(),
+            episode: 0,
+            start_ms: 0,
+            subtitles: None,
+        });
+        let tuned = Tuned {
+            channel: i,
+            slot: 0,
+            ahead_ms: 0,
+            banner_until: self.ctx.now_ms + BANNER_MS,
+            card_until: None,
+            preloaded: None,
+            neighbour: None,
+            live: true,
+        };
+        let player =
+            ScreenState::Player(Box::new(Player::live(&mut self.ctx, id, &channel, tuned)));
+        match self.player_index() {
+            Some(p) => self.stack[p] = player,
+            None => self.stack.push(player),
         }
     }
 
@@ -191,6 +329,7 @@ impl App {
             card_until: None,
             preloaded: None,
             neighbour: None,
+            live: false,
         };
         let player = if self.ctx.on_air_playable(&on.series, on.episode) {
             let started = Player::start(&mut self.ctx, &on.series, on.episode, start_ms);

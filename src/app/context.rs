@@ -89,6 +89,10 @@ pub struct Ctx {
     pub(crate) data_used: Option<u64>,
     /// The catalog's drama channels' clocks (None: one that cannot play).
     pub(crate) channel_clocks: Vec<Option<crate::catalog::schedule::ChannelClock>>,
+    /// Live channels' programme guides, by channel id, once loaded.
+    pub(crate) guides: HashMap<String, Arc<crate::guide::Guide>>,
+    /// When the guides were last asked for (tick), and for which catalog.
+    pub(crate) guides_asked: Option<(u64, usize)>,
     /// Episodes kept on the box, whole (the keeper says).
     pub(crate) stored: BTreeMap<(String, u32), crate::stored::Kept>,
 }
@@ -141,6 +145,8 @@ impl Ctx {
             data_used: None,
             stored: BTreeMap::new(),
             channel_clocks: Vec::new(),
+            guides: HashMap::new(),
+            guides_asked: None,
         }
     }
 

@@ -232,6 +232,7 @@ impl App {
             self.overlay = Some(Overlay::StillWatching(StillWatching::default()));
         }
         self.channel_tick(out);
+        out.extend(self.ctx.guides_due());
         let with_player = self.player().is_some();
         if self.sleep.tick(&self.ctx, with_player, out) == SleepTick::Done {
             self.remove_player(out);

@@ -106,6 +106,11 @@ pub enum Event {
     DataUsed(u64),
     /// The episodes kept on the box now (the keeper).
     Kept(Vec<crate::stored::Kept>),
+    /// A programme guide [`Command::LoadGuide`] asked for, or why not.
+    Guide {
+        url: String,
+        guides: Result<Arc<crate::guide::Guides>, String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -216,6 +221,8 @@ pub enum Command {
         start_ms: u64,
         subtitles: Option<SubtitleTrack>,
     },
+    /// Fetch a live channel's programme guide (XMLTV) at this URL.
+    LoadGuide(String),
     /// The episode `id` shows this subtitle file now (the settings changed).
     LoadSubtitles {
         id: EpisodeId,
@@ -548,6 +555,7 @@ impl App {
             }
             Event::DataUsed(bytes) => self.ctx.data_used = Some(bytes),
             Event::Kept(kept) => self.on_kept(kept),
+            Event::Guide { url, guides } => self.ctx.on_guide(&url, guides),
             Event::Settings(settings) => {
                 let (settings, _) = settings.checked();
                 let before = self.ctx.settings.clone();

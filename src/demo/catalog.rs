@@ -376,7 +376,11 @@ pub fn json(base: &Url) -> Value {
               ] },
             { "id": "chinese-drama", "title": texts("Chinese drama", ["华语剧场", "Drama chino", "Drama ya Kichina", "دراما صينية"]),
               "start": "2026-01-01T00:00:00Z",
-              "schedule": [{ "series": "ceo-secret", "from": 1, "to": 12 }] }
+              "schedule": [{ "series": "ceo-secret", "from": 1, "to": 12 }] },
+            // A broadcaster's live channel: the demo server's live stream
+            // (a sliding window over a looped clip) and its XMLTV guide.
+            { "id": super::live::CHANNEL, "title": texts("Drama Shorts News", ["剧集新闻", "Noticias de Drama Shorts", "Habari za Drama Shorts", "أخبار دراما شورتس"]),
+              "live": { "url": at(super::live::PLAYLIST_PATH.into()), "guide": at(super::live::GUIDE_PATH.into()) } }
         ],
         "unlock_api": {
             "url": at(super::keys::API_PATH.into()),

@@ -42,6 +42,8 @@ pub struct TvEffects {
     unlock: crate::unlock::service::UnlockService,
     posters: PosterLoader,
     subtitles: SubtitleFiles,
+    /// Live channels' programme guides.
+    guides: loaders::GuideLoader,
     /// Fires ad trackers (started with the first ad).
     beacons: Option<crate::ads::sender::BeaconSender>,
     /// Home's preview playing muted: not a play (no insight, no QA play
@@ -206,6 +208,16 @@ impl TvEffects {
                 }),
             )
         };
+        let guides = {
+            let shell = shell.clone();
+            loaders::guides(
+                net.clone(),
+                Arc::new(move |url, loaded: Result<_, LoadError<_>>| {
+                    let guides = loaded.map(Arc::new).map_err(|e| e.to_string());
+                    shell.post(Input::App(Event::Guide { url, guides }))
+                }),
+            )
+        };
         let reports = {
             let shell = shell.clone();
             Arc::new(move |r| shell.post(Input::App(Event::Unlock(r))))
@@ -236,6 +248,7 @@ impl TvEffects {
             shell,
             store: Some(store_writer(store)),
             posters,
+            guides,
             subtitles: SubtitleFiles {
                 loader: subtitles,
                 files: VecDeque::new(),
@@ -435,11 +448,15 @@ impl Effects for TvEffects {
                 if let Some(o) = &self.observer {
                     o.played(|p| p.start_ms.push(start_ms));
                 }
-                let what = crate::insight::recorder::Played::Episode {
-                    series: series.clone(),
-                    episode,
-                };
-                self.insight.requested(id, what);
+                // A live channel is no episode: partner insight reports
+                // episodes only.
+                if !source.live {
+                    let what = crate::insight::recorder::Played::Episode {
+                        series: series.clone(),
+                        episode,
+                    };
+                    self.insight.requested(id, what);
+                }
                 self.over_network = !super::throughput::on_this_box(&source.url);
                 let start = std::time::Duration::from_millis(start_ms);
                 let Some(player) = self.show(id, start, subtitles) else {
@@ -536,6 +553,7 @@ impl Effects for TvEffects {
                     }
                 }
             }
+            Command::LoadGuide(url) => self.guides.request(&url),
             Command::LoadSubtitles { id, track } => {
                 let event = self.subtitles.want(id, Some(track));
                 self.post(event);

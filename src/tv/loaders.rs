@@ -173,3 +173,23 @@ fn parse_subtitles(bytes: &[u8]) -> Result<Arc<Track>, TrackError> {
     }
     Ok(Arc::new(track))
 }
+
+/// Programme guides larger than this are refused.
+pub const GUIDE_BYTES: usize = crate::guide::MAX_GUIDE_BYTES;
+
+pub type GuideLoader = Loader<crate::guide::Guides, crate::guide::GuideError>;
+
+/// Fetches live channels' XMLTV guides, read one at a time.
+pub fn guides(
+    net: Net,
+    deliver: Deliver<crate::guide::Guides, crate::guide::GuideError>,
+) -> GuideLoader {
+    Loader::new(
+        net,
+        "programme guide",
+        GUIDE_BYTES,
+        1,
+        crate::guide::decode,
+        deliver,
+    )
+}

@@ -111,7 +111,7 @@ fn poster_item(view: &mut View, ctx: &Ctx, s: &Series, load: bool) -> PosterData
 
 /// The channels row's items: each channel's name across its logo, else
 /// across the poster of the series it has on air now (the hero says which
-/// episode, for the focused one).
+/// episode, for the focused one); a live channel without a logo, "Live".
 fn channel_items(view: &mut View, ctx: &Ctx, row: &crate::app::shelf::Shelf) -> Vec<PosterData> {
     let Some(catalog) = ctx.catalog().cloned() else {
         return Vec::new();
@@ -126,9 +126,16 @@ fn channel_items(view: &mut View, ctx: &Ctx, row: &crate::app::shelf::Shelf) -> 
                 (None, Some(s)) => view.posters.get(s.poster.url_for(POSTER_WIDTH)),
                 (None, None) => Default::default(),
             };
-            let title: slint::SharedString = ctx.text(&ch.title).into();
+            let name: slint::SharedString = ctx.text(&ch.title).into();
+            // With no picture the card reads its title: a live channel's
+            // says "Live" under its name.
+            let title = if ch.live.is_some() {
+                tr(ctx.lang(), "live", &[]).into()
+            } else {
+                name.clone()
+            };
             PosterData {
-                badge: title.clone(),
+                badge: name,
                 title,
                 poster: picture,
                 progress: -1.0,
@@ -244,7 +251,35 @@ pub fn render(view: &mut View, ctx: &Ctx, home: &Home, preview: bool) {
         page.set_settings_focused(v)
     });
     set_if(page.get_preview_on(), preview, |v| page.set_preview_on(v));
-    if let Some(i) = home.focused_channel(ctx) {
+    if let Some(i) = home
+        .focused_channel(ctx)
+        .filter(|&i| ctx.live_feed(i).is_some())
+    {
+        // A live channel: its name, "Live", and what its guide says.
+        let lang = ctx.lang();
+        let (now, next) = ctx.guide_now_next(i);
+        let meta = match now {
+            Some(now) => format!(
+                "{} · {}",
+                tr(lang, "live", &[]),
+                tr(lang, "channel-now", &[("what", now.into())])
+            ),
+            None => tr(lang, "live", &[]),
+        };
+        page.set_hero_title(ctx.channel_title(i).into());
+        page.set_hero_meta(meta.into());
+        let next = next
+            .map(|n| tr(lang, "channel-next", &[("what", n.into())]))
+            .unwrap_or_default();
+        page.set_hero_synopsis(next.into());
+        page.set_hero_licence("".into());
+        let logo = ctx
+            .catalog()
+            .and_then(|c| c.channels.get(i))
+            .and_then(|ch| ch.logo.clone());
+        let poster = logo.map(|l| view.posters.get(&l)).unwrap_or_default();
+        page.set_hero_poster(poster);
+    } else if let Some(i) = home.focused_channel(ctx) {
         // The hero: the channel, and what it has on air.
         let on = ctx.on_air(i, 0);
         if let Some((on, series)) = on.and_then(|o| Some((o.clone(), ctx.series(&o.series)?))) {

@@ -128,6 +128,10 @@ pub fn render(view: &mut View, app: &App, p: &Player) {
         ctx.clock.clone().unwrap_or_default().into(),
         |v| page.set_clock(v),
     );
+    if let Some(t) = p.channel.as_ref().filter(|t| t.live) {
+        render_live(view, app, p, t.channel);
+        return;
+    }
     let Some(series) = ctx.series(&p.series) else {
         return;
     };
@@ -298,4 +302,32 @@ pub fn render(view: &mut View, app: &App, p: &Player) {
 fn clock(ms: u64) -> String {
     let s = ms / 1000;
     format!("{}:{:02}", s / 60, s % 60)
+}
+
+/// A live channel's side: its name, "Live", what its guide says is on;
+/// no episode, licence, Up Next, ad or countdown.
+fn render_live(view: &mut View, app: &App, p: &Player, channel: usize) {
+    let ctx = app.ctx();
+    let lang = ctx.lang();
+    let page = view.ui.global::<PlayerPage>();
+    let (now, _) = ctx.guide_now_next(channel);
+    set_if(page.get_title(), ctx.channel_title(channel).into(), |v| {
+        page.set_title(v)
+    });
+    set_if(page.get_episode(), tr(lang, "live", &[]).into(), |v| {
+        page.set_episode(v)
+    });
+    set_if(page.get_episode_lead(), "".into(), |v| {
+        page.set_episode_lead(v)
+    });
+    set_if(
+        page.get_episode_title(),
+        now.unwrap_or_default().into(),
+        |v| page.set_episode_title(v),
+    );
+    set_if(page.get_licence(), "".into(), |v| page.set_licence(v));
+    sync(&view.models.up_next, Vec::new());
+    set_if(page.get_ad_label(), "".into(), |v| page.set_ad_label(v));
+    set_if(page.get_countdown(), 0, |v| page.set_countdown(v));
+    render_subtitles(view, app, p);
 }

@@ -212,6 +212,18 @@ impl Home {
         if self.settings_focused {
             return tr(lang, "settings", &[]);
         }
+        if let Some(i) = self
+            .focused_channel(ctx)
+            .filter(|&i| ctx.live_feed(i).is_some())
+        {
+            let (now, _) = ctx.guide_now_next(i);
+            let now = now.map(|n| tr(lang, "channel-now", &[("what", n.into())]));
+            return join(&[
+                ctx.channel_title(i),
+                tr(lang, "live", &[]),
+                now.unwrap_or_default(),
+            ]);
+        }
         if let Some(i) = self.focused_channel(ctx) {
             let now = ctx.on_air(i, 0).and_then(|on| {
                 let s = ctx.series(&on.series)?;

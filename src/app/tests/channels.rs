@@ -270,7 +270,8 @@ fn a_channel_the_focus_rests_on_is_preloaded_and_joined_from_there() {
 fn the_channels_head_home_with_the_focus_on_them() {
     let app = app_with_channels();
     assert_eq!(app.rows()[0].id, crate::app::shelf::CHANNELS_ROW);
-    assert_eq!(app.rows()[0].channels, [0, 1]);
+    // Two drama channels and the live one.
+    assert_eq!(app.rows()[0].channels, [0, 1, 2]);
     assert_eq!(app.focused_row(), 0);
     // A catalog without channels has no such row.
     assert!(super::app().rows().iter().all(|r| r.channels.is_empty()));
@@ -332,5 +333,110 @@ fn a_box_clock_put_forward_joins_the_channel_where_it_then_is() {
     assert!(
         banner.now.ends_with(&format!("episode {}", on.episode)),
         "{banner:?}"
+    );
+}
+
+#[test]
+fn a_live_channel_plays_its_stream_with_its_guide_and_keeps_no_history() {
+    let mut app = app_with_channels();
+    app.handle(entitlements(0, &[]));
+    clock_at(&mut app, 1_000);
+    // Its guide is asked for once the app ticks, and again half an hour on.
+    let cmds = tick(&mut app, 1_000);
+    let guide_url = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::LoadGuide(url) => Some(url.clone()),
+            _ => None,
+        })
+        .expect("the guide asked for");
+    assert!(
+        guide_url.ends_with(crate::demo::live::GUIDE_PATH),
+        "{guide_url}"
+    );
+    assert!(
+        !tick(&mut app, 2_000)
+            .iter()
+            .any(|c| matches!(c, Command::LoadGuide(_)))
+    );
+    let later = tick(&mut app, 1_000 + crate::app::channels::GUIDE_REFRESH_MS);
+    assert!(later.iter().any(|c| matches!(c, Command::LoadGuide(_))));
+    let now = app.ctx().now_wall();
+    let xml = crate::demo::live::guide(now);
+    let guides = crate::guide::read_all(&xml).unwrap();
+    app.handle(Event::Guide {
+        url: guide_url,
+        guides: Result::Ok(Arc::new(guides)),
+    });
+    let (on, next) = app.ctx().guide_now_next(2);
+    let (on, next) = (on.expect("on now"), next.expect("next"));
+
+    // Home says what is on; OK on its card (the third) tunes in.
+    press(&mut app, &[Right, Right]);
+    assert_eq!(
+        app.describe(),
+        format!("Drama Shorts News. Live. Now: {on}")
+    );
+    let cmds = press(&mut app, &[Ok]);
+    let source = cmds
+        .iter()
+        .find_map(|c| match c {
+            Command::Play { source, .. } => Some(source.clone()),
+            _ => None,
+        })
+        .expect("played");
+    assert!(source.live && source.url.ends_with(crate::demo::live::PLAYLIST_PATH));
+    assert_eq!(tuned(&app), Some(2));
+    let banner = app.player().unwrap().banner(app.ctx()).expect("the banner");
+    assert_eq!(
+        (banner.now.as_str(), banner.next),
+        (on.as_str(), format!("Next: {next}"))
+    );
+
+    // It plays: no history, no Up Next, OK asks nothing (no series).
+    app.handle(pb(&app, Playback::Started));
+    let cmds = app.handle(pb(
+        &app,
+        Playback::Position {
+            position_ms: 60_000,
+            duration_ms: None,
+        },
+    ));
+    tick(
+        &mut app,
+        1_000 + crate::app::channels::GUIDE_REFRESH_MS + 60_000,
+    );
+    assert!(
+        !cmds.iter().any(|c| matches!(c, Command::SaveHistory(_))),
+        "{cmds:?}"
+    );
+    press(&mut app, &[Ok]);
+    assert!(app.question().is_none());
+    // The playlist stops growing: said, and unsaid when it grows again.
+    app.handle(pb(&app, Playback::Broadcast(true)));
+    assert!(
+        app.describe().contains("The broadcast has stopped for now"),
+        "{}",
+        app.describe()
+    );
+    app.handle(pb(&app, Playback::Broadcast(false)));
+    assert!(!app.describe().contains("stopped"));
+    // CH+ goes round to the first channel; Back from there leaves for
+    // Home with nothing of the live channel in Continue Watching.
+    press(&mut app, &[Next]);
+    assert_eq!(tuned(&app), Some(0));
+    let cmds = press(&mut app, &[Back]);
+    assert_eq!(app.screen(), Screen::Home);
+    let history: Vec<_> = cmds
+        .iter()
+        .filter_map(|c| match c {
+            Command::SaveHistory(h) => Some(h.series.keys().cloned().collect::<Vec<_>>()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert!(
+        !history.iter().any(|s| s == crate::demo::live::CHANNEL),
+        "{history:?}"
     );
 }

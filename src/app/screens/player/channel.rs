@@ -40,6 +40,8 @@ pub struct Tuned {
     /// The neighbouring channel's episode preloaded for CH+: (series,
     /// episode, from).
     pub neighbour: Option<(String, u32, u64)>,
+    /// A broadcaster's live channel: its stream, not episodes.
+    pub live: bool,
 }
 
 /// What the banner says: the channel, what is on, what comes next.
@@ -66,6 +68,23 @@ impl Player {
         self.next_preload_at = Some(now + super::NEXT_PRELOAD_AFTER_MS);
     }
 
+    /// Live channel `channel` (its id), tuned as `tuned`, loading.
+    pub fn live(
+        ctx: &mut Ctx,
+        id: crate::episode::EpisodeId,
+        channel: &str,
+        tuned: Tuned,
+    ) -> Player {
+        let mut player = Player::idle(ctx, id, channel, 0);
+        player.channel = Some(tuned);
+        player
+    }
+
+    /// Whether this plays a live channel (no episode, no history).
+    pub fn is_live(&self) -> bool {
+        self.channel.as_ref().is_some_and(|t| t.live)
+    }
+
     /// Whether a card stands in for the episode.
     pub fn carded(&self) -> bool {
         self.channel
@@ -80,6 +99,16 @@ impl Player {
             return None;
         }
         let lang = ctx.lang();
+        if t.live {
+            let (now, next) = ctx.guide_now_next(t.channel);
+            return Some(Banner {
+                channel: ctx.channel_title(t.channel),
+                now: now.unwrap_or_else(|| tr(lang, "live", &[])),
+                next: next
+                    .map(|n| tr(lang, "channel-next", &[("what", n.into())]))
+                    .unwrap_or_default(),
+            });
+        }
         let line = |series: &str, n: u32| {
             let title = ctx
                 .series(series)
@@ -117,7 +146,8 @@ impl Player {
             Action::Back => Nav::Back,
             Action::Next => Nav::ChannelStep(1),
             Action::Previous => Nav::ChannelStep(-1),
-            Action::Ok if t.card_until.is_none() && !failed => Nav::AskChannel,
+            // A live channel has no series to watch from its start.
+            Action::Ok if t.card_until.is_none() && !failed && !t.live => Nav::AskChannel,
             Action::Up | Action::Down | Action::Left | Action::Right | Action::Ok => {
                 t.banner_until = ctx.now_ms + crate::app::channels::BANNER_MS;
                 Nav::Stay
@@ -139,7 +169,8 @@ impl Player {
         }
         let duration = self.duration_ms.unwrap_or(u64::MAX);
         let left = duration.saturating_sub(self.position_ms);
-        if left <= NEXT_ON_AIR_BEFORE_MS.min(duration / 3) {
+        // A live channel has no next episode: only its neighbour.
+        if !t.live && left <= NEXT_ON_AIR_BEFORE_MS.min(duration / 3) {
             let Some((series, n)) = ctx.after_on_air(t.channel, t.slot) else {
                 return;
             };
@@ -217,6 +248,11 @@ impl Player {
             parts.push(tr(lang, "channel-card", &[]));
         } else if let Some(b) = banner {
             parts.extend([b.now, b.next]);
+        } else if t.live {
+            parts.push(tr(lang, "live", &[]));
+        }
+        if t.live && self.broadcast_stalled {
+            parts.push(tr(lang, "broadcast-stalled", &[]));
         }
         Some(join(&parts))
     }

@@ -420,7 +420,8 @@ impl Player {
 
     /// Where the viewer is, in the history (saved), and for the account.
     pub fn record(&self, ctx: &mut Ctx, out: &mut Vec<Command>) {
-        if self.position_ms > 0 {
+        // A live channel is no episode: nothing to resume.
+        if self.position_ms > 0 && !self.is_live() {
             let duration = self.duration_ms.unwrap_or(0);
             let at = ctx.wall_stamp();
             ctx.history.record_position_at(
@@ -510,7 +511,8 @@ impl Player {
                     self.next_preload_at = None;
                     self.preload_next(ctx, out);
                 }
-                if ctx.now_ms.saturating_sub(self.last_saved_ms) >= SAVE_EVERY_MS {
+                if ctx.now_ms.saturating_sub(self.last_saved_ms) >= SAVE_EVERY_MS && !self.is_live()
+                {
                     self.last_saved_ms = ctx.now_ms;
                     let d = self.duration_ms.unwrap_or(0);
                     let at = ctx.wall_stamp();
@@ -568,6 +570,9 @@ impl Player {
                 self.buffering = false;
                 self.connection_lost = false;
             }
+            // The broadcast ended (its playlist did): back where the
+            // viewer came from.
+            Playback::Ended if self.is_live() => return Nav::Back,
             Playback::Ended => {
                 let at = ctx.wall_stamp();
                 ctx.history
