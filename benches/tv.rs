@@ -10,8 +10,9 @@
 //! - CPU while episodes play on the TV app's screen, per second of content,
 //!   against the playback core alone (`pillarbox play --headless`) on the
 //!   same episodes at the same size, as a ratio, with the frames dropped;
-//! - drama channels: joining one from Home (focus rested, pressed straight)
-//!   and CH+ to the next, first frames over cold starts;
+//! - channels: joining a drama channel from Home (focus rested, pressed
+//!   straight), CH+ to the next, and joining the live channel from its
+//!   edge, first frames over cold starts;
 //! - episodes kept on the box: OK to first frame and the Next switch, kept
 //!   and over the network side by side over cold starts;
 //! - partner insight's cost: OK to first frame and the Next switch with the
@@ -258,6 +259,7 @@ fn main() {
         ("channel join, focus rested 800 ms   ", &channels.rested),
         ("channel join, pressed straight      ", &channels.straight),
         ("CH+ switch, 2 s into the channel    ", &channels.up),
+        ("live channel join, from the edge    ", &channels.live),
     ] {
         if v.is_empty() {
             println!("{what}  no run timed");
@@ -356,6 +358,8 @@ struct ChannelCost {
     up: Vec<f64>,
     /// Runs that met a card (a paid episode on air), not timed.
     carded: usize,
+    /// The live channel (the row's third card), joined from the edge.
+    live: Vec<f64>,
 }
 
 fn channel_cost(url: &str, cached: &Path) -> ChannelCost {
@@ -364,6 +368,7 @@ fn channel_cost(url: &str, cached: &Path) -> ChannelCost {
         straight: Vec::new(),
         up: Vec::new(),
         carded: 0,
+        live: Vec::new(),
     };
     // The channels row heads Home. The CH+ press comes 2 s into the
     // channel (the neighbour's episode on air is preloaded meanwhile,
@@ -378,6 +383,21 @@ fn channel_cost(url: &str, cached: &Path) -> ChannelCost {
         "playing:1",
     ];
     let straight = ["home", "key:ok", "playing:1"];
+    // The live channel: OK on its card to its first frame, joined three
+    // target durations from the live edge (a first run has the demo
+    // server make the clip it loops, untimed).
+    let live = ["home", "key:right", "key:right", "key:ok", "playing:1"];
+    qa(url, cached, &live);
+    for (_, r) in taking_turns(url, cached, FIRST_FRAME_RUNS / 2, &live, |state, _| {
+        let settings = serde_json::json!({ "welcomed": true, "previews": false });
+        std::fs::write(state.join("settings.json"), settings.to_string()).unwrap();
+    }) {
+        cost.live.extend(
+            r["first_frame_ms"]
+                .as_array()
+                .and_then(|a| a.first()?.as_f64()),
+        );
+    }
     for (steps, rested) in [(&rested[..], true), (&straight[..], false)] {
         for (_, r) in taking_turns(url, cached, FIRST_FRAME_RUNS / 2, steps, |state, _| {
             let settings = serde_json::json!({ "welcomed": true, "previews": false });
