@@ -249,4 +249,30 @@ mod tests {
         }]));
         assert!(newer.is_ok(), "{newer:?}");
     }
+
+    #[test]
+    fn live_channels_have_a_stream_and_no_schedule() {
+        let ok = catalog(serde_json::json!([{
+            "id": "news", "title": { "en": "News" },
+            "live": { "url": "https://live.example.com/news.m3u8", "guide": "https://live.example.com/guide.xml" }
+        }]))
+        .unwrap();
+        assert!(ok.channels[0].live.is_some());
+        let problems = catalog(serde_json::json!([
+            { "id": "a", "title": { "en": "A" }, "live": { "url": "file:///etc/passwd" } },
+            { "id": "b", "title": { "en": "B" }, "live": { "url": "https://x.example/l.m3u8", "guide": "ftp://x" } },
+            { "id": "c", "title": { "en": "C" }, "start": "2026-12-01T00:00:00Z",
+              "schedule": [{ "series": "ceo-secret" }],
+              "live": { "url": "https://x.example/l.m3u8" } }
+        ]))
+        .unwrap_err();
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        for want in [
+            "$.channels[0].live.url",
+            "$.channels[1].live.guide",
+            "$.channels[2].live",
+        ] {
+            assert!(paths.contains(&want), "{want} in {paths:?}");
+        }
+    }
 }
