@@ -1,8 +1,9 @@
 //! Live HLS (a broadcaster's channel): the media playlist reloaded at its
 //! target duration, joined three target durations from its live edge,
-//! followed by media sequence number through a sliding window. A window
-//! that slid past the feed (a long stall), a sequence that jumps, or a
-//! playlist that restarts lower sends the feed back to the edge. A
+//! followed by media sequence number through a sliding window. A feed
+//! left far behind the edge by a stall, a window that slid past it, a
+//! sequence that jumps, or a playlist that restarts lower sends the feed
+//! back to the edge. A
 //! playlist that stops growing is reported (the screen says so) while the
 //! feed keeps trying; a failed reload (a 404 once) is tried again.
 
@@ -63,7 +64,14 @@ pub(super) fn follow(plan: &MediaPlan, next: u64) -> Follow {
     };
     let (first, last) = (first.sequence, last.sequence);
     if (first..=last).contains(&next) {
-        return Follow::From((next - first) as usize);
+        let i = (next - first) as usize;
+        // A stall left the feed twice the joining distance behind the
+        // edge: it joins the edge again rather than stay that late.
+        let behind: Duration = plan.segments[i..].iter().map(|s| s.duration).sum();
+        if behind > plan.target_duration * (2 * JOIN_FROM_EDGE) {
+            return Follow::Rejoin(edge(plan));
+        }
+        return Follow::From(i);
     }
     if next == last + 1 {
         return Follow::Nothing;
@@ -279,6 +287,16 @@ mod tests {
         assert_eq!(follow(&window(102, 6), 103), Follow::From(1));
         // A stale answer from another edge, a segment behind: wait.
         assert_eq!(follow(&window(99, 6), 106), Follow::Nothing);
+    }
+
+    #[test]
+    fn a_feed_left_far_behind_by_a_stall_rejoins_the_edge() {
+        // Twelve 2 s segments: from the sixth, 14 s are still to come,
+        // over twice the 6 s a feed joins at.
+        let w = window(100, 12);
+        assert_eq!(follow(&w, 105), Follow::Rejoin(9));
+        // From the seventh, 12 s: exactly twice, still followed.
+        assert_eq!(follow(&w, 106), Follow::From(6));
     }
 
     #[test]
