@@ -45,16 +45,7 @@ pub(super) fn load_ladder(
             audio,
             subtitles,
         } => {
-            variants.sort_by_key(|v| v.bandwidth);
-            // --max-bitrate caps the ladder; the lowest rung always stays.
-            if let Some(max) = config.max_bitrate {
-                let keep = variants
-                    .iter()
-                    .filter(|v| v.bandwidth <= max)
-                    .count()
-                    .max(1);
-                variants.truncate(keep);
-            }
+            capped_ladder(&mut variants, config.max_bitrate);
             // Variants of one episode share their audio group (a ladder that
             // changes audio with the bitrate is not supported: its first
             // rung's group is kept).
@@ -80,6 +71,20 @@ pub(super) fn load_ladder(
             )
         }
     })
+}
+
+/// `variants` lowest bandwidth first, capped at `max_bitrate` (the
+/// lowest rung always stays).
+pub(super) fn capped_ladder(variants: &mut Vec<Variant>, max_bitrate: Option<u64>) {
+    variants.sort_by_key(|v| v.bandwidth);
+    if let Some(max) = max_bitrate {
+        let keep = variants
+            .iter()
+            .filter(|v| v.bandwidth <= max)
+            .count()
+            .max(1);
+        variants.truncate(keep);
+    }
 }
 
 pub(super) type Ladder = (

@@ -121,15 +121,7 @@ pub(super) async fn start(
             "{url}: a live channel with audio renditions in playlists of their own"
         )));
     }
-    variants.sort_by_key(|v| v.bandwidth);
-    if let Some(max) = config.max_bitrate {
-        let keep = variants
-            .iter()
-            .filter(|v| v.bandwidth <= max)
-            .count()
-            .max(1);
-        variants.truncate(keep);
-    }
+    super::hls::capped_ladder(&mut variants, config.max_bitrate);
     let bandwidths: Vec<u64> = variants.iter().map(|v| v.bandwidth).collect();
     let estimate = config.bandwidth.lock().map(|e| e.estimate()).unwrap_or(0);
     let pick = crate::playback::abr::choose(
