@@ -175,9 +175,6 @@ pub(super) async fn feed_live(
                 .await?;
             state.wait_room().await;
             push(appsrc, state, data, None)?;
-            if let Some(on_air) = seg.program_date_time {
-                state.set_on_air(on_air);
-            }
             next = seg.sequence + 1;
             at += 1;
         }

@@ -18,7 +18,7 @@ mod progressive;
 mod renditions;
 pub mod source;
 
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -113,9 +113,6 @@ pub struct FeedState {
     /// A live broadcast's playlist has stopped growing (the feed keeps
     /// trying; the screen says so).
     pub live_stalled: AtomicBool,
-    /// A live broadcast: when the last segment pushed was on air
-    /// (EXT-X-PROGRAM-DATE-TIME), ms since the epoch; 0 when unknown.
-    pub on_air_ms: AtomicI64,
     // Stream-mode backpressure: set by enough-data, cleared by need-data.
     full: AtomicBool,
     room: Notify,
@@ -136,11 +133,6 @@ impl FeedState {
         if self.live_stalled.swap(stalled, Ordering::SeqCst) != stalled {
             tracing::info!(stalled, "live playlist");
         }
-    }
-
-    pub(super) fn set_on_air(&self, at: chrono::DateTime<chrono::Utc>) {
-        self.on_air_ms
-            .store(at.timestamp_millis(), Ordering::Relaxed);
     }
 
     pub(super) async fn wait_room(&self) {
