@@ -115,20 +115,20 @@ impl Ctx {
         }
     }
 
+    /// The catalog's channel `i`.
+    pub fn channel(&self, i: usize) -> Option<&crate::catalog::model::TvChannel> {
+        self.catalog.as_ref()?.channels.get(i)
+    }
+
     /// Channel `i`'s live stream, when it is a broadcaster's live channel.
     pub fn live_feed(&self, i: usize) -> Option<&crate::catalog::model::LiveFeed> {
-        self.catalog.as_ref()?.channels.get(i)?.live.as_ref()
+        self.channel(i)?.live.as_ref()
     }
 
     /// What channel `i`'s guide says is on now and next (their titles),
     /// once it is loaded.
     pub fn guide_now_next(&self, i: usize) -> (Option<String>, Option<String>) {
-        let Some(guide) = self
-            .catalog
-            .as_ref()
-            .and_then(|c| c.channels.get(i))
-            .and_then(|ch| self.guides.get(&ch.id))
-        else {
+        let Some(guide) = self.channel(i).and_then(|ch| self.guides.get(&ch.id)) else {
             return (None, None);
         };
         let (now, next) = guide.now_next(self.now_wall());
@@ -150,9 +150,7 @@ impl Ctx {
 
     /// Channel `i`'s name in the UI language.
     pub fn channel_title(&self, i: usize) -> String {
-        self.catalog
-            .as_ref()
-            .and_then(|c| c.channels.get(i))
+        self.channel(i)
             .map(|ch| self.text(&ch.title))
             .unwrap_or_default()
     }
@@ -211,11 +209,7 @@ impl App {
 
     /// The channel tuned to, kept for "Start in TV mode".
     fn remember_channel(&mut self, i: usize, out: &mut Vec<Command>) {
-        let id = self
-            .ctx
-            .catalog()
-            .and_then(|c| c.channels.get(i))
-            .map(|ch| ch.id.clone());
+        let id = self.ctx.channel(i).map(|ch| ch.id.clone());
         if let Some(id) = id
             && self.ctx.settings.last_channel.as_ref() != Some(&id)
         {
@@ -235,8 +229,7 @@ impl App {
         let id = self.ctx.new_episode_id();
         let channel = self
             .ctx
-            .catalog()
-            .and_then(|c| c.channels.get(i))
+            .channel(i)
             .map(|ch| ch.id.clone())
             .unwrap_or_default();
         out.push(Command::Play {
@@ -260,12 +253,8 @@ impl App {
             neighbour: None,
             live: true,
         };
-        let player =
-            ScreenState::Player(Box::new(Player::live(&mut self.ctx, id, &channel, tuned)));
-        match self.player_index() {
-            Some(p) => self.stack[p] = player,
-            None => self.stack.push(player),
-        }
+        let player = Player::live(&mut self.ctx, id, &channel, tuned);
+        self.put_player(player);
     }
 
     /// The episode on channel `i` after the one at `slot` ended, on the
@@ -349,11 +338,7 @@ impl App {
                 },
             )
         };
-        let player = ScreenState::Player(Box::new(player));
-        match self.player_index() {
-            Some(p) => self.stack[p] = player,
-            None => self.stack.push(player),
-        }
+        self.put_player(player);
     }
 
     /// [`super::Event::Tune`]: from Home, the channel of this id.

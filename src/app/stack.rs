@@ -168,7 +168,12 @@ impl App {
         let start_ms = self.ctx.history.resume_position(series_id, number);
         let started = Player::start(&mut self.ctx, series_id, number, start_ms);
         out.extend(started.commands);
-        let player = ScreenState::Player(Box::new(started.player));
+        self.put_player(started.player);
+    }
+
+    /// `player` on screen: in place of the one there, else on top.
+    pub(super) fn put_player(&mut self, player: Player) {
+        let player = ScreenState::Player(Box::new(player));
         match self.player_index() {
             Some(i) => self.stack[i] = player,
             None => self.stack.push(player),

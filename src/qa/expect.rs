@@ -193,11 +193,10 @@ pub fn judge(e: &Expect, seen: &Seen) -> Verdict {
             .is_none_or(|want| player.is_some_and(|p| p.connection_lost) == want)
         && e.kept.is_none_or(|n| app.ctx().stored.len() >= n)
         && e.channel.as_ref().is_none_or(|want| {
-            let on = player.and_then(|p| p.channel.as_ref()).and_then(|t| {
-                app.catalog()
-                    .and_then(|c| c.channels.get(t.channel))
-                    .map(|c| c.id.as_str())
-            });
+            let on = player
+                .and_then(|p| p.channel.as_ref())
+                .and_then(|t| app.ctx().channel(t.channel))
+                .map(|c| c.id.as_str());
             on.unwrap_or("") == want
         })
         && e.banner

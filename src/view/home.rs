@@ -273,10 +273,7 @@ pub fn render(view: &mut View, ctx: &Ctx, home: &Home, preview: bool) {
             .unwrap_or_default();
         page.set_hero_synopsis(next.into());
         page.set_hero_licence("".into());
-        let logo = ctx
-            .catalog()
-            .and_then(|c| c.channels.get(i))
-            .and_then(|ch| ch.logo.clone());
+        let logo = ctx.channel(i).and_then(|ch| ch.logo.clone());
         let poster = logo.map(|l| view.posters.get(&l)).unwrap_or_default();
         page.set_hero_poster(poster);
     } else if let Some(i) = home.focused_channel(ctx) {
