@@ -125,13 +125,18 @@ impl Ctx {
         self.channel(i)?.live.as_ref()
     }
 
-    /// What channel `i`'s guide says is on now and next (their titles),
-    /// once it is loaded.
-    pub fn guide_now_next(&self, i: usize) -> (Option<String>, Option<String>) {
+    /// What channel `i`'s guide says is on and next (their titles), once
+    /// it is loaded: at the broadcast's time `on_air` (of the frame on
+    /// screen) when known, else now on the box's clock.
+    pub fn guide_now_next(
+        &self,
+        i: usize,
+        on_air: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> (Option<String>, Option<String>) {
         let Some(guide) = self.channel(i).and_then(|ch| self.guides.get(&ch.id)) else {
             return (None, None);
         };
-        let (now, next) = guide.now_next(self.now_wall());
+        let (now, next) = guide.now_next(on_air.unwrap_or_else(|| self.now_wall()));
         (now.map(|p| p.title.clone()), next.map(|p| p.title.clone()))
     }
 
@@ -244,14 +249,8 @@ impl App {
             subtitles: None,
         });
         let tuned = Tuned {
-            channel: i,
-            slot: 0,
-            ahead_ms: 0,
-            banner_until: self.ctx.now_ms + BANNER_MS,
-            card_until: None,
-            preloaded: None,
-            neighbour: None,
             live: true,
+            ..Tuned::new(i, self.ctx.now_ms)
         };
         let player = Player::live(&mut self.ctx, id, &channel, tuned);
         self.put_player(player);
@@ -311,14 +310,9 @@ impl App {
     fn air(&mut self, i: usize, on: OnAir, start_ms: u64, ahead_ms: i64, out: &mut Vec<Command>) {
         let now = self.ctx.now_ms;
         let tuned = Tuned {
-            channel: i,
             slot: on.index,
             ahead_ms,
-            banner_until: now + BANNER_MS,
-            card_until: None,
-            preloaded: None,
-            neighbour: None,
-            live: false,
+            ..Tuned::new(i, now)
         };
         let player = if self.ctx.on_air_playable(&on.series, on.episode) {
             let started = Player::start(&mut self.ctx, &on.series, on.episode, start_ms);

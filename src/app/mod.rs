@@ -129,6 +129,9 @@ pub enum Playback {
     /// A live channel's playlist stopped growing (true) while the player
     /// keeps trying; then it grew again.
     Broadcast(bool),
+    /// A live channel's broadcast time of the frame on screen (its
+    /// playlist's EXT-X-PROGRAM-DATE-TIME; pulled on the shell's tick).
+    OnAir(chrono::DateTime<chrono::Utc>),
     /// The episode's subtitles loaded, or failed: the catalog's file (the
     /// shell fetched it) or the stream's own rendition.
     Subtitles(LoadedSubtitles),

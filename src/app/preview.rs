@@ -164,6 +164,7 @@ impl App {
             Playback::Buffering(_)
             | Playback::Connection(_)
             | Playback::Broadcast(_)
+            | Playback::OnAir(_)
             | Playback::Subtitles(_) => {}
         }
         true

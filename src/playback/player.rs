@@ -29,6 +29,9 @@ pub struct Position {
     pub episode: EpisodeId,
     pub position: Duration,
     pub duration: Option<Duration>,
+    /// A live channel's broadcast time of the frame on screen (from its
+    /// playlist's EXT-X-PROGRAM-DATE-TIME), when the playlist dates it.
+    pub on_air: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub struct Player {
@@ -280,6 +283,7 @@ impl Player {
             episode: episode.id(),
             position,
             duration,
+            on_air: episode.on_air(position),
         })
     }
 

@@ -758,6 +758,7 @@ impl Effects for TvEffects {
             episode: p.episode,
             position_ms: p.position.as_millis() as u64,
             duration_ms: p.duration.map(|d| d.as_millis() as u64),
+            on_air: p.on_air,
         })
     }
 

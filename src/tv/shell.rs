@@ -49,6 +49,8 @@ pub struct Position {
     pub episode: EpisodeId,
     pub position_ms: u64,
     pub duration_ms: Option<u64>,
+    /// A live channel's broadcast time there, when its playlist dates it.
+    pub on_air: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What the app core's commands do outside the app: play, save, speak,
@@ -253,6 +255,13 @@ impl Shell {
                         id: p.episode,
                         report,
                     });
+                    if let Some(at) = p.on_air {
+                        let report = Playback::OnAir(at);
+                        self.dispatch(Event::Playback {
+                            id: p.episode,
+                            report,
+                        });
+                    }
                 }
                 if let Some(bytes) = self.effects.data_used(now) {
                     self.dispatch(Event::DataUsed(bytes));

@@ -257,7 +257,7 @@ pub fn render(view: &mut View, ctx: &Ctx, home: &Home, preview: bool) {
     {
         // A live channel: its name, "Live", and what its guide says.
         let lang = ctx.lang();
-        let (now, next) = ctx.guide_now_next(i);
+        let (now, next) = ctx.guide_now_next(i, None);
         let meta = match now {
             Some(now) => format!(
                 "{} · {}",

@@ -310,7 +310,8 @@ fn render_live(view: &mut View, app: &App, p: &Player, channel: usize) {
     let ctx = app.ctx();
     let lang = ctx.lang();
     let page = view.ui.global::<PlayerPage>();
-    let (now, _) = ctx.guide_now_next(channel);
+    let on_air = p.channel.as_ref().and_then(|t| t.on_air);
+    let (now, _) = ctx.guide_now_next(channel, on_air);
     set_if(page.get_title(), ctx.channel_title(channel).into(), |v| {
         page.set_title(v)
     });

@@ -62,10 +62,13 @@ impl Drop for Broadcast {
 }
 
 fn write_playlist(dir: &std::path::Path, cast: &Cast) {
+    // Segment n went on air n seconds after ten (the numbers' offset
+    // does not change the broadcast's clock).
     let mut text = format!(
         "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:{}\n\
-         #EXT-X-PROGRAM-DATE-TIME:2026-12-06T10:00:00Z\n",
-        cast.first + cast.offset
+         #EXT-X-PROGRAM-DATE-TIME:{}\n",
+        cast.first + cast.offset,
+        (ten() + chrono::TimeDelta::seconds(cast.first as i64)).to_rfc3339()
     );
     for n in cast.first..cast.first + WINDOW {
         if n % CLIP == 0 && n != cast.first {
@@ -80,6 +83,28 @@ fn write_playlist(dir: &std::path::Path, cast: &Cast) {
     let tmp = dir.join("index.m3u8.tmp");
     std::fs::write(&tmp, text).unwrap();
     std::fs::rename(tmp, dir.join("index.m3u8")).unwrap();
+}
+
+fn ten() -> chrono::DateTime<chrono::Utc> {
+    "2026-12-06T10:00:00Z".parse().unwrap()
+}
+
+/// The broadcast time of the frame on screen, checked against the
+/// playlist's window now: behind its live edge, not before its first
+/// segment (a second's slack for the window sliding meanwhile).
+fn on_air_in_window(player: &pillarbox::playback::Player, cast: &Mutex<Cast>, when: &str) {
+    let p = player.position().expect("a position");
+    let on_air = p
+        .on_air
+        .unwrap_or_else(|| panic!("{when}: no broadcast time"));
+    let first = cast.lock().unwrap().first as i64;
+    let seconds = (on_air - ten()).num_milliseconds() as f64 / 1000.0;
+    assert!(
+        (first - 1) as f64 <= seconds && seconds <= (first + WINDOW as i64) as f64,
+        "{when}: the frame at {:?} is dated {seconds} s after ten, the window {first}..{} s",
+        p.position,
+        first + WINDOW as i64
+    );
 }
 
 /// The sequence numbers of the segments asked for so far, in order.
@@ -126,6 +151,8 @@ fn a_live_channel_slides_survives_a_404_a_stall_a_loop_and_a_jump() {
     // its fourth segment.
     let first = asked(&server)[0];
     assert!((3..=4).contains(&first), "joined at {first}");
+    // The frame on screen is dated by its segment's program date-time.
+    on_air_in_window(&player, &cast.cast, "joined");
 
     // A 404 for the playlist once: tried again at the next reload.
     server.fault("live/index.m3u8", Fault::Status(404), Some(1));
@@ -144,6 +171,9 @@ fn a_live_channel_slides_survives_a_404_a_stall_a_loop_and_a_jump() {
         "in order: {seq:?}"
     );
     assert!(*seq.last().unwrap() > CLIP, "past the loop: {seq:?}");
+    // The stream's timestamps went back to 0 at the loop; the broadcast's
+    // clock did not.
+    on_air_in_window(&player, &cast.cast, "past the loop");
 
     // The playlist stops growing: said after three target durations, and
     // unsaid when it grows again.
@@ -185,6 +215,25 @@ fn a_live_channel_slides_survives_a_404_a_stall_a_loop_and_a_jump() {
     std::thread::sleep(Duration::from_millis(1500));
     let later = player.position().map(|p| p.position).unwrap_or_default();
     assert!(later > playing, "still playing: {playing:?} -> {later:?}");
+    on_air_in_window(&player, &cast.cast, "rejoined");
+
+    // The network holds a segment back 8 s: the window slides past the
+    // feed, which joins the edge again and skips what it missed. The
+    // picture goes on, and the frame on screen is dated as before.
+    let n = asked(&server).last().unwrap() + 1 - jump;
+    let held = format!("seg{:05}.ts", n % CLIP);
+    server.fault(&held, Fault::Delay(Duration::from_secs(8)), Some(1));
+    std::thread::sleep(Duration::from_secs(12));
+    let seq = asked(&server);
+    assert!(
+        seq.windows(2).any(|w| w[1] > w[0] + 1),
+        "skipped ahead to the edge: {seq:?}"
+    );
+    let playing = player.position().map(|p| p.position).unwrap_or_default();
+    std::thread::sleep(Duration::from_millis(1500));
+    let later = player.position().map(|p| p.position).unwrap_or_default();
+    assert!(later > playing, "still playing: {playing:?} -> {later:?}");
+    on_air_in_window(&player, &cast.cast, "skipped ahead");
     while let Ok(e) = events.try_recv() {
         assert!(
             !matches!(e, PlayerEvent::Error { .. } | PlayerEvent::Ended { .. }),

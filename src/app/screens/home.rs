@@ -216,7 +216,7 @@ impl Home {
             .focused_channel(ctx)
             .filter(|&i| ctx.live_feed(i).is_some())
         {
-            let (now, _) = ctx.guide_now_next(i);
+            let (now, _) = ctx.guide_now_next(i, None);
             let now = now.map(|n| tr(lang, "channel-now", &[("what", n.into())]));
             return join(&[
                 ctx.channel_title(i),

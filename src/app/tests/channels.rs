@@ -368,7 +368,7 @@ fn a_live_channel_plays_its_stream_with_its_guide_and_keeps_no_history() {
         url: guide_url,
         guides: Result::Ok(Arc::new(guides)),
     });
-    let (on, next) = app.ctx().guide_now_next(2);
+    let (on, next) = app.ctx().guide_now_next(2, None);
     let (on, next) = (on.expect("on now"), next.expect("next"));
 
     // Home says what is on; OK on its card (the third) tunes in.
@@ -395,6 +395,16 @@ fn a_live_channel_plays_its_stream_with_its_guide_and_keeps_no_history() {
 
     // It plays: no history, no Up Next, OK asks nothing (no series).
     app.handle(pb(&app, Playback::Started));
+    // The picture is on the broadcaster's clock, behind live (and the
+    // box's clock may be wrong): the banner says what was on at the
+    // frame shown, as the playlist dates it.
+    let earlier = now - chrono::TimeDelta::minutes(10);
+    let was_on = app.ctx().guide_now_next(2, Some(earlier)).0;
+    let was_on = was_on.expect("on ten minutes before");
+    assert_ne!(was_on, on);
+    app.handle(pb(&app, Playback::OnAir(earlier)));
+    let banner = app.player().unwrap().banner(app.ctx()).expect("the banner");
+    assert_eq!((banner.now, banner.next), (was_on, format!("Next: {on}")));
     let cmds = app.handle(pb(
         &app,
         Playback::Position {

@@ -7,8 +7,11 @@
 //! playlist that stops growing is reported (the screen says so) while the
 //! feed keeps trying; a failed reload (a 404 once) is tried again.
 
+use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use gstreamer_app as gst_app;
 use tokio::time::Instant;
@@ -29,6 +32,63 @@ const STALLED_AFTER: u32 = 3;
 
 /// Fewest time between two reloads, whatever the playlist says.
 const MIN_RELOAD: Duration = Duration::from_millis(500);
+
+/// Segments a feed's timeline remembers: far more than the pipeline
+/// holds between what is pushed and what is on screen.
+const TIMELINE_SEGMENTS: usize = 64;
+
+/// Where a live feed's stream time meets the broadcast's clock: for each
+/// segment pushed, where it starts in the stream (the durations pushed
+/// before it: the pipeline's position counts from the first, whatever
+/// was skipped between) and its EXT-X-PROGRAM-DATE-TIME. The guide is
+/// read at the time of the frame on screen, which plays some target
+/// durations behind live and on the broadcaster's clock, not the box's.
+#[derive(Debug, Default)]
+pub struct OnAirTimeline {
+    segments: VecDeque<Anchor>,
+    pushed: Duration,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Anchor {
+    starts: Duration,
+    lasts: Duration,
+    on_air: Option<DateTime<Utc>>,
+}
+
+impl OnAirTimeline {
+    /// A segment of `lasts` went to the pipeline after the others; the
+    /// playlist dated it `on_air` (none: nothing is known of its time).
+    pub(super) fn pushed(&mut self, lasts: Duration, on_air: Option<DateTime<Utc>>) {
+        if self.segments.len() == TIMELINE_SEGMENTS {
+            self.segments.pop_front();
+        }
+        self.segments.push_back(Anchor {
+            starts: self.pushed,
+            lasts,
+            on_air,
+        });
+        self.pushed = self.pushed.saturating_add(lasts);
+    }
+
+    /// The broadcast's time at `position` in the stream: the date of the
+    /// segment that holds it, plus how far into it. None when that
+    /// segment has no date, or `position` is not in a segment remembered
+    /// (the timeline then knows nothing for sure).
+    pub fn at(&self, position: Duration) -> Option<DateTime<Utc>> {
+        let i = self.segments.partition_point(|a| a.starts <= position);
+        let anchor = self.segments.get(i.checked_sub(1)?)?;
+        let into = position - anchor.starts;
+        // A frame a little past its segment's end (a duration rounded in
+        // the playlist) is still its; further, the mapping is lost.
+        if into > anchor.lasts + Duration::from_secs(1) {
+            return None;
+        }
+        anchor
+            .on_air?
+            .checked_add_signed(chrono::TimeDelta::from_std(into).ok()?)
+    }
+}
 
 /// The segment a feed joins `plan` at: the one holding the moment three
 /// target durations before the end (the first when the window is
@@ -175,6 +235,9 @@ pub(super) async fn feed_live(
                 .await?;
             state.wait_room().await;
             push(appsrc, state, data, None)?;
+            if let Ok(mut timeline) = state.on_air.lock() {
+                timeline.pushed(seg.duration, seg.program_date_time);
+            }
             next = seg.sequence + 1;
             at += 1;
         }
@@ -296,6 +359,36 @@ mod tests {
         assert_eq!(follow(&window(u64::MAX / 2, 6), 103), Follow::Rejoin(3));
         // The numbering restarted far below.
         assert_eq!(follow(&window(0, 6), 5_000), Follow::Rejoin(3));
+    }
+
+    #[test]
+    fn the_timeline_dates_a_position_by_the_segment_that_holds_it() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let mut t = OnAirTimeline::default();
+        assert_eq!(t.at(Duration::ZERO), None, "nothing pushed");
+        t.pushed(Duration::from_secs(2), Some(at("2026-12-06T10:00:00Z")));
+        t.pushed(Duration::from_secs(2), Some(at("2026-12-06T10:00:02Z")));
+        // A discontinuity: the broadcast's clock jumps (a rejoin, a
+        // splice); the stream's time does not.
+        t.pushed(Duration::from_secs(2), Some(at("2026-12-06T11:30:00Z")));
+        // A segment with no date.
+        t.pushed(Duration::from_secs(2), None);
+        let ms = Duration::from_millis;
+        assert_eq!(t.at(ms(500)), Some(at("2026-12-06T10:00:00.500Z")));
+        assert_eq!(t.at(ms(3_250)), Some(at("2026-12-06T10:00:03.250Z")));
+        assert_eq!(t.at(ms(4_000)), Some(at("2026-12-06T11:30:00Z")));
+        assert_eq!(t.at(ms(5_999)), Some(at("2026-12-06T11:30:01.999Z")));
+        assert_eq!(t.at(ms(7_000)), None, "undated");
+        // Beyond what was pushed: not known.
+        assert_eq!(t.at(ms(8_500)), None);
+        assert_eq!(t.at(ms(20_000)), None);
+        // Bounded: the oldest segments are forgotten.
+        for _ in 0..TIMELINE_SEGMENTS {
+            t.pushed(Duration::from_secs(2), Some(at("2026-12-06T12:00:00Z")));
+        }
+        assert_eq!(t.segments.len(), TIMELINE_SEGMENTS);
+        assert_eq!(t.at(ms(500)), None, "forgotten");
+        assert_eq!(t.at(ms(8_000)), Some(at("2026-12-06T12:00:00Z")));
     }
 
     #[test]

@@ -18,6 +18,8 @@ mod progressive;
 mod renditions;
 pub mod source;
 
+pub use live::OnAirTimeline;
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::sync::{Arc, Mutex};
@@ -113,6 +115,8 @@ pub struct FeedState {
     /// A live broadcast's playlist has stopped growing (the feed keeps
     /// trying; the screen says so).
     pub live_stalled: AtomicBool,
+    /// A live broadcast's segments pushed, with their on-air dates.
+    pub on_air: Mutex<OnAirTimeline>,
     // Stream-mode backpressure: set by enough-data, cleared by need-data.
     full: AtomicBool,
     room: Notify,

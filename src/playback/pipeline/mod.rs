@@ -308,6 +308,12 @@ impl Episode {
         let duration = self.pipeline.query_duration::<gst::ClockTime>();
         Some((position.into(), duration.map(Into::into)))
     }
+
+    /// A live broadcast's time at `position` (its playlist's
+    /// EXT-X-PROGRAM-DATE-TIME), when the playlist dates its segments.
+    pub fn on_air(&self, position: std::time::Duration) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.feed.on_air.lock().ok()?.at(position)
+    }
 }
 
 impl Drop for Episode {

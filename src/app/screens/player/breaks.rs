@@ -178,7 +178,7 @@ impl Player {
             }
             Playback::Buffering(on) => self.buffering = on,
             Playback::Connection(lost) => self.connection_lost = lost,
-            Playback::Broadcast(_) | Playback::Subtitles(_) => {}
+            Playback::Broadcast(_) | Playback::OnAir(_) | Playback::Subtitles(_) => {}
             Playback::Ended => {
                 play.track(AdEvent::Completed, &content, out);
                 return self.after_ad(ctx, out);

@@ -8,7 +8,7 @@
 
 use super::{Nav, Player};
 use crate::app::Command;
-use crate::app::channels::PRELOAD_BEHIND_MS;
+use crate::app::channels::{BANNER_MS, PRELOAD_BEHIND_MS};
 use crate::app::context::{Ctx, StreamFor, join};
 use crate::app::subtitles::subtitles_for;
 use crate::i18n::tr;
@@ -42,6 +42,28 @@ pub struct Tuned {
     pub neighbour: Option<(String, u32, u64)>,
     /// A broadcaster's live channel: its stream, not episodes.
     pub live: bool,
+    /// A live channel's broadcast time of the frame on screen, as the
+    /// player last read it (when its playlist dates its segments): the
+    /// guide's "now" is read at it, not at the box's clock, which runs
+    /// some seconds ahead of the picture and may be wrong.
+    pub on_air: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl Tuned {
+    /// Tuned to channel `channel` at tick `now`, its banner up.
+    pub fn new(channel: usize, now: u64) -> Tuned {
+        Tuned {
+            channel,
+            slot: 0,
+            ahead_ms: 0,
+            banner_until: now + BANNER_MS,
+            card_until: None,
+            preloaded: None,
+            neighbour: None,
+            live: false,
+            on_air: None,
+        }
+    }
 }
 
 /// What the banner says: the channel, what is on, what comes next.
@@ -100,7 +122,7 @@ impl Player {
         }
         let lang = ctx.lang();
         if t.live {
-            let (now, next) = ctx.guide_now_next(t.channel);
+            let (now, next) = ctx.guide_now_next(t.channel, t.on_air);
             return Some(Banner {
                 channel: ctx.channel_title(t.channel),
                 now: now.unwrap_or_else(|| tr(lang, "live", &[])),
@@ -149,7 +171,7 @@ impl Player {
             // A live channel has no series to watch from its start.
             Action::Ok if t.card_until.is_none() && !failed && !t.live => Nav::AskChannel,
             Action::Up | Action::Down | Action::Left | Action::Right | Action::Ok => {
-                t.banner_until = ctx.now_ms + crate::app::channels::BANNER_MS;
+                t.banner_until = ctx.now_ms + BANNER_MS;
                 Nav::Stay
             }
             Action::PlayPause => self.set_paused(!self.paused, out),

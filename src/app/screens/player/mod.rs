@@ -532,6 +532,11 @@ impl Player {
             }
             Playback::Connection(lost) => self.connection_lost = lost,
             Playback::Broadcast(stalled) => self.broadcast_stalled = stalled,
+            Playback::OnAir(at) => {
+                if let Some(t) = self.channel.as_mut().filter(|t| t.live) {
+                    t.on_air = Some(at);
+                }
+            }
             Playback::Failed {
                 message,
                 denied,
