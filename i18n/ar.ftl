@@ -105,6 +105,7 @@ reward-leave-now = مغادرة
 reward-unlocking = جارٍ الفتح…
 reward-no-ad = لا يوجد إعلان متاح الآن. لم يُنفق شيء: حاول لاحقًا أو افتح الحلقة بطريقة أخرى.
 cannot-play = تعذّر تشغيل هذه الحلقة
+cannot-play-live = تعذّر عرض هذه القناة
 no-stream = الحلقة { $number } ليس لها بث يستطيع هذا المشغل تشغيله.
 retry = إعادة المحاولة
 next-episode = الحلقة التالية
@@ -113,6 +114,8 @@ error-network = لا يمكن تشغيل هذه الحلقة الآن. تحقّ�
 connection-lost = انقطع الاتصال: نحاول مجددًا
 broadcast-stalled = توقّف البث مؤقتًا: نواصل المحاولة
 error-stream = لا يمكن تشغيل هذه الحلقة على هذا التلفاز.
+error-live-network = لا يمكن عرض هذه القناة الآن. تحقّق من الاتصال وحاول مرة أخرى.
+error-live-stream = لا يمكن عرض هذه القناة على هذا التلفاز.
 subtitles-unavailable = الترجمة ({ $language }) غير متاحة: { $why }
 
 ## Settings

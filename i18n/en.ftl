@@ -106,6 +106,7 @@ reward-leave-now = Leave
 reward-unlocking = Unlocking…
 reward-no-ad = No ad is available right now. Nothing was spent: try again later, or unlock another way.
 cannot-play = This episode cannot play
+cannot-play-live = This channel cannot play
 no-stream = Episode { $number } has no stream this player can play.
 retry = Retry
 next-episode = Next episode
@@ -114,6 +115,8 @@ error-network = This episode can't be played right now. Check the connection and
 connection-lost = Connection lost: trying again
 broadcast-stalled = The broadcast has stopped for now: still trying
 error-stream = This episode can't be played on this TV.
+error-live-network = This channel can't be shown right now. Check the connection and try again.
+error-live-stream = This channel can't be shown on this TV.
 subtitles-unavailable = Subtitles ({ $language }) unavailable: { $why }
 
 ## Settings

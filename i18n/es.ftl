@@ -105,6 +105,7 @@ reward-leave-now = Salir
 reward-unlocking = Desbloqueando…
 reward-no-ad = Ahora no hay ningún anuncio disponible. No se ha gastado nada: inténtalo más tarde o desbloquéalo de otra forma.
 cannot-play = Este episodio no se puede reproducir
+cannot-play-live = Este canal no se puede ver
 no-stream = El episodio { $number } no tiene ningún vídeo que este reproductor pueda reproducir.
 retry = Reintentar
 next-episode = Siguiente episodio
@@ -113,6 +114,8 @@ error-network = Este episodio no se puede reproducir ahora. Comprueba la conexi�
 connection-lost = Se perdió la conexión: reintentando
 broadcast-stalled = La emisión se ha detenido por ahora: seguimos intentándolo
 error-stream = Este episodio no se puede reproducir en este televisor.
+error-live-network = Este canal no se puede ver ahora. Comprueba la conexión e inténtalo de nuevo.
+error-live-stream = Este canal no se puede ver en este televisor.
 subtitles-unavailable = Subtítulos ({ $language }) no disponibles: { $why }
 
 ## Settings

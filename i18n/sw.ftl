@@ -102,6 +102,7 @@ reward-leave-now = Ondoka
 reward-unlocking = Inafungua…
 reward-no-ad = Hakuna tangazo kwa sasa. Hakuna kilichotumika: jaribu tena baadaye, au fungua kwa njia nyingine.
 cannot-play = Sehemu hii haiwezi kuchezwa
+cannot-play-live = Chaneli hii haiwezi kuonyeshwa
 no-stream = Sehemu ya { $number } haina video ambayo kicheza hiki kinaweza kucheza.
 retry = Jaribu tena
 next-episode = Sehemu inayofuata
@@ -110,6 +111,8 @@ error-network = Sehemu hii haiwezi kuchezwa sasa hivi. Angalia muunganisho kisha
 connection-lost = Muunganisho umekatika: tunajaribu tena
 broadcast-stalled = Matangazo yamesimama kwa sasa: tunaendelea kujaribu
 error-stream = Sehemu hii haiwezi kuchezwa kwenye TV hii.
+error-live-network = Chaneli hii haiwezi kuonyeshwa sasa hivi. Angalia muunganisho kisha ujaribu tena.
+error-live-stream = Chaneli hii haiwezi kuonyeshwa kwenye TV hii.
 subtitles-unavailable = Manukuu ({ $language }) hayapatikani: { $why }
 
 ## Settings

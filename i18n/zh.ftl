@@ -98,6 +98,7 @@ reward-leave-now = 离开
 reward-unlocking = 正在解锁…
 reward-no-ad = 现在没有可播放的广告。没有扣费：请稍后再试，或用其他方式解锁。
 cannot-play = 此集无法播放
+cannot-play-live = 此频道无法播放
 no-stream = 第 { $number } 集没有本播放器可以播放的视频流。
 retry = 重试
 next-episode = 下一集
@@ -106,6 +107,8 @@ error-network = 现在无法播放这一集。请检查网络连接后重试。
 connection-lost = 网络连接已断开：正在重试
 broadcast-stalled = 直播暂时中断：正在继续尝试
 error-stream = 这台电视无法播放这一集。
+error-live-network = 现在无法播放这个频道。请检查网络连接后重试。
+error-live-stream = 这台电视无法播放这个频道。
 subtitles-unavailable = 字幕（{ $language }）不可用：{ $why }
 
 ## Settings

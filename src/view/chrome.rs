@@ -141,7 +141,6 @@ fn render_language(view: &mut View, app: &App) {
             pause: t("pause"),
             next: t("next"),
             next_in: SharedString::default(),
-            cannot_play: t("cannot-play"),
             retry: t("retry"),
             next_episode: t("next-episode"),
             details: t("details"),

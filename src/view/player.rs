@@ -281,6 +281,10 @@ pub fn render(view: &mut View, app: &App, p: &Player) {
         ),
         _ => (String::new(), String::new(), Choice::Retry, false, false),
     };
+    let title = p.failure_title(app.ctx().lang());
+    set_if(page.get_error_title(), title.into(), |v| {
+        page.set_error_title(v)
+    });
     set_if(page.get_error(), error.into(), |v| page.set_error(v));
     set_if(page.get_error_detail(), detail.into(), |v| {
         page.set_error_detail(v)

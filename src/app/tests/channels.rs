@@ -431,6 +431,25 @@ fn a_live_channel_plays_its_stream_with_its_guide_and_keeps_no_history() {
     );
     app.handle(pb(&app, Playback::Broadcast(false)));
     assert!(!app.describe().contains("stopped"));
+    // It fails: the viewer reads of the channel, not of an episode, and
+    // Retry (OK) tunes in again.
+    app.handle(pb(
+        &app,
+        super::failed("live segment 12: connection refused"),
+    ));
+    let said = app.describe();
+    assert!(
+        said.contains("This channel can't be shown right now") && !said.contains("episode"),
+        "{said}"
+    );
+    let cmds = press(&mut app, &[Ok]);
+    assert!(
+        cmds.iter()
+            .any(|c| matches!(c, Command::Play { source, .. } if source.live)),
+        "{cmds:?}"
+    );
+    assert_eq!(tuned(&app), Some(2));
+    app.handle(pb(&app, Playback::Started));
     // CH+ goes round to the first channel; Back from there leaves for
     // Home with nothing of the live channel in Continue Watching.
     press(&mut app, &[Next]);

@@ -337,6 +337,16 @@ impl Player {
         }
     }
 
+    /// The error panel's title: what cannot play.
+    pub fn failure_title(&self, lang: &str) -> String {
+        let id = if self.is_live() {
+            "cannot-play-live"
+        } else {
+            "cannot-play"
+        };
+        tr(lang, id, &[])
+    }
+
     /// Keys in the player.
     pub fn on_action(&mut self, ctx: &mut Ctx, action: Action, out: &mut Vec<Command>) -> Nav {
         if self.reward.is_some() {
@@ -562,10 +572,11 @@ impl Player {
                     // Plain words for the viewer; what failed behind Details.
                     let plain = tr(
                         ctx.lang(),
-                        if network {
-                            "error-network"
-                        } else {
-                            "error-stream"
+                        match (self.is_live(), network) {
+                            (false, true) => "error-network",
+                            (false, false) => "error-stream",
+                            (true, true) => "error-live-network",
+                            (true, false) => "error-live-stream",
                         },
                         &[],
                     );
@@ -762,7 +773,7 @@ impl Player {
                 ErrorChoice::Details => "details",
             };
             return crate::app::context::join(&[
-                tr(lang, "cannot-play", &[]),
+                self.failure_title(lang),
                 panel.message.clone(),
                 tr(lang, choice, &[]),
             ]);
