@@ -133,6 +133,7 @@ pub fn preload(ad: &PlayableAd) -> Command {
         source: crate::playback::StreamSource::ad(ad.media.url.clone()),
         start_ms: 0,
         subtitles: None,
+        beside: false,
     }
 }
 

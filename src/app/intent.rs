@@ -136,6 +136,7 @@ impl App {
                         source,
                         start_ms,
                         subtitles: i.subtitles.clone(),
+                        beside: false,
                     });
                     if i.channel.is_some() {
                         *channel_preload = Some((i.series.clone(), i.number, start_ms));

@@ -167,6 +167,10 @@ pub enum Command {
         /// As in `Play`: a preload is for one start point.
         start_ms: u64,
         subtitles: Option<SubtitleTrack>,
+        /// Kept beside the preload made last (a drama channel's next
+        /// episode beside the neighbouring channel's); else it replaces
+        /// every other.
+        beside: bool,
     },
     /// The episode `id` goes on under a refreshed grant: its requests go
     /// to these URLs from now on.

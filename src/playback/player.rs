@@ -38,7 +38,9 @@ pub struct Player {
     config: PlayerConfig,
     deps: EpisodeDeps,
     current: Option<Episode>,
-    preload: Option<Preload>,
+    /// Episodes ready to play, the one preloaded last at the end: one,
+    /// or two kept beside each other (see [`Player::preload_beside`]).
+    preloads: Vec<Preload>,
     /// Tears down replaced episodes off the caller's thread, so a switch
     /// does not wait for the old pipeline to stop.
     reaper: Option<(Sender<Episode>, JoinHandle<()>)>,
@@ -84,7 +86,7 @@ impl Player {
             config,
             deps,
             current: None,
-            preload: None,
+            preloads: Vec::new(),
             reaper: Some((reap_tx, reaper)),
             prewarm,
         })
@@ -147,19 +149,23 @@ impl Player {
         }
         let previous = self.current.take();
         let previous_end = previous.as_ref().and_then(|e| e.last_frame_end());
-        let preload = self.preload.take();
-        match preload {
-            Some(p) if p.source == source && p.start == start => {
-                if p.episode.activate(id, requested_at, previous_end) {
-                    self.current = Some(p.episode);
-                    self.reap(previous);
-                    return Ok(());
-                }
-                // The preload failed: start afresh, the network may be back.
-                self.reap(Some(p.episode));
+        let mut preloads = std::mem::take(&mut self.preloads);
+        let chosen = preloads
+            .iter()
+            .position(|p| p.source == source && p.start == start)
+            .map(|i| preloads.remove(i));
+        // Whatever else was preloaded is of no use now.
+        for other in preloads {
+            self.reap(Some(other.episode));
+        }
+        if let Some(p) = chosen {
+            if p.episode.activate(id, requested_at, previous_end) {
+                self.current = Some(p.episode);
+                self.reap(previous);
+                return Ok(());
             }
-            // Another episode was chosen: the preload is of no use.
-            other => self.reap(other.map(|p| p.episode)),
+            // The preload failed: start afresh, the network may be back.
+            self.reap(Some(p.episode));
         }
         self.reap(previous);
         let episode = Episode::start(
@@ -180,16 +186,43 @@ impl Player {
     /// of the same source and start then shows it at once. Replaces any
     /// other preload.
     pub fn preload(&mut self, stream: &StreamSource, start: Start) -> Result<(), PlaybackError> {
+        self.preload_keeping(stream, start, 0)
+    }
+
+    /// As [`Player::preload`], but the preload made last stays beside it:
+    /// a drama channel's next episode and the neighbouring channel's, so
+    /// that both the channel going on and CH+ start at once. Two at most.
+    pub fn preload_beside(
+        &mut self,
+        stream: &StreamSource,
+        start: Start,
+    ) -> Result<(), PlaybackError> {
+        self.preload_keeping(stream, start, 1)
+    }
+
+    /// Preloads `stream` from `start`, keeping up to `others` of the
+    /// preloads made before it (the latest).
+    fn preload_keeping(
+        &mut self,
+        stream: &StreamSource,
+        start: Start,
+        others: usize,
+    ) -> Result<(), PlaybackError> {
         let source = self.source(stream)?;
-        if self
-            .preload
-            .as_ref()
-            .is_some_and(|p| p.source == source && p.start == start)
-        {
+        let mut preloads = std::mem::take(&mut self.preloads);
+        let same = preloads
+            .iter()
+            .position(|p| p.source == source && p.start == start)
+            .map(|i| preloads.remove(i));
+        let drop = preloads.len().saturating_sub(others);
+        for old in preloads.drain(..drop) {
+            self.reap(Some(old.episode));
+        }
+        self.preloads = preloads;
+        if let Some(same) = same {
+            self.preloads.push(same);
             return Ok(());
         }
-        let old = self.preload.take();
-        self.reap(old.map(|p| p.episode));
         let episode = Episode::start(
             None,
             source.clone(),
@@ -198,7 +231,7 @@ impl Player {
             self.deps.clone(),
             Instant::now(),
         )?;
-        self.preload = Some(Preload {
+        self.preloads.push(Preload {
             source,
             start,
             episode,
@@ -242,20 +275,21 @@ impl Player {
         }
     }
 
-    /// Drops the preload, if any (the viewer left the series).
+    /// Drops the preloads, if any (the viewer left the series).
     pub fn cancel_preload(&mut self) {
-        let old = self.preload.take();
-        self.reap(old.map(|p| p.episode));
+        for old in std::mem::take(&mut self.preloads) {
+            self.reap(Some(old.episode));
+        }
     }
 
-    /// Stops the current episode and drops the preload. No event follows.
+    /// Stops the current episode and drops the preloads. No event follows.
     pub fn stop(&mut self) {
         let current = self.current.take();
         self.reap(current);
         self.cancel_preload();
     }
 
-    /// Stops the current episode if it is `id`; the preload stays. No
+    /// Stops the current episode if it is `id`; the preloads stay. No
     /// event follows.
     pub fn stop_episode(&mut self, id: EpisodeId) {
         if self.current.as_ref().is_some_and(|e| e.id() == id) {
@@ -300,14 +334,22 @@ impl Player {
         let Ok(source) = self.source(stream) else {
             return false;
         };
-        self.preload
-            .as_ref()
-            .is_some_and(|p| p.source == source && p.episode.failed())
+        self.preloads
+            .iter()
+            .any(|p| p.source == source && p.episode.failed())
     }
 
-    /// The URL preloaded, if any.
+    /// The URL preloaded last, if any.
     pub fn preloaded(&self) -> Option<&str> {
-        self.preload.as_ref().map(|p| p.source.url.as_str())
+        self.preloads.last().map(|p| p.source.url.as_str())
+    }
+
+    /// The URLs preloaded, the last one at the end.
+    pub fn preloads(&self) -> Vec<&str> {
+        self.preloads
+            .iter()
+            .map(|p| p.source.url.as_str())
+            .collect()
     }
 }
 

@@ -534,12 +534,17 @@ impl Effects for TvEffects {
                 source,
                 start_ms,
                 subtitles,
+                beside,
             } => {
                 if let Some(track) = subtitles {
                     self.subtitles.get(&track.url);
                 }
+                let start = resume_at(start_ms);
                 if let Some(player) = self.player()
-                    && let Err(e) = player.preload(&source, resume_at(start_ms))
+                    && let Err(e) = match beside {
+                        true => player.preload_beside(&source, start),
+                        false => player.preload(&source, start),
+                    }
                 {
                     tracing::warn!(url = source.url, error = %e, "preload refused");
                 }

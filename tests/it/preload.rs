@@ -231,3 +231,48 @@ fn skipping_and_leaving_drop_preloads_without_leaks() {
     wait_until("teardown", || p.live_episodes() == 0);
     let _ = a;
 }
+
+#[test]
+fn a_channel_keeps_two_preloads_side_by_side_and_plays_either_at_once() {
+    let s = server();
+    let (mut p, ev) = player(test_config(true, None));
+    let a = p.play(&s.url(HLS_TS)).expect("play");
+    // The neighbouring channel's episode, then the channel's next beside it.
+    p.preload(&s.url(MP4_FASTSTART)).expect("preload");
+    p.preload_beside(&s.url(HLS_FMP4)).expect("preload beside");
+    assert_eq!(p.preloads(), [s.url(MP4_FASTSTART), s.url(HLS_FMP4)]);
+    assert_eq!(p.live_episodes(), 3);
+    // Two at most: a third beside them drops the oldest.
+    p.preload_beside(&s.url(MP4_MOOV_AT_END))
+        .expect("preload beside");
+    assert_eq!(p.preloads(), [s.url(HLS_FMP4), s.url(MP4_MOOV_AT_END)]);
+    wait_until("the oldest torn down", || p.live_episodes() == 3);
+    // Asked again, one already there stands (nothing fetched again).
+    wait_until("the preload's start", || s.hits("fmp4/seg00000.m4s") == 1);
+    p.preload_beside(&s.url(HLS_FMP4)).expect("preload beside");
+    assert_eq!(p.preloads(), [s.url(MP4_MOOV_AT_END), s.url(HLS_FMP4)]);
+    assert_eq!(p.live_episodes(), 3);
+    // Played: from its preroll, its start not fetched again; the other
+    // preload is of no use any more.
+    let b = p.play(&s.url(HLS_FMP4)).expect("play preloaded");
+    wait_for(
+        &ev,
+        "first frame of the preloaded",
+        |e| matches!(e, PlayerEvent::FirstFrame { episode, .. } if *episode == b),
+    );
+    assert_eq!(s.hits("fmp4/init.mp4"), 1);
+    assert_eq!(s.hits("fmp4/seg00000.m4s"), 1);
+    assert!(p.preloads().is_empty());
+    wait_until("A and the other preload torn down", || {
+        p.live_episodes() == 1
+    });
+    // A preload not beside replaces both.
+    p.preload(&s.url(HLS_TS)).expect("preload");
+    p.preload_beside(&s.url(MP4_MOOV_AT_END))
+        .expect("preload beside");
+    p.preload(&s.url(MP4_FASTSTART)).expect("preload");
+    assert_eq!(p.preloads(), [s.url(MP4_FASTSTART)]);
+    p.stop();
+    wait_until("teardown", || p.live_episodes() == 0);
+    let _ = a;
+}

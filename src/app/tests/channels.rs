@@ -45,6 +45,16 @@ fn preloads_from(cmds: &[Command]) -> Vec<(String, u64)> {
         .collect()
 }
 
+/// Whether each preload is kept beside the one before it.
+fn besides(cmds: &[Command]) -> Vec<bool> {
+    cmds.iter()
+        .filter_map(|c| match c {
+            Command::Preload { beside, .. } => Some(*beside),
+            _ => None,
+        })
+        .collect()
+}
+
 fn tuned(app: &App) -> Option<usize> {
     app.player()
         .and_then(|p| p.channel.as_ref())
@@ -90,6 +100,7 @@ fn a_channel_joins_inside_the_episode_on_air_then_plays_on_with_no_gap() {
     assert_eq!(next.len(), 1, "{cmds:?}");
     assert!(next[0].0.contains("/love-at-gate-9/4/"), "{next:?}");
     assert_eq!(next[0].1, 0, "from its start");
+    assert_eq!(besides(&cmds), [true], "kept beside the neighbour's");
     // The banner is gone by now; it comes back with the next episode,
     // which starts from its beginning (its preload) when it is on air.
     tick(&mut app, 9_000);
@@ -312,6 +323,35 @@ fn ch_plus_plays_the_neighbours_preload_which_follows_it_to_its_next_episode() {
     let cmds = press(&mut app, &[Next]);
     assert_eq!(tuned(&app), Some(1));
     assert_eq!(plays(&cmds), [("ceo-secret".into(), 4, from)]);
+}
+
+#[test]
+fn ch_plus_near_an_episodes_end_still_plays_the_neighbours_preload() {
+    let mut app = app_with_channels();
+    app.handle(entitlements(0, &[]));
+    clock_at(&mut app, 2 * EP + 1_000);
+    press(&mut app, &[Ok]);
+    app.handle(pb(&app, Playback::Started));
+    let at = |ms| Playback::Position {
+        position_ms: ms,
+        duration_ms: Some(EP as u64),
+    };
+    tick(&mut app, 2_000);
+    let cmds = app.handle(pb(&app, at(2_000)));
+    let neighbour = preloads_from(&cmds);
+    assert_eq!(besides(&cmds), [false], "it replaces other preloads");
+    // Its last third: the channel's next episode is preloaded beside it.
+    tick(&mut app, 9_000);
+    let cmds = app.handle(pb(&app, at(9_000)));
+    assert_eq!(besides(&cmds), [true], "{cmds:?}");
+    // CH+ there plays the neighbour's preload, from its preloaded start.
+    let cmds = press(&mut app, &[Next]);
+    assert_eq!(tuned(&app), Some(1));
+    assert_eq!(
+        plays(&cmds),
+        [("ceo-secret".into(), 3, neighbour[0].1)],
+        "{neighbour:?}"
+    );
 }
 
 #[test]

@@ -285,6 +285,7 @@ fn continue_resumes_inside_the_episode_a_little_before_where_it_was_left() {
                 .subtitles
                 .first()
                 .cloned(),
+            beside: false,
         }),
         "{cmds:?}"
     );

@@ -677,6 +677,11 @@ impl TestPlayer {
         self.player
             .preload(&StreamSource::plain(url), Start::Beginning)
     }
+
+    pub fn preload_beside(&mut self, url: &str) -> Result<(), PlaybackError> {
+        self.player
+            .preload_beside(&StreamSource::plain(url), Start::Beginning)
+    }
 }
 
 impl std::ops::Deref for TestPlayer {

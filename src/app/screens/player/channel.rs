@@ -199,14 +199,16 @@ impl Player {
             if !ctx.on_air_playable(&series, n) {
                 return;
             }
+            // Beside the neighbour's: CH+ stays instant to the end.
             match ctx.stream_for(&series, n) {
-                StreamFor::Ready(source) => out.push(on_air_preload(ctx, &series, n, 0, source)),
+                StreamFor::Ready(source) => {
+                    out.push(on_air_preload(ctx, &series, n, 0, source, true))
+                }
                 StreamFor::NeedsGrant => out.extend(ctx.grants.ask(&series, n)),
                 StreamFor::Missing => return,
             }
             if let Some(t) = self.channel.as_mut() {
                 t.preloaded = Some((series, n));
-                t.neighbour = None;
             }
             return;
         }
@@ -235,6 +237,7 @@ impl Player {
                 on.episode,
                 on.offset_ms,
                 source,
+                false,
             ));
             if let Some(t) = self.channel.as_mut() {
                 t.neighbour = Some((on.series, on.episode, on.offset_ms));
@@ -256,7 +259,7 @@ impl Player {
             .is_some_and(|(s, n)| s == series && *n == episode)
             && let StreamFor::Ready(source) = ctx.stream_for(series, episode)
         {
-            out.push(on_air_preload(ctx, series, episode, 0, source));
+            out.push(on_air_preload(ctx, series, episode, 0, source, true));
         }
     }
 
@@ -286,13 +289,15 @@ impl Player {
     }
 }
 
-/// A preload of `episode` of `series` from `start_ms`, with its subtitles.
+/// A preload of `episode` of `series` from `start_ms`, with its subtitles;
+/// `beside` the neighbouring channel's (for the channel's next episode).
 fn on_air_preload(
     ctx: &Ctx,
     series: &str,
     episode: u32,
     start_ms: u64,
     source: crate::playback::StreamSource,
+    beside: bool,
 ) -> Command {
     let subtitles = ctx
         .episode(series, episode)
@@ -301,5 +306,6 @@ fn on_air_preload(
         source,
         start_ms,
         subtitles,
+        beside,
     }
 }

@@ -671,6 +671,7 @@ impl Player {
             source,
             start_ms: ctx.history.resume_position(&self.series, next),
             subtitles,
+            beside: false,
         }
     }
 
