@@ -11,8 +11,9 @@
 //!   against the playback core alone (`pillarbox play --headless`) on the
 //!   same episodes at the same size, as a ratio, with the frames dropped;
 //! - channels: joining a drama channel from Home (focus rested, pressed
-//!   straight), CH+ to the next, and joining the live channel from its
-//!   edge, first frames over cold starts;
+//!   straight), CH+ to the next (early in an episode and in its last
+//!   third), and joining the live channel from its edge, first frames
+//!   over cold starts;
 //! - episodes kept on the box: OK to first frame and the Next switch, kept
 //!   and over the network side by side over cold starts;
 //! - partner insight's cost: OK to first frame and the Next switch with the
@@ -259,6 +260,7 @@ fn main() {
         ("channel join, focus rested 800 ms   ", &channels.rested),
         ("channel join, pressed straight      ", &channels.straight),
         ("CH+ switch, 2 s into the channel    ", &channels.up),
+        ("CH+ switch, in the episode's end    ", &channels.up_late),
         ("live channel join, from the edge    ", &channels.live),
     ] {
         if v.is_empty() {
@@ -356,17 +358,26 @@ struct ChannelCost {
     rested: Vec<f64>,
     straight: Vec<f64>,
     up: Vec<f64>,
+    /// CH+ in the last third of the episode on air, where the channel's
+    /// next episode is preloaded too.
+    up_late: Vec<f64>,
     /// Runs that met a card (a paid episode on air), not timed.
     carded: usize,
     /// The live channel (the row's third card), joined from the edge.
     live: Vec<f64>,
 }
 
+/// The latest point in its episode a channel may be joined at for the
+/// CH+ press at 9.3 s to be timed: the neighbour's preload is made a
+/// second after the join.
+const LATE_JOIN_MS: u64 = 6_500;
+
 fn channel_cost(url: &str, cached: &Path) -> ChannelCost {
     let mut cost = ChannelCost {
         rested: Vec::new(),
         straight: Vec::new(),
         up: Vec::new(),
+        up_late: Vec::new(),
         carded: 0,
         live: Vec::new(),
     };
@@ -383,6 +394,36 @@ fn channel_cost(url: &str, cached: &Path) -> ChannelCost {
         "playing:1",
     ];
     let straight = ["home", "key:ok", "playing:1"];
+    // CH+ 9.3 s into a 12 s episode: its last third, the channel's next
+    // episode preloaded beside the neighbour's. Timed only when the
+    // channel was joined early enough in the episode (by LATE_JOIN_MS).
+    let late = [
+        "home",
+        "sleep:800",
+        "key:ok",
+        "playing:8500",
+        "sleep:800",
+        "key:next",
+        "playing:1",
+    ];
+    for (_, r) in taking_turns(url, cached, FIRST_FRAME_RUNS / 2, &late, |state, _| {
+        let settings = serde_json::json!({ "welcomed": true, "previews": false });
+        std::fs::write(state.join("settings.json"), settings.to_string()).unwrap();
+    }) {
+        let carded = r["channel_cards"].as_array().is_some_and(|c| !c.is_empty());
+        let starts: Vec<u64> = r["start_ms"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_u64()).collect())
+            .unwrap_or_default();
+        let frames: Vec<f64> = r["first_frame_ms"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
+            .unwrap_or_default();
+        if carded || starts.len() != 2 || frames.len() != 2 || starts[0] > LATE_JOIN_MS {
+            continue;
+        }
+        cost.up_late.push(frames[1]);
+    }
     // The live channel: OK on its card to its first frame, joined three
     // target durations from the live edge (a first run has the demo
     // server make the clip it loops, untimed).
