@@ -3,7 +3,6 @@
 //! speaker, the unlock service and the loaders of posters and subtitle
 //! files; the player's reports turned into app events.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::mpsc::Sender;
 use std::thread::JoinHandle;
@@ -17,9 +16,10 @@ use crate::playback::{Player, PlayerConfig, PlayerEvent, ReportSink};
 use crate::store::Store;
 use crate::view::video::VideoSink;
 
-use super::loaders::{self, LoadError, PosterLoader, SubtitleFile, SubtitleLoader};
+use super::loaders::{self, LoadError, PosterLoader, SubtitleFile};
 use super::shell::{Effects, Input, Position, ShellHandle};
 use super::store_thread::{Saved, store_writer};
+use super::subtitle_files::SubtitleFiles;
 
 /// The highest bitrate of a progressive ad file, kbit/s.
 const MAX_AD_KBPS: u32 = 8_000;
@@ -27,9 +27,6 @@ const MAX_AD_KBPS: u32 = 8_000;
 /// How long a reset waits for the store thread (a slow flash card's
 /// fsyncs); past it the reset goes on, the marker left for the next start.
 const RESET_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Subtitle files kept parsed (the one playing, the next one, a few back).
-const SUBTITLES_KEPT: usize = 8;
 
 pub struct TvEffects {
     player: Option<Player>,
@@ -66,62 +63,6 @@ pub struct TvEffects {
     /// What a QA run watches.
     #[cfg(feature = "qa")]
     observer: Option<super::observe::Observer>,
-}
-
-/// The catalog's subtitle files: fetched for the episode playing and the
-/// one preloaded, kept parsed for a few episodes, and reported for the
-/// episode that asked.
-struct SubtitleFiles {
-    loader: SubtitleLoader,
-    /// Files by URL, oldest first: `None` while being fetched.
-    files: VecDeque<(String, Option<SubtitleFile>)>,
-    /// The episode on screen and the file it shows.
-    wanted: Option<(EpisodeId, SubtitleTrack)>,
-}
-
-impl SubtitleFiles {
-    /// The file at `url`: fetched if new, `None` until it is loaded.
-    fn get(&mut self, url: &str) -> Option<SubtitleFile> {
-        if let Some((_, f)) = self.files.iter().find(|(u, _)| u == url) {
-            return f.clone();
-        }
-        self.loader.request(url);
-        self.files.push_back((url.to_owned(), None));
-        while self.files.len() > SUBTITLES_KEPT {
-            self.files.pop_front();
-        }
-        None
-    }
-
-    /// Episode `id` shows `track`: its file as an event, if loaded.
-    fn want(&mut self, id: EpisodeId, track: Option<SubtitleTrack>) -> Option<Event> {
-        self.wanted = track.map(|t| (id, t));
-        let (id, track) = self.wanted.clone()?;
-        let file = self.get(&track.url)?;
-        Some(loaded(id, &track, file))
-    }
-
-    /// A file came: an event if the episode on screen shows it.
-    fn arrived(&mut self, url: &str, file: SubtitleFile) -> Option<Event> {
-        match self.files.iter_mut().find(|(u, _)| u == url) {
-            Some(entry) => entry.1 = Some(file.clone()),
-            None => self.files.push_back((url.to_owned(), Some(file.clone()))),
-        }
-        let (id, track) = self.wanted.clone().filter(|(_, t)| t.url == url)?;
-        Some(loaded(id, &track, file))
-    }
-}
-
-fn loaded(id: EpisodeId, track: &SubtitleTrack, file: SubtitleFile) -> Event {
-    Event::Playback {
-        id,
-        report: Playback::Subtitles(LoadedSubtitles {
-            source: SubtitleSource::Sidecar,
-            language: Some(track.language.clone()),
-            forced: track.kind == crate::catalog::model::SubtitleKind::Forced,
-            track: file,
-        }),
-    }
 }
 
 /// Home's preview, playing without sound.
@@ -249,11 +190,7 @@ impl TvEffects {
             store: Some(store_writer(store)),
             posters,
             guides,
-            subtitles: SubtitleFiles {
-                loader: subtitles,
-                files: VecDeque::new(),
-                wanted: None,
-            },
+            subtitles: SubtitleFiles::new(subtitles),
             catalog_retry,
             insight,
             keeper,
@@ -570,7 +507,7 @@ impl Effects for TvEffects {
             }
             Command::Stop => {
                 self.video.stop();
-                self.subtitles.wanted = None;
+                self.subtitles.none_shown();
                 let position_ms = self
                     .player
                     .as_ref()

@@ -15,6 +15,7 @@ pub mod reset;
 pub mod shell;
 pub mod speech;
 mod store_thread;
+mod subtitle_files;
 pub mod throughput;
 
 use std::cell::RefCell;
