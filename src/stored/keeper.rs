@@ -236,6 +236,9 @@ impl Keeper {
     /// What to keep from now on.
     pub fn plan(&self, plan: KeepPlan) {
         if let Ok(mut s) = self.shared.state.lock() {
+            for key in changed_wants(s.plan.as_ref(), &plan) {
+                s.failed.remove(&key);
+            }
             s.plan = Some(plan);
         }
         self.shared.wake.notify_one();
@@ -488,6 +491,26 @@ impl Keeper {
     }
 }
 
+/// Episodes `new` wants otherwise than `old` did: a paid one's new grant
+/// (its URLs, its time), another bitrate cap. A failure under the old
+/// want says nothing of the new one, which is tried at once rather than
+/// after the failure's wait (a grant that expired mid-download would
+/// otherwise hold the episode back for up to an hour).
+fn changed_wants(old: Option<&KeepPlan>, new: &KeepPlan) -> Vec<(String, u32)> {
+    let Some(old) = old else {
+        return Vec::new();
+    };
+    new.wanted
+        .iter()
+        .filter(|w| {
+            old.wanted
+                .iter()
+                .any(|o| o.series == w.series && o.episode == w.episode && o != *w)
+        })
+        .map(|w| (w.series.clone(), w.episode))
+        .collect()
+}
+
 fn remove_dir(root: &Path, dir: &str) {
     if !crate::net::stored::valid_name(dir) {
         return;
@@ -537,6 +560,20 @@ mod tests {
             recency: recency.iter().map(|s| s.to_string()).collect(),
             now: DateTime::from_timestamp(1_800_000_000, 0).unwrap(),
         }
+    }
+
+    #[test]
+    fn a_want_that_changed_is_tried_again_at_once() {
+        let old = plan(vec![want("a", 2), want("a", 3)], &["a"]);
+        // A new grant for episode 3: new URLs and time.
+        let mut regranted = want("a", 3);
+        regranted.source = StreamSource::plain("https://cdn.example/x.m3u8?token=new");
+        regranted.keep_until = Some(old.now);
+        let new = plan(vec![want("a", 2), regranted, want("b", 1)], &["a", "b"]);
+        assert_eq!(changed_wants(Some(&old), &new), [("a".to_owned(), 3)]);
+        // The same plan again, or a first plan: nothing changed.
+        assert!(changed_wants(Some(&new), &new).is_empty());
+        assert!(changed_wants(None, &new).is_empty());
     }
 
     #[test]
