@@ -55,6 +55,25 @@ fn besides(cmds: &[Command]) -> Vec<bool> {
         .collect()
 }
 
+/// An episode of the channels' `EP` ms, `ms` into it.
+fn at(ms: u64) -> Playback {
+    Playback::Position {
+        position_ms: ms,
+        duration_ms: Some(EP as u64),
+    }
+}
+
+/// The first channel tuned to `ms` into its third episode, playing.
+fn tuned_into_third_episode(ms: i64) -> App {
+    let mut app = app_with_channels();
+    app.handle(entitlements(0, &[]));
+    clock_at(&mut app, 2 * EP + ms);
+    press(&mut app, &[Ok]);
+    assert_eq!(tuned(&app), Some(0));
+    app.handle(pb(&app, Playback::Started));
+    app
+}
+
 fn tuned(app: &App) -> Option<usize> {
     app.player()
         .and_then(|p| p.channel.as_ref())
@@ -86,10 +105,6 @@ fn a_channel_joins_inside_the_episode_on_air_then_plays_on_with_no_gap() {
     // preloaded (CH+ shows it at once), then near the end the next one here.
     app.handle(pb(&app, Playback::Started));
     tick(&mut app, 2_000);
-    let at = |ms| Playback::Position {
-        position_ms: ms,
-        duration_ms: Some(EP as u64),
-    };
     let cmds = app.handle(pb(&app, at(2_000)));
     let neighbour = preloads_from(&cmds);
     assert_eq!(neighbour.len(), 1, "{cmds:?}");
@@ -290,16 +305,7 @@ fn the_channels_head_home_with_the_focus_on_them() {
 
 #[test]
 fn ch_plus_plays_the_neighbours_preload_which_follows_it_to_its_next_episode() {
-    let mut app = app_with_channels();
-    app.handle(entitlements(0, &[]));
-    clock_at(&mut app, 2 * EP + 1_000);
-    press(&mut app, &[Ok]);
-    assert_eq!(tuned(&app), Some(0));
-    app.handle(pb(&app, Playback::Started));
-    let at = |ms| Playback::Position {
-        position_ms: ms,
-        duration_ms: Some(EP as u64),
-    };
+    let mut app = tuned_into_third_episode(1_000);
     tick(&mut app, 2_000);
     let cmds = app.handle(pb(&app, at(2_000)));
     let p = preloads_from(&cmds);
@@ -327,15 +333,7 @@ fn ch_plus_plays_the_neighbours_preload_which_follows_it_to_its_next_episode() {
 
 #[test]
 fn ch_plus_near_an_episodes_end_still_plays_the_neighbours_preload() {
-    let mut app = app_with_channels();
-    app.handle(entitlements(0, &[]));
-    clock_at(&mut app, 2 * EP + 1_000);
-    press(&mut app, &[Ok]);
-    app.handle(pb(&app, Playback::Started));
-    let at = |ms| Playback::Position {
-        position_ms: ms,
-        duration_ms: Some(EP as u64),
-    };
+    let mut app = tuned_into_third_episode(1_000);
     tick(&mut app, 2_000);
     let cmds = app.handle(pb(&app, at(2_000)));
     let neighbour = preloads_from(&cmds);
