@@ -1,11 +1,11 @@
 //! Live HLS (a broadcaster's channel): the media playlist reloaded at its
 //! target duration, joined three target durations from its live edge,
-//! followed by media sequence number through a sliding window. A feed
-//! left far behind the edge by a stall, a window that slid past it, a
-//! sequence that jumps, or a playlist that restarts lower sends the feed
-//! back to the edge. A
-//! playlist that stops growing is reported (the screen says so) while the
-//! feed keeps trying; a failed reload (a 404 once) is tried again.
+//! followed by media sequence number through a sliding window. A window
+//! that slid past the feed, or numbers that jump or restart, send it back
+//! to the broadcast time it had reached (by the playlist's dates), or to
+//! the edge when undated or when a stall left it far behind. A playlist
+//! that stops growing is reported (the screen says so) while the feed
+//! keeps trying; a failed reload (a 404 once) is tried again.
 
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
@@ -113,9 +113,10 @@ pub(super) enum Follow {
     From(usize),
     /// Nothing new yet.
     Nothing,
-    /// The feed lost its place (the window slid past it, or the numbers
-    /// jumped or restarted): join again at this index, the edge.
-    Rejoin(usize),
+    /// The feed lost its place (a stall left it far behind, the window
+    /// slid past it, or the numbers jumped or restarted): see
+    /// [`rejoin_at`].
+    Rejoin,
 }
 
 pub(super) fn follow(plan: &MediaPlan, next: u64) -> Follow {
@@ -129,7 +130,7 @@ pub(super) fn follow(plan: &MediaPlan, next: u64) -> Follow {
         // edge: it joins the edge again rather than stay that late.
         let behind: Duration = plan.segments[i..].iter().map(|s| s.duration).sum();
         if behind > plan.target_duration * (2 * JOIN_FROM_EDGE) {
-            return Follow::Rejoin(edge(plan));
+            return Follow::Rejoin;
         }
         return Follow::From(i);
     }
@@ -143,7 +144,42 @@ pub(super) fn follow(plan: &MediaPlan, next: u64) -> Follow {
     if next > last && next - last <= window {
         return Follow::Nothing;
     }
-    Follow::Rejoin(edge(plan))
+    Follow::Rejoin
+}
+
+/// Where a feed that lost its place takes up again in `plan`: at the
+/// broadcast time it had reached (`until`, when its last segment ended,
+/// by the playlist's dates), so that numbers that jumped or restarted
+/// neither repeat what was shown nor skip what was not; at the edge when
+/// the playlist dates nothing, or that point is more than twice the
+/// joining distance behind. `plan.segments.len()` when everything listed
+/// was shown already: the next reload brings the continuation.
+pub(super) fn rejoin_at(plan: &MediaPlan, until: Option<DateTime<Utc>>) -> usize {
+    let Some(until) = until else {
+        return edge(plan);
+    };
+    // The first segment mostly after `until` (dates are rounded).
+    let found = plan.segments.iter().position(|s| {
+        s.program_date_time.is_some_and(|at| {
+            chrono::TimeDelta::from_std(s.duration / 2)
+                .ok()
+                .and_then(|half| at.checked_add_signed(half))
+                .is_some_and(|middle| middle > until)
+        })
+    });
+    let Some(i) = found else {
+        return if plan.segments.iter().any(|s| s.program_date_time.is_some()) {
+            plan.segments.len()
+        } else {
+            edge(plan)
+        };
+    };
+    let behind: Duration = plan.segments[i..].iter().map(|s| s.duration).sum();
+    if behind > plan.target_duration * (2 * JOIN_FROM_EDGE) {
+        edge(plan)
+    } else {
+        i
+    }
 }
 
 /// How long to wait before reloading: a target duration after a reload
@@ -215,6 +251,9 @@ pub(super) async fn feed_live(
     let max = media.fetcher.limits().segment_bytes;
     let mut at = edge(&plan);
     let mut next = plan.segments.get(at).map_or(0, |s| s.sequence);
+    // The broadcast time the feed has reached (the end of the last
+    // segment pushed), when the playlist dates its segments.
+    let mut until: Option<DateTime<Utc>> = None;
     tracing::info!(segment = next, target = ?plan.target_duration, "joining live");
     let mut last_new = Instant::now();
     // Whether the last reload brought segments (the next comes sooner
@@ -238,6 +277,9 @@ pub(super) async fn feed_live(
             if let Ok(mut timeline) = state.on_air.lock() {
                 timeline.pushed(seg.duration, seg.program_date_time);
             }
+            until = seg.program_date_time.and_then(|at| {
+                at.checked_add_signed(chrono::TimeDelta::from_std(seg.duration).ok()?)
+            });
             next = seg.sequence + 1;
             at += 1;
         }
@@ -262,11 +304,13 @@ pub(super) async fn feed_live(
                     plan = fresh;
                     brought = false;
                 }
-                Follow::Rejoin(i) => {
+                Follow::Rejoin => {
+                    let i = rejoin_at(&fresh, until);
                     tracing::warn!(
                         wanted = next,
                         first = fresh.segments.first().map(|s| s.sequence),
-                        "live: lost our place in the playlist; joining at the edge"
+                        at = fresh.segments.get(i).map(|s| s.sequence),
+                        "live: lost our place in the playlist; joining again"
                     );
                     plan = fresh;
                     at = i;
@@ -311,7 +355,20 @@ mod tests {
 
     /// A live window of `n` 2 s segments from `first`.
     fn window(first: u64, n: u64) -> MediaPlan {
+        window_dated(first, n, None)
+    }
+
+    /// Ten o'clock, and `s` seconds after.
+    fn ten(s: i64) -> DateTime<Utc> {
+        "2026-12-06T10:00:00Z".parse::<DateTime<Utc>>().unwrap() + chrono::TimeDelta::seconds(s)
+    }
+
+    /// The same, its first segment on air at `on_air`.
+    fn window_dated(first: u64, n: u64, on_air: Option<DateTime<Utc>>) -> MediaPlan {
         let mut text = format!("#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:{first}\n");
+        if let Some(at) = on_air {
+            text.push_str(&format!("#EXT-X-PROGRAM-DATE-TIME:{}\n", at.to_rfc3339()));
+        }
         for i in first..first + n {
             text.push_str(&format!("#EXTINF:2,\ns{i}.ts\n"));
         }
@@ -346,7 +403,8 @@ mod tests {
         // Twelve 2 s segments: from the sixth, 14 s are still to come,
         // over twice the 6 s a feed joins at.
         let w = window(100, 12);
-        assert_eq!(follow(&w, 105), Follow::Rejoin(9));
+        assert_eq!(follow(&w, 105), Follow::Rejoin);
+        assert_eq!(rejoin_at(&w, None), 9);
         // From the seventh, 12 s: exactly twice, still followed.
         assert_eq!(follow(&w, 106), Follow::From(6));
     }
@@ -354,11 +412,33 @@ mod tests {
     #[test]
     fn a_lost_place_rejoins_the_edge() {
         // The window slid past the feed (a long stall).
-        assert_eq!(follow(&window(200, 6), 103), Follow::Rejoin(3));
+        assert_eq!(follow(&window(200, 6), 103), Follow::Rejoin);
         // A huge jump in the numbers.
-        assert_eq!(follow(&window(u64::MAX / 2, 6), 103), Follow::Rejoin(3));
+        assert_eq!(follow(&window(u64::MAX / 2, 6), 103), Follow::Rejoin);
         // The numbering restarted far below.
-        assert_eq!(follow(&window(0, 6), 5_000), Follow::Rejoin(3));
+        assert_eq!(follow(&window(0, 6), 5_000), Follow::Rejoin);
+        // Undated, the edge.
+        assert_eq!(rejoin_at(&window(0, 6), None), 3);
+        assert_eq!(rejoin_at(&window(0, 6), Some(ten(4))), 3);
+    }
+
+    #[test]
+    fn a_dated_playlist_is_rejoined_where_the_broadcast_was() {
+        // Numbers jumped; the window's segments went on air from 10:00:00,
+        // 2 s each; the feed had shown up to 10:00:06 (a rounded date a
+        // little off): it goes on with the fourth, nothing shown twice.
+        let w = window_dated(1_000_000_000_000, 6, Some(ten(0)));
+        assert_eq!(rejoin_at(&w, Some(ten(6))), 3);
+        let rounded = ten(6) + chrono::TimeDelta::milliseconds(400);
+        assert_eq!(rejoin_at(&w, Some(rounded)), 3);
+        // All of it shown already: the next reload brings what follows.
+        assert_eq!(rejoin_at(&w, Some(ten(12))), 6);
+        // The window slid past it: its first segment (12 s behind the end,
+        // twice the joining distance), the least skipped.
+        assert_eq!(rejoin_at(&w, Some(ten(-4))), 0);
+        // Far behind (a long stall): the edge.
+        let long = window_dated(1_000, 12, Some(ten(0)));
+        assert_eq!(rejoin_at(&long, Some(ten(2))), 9);
     }
 
     #[test]
