@@ -153,8 +153,11 @@ pub(super) fn follow(plan: &MediaPlan, next: u64) -> Follow {
 /// neither repeat what was shown nor skip what was not; at the edge when
 /// the playlist dates nothing, or that point is more than twice the
 /// joining distance behind. `plan.segments.len()` when everything listed
-/// was shown already: the next reload brings the continuation.
-pub(super) fn rejoin_at(plan: &MediaPlan, until: Option<DateTime<Utc>>) -> usize {
+/// was shown already: the next reload brings the continuation; but dates
+/// that never reach that point (the broadcaster's clock put back) hold
+/// the feed no longer than a stall (`quiet`, the time since a segment
+/// last came): then the edge.
+pub(super) fn rejoin_at(plan: &MediaPlan, until: Option<DateTime<Utc>>, quiet: Duration) -> usize {
     let Some(until) = until else {
         return edge(plan);
     };
@@ -168,7 +171,8 @@ pub(super) fn rejoin_at(plan: &MediaPlan, until: Option<DateTime<Utc>>) -> usize
         })
     });
     let Some(i) = found else {
-        return if plan.segments.iter().any(|s| s.program_date_time.is_some()) {
+        let dated = plan.segments.iter().any(|s| s.program_date_time.is_some());
+        return if dated && !stalled(plan.target_duration, quiet) {
             plan.segments.len()
         } else {
             edge(plan)
@@ -305,17 +309,19 @@ pub(super) async fn feed_live(
                     brought = false;
                 }
                 Follow::Rejoin => {
-                    let i = rejoin_at(&fresh, until);
+                    let i = rejoin_at(&fresh, until, last_new.elapsed());
                     tracing::warn!(
                         wanted = next,
                         first = fresh.segments.first().map(|s| s.sequence),
                         at = fresh.segments.get(i).map(|s| s.sequence),
                         "live: lost our place in the playlist; joining again"
                     );
+                    brought = i < fresh.segments.len();
+                    if brought {
+                        last_new = Instant::now();
+                    }
                     plan = fresh;
                     at = i;
-                    last_new = Instant::now();
-                    brought = true;
                 }
             },
             // Tried again at the next reload: the broadcast may come back.
@@ -404,7 +410,7 @@ mod tests {
         // over twice the 6 s a feed joins at.
         let w = window(100, 12);
         assert_eq!(follow(&w, 105), Follow::Rejoin);
-        assert_eq!(rejoin_at(&w, None), 9);
+        assert_eq!(rejoin_at(&w, None, Duration::ZERO), 9);
         // From the seventh, 12 s: exactly twice, still followed.
         assert_eq!(follow(&w, 106), Follow::From(6));
     }
@@ -418,8 +424,8 @@ mod tests {
         // The numbering restarted far below.
         assert_eq!(follow(&window(0, 6), 5_000), Follow::Rejoin);
         // Undated, the edge.
-        assert_eq!(rejoin_at(&window(0, 6), None), 3);
-        assert_eq!(rejoin_at(&window(0, 6), Some(ten(4))), 3);
+        assert_eq!(rejoin_at(&window(0, 6), None, Duration::ZERO), 3);
+        assert_eq!(rejoin_at(&window(0, 6), Some(ten(4)), Duration::ZERO), 3);
     }
 
     #[test]
@@ -428,17 +434,22 @@ mod tests {
         // 2 s each; the feed had shown up to 10:00:06 (a rounded date a
         // little off): it goes on with the fourth, nothing shown twice.
         let w = window_dated(1_000_000_000_000, 6, Some(ten(0)));
-        assert_eq!(rejoin_at(&w, Some(ten(6))), 3);
+        assert_eq!(rejoin_at(&w, Some(ten(6)), Duration::ZERO), 3);
         let rounded = ten(6) + chrono::TimeDelta::milliseconds(400);
-        assert_eq!(rejoin_at(&w, Some(rounded)), 3);
+        assert_eq!(rejoin_at(&w, Some(rounded), Duration::ZERO), 3);
         // All of it shown already: the next reload brings what follows.
-        assert_eq!(rejoin_at(&w, Some(ten(12))), 6);
+        let second = Duration::from_secs(1);
+        assert_eq!(rejoin_at(&w, Some(ten(12)), second), 6);
+        // Dates that never get there (the broadcaster's clock put back):
+        // after a stall's worth of waiting (three target durations), the
+        // edge.
+        assert_eq!(rejoin_at(&w, Some(ten(3600)), 6 * second), 3);
         // The window slid past it: its first segment (12 s behind the end,
         // twice the joining distance), the least skipped.
-        assert_eq!(rejoin_at(&w, Some(ten(-4))), 0);
+        assert_eq!(rejoin_at(&w, Some(ten(-4)), Duration::ZERO), 0);
         // Far behind (a long stall): the edge.
         let long = window_dated(1_000, 12, Some(ten(0)));
-        assert_eq!(rejoin_at(&long, Some(ten(2))), 9);
+        assert_eq!(rejoin_at(&long, Some(ten(2)), Duration::ZERO), 9);
     }
 
     #[test]
