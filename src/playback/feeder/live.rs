@@ -1,9 +1,9 @@
 //! Live HLS (a broadcaster's channel): the media playlist reloaded at its
 //! target duration, joined three target durations from its live edge,
-//! followed by media sequence number through a sliding window. A window
-//! that slid past the feed, or numbers that jump or restart, send it back
-//! to the broadcast time it had reached (by the playlist's dates), or to
-//! the edge when undated or when a stall left it far behind. A playlist
+//! followed by media sequence number through a sliding window. Numbers
+//! that jump or restart send the feed back to the broadcast time it had
+//! reached (by the playlist's dates); a window that slid past it, a stall
+//! that left it far behind, or an undated playlist, to the edge. A playlist
 //! that stops growing is reported (the screen says so) while the feed
 //! keeps trying; a failed reload (a 404 once) is tried again.
 
@@ -151,8 +151,9 @@ pub(super) fn follow(plan: &MediaPlan, next: u64) -> Follow {
 /// broadcast time it had reached (`until`, when its last segment ended,
 /// by the playlist's dates), so that numbers that jumped or restarted
 /// neither repeat what was shown nor skip what was not; at the edge when
-/// the playlist dates nothing, or that point is more than twice the
-/// joining distance behind. `plan.segments.len()` when everything listed
+/// the playlist dates nothing, when what followed `until` is gone from
+/// the window, or when that point is more than twice the joining
+/// distance behind. `plan.segments.len()` when everything listed
 /// was shown already: the next reload brings the continuation; but dates
 /// that never reach that point (the broadcaster's clock put back) hold
 /// the feed no longer than a stall (`quiet`, the time since a segment
@@ -178,8 +179,17 @@ pub(super) fn rejoin_at(plan: &MediaPlan, until: Option<DateTime<Utc>>, quiet: D
             edge(plan)
         };
     };
+    // What followed `until` left the window: something is skipped
+    // anyway, so the feed joins where a start would (not at the window's
+    // tail, the next to slide out).
+    let missed = plan.segments[i].program_date_time.is_some_and(|at| {
+        chrono::TimeDelta::from_std(plan.segments[i].duration / 2)
+            .ok()
+            .and_then(|half| until.checked_add_signed(half))
+            .is_some_and(|late| at > late)
+    });
     let behind: Duration = plan.segments[i..].iter().map(|s| s.duration).sum();
-    if behind > plan.target_duration * (2 * JOIN_FROM_EDGE) {
+    if missed || behind > plan.target_duration * (2 * JOIN_FROM_EDGE) {
         edge(plan)
     } else {
         i
@@ -444,9 +454,9 @@ mod tests {
         // after a stall's worth of waiting (three target durations), the
         // edge.
         assert_eq!(rejoin_at(&w, Some(ten(3600)), 6 * second), 3);
-        // The window slid past it: its first segment (12 s behind the end,
-        // twice the joining distance), the least skipped.
-        assert_eq!(rejoin_at(&w, Some(ten(-4)), Duration::ZERO), 0);
+        // The window slid past it (what followed is gone): the edge, not
+        // the window's tail.
+        assert_eq!(rejoin_at(&w, Some(ten(-4)), Duration::ZERO), 3);
         // Far behind (a long stall): the edge.
         let long = window_dated(1_000, 12, Some(ten(0)));
         assert_eq!(rejoin_at(&long, Some(ten(2)), Duration::ZERO), 9);
