@@ -446,9 +446,7 @@ fn parse_playlist(
                     key: scan.segments.get(i).cloned().flatten(),
                     program_date_time: on_air,
                 });
-                on_air = on_air.and_then(|t| {
-                    t.checked_add_signed(chrono::TimeDelta::from_std(duration).ok()?)
-                });
+                on_air = on_air.and_then(|t| date_after(t, duration));
             }
             Ok(Parsed::Media(plan))
         }
@@ -486,6 +484,15 @@ pub fn ts_first_pts(bytes: &[u8]) -> Option<u64> {
         return Some(pts);
     }
     None
+}
+
+/// The date `by` after `at` (None past chrono's range): how program
+/// date-times run on through segments.
+pub fn date_after(
+    at: chrono::DateTime<chrono::Utc>,
+    by: Duration,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    at.checked_add_signed(chrono::TimeDelta::from_std(by).ok()?)
 }
 
 /// What a check of a playlist's lines found wrong.

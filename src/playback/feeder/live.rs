@@ -84,9 +84,14 @@ impl OnAirTimeline {
         if into > anchor.lasts + Duration::from_secs(1) {
             return None;
         }
-        anchor
-            .on_air?
-            .checked_add_signed(chrono::TimeDelta::from_std(into).ok()?)
+        hls::date_after(anchor.on_air?, into)
+    }
+
+    /// The broadcast time the feed has reached: when the last segment
+    /// pushed ends, if the playlist dated it.
+    pub(super) fn reached(&self) -> Option<DateTime<Utc>> {
+        let last = self.segments.back()?;
+        hls::date_after(last.on_air?, last.lasts)
     }
 }
 
@@ -164,12 +169,9 @@ pub(super) fn rejoin_at(plan: &MediaPlan, until: Option<DateTime<Utc>>, quiet: D
     };
     // The first segment mostly after `until` (dates are rounded).
     let found = plan.segments.iter().position(|s| {
-        s.program_date_time.is_some_and(|at| {
-            chrono::TimeDelta::from_std(s.duration / 2)
-                .ok()
-                .and_then(|half| at.checked_add_signed(half))
-                .is_some_and(|middle| middle > until)
-        })
+        s.program_date_time
+            .and_then(|at| hls::date_after(at, s.duration / 2))
+            .is_some_and(|middle| middle > until)
     });
     let Some(i) = found else {
         let dated = plan.segments.iter().any(|s| s.program_date_time.is_some());
@@ -182,12 +184,10 @@ pub(super) fn rejoin_at(plan: &MediaPlan, until: Option<DateTime<Utc>>, quiet: D
     // What followed `until` left the window: something is skipped
     // anyway, so the feed joins where a start would (not at the window's
     // tail, the next to slide out).
-    let missed = plan.segments[i].program_date_time.is_some_and(|at| {
-        chrono::TimeDelta::from_std(plan.segments[i].duration / 2)
-            .ok()
-            .and_then(|half| until.checked_add_signed(half))
-            .is_some_and(|late| at > late)
-    });
+    let first = &plan.segments[i];
+    let missed = first
+        .program_date_time
+        .is_some_and(|at| hls::date_after(until, first.duration / 2).is_some_and(|late| at > late));
     let behind: Duration = plan.segments[i..].iter().map(|s| s.duration).sum();
     if missed || behind > plan.target_duration * (2 * JOIN_FROM_EDGE) {
         edge(plan)
@@ -265,9 +265,6 @@ pub(super) async fn feed_live(
     let max = media.fetcher.limits().segment_bytes;
     let mut at = edge(&plan);
     let mut next = plan.segments.get(at).map_or(0, |s| s.sequence);
-    // The broadcast time the feed has reached (the end of the last
-    // segment pushed), when the playlist dates its segments.
-    let mut until: Option<DateTime<Utc>> = None;
     tracing::info!(segment = next, target = ?plan.target_duration, "joining live");
     let mut last_new = Instant::now();
     // Whether the last reload brought segments (the next comes sooner
@@ -291,9 +288,6 @@ pub(super) async fn feed_live(
             if let Ok(mut timeline) = state.on_air.lock() {
                 timeline.pushed(seg.duration, seg.program_date_time);
             }
-            until = seg.program_date_time.and_then(|at| {
-                at.checked_add_signed(chrono::TimeDelta::from_std(seg.duration).ok()?)
-            });
             next = seg.sequence + 1;
             at += 1;
         }
@@ -319,7 +313,8 @@ pub(super) async fn feed_live(
                     brought = false;
                 }
                 Follow::Rejoin => {
-                    let i = rejoin_at(&fresh, until, last_new.elapsed());
+                    let reached = state.on_air.lock().ok().and_then(|t| t.reached());
+                    let i = rejoin_at(&fresh, reached, last_new.elapsed());
                     tracing::warn!(
                         wanted = next,
                         first = fresh.segments.first().map(|s| s.sequence),
@@ -490,6 +485,8 @@ mod tests {
         assert_eq!(t.segments.len(), TIMELINE_SEGMENTS);
         assert_eq!(t.at(ms(500)), None, "forgotten");
         assert_eq!(t.at(ms(8_000)), Some(at("2026-12-06T12:00:00Z")));
+        // Where the feed has reached: the end of the last segment pushed.
+        assert_eq!(t.reached(), Some(at("2026-12-06T12:00:02Z")));
     }
 
     #[test]
