@@ -149,15 +149,9 @@ impl Player {
         }
         let previous = self.current.take();
         let previous_end = previous.as_ref().and_then(|e| e.last_frame_end());
-        let mut preloads = std::mem::take(&mut self.preloads);
-        let chosen = preloads
-            .iter()
-            .position(|p| p.source == source && p.start == start)
-            .map(|i| preloads.remove(i));
+        let chosen = self.take_preload(&source, start);
         // Whatever else was preloaded is of no use now.
-        for other in preloads {
-            self.reap(Some(other.episode));
-        }
+        self.keep_latest_preloads(0);
         if let Some(p) = chosen {
             if p.episode.activate(id, requested_at, previous_end) {
                 self.current = Some(p.episode);
@@ -209,16 +203,8 @@ impl Player {
         others: usize,
     ) -> Result<(), PlaybackError> {
         let source = self.source(stream)?;
-        let mut preloads = std::mem::take(&mut self.preloads);
-        let same = preloads
-            .iter()
-            .position(|p| p.source == source && p.start == start)
-            .map(|i| preloads.remove(i));
-        let drop = preloads.len().saturating_sub(others);
-        for old in preloads.drain(..drop) {
-            self.reap(Some(old.episode));
-        }
-        self.preloads = preloads;
+        let same = self.take_preload(&source, start);
+        self.keep_latest_preloads(others);
         if let Some(same) = same {
             self.preloads.push(same);
             return Ok(());
@@ -237,6 +223,24 @@ impl Player {
             episode,
         });
         Ok(())
+    }
+
+    /// The preload of `source` from `start`, taken out of the list.
+    fn take_preload(&mut self, source: &Source, start: Start) -> Option<Preload> {
+        let i = self
+            .preloads
+            .iter()
+            .position(|p| p.source == *source && p.start == start)?;
+        Some(self.preloads.remove(i))
+    }
+
+    /// Tears down all but the `n` latest preloads.
+    fn keep_latest_preloads(&mut self, n: usize) {
+        let drop = self.preloads.len().saturating_sub(n);
+        let old: Vec<Preload> = self.preloads.drain(..drop).collect();
+        for p in old {
+            self.reap(Some(p.episode));
+        }
     }
 
     /// A refreshed grant for the episode playing under `id`: its requests
@@ -277,9 +281,7 @@ impl Player {
 
     /// Drops the preloads, if any (the viewer left the series).
     pub fn cancel_preload(&mut self) {
-        for old in std::mem::take(&mut self.preloads) {
-            self.reap(Some(old.episode));
-        }
+        self.keep_latest_preloads(0);
     }
 
     /// Stops the current episode and drops the preloads. No event follows.
