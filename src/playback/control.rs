@@ -28,10 +28,22 @@ struct Flags {
     /// A preload failed before it was activated: it will never play.
     failed: bool,
     /// Started for the viewer, held in PAUSED until its first frame is
-    /// prerolled (see [`Control::start`]).
+    /// prerolled (see [`Control::start`]); or, after a rebuffer, until the
+    /// frame it goes on with is.
     awaiting_preroll: bool,
+    /// The preroll awaited is a rebuffer's end: the sinks are linked, so
+    /// a pipeline prerolled with no frame to time (an audio-only stream,
+    /// the end of the stream) simply plays on.
+    resuming: bool,
     /// Since when the pipeline has decoded streams but no video among them.
     no_video_since: Option<Instant>,
+}
+
+impl Flags {
+    fn preroll_done(&mut self) {
+        self.awaiting_preroll = false;
+        self.resuming = false;
+    }
 }
 
 pub struct Control {
@@ -92,6 +104,11 @@ impl Control {
         self.lock().paused
     }
 
+    /// Held in PAUSED until the frame it starts or goes on with prerolls.
+    pub fn is_awaiting_preroll(&self) -> bool {
+        self.lock().awaiting_preroll
+    }
+
     /// The feeder linked appsrc: start the pipeline. A preload only
     /// prerolls; so does an episode started for the viewer, which then
     /// plays from its prerolled frame as an activated preload does
@@ -116,13 +133,18 @@ impl Control {
             return;
         }
         if self.start_from_preroll(&f) {
-            f.awaiting_preroll = false;
+            f.preroll_done();
+            return;
+        }
+        if f.resuming && !f.paused && self.is_prerolled() {
+            f.preroll_done();
+            self.apply(&f);
             return;
         }
         if streams && !video {
             let since = *f.no_video_since.get_or_insert_with(Instant::now);
             if since.elapsed() >= NO_VIDEO_WAIT {
-                f.awaiting_preroll = false;
+                f.preroll_done();
                 self.apply(&f);
             }
         }
@@ -140,7 +162,7 @@ impl Control {
             return false;
         }
         f.active = true;
-        f.awaiting_preroll = false;
+        f.preroll_done();
         let ok = self.start_from_preroll(&f) || self.apply(&f);
         drop(f);
         self.activated.notify_waiters();
@@ -155,9 +177,7 @@ impl Control {
         let Some(rt) = self.frames.lock().preroll_rt_ns else {
             return false;
         };
-        let prerolled = self.pipeline.current_state() == gst::State::Paused
-            && self.pipeline.pending_state() == gst::State::VoidPending;
-        if !f.started || f.paused || f.rebuffering || !prerolled {
+        if !f.started || f.paused || f.rebuffering || !self.is_prerolled() {
             return false;
         }
         let clock = gst::SystemClock::obtain();
@@ -172,19 +192,44 @@ impl Control {
         ok
     }
 
+    /// PAUSED, with every sink holding its first buffer (or the end).
+    fn is_prerolled(&self) -> bool {
+        self.pipeline.current_state() == gst::State::Paused
+            && self.pipeline.pending_state() == gst::State::VoidPending
+    }
+
     pub fn set_paused(&self, paused: bool) {
         let mut f = self.lock();
         f.paused = paused;
         if !paused && f.awaiting_preroll && self.start_from_preroll(&f) {
-            f.awaiting_preroll = false;
+            f.preroll_done();
             return;
         }
         self.apply(&f);
     }
 
+    /// Pauses the pipeline while data is missing; at the rebuffer's end,
+    /// plays on from the next frame once it is prerolled, as an episode
+    /// starts. Resumed as a plain pause is, the pipeline's clock would
+    /// take up where it was paused, which is the rebuffer's detection
+    /// time after the last frame: every frame after it would come that
+    /// late, and be dropped. An episode then skips ahead to catch up, but
+    /// a live broadcast arrives only as fast as it plays: frames that
+    /// came a segment late stayed late, and the picture stood still.
     pub fn set_rebuffering(&self, rebuffering: bool) {
         let mut f = self.lock();
+        if rebuffering {
+            // What prerolls next is the frame it goes on with.
+            self.frames.lock().preroll_rt_ns = None;
+        } else if f.rebuffering && f.active {
+            f.awaiting_preroll = true;
+            f.resuming = true;
+        }
         f.rebuffering = rebuffering;
+        if f.awaiting_preroll && self.start_from_preroll(&f) {
+            f.preroll_done();
+            return;
+        }
         self.apply(&f);
     }
 

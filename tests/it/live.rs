@@ -2,18 +2,52 @@
 //! playlist on a real HTTP server that slides on by a segment a second,
 //! dates its segments, loops its media behind EXT-X-DISCONTINUITY,
 //! answers 404 once, jumps its sequence numbers by a trillion, and stops
-//! growing for a while. (Whether the picture comes back after the stall
-//! is not asserted: two CI runs saw it stand still there, see the stop
-//! note of 2026-12-06.)
+//! growing for a while, until the picture runs out of data.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use pillarbox::demo::media::{self, Container, EpisodeSpec};
-use pillarbox::playback::{PlayerEvent, Start, StreamSource};
+use pillarbox::episode::EpisodeId;
+use pillarbox::playback::{FrameSink, PlayerEvent, RgbaFrame, Start, StreamSource};
 
-use crate::common::{Fault, TestServer, player, test_config};
+use crate::common::{Fault, TestServer, player, player_showing, test_config};
+
+/// The times of the frames handed over to be shown, in order.
+#[derive(Default)]
+struct Shown(Mutex<Vec<Duration>>);
+
+impl FrameSink for Shown {
+    fn frame(&self, _: EpisodeId, frame: &RgbaFrame<'_>) {
+        if let Some(pts) = frame.pts {
+            self.0.lock().unwrap().push(pts);
+        }
+    }
+}
+
+impl Shown {
+    fn count(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+
+    fn last(&self) -> Duration {
+        self.0.lock().unwrap().last().copied().unwrap_or_default()
+    }
+
+    /// The picture moves on: half a second more of it within 10 s.
+    fn plays_on(&self, when: &str) {
+        let from = self.last();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.last() < from + Duration::from_millis(500) {
+            assert!(
+                Instant::now() < deadline,
+                "{when}: the picture stopped at {from:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
 
 /// Segments in the generated clip the broadcast loops (1 s each), and in
 /// its playlist's window.
@@ -110,20 +144,6 @@ fn on_air_in_window(player: &pillarbox::playback::Player, cast: &Mutex<Cast>, wh
     );
 }
 
-/// The picture moves on: half a second more of it within 10 s.
-fn plays_on(player: &pillarbox::playback::Player, when: &str) {
-    let position = || player.position().map(|p| p.position).unwrap_or_default();
-    let from = position();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while position() < from + Duration::from_millis(500) {
-        assert!(
-            Instant::now() < deadline,
-            "{when}: the picture stopped at {from:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// The sequence numbers of the segments asked for so far, in order.
 fn asked(server: &TestServer) -> Vec<u64> {
     server
@@ -141,7 +161,12 @@ fn a_live_channel_slides_survives_a_404_a_stall_a_loop_and_a_jump() {
     media::generate(&spec, &dir.path().join("clip")).expect("the clip");
     let cast = Broadcast::start(dir.path());
     let server = TestServer::start(dir.path());
-    let (mut player, events) = player(test_config(false, Some((270, 480))));
+    let shown = Arc::new(Shown::default());
+    let mut config = test_config(false, Some((270, 480)));
+    // Out of data is told a segment and a half after the last frame, as a
+    // busy box may: the clock must not have run on meanwhile.
+    config.inner.stall_threshold = Duration::from_millis(1500);
+    let (mut player, events) = player_showing(config, shown.clone());
     let source = StreamSource {
         live: true,
         ..StreamSource::plain(server.url("live/index.m3u8"))
@@ -212,16 +237,26 @@ fn a_live_channel_slides_survives_a_404_a_stall_a_loop_and_a_jump() {
         seq[rejoined..].windows(2).all(|w| w[1] == w[0] + 1),
         "{seq:?}"
     );
-    plays_on(&player, "after the jump");
+    shown.plays_on("after the jump");
     on_air_in_window(&player, &cast.cast, "rejoined");
 
     // The playlist stops growing: said after three target durations, and
     // unsaid when it grows again.
+    // Meanwhile the picture runs out of data and waits (a rebuffer).
     cast.cast.lock().unwrap().frozen = true;
-    wait_for(
-        "stalled",
-        &mut |e| matches!(e, PlayerEvent::Broadcast { stalled: true, episode } if *episode == id),
-    );
+    let (mut stalled, mut starved) = (false, false);
+    wait_for("stalled and out of data", &mut |e| {
+        match e {
+            PlayerEvent::Broadcast {
+                stalled: true,
+                episode,
+            } if *episode == id => stalled = true,
+            PlayerEvent::Buffering { percent: 0, .. } => starved = true,
+            _ => {}
+        }
+        stalled && starved
+    });
+    let (before, last) = (shown.count(), shown.last());
     cast.cast.lock().unwrap().frozen = false;
     wait_for("going again", &mut |e| {
         matches!(e, PlayerEvent::Broadcast { stalled: false, .. })
@@ -230,6 +265,15 @@ fn a_live_channel_slides_survives_a_404_a_stall_a_loop_and_a_jump() {
     assert!(
         seq[rejoined..].windows(2).all(|w| w[1] == w[0] + 1),
         "in order: {seq:?}"
+    );
+    // The picture goes on from the frame after the one it stopped at (at
+    // 25 frames a second), and plays on: resumed on a clock that ran
+    // through the wait, every frame would come late, and be dropped.
+    shown.plays_on("after the stall");
+    let next = shown.0.lock().unwrap()[before];
+    assert!(
+        next > last && next <= last + Duration::from_millis(80),
+        "after the stall the picture went on at {next:?}, from {last:?}"
     );
 
     while let Ok(e) = events.try_recv() {

@@ -41,6 +41,21 @@ struct Rebuffer {
     started: Instant,
     downloaded_at_start: u64,
     pushed_at_start: u64,
+    /// Enough data came: the pipeline plays on once its next frame is
+    /// prerolled, and the rebuffer ends then.
+    ending: bool,
+}
+
+/// The episode's rebuffers: the one going on, how many, how long in all.
+#[derive(Default)]
+struct Rebuffers {
+    current: Option<Rebuffer>,
+    count: u64,
+    total: Duration,
+    /// When the last one ended: the next stall counts from the later of
+    /// this and the last frame (the frame it went on with may not have
+    /// been handed over yet).
+    ended: Option<Instant>,
 }
 
 impl Monitor {
@@ -51,21 +66,19 @@ impl Monitor {
         let mut dropped = Drops::default();
         let mut last_position = Instant::now();
         let mut position_ms = 0u64;
-        let mut rebuffer: Option<Rebuffer> = None;
-        let mut rebuffer_count = 0u64;
-        let mut rebuffer_total = Duration::ZERO;
+        let mut rebuffers = Rebuffers::default();
         let mut offline_told = false;
         let mut stalled_told = false;
         // Subtitles loaded before a preload is activated wait for it.
         let mut subtitles: Option<(crate::hls::SubtitleRendition, SubtitlesLoaded)> = None;
-        let qoe = |position_ms: u64, dropped: &Drops, count, total: Duration| {
+        let qoe = |position_ms: u64, dropped: &Drops, rebuffers: &Rebuffers| {
             let s = self.frames.lock();
             Qoe {
                 first_frame_ms: s.first_shown.then_some(s.first_frame_ms),
                 frames: s.frames,
                 dropped_frames: dropped.count(),
-                rebuffer_count: count,
-                rebuffer_ms: total.as_millis() as u64,
+                rebuffer_count: rebuffers.count,
+                rebuffer_ms: rebuffers.total.as_millis() as u64,
                 width: nonzero(s.width),
                 height: nonzero(s.height),
                 position_ms,
@@ -208,7 +221,7 @@ impl Monitor {
                 }
             }
             if terminal.is_none() && !self.fast && self.control.is_active() {
-                self.watch_stall(&mut rebuffer, &mut rebuffer_count, &mut rebuffer_total);
+                self.watch_stall(&mut rebuffers);
             }
             if let Some(outcome) = terminal {
                 if self.control.fail_if_preload() {
@@ -226,11 +239,11 @@ impl Monitor {
                         dropped.note(q);
                     }
                 }
-                if let Some(r) = rebuffer.take() {
-                    rebuffer_total += r.started.elapsed();
+                if let Some(r) = rebuffers.current.take() {
+                    rebuffers.total += r.started.elapsed();
                     self.starving.store(false, Ordering::SeqCst);
                 }
-                let qoe = qoe(position_ms, &dropped, rebuffer_count, rebuffer_total);
+                let qoe = qoe(position_ms, &dropped, &rebuffers);
                 let id = self.identity.get();
                 let event = match outcome {
                     Ok(()) => PlayerEvent::Ended { episode: id, qoe },
@@ -264,20 +277,24 @@ impl Monitor {
 
     /// Pauses the pipeline while it starves for data and resumes it when
     /// enough arrived, counting each such stall as a rebuffer.
-    fn watch_stall(&self, rebuffer: &mut Option<Rebuffer>, count: &mut u64, total: &mut Duration) {
+    fn watch_stall(&self, rebuffers: &mut Rebuffers) {
         let done = self.feed.done.load(Ordering::SeqCst);
         let downloaded = self.feed.stats.bytes.load(Ordering::Relaxed);
         let pushed = self.feed.pushed_bytes.load(Ordering::Relaxed);
-        if let Some(r) = rebuffer {
+        if let Some(r) = &mut rebuffers.current {
             let enough = done
                 || downloaded.saturating_sub(r.downloaded_at_start) >= self.resume_bytes
                 || (self.appsrc.stream_type() == gst_app::AppStreamType::Stream
                     && pushed > r.pushed_at_start);
-            if enough {
-                *total += r.started.elapsed();
-                *rebuffer = None;
-                self.starving.store(false, Ordering::SeqCst);
+            if enough && !r.ending {
+                r.ending = true;
                 self.control.set_rebuffering(false);
+            }
+            if r.ending && !self.control.is_awaiting_preroll() {
+                rebuffers.total += r.started.elapsed();
+                rebuffers.current = None;
+                rebuffers.ended = Some(Instant::now());
+                self.starving.store(false, Ordering::SeqCst);
                 self.reports.report(PlayerEvent::Buffering {
                     episode: self.identity.get(),
                     percent: 100,
@@ -293,6 +310,9 @@ impl Monitor {
             return;
         }
         let since_frame = self.frames.since_last_frame(last);
+        let since_frame = rebuffers
+            .ended
+            .map_or(since_frame, |ended| since_frame.min(ended.elapsed()));
         let threshold = self.stall_threshold.max(Duration::from_nanos(frame_ns * 3));
         let starving = match self.appsrc.stream_type() {
             gst_app::AppStreamType::RandomAccess => self.feed.waiting.load(Ordering::SeqCst),
@@ -300,13 +320,14 @@ impl Monitor {
         };
         if since_frame > threshold && starving {
             tracing::info!(episode = %self.identity.get(), ?since_frame, "rebuffering");
-            *count += 1;
+            rebuffers.count += 1;
             // The stall began when the last frame was shown, not now.
-            *total += since_frame.saturating_sub(Duration::from_nanos(frame_ns));
-            *rebuffer = Some(Rebuffer {
+            rebuffers.total += since_frame.saturating_sub(Duration::from_nanos(frame_ns));
+            rebuffers.current = Some(Rebuffer {
                 started: Instant::now(),
                 downloaded_at_start: downloaded,
                 pushed_at_start: pushed,
+                ending: false,
             });
             self.starving.store(true, Ordering::SeqCst);
             self.control.set_rebuffering(true);

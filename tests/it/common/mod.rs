@@ -21,8 +21,8 @@ use pillarbox::demo::media::{self, Container, EpisodeSpec};
 use pillarbox::episode::EpisodeId;
 use pillarbox::net::{Net, NetConfig};
 use pillarbox::playback::{
-    AudioOutput, NullFrameSink, PlaybackError, Player, PlayerConfig, PlayerEvent, Qoe, Start,
-    StreamSource,
+    AudioOutput, FrameSink, NullFrameSink, PlaybackError, Player, PlayerConfig, PlayerEvent, Qoe,
+    Start, StreamSource,
 };
 use tower::ServiceExt;
 use tower_http::services::ServeDir;
@@ -703,12 +703,27 @@ pub fn player(config: TestConfig) -> (TestPlayer, Receiver<PlayerEvent>) {
     (player, rx)
 }
 
+/// As [`player`], handing its frames to `frames`.
+pub fn player_showing(
+    config: TestConfig,
+    frames: Arc<dyn FrameSink>,
+) -> (TestPlayer, Receiver<PlayerEvent>) {
+    let (player, rx, _) = player_on(config, frames);
+    (player, rx)
+}
+
 /// As [`player`], with its network stack (its counts).
 pub fn player_and_net(config: TestConfig) -> (TestPlayer, Receiver<PlayerEvent>, Net) {
+    player_on(config, Arc::new(NullFrameSink))
+}
+
+fn player_on(
+    config: TestConfig,
+    frames: Arc<dyn FrameSink>,
+) -> (TestPlayer, Receiver<PlayerEvent>, Net) {
     let net = Net::new(config.net).expect("network stack");
     let (tx, rx) = std::sync::mpsc::channel();
-    let player =
-        Player::new(config.inner, &net, Arc::new(NullFrameSink), Arc::new(tx)).expect("player");
+    let player = Player::new(config.inner, &net, frames, Arc::new(tx)).expect("player");
     (
         TestPlayer {
             player,
