@@ -544,6 +544,54 @@ fn slow_segment_in_real_time_is_a_counted_rebuffer() {
     assert_eq!(buffering, vec![0, 100]);
 }
 
+/// Paused by the viewer while it rebuffers: the rebuffer ends when the
+/// data is there (the pause is the viewer's), and played again the
+/// episode goes on from its next frame, nothing skipped.
+#[test]
+fn a_pause_during_a_rebuffer_ends_it_when_the_data_is_there() {
+    let s = server();
+    s.fault(
+        "ts/seg00001.ts",
+        Fault::Delay(std::time::Duration::from_millis(1500)),
+        Some(1),
+    );
+    let mut config = test_config(false, Some((608, 1080)));
+    config.buffer_bytes = 64 << 10;
+    let (mut p, ev) = player(config);
+    p.play(&s.url(HLS_TS)).expect("plays");
+    let next = || ev.recv_timeout(Duration::from_secs(30)).expect("an event");
+    while !matches!(next(), PlayerEvent::Buffering { percent: 0, .. }) {}
+    p.set_paused(true);
+    let paused = Instant::now();
+    loop {
+        match next() {
+            PlayerEvent::Buffering { percent: 100, .. } => break,
+            e => assert!(
+                !matches!(e, PlayerEvent::Ended { .. } | PlayerEvent::Error { .. }),
+                "{e:?}"
+            ),
+        }
+    }
+    // Still paused: the picture waits for the viewer.
+    let at = p.position().expect("a position").position;
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(p.position().expect("a position").position, at);
+    p.set_paused(false);
+    let q = loop {
+        match next() {
+            PlayerEvent::Ended { qoe, .. } => break qoe,
+            PlayerEvent::Error { error, .. } => panic!("{error}"),
+            _ => {}
+        }
+    };
+    assert_eq!(q.rebuffer_count, 1, "{q:?}");
+    assert!(
+        Duration::from_millis(q.rebuffer_ms) < paused.elapsed(),
+        "the pause is not counted: {q:?}"
+    );
+    assert_eq!(q.frames + q.dropped_frames, FRAMES, "{q:?}");
+}
+
 #[test]
 fn https_with_a_trusted_ca_plays_and_an_unknown_ca_is_refused() {
     let ca = TestCa::new("pillarbox");

@@ -290,7 +290,9 @@ impl Monitor {
                 r.ending = true;
                 self.control.set_rebuffering(false);
             }
-            if r.ending && !self.control.is_awaiting_preroll() {
+            // (A viewer who paused meanwhile has the data: the pause is
+            // theirs, not a rebuffer's.)
+            if r.ending && (!self.control.is_awaiting_preroll() || self.control.is_paused()) {
                 rebuffers.total += r.started.elapsed();
                 rebuffers.current = None;
                 rebuffers.ended = Some(Instant::now());
