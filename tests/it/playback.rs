@@ -517,8 +517,13 @@ fn cli_exit_codes() {
     assert_eq!(lines[1]["result"], "eos");
 }
 
-#[test]
-fn slow_segment_in_real_time_is_a_counted_rebuffer() {
+/// A server that holds the second segment back 1.5 s once, and a player
+/// in real time that keeps only one segment ahead, so the delay is felt.
+fn slow_second_segment() -> (
+    TestServer,
+    TestPlayer,
+    std::sync::mpsc::Receiver<PlayerEvent>,
+) {
     let s = server();
     s.fault(
         "ts/seg00001.ts",
@@ -526,9 +531,14 @@ fn slow_segment_in_real_time_is_a_counted_rebuffer() {
         Some(1),
     );
     let mut config = test_config(false, Some((608, 1080)));
-    // Keep only one segment ahead so the delay is felt.
     config.buffer_bytes = 64 << 10;
-    let (mut p, ev) = player(config);
+    let (p, ev) = player(config);
+    (s, p, ev)
+}
+
+#[test]
+fn slow_segment_in_real_time_is_a_counted_rebuffer() {
+    let (s, mut p, ev) = slow_second_segment();
     let (r, events) = play_to_end(&mut p, &ev, &s.url(HLS_TS));
     let q = r.expect("ends after the stall");
     assert_eq!(q.rebuffer_count, 1, "{q:?}");
@@ -549,15 +559,7 @@ fn slow_segment_in_real_time_is_a_counted_rebuffer() {
 /// episode goes on from its next frame, nothing skipped.
 #[test]
 fn a_pause_during_a_rebuffer_ends_it_when_the_data_is_there() {
-    let s = server();
-    s.fault(
-        "ts/seg00001.ts",
-        Fault::Delay(std::time::Duration::from_millis(1500)),
-        Some(1),
-    );
-    let mut config = test_config(false, Some((608, 1080)));
-    config.buffer_bytes = 64 << 10;
-    let (mut p, ev) = player(config);
+    let (s, mut p, ev) = slow_second_segment();
     p.play(&s.url(HLS_TS)).expect("plays");
     let next = || ev.recv_timeout(Duration::from_secs(30)).expect("an event");
     while !matches!(next(), PlayerEvent::Buffering { percent: 0, .. }) {}
