@@ -198,14 +198,20 @@ impl Control {
             && self.pipeline.pending_state() == gst::State::VoidPending
     }
 
+    /// Plays from the prerolled frame when one is awaited and may play
+    /// now; else applies the state the flags call for.
+    fn apply_or_start(&self, f: &mut Flags) {
+        if f.awaiting_preroll && self.start_from_preroll(f) {
+            f.preroll_done();
+        } else {
+            self.apply(f);
+        }
+    }
+
     pub fn set_paused(&self, paused: bool) {
         let mut f = self.lock();
         f.paused = paused;
-        if !paused && f.awaiting_preroll && self.start_from_preroll(&f) {
-            f.preroll_done();
-            return;
-        }
-        self.apply(&f);
+        self.apply_or_start(&mut f);
     }
 
     /// Pauses the pipeline while data is missing; at the rebuffer's end,
@@ -226,11 +232,7 @@ impl Control {
             f.resuming = true;
         }
         f.rebuffering = rebuffering;
-        if f.awaiting_preroll && self.start_from_preroll(&f) {
-            f.preroll_done();
-            return;
-        }
-        self.apply(&f);
+        self.apply_or_start(&mut f);
     }
 
     /// On a terminal error: marks an inactive preload failed (it stays
