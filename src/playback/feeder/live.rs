@@ -131,10 +131,9 @@ pub(super) fn follow(plan: &MediaPlan, next: u64) -> Follow {
     let (first, last) = (first.sequence, last.sequence);
     if (first..=last).contains(&next) {
         let i = (next - first) as usize;
-        // A stall left the feed twice the joining distance behind the
-        // edge: it joins the edge again rather than stay that late.
-        let behind: Duration = plan.segments[i..].iter().map(|s| s.duration).sum();
-        if behind > plan.target_duration * (2 * JOIN_FROM_EDGE) {
+        // A stall left the feed far behind the edge: it joins the edge
+        // again rather than stay that late.
+        if far_behind(plan, i) {
             return Follow::Rejoin;
         }
         return Follow::From(i);
@@ -150,6 +149,13 @@ pub(super) fn follow(plan: &MediaPlan, next: u64) -> Follow {
         return Follow::Nothing;
     }
     Follow::Rejoin
+}
+
+/// Whether what is still to come in `plan` from segment `i` on is more
+/// than twice the joining distance.
+fn far_behind(plan: &MediaPlan, i: usize) -> bool {
+    let behind: Duration = plan.segments[i..].iter().map(|s| s.duration).sum();
+    behind > plan.target_duration * (2 * JOIN_FROM_EDGE)
 }
 
 /// Where a feed that lost its place takes up again in `plan`: at the
@@ -188,8 +194,7 @@ pub(super) fn rejoin_at(plan: &MediaPlan, until: Option<DateTime<Utc>>, quiet: D
     let missed = first
         .program_date_time
         .is_some_and(|at| hls::date_after(until, first.duration / 2).is_some_and(|late| at > late));
-    let behind: Duration = plan.segments[i..].iter().map(|s| s.duration).sum();
-    if missed || behind > plan.target_duration * (2 * JOIN_FROM_EDGE) {
+    if missed || far_behind(plan, i) {
         edge(plan)
     } else {
         i
