@@ -63,42 +63,74 @@ struct Cast {
     frozen: bool,
 }
 
-/// The broadcast's playlist, rewritten (atomically) every second by a
-/// thread of its own.
-struct Broadcast {
-    cast: Arc<Mutex<Cast>>,
+/// A live playlist, `index.m3u8` in its folder, rewritten every second by
+/// a thread of its own with what `next` makes of the seconds gone (0 for
+/// the first), until dropped.
+struct Rewritten {
     stop: Arc<AtomicBool>,
 }
 
-impl Broadcast {
-    fn start(root: &std::path::Path) -> Broadcast {
-        let cast = Arc::new(Mutex::new(Cast::default()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let dir = root.join("live");
+impl Rewritten {
+    fn start(
+        dir: std::path::PathBuf,
+        mut next: impl FnMut(u64) -> String + Send + 'static,
+    ) -> Self {
         std::fs::create_dir_all(&dir).unwrap();
-        write_playlist(&dir, &cast.lock().unwrap());
-        let (c, s) = (cast.clone(), stop.clone());
+        publish(&dir, &next(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
         std::thread::spawn(move || {
-            while !s.load(Ordering::SeqCst) {
+            for tick in 1.. {
                 std::thread::sleep(Duration::from_secs(1));
-                let mut cast = c.lock().unwrap();
-                if !cast.frozen {
-                    cast.first += 1;
+                if stopped.load(Ordering::SeqCst) {
+                    break;
                 }
-                write_playlist(&dir, &cast);
+                publish(&dir, &next(tick));
             }
         });
-        Broadcast { cast, stop }
+        Rewritten { stop }
     }
 }
 
-impl Drop for Broadcast {
+impl Drop for Rewritten {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
     }
 }
 
-fn write_playlist(dir: &std::path::Path, cast: &Cast) {
+/// Writes `text` as `dir`'s playlist at once (a reload never reads half).
+fn publish(dir: &std::path::Path, text: &str) {
+    let tmp = dir.join("index.m3u8.tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(tmp, dir.join("index.m3u8")).unwrap();
+}
+
+/// The broadcast: its playlist slides on by a segment a second unless
+/// frozen.
+struct Broadcast {
+    cast: Arc<Mutex<Cast>>,
+    _playlist: Rewritten,
+}
+
+impl Broadcast {
+    fn start(root: &std::path::Path) -> Broadcast {
+        let cast = Arc::new(Mutex::new(Cast::default()));
+        let c = cast.clone();
+        let playlist = Rewritten::start(root.join("live"), move |tick| {
+            let mut cast = c.lock().unwrap();
+            if tick > 0 && !cast.frozen {
+                cast.first += 1;
+            }
+            playlist(&cast)
+        });
+        Broadcast {
+            cast,
+            _playlist: playlist,
+        }
+    }
+}
+
+fn playlist(cast: &Cast) -> String {
     // Segment n went on air n seconds after ten (the numbers' offset
     // does not change the broadcast's clock).
     let mut text = format!(
@@ -117,9 +149,7 @@ fn write_playlist(dir: &std::path::Path, cast: &Cast) {
             n + cast.offset
         ));
     }
-    let tmp = dir.join("index.m3u8.tmp");
-    std::fs::write(&tmp, text).unwrap();
-    std::fs::rename(tmp, dir.join("index.m3u8")).unwrap();
+    text
 }
 
 fn ten() -> chrono::DateTime<chrono::Utc> {
@@ -142,6 +172,17 @@ fn on_air_in_window(player: &pillarbox::playback::Player, cast: &Mutex<Cast>, wh
         p.position,
         first + WINDOW as i64
     );
+}
+
+/// No error and no end among the events not read yet: a live channel
+/// plays on.
+fn neither_failed_nor_ended(events: &std::sync::mpsc::Receiver<PlayerEvent>) {
+    while let Ok(e) = events.try_recv() {
+        assert!(
+            !matches!(e, PlayerEvent::Error { .. } | PlayerEvent::Ended { .. }),
+            "{e:?}"
+        );
+    }
 }
 
 /// The sequence numbers of the segments asked for so far, in order.
@@ -276,12 +317,7 @@ fn a_live_channel_slides_survives_a_404_a_stall_a_loop_and_a_jump() {
         "after the stall the picture went on at {next:?}, from {last:?}"
     );
 
-    while let Ok(e) = events.try_recv() {
-        assert!(
-            !matches!(e, PlayerEvent::Error { .. } | PlayerEvent::Ended { .. }),
-            "{e:?}"
-        );
-    }
+    neither_failed_nor_ended(&events);
 }
 
 #[test]
@@ -289,7 +325,7 @@ fn an_episode_that_turns_out_live_is_refused_and_a_live_file_is_not_a_channel() 
     let dir = tempfile::tempdir().unwrap();
     let live = dir.path().join("live");
     std::fs::create_dir_all(&live).unwrap();
-    write_playlist(&live, &Cast::default());
+    publish(&live, &playlist(&Cast::default()));
     std::fs::write(dir.path().join("clip.mp4"), b"not a playlist").unwrap();
     let server = TestServer::start(dir.path());
     let (mut player, events) = player(test_config(true, None));
@@ -332,9 +368,7 @@ fn a_live_channel_plays_on_across_changes_of_picture_size_and_streams() {
         (spec.width, spec.height, spec.segment_seconds, spec.audio) = (width, height, 1, audio);
         media::generate(&spec, &dir.path().join(name)).expect("the clip");
     }
-    let live = dir.path().join("live");
-    std::fs::create_dir_all(&live).unwrap();
-    let write = move |first: u64| {
+    let _playlist = Rewritten::start(dir.path().join("live"), |first| {
         let mut text = format!(
             "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:1\n#EXT-X-MEDIA-SEQUENCE:{first}\n"
         );
@@ -348,20 +382,7 @@ fn a_live_channel_plays_on_across_changes_of_picture_size_and_streams() {
                 n % 4
             ));
         }
-        std::fs::write(live.join("index.tmp"), text).unwrap();
-        std::fs::rename(live.join("index.tmp"), live.join("index.m3u8")).unwrap();
-    };
-    write(0);
-    let stop = Arc::new(AtomicBool::new(false));
-    let stopped = stop.clone();
-    std::thread::spawn(move || {
-        for first in 1.. {
-            std::thread::sleep(Duration::from_secs(1));
-            if stopped.load(Ordering::SeqCst) {
-                break;
-            }
-            write(first);
-        }
+        text
     });
     let server = TestServer::start(dir.path());
     let shown = Arc::new(Shown::default());
@@ -379,7 +400,6 @@ fn a_live_channel_plays_on_across_changes_of_picture_size_and_streams() {
         std::thread::sleep(Duration::from_millis(100));
     }
     shown.plays_on("back to the first clip");
-    stop.store(true, Ordering::SeqCst);
     let pts = shown.0.lock().unwrap().clone();
     let gaps: Vec<_> = pts
         .windows(2)
@@ -387,10 +407,5 @@ fn a_live_channel_plays_on_across_changes_of_picture_size_and_streams() {
         .collect();
     // (A frame may come twice: a prerolled picture shown ahead of playing.)
     assert!(gaps.is_empty(), "frames skipped or out of order: {gaps:?}");
-    while let Ok(e) = events.try_recv() {
-        assert!(
-            !matches!(e, PlayerEvent::Error { .. } | PlayerEvent::Ended { .. }),
-            "{e:?}"
-        );
-    }
+    neither_failed_nor_ended(&events);
 }
