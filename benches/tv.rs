@@ -100,6 +100,16 @@ fn main() {
         String::from_utf8_lossy(&out.stderr)
     );
 
+    // PILLARBOX_BENCH_ONLY=cpu: the CPU while playing alone (a quick look
+    // while working on the screen's cost).
+    if std::env::var("PILLARBOX_BENCH_ONLY").as_deref() == Ok("cpu") {
+        let cpu: Vec<Cpu> = (0..CPU_RUNS)
+            .map(|_| cpu_playing(&url, state.path()))
+            .collect();
+        print_cpu(&cpu);
+        return;
+    }
+
     let mut drawn = Vec::new();
     let mut complete = Vec::new();
     for _ in 0..RUNS {
@@ -311,26 +321,7 @@ fn main() {
             median(rss_on.clone()) - median(rss_off.clone()),
         );
     }
-    let tv: Vec<f64> = cpu.iter().map(|c| c.tv).collect();
-    let core: Vec<f64> = cpu.iter().map(|c| c.core).collect();
-    let range = |v: &[f64]| {
-        let (lo, hi) = v
-            .iter()
-            .fold((f64::MAX, 0f64), |(a, b), x| (a.min(*x), b.max(*x)));
-        format!("{lo:.3}-{hi:.3}")
-    };
-    println!(
-        "CPU while playing, per content second: TV app median {:.3} s ({}; {} dropped), \
-         playback core median {:.3} s ({}; {} dropped): ratio {:.2} (target at most 1.30; \
-         {CPU_RUNS} runs each, in turn)",
-        median(tv.clone()),
-        range(&tv),
-        cpu.iter().map(|c| c.tv_dropped).sum::<u64>(),
-        median(core.clone()),
-        range(&core),
-        cpu.iter().map(|c| c.core_dropped).sum::<u64>(),
-        median(tv.clone()) / median(core.clone())
-    );
+    print_cpu(&cpu);
     for (what, mut runs) in [("TV app", tv_soaks), ("playback core", core_soaks)] {
         if runs.is_empty() {
             continue;
@@ -788,6 +779,30 @@ fn cpu_playing(url: &str, state: &Path) -> Cpu {
         core: (cpu3 - cpu1) / (content3 - content1),
         core_dropped,
     }
+}
+
+/// The CPU line: medians, ranges, frames dropped and the ratio.
+fn print_cpu(cpu: &[Cpu]) {
+    let tv: Vec<f64> = cpu.iter().map(|c| c.tv).collect();
+    let core: Vec<f64> = cpu.iter().map(|c| c.core).collect();
+    let range = |v: &[f64]| {
+        let (lo, hi) = v
+            .iter()
+            .fold((f64::MAX, 0f64), |(a, b), x| (a.min(*x), b.max(*x)));
+        format!("{lo:.3}-{hi:.3}")
+    };
+    println!(
+        "CPU while playing, per content second: TV app median {:.3} s ({}; {} dropped), \
+         playback core median {:.3} s ({}; {} dropped): ratio {:.2} (target at most 1.30; \
+         {CPU_RUNS} runs each, in turn)",
+        median(tv.clone()),
+        range(&tv),
+        cpu.iter().map(|c| c.tv_dropped).sum::<u64>(),
+        median(core.clone()),
+        range(&core),
+        cpu.iter().map(|c| c.core_dropped).sum::<u64>(),
+        median(tv.clone()) / median(core.clone())
+    );
 }
 
 /// CPU time of the children waited for so far, ms.
