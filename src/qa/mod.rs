@@ -286,6 +286,25 @@ struct Runner {
     last_card: Option<crate::playback::EpisodeId>,
 }
 
+/// How often the runner looks whether its step is done.
+const LOOK: Duration = Duration::from_millis(10);
+/// At most this long between looks while a sleep step runs (the channel
+/// cards shown meanwhile are recorded at each look).
+const SLEEP_LOOK: Duration = Duration::from_millis(100);
+
+/// When the runner looks next: at the end of a sleep step (looking every
+/// SLEEP_LOOK meanwhile), else after LOOK. A sleeping runner that woke a
+/// hundred times a second cost the app 3 % of its CPU while an episode
+/// played: work a box without the QA runner never does.
+fn next_look(r: &Runner) -> Duration {
+    match (r.steps.get(r.next), r.sleep_until) {
+        (Some(Step::Sleep(_)), Some(until)) => until
+            .saturating_duration_since(Instant::now())
+            .clamp(Duration::from_millis(1), SLEEP_LOOK),
+        _ => LOOK,
+    }
+}
+
 /// Runs `steps` against the app headless; fails naming the step that did
 /// not complete within `timeout`.
 pub fn run(
@@ -376,30 +395,29 @@ pub fn run_steps(
         });
     }
 
-    let timer = slint::Timer::default();
+    let timer = Rc::new(slint::Timer::default());
     let failure_screen = Rc::new(RefCell::new(None::<Result<PathBuf, ScreenError>>));
     {
         let runner = runner.clone();
         let failure_shot = failure_shot.map(Path::to_owned);
         let failure_screen = failure_screen.clone();
-        timer.start(
-            slint::TimerMode::Repeated,
-            Duration::from_millis(10),
-            move || {
-                let mut r = runner.borrow_mut();
-                if let Err(e) = advance(&mut r, &shell, &surface) {
-                    r.error = Some(e);
-                    // The screen as it was when the step failed.
-                    if let Some(path) = &failure_shot {
-                        let written = surface.snapshot().and_then(|img| save_png(&img, path));
-                        *failure_screen.borrow_mut() = Some(written.map(|()| path.clone()));
-                    }
-                    let _ = slint::quit_event_loop();
-                } else if r.next >= r.steps.len() {
-                    let _ = slint::quit_event_loop();
+        let this = Rc::downgrade(&timer);
+        timer.start(slint::TimerMode::Repeated, LOOK, move || {
+            let mut r = runner.borrow_mut();
+            if let Err(e) = advance(&mut r, &shell, &surface) {
+                r.error = Some(e);
+                // The screen as it was when the step failed.
+                if let Some(path) = &failure_shot {
+                    let written = surface.snapshot().and_then(|img| save_png(&img, path));
+                    *failure_screen.borrow_mut() = Some(written.map(|()| path.clone()));
                 }
-            },
-        );
+                let _ = slint::quit_event_loop();
+            } else if r.next >= r.steps.len() {
+                let _ = slint::quit_event_loop();
+            } else if let Some(timer) = this.upgrade() {
+                timer.set_interval(next_look(&r));
+            }
+        });
     }
     slint::run_event_loop().map_err(QaError::EventLoop)?;
     drop(timer);
