@@ -22,9 +22,15 @@ use super::{AppWindow, PlayerPage};
 /// Size of the blurred backdrop behind the pillarbox, and its blur.
 const BACKDROP: (u32, u32) = (128, 72);
 const BLUR_RADIUS: usize = 5;
-/// How often the backdrop follows the picture (and at each episode's first
-/// frame): each change redraws both sides of the screen.
+/// How often the backdrop is checked against the picture (and at each
+/// episode's first frame): a new one goes up only if it looks different
+/// (each change redraws both sides of the screen).
 const BACKDROP_EVERY: Duration = Duration::from_secs(2);
+/// A new backdrop looks different from the one up when its pixels differ
+/// by this much on average (the largest of each pixel's three channels,
+/// of 255, already dimmed): a cut or a new scene does, a face talking in
+/// the same room does not.
+const BACKDROP_CHANGE: u32 = 3;
 /// The backdrop is dimmed as a veil of black at this opacity (of 255)
 /// would: baked in here, so that no veil is drawn over it.
 const VEIL: u32 = 0xb0;
@@ -51,7 +57,7 @@ struct Inner {
     /// Subtitles of the episode on screen, and the text last put up.
     subtitles: std::sync::OnceLock<SubtitleSlot>,
     subtitle_shown: Mutex<String>,
-    backdrop: Mutex<(Option<Instant>, Option<SharedPixelBuffer<Rgba8Pixel>>)>,
+    backdrop: Mutex<BackdropState>,
     /// The pictures the converter writes frames into, in turn: while one
     /// is on screen the next is written (a picture the UI still holds is
     /// copied before it is written, never changed under it).
@@ -62,6 +68,17 @@ struct Inner {
     gl_next: Mutex<Option<(gst::Buffer, gst_video::VideoInfo)>>,
     gl_current: Mutex<Option<gst_gl::GLVideoFrame<gst_gl::gl_video_frame::Readable>>>,
     gl_shown: AtomicU64,
+}
+
+/// The backdrop as the streaming thread follows it.
+#[derive(Default)]
+struct BackdropState {
+    /// When it was last checked against the picture.
+    checked: Option<Instant>,
+    /// A new one for the UI to put up.
+    pending: Option<Backdrop>,
+    /// The one last given to the UI.
+    shown: Option<Backdrop>,
 }
 
 enum Frame {
@@ -80,7 +97,7 @@ impl VideoSink {
                 start_ns: AtomicU64::new(0),
                 subtitles: std::sync::OnceLock::new(),
                 subtitle_shown: Mutex::new(String::new()),
-                backdrop: Mutex::new((None, None)),
+                backdrop: Mutex::new(BackdropState::default()),
                 pictures: Mutex::new((Default::default(), 0)),
                 scheduled: AtomicBool::new(false),
                 gl_next: Mutex::new(None),
@@ -102,7 +119,7 @@ impl VideoSink {
         }
         // The new episode's first frame gives the backdrop at once.
         if let Ok(mut b) = self.inner.backdrop.lock() {
-            b.0 = None;
+            *b = BackdropState::default();
         }
         self.inner.showing.store(episode.0, Ordering::SeqCst);
     }
@@ -228,7 +245,11 @@ impl VideoSink {
                 }
                 None => {}
             }
-            let backdrop = inner.backdrop.lock().ok().and_then(|mut b| b.1.take());
+            let backdrop = inner
+                .backdrop
+                .lock()
+                .ok()
+                .and_then(|mut b| b.pending.take());
             if let Some(b) = backdrop {
                 api.set_backdrop(Image::from_rgba8(b));
             }
@@ -283,11 +304,14 @@ impl VideoSink {
             *f = pts;
         }
         if let Ok(mut b) = inner.backdrop.lock() {
-            let due = b.0.is_none_or(|t| t.elapsed() >= BACKDROP_EVERY);
+            let due = b.checked.is_none_or(|t| t.elapsed() >= BACKDROP_EVERY);
             if due {
-                b.0 = Some(Instant::now());
-                if let Some(backdrop) = rgba() {
-                    b.1 = Some(backdrop);
+                b.checked = Some(Instant::now());
+                if let Some(new) = rgba()
+                    && b.shown.as_ref().is_none_or(|up| looks_different(up, &new))
+                {
+                    b.shown = Some(new.clone());
+                    b.pending = Some(new);
                 }
             }
         }
@@ -443,6 +467,25 @@ pub fn backdrop(frame: &RgbaFrame<'_>) -> SharedPixelBuffer<Rgba8Pixel> {
     out
 }
 
+/// Whether backdrop `new` looks different from `up` (see BACKDROP_CHANGE).
+fn looks_different(up: &Backdrop, new: &Backdrop) -> bool {
+    if up.width() != new.width() || up.height() != new.height() {
+        return true;
+    }
+    let pixels = up.as_slice().len().max(1) as u64;
+    let total: u64 = up
+        .as_slice()
+        .iter()
+        .zip(new.as_slice())
+        .map(|(a, b)| {
+            a.r.abs_diff(b.r)
+                .max(a.g.abs_diff(b.g))
+                .max(a.b.abs_diff(b.b)) as u64
+        })
+        .sum();
+    total >= BACKDROP_CHANGE as u64 * pixels
+}
+
 /// One pass of a box blur along rows (`horizontal`) or columns, edges clamped.
 fn box_blur(src: &[[u32; 3]], w: usize, h: usize, r: usize, horizontal: bool) -> Vec<[u32; 3]> {
     let mut out = vec![[0u32; 3]; src.len()];
@@ -469,4 +512,55 @@ fn box_blur(src: &[[u32; 3]], w: usize, h: usize, r: usize, horizontal: bool) ->
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(rgb: impl Fn(usize, usize) -> [u8; 3]) -> Backdrop {
+        let (w, h) = (64usize, 112usize);
+        let mut data = vec![0u8; w * h * 4];
+        for y in 0..h {
+            for x in 0..w {
+                let [r, g, b] = rgb(x, y);
+                data[(y * w + x) * 4..][..4].copy_from_slice(&[r, g, b, 255]);
+            }
+        }
+        backdrop(&RgbaFrame {
+            width: w as u32,
+            height: h as u32,
+            stride: w * 4,
+            pts: None,
+            data: &data,
+        })
+    }
+
+    #[test]
+    fn a_new_backdrop_goes_up_for_a_new_scene_not_for_small_movement() {
+        let room = |shift: usize| {
+            move |x: usize, y: usize| {
+                let x = x + shift;
+                [
+                    (x * 3) as u8,
+                    (y * 2) as u8,
+                    if (20..30).contains(&x) { 200 } else { 40 },
+                ]
+            }
+        };
+        let up = frame(room(0));
+        assert!(!looks_different(&up, &frame(room(0))), "the same picture");
+        assert!(
+            !looks_different(&up, &frame(room(1))),
+            "the same room, something moved a pixel"
+        );
+        assert!(
+            looks_different(&up, &frame(|_, _| [230, 40, 30])),
+            "a cut to a red scene"
+        );
+        assert!(
+            looks_different(&up, &frame(|x, y| room(0)(x, y).map(|c| c / 2))),
+            "the light went down"
+        );
+    }
 }
