@@ -103,10 +103,7 @@ fn main() {
     // PILLARBOX_BENCH_ONLY=cpu: the CPU while playing alone (a quick look
     // while working on the screen's cost).
     if std::env::var("PILLARBOX_BENCH_ONLY").as_deref() == Ok("cpu") {
-        let cpu: Vec<Cpu> = (0..CPU_RUNS)
-            .map(|_| cpu_playing(&url, state.path()))
-            .collect();
-        print_cpu(&cpu);
+        print_cpu(&cpu_runs(&url, state.path()));
         return;
     }
 
@@ -182,11 +179,7 @@ fn main() {
     let preview = preview_cost(&url, state.path());
     let kept = kept_cost(&url, state.path());
     let channels = channel_cost(&url, state.path());
-    // One window each is noisy (a run's ratio moved between 1.3 and 2.0):
-    // medians of runs taken in turn.
-    let cpu: Vec<Cpu> = (0..CPU_RUNS)
-        .map(|_| cpu_playing(&url, state.path()))
-        .collect();
+    let cpu = cpu_runs(&url, state.path());
 
     println!(
         "pillarbox TV app ({}), headless, software renderer at 1920x1080, {RUNS} runs",
@@ -779,6 +772,12 @@ fn cpu_playing(url: &str, state: &Path) -> Cpu {
         core: (cpu3 - cpu1) / (content3 - content1),
         core_dropped,
     }
+}
+
+/// [`CPU_RUNS`] runs of [`cpu_playing`], taken in turn: one window each
+/// is noisy (a run's ratio moved between 1.3 and 2.0), their medians less.
+fn cpu_runs(url: &str, state: &Path) -> Vec<Cpu> {
+    (0..CPU_RUNS).map(|_| cpu_playing(url, state)).collect()
 }
 
 /// The CPU line: medians, ranges, frames dropped and the ratio.
